@@ -1,0 +1,12 @@
+// The knobs engine: every kernel the library calls. Compiled twice by build/build.mjs
+// (plain and shared imported memory). The TypeScript side declares these exports in
+// src/engine/exports.ts, which must match this file (a test checks both lists).
+export { f32_gemm, f32_gemm_workspace_bytes } from './kernels/f32_gemm';
+export { f32_activation, f32_activation_grad, f32_softmax } from './kernels/f32_activation';
+export { f32_exp, f32_expm1, f32_tanh, f32_sigmoid } from './kernels/f32_math';
+
+/** First byte after the module's static data: the library allocates from here up. */
+export function heap_base(): usize {
+  return __heap_base;
+}
+export { bench_simd_peak, bench_simd_peak_flops_per_iter, bench_simd_peak_workspace_bytes } from './kernels/bench_peak';

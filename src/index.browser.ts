@@ -1,0 +1,11 @@
+/**
+ * The browser entry of knobs. It uses no Node API and loads the kernels from the bundle
+ * itself, with no network request.
+ * @module
+ */
+import { ready } from './engine/engine';
+
+export * from './index';
+
+// Browsers' main threads may not compile a large module synchronously: load it on import.
+await ready();
