@@ -10,3 +10,7 @@ export function heap_base(): usize {
   return __heap_base;
 }
 export { bench_simd_peak, bench_simd_peak_flops_per_iter, bench_simd_peak_workspace_bytes } from './kernels/bench_peak';
+export {
+  f32_add, f32_mul, f32_axpy, f32_scale, f32_fill, f32_add_bias_rows, f32_col_sum, f32_sum, f32_sum_squares,
+  f32_row_argmax, f32_reduce_slots, f32_find_nonfinite, f32_l1l2,
+} from './kernels/f32_elementwise';

@@ -28,4 +28,18 @@ export interface KernelExports {
   bench_simd_peak(iters: number, ws: number): number;
   bench_simd_peak_flops_per_iter(): number;
   bench_simd_peak_workspace_bytes(): number;
+
+  f32_add(a: number, b: number, out: number, n: number): void;
+  f32_mul(a: number, b: number, out: number, n: number): void;
+  f32_axpy(alpha: number, x: number, y: number, n: number): void;
+  f32_scale(x: number, out: number, n: number, alpha: number): void;
+  f32_fill(x: number, n: number, value: number): void;
+  f32_add_bias_rows(x: number, bias: number, rows: number, cols: number): void;
+  f32_col_sum(x: number, rows: number, cols: number, out: number, accumulate: number): void;
+  f32_sum(x: number, n: number): number;
+  f32_sum_squares(x: number, n: number): number;
+  f32_row_argmax(x: number, rows: number, cols: number, out: number): void;
+  f32_reduce_slots(src: number, slotStrideFloats: number, count: number, dst: number, n: number): void;
+  f32_find_nonfinite(x: number, n: number): number;
+  f32_l1l2(w: number, g: number, n: number, l1: number, l2: number): number;
 }
