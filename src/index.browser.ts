@@ -1,9 +1,10 @@
 /**
  * The browser entry of knobs. It uses no Node API and loads the kernels from the bundle
- * itself, with no network request.
+ * itself, with no network request. Adds `indexeddb://` model storage.
  * @module
  */
 import { ready } from './engine/engine';
+import './browser/indexeddb-io';
 
 export * from './index';
 

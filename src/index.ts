@@ -6,5 +6,14 @@
  * @module
  */
 export * as ops from './ops';
+export * as layers from './layers/index';
+export * as optimizers from './optimizers/index';
+export * as schedules from './schedules';
+export * as callbacks from './callbacks/index';
+export * as regularizers from './regularizers';
+export { initializers, type Initializer, type InitializerName } from './initializers';
+export { sequential, Sequential, type SequentialOptions, type CompileOptions, type FitOptions, type EvaluateResult } from './model/sequential';
+export { loadModel, toArrayBuffer, registerIOScheme, type IOHandler, type ModelArtifacts, type ModelJson, type SaveResult } from './io/io';
+export type { LossName } from './losses';
 export { ready, simdSupported, sharedMemorySupported } from './engine/engine';
 export { ShapeError, NonFiniteLossError } from './errors';

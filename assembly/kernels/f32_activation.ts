@@ -113,3 +113,30 @@ export function f32_softmax(x: usize, y: usize, rows: i32, cols: i32): void {
     for (; j < cols; j++) store<f32>(yr + (<usize>j << 2), load<f32>(yr + (<usize>j << 2)) / s);
   }
 }
+
+/**
+ * Gradient through a row-wise softmax, from its output y: dx = y * (dy - sum_j(dy_j * y_j)) per row
+ * (the Jacobian-vector product; used when softmax is not fused with cross-entropy). dx may alias dy.
+ */
+export function f32_softmax_grad(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  const cv = cols & ~3;
+  for (let r = 0; r < rows; r++) {
+    const yr = y + <usize>r * rowBytes, dyr = dy + <usize>r * rowBytes, dxr = dx + <usize>r * rowBytes;
+    let sv = f32x4.splat(0);
+    let j = 0;
+    for (; j < cv; j += 4) sv = f32x4.add(sv, f32x4.mul(v128.load(yr + (<usize>j << 2)), v128.load(dyr + (<usize>j << 2))));
+    let s = (f32x4.extract_lane(sv, 0) + f32x4.extract_lane(sv, 1)) + (f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3));
+    for (; j < cols; j++) s += load<f32>(yr + (<usize>j << 2)) * load<f32>(dyr + (<usize>j << 2));
+    const ss = f32x4.splat(s);
+    j = 0;
+    for (; j < cv; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(dxr + o, f32x4.mul(v128.load(yr + o), f32x4.sub(v128.load(dyr + o), ss)));
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j << 2;
+      store<f32>(dxr + o, load<f32>(yr + o) * (load<f32>(dyr + o) - s));
+    }
+  }
+}

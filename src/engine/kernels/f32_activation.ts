@@ -63,3 +63,13 @@ export function f32_softmax(e: Engine, x: number, y: number, rows: number, cols:
   checkRegion(e, 'f32_softmax', 'y', y, rows * cols);
   e.k.f32_softmax(x, y, rows, cols);
 }
+
+/** dx = y * (dy - rowsum(dy * y)): the gradient through a row-wise softmax from its output y. */
+export function f32_softmax_grad(e: Engine, y: number, dy: number, dx: number, rows: number, cols: number): void {
+  checkDim('f32_softmax_grad', 'rows', rows);
+  checkDim('f32_softmax_grad', 'cols', cols);
+  checkRegion(e, 'f32_softmax_grad', 'y', y, rows * cols);
+  checkRegion(e, 'f32_softmax_grad', 'dy', dy, rows * cols);
+  checkRegion(e, 'f32_softmax_grad', 'dx', dx, rows * cols);
+  e.k.f32_softmax_grad(y, dy, dx, rows, cols);
+}

@@ -1,0 +1,85 @@
+/**
+ * Callbacks with Keras' hooks and log names (`loss`, `accuracy`, `val_loss`, `val_accuracy`, `lr`).
+ * Every hook may return a promise; `fit` awaits it.
+ * @module
+ */
+
+/** Logs passed to the hooks: metric name -> value. */
+export type Logs = Record<string, number>;
+
+/** The model as callbacks see it (the parts Keras callbacks use). */
+export interface CallbackModel {
+  /** Set to true to stop `fit` after the current epoch. */
+  stopTraining: boolean;
+  getWeights(): Float32Array[];
+  setWeights(weights: Float32Array[]): void;
+  /** The compiled optimizer, whose learningRate callbacks may change. */
+  readonly optimizer: { learningRate: number } | undefined;
+  save(url: string): Promise<unknown>;
+}
+
+/** Parameters of the current fit, given to callbacks before training. */
+export interface FitParams {
+  epochs: number;
+  initialEpoch: number;
+  /** Batches per epoch. */
+  steps: number;
+  batchSize: number;
+  samples: number;
+  verbose: number;
+  doValidation: boolean;
+  metrics: string[];
+}
+
+/** Base class: override the hooks you need. */
+export class Callback {
+  model: CallbackModel | undefined;
+  params: FitParams | undefined;
+
+  setModel(model: CallbackModel): void {
+    this.model = model;
+  }
+
+  setParams(params: FitParams): void {
+    this.params = params;
+  }
+
+  onTrainBegin(_logs?: Logs): void | Promise<void> {}
+  onTrainEnd(_logs?: Logs): void | Promise<void> {}
+  onEpochBegin(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  onEpochEnd(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  onBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
+}
+
+/** Hooks as a plain object (tfjs' CustomCallbackArgs). */
+export interface CallbackHooks {
+  onTrainBegin?: (logs?: Logs) => void | Promise<void>;
+  onTrainEnd?: (logs?: Logs) => void | Promise<void>;
+  onEpochBegin?: (epoch: number, logs?: Logs) => void | Promise<void>;
+  onEpochEnd?: (epoch: number, logs?: Logs) => void | Promise<void>;
+  onBatchBegin?: (batch: number, logs?: Logs) => void | Promise<void>;
+  onBatchEnd?: (batch: number, logs?: Logs) => void | Promise<void>;
+}
+
+const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
+
+/** Wraps plain hook objects so fit can treat every callback alike. */
+export function toCallback(c: Callback | CallbackHooks): Callback {
+  if (c instanceof Callback) return c;
+  if (c === null || typeof c !== 'object') throw new TypeError('fit: options.callbacks must hold Callback objects or objects of hook functions');
+  for (const key of Object.keys(c)) {
+    if (!(HOOKS as readonly string[]).includes(key)) throw new TypeError(`fit: unknown callback hook ${JSON.stringify(key)}; known hooks are ${HOOKS.join(', ')}`);
+  }
+  const cb = new Callback();
+  for (const h of HOOKS) {
+    const fn = c[h];
+    if (fn) (cb as unknown as Record<string, unknown>)[h] = fn;
+  }
+  return cb;
+}
+
+/** True when the callback overrides a per-batch hook (fit skips the per-batch awaits otherwise). */
+export function hasBatchHooks(c: Callback): boolean {
+  return c.onBatchBegin !== Callback.prototype.onBatchBegin || c.onBatchEnd !== Callback.prototype.onBatchEnd;
+}

@@ -1,0 +1,183 @@
+/**
+ * Batch normalization (Keras conventions and defaults: momentum 0.99, epsilon 1e-3, center
+ * and scale on; the biased batch variance both normalizes and updates the moving variance).
+ *
+ * Training mode normalizes with the statistics of the whole mini-batch. When the batch is split
+ * across workers, each shard computes the mean and M2 of its rows, and every shard merges all
+ * shards' statistics in shard order (Chan et al.), so the result is the whole batch's statistics
+ * whatever the split, up to rounding. The backward sums are merged the same way.
+ * Inference mode uses the moving statistics.
+ * @module
+ */
+import {
+  f32_bn_backward, f32_bn_backward_sums, f32_bn_merge, f32_bn_moments, f32_bn_normalize, f32_bn_update_moving,
+} from '../engine/kernels/f32_batchnorm';
+import { f32_add, f32_fill, f32_scale } from '../engine/kernels/f32_elementwise';
+import { getInitializer, type Initializer, type InitializerName } from '../initializers';
+import { getRegularizer, type Regularizer } from '../regularizers';
+import { bool, checkKnownOptions, numberInRange } from '../util/options';
+import { Layer, at, type LayerScratch, type StepContext, type WeightSpec } from './layer';
+
+/** Options of {@link batchNormalization}. */
+export interface BatchNormalizationOptions {
+  /** Weight of the old value in the moving statistics. Default 0.99. */
+  momentum?: number;
+  /** Added to the variance. Default 1e-3. */
+  epsilon?: number;
+  /** Learn an offset beta. Default true. */
+  center?: boolean;
+  /** Learn a scale gamma. Default true. */
+  scale?: boolean;
+  betaInitializer?: InitializerName | Initializer;
+  gammaInitializer?: InitializerName | Initializer;
+  movingMeanInitializer?: InitializerName | Initializer;
+  movingVarianceInitializer?: InitializerName | Initializer;
+  betaRegularizer?: Regularizer;
+  gammaRegularizer?: Regularizer;
+  name?: string;
+}
+
+const OPTIONS = ['momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer',
+  'movingVarianceInitializer', 'betaRegularizer', 'gammaRegularizer', 'name'] as const;
+
+export class BatchNormalization extends Layer {
+  readonly className = 'BatchNormalization';
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  private readonly inits: Record<'beta' | 'gamma' | 'movingMean' | 'movingVariance', Initializer>;
+  private readonly regs: { beta?: Regularizer | undefined; gamma?: Regularizer | undefined };
+
+  constructor(options: BatchNormalizationOptions = {}) {
+    super(options.name);
+    const W = 'layers.batchNormalization';
+    checkKnownOptions(W, options, OPTIONS);
+    this.momentum = numberInRange(W, 'momentum', options.momentum ?? 0.99, 0, 1);
+    this.epsilon = numberInRange(W, 'epsilon', options.epsilon ?? 1e-3, 0, Infinity, true);
+    this.center = bool(W, 'center', options.center ?? true);
+    this.scale = bool(W, 'scale', options.scale ?? true);
+    this.inits = {
+      beta: getInitializer(`${W}: betaInitializer`, options.betaInitializer ?? 'zeros'),
+      gamma: getInitializer(`${W}: gammaInitializer`, options.gammaInitializer ?? 'ones'),
+      movingMean: getInitializer(`${W}: movingMeanInitializer`, options.movingMeanInitializer ?? 'zeros'),
+      movingVariance: getInitializer(`${W}: movingVarianceInitializer`, options.movingVarianceInitializer ?? 'ones'),
+    };
+    this.regs = {
+      beta: getRegularizer(`${W}: betaRegularizer`, options.betaRegularizer),
+      gamma: getRegularizer(`${W}: gammaRegularizer`, options.gammaRegularizer),
+    };
+  }
+
+  build(inputShape: number[]): void {
+    this.inputSize = this.outputSize = inputShape.reduce((a, b) => a * b, 1);
+    this.outputShape = inputShape.slice();
+  }
+
+  override weightSpecs(): WeightSpec[] {
+    const c = this.outputSize;
+    const spec = (name: 'beta' | 'gamma' | 'movingMean' | 'movingVariance', trainable: boolean): WeightSpec => ({
+      name, shape: [c], trainable, initializer: this.inits[name],
+      regularizer: name === 'beta' || name === 'gamma' ? this.regs[name] : undefined, fanIn: c, fanOut: c,
+    });
+    const specs: WeightSpec[] = [];
+    if (this.scale) specs.push(spec('gamma', true));
+    if (this.center) specs.push(spec('beta', true));
+    specs.push(spec('movingMean', false), spec('movingVariance', false));
+    return specs;
+  }
+
+  /** Float offsets of gamma, beta, moving mean and moving variance (-1 when absent). */
+  private where(): { gamma: number; beta: number; mean: number; variance: number } {
+    let i = 0;
+    const gamma = this.scale ? this.offsets[i++]! : -1;
+    const beta = this.center ? this.offsets[i++]! : -1;
+    return { gamma, beta, mean: this.offsets[i++]!, variance: this.offsets[i++]! };
+  }
+
+  override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
+    const c = this.outputSize;
+    return {
+      out: rowsCap * c,
+      // local moments, merged batch statistics, local and total backward sums, constant gamma/beta
+      extra: { mean: c, m2: c, batchMean: c, batchVar: c, sumDy: c, sumDyXhat: c, totalDy: c, totalDyXhat: c, ones: c, zeros: c },
+    };
+  }
+
+  /** Fills the constant buffers used when scale or center is off. */
+  initScratch(ctx: { e: StepContext['e'] }, sc: LayerScratch): void {
+    f32_fill(ctx.e, sc.extra.ones!, this.outputSize, 1);
+  }
+
+  forward(ctx: StepContext, sc: LayerScratch, input: number): number {
+    const e = ctx.e, c = this.outputSize, w = this.where(), x = sc.extra;
+    const gamma = w.gamma >= 0 ? at(ctx.params, w.gamma) : x.ones!;
+    const beta = w.beta >= 0 ? at(ctx.params, w.beta) : x.zeros!;
+    if (!ctx.training) {
+      f32_bn_normalize(e, input, sc.out, ctx.rows, c, at(ctx.state, w.mean), at(ctx.state, w.variance), gamma, beta, this.epsilon);
+      return sc.out;
+    }
+    f32_bn_moments(e, input, ctx.rows, c, x.mean!, x.m2!);
+    if (ctx.shards > 1) ctx.barrier();
+    // every shard merges all shards' moments in shard order, so all agree on the batch statistics
+    const first = ctx.shards > 1 ? ctx.scratchOf(0, this.index).extra : x;
+    e.u8.copyWithin(x.batchMean!, first.mean!, first.mean! + c * 4);
+    e.u8.copyWithin(x.batchVar!, first.m2!, first.m2! + c * 4);
+    let n = ctx.shardRows(0);
+    for (let s = 1; s < ctx.shards; s++) {
+      const o = ctx.scratchOf(s, this.index).extra;
+      f32_bn_merge(e, x.batchMean!, x.batchVar!, n, o.mean!, o.m2!, ctx.shardRows(s), c);
+      n += ctx.shardRows(s);
+    }
+    f32_scale(e, x.batchVar!, x.batchVar!, c, n > 0 ? 1 / n : 0); // M2 -> biased variance
+    f32_bn_normalize(e, input, sc.out, ctx.rows, c, x.batchMean!, x.batchVar!, gamma, beta, this.epsilon);
+    return sc.out;
+  }
+
+  backward(ctx: StepContext, sc: LayerScratch, input: number, _output: number, dOut: number, dIn: number): number {
+    const e = ctx.e, c = this.outputSize, w = this.where(), x = sc.extra;
+    f32_bn_backward_sums(e, dOut, input, ctx.rows, c, x.batchMean!, x.batchVar!, this.epsilon, x.sumDy!, x.sumDyXhat!, false);
+    // this shard's share of the gamma and beta gradients; the reduction over shards adds them up
+    if (w.gamma >= 0) e.u8.copyWithin(at(ctx.grads, w.gamma), x.sumDyXhat!, x.sumDyXhat! + c * 4);
+    if (w.beta >= 0) e.u8.copyWithin(at(ctx.grads, w.beta), x.sumDy!, x.sumDy! + c * 4);
+    if (!dIn) return 0;
+    let totalDy = x.sumDy!, totalDyXhat = x.sumDyXhat!;
+    if (ctx.shards > 1) {
+      ctx.barrier();
+      totalDy = x.totalDy!;
+      totalDyXhat = x.totalDyXhat!;
+      const o0 = ctx.scratchOf(0, this.index).extra;
+      e.u8.copyWithin(totalDy, o0.sumDy!, o0.sumDy! + c * 4);
+      e.u8.copyWithin(totalDyXhat, o0.sumDyXhat!, o0.sumDyXhat! + c * 4);
+      for (let s = 1; s < ctx.shards; s++) {
+        const o = ctx.scratchOf(s, this.index).extra;
+        f32_add(e, totalDy, o.sumDy!, totalDy, c);
+        f32_add(e, totalDyXhat, o.sumDyXhat!, totalDyXhat, c);
+      }
+    }
+    const gamma = w.gamma >= 0 ? at(ctx.params, w.gamma) : x.ones!;
+    f32_bn_backward(e, dOut, input, dIn, ctx.rows, c, x.batchMean!, x.batchVar!, this.epsilon, gamma, totalDy, totalDyXhat, ctx.batchRows);
+    return dIn;
+  }
+
+  override updateState(ctx: StepContext, sc: LayerScratch): void {
+    const w = this.where();
+    f32_bn_update_moving(ctx.e, at(ctx.state, w.mean), at(ctx.state, w.variance), sc.extra.batchMean!, sc.extra.batchVar!, this.outputSize, this.momentum);
+  }
+
+  getConfig(): Record<string, unknown> {
+    const init = (i: Initializer): Record<string, unknown> => ({ name: i.name, config: i.config });
+    return {
+      name: this.name, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale,
+      betaInitializer: init(this.inits.beta), gammaInitializer: init(this.inits.gamma),
+      movingMeanInitializer: init(this.inits.movingMean), movingVarianceInitializer: init(this.inits.movingVariance),
+      ...(this.regs.beta ? { betaRegularizer: { ...this.regs.beta } } : {}),
+      ...(this.regs.gamma ? { gammaRegularizer: { ...this.regs.gamma } } : {}),
+    };
+  }
+}
+
+/** `knobs.layers.batchNormalization()`, with Keras' defaults. */
+export function batchNormalization(options: BatchNormalizationOptions = {}): BatchNormalization {
+  return new BatchNormalization(options);
+}

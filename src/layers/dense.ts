@@ -1,0 +1,155 @@
+/**
+ * A fully connected layer: `output = activation(input * kernel + bias)`, the kernel being
+ * fanIn x units (row-major), as in Keras. The forward pass is one f32_gemm call with the bias
+ * add and the activation fused into its epilogue; the backward pass takes the activation's
+ * derivative from the output, so the pre-activation values are never stored.
+ * @module
+ */
+import { f32_gemm } from '../engine/kernels/f32_gemm';
+import { f32_activation_grad, f32_softmax, f32_softmax_grad } from '../engine/kernels/f32_activation';
+import { f32_col_sum } from '../engine/kernels/f32_elementwise';
+import { getInitializer, type Initializer, type InitializerName } from '../initializers';
+import { getRegularizer, type Regularizer } from '../regularizers';
+import { bool, checkKnownOptions, positiveInt } from '../util/options';
+import { activationCode, checkActivation, type LayerActivation } from './activations';
+import { Layer, at, type LayerScratch, type StepContext, type WeightSpec } from './layer';
+
+/** Options of {@link dense}. */
+export interface DenseOptions {
+  /** Output size. */
+  units: number;
+  /** Default 'linear'. */
+  activation?: LayerActivation;
+  /** Slope of leakyRelu (default 0.3) or scale of elu (default 1). */
+  activationAlpha?: number;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default 'glorotUniform' (Xavier). Use 'heNormal' before ReLU. */
+  kernelInitializer?: InitializerName | Initializer;
+  /** Default 'zeros'. */
+  biasInitializer?: InitializerName | Initializer;
+  kernelRegularizer?: Regularizer;
+  biasRegularizer?: Regularizer;
+  name?: string;
+  /** Input shape when this is the first layer (alternative to the model's inputShape). */
+  inputShape?: number[];
+}
+
+const DENSE_OPTIONS = ['units', 'activation', 'activationAlpha', 'useBias', 'kernelInitializer', 'biasInitializer',
+  'kernelRegularizer', 'biasRegularizer', 'name', 'inputShape'] as const;
+
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly units: number;
+  readonly activation: LayerActivation;
+  readonly activationAlpha: number | undefined;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | undefined;
+  readonly biasRegularizer: Regularizer | undefined;
+  readonly inputShape: number[] | undefined;
+  /**
+   * Set by the model when its loss applies this layer's softmax or sigmoid itself (fused
+   * cross-entropy): the layer then outputs logits and its backward starts from their gradient.
+   */
+  fusedWithLoss = false;
+
+  constructor(options: DenseOptions) {
+    super(options?.name);
+    const W = 'layers.dense';
+    if (options === null || typeof options !== 'object') throw new TypeError(`${W}: options {units} are required`);
+    checkKnownOptions(W, options, DENSE_OPTIONS);
+    this.units = positiveInt(W, 'units', options.units);
+    this.activation = checkActivation(W, options.activation ?? 'linear');
+    this.activationAlpha = options.activationAlpha;
+    this.useBias = bool(W, 'useBias', options.useBias ?? true);
+    this.kernelInitializer = getInitializer(`${W}: kernelInitializer`, options.kernelInitializer ?? 'glorotUniform');
+    this.biasInitializer = getInitializer(`${W}: biasInitializer`, options.biasInitializer ?? 'zeros');
+    this.kernelRegularizer = getRegularizer(`${W}: kernelRegularizer`, options.kernelRegularizer);
+    this.biasRegularizer = getRegularizer(`${W}: biasRegularizer`, options.biasRegularizer);
+    this.inputShape = options.inputShape;
+  }
+
+  build(inputShape: number[]): void {
+    this.inputSize = inputShape.reduce((a, b) => a * b, 1);
+    if (inputShape.length !== 1) {
+      throw new RangeError(`layers.dense (${this.name}): expects a flat input, got shape [${inputShape.join(', ')}]; add layers.flatten() before it`);
+    }
+    this.outputSize = this.units;
+    this.outputShape = [this.units];
+  }
+
+  override weightSpecs(): WeightSpec[] {
+    const specs: WeightSpec[] = [{
+      name: 'kernel', shape: [this.inputSize, this.units], trainable: true, initializer: this.kernelInitializer,
+      regularizer: this.kernelRegularizer, fanIn: this.inputSize, fanOut: this.units,
+    }];
+    if (this.useBias) {
+      specs.push({ name: 'bias', shape: [this.units], trainable: true, initializer: this.biasInitializer,
+        regularizer: this.biasRegularizer, fanIn: this.inputSize, fanOut: this.units });
+    }
+    return specs;
+  }
+
+  override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
+    return { out: rowsCap * this.units, extra: {} };
+  }
+
+  forward(ctx: StepContext, sc: LayerScratch, input: number): number {
+    const fused = this.fusedWithLoss;
+    const { kind, alpha } = activationCode(this.activation, this.activationAlpha);
+    f32_gemm(ctx.e, {
+      m: ctx.rows, n: this.units, k: this.inputSize,
+      a: input, b: at(ctx.params, this.offsets[0]!), c: sc.out,
+      bias: this.useBias ? at(ctx.params, this.offsets[1]!) : 0,
+      act: fused ? 0 : kind, actAlpha: alpha, ws: ctx.gemmWs,
+    });
+    if (this.activation === 'softmax' && !fused) f32_softmax(ctx.e, sc.out, sc.out, ctx.rows, this.units);
+    return sc.out;
+  }
+
+  backward(ctx: StepContext, sc: LayerScratch, input: number, output: number, dOut: number, dIn: number): number {
+    const e = ctx.e, rows = ctx.rows, n = this.units;
+    if (!this.fusedWithLoss) {
+      if (this.activation === 'softmax') f32_softmax_grad(e, output, dOut, dOut, rows, n);
+      else if (this.activation !== 'linear') {
+        const { kind, alpha } = activationCode(this.activation, this.activationAlpha);
+        f32_activation_grad(e, kind, output, dOut, dOut, rows * n, alpha);
+      }
+    }
+    void sc;
+    // dKernel = input^T * dZ, dBias = column sums of dZ, dInput = dZ * kernel^T
+    f32_gemm(e, { transA: true, m: this.inputSize, n, k: rows, a: input, b: dOut, c: at(ctx.grads, this.offsets[0]!), ws: ctx.gemmWs });
+    if (this.useBias) f32_col_sum(e, dOut, rows, n, at(ctx.grads, this.offsets[1]!), false);
+    if (dIn) {
+      f32_gemm(e, { transB: true, m: rows, n: this.inputSize, k: n, a: dOut, b: at(ctx.params, this.offsets[0]!), c: dIn, ws: ctx.gemmWs });
+    }
+    return dIn;
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      name: this.name, units: this.units, activation: this.activation,
+      ...(this.activationAlpha !== undefined ? { activationAlpha: this.activationAlpha } : {}),
+      useBias: this.useBias,
+      kernelInitializer: { name: this.kernelInitializer.name, config: this.kernelInitializer.config },
+      biasInitializer: { name: this.biasInitializer.name, config: this.biasInitializer.config },
+      ...(this.kernelRegularizer ? { kernelRegularizer: { ...this.kernelRegularizer } } : {}),
+      ...(this.biasRegularizer ? { biasRegularizer: { ...this.biasRegularizer } } : {}),
+      ...(this.inputShape ? { inputShape: this.inputShape } : {}),
+    };
+  }
+}
+
+/**
+ * A fully connected layer.
+ * @example
+ * ```ts
+ * knobs.layers.dense({ units: 128, activation: 'relu', kernelInitializer: 'heNormal',
+ *                      kernelRegularizer: knobs.regularizers.l2(1e-4) });
+ * ```
+ */
+export function dense(options: DenseOptions): Dense {
+  return new Dense(options);
+}

@@ -1,0 +1,132 @@
+/**
+ * Checking and converting what users pass to fit, evaluate and predict: x as a row-major
+ * Float32Array or number[][], y as one-hot rows or integer labels. Every problem gets an error
+ * that names it (shape, NaN with its row and column, label out of range); nothing is silently
+ * dropped or changed.
+ * @internal
+ */
+import { ShapeError, describe } from '../errors';
+
+/** Converts x to a row-major Float32Array of rows x features, checking its shape. */
+export function toMatrix(where: string, name: string, x: unknown, features: number): { data: Float32Array; rows: number } {
+  if (x instanceof Float32Array) {
+    if (features <= 0 || x.length % features !== 0) {
+      throw new ShapeError(`${where}: ${name} has ${x.length} values, which is not a whole number of rows of ${features} features`);
+    }
+    return { data: x, rows: x.length / features };
+  }
+  if (Array.isArray(x)) {
+    const rows = x.length;
+    const out = new Float32Array(rows * features);
+    for (let r = 0; r < rows; r++) {
+      const row = x[r];
+      if (!Array.isArray(row) && !ArrayBuffer.isView(row)) {
+        throw new TypeError(`${where}: ${name}[${r}] must be an array of ${features} numbers, got ${describe(row)}`);
+      }
+      const rowArr = row as ArrayLike<number>;
+      if (rowArr.length !== features) {
+        throw new ShapeError(`${where}: ${name}[${r}] has ${rowArr.length} values, expected ${features} (ragged rows?)`);
+      }
+      for (let j = 0; j < features; j++) {
+        const v = rowArr[j];
+        if (typeof v !== 'number') throw new TypeError(`${where}: ${name}[${r}][${j}] must be a number, got ${describe(v)}`);
+        out[r * features + j] = v;
+      }
+    }
+    return { data: out, rows };
+  }
+  if (ArrayBuffer.isView(x)) {
+    throw new TypeError(`${where}: ${name} must be a Float32Array or number[][], got ${describe(x)}; convert it with Float32Array.from(...)`);
+  }
+  throw new TypeError(`${where}: ${name} must be a Float32Array or number[][], got ${describe(x)}`);
+}
+
+/** Reports the first NaN or Infinity of a matrix by row and column. */
+export function nonFiniteError(where: string, name: string, index: number, value: number, features: number): Error {
+  const r = Math.floor(index / features), c = index % features;
+  return new RangeError(`${where}: ${name} holds ${value} at row ${r}, column ${c}; clean or impute the data first (knobs never drops rows silently)`);
+}
+
+/** Labels for a loss: float rows (one-hot / targets) or integer class indices. */
+export interface Labels {
+  f32?: Float32Array;
+  i32?: Int32Array;
+  rows: number;
+}
+
+/** Converts y for a loss with `outputs` columns; sparse losses take integer labels. */
+export function toLabels(where: string, y: unknown, outputs: number, sparse: boolean, lossName: string): Labels {
+  if (sparse) {
+    let labels: Int32Array;
+    if (y instanceof Int32Array) labels = y;
+    else if (Array.isArray(y) && (y.length === 0 || typeof y[0] === 'number')) {
+      labels = new Int32Array(y.length);
+      for (let i = 0; i < y.length; i++) {
+        const v = y[i];
+        if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${where}: y[${i}] must be an integer class label, got ${describe(v)}`);
+        labels[i] = v;
+      }
+    } else if (y instanceof Float32Array || y instanceof Uint8Array || y instanceof Uint16Array || y instanceof Int16Array || y instanceof Uint32Array) {
+      labels = new Int32Array(y.length);
+      for (let i = 0; i < y.length; i++) {
+        const v = y[i]!;
+        if (!Number.isInteger(v)) throw new TypeError(`${where}: y[${i}] must be an integer class label, got ${v}`);
+        labels[i] = v;
+      }
+    } else {
+      throw new TypeError(`${where}: ${lossName} needs integer labels (Int32Array or number[]), got ${describe(y)}`);
+    }
+    for (let i = 0; i < labels.length; i++) {
+      const v = labels[i]!;
+      if (v < 0 || v >= outputs) throw new RangeError(`${where}: label ${v} at index ${i} is out of range for ${outputs} classes (0..${outputs - 1})`);
+    }
+    return { i32: labels, rows: labels.length };
+  }
+  if (y instanceof Int32Array || (Array.isArray(y) && y.length > 0 && typeof y[0] === 'number' && outputs > 1)) {
+    throw new ShapeError(`${where}: ${lossName} needs one-hot rows of ${outputs} values; for integer class labels use loss 'sparseCategoricalCrossentropy'`);
+  }
+  const { data, rows } = toMatrix(where, 'y', y, outputs);
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) throw nonFiniteError(where, 'y', i, data[i]!, outputs);
+  }
+  return { f32: data, rows };
+}
+
+/** Per-example weights: optional sampleWeight times the class weights of each label. */
+export function exampleWeights(
+  where: string, rows: number, labels: Labels, outputs: number,
+  sampleWeight: unknown, classWeight: Record<number, number> | undefined,
+): Float32Array | undefined {
+  let w: Float32Array | undefined;
+  if (sampleWeight !== undefined) {
+    if (!(sampleWeight instanceof Float32Array) && !Array.isArray(sampleWeight)) {
+      throw new TypeError(`${where}: sampleWeight must be a Float32Array or number[], got ${describe(sampleWeight)}`);
+    }
+    if (sampleWeight.length !== rows) throw new ShapeError(`${where}: sampleWeight has ${sampleWeight.length} values for ${rows} examples`);
+    w = Float32Array.from(sampleWeight as ArrayLike<number>);
+    for (let i = 0; i < rows; i++) {
+      if (!(w[i]! >= 0) || !Number.isFinite(w[i]!)) throw new RangeError(`${where}: sampleWeight[${i}] must be a finite number >= 0, got ${w[i]}`);
+    }
+  }
+  if (classWeight !== undefined) {
+    if (classWeight === null || typeof classWeight !== 'object') throw new TypeError(`${where}: classWeight must map class index to weight, got ${describe(classWeight)}`);
+    for (const [k, v] of Object.entries(classWeight)) {
+      const c = Number(k);
+      if (!Number.isInteger(c) || c < 0 || c >= Math.max(2, outputs)) throw new RangeError(`${where}: classWeight has class ${k}, out of range for ${outputs} outputs`);
+      if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new RangeError(`${where}: classWeight[${k}] must be a finite number >= 0, got ${describe(v)}`);
+    }
+    w ??= new Float32Array(rows).fill(1);
+    for (let i = 0; i < rows; i++) w[i]! *= classWeight[classOf(labels, i, outputs)] ?? 1;
+  }
+  return w;
+}
+
+/** The class of example i: its integer label, the argmax of its one-hot row, or its 0/1 target. */
+export function classOf(labels: Labels, i: number, outputs: number): number {
+  if (labels.i32) return labels.i32[i]!;
+  const y = labels.f32!;
+  if (outputs === 1) return y[i]! > 0.5 ? 1 : 0;
+  let best = 0;
+  for (let j = 1; j < outputs; j++) if (y[i * outputs + j]! > y[i * outputs + best]!) best = j;
+  return best;
+}

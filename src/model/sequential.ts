@@ -1,0 +1,838 @@
+/**
+ * A sequential model: a stack of layers trained with `compile` and `fit`, with the API of
+ * tfjs-layers and Keras.
+ *
+ * Memory: all trainable weights live in one flat parameter buffer of the engine, the moving
+ * statistics in one state buffer, and the optimizer's state in buffers of the parameters' size,
+ * laid out once; each layer knows its float offsets. Training allocates its buffers once per
+ * `fit` (for the batch size) and nothing per step.
+ * @module
+ */
+import { engine, type Engine } from '../engine/engine';
+import { f32_gather_rows, f32_gather_sum, x32_gather } from '../engine/kernels/f32_gather';
+import { f32_find_nonfinite, f32_sum } from '../engine/kernels/f32_elementwise';
+import { ACTIVATION, f32_activation, f32_softmax } from '../engine/kernels/f32_activation';
+import { f32_clip_by_global_norm } from '../engine/kernels/f32_optimizer';
+import { NonFiniteLossError, ShapeError, describe } from '../errors';
+import { checkLoss, fusableActivation, sparseLabels, type LossName } from '../losses';
+import { Activation } from '../layers/activation';
+import { Dense } from '../layers/dense';
+import type { Layer, LayerConfig, StepContext } from '../layers/layer';
+import { Normalization } from '../layers/normalization';
+import { layerFromConfig } from '../layers/index';
+import { getOptimizer, type Optimizer } from '../optimizers/index';
+import { Callback, hasBatchHooks, toCallback, type CallbackHooks, type FitParams, type Logs } from '../callbacks/callback';
+import { History } from '../callbacks/history';
+import { ProgressBar } from '../callbacks/progress';
+import { deriveSeed, Random } from '../util/random';
+import { checkKnownOptions, finiteNumber, nonNegativeInt, positiveInt } from '../util/options';
+import { exampleWeights, nonFiniteError, toLabels, toMatrix, type Labels } from './data';
+import { parallelBackend, type BatchHooks, type EpochRunner, type FitData, type RunnerSpec } from './parallel';
+import {
+  allocateShard, forward, freeShard, penaltyOnly, regularize, trainShard, type ModelCore, type ShardBuffers,
+} from './runtime';
+import { saveModel, type SaveResult } from '../io/io';
+
+/** Options of {@link sequential}. */
+export interface SequentialOptions {
+  /** Shape of one example, without the batch dimension (e.g. [784]). Or give inputShape to the first layer. */
+  inputShape?: number[];
+  layers?: Layer[];
+  /** Seeds initialization, shuffling and dropout: the same seed and data give bit-identical weights. */
+  seed?: number;
+  name?: string;
+}
+
+/** Options of {@link Sequential.compile}. */
+export interface CompileOptions {
+  optimizer: Optimizer | 'sgd' | 'momentum' | 'rmsprop' | 'adam' | 'adamw';
+  loss: LossName;
+  /** Only 'accuracy' is computed during training; see knobs.metrics for the rest. */
+  metrics?: string[];
+}
+
+/** Options of {@link Sequential.fit}. */
+export interface FitOptions {
+  /** Default 32. 1 is stochastic gradient descent, the whole set is batch gradient descent. */
+  batchSize?: number;
+  /** Default 1. */
+  epochs?: number;
+  /** 0 silent, 1 progress bar (on a terminal), 2 one line per epoch. Default 1. */
+  verbose?: number;
+  callbacks?: (Callback | CallbackHooks)[];
+  /** [xDev, yDev] or [xDev, yDev, sampleWeight]. */
+  validationData?: [unknown, unknown] | [unknown, unknown, unknown];
+  /** Hold out the last fraction of x/y for validation (Keras' rule: the tail, before shuffling). */
+  validationSplit?: number;
+  /** Shuffle the training data every epoch. Default true. */
+  shuffle?: boolean;
+  /** Per-example weights s_i: the loss is sum(s_i L_i) / sum(s_i). */
+  sampleWeight?: Float32Array | number[];
+  /** Class index -> weight, multiplied into the per-example weights. */
+  classWeight?: Record<number, number>;
+  /** Epoch to start from (resuming a saved model). Default: the epochs the model has completed. */
+  initialEpoch?: number;
+  /** Clip the gradient to this global L2 norm before each step. */
+  clipNorm?: number;
+  /** Cancels training between batches. */
+  signal?: AbortSignal;
+  /** Worker threads to split each batch across: 1 (default), n, or 'auto'. */
+  workers?: number | 'auto';
+}
+
+/** What evaluate returns: the loss (with regularization) and the compiled metrics. */
+export type EvaluateResult = { loss: number; accuracy?: number };
+
+const FIT_OPTIONS = ['batchSize', 'epochs', 'verbose', 'callbacks', 'validationData', 'validationSplit', 'shuffle',
+  'sampleWeight', 'classWeight', 'initialEpoch', 'clipNorm', 'signal', 'workers'] as const;
+
+/** Data copied into engine memory for one fit or evaluation. */
+interface StagedData {
+  rows: number;
+  x: number;
+  labelsF32: number;
+  labelsI32: number;
+  weights: number;
+  totalWeight: number;
+}
+
+/** Buffers for one batch capacity, reused across calls. */
+interface Runtime {
+  rowsCap: number;
+  sparse: boolean;
+  shard: ShardBuffers;
+}
+
+const registry = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<{ e: Engine; ptrs: number[] }>(({ e, ptrs }) => {
+    for (const p of ptrs) if (p) try { e.free(p); } catch { /* already freed */ }
+  })
+  : undefined;
+
+let modelCount = 0;
+
+/** A stack of layers. Create one with {@link sequential}. */
+export class Sequential implements ModelCore {
+  readonly name: string;
+  readonly layers: Layer[];
+  readonly seed: number;
+  readonly inputShape: number[];
+  inputSize = 0;
+  outputSize = 0;
+  paramCount = 0;
+  stateCount = 0;
+  /** Set by callbacks to stop fit after the current epoch. */
+  stopTraining = false;
+  /** Epochs completed over all fits (resumes continue from here). */
+  epochsCompleted = 0;
+
+  // ModelCore
+  loss: LossName = 'meanSquaredError';
+  fused = false;
+  regularized: { offset: number; length: number; l1: number; l2: number }[] = [];
+  needsInputGrad: boolean[] = [];
+
+  /** @internal byte offsets of the parameter and state buffers, and of the optimizer's slots */
+  params = 0;
+  /** @internal */
+  state = 0;
+  /** @internal */
+  slots: number[] = [];
+  private compiled: { optimizer: Optimizer; loss: LossName; metrics: string[]; sparse: boolean } | undefined;
+  private runtimes = new Map<string, Runtime>();
+  private readonly e: Engine;
+  private readonly owned: { e: Engine; ptrs: number[] };
+
+  constructor(options: SequentialOptions = {}) {
+    checkKnownOptions('sequential', options, ['inputShape', 'layers', 'seed', 'name']);
+    this.e = engine();
+    this.name = options.name ?? `sequential_${++modelCount}`;
+    this.seed = options.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : nonNegativeInt('sequential', 'seed', options.seed);
+    const layers = options.layers ?? [];
+    if (!Array.isArray(layers) || layers.length === 0) throw new TypeError('sequential: options.layers must be a non-empty array of knobs.layers');
+    const first = layers[0] as Layer & { inputShape?: number[] };
+    const inputShape = options.inputShape ?? first.inputShape;
+    if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
+      throw new TypeError(`sequential: inputShape must be an array of positive integers (e.g. [784]), got ${describe(inputShape)}`);
+    }
+    this.inputShape = inputShape.slice();
+    this.layers = layers;
+    this.owned = { e: this.e, ptrs: [] };
+    registry?.register(this, this.owned, this);
+    this.build();
+  }
+
+  /** Builds the layers, lays out the weights and initializes them. */
+  private build(): void {
+    const names = new Set<string>();
+    const counts: Record<string, number> = {};
+    let shape = this.inputShape;
+    let pOff = 0, sOff = 0;
+    const pendingInits: { layer: Layer; spec: ReturnType<Layer['weightSpecs']>[number]; offset: number; wi: number }[] = [];
+    this.layers.forEach((layer, i) => {
+      if (!layer || typeof (layer as Layer).build !== 'function') throw new TypeError(`sequential: layers[${i}] is not a knobs layer, got ${describe(layer)}`);
+      if (layer.index >= 0) throw new Error(`sequential: layer ${layer.name} already belongs to a model; create a new layer`);
+      layer.index = i;
+      if (!layer.name) {
+        const base = layer.className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+        const n = counts[base] ?? 0;
+        counts[base] = n + 1;
+        layer.name = n === 0 ? base : `${base}_${n}`;
+      }
+      if (names.has(layer.name)) throw new Error(`sequential: two layers are named ${JSON.stringify(layer.name)}`);
+      names.add(layer.name);
+      layer.build(shape);
+      shape = layer.outputShape;
+      layer.offsets = layer.weightSpecs().map((spec, wi) => {
+        const n = spec.shape.reduce((a, b) => a * b, 1);
+        const off = spec.trainable ? pOff : sOff;
+        if (spec.trainable) pOff += n;
+        else sOff += n;
+        pendingInits.push({ layer, spec, offset: off, wi });
+        if (spec.trainable && spec.regularizer && (spec.regularizer.l1 > 0 || spec.regularizer.l2 > 0)) {
+          this.regularized.push({ offset: off, length: n, l1: spec.regularizer.l1, l2: spec.regularizer.l2 });
+        }
+        return off;
+      });
+      if (layer instanceof Normalization) layer.writer = (l, w) => this.writeLayerWeights(l, w);
+    });
+    this.inputSize = this.inputShape.reduce((a, b) => a * b, 1);
+    this.outputSize = this.layers[this.layers.length - 1]!.outputSize;
+    this.paramCount = pOff;
+    this.stateCount = sOff;
+    this.params = this.e.allocF32(Math.max(1, pOff));
+    this.state = this.e.allocF32(Math.max(1, sOff));
+    this.owned.ptrs.push(this.params, this.state);
+    for (const { layer, spec, offset, wi } of pendingInits) {
+      const n = spec.shape.reduce((a, b) => a * b, 1);
+      const values = new Float32Array(n);
+      spec.initializer.fill(values, spec.fanIn, spec.fanOut, deriveSeed(this.seed, layer.index, wi));
+      this.e.f32.set(values, ((spec.trainable ? this.params : this.state) >> 2) + offset);
+    }
+    for (const layer of this.layers) {
+      if (layer instanceof Normalization && layer.pending) {
+        this.writeLayerWeights(layer, [layer.pending.mean, layer.pending.variance]);
+        layer.pending = undefined;
+      }
+    }
+    // a layer needs the gradient w.r.t. its input only when some earlier layer has weights to train
+    let trainableBefore = false;
+    this.needsInputGrad = this.layers.map((l) => {
+      const needs = trainableBefore;
+      if (l.countParams().trainable > 0) trainableBefore = true;
+      return needs;
+    });
+  }
+
+  /** The compiled optimizer (callbacks change its learningRate). */
+  get optimizer(): Optimizer | undefined {
+    return this.compiled?.optimizer;
+  }
+
+  /**
+   * Chooses the optimizer, the loss and the metrics.
+   * @example
+   * ```ts
+   * model.compile({ optimizer: knobs.optimizers.adam({ learningRate: 1e-3 }),
+   *                 loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+   * ```
+   */
+  compile(options: CompileOptions): void {
+    const W = 'compile';
+    if (options === null || typeof options !== 'object') throw new TypeError(`${W}: options {optimizer, loss} are required`);
+    checkKnownOptions(W, options, ['optimizer', 'loss', 'metrics']);
+    const optimizer = getOptimizer(W, options.optimizer);
+    const loss = checkLoss(W, options.loss);
+    const metrics = (options.metrics ?? []).map((m) => {
+      if (m === 'accuracy' || m === 'acc') return 'accuracy';
+      throw new RangeError(`${W}: unknown metric ${describe(m)}; fit computes 'accuracy' (use knobs.metrics on predictions for the others)`);
+    });
+    // the last layer's softmax/sigmoid joins the cross-entropy when they match
+    const last = this.layers[this.layers.length - 1]!;
+    const fusable = fusableActivation(loss);
+    for (const l of this.layers) if (l instanceof Dense || l instanceof Activation) l.fusedWithLoss = false;
+    this.fused = false;
+    if (fusable && (last instanceof Dense || last instanceof Activation) && last.activation === fusable) {
+      last.fusedWithLoss = true;
+      this.fused = true;
+    }
+    const sparse = sparseLabels(loss);
+    if (sparse && !this.fused) throw new RangeError(`${W}: sparseCategoricalCrossentropy needs a softmax output layer`);
+    if (loss === 'binaryCrossentropy' && fusable === 'sigmoid' && !this.fused && last instanceof Dense && last.activation === 'softmax') {
+      throw new RangeError(`${W}: binaryCrossentropy with a softmax output; use activation 'sigmoid' or loss 'categoricalCrossentropy'`);
+    }
+    for (const p of this.slots) this.e.free(p);
+    this.owned.ptrs = this.owned.ptrs.filter((p) => !this.slots.includes(p));
+    this.slots = optimizer.slotNames.map(() => this.e.allocF32(Math.max(1, this.paramCount)));
+    this.owned.ptrs.push(...this.slots);
+    this.loss = loss;
+    this.compiled = { optimizer, loss, metrics, sparse };
+    this.freeRuntimes();
+  }
+
+  private requireCompiled(where: string): NonNullable<Sequential['compiled']> {
+    if (!this.compiled) throw new Error(`${where}: call model.compile({optimizer, loss}) first`);
+    return this.compiled;
+  }
+
+  // ---- weights
+
+  /** The weights, in layer order (dense: kernel fanIn x units row-major, bias; batch norm: gamma, beta, moving mean, moving variance). */
+  getWeights(): Float32Array[] {
+    const f32 = this.e.f32;
+    const out: Float32Array[] = [];
+    for (const l of this.layers) {
+      l.weightSpecs().forEach((spec, i) => {
+        const n = spec.shape.reduce((a, b) => a * b, 1);
+        const base = ((spec.trainable ? this.params : this.state) >> 2) + l.offsets[i]!;
+        out.push(f32.slice(base, base + n));
+      });
+    }
+    return out;
+  }
+
+  /** Sets every weight, in getWeights() order. */
+  setWeights(weights: Float32Array[]): void {
+    const specs = this.layers.flatMap((l) => l.weightSpecs().map((spec, i) => ({ l, spec, i })));
+    if (!Array.isArray(weights) || weights.length !== specs.length) {
+      throw new ShapeError(`setWeights: expected ${specs.length} arrays, got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
+    }
+    specs.forEach(({ l, spec }, k) => {
+      const n = spec.shape.reduce((a, b) => a * b, 1);
+      const w = weights[k];
+      if (!(w instanceof Float32Array) || w.length !== n) {
+        throw new ShapeError(`setWeights: ${l.name}/${spec.name} needs a Float32Array of ${n} values (shape [${spec.shape.join(', ')}]), got ${describe(w)}`);
+      }
+    });
+    const f32 = this.e.f32;
+    specs.forEach(({ l, spec, i }, k) => f32.set(weights[k]!, ((spec.trainable ? this.params : this.state) >> 2) + l.offsets[i]!));
+  }
+
+  private writeLayerWeights(layer: Layer, weights: Float32Array[]): void {
+    const f32 = this.e.f32;
+    layer.weightSpecs().forEach((spec, i) => {
+      f32.set(weights[i]!, ((spec.trainable ? this.params : this.state) >> 2) + layer.offsets[i]!);
+    });
+  }
+
+  /** Names of the weights, in getWeights() order (`dense/kernel`, ...). */
+  weightNames(): string[] {
+    return this.layers.flatMap((l) => l.weightSpecs().map((s) => `${l.name}/${s.name}`));
+  }
+
+  /** Total trainable and non-trainable parameters. */
+  countParams(): number {
+    return this.paramCount + this.stateCount;
+  }
+
+  /** Adapts every Normalization layer on training inputs (fit does it on its x when needed). */
+  adapt(x: Float32Array | number[][]): void {
+    const { data } = toMatrix('adapt', 'x', x, this.inputSize);
+    const norm = this.layers[0];
+    if (!(norm instanceof Normalization)) throw new Error('adapt: the model has no normalization layer first');
+    norm.adapt(data);
+  }
+
+  // ---- staging data and buffers
+
+  private stage(where: string, x: unknown, y: unknown, sampleWeight: unknown, classWeight: Record<number, number> | undefined): StagedData {
+    const c = this.requireCompiled(where);
+    const { data, rows } = toMatrix(where, 'x', x, this.inputSize);
+    const labels = toLabels(where, y, this.outputSize, c.sparse, c.loss);
+    if (labels.rows !== rows) throw new ShapeError(`${where}: x has ${rows} examples but y has ${labels.rows}`);
+    const w = exampleWeights(where, rows, labels, this.outputSize, sampleWeight, classWeight);
+    return this.stageArrays(where, data, rows, labels, w);
+  }
+
+  private stageArrays(where: string, data: Float32Array, rows: number, labels: Labels, w: Float32Array | undefined): StagedData {
+    const e = this.e;
+    const x = e.allocF32(Math.max(1, rows * this.inputSize));
+    e.f32.set(data, x >> 2);
+    const bad = rows ? f32_find_nonfinite(e, x, rows * this.inputSize) : -1;
+    if (bad >= 0) {
+      const v = data[bad]!;
+      e.free(x);
+      throw nonFiniteError(where, 'x', bad, v, this.inputSize);
+    }
+    let labelsF32 = 0, labelsI32 = 0, weights = 0, totalWeight = rows;
+    if (labels.f32) { labelsF32 = e.allocF32(Math.max(1, labels.f32.length)); e.f32.set(labels.f32, labelsF32 >> 2); }
+    if (labels.i32) { labelsI32 = e.allocF32(Math.max(1, rows)); e.i32.set(labels.i32, labelsI32 >> 2); }
+    if (w) {
+      weights = e.allocF32(Math.max(1, rows));
+      e.f32.set(w, weights >> 2);
+      totalWeight = w.reduce((a, b) => a + b, 0);
+    }
+    return { rows, x, labelsF32, labelsI32, weights, totalWeight };
+  }
+
+  private unstage(d: StagedData): void {
+    for (const p of [d.x, d.labelsF32, d.labelsI32, d.weights]) if (p) this.e.free(p);
+  }
+
+  private runtime(rowsCap: number, sparse: boolean): Runtime {
+    const key = `${rowsCap}/${sparse}`;
+    let rt = this.runtimes.get(key);
+    if (!rt) {
+      rt = { rowsCap, sparse, shard: allocateShard(this.e, this, rowsCap, sparse) };
+      this.runtimes.set(key, rt);
+    }
+    return rt;
+  }
+
+  private freeRuntimes(): void {
+    for (const rt of this.runtimes.values()) freeShard(this.e, rt.shard, true, true);
+    this.runtimes.clear();
+  }
+
+  /** Frees the model's engine memory now (it is also freed when the model is garbage-collected). */
+  dispose(): void {
+    this.freeRuntimes();
+    for (const p of this.owned.ptrs) if (p) this.e.free(p);
+    this.owned.ptrs = [];
+    registry?.unregister(this);
+    this.params = this.state = 0;
+    this.slots = [];
+  }
+
+  /** A one-shard step context. */
+  private context(sb: ShardBuffers, rows: number, training: boolean, step: number): StepContext {
+    return {
+      e: this.e, params: this.params, state: this.state, grads: sb.grads, training, rows, batchRows: rows, rowOffset: 0,
+      seed: this.seed, step, shard: 0, shards: 1, shardRows: () => rows, scratchOf: (_s, l) => sb.layers[l]!,
+      barrier: () => {}, gemmWs: sb.gemmWs,
+    };
+  }
+
+  /** Copies rows [start, start + rows) of staged data (in order, or through `order`) into a shard. */
+  private loadBatch(d: StagedData, sb: ShardBuffers, order: number, start: number, rows: number, sparse: boolean): number {
+    const e = this.e;
+    if (order) {
+      const idx = order + start * 4;
+      f32_gather_rows(e, d.x, d.rows, idx, rows, this.inputSize, sb.x);
+      if (sparse) x32_gather(e, d.labelsI32, d.rows, idx, rows, sb.labelsI32);
+      else f32_gather_rows(e, d.labelsF32, d.rows, idx, rows, this.outputSize, sb.labelsF32);
+      if (d.weights) {
+        x32_gather(e, d.weights, d.rows, idx, rows, sb.weights);
+        return f32_gather_sum(e, d.weights, d.rows, idx, rows);
+      }
+      return rows;
+    }
+    const u8 = e.u8;
+    u8.copyWithin(sb.x, d.x + start * this.inputSize * 4, d.x + (start + rows) * this.inputSize * 4);
+    if (sparse) u8.copyWithin(sb.labelsI32, d.labelsI32 + start * 4, d.labelsI32 + (start + rows) * 4);
+    else u8.copyWithin(sb.labelsF32, d.labelsF32 + start * this.outputSize * 4, d.labelsF32 + (start + rows) * this.outputSize * 4);
+    if (d.weights) {
+      u8.copyWithin(sb.weights, d.weights + start * 4, d.weights + (start + rows) * 4);
+      return f32_sum(e, sb.weights, rows);
+    }
+    return rows;
+  }
+
+  // ---- training
+
+  /**
+   * Trains the model.
+   * @example
+   * ```ts
+   * const history = await model.fit(x, y, { batchSize: 64, epochs: 10, validationData: [xDev, yDev],
+   *   callbacks: [knobs.callbacks.earlyStopping({ monitor: 'val_loss', patience: 3, restoreBestWeights: true })] });
+   * history.history.val_accuracy;
+   * ```
+   */
+  async fit(x: Float32Array | number[][], y: unknown, options: FitOptions = {}): Promise<History> {
+    const W = 'fit';
+    checkKnownOptions(W, options, FIT_OPTIONS);
+    const c = this.requireCompiled(W);
+    const batchSize = positiveInt(W, 'options.batchSize', options.batchSize ?? 32);
+    const epochs = nonNegativeInt(W, 'options.epochs', options.epochs ?? 1);
+    const verbose = options.verbose ?? 1;
+    const initialEpoch = nonNegativeInt(W, 'options.initialEpoch', options.initialEpoch ?? this.epochsCompleted);
+    const clipNorm = options.clipNorm === undefined ? undefined : finiteNumber(W, 'options.clipNorm', options.clipNorm);
+    if (clipNorm !== undefined && clipNorm <= 0) throw new RangeError(`${W}: options.clipNorm must be > 0, got ${clipNorm}`);
+    const workers = options.workers ?? 1;
+    if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1)) throw new RangeError(`${W}: options.workers must be a positive integer or 'auto', got ${describe(workers)}`);
+    if (options.callbacks !== undefined && !Array.isArray(options.callbacks)) throw new TypeError(`${W}: options.callbacks must be an array`);
+    const signal = options.signal;
+    signal?.throwIfAborted?.();
+
+    // data: validation split first (Keras takes the tail, before any shuffling)
+    let xs: unknown = x, ys: unknown = y, sw: unknown = options.sampleWeight;
+    let validation = options.validationData;
+    if (options.validationSplit !== undefined) {
+      const f = finiteNumber(W, 'options.validationSplit', options.validationSplit);
+      if (!(f > 0 && f < 1)) throw new RangeError(`${W}: options.validationSplit must be in (0, 1), got ${f}`);
+      if (validation) throw new TypeError(`${W}: give validationData or validationSplit, not both`);
+      const { data, rows } = toMatrix(W, 'x', x, this.inputSize);
+      const labels = toLabels(W, y, this.outputSize, c.sparse, c.loss);
+      const nTrain = rows - Math.floor(rows * f);
+      if (nTrain <= 0 || nTrain >= rows) throw new RangeError(`${W}: validationSplit ${f} of ${rows} examples leaves an empty set`);
+      const sliceY = (a: number, b: number): unknown => (labels.i32 ? labels.i32.slice(a, b) : labels.f32!.slice(a * this.outputSize, b * this.outputSize));
+      xs = data.slice(0, nTrain * this.inputSize);
+      ys = sliceY(0, nTrain);
+      const swArr = sw as Float32Array | number[] | undefined;
+      validation = [data.slice(nTrain * this.inputSize), sliceY(nTrain, rows), ...(swArr ? [swArr.slice(nTrain)] : [])] as [unknown, unknown];
+      sw = swArr?.slice(0, nTrain);
+    }
+    const train = this.stage(W, xs, ys, sw, options.classWeight);
+    let dev: StagedData | undefined;
+    try {
+      if (validation) {
+        if (!Array.isArray(validation) || validation.length < 2) throw new TypeError(`${W}: options.validationData must be [xDev, yDev] or [xDev, yDev, sampleWeight]`);
+        dev = this.stage(`${W} (validationData)`, validation[0], validation[1], validation[2], undefined);
+      }
+      // a normalization layer that was not adapted learns its statistics from the training data only
+      const norm = this.layers[0];
+      if (norm instanceof Normalization && !norm.adapted) norm.adapt(this.e.f32.slice(train.x >> 2, (train.x >> 2) + train.rows * this.inputSize));
+      return await this.trainLoop(train, dev, {
+        batchSize, epochs, verbose, initialEpoch, clipNorm, workers, signal,
+        shuffle: options.shuffle ?? true, callbacks: (options.callbacks ?? []).map(toCallback),
+      });
+    } finally {
+      this.unstage(train);
+      if (dev) this.unstage(dev);
+    }
+  }
+
+  private async trainLoop(
+    train: StagedData, dev: StagedData | undefined,
+    o: { batchSize: number; epochs: number; verbose: number; initialEpoch: number; clipNorm: number | undefined;
+      workers: number | 'auto'; signal: AbortSignal | undefined; shuffle: boolean; callbacks: Callback[] },
+  ): Promise<History> {
+    const c = this.compiled!;
+    const e = this.e;
+    const history = new History();
+    const callbacks: Callback[] = [new ProgressBar(o.verbose), ...o.callbacks, history];
+    const steps = Math.ceil(train.rows / o.batchSize);
+    const params: FitParams = {
+      epochs: o.epochs, initialEpoch: o.initialEpoch, steps, batchSize: o.batchSize, samples: train.rows,
+      verbose: o.verbose, doValidation: dev !== undefined, metrics: ['loss', ...c.metrics],
+    };
+    for (const cb of callbacks) {
+      cb.setModel(this);
+      cb.setParams(params);
+    }
+    const batchHooks = callbacks.some(hasBatchHooks);
+    const order = e.allocF32(Math.max(1, train.rows));
+    const fitData: FitData = { rows: train.rows, x: train.x, labelsF32: train.labelsF32, labelsI32: train.labelsI32, weights: train.weights, order };
+    let runner: EpochRunner | undefined;
+    this.stopTraining = false;
+    try {
+      const spec: RunnerSpec = {
+        core: this, data: fitData, batchSize: o.batchSize, sparse: c.sparse, useWeights: train.weights !== 0,
+        countCorrect: c.metrics.includes('accuracy'), clipNorm: o.clipNorm, seed: this.seed, workers: o.workers,
+      };
+      if (o.workers !== 1) {
+        const backend = parallelBackend();
+        if (!backend) throw new Error("fit: options.workers needs the worker pool, which loads with knobs' Node or browser entry ('knobs')");
+        runner = await backend.createRunner(this, spec);
+      }
+      runner ??= this.localRunner(spec);
+      for (const cb of callbacks) await cb.onTrainBegin();
+      let lastYield = Date.now();
+      for (let epoch = o.initialEpoch; epoch < o.epochs; epoch++) {
+        if (c.optimizer.schedule) c.optimizer.learningRate = c.optimizer.schedule(epoch);
+        for (const cb of callbacks) await cb.onEpochBegin(epoch);
+        this.writeOrder(order, train.rows, epoch, o.shuffle);
+        const hooks: BatchHooks = {
+          begin: async (b) => {
+            if (batchHooks) for (const cb of callbacks) await cb.onBatchBegin(b, { batch: b, size: Math.min(o.batchSize, train.rows - b * o.batchSize) });
+          },
+          end: async (b, logs) => {
+            if (batchHooks) for (const cb of callbacks) await cb.onBatchEnd(b, { batch: b, ...logs });
+            // let timers, I/O and abort signals through now and then
+            if (Date.now() - lastYield > 100) {
+              await yieldToEventLoop();
+              lastYield = Date.now();
+            }
+          },
+          check: () => {
+            if (o.signal?.aborted) throw o.signal.reason ?? new Error('fit: aborted');
+          },
+        };
+        const r = await runner.runEpoch(epoch, hooks);
+        const logs: Logs = { loss: r.loss };
+        if (c.metrics.includes('accuracy')) logs.accuracy = r.accuracy;
+        if (dev) {
+          const v = this.evaluateStaged(dev, 256);
+          logs.val_loss = v.loss;
+          if (v.accuracy !== undefined) logs.val_accuracy = v.accuracy;
+        }
+        logs.lr = c.optimizer.learningRate;
+        this.epochsCompleted = epoch + 1;
+        for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
+        if (this.stopTraining) break;
+      }
+      for (const cb of callbacks) await cb.onTrainEnd();
+    } finally {
+      await runner?.close();
+      e.free(order);
+    }
+    return history;
+  }
+
+  /** Writes the epoch's example order: a permutation seeded by (seed, epoch), or 0..n-1. */
+  private writeOrder(order: number, rows: number, epoch: number, shuffle: boolean): void {
+    const idx = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) idx[i] = i;
+    if (shuffle) new Random(deriveSeed(this.seed, 0x5eed, epoch)).shuffle(idx);
+    this.e.i32.set(idx, order >> 2);
+  }
+
+  /** The single-threaded runner: one shard covering each whole batch. */
+  private localRunner(spec: RunnerSpec): EpochRunner {
+    const c = this.compiled!;
+    const rt = this.runtime(spec.batchSize, spec.sparse);
+    const sb = rt.shard;
+    const e = this.e;
+    const d: StagedData = { ...spec.data, totalWeight: 0 };
+    return {
+      runEpoch: async (epoch, hooks) => {
+        let lossSum = 0, correct = 0, weightSum = 0, batches = 0;
+        for (let b = 0, start = 0; start < d.rows; b++, start += spec.batchSize) {
+          hooks.check();
+          await hooks.begin(b);
+          const rows = Math.min(spec.batchSize, d.rows - start);
+          const batchWeight = this.loadBatch(d, sb, spec.data.order, start, rows, spec.sparse);
+          const step = c.optimizer.iterations;
+          const ctx = this.context(sb, rows, true, step);
+          const scale = batchWeight > 0 ? 1 / batchWeight : 0;
+          const r = trainShard(ctx, this, sb, scale, spec.useWeights, true, spec.countCorrect);
+          const penalty = regularize(e, this, this.params, sb.grads, 0, this.paramCount);
+          const batchLoss = (batchWeight > 0 ? r.lossSum / batchWeight : 0) + penalty;
+          if (!Number.isFinite(batchLoss)) throw this.divergence(epoch, b, batchLoss);
+          if (spec.clipNorm !== undefined) {
+            const norm = f32_clip_by_global_norm(e, sb.grads, this.paramCount, spec.clipNorm);
+            if (!Number.isFinite(norm)) throw this.divergence(epoch, b, norm, 'gradient norm');
+          }
+          this.applyStep(ctx, sb);
+          lossSum += batchLoss * batchWeight;
+          correct += r.correct;
+          weightSum += batchWeight;
+          batches++;
+          await hooks.end(b, { loss: batchLoss, ...(spec.countCorrect ? { accuracy: batchWeight > 0 ? r.correct / batchWeight : 0 } : {}), size: rows });
+        }
+        return { loss: weightSum > 0 ? lossSum / weightSum : 0, accuracy: weightSum > 0 ? correct / weightSum : 0, batches };
+      },
+      close: async () => {},
+    };
+  }
+
+  /** One optimizer step on the reduced gradient in sb.grads, then the layers' state updates. */
+  private applyStep(ctx: StepContext, sb: ShardBuffers): void {
+    const opt = this.compiled!.optimizer;
+    opt.iterations++;
+    opt.step(this.e, this.params, sb.grads, this.slots, this.paramCount, opt.iterations, opt.learningRate);
+    for (const l of this.layers) l.updateState(ctx, sb.layers[l.index]!);
+  }
+
+  private divergence(epoch: number, batch: number, value: number, what = 'loss'): NonFiniteLossError {
+    return new NonFiniteLossError(
+      `fit: the ${what} became ${value} at epoch ${epoch + 1}, batch ${batch + 1}; the weights are those of the last finite step. ` +
+        `Is the learning rate too high (now ${this.compiled!.optimizer.learningRate})? Try a lower one, clipNorm, or batch normalization.`,
+    );
+  }
+
+  // ---- evaluation and prediction
+
+  private evaluateStaged(d: StagedData, batchSize: number): EvaluateResult {
+    const c = this.compiled!;
+    const rt = this.runtime(Math.min(batchSize, Math.max(1, d.rows)), c.sparse);
+    const sb = rt.shard;
+    let lossSum = 0, correct = 0, weightSum = 0;
+    for (let start = 0; start < d.rows; start += rt.rowsCap) {
+      const rows = Math.min(rt.rowsCap, d.rows - start);
+      const w = this.loadBatch(d, sb, 0, start, rows, c.sparse);
+      const r = trainShard(this.context(sb, rows, false, 0), this, sb, 0, d.weights !== 0, false, c.metrics.includes('accuracy'));
+      lossSum += r.lossSum;
+      correct += r.correct;
+      weightSum += w;
+    }
+    const loss = (weightSum > 0 ? lossSum / weightSum : 0) + penaltyOnly(this.e, this, this.params);
+    return c.metrics.includes('accuracy') ? { loss, accuracy: weightSum > 0 ? correct / weightSum : 0 } : { loss };
+  }
+
+  /**
+   * The loss (with regularization, as Keras reports it) and the compiled metrics on a data set.
+   * @example
+   * ```ts
+   * const { loss, accuracy } = model.evaluate(xTest, yTest);
+   * ```
+   */
+  evaluate(x: Float32Array | number[][], y: unknown, options: { batchSize?: number; sampleWeight?: Float32Array | number[] } = {}): EvaluateResult {
+    checkKnownOptions('evaluate', options, ['batchSize', 'sampleWeight']);
+    const batchSize = positiveInt('evaluate', 'options.batchSize', options.batchSize ?? 256);
+    const d = this.stage('evaluate', x, y, options.sampleWeight, undefined);
+    try {
+      return this.evaluateStaged(d, batchSize);
+    } finally {
+      this.unstage(d);
+    }
+  }
+
+  /**
+   * The model's outputs for x: a Float32Array with one row of `outputSize` values per example
+   * (probabilities for a softmax or sigmoid output).
+   */
+  predict(x: Float32Array | number[][], options: { batchSize?: number } = {}): Float32Array {
+    checkKnownOptions('predict', options, ['batchSize']);
+    const batchSize = positiveInt('predict', 'options.batchSize', options.batchSize ?? 256);
+    const { data, rows } = toMatrix('predict', 'x', x, this.inputSize);
+    const e = this.e;
+    const out = new Float32Array(rows * this.outputSize);
+    if (rows === 0) return out;
+    const rt = this.runtime(Math.min(batchSize, rows), this.compiled?.sparse ?? false);
+    const sb = rt.shard;
+    for (let start = 0; start < rows; start += rt.rowsCap) {
+      const n = Math.min(rt.rowsCap, rows - start);
+      e.f32.set(data.subarray(start * this.inputSize, (start + n) * this.inputSize), sb.x >> 2);
+      const bad = f32_find_nonfinite(e, sb.x, n * this.inputSize);
+      if (bad >= 0) throw nonFiniteError('predict', 'x', start * this.inputSize + bad, data[start * this.inputSize + bad]!, this.inputSize);
+      const ctx = this.context(sb, n, false, 0);
+      const { outputs } = forward(ctx, this, sb, sb.x);
+      let res = outputs[outputs.length - 1]!;
+      if (this.fused) {
+        // the loss kernel normally applies the output activation; apply it here
+        res = this.applyOutputActivation(res, sb.probs, n);
+      }
+      out.set(e.f32.subarray(res >> 2, (res >> 2) + n * this.outputSize), start * this.outputSize);
+    }
+    return out;
+  }
+
+  private applyOutputActivation(logits: number, dst: number, rows: number): number {
+    const last = this.layers[this.layers.length - 1] as Dense | Activation;
+    const e = this.e;
+    if (last.activation === 'softmax') f32_softmax(e, logits, dst, rows, this.outputSize);
+    else f32_activation(e, ACTIVATION.sigmoid, logits, dst, rows * this.outputSize, 0);
+    return dst;
+  }
+
+  /**
+   * The loss and the gradients of the trainable weights on one batch (training mode, as a
+   * GradientTape over `model(x, training=True)`), in the order of the trainable weights of
+   * getWeights(). The loss includes the regularization terms.
+   */
+  computeGradients(
+    x: Float32Array | number[][], y: unknown, options: { sampleWeight?: Float32Array | number[]; training?: boolean; step?: number } = {},
+  ): { loss: number; grads: Float32Array[] } {
+    const W = 'computeGradients';
+    checkKnownOptions(W, options, ['sampleWeight', 'training', 'step']);
+    const c = this.requireCompiled(W);
+    const d = this.stage(W, x, y, options.sampleWeight, undefined);
+    try {
+      const rt = this.runtime(Math.max(1, d.rows), c.sparse);
+      const sb = rt.shard;
+      const w = this.loadBatch(d, sb, 0, 0, d.rows, c.sparse);
+      const ctx = this.context(sb, d.rows, options.training ?? true, options.step ?? 0);
+      const r = trainShard(ctx, this, sb, w > 0 ? 1 / w : 0, d.weights !== 0, true, false);
+      const penalty = regularize(this.e, this, this.params, sb.grads, 0, this.paramCount);
+      const f32 = this.e.f32;
+      const grads: Float32Array[] = [];
+      for (const l of this.layers) {
+        l.weightSpecs().forEach((spec, i) => {
+          if (!spec.trainable) return;
+          const base = (sb.grads >> 2) + l.offsets[i]!;
+          grads.push(f32.slice(base, base + spec.shape.reduce((a, b) => a * b, 1)));
+        });
+      }
+      return { loss: (w > 0 ? r.lossSum / w : 0) + penalty, grads };
+    } finally {
+      this.unstage(d);
+    }
+  }
+
+  // ---- description and persistence
+
+  /** Prints (and returns) a table of the layers, their output shapes and parameter counts. */
+  summary(print: (line: string) => void = console.log): string {
+    const rows: [string, string, string][] = [['Layer (type)', 'Output shape', 'Param #']];
+    for (const l of this.layers) {
+      const p = l.countParams();
+      rows.push([`${l.name} (${l.className})`, `[null, ${l.outputShape.join(', ')}]`, String(p.trainable + p.nonTrainable)]);
+    }
+    const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)) + 2);
+    const line = (r: string[]): string => r.map((s, i) => s.padEnd(w[i]!)).join('').trimEnd();
+    const rule = '_'.repeat(w.reduce((a, b) => a + b, 0));
+    const text = [
+      `Model: "${this.name}"`, rule, line(rows[0]!), '='.repeat(rule.length),
+      ...rows.slice(1).map(line), '='.repeat(rule.length),
+      `Total params: ${this.countParams()}`, `Trainable params: ${this.paramCount}`, `Non-trainable params: ${this.stateCount}`, rule,
+    ].join('\n');
+    for (const l of text.split('\n')) print(l);
+    return text;
+  }
+
+  /** The model's architecture, as saved in model.json. */
+  getConfig(): { name: string; seed: number; inputShape: number[]; layers: LayerConfig[] } {
+    return {
+      name: this.name, seed: this.seed, inputShape: this.inputShape,
+      layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })),
+    };
+  }
+
+  /** The compile configuration and training progress, as saved in model.json. */
+  trainingState(): { loss: LossName; metrics: string[]; optimizer: ReturnType<Optimizer['getConfig']>; iterations: number; epochsCompleted: number; slotNames: readonly string[] } | undefined {
+    if (!this.compiled) return undefined;
+    const o = this.compiled.optimizer;
+    return { loss: this.compiled.loss, metrics: this.compiled.metrics, optimizer: o.getConfig(), iterations: o.iterations, epochsCompleted: this.epochsCompleted, slotNames: o.slotNames };
+  }
+
+  /** The optimizer's state buffers (copies), in slotNames order. */
+  getOptimizerState(): Float32Array[] {
+    const f32 = this.e.f32;
+    return this.slots.map((p) => f32.slice(p >> 2, (p >> 2) + this.paramCount));
+  }
+
+  /** Restores the optimizer's state buffers. */
+  setOptimizerState(slots: Float32Array[], iterations: number): void {
+    const c = this.requireCompiled('setOptimizerState');
+    if (slots.length !== this.slots.length) throw new ShapeError(`setOptimizerState: the optimizer has ${this.slots.length} state buffers, got ${slots.length}`);
+    slots.forEach((s, i) => {
+      if (s.length !== this.paramCount) throw new ShapeError(`setOptimizerState: state buffer ${i} needs ${this.paramCount} values, got ${s.length}`);
+      this.e.f32.set(s, this.slots[i]! >> 2);
+    });
+    c.optimizer.iterations = iterations;
+  }
+
+  /**
+   * Saves the architecture, the weights, and the optimizer's state and progress, so that a
+   * loaded model resumes `fit` exactly. `file://dir` in Node; `indexeddb://name` in browsers.
+   * Saving is atomic: a crash while saving leaves the previous save readable.
+   */
+  async save(url: string): Promise<SaveResult> {
+    return saveModel(this, url);
+  }
+}
+
+/**
+ * Creates a sequential model.
+ * @example
+ * ```ts
+ * const model = knobs.sequential({ inputShape: [784], seed: 42, layers: [
+ *   knobs.layers.dense({ units: 128, activation: 'relu', kernelInitializer: 'heNormal' }),
+ *   knobs.layers.dense({ units: 10, activation: 'softmax' }),
+ * ]});
+ * ```
+ */
+export function sequential(options: SequentialOptions): Sequential {
+  return new Sequential(options);
+}
+
+/** Rebuilds a model from its configuration (architecture only; weights initialized from the seed). */
+export function modelFromConfig(config: { name?: string; seed: number; inputShape: number[]; layers: LayerConfig[] }): Sequential {
+  return new Sequential({ name: config.name, seed: config.seed, inputShape: config.inputShape, layers: config.layers.map(layerFromConfig) } as SequentialOptions);
+}
+
+/** Yields to the event loop (setImmediate in Node, a message in browsers): fast, unlike setTimeout(0). */
+function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => void };
+  if (g.setImmediate) return new Promise((r) => g.setImmediate!(r));
+  if (typeof MessageChannel === 'function') {
+    return new Promise((r) => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => { ch.port1.close(); r(); };
+      ch.port2.postMessage(0);
+    });
+  }
+  return new Promise((r) => setTimeout(r, 0));
+}

@@ -1,0 +1,89 @@
+/**
+ * Seeded randomness on the JavaScript side (weight initialization, shuffling): small, fast,
+ * and reproducible across platforms. The hot paths (dropout masks, augmentation) use the
+ * counter-based generator in assembly/kernels/rng.ts instead.
+ * @internal
+ */
+
+/** Mixes a 32-bit integer (the "lowbias32" finalizer): every input bit affects every output bit. */
+export function mix32(x: number): number {
+  x = x >>> 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/** Derives an independent 32-bit seed from a seed and a list of integers (layer index, purpose, ...). */
+export function deriveSeed(seed: number, ...parts: number[]): number {
+  let h = mix32(seed ^ 0x9e3779b9);
+  for (const p of parts) h = mix32(h ^ mix32(p + 0x632be5ab));
+  return h;
+}
+
+/** A seeded generator (SplitMix32-style): `next()` returns a float in [0, 1). */
+export class Random {
+  private state: number;
+  private spare: number | undefined;
+
+  constructor(seed: number) {
+    this.state = mix32(seed) ^ 0x5bd1e995;
+  }
+
+  /** A uniform 32-bit unsigned integer. */
+  nextU32(): number {
+    this.state = (this.state + 0x9e3779b9) >>> 0;
+    return mix32(this.state);
+  }
+
+  /** A uniform float in [0, 1) with 32 random bits. */
+  next(): number {
+    return this.nextU32() / 4294967296;
+  }
+
+  /** A uniform float in [lo, hi). */
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+
+  /** A uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** A standard normal (Box-Muller, both values used). */
+  normal(): number {
+    if (this.spare !== undefined) {
+      const s = this.spare;
+      this.spare = undefined;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** A normal truncated to [-2, 2] standard deviations (redrawn outside), as Keras' truncated_normal. */
+  truncatedNormal(): number {
+    for (;;) {
+      const z = this.normal();
+      if (z >= -2 && z <= 2) return z;
+    }
+  }
+
+  /** Shuffles in place (Fisher-Yates). */
+  shuffle<T extends { length: number; [i: number]: number }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = a[i]!;
+      a[i] = a[j]!;
+      a[j] = t;
+    }
+    return a;
+  }
+}
