@@ -14,3 +14,8 @@ export {
   f32_add, f32_mul, f32_axpy, f32_scale, f32_fill, f32_add_bias_rows, f32_col_sum, f32_sum, f32_sum_squares,
   f32_row_argmax, f32_reduce_slots, f32_find_nonfinite, f32_l1l2,
 } from './kernels/f32_elementwise';
+export { f32_log, f32_log1p } from './kernels/f32_log';
+export {
+  f32_softmax_cross_entropy, f32_softmax_cross_entropy_sparse, f32_sigmoid_binary_cross_entropy, f32_mean_squared_error,
+  f32_cross_entropy_probs, f32_binary_cross_entropy_probs,
+} from './kernels/f32_loss';

@@ -42,4 +42,14 @@ export interface KernelExports {
   f32_reduce_slots(src: number, slotStrideFloats: number, count: number, dst: number, n: number): void;
   f32_find_nonfinite(x: number, n: number): number;
   f32_l1l2(w: number, g: number, n: number, l1: number, l2: number): number;
+
+  f32_log(x: number): number;
+  f32_log1p(x: number): number;
+
+  f32_softmax_cross_entropy(logits: number, labels: number, weights: number, rows: number, cols: number, probs: number, grad: number, scale: number): number;
+  f32_softmax_cross_entropy_sparse(logits: number, labels: number, weights: number, rows: number, cols: number, probs: number, grad: number, scale: number): number;
+  f32_sigmoid_binary_cross_entropy(logits: number, labels: number, weights: number, rows: number, cols: number, probs: number, grad: number, scale: number): number;
+  f32_mean_squared_error(pred: number, target: number, weights: number, rows: number, cols: number, grad: number, scale: number): number;
+  f32_cross_entropy_probs(probs: number, labels: number, weights: number, rows: number, cols: number, grad: number, scale: number, epsilon: number): number;
+  f32_binary_cross_entropy_probs(probs: number, labels: number, weights: number, rows: number, cols: number, grad: number, scale: number, epsilon: number): number;
 }
