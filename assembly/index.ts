@@ -19,3 +19,4 @@ export {
   f32_softmax_cross_entropy, f32_softmax_cross_entropy_sparse, f32_sigmoid_binary_cross_entropy, f32_mean_squared_error,
   f32_cross_entropy_probs, f32_binary_cross_entropy_probs,
 } from './kernels/f32_loss';
+export { f32_sgd, f32_sgd_momentum, f32_rmsprop, f32_adam, f32_clip_by_global_norm } from './kernels/f32_optimizer';

@@ -52,4 +52,10 @@ export interface KernelExports {
   f32_mean_squared_error(pred: number, target: number, weights: number, rows: number, cols: number, grad: number, scale: number): number;
   f32_cross_entropy_probs(probs: number, labels: number, weights: number, rows: number, cols: number, grad: number, scale: number, epsilon: number): number;
   f32_binary_cross_entropy_probs(probs: number, labels: number, weights: number, rows: number, cols: number, grad: number, scale: number, epsilon: number): number;
+
+  f32_sgd(p: number, g: number, n: number, lr: number, weightDecay: number): void;
+  f32_sgd_momentum(p: number, g: number, buf: number, n: number, lr: number, momentum: number, dampening: number, nesterov: number, weightDecay: number, firstStep: number): void;
+  f32_rmsprop(p: number, g: number, sq: number, mom: number, gavg: number, n: number, lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: number): void;
+  f32_adam(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: number, biasCorrection1: number, biasCorrection2: number): void;
+  f32_clip_by_global_norm(g: number, n: number, maxNorm: number): number;
 }
