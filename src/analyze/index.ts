@@ -1,0 +1,5 @@
+/**
+ * `knobs.analyze`: error analysis.
+ * @module
+ */
+export { type Predictor, argmaxRows } from './predictor';
