@@ -58,4 +58,9 @@ export interface KernelExports {
   f32_rmsprop(p: number, g: number, sq: number, mom: number, gavg: number, n: number, lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: number): void;
   f32_adam(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: number, biasCorrection1: number, biasCorrection2: number): void;
   f32_clip_by_global_norm(g: number, n: number, maxNorm: number): number;
+
+  f32_dropout_forward(x: number, y: number, rows: number, cols: number, rate: number, seed: number, step: number, rowOffset: number): void;
+  f32_dropout_backward(dy: number, dx: number, rows: number, cols: number, rate: number, seed: number, step: number, rowOffset: number): void;
+  f32_random_uniform(out: number, n: number, seed: number, stream: number, offset: number): void;
+  f32_random_normal(out: number, n: number, seed: number, stream: number, offset: number, mean: number, std: number): void;
 }
