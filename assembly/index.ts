@@ -22,3 +22,6 @@ export {
 export { f32_sgd, f32_sgd_momentum, f32_rmsprop, f32_adam, f32_clip_by_global_norm } from './kernels/f32_optimizer';
 export { f32_dropout_forward, f32_dropout_backward } from './kernels/f32_dropout';
 export { f32_random_uniform, f32_random_normal } from './kernels/f32_random';
+export {
+  f32_bn_moments, f32_bn_merge, f32_bn_normalize, f32_bn_backward_sums, f32_bn_backward, f32_bn_update_moving,
+} from './kernels/f32_batchnorm';

@@ -63,4 +63,11 @@ export interface KernelExports {
   f32_dropout_backward(dy: number, dx: number, rows: number, cols: number, rate: number, seed: number, step: number, rowOffset: number): void;
   f32_random_uniform(out: number, n: number, seed: number, stream: number, offset: number): void;
   f32_random_normal(out: number, n: number, seed: number, stream: number, offset: number, mean: number, std: number): void;
+
+  f32_bn_moments(x: number, rows: number, cols: number, mean: number, m2: number): void;
+  f32_bn_merge(meanA: number, m2A: number, nA: number, meanB: number, m2B: number, nB: number, cols: number): void;
+  f32_bn_normalize(x: number, y: number, rows: number, cols: number, mean: number, variance: number, gamma: number, beta: number, eps: number): void;
+  f32_bn_backward_sums(dy: number, x: number, rows: number, cols: number, mean: number, variance: number, eps: number, sumDy: number, sumDyXhat: number, accumulate: number): void;
+  f32_bn_backward(dy: number, x: number, dx: number, rows: number, cols: number, mean: number, variance: number, eps: number, gamma: number, sumDy: number, sumDyXhat: number, count: number): void;
+  f32_bn_update_moving(movingMean: number, movingVar: number, mean: number, variance: number, cols: number, momentum: number): void;
 }
