@@ -20,6 +20,7 @@ export {
   f32_cross_entropy_probs, f32_binary_cross_entropy_probs,
 } from './kernels/f32_loss';
 export { f32_sgd, f32_sgd_momentum, f32_rmsprop, f32_adam, f32_clip_by_global_norm } from './kernels/f32_optimizer';
+export { f32_augment, f32_augment_workspace_bytes } from './kernels/f32_augment';
 export { f32_dropout_forward, f32_dropout_backward } from './kernels/f32_dropout';
 export { f32_random_uniform, f32_random_normal } from './kernels/f32_random';
 export {

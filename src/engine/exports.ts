@@ -59,6 +59,12 @@ export interface KernelExports {
   f32_adam(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: number, biasCorrection1: number, biasCorrection2: number): void;
   f32_clip_by_global_norm(g: number, n: number, maxNorm: number): number;
 
+  f32_augment_workspace_bytes(h: number, w: number, c: number): number;
+  f32_augment(
+    src: number, dst: number, rows: number, h: number, w: number, c: number, ops: number, nOps: number,
+    seed: number, epoch: number, index0: number, fill: number, ws: number, params: number,
+  ): void;
+
   f32_dropout_forward(x: number, y: number, rows: number, cols: number, rate: number, seed: number, step: number, rowOffset: number): void;
   f32_dropout_backward(dy: number, dx: number, rows: number, cols: number, rate: number, seed: number, step: number, rowOffset: number): void;
   f32_random_uniform(out: number, n: number, seed: number, stream: number, offset: number): void;
