@@ -486,12 +486,13 @@ export interface SplitReport {
  * if (report.warnings.length) console.warn(report.warnings.join('\n'));
  * ```
  */
-export function splitReport(splits: Record<string, Dataset | unknown>, options: SplitReportOptions = {}): SplitReport {
+export function splitReport(splits: { readonly [name: string]: Dataset } | TrainDevTestSplit | TrainDevSplit, options: SplitReportOptions = {}): SplitReport {
   const where = 'splitReport';
   const tvdThreshold = options.tvdThreshold ?? 0.1, alpha = options.alpha ?? 0.01;
   if (!(tvdThreshold >= 0 && tvdThreshold <= 1)) throw new RangeError(`${where}: options.tvdThreshold must be in [0, 1], got ${describe(tvdThreshold)}`);
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`${where}: options.alpha must be in (0, 1), got ${describe(alpha)}`);
-  const sets = Object.entries(splits).filter(([, v]) => v instanceof Dataset) as [string, Dataset][];
+  // the datasets among the values ({train, dev, test, indices} from a split works as it is)
+  const sets = Object.entries(splits as object).filter(([, v]) => v instanceof Dataset) as [string, Dataset][];
   if (sets.length === 0) throw new TypeError(`${where}: expected an object of datasets, such as {train, dev, test}, got ${describe(splits)}`);
   const refName = options.reference ?? (sets.some(([k]) => k === 'train') ? 'train' : sets[0]![0]);
   if (!sets.some(([k]) => k === refName)) throw new RangeError(`${where}: options.reference ${JSON.stringify(refName)} is not one of the sets (${sets.map(([k]) => k).join(', ')})`);
