@@ -1,9 +1,10 @@
 // Data augmentation of image rows (height x width x channels, f32, channels last), one
 // pipeline of operations per call over a batch of rows.
 //
-//   f32_augment(src, dst, rows, h, w, c, ops, nOps, seed, epoch, index0, fill, ws, params)
+//   f32_augment(src, dst, rows, h, w, c, ops, nOps, seed, epoch, index0, indices, fill, ws, params)
 //
-// Row r of src is example number index0 + r. Every random number an example uses comes from a
+// Row r of src is example number indices[r] when `indices` (rows i32) is given, else index0 + r.
+// Every random number an example uses comes from a
 // counter-based hash of (seed, stream, epoch, example index), where the stream names the
 // operation's position in the pipeline and the parameter: nothing depends on the row's
 // position in the batch, on the batch size, or on which thread runs it. Sharding a batch by
@@ -298,7 +299,7 @@ function blur(img: usize, tmp: usize, line: usize, h: i32, w: i32, c: i32, kern:
  * f32_augment_workspace_bytes(h, w, c) bytes no other call uses at the same time.
  */
 export function f32_augment(src: usize, dst: usize, rows: i32, h: i32, w: i32, c: i32, ops: usize, nOps: i32,
-                            seed: u32, epoch: u32, index0: u32, fill: f32, ws: usize, params: usize): void {
+                            seed: u32, epoch: u32, index0: u32, indices: usize, fill: f32, ws: usize, params: usize): void {
   const n = h * w * c;
   const nB = <usize>n << 2;
   const pad = ws;
@@ -317,7 +318,7 @@ export function f32_augment(src: usize, dst: usize, rows: i32, h: i32, w: i32, c
 
   for (let r = 0; r < rows; r++) {
     const s = src + <usize>r * nB, d = dst + <usize>r * nB;
-    const index = index0 + <u32>r;
+    const index = indices ? load<u32>(indices + (<usize>r << 2)) : index0 + <u32>r;
     let cur = s; // where the image is now: src (read only) until an operation writes dst
     resetMap();
     for (let j = 0; j < nOps; j++) {

@@ -58,7 +58,10 @@ export interface AugmentationOptions extends ImageShape {
   clip?: readonly [number, number];
 }
 
-/** The randomness of one call: examples are keyed by (seed, epoch, exampleIndexOffset + row). */
+/**
+ * The randomness of one call: row r is keyed by (seed, epoch, example index), the index being
+ * `exampleIndexOffset + r`, or `exampleIndices[r]` when given.
+ */
 export interface AugmentCall {
   /** Default 0. */
   seed?: number;
@@ -68,8 +71,22 @@ export interface AugmentCall {
   exampleIndexOffset?: number;
 }
 
+/** Options of {@link AugmentationPipeline.applyTo}. */
+export interface ApplyToOptions extends AugmentCall {
+  /** The example index of each row (say, the dataset rows a shuffled batch holds). */
+  exampleIndices?: Int32Array | readonly number[];
+  engine?: Engine;
+}
+
 /** Options of {@link AugmentationPipeline.apply}. */
 export interface ApplyOptions extends AugmentCall {
+  /**
+   * Byte offset of `rows` int32 example indices in engine memory: row r is example
+   * exampleIndices[r] (the dataset row a shuffled batch gathered), so an example's augmentation
+   * in an epoch depends neither on the shuffle nor on the batch it lands in. Default: none,
+   * rows are exampleIndexOffset + r.
+   */
+  exampleIndices?: number;
   /**
    * Byte offset of `pipeline.workspaceBytes(engine)` bytes (16-byte aligned) this call may use.
    * Required on an engine that cannot allocate (a worker attached to shared memory); otherwise
@@ -206,14 +223,17 @@ export class AugmentationPipeline {
 
   /**
    * Augments `rows` images at byte offset `src` into `dst` (both in the engine's memory,
-   * not overlapping). Row r is example `exampleIndexOffset + r`: a worker handling rows
-   * 64..127 of a batch passes the batch's offset + 64 and gets the same bits as a single
-   * thread doing the whole batch.
+   * not overlapping). Row r is example `exampleIndexOffset + r`, or `exampleIndices[r]`: a
+   * worker handling rows 64..127 of a batch passes the batch's offset + 64 (or the pointer to
+   * index 64 of the batch's index array) and gets the same bits as a single thread doing the
+   * whole batch.
    *
    * @example
    * ```ts
-   * // in the trainer, per batch (x and out are engine allocations of rows * features floats)
-   * pipeline.apply(engine, xPtr, outPtr, rows, { seed, epoch, exampleIndexOffset: batchStart });
+   * // in the trainer, per batch (x and out are engine allocations of rows * features floats,
+   * // idx the batch's int32 dataset row indices, also in engine memory)
+   * pipeline.apply(engine, xPtr, outPtr, rows, { seed, epoch, exampleIndices: idxPtr });
+   * pipeline.apply(engine, xPtr, outPtr, rows, { seed, epoch, exampleIndexOffset: batchStart }); // or by position
    * ```
    */
   apply(e: Engine, src: number, dst: number, rows: number, options: ApplyOptions = {}): void {
@@ -245,7 +265,7 @@ export class AugmentationPipeline {
       height: this.shape.height, width: this.shape.width, channels: this.shape.channels,
       ops: ws, nOps: this.ops,
       seed: options.seed ?? 0, epoch: options.epoch ?? 0, index0: options.exampleIndexOffset ?? 0,
-      fill: this.fill, ws: ws + this.tableBytes(), params: options.params ?? 0,
+      indices: options.exampleIndices ?? 0, fill: this.fill, ws: ws + this.tableBytes(), params: options.params ?? 0,
     });
   }
 
@@ -259,7 +279,7 @@ export class AugmentationPipeline {
    * const out = pipeline.applyTo(train.x, { seed: 1, epoch: 3 });
    * ```
    */
-  applyTo(x: Float32Array, options: AugmentCall & { engine?: Engine } = {}): Float32Array {
+  applyTo(x: Float32Array, options: ApplyToOptions = {}): Float32Array {
     return this.run(x, options, false).x;
   }
 
@@ -269,11 +289,11 @@ export class AugmentationPipeline {
    * factor; translate: dx, dy; crop: fraction, left, top; elastic: alpha; cutout: side, x, y;
    * noise: std; blur: sigma; brightness: delta; contrast: factor, mean).
    */
-  applyWithParams(x: Float32Array, options: AugmentCall & { engine?: Engine } = {}): { x: Float32Array; params: Float32Array } {
+  applyWithParams(x: Float32Array, options: ApplyToOptions = {}): { x: Float32Array; params: Float32Array } {
     return this.run(x, options, true) as { x: Float32Array; params: Float32Array };
   }
 
-  private run(x: Float32Array, options: AugmentCall & { engine?: Engine }, withParams: boolean): { x: Float32Array; params?: Float32Array } {
+  private run(x: Float32Array, options: ApplyToOptions, withParams: boolean): { x: Float32Array; params?: Float32Array } {
     const where = 'augmentation.applyTo';
     if (!(x instanceof Float32Array)) throw new TypeError(`${where}: x must be a Float32Array, got ${describe(x)}`);
     const f = this.features;
@@ -283,16 +303,29 @@ export class AugmentationPipeline {
     const out = new Float32Array(x.length);
     if (rows === 0) return { x: out, ...(withParams ? { params: new Float32Array(0) } : {}) };
     const pn = withParams ? rows * this.ops * AUG_PARAM_FLOATS : 0;
+    const ids = options.exampleIndices;
+    if (ids !== undefined) {
+      if (!(ids instanceof Int32Array) && !Array.isArray(ids)) throw new TypeError(`${where}: options.exampleIndices must be an Int32Array or an array, got ${describe(ids)}`);
+      if (ids.length !== rows) throw new ShapeError(`${where}: options.exampleIndices has ${ids.length} values for ${rows} rows`);
+      for (let i = 0; i < rows; i++) {
+        const v = ids[i]!;
+        if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new RangeError(`${where}: options.exampleIndices[${i}] must be a non-negative integer, got ${describe(v)}`);
+      }
+    }
     const src = e.alloc(x.length * 4), dst = e.alloc(x.length * 4), params = pn ? e.alloc(pn * 4) : 0;
+    const idx = ids !== undefined ? e.alloc(rows * 4) : 0;
     try {
       e.f32.set(x, src >> 2);
-      this.apply(e, src, dst, rows, { ...options, params });
+      if (idx) e.i32.set(ids!, idx >> 2);
+      const { engine: _engine, exampleIndices: _ids, ...call } = options;
+      this.apply(e, src, dst, rows, { ...call, params, ...(idx ? { exampleIndices: idx } : {}) });
       out.set(e.f32.subarray(dst >> 2, (dst >> 2) + x.length));
       return { x: out, ...(pn ? { params: e.f32.slice(params >> 2, (params >> 2) + pn) } : {}) };
     } finally {
       e.free(src);
       e.free(dst);
       if (params) e.free(params);
+      if (idx) e.free(idx);
     }
   }
 

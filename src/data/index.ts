@@ -28,5 +28,5 @@ export { standardize, minMax, normalizerFromJSON, type Normalizer, type Normaliz
 export { classWeight, exampleWeights, oversample, attributeWeights, type ClassWeightMap, type OversampleOptions } from './weights';
 export {
   augmentation, preview, AugmentationPipeline,
-  type AugmentationSpec, type AugmentationOptions, type AugmentCall, type ApplyOptions, type PreviewOptions, type Range,
+  type AugmentationSpec, type AugmentationOptions, type AugmentCall, type ApplyOptions, type ApplyToOptions, type PreviewOptions, type Range,
 } from './augment';

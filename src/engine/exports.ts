@@ -62,7 +62,7 @@ export interface KernelExports {
   f32_augment_workspace_bytes(h: number, w: number, c: number): number;
   f32_augment(
     src: number, dst: number, rows: number, h: number, w: number, c: number, ops: number, nOps: number,
-    seed: number, epoch: number, index0: number, fill: number, ws: number, params: number,
+    seed: number, epoch: number, index0: number, indices: number, fill: number, ws: number, params: number,
   ): void;
 
   f32_dropout_forward(x: number, y: number, rows: number, cols: number, rate: number, seed: number, step: number, rowOffset: number): void;

@@ -43,6 +43,7 @@ describe('augmentation pipeline', () => {
     ['a bad flip direction', () => augmentation([{ type: 'flip', direction: 'diagonal' as never }], SHAPE), /direction must be 'horizontal' or 'vertical', got "diagonal"/],
     ['a missing shape', () => augmentation([], { height: 0, width: 5, channels: 1 }), /options.height must be a positive integer, got 0/],
     ['a bad clip', () => augmentation([], { ...SHAPE, clip: [1, 0] }), /options.clip must be \[lo, hi\] with lo <= hi/],
+    ['example indices of the wrong length', () => augmentation([], SHAPE).applyTo(new Float32Array(60), { exampleIndices: [1] }), /options.exampleIndices has 1 values for 2 rows/],
     ['rows of the wrong size', () => augmentation([], SHAPE).applyTo(new Float32Array(31)), /x has 31 values, not a multiple of 6 x 5 x 1 = 30/],
   ];
   for (const [name, fn, message] of bad) it(`rejects ${name}`, () => expect(fn).toThrow(message));

@@ -226,6 +226,12 @@ describe('f32_augment', () => {
         expect(part, `rows ${a}..${b}`).toEqual(whole.subarray(a * n, b * n));
       }
     }
+    // keyed by example index: a shuffled batch with its indices gives each example the same bits
+    const perm = Int32Array.from({ length: rows }, (_, i) => (i * 17 + 5) % rows);
+    const shuffled = new Float32Array(rows * n);
+    perm.forEach((k, r) => shuffled.set(x.subarray(k * n, (k + 1) * n), r * n));
+    const byIndex = pipeline.applyTo(shuffled, { seed: 42, epoch: 3, exampleIndices: Int32Array.from(perm, (k) => 1000 + k) });
+    perm.forEach((k, r) => expect(byIndex.subarray(r * n, (r + 1) * n), `example ${k}`).toEqual(whole.subarray(k * n, (k + 1) * n)));
     // another seed or epoch changes the batch
     expect(pipeline.applyTo(x, { seed: 43, epoch: 3, exampleIndexOffset: 1000 })).not.toEqual(whole);
     expect(pipeline.applyTo(x, { seed: 42, epoch: 4, exampleIndexOffset: 1000 })).not.toEqual(whole);
@@ -280,6 +286,7 @@ describe('f32_augment', () => {
     expect(() => f32_augment(e, { ...base, ws: ws + 4 })).toThrow(/ws must be 16-byte aligned/);
     expect(() => f32_augment(e, { ...base, rows: 1e9 })).toThrow(/past the end of memory/);
     expect(() => f32_augment(e, { ...base, index0: 2 ** 32 - 1, rows: 2 })).toThrow(/below 2\^32/);
+    expect(() => f32_augment(e, { ...base, indices: 2 })).toThrow(/indices must be a 4-byte aligned/);
     // a zero kind is a no-op record: the kernel copies
     e.f32.set(randomArray(16, 1), src >> 2);
     f32_augment(e, { ...base });

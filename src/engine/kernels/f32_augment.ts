@@ -43,8 +43,10 @@ export interface AugmentArgs {
   nOps: number;
   seed: number;
   epoch: number;
-  /** Example index of row 0. */
+  /** Example index of row 0 (rows are index0, index0 + 1, ...), when `indices` is 0. */
   index0: number;
+  /** Byte offset of `rows` int32 example indices (row r is example indices[r]), or 0. */
+  indices?: number;
   /** Value of pixels sampled from outside the image. */
   fill: number;
   /** f32_augment_workspace_bytes(height, width, channels) bytes, 16-byte aligned. */
@@ -86,6 +88,8 @@ export function f32_augment(e: Engine, g: AugmentArgs): void {
   checkDisjoint(K, 'ws', g.ws, wsBytes / 4, 'src', g.src, n);
   checkDisjoint(K, 'ws', g.ws, wsBytes / 4, 'dst', g.dst, n);
   checkDisjoint(K, 'ws', g.ws, wsBytes / 4, 'ops', g.ops, g.nOps * AUG_OP_FLOATS);
+  const indices = g.indices ?? 0;
+  if (indices) checkRegion(e, K, 'indices', indices, g.rows);
   const params = g.params ?? 0;
   if (params) {
     const pn = g.rows * g.nOps * AUG_PARAM_FLOATS;
@@ -94,5 +98,5 @@ export function f32_augment(e: Engine, g: AugmentArgs): void {
     checkDisjoint(K, 'params', params, pn, 'ws', g.ws, wsBytes / 4);
   }
   if (n === 0) return;
-  e.k.f32_augment(g.src, g.dst, g.rows, g.height, g.width, g.channels, g.ops, g.nOps, g.seed, g.epoch, g.index0, g.fill, g.ws, params);
+  e.k.f32_augment(g.src, g.dst, g.rows, g.height, g.width, g.channels, g.ops, g.nOps, g.seed, g.epoch, g.index0, indices, g.fill, g.ws, params);
 }
