@@ -68,7 +68,7 @@ async function bundle() {
   const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning', legalComments: 'none' };
   const nodeBanner = { js: "import { createRequire as __knobsCreateRequire } from 'node:module'; const require = __knobsCreateRequire(import.meta.url);" };
   const builds = [
-    { entryPoints: { knobs: 'src/index.node.ts' }, outdir: 'build/dist/node', platform: 'node', banner: nodeBanner, external: ['piscina'] },
+    { entryPoints: { knobs: 'build/entry.node.ts' }, outdir: 'build/dist/node', platform: 'node', banner: nodeBanner, external: ['piscina'] },
     { entryPoints: { knobs: 'src/index.browser.ts' }, outdir: 'build/dist/browser', platform: 'browser' },
   ];
   const optional = [

@@ -7,11 +7,16 @@
 // formed in f64 and rounded once to f32, as PyTorch forms them in Python floats; the
 // element-wise arithmetic is f32 (a product then a sum, no fused multiply-add), 4 lanes at a
 // time, and the tail runs the same vector code on partial vectors (f32x4_util.ts).
+//
+// `out` is a byte distance: the new parameters and state go to (buffer + out) instead of the
+// buffer itself (0: in place). The worker pool keeps two copies of the parameters and state,
+// laid out at one fixed distance, and writes each step into the other copy, so that a worker
+// dying mid-update cannot leave a half-updated model behind.
 import { load_partial, store_partial } from './f32x4_util';
 import { f32_sum_squares } from './f32_elementwise';
 
 /** SGD: d = g + wd * p; p -= lr * d. */
-export function f32_sgd(p: usize, g: usize, n: i32, lr: f64, weightDecay: f64): void {
+export function f32_sgd(p: usize, g: usize, n: i32, lr: f64, weightDecay: f64, out: usize): void {
   const vlr = f32x4.splat(<f32>lr), vwd = f32x4.splat(<f32>weightDecay);
   const decay = weightDecay != 0;
   for (let i = 0; i < n; i += 4) {
@@ -19,7 +24,7 @@ export function f32_sgd(p: usize, g: usize, n: i32, lr: f64, weightDecay: f64): 
     const pv = load_partial(p + o, k);
     let d = load_partial(g + o, k);
     if (decay) d = f32x4.add(d, f32x4.mul(vwd, pv));
-    store_partial(p + o, f32x4.sub(pv, f32x4.mul(vlr, d)), k);
+    store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vlr, d)), k);
   }
 }
 
@@ -32,7 +37,7 @@ export function f32_sgd(p: usize, g: usize, n: i32, lr: f64, weightDecay: f64): 
  * is the case momentum = dampening = beta with firstStep always false.
  */
 export function f32_sgd_momentum(p: usize, g: usize, buf: usize, n: i32, lr: f64, momentum: f64, dampening: f64,
-                                 nesterov: i32, weightDecay: f64, firstStep: i32): void {
+                                 nesterov: i32, weightDecay: f64, firstStep: i32, out: usize): void {
   const vlr = f32x4.splat(<f32>lr), vwd = f32x4.splat(<f32>weightDecay);
   const vm = f32x4.splat(<f32>momentum), vdamp = f32x4.splat(<f32>(1.0 - dampening));
   const decay = weightDecay != 0;
@@ -42,9 +47,9 @@ export function f32_sgd_momentum(p: usize, g: usize, buf: usize, n: i32, lr: f64
     let d = load_partial(g + o, k);
     if (decay) d = f32x4.add(d, f32x4.mul(vwd, pv));
     const b = firstStep ? d : f32x4.add(f32x4.mul(vm, load_partial(buf + o, k)), f32x4.mul(vdamp, d));
-    store_partial(buf + o, b, k);
+    store_partial(buf + out + o, b, k);
     const step = nesterov ? f32x4.add(d, f32x4.mul(vm, b)) : b;
-    store_partial(p + o, f32x4.sub(pv, f32x4.mul(vlr, step)), k);
+    store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vlr, step)), k);
   }
 }
 
@@ -58,7 +63,7 @@ export function f32_sgd_momentum(p: usize, g: usize, buf: usize, n: i32, lr: f64
  * take the square root of the negative value). mom and gavg are only read when used.
  */
 export function f32_rmsprop(p: usize, g: usize, sq: usize, mom: usize, gavg: usize, n: i32, lr: f64, alpha: f64, eps: f64,
-                            weightDecay: f64, momentum: f64, centered: i32): void {
+                            weightDecay: f64, momentum: f64, centered: i32, out: usize): void {
   const vlr = f32x4.splat(<f32>lr), vwd = f32x4.splat(<f32>weightDecay);
   const va = f32x4.splat(<f32>alpha), v1a = f32x4.splat(<f32>(1.0 - alpha)), veps = f32x4.splat(<f32>eps);
   const vm = f32x4.splat(<f32>momentum), zero = f32x4.splat(0);
@@ -69,21 +74,21 @@ export function f32_rmsprop(p: usize, g: usize, sq: usize, mom: usize, gavg: usi
     let d = load_partial(g + o, k);
     if (decay) d = f32x4.add(d, f32x4.mul(vwd, pv));
     const s = f32x4.add(f32x4.mul(va, load_partial(sq + o, k)), f32x4.mul(v1a, f32x4.mul(d, d)));
-    store_partial(sq + o, s, k);
+    store_partial(sq + out + o, s, k);
     let avg: v128;
     if (centered) {
       const ga = f32x4.add(f32x4.mul(va, load_partial(gavg + o, k)), f32x4.mul(v1a, d));
-      store_partial(gavg + o, ga, k);
+      store_partial(gavg + out + o, ga, k);
       avg = f32x4.add(f32x4.sqrt(f32x4.max(f32x4.sub(s, f32x4.mul(ga, ga)), zero)), veps);
     } else {
       avg = f32x4.add(f32x4.sqrt(s), veps);
     }
     if (useMomentum) {
       const mv = f32x4.add(f32x4.mul(vm, load_partial(mom + o, k)), f32x4.div(d, avg));
-      store_partial(mom + o, mv, k);
-      store_partial(p + o, f32x4.sub(pv, f32x4.mul(vlr, mv)), k);
+      store_partial(mom + out + o, mv, k);
+      store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vlr, mv)), k);
     } else {
-      store_partial(p + o, f32x4.sub(pv, f32x4.mul(vlr, f32x4.div(d, avg))), k);
+      store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vlr, f32x4.div(d, avg))), k);
     }
   }
 }
@@ -97,7 +102,7 @@ export function f32_rmsprop(p: usize, g: usize, sq: usize, mom: usize, gavg: usi
  * eps is added after the bias correction of sqrt(v), as PyTorch does (not to v itself).
  */
 export function f32_adam(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64, beta2: f64, eps: f64,
-                         weightDecay: f64, decoupled: i32, biasCorrection1: f64, biasCorrection2: f64): void {
+                         weightDecay: f64, decoupled: i32, biasCorrection1: f64, biasCorrection2: f64, out: usize): void {
   const vb1 = f32x4.splat(<f32>beta1), v1b1 = f32x4.splat(<f32>(1.0 - beta1));
   const vb2 = f32x4.splat(<f32>beta2), v1b2 = f32x4.splat(<f32>(1.0 - beta2));
   const vstep = f32x4.splat(<f32>(lr / biasCorrection1)), vbc2 = f32x4.splat(<f32>Math.sqrt(biasCorrection2));
@@ -112,10 +117,10 @@ export function f32_adam(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f64
     if (coupled) d = f32x4.add(d, f32x4.mul(vwd, pv));
     const mv = f32x4.add(f32x4.mul(vb1, load_partial(m + o, k)), f32x4.mul(v1b1, d));
     const vv = f32x4.add(f32x4.mul(vb2, load_partial(v + o, k)), f32x4.mul(v1b2, f32x4.mul(d, d)));
-    store_partial(m + o, mv, k);
-    store_partial(v + o, vv, k);
+    store_partial(m + out + o, mv, k);
+    store_partial(v + out + o, vv, k);
     const denom = f32x4.add(f32x4.div(f32x4.sqrt(vv), vbc2), veps);
-    store_partial(p + o, f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom))), k);
+    store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom))), k);
   }
 }
 

@@ -3,7 +3,6 @@
  * Keras' options and semantics.
  * @module
  */
-import type { Schedule } from '../schedules';
 import { checkKnownOptions, finiteNumber, nonNegativeInt, numberInRange } from '../util/options';
 import { Callback, type Logs } from './callback';
 import { Monitor, type Mode } from './monitor';
@@ -172,7 +171,7 @@ export class ReduceLROnPlateau extends Callback {
 
 /** Sets the learning rate at the start of every epoch from `schedule(epoch, currentRate)`. */
 export class LearningRateScheduler extends Callback {
-  constructor(readonly schedule: Schedule | ((epoch: number, lr: number) => number), readonly verbose = 0) {
+  constructor(readonly schedule: (epoch: number, lr: number) => number, readonly verbose = 0) {
     super();
     if (typeof schedule !== 'function') throw new TypeError('callbacks.learningRateScheduler: schedule must be a function (epoch, lr) => lr');
   }
@@ -180,7 +179,7 @@ export class LearningRateScheduler extends Callback {
   override onEpochBegin(epoch: number): void {
     const opt = this.model?.optimizer;
     if (!opt) return;
-    const lr = (this.schedule as (e: number, lr: number) => number)(epoch, opt.learningRate);
+    const lr = this.schedule(epoch, opt.learningRate);
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
       throw new RangeError(`callbacks.learningRateScheduler: the schedule returned ${lr} for epoch ${epoch}; it must return a finite number >= 0`);
     }
@@ -241,7 +240,7 @@ export const earlyStopping = (options: EarlyStoppingOptions = {}): EarlyStopping
 /** Reduces the learning rate when the monitored metric plateaus. */
 export const reduceLROnPlateau = (options: ReduceLROnPlateauOptions = {}): ReduceLROnPlateau => new ReduceLROnPlateau(options);
 /** Sets the learning rate every epoch from a schedule: `(epoch, lr) => newLr`, or a `knobs.schedules` function. */
-export const learningRateScheduler = (schedule: Schedule | ((epoch: number, lr: number) => number), verbose = 0): LearningRateScheduler =>
+export const learningRateScheduler = (schedule: (epoch: number, lr: number) => number, verbose = 0): LearningRateScheduler =>
   new LearningRateScheduler(schedule, verbose);
 /** Saves the best model seen so far. */
 export const modelCheckpoint = (options: ModelCheckpointOptions): ModelCheckpoint => new ModelCheckpoint(options);

@@ -19,6 +19,13 @@ export interface KernelExports {
   f32_activation(kind: number, x: number, y: number, n: number, alpha: number): void;
   f32_activation_grad(kind: number, y: number, dy: number, dx: number, n: number, alpha: number): void;
   f32_softmax(x: number, y: number, rows: number, cols: number): void;
+  f32_softmax_grad(y: number, dy: number, dx: number, rows: number, cols: number): void;
+
+  f32_gather_rows(src: number, idx: number, count: number, cols: number, dst: number): void;
+  x32_gather(src: number, idx: number, count: number, dst: number): void;
+  f32_gather_sum(src: number, idx: number, count: number): number;
+
+  f32_count_correct(out: number, rows: number, cols: number, labelsI32: number, labelsF32: number, weights: number): number;
 
   f32_exp(x: number): number;
   f32_expm1(x: number): number;
@@ -53,10 +60,10 @@ export interface KernelExports {
   f32_cross_entropy_probs(probs: number, labels: number, weights: number, rows: number, cols: number, grad: number, scale: number, epsilon: number): number;
   f32_binary_cross_entropy_probs(probs: number, labels: number, weights: number, rows: number, cols: number, grad: number, scale: number, epsilon: number): number;
 
-  f32_sgd(p: number, g: number, n: number, lr: number, weightDecay: number): void;
-  f32_sgd_momentum(p: number, g: number, buf: number, n: number, lr: number, momentum: number, dampening: number, nesterov: number, weightDecay: number, firstStep: number): void;
-  f32_rmsprop(p: number, g: number, sq: number, mom: number, gavg: number, n: number, lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: number): void;
-  f32_adam(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: number, biasCorrection1: number, biasCorrection2: number): void;
+  f32_sgd(p: number, g: number, n: number, lr: number, weightDecay: number, out: number): void;
+  f32_sgd_momentum(p: number, g: number, buf: number, n: number, lr: number, momentum: number, dampening: number, nesterov: number, weightDecay: number, firstStep: number, out: number): void;
+  f32_rmsprop(p: number, g: number, sq: number, mom: number, gavg: number, n: number, lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: number, out: number): void;
+  f32_adam(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: number, biasCorrection1: number, biasCorrection2: number, out: number): void;
   f32_clip_by_global_norm(g: number, n: number, maxNorm: number): number;
 
   f32_augment_workspace_bytes(h: number, w: number, c: number): number;

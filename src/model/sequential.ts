@@ -14,7 +14,8 @@ import { f32_find_nonfinite, f32_sum } from '../engine/kernels/f32_elementwise';
 import { ACTIVATION, f32_activation, f32_softmax } from '../engine/kernels/f32_activation';
 import { f32_clip_by_global_norm } from '../engine/kernels/f32_optimizer';
 import { NonFiniteLossError, ShapeError, describe } from '../errors';
-import { checkLoss, fusableActivation, sparseLabels, type LossName } from '../losses';
+import { checkLoss, sparseLabels, type LossName } from '../losses';
+import { configureLossFusion, layoutLayers } from './layout';
 import { Activation } from '../layers/activation';
 import { Dense } from '../layers/dense';
 import type { Layer, LayerConfig, StepContext } from '../layers/layer';
@@ -166,13 +167,9 @@ export class Sequential implements ModelCore {
   private build(): void {
     const names = new Set<string>();
     const counts: Record<string, number> = {};
-    let shape = this.inputShape;
-    let pOff = 0, sOff = 0;
-    const pendingInits: { layer: Layer; spec: ReturnType<Layer['weightSpecs']>[number]; offset: number; wi: number }[] = [];
     this.layers.forEach((layer, i) => {
       if (!layer || typeof (layer as Layer).build !== 'function') throw new TypeError(`sequential: layers[${i}] is not a knobs layer, got ${describe(layer)}`);
       if (layer.index >= 0) throw new Error(`sequential: layer ${layer.name} already belongs to a model; create a new layer`);
-      layer.index = i;
       if (!layer.name) {
         const base = layer.className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
         const n = counts[base] ?? 0;
@@ -181,47 +178,31 @@ export class Sequential implements ModelCore {
       }
       if (names.has(layer.name)) throw new Error(`sequential: two layers are named ${JSON.stringify(layer.name)}`);
       names.add(layer.name);
-      layer.build(shape);
-      shape = layer.outputShape;
-      layer.offsets = layer.weightSpecs().map((spec, wi) => {
-        const n = spec.shape.reduce((a, b) => a * b, 1);
-        const off = spec.trainable ? pOff : sOff;
-        if (spec.trainable) pOff += n;
-        else sOff += n;
-        pendingInits.push({ layer, spec, offset: off, wi });
-        if (spec.trainable && spec.regularizer && (spec.regularizer.l1 > 0 || spec.regularizer.l2 > 0)) {
-          this.regularized.push({ offset: off, length: n, l1: spec.regularizer.l1, l2: spec.regularizer.l2 });
-        }
-        return off;
-      });
-      if (layer instanceof Normalization) layer.writer = (l, w) => this.writeLayerWeights(l, w);
     });
-    this.inputSize = this.inputShape.reduce((a, b) => a * b, 1);
-    this.outputSize = this.layers[this.layers.length - 1]!.outputSize;
-    this.paramCount = pOff;
-    this.stateCount = sOff;
-    this.params = this.e.allocF32(Math.max(1, pOff));
-    this.state = this.e.allocF32(Math.max(1, sOff));
+    const layout = layoutLayers(this.layers, this.inputShape);
+    this.inputSize = layout.inputSize;
+    this.outputSize = layout.outputSize;
+    this.paramCount = layout.paramCount;
+    this.stateCount = layout.stateCount;
+    this.regularized = layout.regularized;
+    this.needsInputGrad = layout.needsInputGrad;
+    this.params = this.e.allocF32(Math.max(1, this.paramCount));
+    this.state = this.e.allocF32(Math.max(1, this.stateCount));
     this.owned.ptrs.push(this.params, this.state);
-    for (const { layer, spec, offset, wi } of pendingInits) {
-      const n = spec.shape.reduce((a, b) => a * b, 1);
-      const values = new Float32Array(n);
-      spec.initializer.fill(values, spec.fanIn, spec.fanOut, deriveSeed(this.seed, layer.index, wi));
+    for (const { layer, spec, offset, index } of layout.weights) {
+      const values = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
+      spec.initializer.fill(values, spec.fanIn, spec.fanOut, deriveSeed(this.seed, layer.index, index));
       this.e.f32.set(values, ((spec.trainable ? this.params : this.state) >> 2) + offset);
     }
     for (const layer of this.layers) {
-      if (layer instanceof Normalization && layer.pending) {
-        this.writeLayerWeights(layer, [layer.pending.mean, layer.pending.variance]);
-        layer.pending = undefined;
+      if (layer instanceof Normalization) {
+        layer.writer = (l, w) => this.writeLayerWeights(l, w);
+        if (layer.pending) {
+          this.writeLayerWeights(layer, [layer.pending.mean, layer.pending.variance]);
+          layer.pending = undefined;
+        }
       }
     }
-    // a layer needs the gradient w.r.t. its input only when some earlier layer has weights to train
-    let trainableBefore = false;
-    this.needsInputGrad = this.layers.map((l) => {
-      const needs = trainableBefore;
-      if (l.countParams().trainable > 0) trainableBefore = true;
-      return needs;
-    });
   }
 
   /** The compiled optimizer (callbacks change its learningRate). */
@@ -248,19 +229,9 @@ export class Sequential implements ModelCore {
       throw new RangeError(`${W}: unknown metric ${describe(m)}; fit computes 'accuracy' (use knobs.metrics on predictions for the others)`);
     });
     // the last layer's softmax/sigmoid joins the cross-entropy when they match
-    const last = this.layers[this.layers.length - 1]!;
-    const fusable = fusableActivation(loss);
-    for (const l of this.layers) if (l instanceof Dense || l instanceof Activation) l.fusedWithLoss = false;
-    this.fused = false;
-    if (fusable && (last instanceof Dense || last instanceof Activation) && last.activation === fusable) {
-      last.fusedWithLoss = true;
-      this.fused = true;
-    }
+    this.fused = configureLossFusion(this.layers, loss);
     const sparse = sparseLabels(loss);
     if (sparse && !this.fused) throw new RangeError(`${W}: sparseCategoricalCrossentropy needs a softmax output layer`);
-    if (loss === 'binaryCrossentropy' && fusable === 'sigmoid' && !this.fused && last instanceof Dense && last.activation === 'softmax') {
-      throw new RangeError(`${W}: binaryCrossentropy with a softmax output; use activation 'sigmoid' or loss 'categoricalCrossentropy'`);
-    }
     for (const p of this.slots) this.e.free(p);
     this.owned.ptrs = this.owned.ptrs.filter((p) => !this.slots.includes(p));
     this.slots = optimizer.slotNames.map(() => this.e.allocF32(Math.max(1, this.paramCount)));

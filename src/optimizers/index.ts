@@ -54,9 +54,9 @@ export class Sgd extends Optimizer {
     this.slotNames = this.momentum > 0 ? ['momentumBuffer'] : [];
   }
 
-  step(e: Engine, p: number, g: number, slots: number[], n: number, t: number, lr: number): void {
-    if (this.momentum > 0) f32_sgd_momentum(e, p, g, slots[0]!, n, lr, this.momentum, this.dampening, this.nesterov, this.weightDecay, t === 1);
-    else f32_sgd(e, p, g, n, lr, this.weightDecay);
+  step(e: Engine, p: number, g: number, slots: number[], n: number, t: number, lr: number, out = 0): void {
+    if (this.momentum > 0) f32_sgd_momentum(e, p, g, slots[0]!, n, lr, this.momentum, this.dampening, this.nesterov, this.weightDecay, t === 1, out);
+    else f32_sgd(e, p, g, n, lr, this.weightDecay, out);
   }
 
   getConfig(): OptimizerConfig {
@@ -89,9 +89,9 @@ export class Momentum extends Optimizer {
     this.beta = numberInRange(W, 'beta', o.beta ?? 0.9, 0, 1, false, true);
   }
 
-  step(e: Engine, p: number, g: number, slots: number[], n: number, _t: number, lr: number): void {
+  step(e: Engine, p: number, g: number, slots: number[], n: number, _t: number, lr: number, out = 0): void {
     // PyTorch's kernel with dampening = momentum = beta and no first-step copy is exactly this rule
-    f32_sgd_momentum(e, p, g, slots[0]!, n, lr, this.beta, this.beta, false, 0, false);
+    f32_sgd_momentum(e, p, g, slots[0]!, n, lr, this.beta, this.beta, false, 0, false, out);
   }
 
   getConfig(): OptimizerConfig {
@@ -142,10 +142,10 @@ export class Rmsprop extends Optimizer {
     this.slotNames = ['squareAverage', ...(this.momentum > 0 ? ['momentumBuffer'] : []), ...(this.centered ? ['gradAverage'] : [])];
   }
 
-  step(e: Engine, p: number, g: number, slots: number[], n: number, _t: number, lr: number): void {
+  step(e: Engine, p: number, g: number, slots: number[], n: number, _t: number, lr: number, out = 0): void {
     const mom = this.momentum > 0 ? slots[1]! : 0;
     const gavg = this.centered ? slots[this.momentum > 0 ? 2 : 1]! : 0;
-    f32_rmsprop(e, p, g, slots[0]!, mom, gavg, n, lr, this.rho, this.epsilon, this.weightDecay, this.momentum, this.centered);
+    f32_rmsprop(e, p, g, slots[0]!, mom, gavg, n, lr, this.rho, this.epsilon, this.weightDecay, this.momentum, this.centered, out);
   }
 
   getConfig(): OptimizerConfig {
@@ -194,9 +194,9 @@ export class Adam extends Optimizer {
     this.weightDecay = numberInRange(W, 'weightDecay', o.weightDecay ?? (decoupled ? 0.01 : 0), 0, Infinity);
   }
 
-  step(e: Engine, p: number, g: number, slots: number[], n: number, t: number, lr: number): void {
+  step(e: Engine, p: number, g: number, slots: number[], n: number, t: number, lr: number, out = 0): void {
     const bc1 = 1 - Math.pow(this.beta1, t), bc2 = 1 - Math.pow(this.beta2, t);
-    f32_adam(e, p, g, slots[0]!, slots[1]!, n, lr, this.beta1, this.beta2, this.epsilon, this.weightDecay, this.decoupled, bc1, bc2);
+    f32_adam(e, p, g, slots[0]!, slots[1]!, n, lr, this.beta1, this.beta2, this.epsilon, this.weightDecay, this.decoupled, bc1, bc2, out);
   }
 
   getConfig(): OptimizerConfig {

@@ -44,11 +44,12 @@ export abstract class Optimizer {
   }
 
   /**
-   * One step over n floats in place: p (parameters), g (gradients, not modified), and one
-   * buffer per slot name. `t` is the 1-based step number.
+   * One step over n floats: p (parameters), g (gradients, not modified), and one buffer per
+   * slot name. `t` is the 1-based step number. The new parameters and slots go `out` bytes
+   * further (0: in place; see assembly/kernels/f32_optimizer.ts).
    * @internal
    */
-  abstract step(e: Engine, p: number, g: number, slots: number[], n: number, t: number, lr: number): void;
+  abstract step(e: Engine, p: number, g: number, slots: number[], n: number, t: number, lr: number, out?: number): void;
 
   /** The hyperparameters, for model.json. */
   abstract getConfig(): OptimizerConfig;

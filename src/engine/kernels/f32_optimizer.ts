@@ -20,6 +20,20 @@ function checkBuffers(e: Engine, K: string, n: number, buffers: [string, number 
   }
 }
 
+/**
+ * `out`, the byte distance from each updated buffer to where its new values go (0: in place),
+ * must keep every output region inside memory and off the inputs it does not replace.
+ */
+function checkOut(e: Engine, K: string, n: number, out: number, buffers: [string, number | undefined][]): void {
+  if (!Number.isInteger(out) || out % 4 !== 0) throw new RangeError(`${K}: out must be a multiple of 4 bytes, got ${out}`);
+  if (out === 0 || n === 0) return;
+  const written = buffers.filter((b): b is [string, number] => b[1] !== undefined && b[1] !== 0);
+  for (const [name, p] of written) {
+    checkRegion(e, K, `${name} + out`, p + out, n);
+    for (const [other, q] of written) checkDisjoint(K, `${name} + out`, p + out, n, other, q, n);
+  }
+}
+
 /** A hyperparameter: finite and within [lo, hi]. */
 function checkRange(K: string, name: string, value: number, lo: number, hi = Infinity): void {
   if (!(Number.isFinite(value) && value >= lo && value <= hi)) {
@@ -33,12 +47,13 @@ function checkLr(K: string, lr: number): void {
 }
 
 /** SGD: d = g + weightDecay * p; p -= lr * d. */
-export function f32_sgd(e: Engine, p: number, g: number, n: number, lr: number, weightDecay: number): void {
+export function f32_sgd(e: Engine, p: number, g: number, n: number, lr: number, weightDecay: number, out = 0): void {
   const K = 'f32_sgd';
   checkBuffers(e, K, n, [['p', p], ['g', g]]);
+  checkOut(e, K, n, out, [['p', p]]);
   checkLr(K, lr);
   checkRange(K, 'weightDecay', weightDecay, 0);
-  e.k.f32_sgd(p, g, n, lr, weightDecay);
+  e.k.f32_sgd(p, g, n, lr, weightDecay, out);
 }
 
 /**
@@ -49,14 +64,15 @@ export function f32_sgd(e: Engine, p: number, g: number, n: number, lr: number, 
  * exponentially weighted average beta * v + (1 - beta) * g.
  */
 export function f32_sgd_momentum(e: Engine, p: number, g: number, buf: number, n: number, lr: number, momentum: number, dampening: number,
-                                 nesterov: boolean, weightDecay: number, firstStep: boolean): void {
+                                 nesterov: boolean, weightDecay: number, firstStep: boolean, out = 0): void {
   const K = 'f32_sgd_momentum';
   checkBuffers(e, K, n, [['p', p], ['g', g], ['buf', buf]]);
+  checkOut(e, K, n, out, [['p', p], ['buf', buf]]);
   checkLr(K, lr);
   checkRange(K, 'momentum', momentum, 0);
   checkRange(K, 'dampening', dampening, 0, 1);
   checkRange(K, 'weightDecay', weightDecay, 0);
-  e.k.f32_sgd_momentum(p, g, buf, n, lr, momentum, dampening, nesterov ? 1 : 0, weightDecay, firstStep ? 1 : 0);
+  e.k.f32_sgd_momentum(p, g, buf, n, lr, momentum, dampening, nesterov ? 1 : 0, weightDecay, firstStep ? 1 : 0, out);
 }
 
 /**
@@ -66,17 +82,18 @@ export function f32_sgd_momentum(e: Engine, p: number, g: number, buf: number, n
  * p -= lr * d / avg. mom may be 0 when momentum is 0, gavg may be 0 when not centered.
  */
 export function f32_rmsprop(e: Engine, p: number, g: number, sq: number, mom: number, gavg: number, n: number, lr: number, alpha: number,
-                            eps: number, weightDecay: number, momentum: number, centered: boolean): void {
+                            eps: number, weightDecay: number, momentum: number, centered: boolean, out = 0): void {
   const K = 'f32_rmsprop';
   checkRange(K, 'momentum', momentum, 0);
   if (momentum > 0 && mom === 0 && n > 0) throw new RangeError(`${K}: mom must point to n floats when momentum > 0, got 0`);
   if (centered && gavg === 0 && n > 0) throw new RangeError(`${K}: gavg must point to n floats when centered, got 0`);
   checkBuffers(e, K, n, [['p', p], ['g', g], ['sq', sq], ['mom', momentum > 0 ? mom : undefined], ['gavg', centered ? gavg : undefined]]);
+  checkOut(e, K, n, out, [['p', p], ['sq', sq], ['mom', momentum > 0 ? mom : undefined], ['gavg', centered ? gavg : undefined]]);
   checkLr(K, lr);
   checkRange(K, 'alpha', alpha, 0, 1);
   checkRange(K, 'eps', eps, 0);
   checkRange(K, 'weightDecay', weightDecay, 0);
-  e.k.f32_rmsprop(p, g, sq, momentum > 0 ? mom : 0, centered ? gavg : 0, n, lr, alpha, eps, weightDecay, momentum, centered ? 1 : 0);
+  e.k.f32_rmsprop(p, g, sq, momentum > 0 ? mom : 0, centered ? gavg : 0, n, lr, alpha, eps, weightDecay, momentum, centered ? 1 : 0, out);
 }
 
 /**
@@ -85,9 +102,10 @@ export function f32_rmsprop(e: Engine, p: number, g: number, sq: number, mom: nu
  * corrections bc1 = 1 - beta1^t and bc2 = 1 - beta2^t come from the caller (in float64).
  */
 export function f32_adam(e: Engine, p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number,
-                         eps: number, weightDecay: number, decoupled: boolean, biasCorrection1: number, biasCorrection2: number): void {
+                         eps: number, weightDecay: number, decoupled: boolean, biasCorrection1: number, biasCorrection2: number, out = 0): void {
   const K = 'f32_adam';
   checkBuffers(e, K, n, [['p', p], ['g', g], ['m', m], ['v', v]]);
+  checkOut(e, K, n, out, [['p', p], ['m', m], ['v', v]]);
   checkLr(K, lr);
   checkRange(K, 'beta1', beta1, 0, 1);
   checkRange(K, 'beta2', beta2, 0, 1);
@@ -95,7 +113,7 @@ export function f32_adam(e: Engine, p: number, g: number, m: number, v: number, 
   checkRange(K, 'weightDecay', weightDecay, 0);
   if (!(biasCorrection1 > 0 && biasCorrection1 <= 1)) throw new RangeError(`${K}: biasCorrection1 must be in (0, 1], got ${biasCorrection1}`);
   if (!(biasCorrection2 > 0 && biasCorrection2 <= 1)) throw new RangeError(`${K}: biasCorrection2 must be in (0, 1], got ${biasCorrection2}`);
-  e.k.f32_adam(p, g, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, biasCorrection1, biasCorrection2);
+  e.k.f32_adam(p, g, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, biasCorrection1, biasCorrection2, out);
 }
 
 /**

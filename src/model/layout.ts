@@ -1,0 +1,105 @@
+/**
+ * Laying out a stack of layers: building each (output shapes), assigning every weight its float
+ * offset in the parameter or state buffer, and deciding the loss fusion. Shared by the model,
+ * which then allocates and initializes, and by the workers, which rebuild the same layers from
+ * their configuration and only need the offsets.
+ * @internal
+ */
+import { describe } from '../errors';
+import { fusableActivation, type LossName } from '../losses';
+import { Activation } from '../layers/activation';
+import { Dense } from '../layers/dense';
+import type { Layer, WeightSpec } from '../layers/layer';
+import { layerFromConfig } from '../layers/index';
+import type { LayerConfig } from '../layers/layer';
+import type { ModelCore } from './runtime';
+
+/** A weight and where it lives. */
+export interface PlacedWeight {
+  layer: Layer;
+  spec: WeightSpec;
+  /** Float offset in the parameter buffer (trainable) or the state buffer. */
+  offset: number;
+  /** Position within the layer's weights. */
+  index: number;
+}
+
+/** The layout of a built stack. */
+export interface Layout {
+  inputSize: number;
+  outputSize: number;
+  paramCount: number;
+  stateCount: number;
+  weights: PlacedWeight[];
+  regularized: ModelCore['regularized'];
+  needsInputGrad: boolean[];
+}
+
+/** Builds the layers in order from the input shape and assigns every weight its offset. */
+export function layoutLayers(layers: Layer[], inputShape: number[]): Layout {
+  let shape = inputShape;
+  let pOff = 0, sOff = 0;
+  const weights: PlacedWeight[] = [];
+  const regularized: ModelCore['regularized'] = [];
+  layers.forEach((layer, i) => {
+    if (!layer || typeof (layer as Layer).build !== 'function') throw new TypeError(`sequential: layers[${i}] is not a knobs layer, got ${describe(layer)}`);
+    layer.index = i;
+    layer.build(shape);
+    shape = layer.outputShape;
+    layer.offsets = layer.weightSpecs().map((spec, wi) => {
+      const n = spec.shape.reduce((a, b) => a * b, 1);
+      const offset = spec.trainable ? pOff : sOff;
+      if (spec.trainable) pOff += n;
+      else sOff += n;
+      weights.push({ layer, spec, offset, index: wi });
+      if (spec.trainable && spec.regularizer && (spec.regularizer.l1 > 0 || spec.regularizer.l2 > 0)) {
+        regularized.push({ offset, length: n, l1: spec.regularizer.l1, l2: spec.regularizer.l2 });
+      }
+      return offset;
+    });
+  });
+  // a layer needs the gradient w.r.t. its input only when some earlier layer has weights to train
+  let trainableBefore = false;
+  const needsInputGrad = layers.map((l) => {
+    const needs = trainableBefore;
+    if (l.countParams().trainable > 0) trainableBefore = true;
+    return needs;
+  });
+  return {
+    inputSize: inputShape.reduce((a, b) => a * b, 1), outputSize: layers[layers.length - 1]!.outputSize,
+    paramCount: pOff, stateCount: sOff, weights, regularized, needsInputGrad,
+  };
+}
+
+/**
+ * Lets the loss compute the output layer's softmax or sigmoid when they match (the fused
+ * cross-entropy); returns whether it does.
+ */
+export function configureLossFusion(layers: Layer[], loss: LossName): boolean {
+  for (const l of layers) if (l instanceof Dense || l instanceof Activation) l.fusedWithLoss = false;
+  const last = layers[layers.length - 1];
+  const fusable = fusableActivation(loss);
+  if (fusable && (last instanceof Dense || last instanceof Activation) && last.activation === fusable) {
+    last.fusedWithLoss = true;
+    return true;
+  }
+  return false;
+}
+
+/** What a worker needs to rebuild a model's step code (no weights: those are in shared memory). */
+export interface CoreConfig {
+  inputShape: number[];
+  layers: LayerConfig[];
+  loss: LossName;
+}
+
+/** Rebuilds the step side of a model from its configuration, without allocating anything. */
+export function coreFromConfig(c: CoreConfig): ModelCore {
+  const layers = c.layers.map(layerFromConfig);
+  const layout = layoutLayers(layers, c.inputShape);
+  const fused = configureLossFusion(layers, c.loss);
+  return {
+    layers, inputSize: layout.inputSize, outputSize: layout.outputSize, paramCount: layout.paramCount, stateCount: layout.stateCount,
+    loss: c.loss, fused, regularized: layout.regularized, needsInputGrad: layout.needsInputGrad,
+  };
+}

@@ -1,0 +1,151 @@
+// Every layer's and loss's gradient, through whole models, against central finite differences
+// of the model's own training-mode loss (computeGradients(...).loss). Dropout masks depend only
+// on (seed, step, example, unit), so the loss is a deterministic function of the weights.
+import { describe, expect, it } from 'vitest';
+import * as knobs from '../../src/index';
+import type { Sequential } from '../../src/model/sequential';
+import { randomArray, rng } from '../helpers';
+
+function oneHot(labels: number[], classes: number): Float32Array {
+  const y = new Float32Array(labels.length * classes);
+  labels.forEach((c, i) => (y[i * classes + c] = 1));
+  return y;
+}
+
+/** Compares analytic gradients with finite differences on a sample of coordinates of every weight. */
+function checkGradients(model: Sequential, x: Float32Array, y: unknown, opts: { sampleWeight?: Float32Array } = {}, tol = { rtol: 3e-2, atol: 2e-3 }): void {
+  const { grads } = model.computeGradients(x, y, opts);
+  const weights = model.getWeights();
+  const trainable = model.layers.flatMap((l) => l.weightSpecs().map((s) => s.trainable));
+  const names = model.weightNames();
+  const r = rng(99);
+  let gi = 0;
+  weights.forEach((w, wi) => {
+    if (!trainable[wi]) return;
+    const g = grads[gi++]!;
+    expect(g.length, names[wi]).toBe(w.length);
+    const picks = new Set<number>();
+    while (picks.size < Math.min(12, w.length)) picks.add(Math.floor(r() * w.length));
+    for (const i of picks) {
+      const h = 1e-2 * Math.max(1, Math.abs(w[i]!));
+      const old = w[i]!;
+      const f = (v: number): number => {
+        w[i] = v;
+        model.setWeights(weights);
+        return model.computeGradients(x, y, opts).loss;
+      };
+      // float64 difference of float32 losses: use a wide step and a 4-point stencil
+      const d = (8 * (f(old + h) - f(old - h)) - (f(old + 2 * h) - f(old - 2 * h))) / (12 * h);
+      w[i] = old;
+      model.setWeights(weights);
+      const err = Math.abs(d - g[i]!);
+      if (!(err <= tol.atol + tol.rtol * Math.abs(d))) {
+        expect.fail(`${names[wi]}[${i}]: analytic ${g[i]}, finite difference ${d}`);
+      }
+    }
+  });
+}
+
+function data(n: number, features: number, classes: number, seed: number): { x: Float32Array; labels: number[] } {
+  const x = randomArray(n * features, seed, -1.5, 1.5);
+  const r = rng(seed + 7);
+  const labels = Array.from({ length: n }, () => Math.floor(r() * classes));
+  return { x, labels };
+}
+
+describe('gradients against finite differences', () => {
+  const activations = ['linear', 'relu', 'leakyRelu', 'elu', 'sigmoid', 'tanh', 'softmax'] as const;
+  for (const act of activations) {
+    it(`dense with ${act}, softmax cross-entropy`, () => {
+      const { x, labels } = data(7, 5, 3, 1);
+      const model = knobs.sequential({ inputShape: [5], seed: 3, layers: [
+        knobs.layers.dense({ units: 6, activation: act }),
+        knobs.layers.dense({ units: 3, activation: 'softmax' }),
+      ] });
+      model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+      checkGradients(model, x, oneHot(labels, 3));
+    });
+  }
+
+  it('sparse categorical cross-entropy with per-example weights', () => {
+    const { x, labels } = data(9, 4, 5, 2);
+    const model = knobs.sequential({ inputShape: [4], seed: 4, layers: [
+      knobs.layers.dense({ units: 8, activation: 'tanh' }), knobs.layers.dense({ units: 5, activation: 'softmax' })] });
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    checkGradients(model, x, labels, { sampleWeight: randomArray(9, 5, 0.1, 2) });
+  });
+
+  it('binary cross-entropy with a sigmoid output (fused) and with probabilities (not fused)', () => {
+    const { x, labels } = data(8, 3, 2, 3);
+    const y = Float32Array.from(labels);
+    const fused = knobs.sequential({ inputShape: [3], seed: 5, layers: [
+      knobs.layers.dense({ units: 4, activation: 'elu' }), knobs.layers.dense({ units: 1, activation: 'sigmoid' })] });
+    fused.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
+    checkGradients(fused, x, y);
+    const probs = knobs.sequential({ inputShape: [3], seed: 5, layers: [
+      knobs.layers.dense({ units: 4, activation: 'relu' }), knobs.layers.dense({ units: 1, activation: 'sigmoid' }), knobs.layers.activation({ activation: 'linear' })] });
+    probs.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
+    checkGradients(probs, x, y);
+  });
+
+  it('categorical cross-entropy on probabilities from a separate softmax layer after a dense layer with tanh', () => {
+    const { x, labels } = data(6, 4, 3, 4);
+    const model = knobs.sequential({ inputShape: [4], seed: 6, layers: [
+      knobs.layers.dense({ units: 3, activation: 'tanh' }), knobs.layers.dense({ units: 3 }),
+      knobs.layers.activation({ activation: 'sigmoid' })] });
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    checkGradients(model, x, oneHot(labels, 3));
+  });
+
+  it('mean squared error with softmax, sigmoid and linear outputs', () => {
+    for (const act of ['linear', 'softmax', 'sigmoid'] as const) {
+      const x = randomArray(5 * 3, 8), y = randomArray(5 * 2, 9, 0, 1);
+      const model = knobs.sequential({ inputShape: [3], seed: 7, layers: [
+        knobs.layers.dense({ units: 4, activation: 'relu' }), knobs.layers.dense({ units: 2, activation: act })] });
+      model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      checkGradients(model, x, y, { sampleWeight: randomArray(5, 10, 0.5, 1.5) });
+    }
+  });
+
+  it('batch normalization (training mode, batch statistics), dropout and flatten', () => {
+    const { x, labels } = data(10, 6, 4, 5);
+    const model = knobs.sequential({ inputShape: [2, 3], seed: 8, layers: [
+      knobs.layers.flatten(),
+      // ELU, not ReLU: finite differences across a ReLU kink, amplified by the batch statistics, are not derivatives
+      knobs.layers.dense({ units: 7, activation: 'elu' }),
+      knobs.layers.batchNormalization(),
+      knobs.layers.dropout({ rate: 0.3 }),
+      knobs.layers.dense({ units: 4, activation: 'softmax' })] });
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    checkGradients(model, x, oneHot(labels, 4));
+  });
+
+  it('batch normalization without center or scale, and a leading normalization layer', () => {
+    const { x, labels } = data(8, 4, 3, 6);
+    const model = knobs.sequential({ inputShape: [4], seed: 9, layers: [
+      knobs.layers.normalization({ mean: [0.1, -0.2, 0, 0.3], variance: [1, 2, 0.5, 1] }),
+      knobs.layers.dense({ units: 5, activation: 'sigmoid' }),
+      knobs.layers.batchNormalization({ center: false, scale: false }),
+      knobs.layers.dense({ units: 3, activation: 'softmax' })] });
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    checkGradients(model, x, oneHot(labels, 3));
+  });
+
+  it('L1, L2 and L1L2 regularizers add their penalty to the loss and their gradient', () => {
+    const { x, labels } = data(6, 4, 3, 7);
+    const model = knobs.sequential({ inputShape: [4], seed: 10, layers: [
+      knobs.layers.dense({ units: 5, activation: 'relu', kernelRegularizer: knobs.regularizers.l2(0.05), biasRegularizer: knobs.regularizers.l1(0.02) }),
+      knobs.layers.dense({ units: 3, activation: 'softmax', kernelRegularizer: knobs.regularizers.l1l2({ l1: 0.01, l2: 0.03 }) })] });
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    checkGradients(model, x, oneHot(labels, 3));
+    // the penalty itself: loss with and without regularization differs by sum of c*||W||
+    const plain = knobs.sequential({ inputShape: [4], seed: 10, layers: [
+      knobs.layers.dense({ units: 5, activation: 'relu' }), knobs.layers.dense({ units: 3, activation: 'softmax' })] });
+    plain.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const w = model.getWeights();
+    const penalty = 0.05 * w[0]!.reduce((s, v) => s + v * v, 0) + 0.02 * w[1]!.reduce((s, v) => s + Math.abs(v), 0)
+      + 0.01 * w[2]!.reduce((s, v) => s + Math.abs(v), 0) + 0.03 * w[2]!.reduce((s, v) => s + v * v, 0);
+    const y = oneHot(labels, 3);
+    expect(model.computeGradients(x, y).loss - plain.computeGradients(x, y).loss).toBeCloseTo(penalty, 5);
+  });
+});

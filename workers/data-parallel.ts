@@ -1,0 +1,222 @@
+/**
+ * The main-thread side of a data-parallel fit: lays out the session's buffers in the shared
+ * engine memory, starts one session per worker, and drives each step through the control block.
+ * Shared by the Node pool (piscina) and the browser pool (comlink).
+ */
+import type { Engine } from '../src/engine/engine';
+import { f32_gather_sum } from '../src/engine/kernels/f32_gather';
+import { NonFiniteLossError } from '../src/errors';
+import type { BatchHooks, EpochRunner, RunnerSpec } from '../src/model/parallel';
+import { allocateShard, freeShard, type ShardBuffers } from '../src/model/runtime';
+import type { Sequential } from '../src/model/sequential';
+import { CTRL, CTRL64, OP_END, OP_STEP, controlBytes, type SessionEnd, type SessionStart } from './protocol';
+
+/** What the data-parallel runner needs from a pool. */
+export interface SessionPool {
+  readonly size: number;
+  /** Starts one session per message, each on its own worker; resolves or rejects per worker. */
+  startSessions(messages: SessionStart[]): Promise<SessionEnd>[];
+  /** Waits on a word of shared memory: sync in Node (Atomics.wait), async in browsers (waitAsync). */
+  wait(i32: Int32Array, index: number, value: number, timeoutMs: number): Promise<'ok' | 'not-equal' | 'timed-out'> | 'ok' | 'not-equal' | 'timed-out';
+  /** Called once per session when it is set up (tests use it to find the workers). */
+  onSession?: (info: { workers: number }) => void;
+}
+
+/** A worker failed: which one, and when. */
+export class WorkerFailedError extends Error {
+  override name = 'WorkerFailedError';
+  constructor(message: string, readonly worker: number, readonly epoch: number, readonly batch: number, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Splits [0, n) into `parts` ranges aligned to 16 floats (64 bytes: no two workers share a cache line). */
+export function splitRanges(n: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  const chunk = Math.ceil(n / parts / 16) * 16;
+  for (let w = 0; w < parts; w++) out.push([Math.min(n, w * chunk), Math.min(n, (w + 1) * chunk)]);
+  return out;
+}
+
+/** Floating-point operations of one example's forward and backward pass (dense layers dominate). */
+export function flopsPerExample(model: Sequential): number {
+  let f = 0;
+  for (const l of model.layers) {
+    const p = l.countParams().trainable;
+    f += 6 * p; // forward 2, weight gradient 2, input gradient 2 per weight
+  }
+  return f;
+}
+
+/**
+ * The worker count `workers: 'auto'` picks: 2 or more only when each worker's shard of a batch
+ * has enough arithmetic to pay the per-step synchronization (see BENCHMARKS.md for the measured
+ * crossover: a shard needs at least about AUTO_MIN_SHARD_MFLOP of work).
+ */
+export const AUTO_MIN_SHARD_MFLOP = 4;
+
+export function autoWorkers(model: Sequential, batchSize: number, poolSize: number): number {
+  const perExample = flopsPerExample(model);
+  let w = Math.max(1, poolSize);
+  while (w > 1 && ((batchSize / w) * perExample) / 1e6 < AUTO_MIN_SHARD_MFLOP) w--;
+  return w;
+}
+
+/** Creates the runner of a data-parallel fit on `workers` workers. */
+export async function createDataParallelRunner(pool: SessionPool, model: Sequential, spec: RunnerSpec, workers: number): Promise<EpochRunner> {
+  const e = (model as unknown as { e: Engine }).e;
+  if (!e.shared) throw new Error('fit: data-parallel training needs the engine on shared memory');
+  const W = workers;
+  const core = spec.core;
+  const P = core.paramCount, S = core.stateCount;
+  const opt = model.optimizer!;
+  const slotCount = model.slots.length;
+  // block layout (bytes): [params | slot 0 | slot 1 | ... | state]
+  const slotOffsets = Array.from({ length: slotCount }, (_, k) => (P + k * P) * 4);
+  const stateOffset = (P + slotCount * P) * 4;
+  const blockFloats = P + slotCount * P + S;
+  const blocks: [number, number] = [e.allocF32(Math.max(1, blockFloats)), e.allocF32(Math.max(1, blockFloats))];
+  const control = e.alloc(controlBytes(W));
+  e.u8.fill(0, control, control + controlBytes(W));
+  const grads = e.allocF32(Math.max(1, P * W));
+  const rowsCap = Math.ceil(spec.batchSize / W);
+  const buffers: ShardBuffers[] = [];
+  for (let s = 0; s < W; s++) buffers.push(allocateShard(e, core, rowsCap, spec.sparse, grads + s * P * 4, 0));
+  // the current weights, optimizer state and moving statistics go into block 0
+  const own = { params: model.params, slots: model.slots.slice(), state: model.state };
+  const copy = (dst: number, src: number, floats: number): void => { if (floats > 0) e.u8.copyWithin(dst, src, src + floats * 4); };
+  copy(blocks[0], own.params, P);
+  own.slots.forEach((p, k) => copy(blocks[0] + slotOffsets[k]!, p, P));
+  copy(blocks[0] + stateOffset, own.state, S);
+  let parity = 0;
+  const point = (): void => {
+    model.params = blocks[parity]!;
+    model.slots = slotOffsets.map((o) => blocks[parity]! + o);
+    model.state = blocks[parity]! + stateOffset;
+  };
+  point();
+
+  const ranges = splitRanges(P, W);
+  const base: Omit<SessionStart, 'shard' | 'range'> = {
+    kind: 'session', shards: W, control, core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss },
+    buffers, data: { ...spec.data }, blocks, slotOffsets, stateOffset, optimizer: opt.getConfig(), ranges,
+    batchSize: spec.batchSize, sparse: spec.sparse, useWeights: spec.useWeights, countCorrect: spec.countCorrect,
+    clipNorm: spec.clipNorm, seed: spec.seed, gemmWorkspaceBytes: e.gemmWorkspaceBytes,
+  };
+  const i32 = (): Int32Array => new Int32Array(e.memory.buffer, control, CTRL.WORDS);
+  const f64 = (): Float64Array => new Float64Array(e.memory.buffer, control + CTRL.WORDS * 4, CTRL64.PER_WORKER + 4 * W);
+  let failure: { worker: number; error: unknown } | undefined;
+  const sessions = pool.startSessions(Array.from({ length: W }, (_, s) => ({ ...base, shard: s, range: ranges[s]! })));
+  const settled = sessions.map((p, w) => p.then(
+    () => undefined,
+    (error: unknown) => {
+      // the first real failure wins; the others then stop with SessionAborted
+      if (!failure && (error as Error)?.name !== 'SessionAborted') failure = { worker: w, error };
+      Atomics.store(i32(), CTRL.ABORT, 1);
+      for (const k of [CTRL.CMD, CTRL.BAR_GEN, CTRL.DONE]) Atomics.notify(i32(), k);
+    },
+  ));
+  pool.onSession?.({ workers: W });
+  let epochNow = 0, batchNow = 0;
+
+  const fail = (): never => {
+    const f = failure;
+    const err = f?.error as Error | undefined;
+    const what = err ? `${err.name}: ${err.message}` : 'it stopped';
+    throw new WorkerFailedError(
+      `fit: worker ${f?.worker ?? '?'} failed at epoch ${epochNow + 1}, batch ${batchNow + 1} (${what}); the model keeps the weights of its last completed step`,
+      f?.worker ?? -1, epochNow, batchNow, { cause: err },
+    );
+  };
+
+  /** Waits until every worker is done with the step (or one failed). */
+  const waitDone = async (): Promise<void> => {
+    for (;;) {
+      const c = i32();
+      const done = Atomics.load(c, CTRL.DONE);
+      if (done >= W) return;
+      if (Atomics.load(c, CTRL.ABORT)) {
+        await Promise.race([Promise.all(settled), new Promise((r) => setTimeout(r, 1000))]);
+        fail();
+      }
+      const r = await pool.wait(c, CTRL.DONE, done, 20);
+      if (r === 'timed-out') await new Promise((res) => setTimeout(res, 0)); // let worker errors through
+    }
+  };
+
+  return {
+    async runEpoch(epoch: number, hooks: BatchHooks) {
+      let lossSum = 0, correct = 0, weightSum = 0, batches = 0;
+      const rows = spec.data.rows;
+      for (let b = 0, start = 0; start < rows; b++, start += spec.batchSize) {
+        hooks.check();
+        await hooks.begin(b);
+        epochNow = epoch;
+        batchNow = b;
+        if (failure) fail();
+        const n = Math.min(spec.batchSize, rows - start);
+        const batchWeight = spec.useWeights ? f32_gather_sum(e, spec.data.weights, rows, spec.data.order + start * 4, n) : n;
+        const c = i32(), d = f64();
+        Atomics.store(c, CTRL.BATCH_START, start);
+        Atomics.store(c, CTRL.BATCH_ROWS, n);
+        Atomics.store(c, CTRL.STEP_T, opt.iterations + 1);
+        Atomics.store(c, CTRL.PARITY, parity);
+        Atomics.store(c, CTRL.EPOCH, epoch);
+        Atomics.store(c, CTRL.BATCH, b);
+        Atomics.store(c, CTRL.NONFINITE, 0);
+        d[CTRL64.LR] = opt.learningRate;
+        d[CTRL64.SCALE] = batchWeight > 0 ? 1 / batchWeight : 0;
+        d[CTRL64.BATCH_WEIGHT] = batchWeight;
+        Atomics.store(c, CTRL.DONE, 0);
+        Atomics.store(c, CTRL.OP, OP_STEP);
+        Atomics.add(c, CTRL.CMD, 1);
+        Atomics.notify(c, CTRL.CMD);
+        await waitDone();
+        let stepLoss = 0, stepCorrect = 0, penalty = 0;
+        for (let w = 0; w < W; w++) {
+          stepLoss += d[CTRL64.PER_WORKER + 4 * w]!;
+          stepCorrect += d[CTRL64.PER_WORKER + 4 * w + 1]!;
+          penalty += d[CTRL64.PER_WORKER + 4 * w + 2]!;
+        }
+        const nonFinite = Atomics.load(c, CTRL.NONFINITE);
+        const batchLoss = (batchWeight > 0 ? stepLoss / batchWeight : 0) + penalty;
+        if (nonFinite || !Number.isFinite(batchLoss)) {
+          throw new NonFiniteLossError(
+            `fit: the ${nonFinite === 2 ? 'gradient norm' : 'loss'} became ${nonFinite === 2 ? 'not finite' : batchLoss} at epoch ${epoch + 1}, batch ${b + 1}; ` +
+              `the weights are those of the last finite step. Is the learning rate too high (now ${opt.learningRate})? Try a lower one, clipNorm, or batch normalization.`,
+          );
+        }
+        // the step is complete: the other copy is now current
+        parity = 1 - parity;
+        point();
+        opt.iterations++;
+        lossSum += batchLoss * batchWeight;
+        correct += stepCorrect;
+        weightSum += batchWeight;
+        batches++;
+        await hooks.end(b, { loss: batchLoss, ...(spec.countCorrect ? { accuracy: batchWeight > 0 ? stepCorrect / batchWeight : 0 } : {}), size: n });
+      }
+      return { loss: weightSum > 0 ? lossSum / weightSum : 0, accuracy: weightSum > 0 ? correct / weightSum : 0, batches };
+    },
+
+    async close() {
+      const c = i32();
+      Atomics.store(c, CTRL.OP, OP_END);
+      Atomics.add(c, CTRL.CMD, 1);
+      Atomics.notify(c, CTRL.CMD);
+      await Promise.all(settled);
+      // back into the model's own buffers: one copy per fit, never per step
+      copy(own.params, blocks[parity]!, P);
+      own.slots.forEach((p, k) => copy(p, blocks[parity]! + slotOffsets[k]!, P));
+      copy(own.state, blocks[parity]! + stateOffset, S);
+      model.params = own.params;
+      model.slots = own.slots;
+      model.state = own.state;
+      for (const sb of buffers) freeShard(e, sb, false, true);
+      e.free(grads);
+      e.free(control);
+      e.free(blocks[0]);
+      e.free(blocks[1]);
+    },
+  };
+}
