@@ -25,7 +25,14 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** 0..n-1 shuffled by Fisher-Yates with a seeded generator. */
+/**
+ * 0..n-1 shuffled by Fisher-Yates with a seeded generator: the same seed, the same order.
+ *
+ * @example
+ * ```ts
+ * seededPermutation(5, 1); // a permutation of [0, 1, 2, 3, 4], the same for every call with seed 1
+ * ```
+ */
 export function seededPermutation(n: number, seed: number): Int32Array {
   const a = new Int32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;

@@ -4,7 +4,14 @@
  * @module
  */
 
-/** Glyph rows, top to bottom; bit 2 is the left column. */
+/**
+ * Glyph rows, top to bottom; bit 2 is the left column.
+ *
+ * @example
+ * ```ts
+ * GLYPHS['7']; // [0b111, 0b001, 0b001, 0b010, 0b010]
+ * ```
+ */
 export const GLYPHS: Readonly<Record<string, readonly number[]>> = {
   '0': [0b111, 0b101, 0b101, 0b101, 0b111],
   '1': [0b010, 0b110, 0b010, 0b010, 0b111],
@@ -25,7 +32,14 @@ export const GLYPHS: Readonly<Record<string, readonly number[]>> = {
 /** Glyph size and spacing, in pixels. */
 export const GLYPH_WIDTH = 3, GLYPH_HEIGHT = 5, GLYPH_SPACING = 1;
 
-/** Width in pixels of `text` (glyphs separated by one blank column). */
+/**
+ * Width in pixels of `text` (glyphs separated by one blank column).
+ *
+ * @example
+ * ```ts
+ * textWidth('7>1'); // 11
+ * ```
+ */
 export function textWidth(text: string): number {
   return text.length === 0 ? 0 : text.length * (GLYPH_WIDTH + GLYPH_SPACING) - GLYPH_SPACING;
 }

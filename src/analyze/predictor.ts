@@ -53,7 +53,14 @@ export function predictRows(fn: string, model: Predictor, x: Float32Array, name 
   return { out, rows };
 }
 
-/** The index of the largest value of each row (the predicted class), first index on ties. */
+/**
+ * The index of the largest value of each row (the predicted class), first index on ties.
+ *
+ * @example
+ * ```ts
+ * argmaxRows([0.1, 0.9, 0.6, 0.4], 2); // Int32Array [1, 0]
+ * ```
+ */
 export function argmaxRows(probs: ArrayLike<number>, classes: number): Int32Array {
   const n = Math.floor(probs.length / classes);
   const out = new Int32Array(n);

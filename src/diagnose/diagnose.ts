@@ -48,7 +48,14 @@ export interface DiagnoseThresholds {
   humanLevel: number;
 }
 
-/** The default {@link DiagnoseThresholds}. */
+/**
+ * The default {@link DiagnoseThresholds}.
+ *
+ * @example
+ * ```ts
+ * diagnose(errors, { thresholds: { ...DEFAULT_THRESHOLDS, variance: 0.005 } });
+ * ```
+ */
 export const DEFAULT_THRESHOLDS: Readonly<DiagnoseThresholds> = { bias: 0.015, variance: 0.015, dataMismatch: 0.015, devOverfit: 0.015, humanLevel: 0.05 };
 
 /** Options of {@link diagnose}. */

@@ -50,7 +50,14 @@ export interface HealthThresholds {
   diverging: number;
 }
 
-/** The default {@link HealthThresholds}. */
+/**
+ * The default {@link HealthThresholds}.
+ *
+ * @example
+ * ```ts
+ * diagnoseHealth(record, { thresholds: { deadRelu: DEFAULT_HEALTH_THRESHOLDS.deadRelu / 2 } });
+ * ```
+ */
 export const DEFAULT_HEALTH_THRESHOLDS: Readonly<HealthThresholds> = {
   vanishingRatio: 1e-3, vanishingNorm: 1e-7, explodingNorm: 1e3, explodingGrowth: 1e3, deadRelu: 0.5, saturated: 0.5, plateau: 0.01, diverging: 0.5,
 };

@@ -21,7 +21,14 @@ const k = (knob: string, option: string, why: string): Knob => ({ knob, option, 
 const SEARCH = k('hyperparameter search', 'tune.createStudy({ direction: "minimize" })',
   'searches architecture and training settings against the dev error instead of by hand');
 
-/** The knobs for each focus, most effective first. */
+/**
+ * The knobs for each focus, most effective first.
+ *
+ * @example
+ * ```ts
+ * KNOBS.variance.map((k) => k.knob); // ['more data', 'L2 regularization', 'dropout', 'data augmentation', ...]
+ * ```
+ */
 export const KNOBS: Readonly<Record<Focus, readonly Knob[]>> = {
   bias: [
     k('bigger network', 'layers.dense({ units }) with more units, or more dense layers', 'more parameters let a too-simple model fit the training set'),
@@ -64,7 +71,14 @@ export const KNOBS: Readonly<Record<Focus, readonly Knob[]>> = {
   ],
 };
 
-/** The knobs of training-health problems (see diagnoseHealth). */
+/**
+ * The knobs of training-health problems (see diagnoseHealth).
+ *
+ * @example
+ * ```ts
+ * HEALTH_KNOBS.exploding.map((k) => k.option); // ['optimizers.adam({ learningRate }) with a smaller learningRate', 'fit({ clipNorm: 1 })', ...]
+ * ```
+ */
 export const HEALTH_KNOBS = {
   vanishing: [
     k('initialization', "kernelInitializer: 'heNormal'", 'He initialization keeps the gradient scale through ReLU layers'),

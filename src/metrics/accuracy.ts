@@ -122,5 +122,12 @@ export function topKAccuracy(yTrue: Labels, yScore: ArrayLike<number>, options: 
   }, w, normalize);
 }
 
-/** scikit-learn's name for {@link topKAccuracy}. */
+/**
+ * scikit-learn's name for {@link topKAccuracy}.
+ *
+ * @example
+ * ```ts
+ * topKAccuracyScore([0, 1], [0.6, 0.4, 0.7, 0.3], { k: 1 }); // 0.5
+ * ```
+ */
 export const topKAccuracyScore = topKAccuracy;

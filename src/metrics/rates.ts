@@ -75,7 +75,14 @@ export interface BinaryRatesOptions {
   zeroDivision?: number;
 }
 
-/** Rates from the four counts of a binary confusion matrix. */
+/**
+ * Rates from the four counts of a binary confusion matrix.
+ *
+ * @example
+ * ```ts
+ * ratesFromCounts(35, 10, 5, 50).dor; // (35 x 50) / (10 x 5) = 35
+ * ```
+ */
 export function ratesFromCounts(tp: number, fp: number, fn: number, tn: number, zeroDivision = NaN): BinaryRates {
   const d = (a: number, b: number): number => (b === 0 ? zeroDivision : a / b);
   const p = tp + fn, n = fp + tn, pp = tp + fp, pn = fn + tn, total = p + n;
