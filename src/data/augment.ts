@@ -168,6 +168,14 @@ function encode(spec: AugmentationSpec, i: number): number[] {
 
 /**
  * A compiled augmentation pipeline for images of one shape. Build it with {@link augmentation}.
+ *
+ * @example
+ * ```ts
+ * const pipeline = knobs.data.augmentation([{ type: 'flip' }], { height: 32, width: 32, channels: 3 });
+ * pipeline.features;                 // 3072
+ * pipeline.workspaceBytes();         // bytes a worker's apply() needs
+ * const json = pipeline.toJSON();    // send to a worker; knobs.data.augmentation(json.steps, json) there
+ * ```
  */
 export class AugmentationPipeline {
   readonly steps: readonly AugmentationSpec[];

@@ -25,6 +25,14 @@ export interface CsvRecord {
  * An incremental CSV tokenizer: `push` text as it arrives, get the complete records back;
  * `end` flushes the last one. A record split across chunks (even inside quotes) is joined.
  * Blank lines are skipped.
+ *
+ * @example
+ * ```ts
+ * const tok = new knobs.data.CsvTokenizer();
+ * tok.push('a,b\n"x, y",');   // [{ fields: ['a', 'b'], line: 1 }]
+ * tok.push('2\n');            // [{ fields: ['x, y', '2'], line: 2 }]
+ * tok.end();                  // []
+ * ```
  */
 export class CsvTokenizer {
   private field = '';
@@ -129,7 +137,7 @@ export class CsvTokenizer {
   }
 }
 
-/** A table over parsed records; ragged records are an error naming their lines. */
+/** A table over parsed records; ragged records are an error naming their lines. @internal */
 export function recordsTable(where: string, columns: readonly string[], records: CsvRecord[]): Table {
   const bad: string[] = [];
   let count = 0;
@@ -150,7 +158,7 @@ export function recordsTable(where: string, columns: readonly string[], records:
   };
 }
 
-/** The header (or numbered columns) and the data records of a whole text. */
+/** The header (or numbered columns) and the data records of a whole text. @internal */
 export function parseCsvText(where: string, text: string, options: CsvOptions): { columns: string[]; records: CsvRecord[] } {
   const tok = new CsvTokenizer(options.delimiter ?? ',');
   const records = tok.push(text);
@@ -164,7 +172,7 @@ export function parseCsvText(where: string, text: string, options: CsvOptions): 
   return { columns: Array.from({ length: width }, (_, i) => String(i)), records };
 }
 
-/** Header names, trimmed; duplicates are an error (a column must be nameable). */
+/** Header names, trimmed; duplicates are an error (a column must be nameable). @internal */
 export function headerColumns(where: string, head: CsvRecord): string[] {
   const columns = head.fields.map((s, i) => s.trim() || String(i));
   const seen = new Set<string>();

@@ -398,7 +398,7 @@ export interface XY {
   features?: number;
 }
 
-/** A Dataset as is; plain `{x, y}` typed arrays wrapped into one (features from x/y lengths). */
+/** A Dataset as is; plain `{x, y}` typed arrays wrapped into one (features from x/y lengths). @internal */
 export function asDataset(data: Dataset | XY, where: string): Dataset {
   if (data instanceof Dataset) return data;
   if (data === null || typeof data !== 'object' || !('x' in data) || !('y' in data)) {

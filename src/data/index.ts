@@ -20,7 +20,7 @@ export { fromJsonRows, type JsonRowsOptions } from './json';
 export { fromIdx, readIdx, type IdxArray, type IdxOptions } from './idx';
 export { TabularDataset, type TableOptions, type TabularEncoding, type ColumnEncoding, type CategoricalEncoding } from './tabular';
 export {
-  trainDevTestSplit, trainDevSplit, kFold, stratifiedKFold, splitReport, chiSquareSurvival, SPLIT_PRESETS,
+  trainDevTestSplit, trainDevSplit, kFold, stratifiedKFold, splitReport, chiSquareSurvival, classLabels, SPLIT_PRESETS,
   type TrainDevTestOptions, type TrainDevTestSplit, type TrainDevOptions, type TrainDevSplit, type Fold, type SplitPreset,
   type SplitReport, type SplitReportOptions, type SplitComparison, type Distribution,
 } from './split';

@@ -407,7 +407,14 @@ function groupByClass(y: Int32Array): Map<number, number[]> {
   return new Map([...m].sort((a, b) => a[0] - b[0]));
 }
 
-/** Class labels of a dataset: y itself, or the argmax of one-hot rows; undefined for regression. */
+/**
+ * Class labels of a dataset: y itself, or the argmax of one-hot rows; undefined for regression.
+ *
+ * @example
+ * ```ts
+ * knobs.data.classLabels(data.toOneHot()); // the same labels as data.y
+ * ```
+ */
 export function classLabels(d: Dataset): Int32Array | undefined {
   if (d.y instanceof Int32Array) return d.y;
   if (d.outputs < 2) return undefined;
@@ -563,7 +570,14 @@ function compare(a: Distribution, b: Distribution): { tvd: number; chiSquare: nu
   return { tvd: tvd / 2, chiSquare: chi, dof, pValue: dof === 0 ? 1 : chiSquareSurvival(chi, dof) };
 }
 
-/** P(X > x) for X ~ chi-square(k): the regularized upper incomplete gamma Q(k/2, x/2). */
+/**
+ * P(X > x) for X ~ chi-square(k): the regularized upper incomplete gamma Q(k/2, x/2).
+ *
+ * @example
+ * ```ts
+ * knobs.data.chiSquareSurvival(3.841, 1); // 0.05
+ * ```
+ */
 export function chiSquareSurvival(x: number, k: number): number {
   if (x <= 0) return 1;
   return gammaQ(k / 2, x / 2);

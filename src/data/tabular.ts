@@ -75,7 +75,16 @@ export interface TableOptions {
   encoding?: TabularEncoding;
 }
 
-/** A dataset read from a table, with the encoding that produced it and what was dropped or filled. */
+/**
+ * A dataset read from a table, with the encoding that produced it and what was dropped or filled.
+ *
+ * @example
+ * ```ts
+ * const d = knobs.data.fromCsv('a,label\n1,x\n,y\n3,x\n', { missing: 'drop' });
+ * d.dropped;                 // ['line 3']
+ * d.encoding.featureNames;   // ['a']
+ * ```
+ */
 export class TabularDataset extends Dataset {
   /** The encoding used: pass it as `options.encoding` to load other files the same way. */
   readonly encoding: TabularEncoding;
@@ -146,6 +155,7 @@ function layoutOf(where: string, columns: readonly string[], o: TableOptions): L
 }
 
 /**
+ * @internal
  * Accumulates what an encoding needs (which columns are numeric, their categories, the label
  * values) over one or more tables: the streaming reader's first pass feeds it chunk by chunk.
  */
@@ -295,7 +305,7 @@ function checkOptions(where: string, o: TableOptions): void {
   }
 }
 
-/** Encodes a table with a fitted encoding. Missing values and bad cells are reported by row and column. */
+/** Encodes a table with a fitted encoding. Missing values and bad cells are reported by row and column. @internal */
 export function encodeTable(where: string, t: Table, enc: TabularEncoding, o: TableOptions, fitter: EncodingFitter): TabularDataset {
   const layout = layoutOf(where, t.columns, { ...o, encoding: enc });
   const rowName = (r: number): string => (t.rowName ? t.rowName(r) : `row ${r}`);

@@ -39,7 +39,14 @@ export interface MnistOptions {
   cacheDir?: string;
 }
 
-/** Path of the cache file for a cache directory. */
+/**
+ * Path of the cache file for a cache directory.
+ *
+ * @example
+ * ```ts
+ * knobs.data.mnistCachePath(); // <cwd>/.cache/knobs/mnist-10000-v1.bin
+ * ```
+ */
 export function mnistCachePath(cacheDir = join(process.cwd(), '.cache', 'knobs')): string {
   return join(cacheDir, `mnist-${MNIST_COUNT}-v${VERSION}.bin`);
 }
@@ -167,6 +174,7 @@ function readPackage(): MnistBytes {
 }
 
 /**
+ * @internal
  * The numbers of `{"data": [0, 0.2, 0.624, ...]}` as bytes round(v * 255), scanned from the
  * raw file bytes without building JavaScript arrays. Every value must be k / 255 rounded to 3
  * decimals (checked), so the byte is the original pixel.
