@@ -67,7 +67,7 @@ export function analyze(model: Predictor, x: Float32Array, yTrue: ArrayLike<numb
   const result: Analysis = {
     probabilities: out,
     predictions,
-    accuracy: 1 - byClass.errorRate,
+    accuracy: rows ? (rows - byClass.errors) / rows : 0,
     errorRate: byClass.errorRate,
     confusion: confusionMatrix(y, predictions, { labels }),
     topConfusions: topConfusions(y, predictions, { top }),
