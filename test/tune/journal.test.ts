@@ -1,0 +1,240 @@
+/**
+ * Journal storages: the file format, resuming, crash safety with real processes (kill -9 in
+ * the middle of a study, concurrent writers), stale locks and torn records, and the IndexedDB
+ * backend over a minimal fake (tests/tune/fixtures/fakeIndexedDb.ts; no browser here).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, copyFileSync, existsSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import * as tune from '../../src/tune';
+import { JournalFileBackend, journalFileStorage } from '../../src/tune/node';
+import { bundleScript, tempDir } from './helpers';
+import { fakeIndexedDb } from './fixtures/fakeIndexedDb';
+
+const lines = (path: string) => readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+const records = (path: string) => lines(path).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+function objective(t: tune.Trial): number {
+  const x = t.suggestFloat('x', -5, 5);
+  const units = t.suggestInt('units', 1, 100, { log: true });
+  const act = t.suggestCategorical('act', ['relu', 'tanh']);
+  for (let s = 0; s < 3; s++) t.report(x * x + s, s);
+  return x * x + Math.log(units) + (act === 'relu' ? 0 : 1);
+}
+
+describe('journal file', () => {
+  test('writes one Optuna journal record a line, and a new process continues from it', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'study.jsonl');
+    const study = tune.createStudy({ storage: journalFileStorage(path), studyName: 'mlp', direction: 'minimize', sampler: tune.randomSampler({ seed: 1 }) });
+    await study.optimize(objective, { nTrials: 3 });
+    const recs = records(path);
+    expect(recs[0]).toMatchObject({ op_code: 0, study_name: 'mlp', directions: [1] });
+    expect(recs[1]).toMatchObject({ op_code: 4, study_id: 0 });
+    expect(String(recs[1]!.datetime_start)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
+    const param = recs.find((r) => r.op_code === 5 && r.param_name === 'x')!;
+    expect(param.distribution).toBe('{"name": "FloatDistribution", "attributes": {"step": null, "low": -5.0, "high": 5.0, "log": false}}');
+    const cat = lines(path).find((l) => l.includes('"param_name": "act"'))!;
+    expect(cat).toMatch(/"param_value_internal": [01], /); // a categorical index stays an int
+    expect(lines(path)[0]).toMatch(/^\{"op_code": 0, "worker_id": "[0-9a-f-]{36}-knobs-\d+@.+", "study_name": "mlp", "directions": \[1\]\}$/);
+    const done = recs.filter((r) => r.op_code === 6);
+    expect(done.map((r) => r.state)).toEqual([1, 1, 1]);
+    expect(lines(path).filter((l) => l.includes('"op_code": 6')).every((l) => /"values": \[-?\d+\.\d+(e[+-]\d+)?\]/.test(l))).toBe(true);
+
+    // Another storage on the file (as another process would) sees everything and continues.
+    const again = tune.createStudy({ storage: `journal:${path}`, studyName: 'mlp', sampler: tune.randomSampler({ seed: 1 }) });
+    expect(again.trials.map((t) => [t.number, t.state, t.params])).toEqual(study.trials.map((t) => [t.number, t.state, t.params]));
+    expect(again.trials[2]!.intermediateValues).toEqual(study.trials[2]!.intermediateValues);
+    await again.optimize(objective, { nTrials: 2 });
+    expect(again.trials.map((t) => t.number)).toEqual([0, 1, 2, 3, 4]);
+    expect(study.trials).toHaveLength(5); // the first storage reads the other's records
+  });
+
+  test('a record cut by a killed writer is removed before the next append', async () => {
+    const path = join(tempDir(), 'study.jsonl');
+    const study = tune.createStudy({ storage: journalFileStorage(path), studyName: 's', sampler: tune.randomSampler({ seed: 1 }) });
+    await study.optimize(objective, { nTrials: 1 });
+    const before = readFileSync(path, 'utf8');
+    appendFileSync(path, '{"op_code": 4, "worker_id": "dead", "study_'); // no newline: a torn record
+    const other = tune.createStudy({ storage: journalFileStorage(path), studyName: 's', sampler: tune.randomSampler({ seed: 1 }) });
+    expect(other.trials).toHaveLength(1); // readers stop at the last newline
+    await other.optimize(objective, { nTrials: 1 });
+    const after = readFileSync(path, 'utf8');
+    expect(after.startsWith(before)).toBe(true);
+    expect(after).not.toContain('"worker_id": "dead"');
+    expect(lines(path).every((l) => JSON.parse(l))).toBeTruthy();
+    expect(tune.loadStudy({ storage: journalFileStorage(path), studyName: 's' }).trials).toHaveLength(2);
+  });
+
+  test('a lock left by a dead process is broken at once; an unknown one after staleLockMs', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'j.jsonl');
+    const backend = new JournalFileBackend(path, { fsync: false, staleLockMs: 200 });
+    symlinkSync(`knobs-lock:999999@${hostname()}`, `${path}.lock`); // pid 999999 does not run
+    const t0 = Date.now();
+    backend.appendLogs([{ op_code: 0, worker_id: 'w', study_name: 'a', directions: [1] }]);
+    expect(Date.now() - t0).toBeLessThan(150);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    // Optuna's own lock names the journal; its age decides.
+    symlinkSync(path, `${path}.lock`);
+    const t1 = Date.now();
+    backend.appendLogs([{ op_code: 0, worker_id: 'w', study_name: 'b', directions: [1] }]);
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(150);
+    expect(backend.readLogs(0).map((l) => l.study_name)).toEqual(['a', 'b']);
+    expect(() => lstatSync(`${path}.lock`)).toThrow();
+    expect(() => new JournalFileBackend(path, { lock: 'flock' as never })).toThrow(/options.lock must be "symlink" or "open", got "flock"/);
+  });
+
+  test("lock: 'open' (an O_EXCL lock file, Optuna's JournalFileOpenLock)", async () => {
+    const path = join(tempDir(), 'j.jsonl');
+    const storage = journalFileStorage(path, { lock: 'open', fsync: false });
+    const study = tune.createStudy({ storage, studyName: 's', sampler: tune.randomSampler({ seed: 1 }) });
+    await study.optimize(objective, { nTrials: 2 });
+    expect(tune.loadStudy({ storage: journalFileStorage(path), studyName: 's' }).trials).toHaveLength(2);
+  });
+
+  test('a corrupt record in the middle is an error that names it', () => {
+    const path = join(tempDir(), 'j.jsonl');
+    writeFileSync(path, '{"op_code": 0, "worker_id": "w", "study_name": "a", "directions": [1]}\nnot json\n');
+    expect(() => journalFileStorage(path)).toThrow(/record 1 \(byte 71\) is not valid JSON/);
+  });
+});
+
+describe('with real processes', () => {
+  let script: string;
+  beforeAll(async () => {
+    script = await bundleScript(join(__dirname, 'fixtures/study-process.ts'), tempDir('knobs-bundle-'));
+  });
+
+  const start = (config: object): ChildProcess => spawn(process.execPath, [script, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const finish = (child: ChildProcess): Promise<string> =>
+    new Promise((resolve, reject) => {
+      let out = '', err = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (err += d));
+      child.on('exit', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`child exited with ${code ?? signal}: ${err}`))));
+    });
+
+  test('several processes append to one journal at once without corrupting it', async () => {
+    const journal = join(tempDir(), 'shared.jsonl');
+    const n = 4, each = 12;
+    await Promise.all(Array.from({ length: n }, (_, i) => finish(start({ journal, studyName: 'shared', seed: i, nTrials: each, steps: 5, sleepMs: 0, sampler: 'random' }))));
+    // Every line parses; Optuna's replay rules give each trial one number.
+    const recs = records(journal);
+    expect(recs.length).toBeGreaterThan(n * each * 9);
+    const study = tune.loadStudy({ storage: journalFileStorage(journal), studyName: 'shared' });
+    expect(study.trials.map((t) => t.number)).toEqual([...Array(n * each).keys()]);
+    for (const t of study.trials) {
+      expect(t.state).toBe('COMPLETE');
+      expect(Object.keys(t.params).sort()).toEqual(['act', 'units', 'x']);
+      expect(Object.keys(t.intermediateValues)).toHaveLength(5);
+    }
+    // Each process wrote its own trials with its own worker id.
+    const creators = new Set(recs.filter((r) => r.op_code === 4).map((r) => r.worker_id));
+    expect(creators.size).toBe(n);
+  }, 60_000);
+
+  test('kill -9 in the middle of a study, start again: completed trials kept, the running one failed and rerun, the sampler continues', async () => {
+    const dir = tempDir();
+    const journal = join(dir, 'crash.jsonl');
+    const config = { journal, studyName: 'crash', seed: 5, maxComplete: 10, steps: 4, sleepMs: 40 };
+    const child = start(config);
+    const exited = new Promise((r) => child.on('exit', r));
+    // Wait until 4 trials completed and the 5th has reported twice, then kill.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (!existsSync(journal)) return;
+        const recs = records(journal);
+        const completed = recs.filter((r) => r.op_code === 6 && r.state === 1).length;
+        const reportsOf4 = recs.filter((r) => r.op_code === 7 && r.trial_id === 4).length;
+        if (completed >= 4 && reportsOf4 >= 2) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      }, 5);
+      child.on('exit', () => reject(new Error('the child finished before it was killed')));
+    });
+    await exited;
+    const killedPid = child.pid!;
+    const before = tune.loadStudy({ storage: journalFileStorage(journal), studyName: 'crash', failStaleTrials: false });
+    const completedBefore = before.getTrials({ states: ['COMPLETE'] });
+    expect(completedBefore.map((t) => t.number)).toEqual([0, 1, 2, 3]);
+    expect(before.trials[4]!.state).toBe('RUNNING');
+    const stale = before.trials[4]!;
+    copyFileSync(journal, join(dir, 'copy.jsonl'));
+
+    const out = JSON.parse(await finish(start(config)));
+    expect(out.pid).not.toBe(killedPid);
+    const after = tune.loadStudy({ storage: journalFileStorage(journal), studyName: 'crash' });
+    // Completed trials are kept as they were.
+    expect(after.trials.slice(0, 4)).toEqual(completedBefore);
+    // The trial that was running is FAIL, with its curve; its rerun has the same parameters.
+    const failed = after.trials[4]!;
+    expect(failed.state).toBe('FAIL');
+    expect(Object.keys(failed.intermediateValues).length).toBeGreaterThanOrEqual(2);
+    const rerun = after.trials[5]!;
+    expect(rerun.state).toBe('COMPLETE');
+    expect(rerun.params).toEqual(stale.params);
+    expect(rerun.systemAttrs).toMatchObject({ failed_trial: 4, retry_history: [4] });
+    expect(after.getTrials({ states: ['COMPLETE'] })).toHaveLength(10);
+
+    // The sampler continues from the history: the same journal resumed again gives the same trials.
+    const copy = { ...config, journal: join(dir, 'copy.jsonl') };
+    await finish(start(copy));
+    const replayed = tune.loadStudy({ storage: journalFileStorage(copy.journal), studyName: 'crash' });
+    expect(replayed.trials.map((t) => [t.number, t.state, t.params])).toEqual(after.trials.map((t) => [t.number, t.state, t.params]));
+  }, 60_000);
+  test('killed at random moments while appending, five times over: the journal stays whole', async () => {
+    const journal = join(tempDir(), 'stress.jsonl');
+    const config = { journal, studyName: 'stress', seed: 1, maxComplete: 1000, steps: 30, sleepMs: 0, sampler: 'random' };
+    let completed: tune.FrozenTrial[] = [];
+    for (let round = 0; round < 5; round++) {
+      const child = start(config);
+      const exited = new Promise((r) => child.on('exit', r));
+      // Once it writes, let it run a little (a different moment each round), then kill it.
+      while (!existsSync(journal) || readFileSync(journal, 'utf8').split('\n').length < 2 + 50 * round) await new Promise((r) => setTimeout(r, 2));
+      await new Promise((r) => setTimeout(r, 10 + 23 * round));
+      child.kill('SIGKILL');
+      await exited;
+      // Every record parses (a cut last record is ignored by readers and removed by the next writer).
+      const study = tune.loadStudy({ storage: journalFileStorage(journal), studyName: 'stress', failStaleTrials: false });
+      const now = study.getTrials({ states: ['COMPLETE'] });
+      // Whatever completed before stays completed, unchanged.
+      expect(now.slice(0, completed.length)).toEqual(completed);
+      completed = now;
+    }
+    expect(completed.length).toBeGreaterThan(0);
+    const out = await finish(start({ ...config, maxComplete: completed.length + 3 }));
+    expect(JSON.parse(out).trials).toBeGreaterThan(completed.length);
+    const final = tune.loadStudy({ storage: journalFileStorage(journal), studyName: 'stress' });
+    expect(final.getTrials({ states: ['RUNNING'] })).toEqual([]);
+    expect(final.getTrials({ states: ['COMPLETE'] }).length).toBe(completed.length + 3);
+    expect(readFileSync(journal, 'utf8').endsWith('\n')).toBe(true);
+  }, 60_000);
+});
+
+describe('IndexedDB journal (over a minimal fake IndexedDB)', () => {
+  test('a study in one tab is continued in another', async () => {
+    const idb = fakeIndexedDb();
+    const storage = tune.indexedDbStorage('tuning', idb);
+    const study = await tune.createStudy({ storage, studyName: 'mlp', sampler: tune.tpeSampler({ seed: 1, nStartupTrials: 3 }) }).ready();
+    await study.optimize(objective, { nTrials: 6, concurrency: 2 });
+    expect(study.trials.map((t) => t.state)).toEqual(new Array(6).fill('COMPLETE'));
+    expect(study.trials[5]!.intermediateValues).toEqual({ 0: expect.any(Number), 1: expect.any(Number), 2: expect.any(Number) });
+
+    const tab2 = tune.createStudy({ storage: tune.indexedDbStorage('tuning', idb), studyName: 'mlp', sampler: tune.tpeSampler({ seed: 1 }) });
+    expect(() => tab2.trials).toThrow(/still loading from its storage: await study.ready\(\) first/);
+    await tab2.ready();
+    expect(tab2.trials.map((t) => t.params)).toEqual(study.trials.map((t) => t.params));
+    await tab2.optimize(objective, { nTrials: 2 });
+    await study.storage.refresh!();
+    expect(study.trials).toHaveLength(8);
+  });
+
+  test("'indexeddb:' needs an IndexedDB", async () => {
+    expect(() => tune.createStudy({ storage: 'indexeddb:x' })).toThrow(/IndexedDB is not available here/);
+  });
+});
