@@ -190,7 +190,7 @@ describe('with real processes', () => {
   test('killed at random moments while appending, five times over: the journal stays whole', async () => {
     const journal = join(tempDir(), 'stress.jsonl');
     const config = { journal, studyName: 'stress', seed: 1, maxComplete: 1000, steps: 30, sleepMs: 0, sampler: 'random' };
-    let completed: tune.FrozenTrial[] = [];
+    let completed: readonly tune.FrozenTrial[] = [];
     for (let round = 0; round < 5; round++) {
       const child = start(config);
       const exited = new Promise((r) => child.on('exit', r));
