@@ -6,5 +6,7 @@ import { ready } from './engine/engine';
 import './node/file-io';
 
 export * from './index';
+// the Node data module adds file, streaming and MNIST loaders to knobs.data
+export * as data from './data/node/index';
 
 await ready();

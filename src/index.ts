@@ -15,5 +15,16 @@ export { initializers, type Initializer, type InitializerName } from './initiali
 export { sequential, Sequential, type SequentialOptions, type CompileOptions, type FitOptions, type EvaluateResult } from './model/sequential';
 export { loadModel, toArrayBuffer, registerIOScheme, type IOHandler, type ModelArtifacts, type ModelJson, type SaveResult } from './io/io';
 export type { LossName } from './losses';
+export * as data from './data/index';
+export * as metrics from './metrics/index';
+export * as analyze from './analyze/index';
+export { measureLatency, selectModel, type Latency, type Candidate, type Selection } from './metrics/index';
+export type { Predictor } from './analyze/index';
+export {
+  diagnose, formatDiagnosis, diagnoseBySource, diagnoseHealth, learningCurve, KNOBS, HEALTH_KNOBS,
+  DEFAULT_THRESHOLDS, DEFAULT_HEALTH_THRESHOLDS, type Diagnosis, type DiagnoseErrors, type DiagnoseOptions,
+  type DiagnoseThresholds, type Knob, type Focus, type TrainingHealth, type LayerHealth, type HealthReport,
+  type HealthFlag, type HealthThresholds, type SourceBreakdown, type LearningCurve, type LabeledSet, type ModelSets,
+} from './diagnose/index';
 export { ready, simdSupported, sharedMemorySupported } from './engine/engine';
 export { ShapeError, NonFiniteLossError } from './errors';

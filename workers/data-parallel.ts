@@ -9,7 +9,7 @@ import { NonFiniteLossError } from '../src/errors';
 import type { BatchHooks, EpochRunner, RunnerSpec } from '../src/model/parallel';
 import { allocateShard, freeShard, type ShardBuffers } from '../src/model/runtime';
 import type { Sequential } from '../src/model/sequential';
-import { CTRL, CTRL64, OP_END, OP_STEP, controlBytes, type SessionEnd, type SessionStart } from './protocol';
+import { CTRL, CTRL64, OP_END, OP_EPOCH, OP_STEP, PROGRESS_FIELDS, controlBytes, type SessionEnd, type SessionStart } from './protocol';
 
 /** What the data-parallel runner needs from a pool. */
 export interface SessionPool {
@@ -78,10 +78,13 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   const blocks: [number, number] = [e.allocF32(Math.max(1, blockFloats)), e.allocF32(Math.max(1, blockFloats))];
   const control = e.alloc(controlBytes(W));
   e.u8.fill(0, control, control + controlBytes(W));
+  const maxBatches = Math.ceil(spec.data.rows / spec.batchSize);
+  const progress = e.allocF32(Math.max(1, maxBatches * PROGRESS_FIELDS * 2));
   const grads = e.allocF32(Math.max(1, P * W));
   const rowsCap = Math.ceil(spec.batchSize / W);
   const buffers: ShardBuffers[] = [];
-  for (let s = 0; s < W; s++) buffers.push(allocateShard(e, core, rowsCap, spec.sparse, grads + s * P * 4, 0));
+  const augBytes = spec.augment ? spec.augment.pipeline.workspaceBytes(e) : 0;
+  for (let s = 0; s < W; s++) buffers.push(allocateShard(e, core, rowsCap, spec.sparse, grads + s * P * 4, 0, augBytes));
   // the current weights, optimizer state and moving statistics go into block 0
   const own = { params: model.params, slots: model.slots.slice(), state: model.state };
   const copy = (dst: number, src: number, floats: number): void => { if (floats > 0) e.u8.copyWithin(dst, src, src + floats * 4); };
@@ -98,10 +101,11 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
 
   const ranges = splitRanges(P, W);
   const base: Omit<SessionStart, 'shard' | 'range'> = {
-    kind: 'session', shards: W, control, core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss },
+    kind: 'session', shards: W, control, progress, core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss },
     buffers, data: { ...spec.data }, blocks, slotOffsets, stateOffset, optimizer: opt.getConfig(), ranges,
     batchSize: spec.batchSize, sparse: spec.sparse, useWeights: spec.useWeights, countCorrect: spec.countCorrect,
     clipNorm: spec.clipNorm, seed: spec.seed, gemmWorkspaceBytes: e.gemmWorkspaceBytes,
+    augment: spec.augment ? { pipeline: spec.augment.pipeline.toJSON(), seed: spec.augment.seed } : undefined,
   };
   const i32 = (): Int32Array => new Int32Array(e.memory.buffer, control, CTRL.WORDS);
   const f64 = (): Float64Array => new Float64Array(e.memory.buffer, control + CTRL.WORDS * 4, CTRL64.PER_WORKER + 4 * W);
@@ -118,6 +122,94 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   ));
   pool.onSession?.({ workers: W });
   let epochNow = 0, batchNow = 0;
+
+  const divergence = (code: number, epoch: number, b: number, loss: number): NonFiniteLossError => new NonFiniteLossError(
+    `fit: the ${code === 2 ? 'gradient norm' : 'loss'} became ${code === 2 ? 'not finite' : loss} at epoch ${epoch + 1}, batch ${b + 1}; ` +
+      `the weights are those of the last finite step. Is the learning rate too high (now ${opt.learningRate})? Try a lower one, clipNorm, or batch normalization.`,
+  );
+
+  /** Issues a command to every worker. */
+  const issue = (op: number): void => {
+    const c = i32();
+    Atomics.store(c, CTRL.DONE, 0);
+    Atomics.store(c, CTRL.OP, op);
+    Atomics.add(c, CTRL.CMD, 1);
+    Atomics.notify(c, CTRL.CMD);
+  };
+
+  /** A free-running epoch: the workers step through every batch; the main thread only watches. */
+  const freeEpoch = async (epoch: number, hooks: BatchHooks): Promise<{ loss: number; accuracy: number; batches: number }> => {
+    const rows = spec.data.rows, batches = Math.ceil(rows / spec.batchSize);
+    const c0 = i32();
+    Atomics.store(c0, CTRL.EPOCH, epoch);
+    Atomics.store(c0, CTRL.BATCHES, batches);
+    Atomics.store(c0, CTRL.STEP_T, opt.iterations + 1);
+    Atomics.store(c0, CTRL.PARITY, parity);
+    Atomics.store(c0, CTRL.PROGRESS, 0);
+    Atomics.store(c0, CTRL.NONFINITE, 0);
+    f64()[CTRL64.LR] = opt.learningRate;
+    epochNow = epoch;
+    issue(OP_EPOCH);
+    let seen = 0, lossSum = 0, correct = 0, weightSum = 0;
+    const report = async (upto: number): Promise<void> => {
+      const pr = new Float64Array(e.memory.buffer, progress, batches * PROGRESS_FIELDS);
+      for (; seen < upto; seen++) {
+        const [l, k, w, pen] = [pr[seen * PROGRESS_FIELDS]!, pr[seen * PROGRESS_FIELDS + 1]!, pr[seen * PROGRESS_FIELDS + 2]!, pr[seen * PROGRESS_FIELDS + 3]!];
+        const batchLoss = (w > 0 ? l / w : 0) + pen;
+        lossSum += batchLoss * w;
+        correct += k;
+        weightSum += w;
+        batchNow = seen;
+        await hooks.end(seen, { loss: batchLoss, ...(spec.countCorrect ? { accuracy: w > 0 ? k / w : 0 } : {}), size: Math.min(spec.batchSize, rows - seen * spec.batchSize) });
+      }
+    };
+    let aborted: unknown;
+    for (;;) {
+      const c = i32();
+      const prog = Atomics.load(c, CTRL.PROGRESS);
+      if (prog > seen) await report(prog);
+      const done = Atomics.load(c, CTRL.DONE);
+      if (done >= W) break;
+      if (Atomics.load(c, CTRL.ABORT)) {
+        await Promise.race([Promise.all(settled), new Promise((r) => setTimeout(r, 1000))]);
+        syncParity();
+        if (aborted) throw aborted;
+        fail();
+      }
+      try {
+        hooks.check();
+      } catch (err) {
+        // stop the workers at their next step; the model keeps the last completed step
+        aborted = err;
+        Atomics.store(c, CTRL.ABORT, 1);
+        for (const k of [CTRL.CMD, CTRL.BAR_GEN, CTRL.DONE]) Atomics.notify(c, k);
+        continue;
+      }
+      // sleep until the epoch ends, waking every 100 ms for the progress bar, aborts and worker errors
+      const r = await pool.wait(c, CTRL.DONE, done, 100);
+      if (r === 'timed-out') await new Promise((res) => setTimeout(res, 0));
+    }
+    const c = i32();
+    await report(Atomics.load(c, CTRL.PROGRESS));
+    const done = Atomics.load(c, CTRL.PROGRESS);
+    opt.iterations += done;
+    parity = Atomics.load(c, CTRL.PARITY);
+    point();
+    const code = Atomics.load(c, CTRL.NONFINITE);
+    if (code) throw divergence(code, epoch, Atomics.load(c, CTRL.BATCH), NaN);
+    return { loss: weightSum > 0 ? lossSum / weightSum : 0, accuracy: weightSum > 0 ? correct / weightSum : 0, batches: done };
+  };
+
+  /** After an abort, the parity and step count the workers last completed. */
+  const syncParity = (): void => {
+    const c = i32();
+    if (Atomics.load(c, CTRL.OP) !== OP_EPOCH) return;
+    const done = Atomics.load(c, CTRL.PROGRESS);
+    opt.iterations += done;
+    Atomics.store(c, CTRL.PROGRESS, 0);
+    parity = Atomics.load(c, CTRL.PARITY);
+    point();
+  };
 
   const fail = (): never => {
     const f = failure;
@@ -146,6 +238,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
 
   return {
     async runEpoch(epoch: number, hooks: BatchHooks) {
+      if (!hooks.lockstep) return freeEpoch(epoch, hooks);
       let lossSum = 0, correct = 0, weightSum = 0, batches = 0;
       const rows = spec.data.rows;
       for (let b = 0, start = 0; start < rows; b++, start += spec.batchSize) {
@@ -167,10 +260,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
         d[CTRL64.LR] = opt.learningRate;
         d[CTRL64.SCALE] = batchWeight > 0 ? 1 / batchWeight : 0;
         d[CTRL64.BATCH_WEIGHT] = batchWeight;
-        Atomics.store(c, CTRL.DONE, 0);
-        Atomics.store(c, CTRL.OP, OP_STEP);
-        Atomics.add(c, CTRL.CMD, 1);
-        Atomics.notify(c, CTRL.CMD);
+        issue(OP_STEP);
         await waitDone();
         let stepLoss = 0, stepCorrect = 0, penalty = 0;
         for (let w = 0; w < W; w++) {
@@ -180,12 +270,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
         }
         const nonFinite = Atomics.load(c, CTRL.NONFINITE);
         const batchLoss = (batchWeight > 0 ? stepLoss / batchWeight : 0) + penalty;
-        if (nonFinite || !Number.isFinite(batchLoss)) {
-          throw new NonFiniteLossError(
-            `fit: the ${nonFinite === 2 ? 'gradient norm' : 'loss'} became ${nonFinite === 2 ? 'not finite' : batchLoss} at epoch ${epoch + 1}, batch ${b + 1}; ` +
-              `the weights are those of the last finite step. Is the learning rate too high (now ${opt.learningRate})? Try a lower one, clipNorm, or batch normalization.`,
-          );
-        }
+        if (nonFinite || !Number.isFinite(batchLoss)) throw divergence(nonFinite || 1, epoch, b, batchLoss);
         // the step is complete: the other copy is now current
         parity = 1 - parity;
         point();
@@ -200,10 +285,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     },
 
     async close() {
-      const c = i32();
-      Atomics.store(c, CTRL.OP, OP_END);
-      Atomics.add(c, CTRL.CMD, 1);
-      Atomics.notify(c, CTRL.CMD);
+      issue(OP_END);
       await Promise.all(settled);
       // back into the model's own buffers: one copy per fit, never per step
       copy(own.params, blocks[parity]!, P);
@@ -215,6 +297,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
       for (const sb of buffers) freeShard(e, sb, false, true);
       e.free(grads);
       e.free(control);
+      e.free(progress);
       e.free(blocks[0]);
       e.free(blocks[1]);
     },

@@ -10,6 +10,7 @@
 import type { CoreConfig } from '../src/model/layout';
 import type { ShardBuffers } from '../src/model/runtime';
 import type { OptimizerConfig } from '../src/optimizers/optimizer';
+import type { AugmentationPipeline } from '../src/data/augment';
 
 /** Int32 word indices of the control block (each word 4 bytes from the block's start). */
 export const CTRL = {
@@ -35,8 +36,12 @@ export const CTRL = {
   BATCH: 11,
   /** 1 + index of a worker that failed (0: none). */
   FAILED: 12,
-  /** Set by a worker when the loss of the step was not finite: the step was skipped. */
+  /** Set by a worker when the loss (1) or the gradient norm (2) of a step was not finite: the step was skipped. */
   NONFINITE: 13,
+  /** Steps completed in the current epoch (free-running epochs; written with PARITY by worker 0). */
+  PROGRESS: 14,
+  /** Batches in the epoch (OP_EPOCH). */
+  BATCHES: 15,
   /** Number of Int32 words before the Float64 area. */
   WORDS: 16,
 } as const;
@@ -52,8 +57,14 @@ export const CTRL64 = {
   PER_WORKER: 4,
 } as const;
 
+/** Each batch's [loss sum, correct, weight, penalty] in a free-running epoch, written by worker 0. */
+export const PROGRESS_FIELDS = 4;
+
+/** One step, then wait (used when callbacks must run between batches). */
 export const OP_STEP = 1;
 export const OP_END = 2;
+/** A whole epoch of steps without the main thread (only the workers' barriers between steps). */
+export const OP_EPOCH = 3;
 
 /** Bytes of a control block for `workers` workers. */
 export function controlBytes(workers: number): number {
@@ -68,6 +79,8 @@ export interface SessionStart {
   shards: number;
   /** Byte offset of the control block. */
   control: number;
+  /** Byte offset of the per-batch results of a free-running epoch (PROGRESS_FIELDS f64 per batch). */
+  progress: number;
   core: CoreConfig;
   /** Every shard's buffers (a worker reads the others' batch statistics). */
   buffers: ShardBuffers[];
@@ -93,6 +106,8 @@ export interface SessionStart {
   countCorrect: boolean;
   clipNorm: number | undefined;
   seed: number;
+  /** The augmentation pipeline (as toJSON()) and its seed; each shard's xAug and augWs are in its buffers. */
+  augment: { pipeline: ReturnType<AugmentationPipeline['toJSON']>; seed: number } | undefined;
   /** Bytes of the gemm workspace in buffers[shard].gemmWs. */
   gemmWorkspaceBytes: number;
 }

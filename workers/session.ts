@@ -7,18 +7,23 @@
  * (batch-norm statistics are merged across shards at barriers inside), then a barrier; every
  * worker sums the shards' losses in shard order and, if finite, reduces its own range of the
  * gradient over all slots in slot order, adds the regularization, clips, and runs the optimizer
- * on that range from the current parameter buffer into the other one. The main thread flips the
- * current buffer only when every worker has finished, so a worker that dies mid-step leaves the
+ * on that range from the current copy of the parameters into the other copy. The other copy
+ * becomes current only when every worker has finished, so a worker that dies mid-step leaves the
  * model at its last completed step.
+ *
+ * Two modes: OP_STEP runs one step and reports to the main thread (when user callbacks must run
+ * between batches); OP_EPOCH runs a whole epoch with only the workers' own barriers between
+ * steps, reporting progress through shared memory.
  */
 import type { Engine } from '../src/engine/engine';
 import { f32_reduce_slots, f32_scale, f32_sum_squares } from '../src/engine/kernels/f32_elementwise';
-import { f32_gather_rows, x32_gather } from '../src/engine/kernels/f32_gather';
+import { f32_gather_rows, f32_gather_sum, x32_gather } from '../src/engine/kernels/f32_gather';
 import type { StepContext } from '../src/layers/layer';
 import { coreFromConfig } from '../src/model/layout';
 import { regularize, trainShard } from '../src/model/runtime';
 import { optimizerFromConfig } from '../src/optimizers/index';
-import { CTRL, CTRL64, OP_END, type SessionEnd, type SessionStart } from './protocol';
+import { augmentation } from '../src/data/augment';
+import { CTRL, CTRL64, OP_END, OP_EPOCH, PROGRESS_FIELDS, type SessionEnd, type SessionStart } from './protocol';
 
 /** Thrown inside a worker when the session is aborted (another worker failed, or the main thread asked). */
 export class SessionAborted extends Error {
@@ -35,16 +40,20 @@ export function shardOffset(rows: number, shards: number, s: number): number {
   return s * Math.floor(rows / shards) + Math.min(s, rows % shards);
 }
 
-/** Spins briefly, then sleeps on the word, until it differs from `value`; throws if the session is aborted. */
-function waitChange(i32: Int32Array, index: number, value: number): void {
-  for (let spin = 0; spin < 20000; spin++) {
+/**
+ * Waits until the word differs from `value`, spinning first for up to `spin` checks (a barrier
+ * between workers that arrive close together costs microseconds), then sleeping; throws when
+ * the session is aborted.
+ */
+function waitChange(i32: Int32Array, index: number, value: number, spin: number): void {
+  for (let k = 0; k < spin; k++) {
     if (Atomics.load(i32, index) !== value) return;
-    if (Atomics.load(i32, CTRL.ABORT)) throw new SessionAborted('session aborted');
   }
   while (Atomics.load(i32, index) === value) {
     if (Atomics.load(i32, CTRL.ABORT)) throw new SessionAborted('session aborted');
     Atomics.wait(i32, index, value, 50);
   }
+  if (Atomics.load(i32, CTRL.ABORT)) throw new SessionAborted('session aborted');
 }
 
 /** Runs a session until the main thread ends it. `hooks.beforeStep` lets tests inject faults. */
@@ -52,40 +61,44 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   const core = coreFromConfig(s.core);
   const sb = s.buffers[s.shard]!;
   e.gemmWorkspace = sb.gemmWs;
-  const ctrlView = (): { i32: Int32Array; f64: Float64Array } => ({
-    i32: new Int32Array(e.memory.buffer, s.control, CTRL.WORDS),
-    f64: new Float64Array(e.memory.buffer, s.control + CTRL.WORDS * 4, CTRL64.PER_WORKER + 4 * s.shards),
-  });
-  let { i32, f64 } = ctrlView();
   const W = s.shards;
   const optimizer = optimizerFromConfig(s.optimizer);
   const [from, to] = s.range;
+  const n = to - from;
   const slotStride = s.buffers.length > 1 ? (s.buffers[1]!.grads - s.buffers[0]!.grads) / 4 : core.paramCount;
   const grads0 = s.buffers[0]!.grads;
+  const me = CTRL64.PER_WORKER + 4 * s.shard;
+  const aug = s.augment ? { pipeline: augmentation(s.augment.pipeline.steps, s.augment.pipeline), seed: s.augment.seed } : undefined;
+  let i32 = new Int32Array(0), f64 = new Float64Array(0), progress = new Float64Array(0);
+  const views = (): void => {
+    // views over the memory as it is now (the main thread may have grown it)
+    i32 = new Int32Array(e.memory.buffer, s.control, CTRL.WORDS);
+    f64 = new Float64Array(e.memory.buffer, s.control + CTRL.WORDS * 4, CTRL64.PER_WORKER + 4 * W);
+    progress = new Float64Array(e.memory.buffer, s.progress, PROGRESS_FIELDS * Math.ceil(s.data.rows / s.batchSize));
+  };
+  views();
 
   const barrier = (): void => {
+    if (W === 1) return;
     const gen = Atomics.load(i32, CTRL.BAR_GEN);
     if (Atomics.add(i32, CTRL.BAR_COUNT, 1) === W - 1) {
       Atomics.store(i32, CTRL.BAR_COUNT, 0);
       Atomics.add(i32, CTRL.BAR_GEN, 1);
       Atomics.notify(i32, CTRL.BAR_GEN);
     } else {
-      waitChange(i32, CTRL.BAR_GEN, gen);
+      waitChange(i32, CTRL.BAR_GEN, gen, 200_000);
     }
   };
 
-  // the control block starts zeroed: the first command is CMD 1, whenever this worker starts
-  let seen = 0;
-  let steps = 0;
-  for (;;) {
-    waitChange(i32, CTRL.CMD, seen);
-    seen = Atomics.load(i32, CTRL.CMD);
-    if (Atomics.load(i32, CTRL.OP) === OP_END) break;
-    ({ i32, f64 } = ctrlView());
-    const t = Atomics.load(i32, CTRL.STEP_T);
+  /** Totals of the last step: read right after the first barrier, before any worker can overwrite its slot. */
+  const totals = { loss: 0, correct: 0 };
+
+  /**
+   * One step from copy `parity` into the other. Returns 0 when done, or the NONFINITE code when
+   * the loss or gradient norm was not finite (the step is then skipped by every worker alike).
+   */
+  const step = (epoch: number, batchStart: number, batchRows: number, t: number, parity: number, lr: number, scale: number): number => {
     hooks.beforeStep?.(t);
-    const batchStart = Atomics.load(i32, CTRL.BATCH_START), batchRows = Atomics.load(i32, CTRL.BATCH_ROWS);
-    const parity = Atomics.load(i32, CTRL.PARITY);
     const rows = shardRows(batchRows, W, s.shard), rowOffset = shardOffset(batchRows, W, s.shard);
     // this shard's rows of the batch, straight from the shared copy of the data
     const idx = s.data.order + (batchStart + rowOffset) * 4;
@@ -94,55 +107,102 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
       if (s.sparse) x32_gather(e, s.data.labelsI32, s.data.rows, idx, rows, sb.labelsI32);
       else f32_gather_rows(e, s.data.labelsF32, s.data.rows, idx, rows, core.outputSize, sb.labelsF32);
       if (s.useWeights) x32_gather(e, s.data.weights, s.data.rows, idx, rows, sb.weights);
+      // augmentation keyed by (seed, epoch, dataset row): the same bits whatever the split
+      if (aug) aug.pipeline.apply(e, sb.x, sb.xAug, rows, { seed: aug.seed, epoch, exampleIndices: idx, workspace: sb.augWs });
     }
     const block = s.blocks[parity]!, other = s.blocks[1 - parity]!;
-    const params = block, state = block + s.stateOffset;
     const ctx: StepContext = {
-      e, params, state, grads: sb.grads, training: true, rows, batchRows, rowOffset, seed: s.seed, step: t - 1,
+      e, params: block, state: block + s.stateOffset, grads: sb.grads, training: true, rows, batchRows, rowOffset, seed: s.seed, step: t - 1,
       shard: s.shard, shards: W, shardRows: (k) => shardRows(batchRows, W, k), scratchOf: (k, l) => s.buffers[k]!.layers[l]!,
       barrier, gemmWs: sb.gemmWs,
     };
-    const r = trainShard(ctx, core, sb, f64[CTRL64.SCALE]!, s.useWeights, true, s.countCorrect);
-    const me = CTRL64.PER_WORKER + 4 * s.shard;
+    const r = trainShard(ctx, core, sb, scale, s.useWeights, true, s.countCorrect, aug ? sb.xAug : sb.x);
     f64[me] = r.lossSum;
     f64[me + 1] = r.correct;
     barrier();
     // every worker sums the losses in shard order, so all take the same decision
-    let loss = 0;
-    for (let w = 0; w < W; w++) loss += f64[CTRL64.PER_WORKER + 4 * w]!;
-    if (!Number.isFinite(loss)) {
-      Atomics.store(i32, CTRL.NONFINITE, 1);
-    } else {
-      const n = to - from;
-      if (n > 0) f32_reduce_slots(e, grads0 + from * 4, slotStride, W, grads0 + from * 4, n);
-      f64[me + 2] = regularize(e, core, params, grads0, from, to);
-      if (s.clipNorm !== undefined) {
-        f64[me + 3] = n > 0 ? f32_sum_squares(e, grads0 + from * 4, n) : 0;
-        barrier();
-        let sq = 0;
-        for (let w = 0; w < W; w++) sq += f64[CTRL64.PER_WORKER + 4 * w + 3]!;
-        const norm = Math.sqrt(sq);
-        if (!Number.isFinite(norm)) Atomics.store(i32, CTRL.NONFINITE, 2);
-        else if (norm > s.clipNorm && n > 0) f32_scale(e, grads0 + from * 4, grads0 + from * 4, n, s.clipNorm / (norm + 1e-6));
-        if (!Number.isFinite(norm)) {
-          Atomics.add(i32, CTRL.DONE, 1);
-          Atomics.notify(i32, CTRL.DONE);
-          steps++;
-          continue;
+    let loss = 0, correct = 0;
+    for (let w = 0; w < W; w++) {
+      loss += f64[CTRL64.PER_WORKER + 4 * w]!;
+      correct += f64[CTRL64.PER_WORKER + 4 * w + 1]!;
+    }
+    totals.loss = loss;
+    totals.correct = correct;
+    if (!Number.isFinite(loss)) return 1;
+    if (n > 0 && W > 1) f32_reduce_slots(e, grads0 + from * 4, slotStride, W, grads0 + from * 4, n);
+    f64[me + 2] = regularize(e, core, block, grads0, from, to);
+    if (s.clipNorm !== undefined) {
+      f64[me + 3] = n > 0 ? f32_sum_squares(e, grads0 + from * 4, n) : 0;
+      barrier();
+      let sq = 0;
+      for (let w = 0; w < W; w++) sq += f64[CTRL64.PER_WORKER + 4 * w + 3]!;
+      const norm = Math.sqrt(sq);
+      if (!Number.isFinite(norm)) return 2;
+      const coef = s.clipNorm / (norm + 1e-6);
+      if (coef < 1 && n > 0) f32_scale(e, grads0 + from * 4, grads0 + from * 4, n, coef);
+    }
+    if (n > 0) optimizer.step(e, block + from * 4, grads0 + from * 4, s.slotOffsets.map((o) => block + o + from * 4), n, t, lr, other - block);
+    if (s.shard === 0) {
+      // the moving statistics go to the other copy too
+      const outState = other + s.stateOffset;
+      e.u8.copyWithin(outState, block + s.stateOffset, block + s.stateOffset + core.stateCount * 4);
+      const octx = { ...ctx, state: outState };
+      for (const l of core.layers) l.updateState(octx, sb.layers[l.index]!);
+    }
+    return 0;
+  };
+
+  /** The batch's total example weight (every worker computes the same sum over the whole batch). */
+  const batchWeight = (start: number, rows: number): number =>
+    (s.useWeights ? f32_gather_sum(e, s.data.weights, s.data.rows, s.data.order + start * 4, rows) : rows);
+
+  // the control block starts zeroed: the first command is CMD 1, whenever this worker starts
+  let seen = 0;
+  let steps = 0;
+  for (;;) {
+    waitChange(i32, CTRL.CMD, seen, 2000);
+    seen = Atomics.load(i32, CTRL.CMD);
+    const op = Atomics.load(i32, CTRL.OP);
+    if (op === OP_END) break;
+    views();
+    if (op === OP_EPOCH) {
+      const batches = Atomics.load(i32, CTRL.BATCHES), firstT = Atomics.load(i32, CTRL.STEP_T), rows = s.data.rows;
+      const epoch = Atomics.load(i32, CTRL.EPOCH);
+      const lr = f64[CTRL64.LR]!;
+      let parity = Atomics.load(i32, CTRL.PARITY);
+      for (let b = 0; b < batches; b++) {
+        if (Atomics.load(i32, CTRL.ABORT)) throw new SessionAborted('session aborted');
+        const start = b * s.batchSize, bRows = Math.min(s.batchSize, rows - start);
+        const w = batchWeight(start, bRows);
+        const status = step(epoch, start, bRows, firstT + b, parity, lr, w > 0 ? 1 / w : 0);
+        if (status) {
+          if (s.shard === 0) {
+            Atomics.store(i32, CTRL.NONFINITE, status);
+            Atomics.store(i32, CTRL.BATCH, b);
+          }
+          break;
+        }
+        barrier(); // every range is updated: the other copy is complete
+        parity = 1 - parity;
+        steps++;
+        if (s.shard === 0) {
+          // penalties are safe to read here: a worker writes its next one only after the next step's first barrier
+          let penalty = 0;
+          for (let k = 0; k < W; k++) penalty += f64[CTRL64.PER_WORKER + 4 * k + 2]!;
+          progress.set([totals.loss, totals.correct, w, penalty], b * PROGRESS_FIELDS);
+          Atomics.store(i32, CTRL.PARITY, parity);
+          // no notify: the main thread looks at the progress now and then, and must not be
+          // woken per step (on a machine with as many cores as workers it would take a core)
+          Atomics.store(i32, CTRL.PROGRESS, b + 1);
         }
       }
-      if (n > 0) {
-        optimizer.step(e, params + from * 4, grads0 + from * 4, s.slotOffsets.map((o) => block + o + from * 4), n, t, f64[CTRL64.LR]!, other - block);
-      }
-      if (s.shard === 0) {
-        // the moving statistics go to the other copy too
-        const outState = other + s.stateOffset;
-        e.u8.copyWithin(outState, state, state + core.stateCount * 4);
-        const octx = { ...ctx, state: outState };
-        for (const l of core.layers) l.updateState(octx, sb.layers[l.index]!);
-      }
+    } else {
+      const t = Atomics.load(i32, CTRL.STEP_T);
+      const status = step(Atomics.load(i32, CTRL.EPOCH), Atomics.load(i32, CTRL.BATCH_START), Atomics.load(i32, CTRL.BATCH_ROWS), t, Atomics.load(i32, CTRL.PARITY),
+        f64[CTRL64.LR]!, f64[CTRL64.SCALE]!);
+      if (status) Atomics.store(i32, CTRL.NONFINITE, status);
+      else steps++;
     }
-    steps++;
     Atomics.add(i32, CTRL.DONE, 1);
     Atomics.notify(i32, CTRL.DONE);
   }

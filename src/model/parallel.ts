@@ -5,9 +5,15 @@
  * @internal
  */
 import type { ModelCore } from './runtime';
+import type { AugmentationPipeline } from '../data/augment';
 
 /** Per-batch observer (callbacks, progress, abort). */
 export interface BatchHooks {
+  /**
+   * True when user callbacks must run between batches (a runner must then stop after every
+   * step); false when only observers (the progress bar) watch, which may see batches late.
+   */
+  lockstep: boolean;
   /** Called before each batch; a returned promise is awaited. */
   begin(batch: number): void | Promise<void>;
   /** Called after each batch with its logs. */
@@ -46,6 +52,8 @@ export interface RunnerSpec {
   seed: number;
   /** Worker count asked for ('auto' or n > 1). */
   workers: number | 'auto';
+  /** Augmentation of the training batches, and its seed. */
+  augment: { pipeline: AugmentationPipeline; seed: number } | undefined;
 }
 
 /** What the worker pool provides. */

@@ -35,6 +35,10 @@ export interface ModelCore {
 export interface ShardBuffers {
   /** Input rows (rowsCap x inputSize), labels and weights of this shard. */
   x: number;
+  /** Augmented input rows (rowsCap x inputSize) when training augments, else 0. */
+  xAug: number;
+  /** Workspace of the augmentation pipeline, else 0. */
+  augWs: number;
   labelsF32: number;
   labelsI32: number;
   weights: number;
@@ -63,7 +67,7 @@ export function shardSizes(core: ModelCore, rowsCap: number, sparse: boolean): R
 }
 
 /** Allocates one shard's buffers. `grads` 0 allocates a gradient slot; `gemmWs` 0 allocates a workspace. */
-export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, sparse: boolean, grads = 0, gemmWs = 0): ShardBuffers {
+export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, sparse: boolean, grads = 0, gemmWs = 0, augWsBytes = 0): ShardBuffers {
   const s = shardSizes(core, rowsCap, sparse);
   const take = (bytes: number): number => (bytes > 0 ? e.allocF32(Math.ceil(bytes / 4)) : 0);
   const layers = core.layers.map((l) => {
@@ -74,7 +78,7 @@ export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, spars
     return sc;
   });
   return {
-    x: take(s.x!), labelsF32: take(s.labelsF32!), labelsI32: take(s.labelsI32!), weights: take(s.weights!),
+    x: take(s.x!), xAug: augWsBytes ? take(s.x!) : 0, augWs: augWsBytes ? e.alloc(augWsBytes) : 0, labelsF32: take(s.labelsF32!), labelsI32: take(s.labelsI32!), weights: take(s.weights!),
     probs: take(s.probs!), dA: [take(s.dA!), take(s.dA!)], layers,
     gemmWs: gemmWs || e.alloc(e.gemmWorkspaceBytes), grads: grads || e.allocF32(Math.max(1, core.paramCount)),
   };
@@ -82,7 +86,7 @@ export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, spars
 
 /** Frees a shard's buffers, except the gradient slot and workspace when they were given. */
 export function freeShard(e: Engine, sb: ShardBuffers, ownGrads: boolean, ownWs: boolean): void {
-  const ptrs = [sb.x, sb.labelsF32, sb.labelsI32, sb.weights, sb.probs, sb.dA[0], sb.dA[1]];
+  const ptrs = [sb.x, sb.xAug, sb.augWs, sb.labelsF32, sb.labelsI32, sb.weights, sb.probs, sb.dA[0], sb.dA[1]];
   for (const sc of sb.layers) ptrs.push(sc.out, ...Object.values(sc.extra));
   if (ownGrads) ptrs.push(sb.grads);
   if (ownWs) ptrs.push(sb.gemmWs);
@@ -121,9 +125,10 @@ export interface ShardResult {
  */
 export function trainShard(
   ctx: StepContext, core: ModelCore, sb: ShardBuffers, scale: number, useWeights: boolean, backward: boolean, countCorrect: boolean,
+  input: number = sb.x,
 ): ShardResult {
   const e = ctx.e, rows = ctx.rows, cols = core.outputSize;
-  const { inputs, outputs } = forward(ctx, core, sb, sb.x);
+  const { inputs, outputs } = forward(ctx, core, sb, input);
   const out = outputs[outputs.length - 1]!;
   const lossSum = rows === 0 ? 0 : runLoss(e, core.loss, core.fused, {
     output: out, labelsF32: sb.labelsF32, labelsI32: sb.labelsI32, weights: useWeights ? sb.weights : 0,

@@ -33,6 +33,7 @@ import {
   allocateShard, forward, freeShard, penaltyOnly, regularize, trainShard, type ModelCore, type ShardBuffers,
 } from './runtime';
 import { saveModel, type SaveResult } from '../io/io';
+import { AugmentationPipeline } from '../data/augment';
 
 /** Options of {@link sequential}. */
 export interface SequentialOptions {
@@ -79,13 +80,19 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Worker threads to split each batch across: 1 (default), n, or 'auto'. */
   workers?: number | 'auto';
+  /**
+   * Augments every training batch (never validation data) with a `knobs.data.augmentation`
+   * pipeline, in WebAssembly, seeded by (model seed, epoch, example): the same batches whatever
+   * the batch size's split across workers.
+   */
+  augment?: AugmentationPipeline;
 }
 
 /** What evaluate returns: the loss (with regularization) and the compiled metrics. */
 export type EvaluateResult = { loss: number; accuracy?: number };
 
 const FIT_OPTIONS = ['batchSize', 'epochs', 'verbose', 'callbacks', 'validationData', 'validationSplit', 'shuffle',
-  'sampleWeight', 'classWeight', 'initialEpoch', 'clipNorm', 'signal', 'workers'] as const;
+  'sampleWeight', 'classWeight', 'initialEpoch', 'clipNorm', 'signal', 'workers', 'augment'] as const;
 
 /** Data copied into engine memory for one fit or evaluation. */
 interface StagedData {
@@ -103,6 +110,9 @@ interface Runtime {
   sparse: boolean;
   shard: ShardBuffers;
 }
+
+/** The seed stream of augmentation (apart from initialization, shuffling and dropout). */
+export const AUGMENT_STREAM = 0xa06;
 
 const registry = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry<{ e: Engine; ptrs: number[] }>(({ e, ptrs }) => {
@@ -340,11 +350,11 @@ export class Sequential implements ModelCore {
     for (const p of [d.x, d.labelsF32, d.labelsI32, d.weights]) if (p) this.e.free(p);
   }
 
-  private runtime(rowsCap: number, sparse: boolean): Runtime {
-    const key = `${rowsCap}/${sparse}`;
+  private runtime(rowsCap: number, sparse: boolean, augWsBytes = 0): Runtime {
+    const key = `${rowsCap}/${sparse}/${augWsBytes}`;
     let rt = this.runtimes.get(key);
     if (!rt) {
-      rt = { rowsCap, sparse, shard: allocateShard(this.e, this, rowsCap, sparse) };
+      rt = { rowsCap, sparse, shard: allocateShard(this.e, this, rowsCap, sparse, 0, 0, augWsBytes) };
       this.runtimes.set(key, rt);
     }
     return rt;
@@ -425,6 +435,14 @@ export class Sequential implements ModelCore {
     if (options.callbacks !== undefined && !Array.isArray(options.callbacks)) throw new TypeError(`${W}: options.callbacks must be an array`);
     const signal = options.signal;
     signal?.throwIfAborted?.();
+    const augment = options.augment;
+    if (augment !== undefined) {
+      if (!(augment instanceof AugmentationPipeline)) throw new TypeError(`${W}: options.augment must be a knobs.data.augmentation(...) pipeline, got ${describe(augment)}`);
+      const { height, width, channels } = augment.shape;
+      if (height * width * channels !== this.inputSize) {
+        throw new ShapeError(`${W}: options.augment works on ${height} x ${width} x ${channels} images (${height * width * channels} values) but the model's input has ${this.inputSize}`);
+      }
+    }
 
     // data: validation split first (Keras takes the tail, before any shuffling)
     let xs: unknown = x, ys: unknown = y, sw: unknown = options.sampleWeight;
@@ -455,7 +473,7 @@ export class Sequential implements ModelCore {
       const norm = this.layers[0];
       if (norm instanceof Normalization && !norm.adapted) norm.adapt(this.e.f32.slice(train.x >> 2, (train.x >> 2) + train.rows * this.inputSize));
       return await this.trainLoop(train, dev, {
-        batchSize, epochs, verbose, initialEpoch, clipNorm, workers, signal,
+        batchSize, epochs, verbose, initialEpoch, clipNorm, workers, signal, augment,
         shuffle: options.shuffle ?? true, callbacks: (options.callbacks ?? []).map(toCallback),
       });
     } finally {
@@ -467,7 +485,7 @@ export class Sequential implements ModelCore {
   private async trainLoop(
     train: StagedData, dev: StagedData | undefined,
     o: { batchSize: number; epochs: number; verbose: number; initialEpoch: number; clipNorm: number | undefined;
-      workers: number | 'auto'; signal: AbortSignal | undefined; shuffle: boolean; callbacks: Callback[] },
+      workers: number | 'auto'; signal: AbortSignal | undefined; shuffle: boolean; callbacks: Callback[]; augment: AugmentationPipeline | undefined },
   ): Promise<History> {
     const c = this.compiled!;
     const e = this.e;
@@ -483,6 +501,8 @@ export class Sequential implements ModelCore {
       cb.setParams(params);
     }
     const batchHooks = callbacks.some(hasBatchHooks);
+    // the progress bar only observes; user callbacks with batch hooks must run between steps
+    const lockstep = o.callbacks.some(hasBatchHooks);
     const order = e.allocF32(Math.max(1, train.rows));
     const fitData: FitData = { rows: train.rows, x: train.x, labelsF32: train.labelsF32, labelsI32: train.labelsI32, weights: train.weights, order };
     let runner: EpochRunner | undefined;
@@ -491,6 +511,7 @@ export class Sequential implements ModelCore {
       const spec: RunnerSpec = {
         core: this, data: fitData, batchSize: o.batchSize, sparse: c.sparse, useWeights: train.weights !== 0,
         countCorrect: c.metrics.includes('accuracy'), clipNorm: o.clipNorm, seed: this.seed, workers: o.workers,
+        augment: o.augment ? { pipeline: o.augment, seed: deriveSeed(this.seed, AUGMENT_STREAM) } : undefined,
       };
       if (o.workers !== 1) {
         const backend = parallelBackend();
@@ -505,6 +526,7 @@ export class Sequential implements ModelCore {
         for (const cb of callbacks) await cb.onEpochBegin(epoch);
         this.writeOrder(order, train.rows, epoch, o.shuffle);
         const hooks: BatchHooks = {
+          lockstep,
           begin: async (b) => {
             if (batchHooks) for (const cb of callbacks) await cb.onBatchBegin(b, { batch: b, size: Math.min(o.batchSize, train.rows - b * o.batchSize) });
           },
@@ -552,7 +574,8 @@ export class Sequential implements ModelCore {
   /** The single-threaded runner: one shard covering each whole batch. */
   private localRunner(spec: RunnerSpec): EpochRunner {
     const c = this.compiled!;
-    const rt = this.runtime(spec.batchSize, spec.sparse);
+    const aug = spec.augment;
+    const rt = this.runtime(spec.batchSize, spec.sparse, aug ? aug.pipeline.workspaceBytes(this.e) : 0);
     const sb = rt.shard;
     const e = this.e;
     const d: StagedData = { ...spec.data, totalWeight: 0 };
@@ -567,7 +590,8 @@ export class Sequential implements ModelCore {
           const step = c.optimizer.iterations;
           const ctx = this.context(sb, rows, true, step);
           const scale = batchWeight > 0 ? 1 / batchWeight : 0;
-          const r = trainShard(ctx, this, sb, scale, spec.useWeights, true, spec.countCorrect);
+          if (aug) aug.pipeline.apply(e, sb.x, sb.xAug, rows, { seed: aug.seed, epoch, exampleIndices: spec.data.order + start * 4, workspace: sb.augWs });
+          const r = trainShard(ctx, this, sb, scale, spec.useWeights, true, spec.countCorrect, aug ? sb.xAug : sb.x);
           const penalty = regularize(e, this, this.params, sb.grads, 0, this.paramCount);
           const batchLoss = (batchWeight > 0 ? r.lossSum / batchWeight : 0) + penalty;
           if (!Number.isFinite(batchLoss)) throw this.divergence(epoch, b, batchLoss);
