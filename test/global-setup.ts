@@ -1,8 +1,9 @@
-// Rebuilds the wasm kernels (and build/generated/wasm.ts) when assembly/ changed, so that
-// `npm test` always tests the current kernels. Bundles are not needed: tests import src/.
+// Rebuilds the wasm kernels (build/generated/wasm.ts) when assembly/ changed, and the bundles:
+// most tests import src/ directly, but worker threads and child processes need built files
+// (build/dist/node/node-worker.js, knobs.js).
 import { spawnSync } from 'node:child_process';
 
 export default function setup(): void {
-  const r = spawnSync(process.execPath, ['build/build.mjs', '--wasm'], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('building the wasm kernels failed');
+  const r = spawnSync(process.execPath, ['build/build.mjs', '--no-types'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('building the kernels and bundles failed');
 }

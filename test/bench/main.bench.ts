@@ -1,0 +1,105 @@
+/**
+ * `npm run bench`: knobs against the anchors, measured in the same run on this machine.
+ *
+ *   npm run bench                  every section
+ *   npm run bench -- matmul train  only the named sections (matmul, train, workers, augment, crossover, tune)
+ *
+ * Training rows run in child processes (one per system and setting), so each peak RSS is that
+ * system's own; rows alternate between systems over rounds and report medians, because this
+ * machine's speed drifts by +-25% from minute to minute. The tables go to stdout and to
+ * runs/bench-latest.md; BENCHMARKS.md keeps the figures of record.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
+import { benchMatmul } from './matmul';
+import { benchAugment } from './augment';
+import type { TrainResult } from './mnist-data';
+import { fmt, median, table } from './util';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const wanted = new Set(process.argv.slice(2));
+const all = wanted.size === 0;
+const sections: string[] = [];
+
+function child(script: string, args: (string | number)[]): TrainResult {
+  const r = spawnSync(process.execPath, [join(here, script), ...args.map(String)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`${script} ${args.join(' ')} failed:\n${r.stderr}`);
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!) as TrainResult;
+}
+
+/** Runs each setting `rounds` times, interleaved, and keeps per-setting medians. */
+function rounds(settings: { key: string; script: string; args: (string | number)[] }[], n: number): Map<string, TrainResult> {
+  const runs = new Map<string, TrainResult[]>();
+  for (let r = 0; r < n; r++) {
+    for (const s of settings) {
+      const res = child(s.script, s.args);
+      (runs.get(s.key) ?? runs.set(s.key, []).get(s.key)!).push(res);
+      process.stderr.write(`  ${s.key}: ${fmt(res.samplesPerSec, 0)} samples/s, test ${fmt(100 * res.testAccuracy, 2)}%, peak RSS ${fmt(res.peakRssMiB, 0)} MiB\n`);
+    }
+  }
+  const out = new Map<string, TrainResult>();
+  for (const [k, rs] of runs) {
+    out.set(k, {
+      system: rs[0]!.system,
+      samplesPerSec: median(rs.map((x) => x.samplesPerSec)),
+      epochSamplesPerSec: rs[0]!.epochSamplesPerSec,
+      testAccuracy: median(rs.map((x) => x.testAccuracy)),
+      peakRssMiB: median(rs.map((x) => x.peakRssMiB)),
+    });
+  }
+  return out;
+}
+
+console.log(`# knobs benchmark\n\nmachine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${new Date().toISOString()}\n`);
+
+if (all || wanted.has('matmul')) {
+  sections.push((await benchMatmul()).markdown);
+}
+
+if (all || wanted.has('train') || wanted.has('workers')) {
+  process.stderr.write('training (MNIST MLP 784-128-64-10, Adam 1e-3, 5 epochs; 3 interleaved rounds)\n');
+  const settings = [
+    { key: 'tfjs b64', script: 'train-tfjs.js', args: [64] },
+    { key: 'knobs 1w b64', script: 'train-knobs.js', args: [1, 64] },
+    { key: 'knobs 2w b64', script: 'train-knobs.js', args: [2, 64] },
+    { key: 'tfjs b256', script: 'train-tfjs.js', args: [256] },
+    { key: 'knobs 1w b256', script: 'train-knobs.js', args: [1, 256] },
+    { key: 'knobs 2w b256', script: 'train-knobs.js', args: [2, 256] },
+  ];
+  const res = rounds(settings, 3);
+  const g = (k: string): TrainResult => res.get(k)!;
+  const tf64 = g('tfjs b64').samplesPerSec;
+  sections.push(table('Training, MNIST MLP 784-128-64-10, ReLU, softmax + CE, Adam 1e-3, 5 epochs, 8,000 train / 2,000 test (medians of 3)',
+    ['system', 'batch', 'steady samples/s (epochs 2-5)', 'vs tfjs-wasm (batch 64)', 'speed-up vs 1 worker', 'test accuracy', 'peak RSS MiB'],
+    settings.map((s) => {
+      const r = g(s.key);
+      const batch = Number(s.key.endsWith('256') ? 256 : 64);
+      const one = s.key.startsWith('knobs') ? g(`knobs 1w b${batch}`).samplesPerSec : NaN;
+      return [r.system, batch, fmt(r.samplesPerSec, 0), `${fmt(r.samplesPerSec / tf64, 1)}x`,
+        s.key.startsWith('knobs') ? `${fmt(r.samplesPerSec / one, 2)}x` : '-', `${fmt(100 * r.testAccuracy, 2)}%`, fmt(r.peakRssMiB, 0)];
+    })));
+}
+
+if (all || wanted.has('crossover')) {
+  process.stderr.write('workers crossover (1 vs 2 workers by batch size; 3 epochs each)\n');
+  const rows: (string | number)[][] = [];
+  for (const b of [8, 16, 32, 64, 128, 256]) {
+    const r = rounds([{ key: `1w ${b}`, script: 'train-knobs.js', args: [1, b, 3] }, { key: `2w ${b}`, script: 'train-knobs.js', args: [2, b, 3] }], 2);
+    const one = r.get(`1w ${b}`)!.samplesPerSec, two = r.get(`2w ${b}`)!.samplesPerSec;
+    rows.push([b, fmt(one, 0), fmt(two, 0), `${fmt(two / one, 2)}x`]);
+  }
+  sections.push(table('Worker crossover: MNIST MLP, samples/s with 1 and 2 workers by batch size (medians of 2)', ['batch', '1 worker', '2 workers', 'speed-up'], rows));
+}
+
+if (all || wanted.has('augment')) {
+  const res = await benchAugment();
+  sections.push(table('Augmentation throughput, one core', ['pipeline', 'images/s', 'target'], res.map((r) => [r.name, fmt(r.value, 0), r.target ?? '-'])));
+}
+
+mkdirSync('runs', { recursive: true });
+writeFileSync(join('runs', 'bench-latest.md'), sections.join('\n'));
+console.log('(tables also written to runs/bench-latest.md)');
