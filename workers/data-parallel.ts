@@ -172,9 +172,15 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
       if (done >= W) break;
       if (Atomics.load(c, CTRL.ABORT)) {
         await Promise.race([Promise.all(settled), new Promise((r) => setTimeout(r, 1000))]);
-        syncParity();
-        if (aborted) throw aborted;
-        fail();
+        if (aborted) {
+          syncParity();
+          throw aborted;
+        }
+        try {
+          fail();
+        } finally {
+          syncParity();
+        }
       }
       try {
         hooks.check();
@@ -212,6 +218,9 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   };
 
   const fail = (): never => {
+    // in a free-running epoch the failing batch is the one after the last completed
+    const c = i32();
+    if (Atomics.load(c, CTRL.OP) === OP_EPOCH) batchNow = Atomics.load(c, CTRL.PROGRESS);
     const f = failure;
     const err = f?.error as Error | undefined;
     const what = err ? `${err.name}: ${err.message}` : 'it stopped';
