@@ -64,7 +64,11 @@ export interface CreateStudyOptions {
   storage?: Storage | string;
   /** Default: "no-name-<uuid>". */
   studyName?: string;
-  /** Continue the study of that name if the storage has it (default true; Optuna's default is false). */
+  /**
+   * Continue the study of that name if the storage has it (default true, so that running the
+   * same script again resumes; Optuna's default is false). Its directions must match the
+   * ones given; when none are given, the stored ones hold.
+   */
   loadIfExists?: boolean;
   /**
    * Constraint values of a finished trial; it is feasible when all are <= 0, e.g.
@@ -214,7 +218,7 @@ export class Study {
   readonly view: StudyView;
 
   /** @internal Use {@link createStudy} or {@link loadStudy}. */
-  constructor(options: Resolved, directions: readonly StudyDirection[] | null, loadIfExists: boolean) {
+  constructor(options: Resolved, directions: readonly StudyDirection[] | null, loadIfExists: boolean, explicitDirections = true) {
     this.opts = options;
     this.studyName = options.studyName;
     this.storage = options.storage;
@@ -239,7 +243,7 @@ export class Study {
       if (id !== undefined) {
         if (directions === null || loadIfExists) {
           const existing = storage.getStudy(id).directions;
-          if (directions !== null && (existing.length !== directions.length || existing.some((d, i) => d !== directions[i]))) {
+          if (directions !== null && explicitDirections && (existing.length !== directions.length || existing.some((d, i) => d !== directions[i]))) {
             throw new RangeError(`createStudy: study ${JSON.stringify(this.studyName)} exists with directions ${JSON.stringify(existing)}, got ${JSON.stringify(directions)}`);
           }
           this.studyId = id;
@@ -728,7 +732,9 @@ export function createStudy(options: CreateStudyOptions = {}): Study {
     directions = [o.direction === undefined ? 'minimize' : checkDirection(fn, 'options.direction', o.direction)];
   }
   const loadIfExists = o.loadIfExists === undefined ? true : checkBoolean(fn, 'options.loadIfExists', o.loadIfExists);
-  return new Study(resolveOptions(fn, o), directions, loadIfExists);
+  // Continuing a study without saying its direction keeps the stored one.
+  const explicit = o.direction !== undefined || o.directions !== undefined;
+  return new Study(resolveOptions(fn, o), directions, loadIfExists, explicit);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * A journal file (Node only): Optuna's `JournalFileStorage`, which `storage: 'journal:path'`
- * resolves to once `src/tune/node` is imported.
+ * resolves to once `src/tune/node` is imported (the Node entry of knobs does).
  *
  * The file holds one JSON record a line, exactly as Optuna writes it, so `optuna-dashboard`
  * and `optuna.storages.JournalStorage(optuna.storages.JournalFileStorage(path))` open a knobs
@@ -139,8 +139,7 @@ class JournalFileLock {
  *
  * @example
  * ```ts
- * import { JournalFileBackend } from 'knobs/src/tune/node';
- * const storage = new knobs.tune.JournalStorage(new JournalFileBackend('./study.jsonl', { fsync: false }));
+ * const storage = new knobs.tune.JournalStorage(new knobs.tune.JournalFileBackend('./study.jsonl', { fsync: false }));
  * ```
  */
 export class JournalFileBackend implements JournalBackend {
@@ -262,8 +261,7 @@ export class JournalFileBackend implements JournalBackend {
  *
  * @example
  * ```ts
- * import { journalFileStorage } from 'knobs/src/tune/node';
- * const study = knobs.tune.createStudy({ storage: journalFileStorage('./study.jsonl'), studyName: 'mlp' });
+ * const study = knobs.tune.createStudy({ storage: knobs.tune.journalFileStorage('./study.jsonl'), studyName: 'mlp' });
  * ```
  */
 export function journalFileStorage(path: string, options: JournalFileOptions = {}): JournalStorage {

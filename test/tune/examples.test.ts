@@ -1,0 +1,217 @@
+/**
+ * The TSDoc examples of `knobs.tune` that other tests do not already run, run as written
+ * (STYLE.md: "TSDoc on every export, with an example that is run"). `knobs.tune` is the Node
+ * flavour (src/tune/node), as the Node entry exports it; free names of the examples
+ * (trainEpoch, train, objective, myStorage) are stubs defined here. Journal paths are made
+ * relative to a temporary directory.
+ */
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { fakeIndexedDb } from './fixtures/fakeIndexedDb';
+import * as knobs from './fixtures/knobs';
+import { tempDir } from './helpers';
+
+let cwd: string;
+beforeAll(() => {
+  cwd = process.cwd();
+  process.chdir(tempDir());
+});
+afterAll(() => process.chdir(cwd));
+
+const trainEpoch = async (p?: { lr?: number; units?: number }) => 0.9 - Math.abs(Math.log10(p?.lr ?? 1e-3) + 3) / 10;
+const train = async (p: unknown) => (typeof p === 'number' ? 1 - Math.abs(Math.log10(p) + 3) / 10 : 0.5);
+const objective: knobs.tune.Objective = (t) => t.suggestFloat('x', 0, 1);
+
+describe('knobs.tune examples', () => {
+  test('module example (journal, TPE, ASHA, concurrency)', async () => {
+    const study = knobs.tune.createStudy({ direction: 'maximize', sampler: knobs.tune.tpeSampler({ seed: 1 }),
+      pruner: knobs.tune.ashaPruner(), storage: 'journal:./study.jsonl', studyName: 'mnist-mlp' });
+    await study.optimize(async (trial) => {
+      const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
+      const units = trial.suggestInt('units', 32, 512, { log: true });
+      let valAccuracy = 0;
+      for (let epoch = 0; epoch < 10; epoch++) {
+        valAccuracy = await trainEpoch({ lr, units });
+        trial.report(valAccuracy, epoch);
+        if (trial.shouldPrune()) throw new knobs.tune.TrialPruned();
+      }
+      return valAccuracy;
+    }, { nTrials: 12, concurrency: 2 });
+    expect(Object.keys(study.bestParams)).toEqual(['lr', 'units']);
+    const same = knobs.tune.createStudy({ storage: knobs.tune.journalFileStorage('./study.jsonl', { fsync: false }), studyName: 'mnist-mlp' });
+    expect(same.trials).toHaveLength(12);
+  });
+
+  test('errors', async () => {
+    const storage = knobs.tune.inMemoryStorage();
+    knobs.tune.createStudy({ storage, studyName: 'a' });
+    let caught = '';
+    try { knobs.tune.createStudy({ storage, studyName: 'a', loadIfExists: false }); }
+    catch (e) { if (e instanceof knobs.tune.DuplicatedStudyError) caught = 'already there'; }
+    expect(caught).toBe('already there');
+    try { await knobs.tune.loadStudy({ storage, studyName: 'missing' }).ready(); }
+    catch (e) { if (e instanceof knobs.tune.StorageError) caught = e.message; }
+    expect(caught).toMatch(/no study named "missing"/);
+  });
+
+  test('distributions and states', async () => {
+    const lr = new knobs.tune.FloatDistribution(1e-5, 1e-1, { log: true });
+    expect(lr.contains(3e-4)).toBe(true);
+    const units = new knobs.tune.IntDistribution(32, 512, { log: true });
+    expect(units.contains(100)).toBe(true);
+    const act = new knobs.tune.CategoricalDistribution(['relu', 'tanh']);
+    expect(act.toInternal('tanh')).toBe(1);
+    const study = knobs.tune.createStudy();
+    await study.optimize(() => 1, { nTrials: 2 });
+    expect(study.getTrials({ states: [knobs.tune.TrialState.COMPLETE] })).toHaveLength(2);
+  });
+
+  test('a custom sampler, pruner, backend, storage scheme and executor', async () => {
+    const middle: knobs.tune.Sampler = {
+      sample: (_ctx, _name, d) => (d.type === 'categorical' ? d.choices[0]! : d.snap((d.low + d.high) / 2)),
+    };
+    const threshold: knobs.tune.Pruner = {
+      prune: (_study, trial) => Object.values(trial.intermediateValues).some((v) => v > 10),
+    };
+    const logs: knobs.tune.JournalLog[] = [];
+    const backend: knobs.tune.JournalBackend = {
+      readLogs: (from) => logs.slice(from),
+      appendLogs: (more) => { logs.push(...more); },
+    };
+    const storage = new knobs.tune.JournalStorage(backend);
+    const study = knobs.tune.createStudy({ storage, sampler: middle, pruner: threshold });
+    const timed: knobs.tune.Executor = {
+      async run(objective, trial) {
+        const t0 = performance.now();
+        try { return await objective(trial); } finally { trial.setUserAttr('ms', performance.now() - t0); }
+      },
+    };
+    await study.optimize((t) => {
+      const x = t.suggestFloat('x', 0, 20, { step: 1 });
+      t.report(x, 0);
+      if (t.shouldPrune()) throw new knobs.tune.TrialPruned();
+      return x;
+    }, { nTrials: 1, executor: timed });
+    expect(study.trials[0]!.params.x).toBe(10);
+    expect(typeof study.trials[0]!.userAttrs.ms).toBe('number');
+    expect(logs.length).toBeGreaterThan(3);
+
+    knobs.tune.registerStorageScheme('remote', () => new knobs.tune.JournalStorage(backend));
+    const remote = knobs.tune.createStudy({ storage: 'remote:https://tuning.example/journal', studyName: 'mlp' });
+    expect(remote.studyName).toBe('mlp');
+    await study.optimize(objective, { executor: knobs.tune.inProcessExecutor, concurrency: 4, nTrials: 4 });
+    expect(knobs.tune.storageSchemes()).toContain('remote');
+  });
+
+  test('samplers', async () => {
+    const grid = knobs.tune.gridSampler({ lr: [1e-3, 1e-2], units: [64, 128, 256] });
+    const gridStudy = knobs.tune.createStudy({ sampler: grid });
+    await gridStudy.optimize((t) => t.suggestFloat('lr', 1e-4, 1e-1, { log: true }) * t.suggestInt('units', 64, 256));
+    expect(gridStudy.trials.length).toBe(6);
+
+    const c2f = knobs.tune.coarseToFineSampler({ seed: 1, trialsPerRound: 20 });
+    const c2fStudy = knobs.tune.createStudy({ direction: 'maximize', sampler: c2f });
+    await c2fStudy.optimize((t) => -((Math.log10(t.suggestFloat('lr', 1e-5, 1, { log: true })) + 3) ** 2), { nTrials: 60 });
+    expect(Math.abs(Math.log10(c2fStudy.bestParams.lr as number) + 3)).toBeLessThan(0.2);
+
+    const tpeStudy = knobs.tune.createStudy({ direction: 'maximize', sampler: knobs.tune.tpeSampler({ seed: 1 }) });
+    await tpeStudy.optimize((trial) => {
+      const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
+      return -((Math.log10(lr) + 2.5) ** 2);
+    }, { nTrials: 40 });
+    expect(Math.abs(Math.log10(tpeStudy.bestParams.lr as number) + 2.5)).toBeLessThan(0.3);
+
+    expect(knobs.tune.createStudy({ sampler: knobs.tune.randomSampler({ seed: 42 }) })).toBeInstanceOf(knobs.tune.Study);
+  });
+
+  test('pruners', () => {
+    for (const pruner of [
+      knobs.tune.nopPruner(),
+      knobs.tune.medianPruner({ nWarmupSteps: 2 }),
+      knobs.tune.percentilePruner({ percentile: 25, nStartupTrials: 5 }),
+      knobs.tune.ashaPruner({ minResource: 1, reductionFactor: 3 }),
+      knobs.tune.successiveHalvingPruner({ minResource: 1, reductionFactor: 3, bracketSize: 9 }),
+      knobs.tune.hyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3 }),
+    ]) {
+      expect(knobs.tune.createStudy({ direction: 'maximize', pruner }).pruner).toBe(pruner);
+    }
+  });
+
+  test('study: ask/tell, enqueue, addTrial, tables, importance, plots, storages', async () => {
+    const study = knobs.tune.createStudy({ direction: 'maximize', sampler: knobs.tune.tpeSampler({ seed: 1 }) });
+    await study.optimize((trial) => {
+      const x = trial.suggestFloat('x', -10, 10);
+      return -((x - 2) ** 2);
+    }, { nTrials: 30 });
+    expect(study.bestValue).toBeGreaterThan(-1);
+    const importances = knobs.tune.getParamImportances(study);
+    expect(importances).toEqual({ x: 1 });
+    expect(knobs.tune.plotData.paramImportances(study)).toEqual([{ name: 'x', importance: 1 }]);
+
+    const trial = await study.ask();
+    const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
+    await study.tell(trial, await train(lr));
+    const otherTrial = await study.ask();
+    await study.tell(otherTrial, undefined, { state: 'PRUNED' });
+
+    void study.enqueueTrial({ lr: 1e-3, units: 128 });
+    await study.optimize((t) => t.suggestFloat('lr', 1e-5, 1e-1, { log: true }), { nTrials: 1 });
+    expect(study.trials.at(-1)!.params.lr).toBe(1e-3);
+
+    await study.addTrial({ state: 'COMPLETE', values: [0.91], params: { lr: 1e-3 },
+      distributions: { lr: new knobs.tune.FloatDistribution(1e-5, 1e-1, { log: true }) } });
+    expect(study.trials.at(-1)!.state).toBe('COMPLETE');
+
+    writeFileSync('trials.csv', study.trialsTable({ format: 'csv' }));
+    const rows = study.trialsTable();
+    expect(rows[0]).toHaveProperty('params_x');
+
+    const { points } = knobs.tune.plotData.optimizationHistory(study);
+    expect(points.length).toBeGreaterThan(30);
+    for (const c of knobs.tune.plotData.intermediateValues(study)) expect(c.values.length).toBe(c.steps.length);
+    expect(knobs.tune.plotData.parallelCoordinate(study, { params: ['lr'] }).axes[1]!.name).toBe('lr');
+    expect(knobs.tune.plotData.slice(study).x!.points.length).toBe(30);
+    const multi = knobs.tune.createStudy({ directions: ['maximize', 'minimize'] });
+    await multi.tell(await multi.ask(), [0.95, 12.5]);
+    expect(knobs.tune.plotData.paretoFront(multi).best).toEqual([{ number: 0, values: [0.95, 12.5] }]);
+
+    const storage = new knobs.tune.JournalStorage(new knobs.tune.MemoryJournalBackend());
+    expect(knobs.tune.createStudy({ storage, studyName: 'demo' }).studyName).toBe('demo');
+    const backend = new knobs.tune.MemoryJournalBackend();
+    const a = new knobs.tune.JournalStorage(backend), b = new knobs.tune.JournalStorage(backend);
+    knobs.tune.createStudy({ storage: a, studyName: 'shared' });
+    expect(knobs.tune.loadStudy({ storage: b, studyName: 'shared' }).studyName).toBe('shared');
+    expect(knobs.tune.createStudy({ storage: knobs.tune.inMemoryStorage() }).trials).toEqual([]);
+  });
+
+  test('journal files, resuming, loading, deleting', async () => {
+    const study = knobs.tune.createStudy({
+      direction: 'maximize',
+      sampler: knobs.tune.tpeSampler({ seed: 1 }),
+      pruner: knobs.tune.ashaPruner(),
+      storage: 'journal:./study2.jsonl',
+      studyName: 'mnist-mlp',
+    });
+    await study.optimize(objective, { callbacks: [knobs.tune.maxTrialsCallback(5)] });
+    const loaded = knobs.tune.loadStudy({ studyName: 'mnist-mlp', storage: 'journal:./study2.jsonl' });
+    expect(loaded.trials).toHaveLength(5);
+    const failed = await loaded.failStaleTrials();
+    expect(failed).toEqual([]);
+    const studies = await knobs.tune.getAllStudies('journal:./study2.jsonl');
+    expect(studies.map((s) => s.studyName)).toEqual(['mnist-mlp']);
+    knobs.tune.createStudy({ storage: 'journal:./study2.jsonl', studyName: 'old' });
+    await knobs.tune.deleteStudy({ studyName: 'old', storage: 'journal:./study2.jsonl' });
+    expect((await knobs.tune.getAllStudies('journal:./study2.jsonl')).length).toBe(1);
+    const storage = new knobs.tune.JournalStorage(new knobs.tune.JournalFileBackend('./study2.jsonl', { fsync: false }));
+    expect(knobs.tune.loadStudy({ storage, studyName: 'mnist-mlp' }).trials).toHaveLength(5);
+  });
+
+  test('IndexedDB storages (fake IndexedDB)', async () => {
+    const idb = fakeIndexedDb();
+    const storage = new knobs.tune.JournalStorage(new knobs.tune.IndexedDbJournalBackend('tuning', idb));
+    const study = knobs.tune.createStudy({ storage, studyName: 'mnist-mlp' });
+    await study.optimize(objective, { nTrials: 3 });
+    const again = await knobs.tune.createStudy({ storage: knobs.tune.indexedDbStorage('tuning', idb), studyName: 'mnist-mlp' }).ready();
+    expect(again.trials).toHaveLength(3);
+  });
+});
