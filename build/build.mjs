@@ -69,7 +69,7 @@ async function bundle() {
   const nodeBanner = { js: "import { createRequire as __knobsCreateRequire } from 'node:module'; const require = __knobsCreateRequire(import.meta.url);" };
   const builds = [
     { entryPoints: { knobs: 'build/entry.node.ts' }, outdir: 'build/dist/node', platform: 'node', banner: nodeBanner, external: ['piscina'] },
-    { entryPoints: { knobs: 'src/index.browser.ts' }, outdir: 'build/dist/browser', platform: 'browser' },
+    { entryPoints: { knobs: 'build/entry.browser.ts' }, outdir: 'build/dist/browser', platform: 'browser' },
   ];
   const optional = [
     { entryPoints: { 'node-worker': 'workers/node-worker.ts' }, outdir: 'build/dist/node', platform: 'node', banner: nodeBanner, external: ['piscina'] },

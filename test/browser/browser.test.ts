@@ -1,0 +1,82 @@
+// Real headless Chromium (Debian's package, driven by playwright-core): the browser build trains
+// with a pool of Web Workers on a cross-origin isolated page (shared memory) and on a plain page
+// (the message-passing fallback), and ends with the same weights as the same training in Node.
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as knobs from '../../build/entry.node';
+import { startServer } from './server';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+function data(n: number, f: number): { x: Float32Array; y: Int32Array } {
+  let s = 12345;
+  const next = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+  const x = new Float32Array(n * f).map(() => next() * 2 - 1);
+  const y = Int32Array.from({ length: n }, (_, i) => (x[i * f]! > 0 ? 1 : 0) + (x[i * f + 1]! > 0 ? 2 : 0));
+  return { x, y };
+}
+
+async function trainInNode(workers: number): Promise<number[][]> {
+  const { x, y } = data(384, 24);
+  const L = knobs.layers;
+  const m = knobs.sequential({ inputShape: [24], seed: 3, layers: [
+    L.dense({ units: 32, activation: 'relu' }), L.dropout({ rate: 0.2 }), L.dense({ units: 4, activation: 'softmax' })] });
+  m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  await m.fit(x, y, { batchSize: 64, epochs: 3, verbose: 0, workers });
+  return m.getWeights().map((w) => Array.from(w));
+}
+
+let browser: Browser;
+let server: Awaited<ReturnType<typeof startServer>>;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium), or set CHROMIUM_PATH`);
+  server = await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.server.close();
+  await knobs.shutdown();
+});
+
+async function trainInPage(kind: 'isolated' | 'plain', workers: number): Promise<{ isolated: boolean; shared: boolean; loss: number[]; weights: number[][]; warnings: string[] }> {
+  const page = await browser.newPage();
+  const warnings: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  page.on('pageerror', (e) => warnings.push(`pageerror: ${e.message}`));
+  await page.goto(`${server.url}/${kind}/`);
+  await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true, undefined, { timeout: 30_000 });
+  const r = await page.evaluate((w) => (globalThis as unknown as { train(w: number): Promise<unknown> }).train(w), workers) as Omit<Awaited<ReturnType<typeof trainInPage>>, 'warnings'>;
+  await page.close();
+  return { ...r, warnings };
+}
+
+describe('browser build in headless Chromium', () => {
+  it('trains with 2 Web Workers on shared memory on a cross-origin isolated page, to the same weights as Node', async () => {
+    const r = await trainInPage('isolated', 2);
+    expect(r.isolated).toBe(true);
+    expect(r.shared).toBe(true);
+    expect(r.warnings).toEqual([]);
+    expect(r.loss[2]).toBeLessThan(r.loss[0]!);
+    expect(r.weights).toEqual(await trainInNode(2));
+  });
+
+  it('falls back to passing messages on a page that is not isolated, says so once, and still ends with the same weights', async () => {
+    const r = await trainInPage('plain', 2);
+    expect(r.isolated).toBe(false);
+    expect(r.shared).toBe(false);
+    expect(r.warnings.filter((w) => w.includes('not cross-origin isolated'))).toHaveLength(1);
+    expect(r.weights).toEqual(await trainInNode(2));
+  });
+
+  it('trains on one thread in the page like Node', async () => {
+    const r = await trainInPage('plain', 1);
+    expect(r.weights).toEqual(await trainInNode(1));
+  });
+});

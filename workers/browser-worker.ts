@@ -1,0 +1,39 @@
+/**
+ * The browser worker: a Web Worker exposed through comlink. With shared memory it attaches the
+ * kernels to the page's memory and runs sessions (workers/session.ts); without, it runs the
+ * message-passing fallback (workers/transfer.ts) on its own engine. Whole-model jobs (many models
+ * at once) run on its own engine either way.
+ */
+import * as Comlink from 'comlink';
+import { attachEngine, type Engine } from '../src/engine/engine';
+import { runSession } from './session';
+import { runJob, type JobMessage } from './jobs';
+import { transferStart, transferStep, type TransferStart, type TransferStep } from './transfer';
+import type { SessionStart } from './protocol';
+
+let attached: Engine | undefined;
+
+const api = {
+  /** Attaches to the page's shared memory. */
+  init(module: WebAssembly.Module, memory: WebAssembly.Memory): void {
+    attached = attachEngine(module, memory);
+  },
+  session(message: SessionStart): ReturnType<typeof runSession> {
+    if (!attached) throw new Error('browser worker: session before init');
+    return runSession(attached, message);
+  },
+  job(message: JobMessage): ReturnType<typeof runJob> {
+    return runJob(message);
+  },
+  transferStart(message: TransferStart): void {
+    transferStart(message);
+  },
+  transferStep(message: TransferStep): ReturnType<typeof transferStep> {
+    const r = transferStep(message);
+    return Comlink.transfer(r, [r.grads.buffer as ArrayBuffer]);
+  },
+};
+
+export type BrowserWorkerApi = typeof api;
+
+Comlink.expose(api);

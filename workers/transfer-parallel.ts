@@ -1,0 +1,135 @@
+/**
+ * The main-thread side of the message-passing fallback (workers/transfer.ts has the worker
+ * side): used where memory cannot be shared (browsers without cross-origin isolation).
+ */
+import type { Engine } from '../src/engine/engine';
+import { f32_reduce_slots } from '../src/engine/kernels/f32_elementwise';
+import { f32_clip_by_global_norm } from '../src/engine/kernels/f32_optimizer';
+import { f32_bn_merge } from '../src/engine/kernels/f32_batchnorm';
+import { f32_scale } from '../src/engine/kernels/f32_elementwise';
+import { f32_gather_sum } from '../src/engine/kernels/f32_gather';
+import { NonFiniteLossError } from '../src/errors';
+import { BatchNormalization } from '../src/layers/batch-normalization';
+import type { StepContext } from '../src/layers/layer';
+import type { BatchHooks, EpochRunner, RunnerSpec } from '../src/model/parallel';
+import { regularize } from '../src/model/runtime';
+import type { Sequential } from '../src/model/sequential';
+import { shardOffset, shardRows } from './session';
+import type { TransferResult, TransferStart, TransferStep } from './transfer';
+import { WorkerFailedError } from './data-parallel';
+
+/** What the fallback needs from a pool. */
+export interface TransferPool {
+  readonly size: number;
+  transferStart(worker: number, message: TransferStart): Promise<void>;
+  transferStep(worker: number, message: TransferStep): Promise<TransferResult>;
+}
+
+let warned = false;
+
+/** Says once, in plain words, why training is slower than it could be. */
+export function warnNotIsolated(workers: number): void {
+  if (warned) return;
+  warned = true;
+  console.warn(
+    `knobs: this page is not cross-origin isolated, so its workers cannot share memory. Training still runs on ${workers} workers, ` +
+      'but the weights are copied to them at every step, which is slower. To let them share memory, serve the page with the headers ' +
+      '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp".',
+  );
+}
+
+export async function createTransferRunner(pool: TransferPool, model: Sequential, spec: RunnerSpec, W: number): Promise<EpochRunner> {
+  const e = (model as unknown as { e: Engine }).e;
+  const core = spec.core, P = core.paramCount;
+  const opt = model.optimizer!;
+  const f32 = (ptr: number, n: number): Float32Array => e.f32.slice(ptr >> 2, (ptr >> 2) + n);
+  const i32 = (ptr: number, n: number): Int32Array => e.i32.slice(ptr >> 2, (ptr >> 2) + n);
+  const { data } = spec;
+  const start: TransferStart = {
+    core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss }, rows: data.rows,
+    x: f32(data.x, data.rows * core.inputSize),
+    labelsF32: data.labelsF32 ? f32(data.labelsF32, data.rows * core.outputSize) : undefined,
+    labelsI32: data.labelsI32 ? i32(data.labelsI32, data.rows) : undefined,
+    weights: data.weights ? f32(data.weights, data.rows) : undefined,
+    rowsCap: Math.ceil(spec.batchSize / W), sparse: spec.sparse, useWeights: spec.useWeights, seed: spec.seed,
+    augment: spec.augment ? { pipeline: spec.augment.pipeline.toJSON(), seed: spec.augment.seed } : undefined,
+  };
+  await Promise.all(Array.from({ length: W }, (_, w) => pool.transferStart(w, start)));
+  const slots = e.allocF32(Math.max(1, P * W));
+  const bnLayers = core.layers.filter((l): l is BatchNormalization => l instanceof BatchNormalization);
+  const bnBufs = bnLayers.map((l) => ({ mean: e.allocF32(l.outputSize), m2: e.allocF32(l.outputSize), oMean: e.allocF32(l.outputSize), oM2: e.allocF32(l.outputSize) }));
+
+  return {
+    async runEpoch(epoch: number, hooks: BatchHooks) {
+      let lossSum = 0, correct = 0, weightSum = 0, batches = 0;
+      for (let b = 0, s0 = 0; s0 < data.rows; b++, s0 += spec.batchSize) {
+        hooks.check();
+        await hooks.begin(b);
+        const n = Math.min(spec.batchSize, data.rows - s0);
+        const batchWeight = spec.useWeights ? f32_gather_sum(e, data.weights, data.rows, data.order + s0 * 4, n) : n;
+        const scale = batchWeight > 0 ? 1 / batchWeight : 0;
+        const order = i32(data.order + s0 * 4, n);
+        const t = opt.iterations + 1;
+        let results: TransferResult[];
+        try {
+          results = await Promise.all(Array.from({ length: W }, (_, w) => pool.transferStep(w, {
+            params: f32(model.params, P), indices: order.slice(shardOffset(n, W, w), shardOffset(n, W, w) + shardRows(n, W, w)),
+            rowOffset: shardOffset(n, W, w), batchRows: n, t, epoch, scale,
+          })));
+        } catch (err) {
+          const worker = (err as { worker?: number }).worker ?? -1;
+          throw new WorkerFailedError(`fit: worker ${worker} failed at epoch ${epoch + 1}, batch ${b + 1} (${(err as Error).name}: ${(err as Error).message}); the model keeps the weights of its last completed step`,
+            worker, epoch, b, { cause: err });
+        }
+        let stepLoss = 0, stepCorrect = 0;
+        results.forEach((r, w) => {
+          e.f32.set(r.grads, (slots >> 2) + w * P);
+          stepLoss += r.lossSum;
+          stepCorrect += r.correct;
+        });
+        if (!Number.isFinite(stepLoss)) throw divergence(epoch, b, stepLoss);
+        if (W > 1) f32_reduce_slots(e, slots, P, W, slots, P);
+        const penalty = regularize(e, core, model.params, slots, 0, P);
+        if (spec.clipNorm !== undefined) {
+          const norm = f32_clip_by_global_norm(e, slots, P, spec.clipNorm);
+          if (!Number.isFinite(norm)) throw divergence(epoch, b, norm);
+        }
+        opt.iterations++;
+        opt.step(e, model.params, slots, model.slots, P, opt.iterations, opt.learningRate);
+        // the moving statistics from every shard's batch statistics, merged in shard order
+        bnLayers.forEach((l, k) => {
+          const z = bnBufs[k]!, c = l.outputSize;
+          let count = 0;
+          results.forEach((r, w) => {
+            const rows = shardRows(n, W, w);
+            if (rows === 0) return;
+            e.f32.set(r.bn[k]!.mean, z.oMean >> 2);
+            e.f32.set(r.bn[k]!.variance, z.oM2 >> 2);
+            f32_scale(e, z.oM2, z.oM2, c, rows); // variance -> M2
+            if (count === 0) { e.u8.copyWithin(z.mean, z.oMean, z.oMean + c * 4); e.u8.copyWithin(z.m2, z.oM2, z.oM2 + c * 4); }
+            else f32_bn_merge(e, z.mean, z.m2, count, z.oMean, z.oM2, rows, c);
+            count += rows;
+          });
+          f32_scale(e, z.m2, z.m2, c, 1 / count);
+          l.updateState({ e, state: model.state } as StepContext, { out: 0, extra: { batchMean: z.mean, batchVar: z.m2 } });
+        });
+        const batchLoss = (batchWeight > 0 ? stepLoss / batchWeight : 0) + penalty;
+        lossSum += batchLoss * batchWeight;
+        correct += stepCorrect;
+        weightSum += batchWeight;
+        batches++;
+        await hooks.end(b, { loss: batchLoss, ...(spec.countCorrect ? { accuracy: batchWeight > 0 ? stepCorrect / batchWeight : 0 } : {}), size: n });
+      }
+      return { loss: weightSum > 0 ? lossSum / weightSum : 0, accuracy: weightSum > 0 ? correct / weightSum : 0, batches };
+
+      function divergence(ep: number, b: number, v: number): NonFiniteLossError {
+        return new NonFiniteLossError(`fit: the loss became ${v} at epoch ${ep + 1}, batch ${b + 1}; the weights are those of the last finite step. ` +
+          `Is the learning rate too high (now ${opt.learningRate})? Try a lower one, clipNorm, or batch normalization.`);
+      }
+    },
+    async close() {
+      e.free(slots);
+      for (const z of bnBufs) for (const p of [z.mean, z.m2, z.oMean, z.oM2]) e.free(p);
+    },
+  };
+}
