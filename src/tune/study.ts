@@ -14,7 +14,7 @@
  *   history.
  * @module
  */
-import type { ParamValue } from './distributions';
+import { CategoricalDistribution, type Distribution, FloatDistribution, IntDistribution, type ParamValue } from './distributions';
 import { DuplicatedStudyError, StorageError, isTrialPruned } from './errors';
 import { type Executor, type Objective, type ObjectiveValue, inProcessExecutor } from './executor';
 import {
@@ -323,7 +323,15 @@ export class Study {
     return this.storage.getStudy(this.id).userAttrs;
   }
 
-  /** Records a value with the study. */
+  /**
+   * Records a value with the study.
+   *
+   * @example
+   * ```ts
+   * study.setUserAttr('dataset', 'mnist');
+   * study.userAttrs.dataset; // 'mnist'
+   * ```
+   */
   setUserAttr(key: string, value: JsonValue): void {
     this.storage.setStudyUserAttr(this.id, checkString('setUserAttr', 'key', key), value);
   }
@@ -362,7 +370,16 @@ export class Study {
     return this.bestTrial.params;
   }
 
-  /** The feasible COMPLETE trials no other one dominates (the Pareto front), in number order. */
+  /**
+   * The feasible COMPLETE trials no other one dominates (the Pareto front), in number order.
+   *
+   * @example
+   * ```ts
+   * const study = knobs.tune.createStudy({ directions: ['maximize', 'minimize'] });
+   * await study.optimize((t) => [accuracyOf(t), latencyMsOf(t)], { nTrials: 50 });
+   * for (const t of study.bestTrials) console.log(t.values, t.params);
+   * ```
+   */
   get bestTrials(): FrozenTrial[] {
     const done = this.getTrials({ states: ['COMPLETE'] }).filter((t) => t.values && isFeasible(t));
     return paretoFront(done, this.directions);
@@ -384,7 +401,14 @@ export class Study {
     return trialsTable(this.trials, this.directions.length, options);
   }
 
-  /** Stops `optimize` after the trials that are running. */
+  /**
+   * Stops `optimize` after the trials that are running.
+   *
+   * @example
+   * ```ts
+   * await study.optimize(objective, { callbacks: [(s, t) => { if (t.value! > 0.99) s.stop(); }] });
+   * ```
+   */
   stop(): void {
     this.stopRequested = true;
   }
@@ -463,9 +487,20 @@ export class Study {
    * const trial = await study.ask();
    * const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
    * await study.tell(trial, await train(lr));
+   * // or with the space given up front:
+   * const t2 = await study.ask({ lr: new knobs.tune.FloatDistribution(1e-5, 1e-1, { log: true }) });
+   * await study.tell(t2, await train(t2.params.lr));
    * ```
    */
-  ask(): Promise<Trial> {
+  ask(fixedDistributions?: Record<string, Distribution>): Promise<Trial> {
+    if (fixedDistributions !== undefined && (typeof fixedDistributions !== 'object' || fixedDistributions === null)) {
+      return Promise.reject(new TypeError(`ask: fixedDistributions must be an object of distributions, got ${describe(fixedDistributions)}`));
+    }
+    for (const [name, d] of Object.entries(fixedDistributions ?? {})) {
+      if (!(d instanceof FloatDistribution || d instanceof IntDistribution || d instanceof CategoricalDistribution)) {
+        return Promise.reject(new TypeError(`ask: fixedDistributions.${name} must be a FloatDistribution, IntDistribution or CategoricalDistribution, got ${describe(d)}`));
+      }
+    }
     return this.askMutex.run(async () => {
       await this.ready();
       while (this.pending.size) await Promise.allSettled([...this.pending]);
@@ -481,6 +516,7 @@ export class Study {
       trialId ??= await this.storage.createNewTrial(this.id);
       const trial = new Trial(this, trialId, this.storage.getTrial(trialId).number);
       this.startHeartbeat(trialId);
+      for (const [name, d] of Object.entries(fixedDistributions ?? {})) trial.suggest(name, d);
       return trial;
     });
   }

@@ -168,7 +168,8 @@ export class Trial {
     return this.suggest(name, new CategoricalDistribution(choices, 'suggestCategorical')) as T;
   }
 
-  private suggest(name: string, distribution: Distribution): ParamValue {
+  /** Suggests a parameter from a ready-made distribution (`study.ask(fixedDistributions)`). @internal */
+  suggest(name: string, distribution: Distribution): ParamValue {
     const storage = this.host.storage;
     const frozen = storage.getTrial(this.trialId);
     const previous = frozen.distributions[name];

@@ -151,6 +151,8 @@ describe('knobs.tune examples', () => {
     const trial = await study.ask();
     const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
     await study.tell(trial, await train(lr));
+    const t2 = await study.ask({ lr: new knobs.tune.FloatDistribution(1e-5, 1e-1, { log: true }) });
+    await study.tell(t2, await train(t2.params.lr));
     const otherTrial = await study.ask();
     await study.tell(otherTrial, undefined, { state: 'PRUNED' });
 
@@ -213,5 +215,39 @@ describe('knobs.tune examples', () => {
     await study.optimize(objective, { nTrials: 3 });
     const again = await knobs.tune.createStudy({ storage: knobs.tune.indexedDbStorage('tuning', idb), studyName: 'mnist-mlp' }).ready();
     expect(again.trials).toHaveLength(3);
+  });
+
+  test('helpers: distributions as JSON, TPE gamma and weights, journal op codes, schemes', async () => {
+    expect(knobs.tune.distributionToJson(new knobs.tune.IntDistribution(32, 512, { log: true }))).toBe('{"name": "IntDistribution", "attributes": {"log": true, "step": 1, "low": 32, "high": 512}}');
+    expect(knobs.tune.jsonToDistribution('{"type": "float", "low": 0.0001, "high": 0.1, "log": true}')).toEqual(new knobs.tune.FloatDistribution(1e-4, 0.1, { log: true }));
+    expect(knobs.tune.defaultGamma(40)).toBe(4);
+    expect(knobs.tune.defaultWeights(3)).toEqual([1, 1, 1]);
+    for (const sampler of [
+      knobs.tune.tpeSampler({ gamma: (n) => Math.ceil(0.2 * n) }),
+      knobs.tune.tpeSampler({ gamma: knobs.tune.hyperoptDefaultGamma, nStartupTrials: 20 }),
+      knobs.tune.tpeSampler({ weights: (n) => new Array(n).fill(1) }),
+    ]) {
+      const study = knobs.tune.createStudy({ sampler });
+      await study.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 25 });
+      expect(study.trials).toHaveLength(25);
+    }
+    const backend = new knobs.tune.MemoryJournalBackend();
+    await knobs.tune.createStudy({ storage: new knobs.tune.JournalStorage(backend) }).optimize(objective, { nTrials: 2 });
+    const created = backend.readLogs(0).filter((log) => log.op_code === knobs.tune.JournalOperation.CREATE_TRIAL);
+    expect(created).toHaveLength(2);
+    expect(knobs.tune.storageSchemes()).toEqual(expect.arrayContaining(['memory', 'indexeddb', 'journal']));
+  });
+
+  test('study attributes, stop, bestTrials', async () => {
+    const study = knobs.tune.createStudy({ direction: 'maximize' });
+    study.setUserAttr('dataset', 'mnist');
+    expect(study.userAttrs.dataset).toBe('mnist');
+    await study.optimize((t) => t.suggestFloat('x', 0.98, 1), { nTrials: 50, callbacks: [(s, t) => { if (t.value! > 0.99) s.stop(); }] });
+    expect(study.trials.length).toBeLessThan(50);
+    const accuracyOf = (t: knobs.tune.Trial) => t.suggestFloat('units', 0, 1);
+    const latencyMsOf = (t: knobs.tune.Trial) => 100 * (t.params.units as number) ** 2;
+    const multi = knobs.tune.createStudy({ directions: ['maximize', 'minimize'] });
+    await multi.optimize((t) => [accuracyOf(t), latencyMsOf(t)], { nTrials: 50 });
+    expect(multi.bestTrials.length).toBe(50); // accuracy and latency trade off one for one here
   });
 });

@@ -143,12 +143,14 @@ describe('ask and tell', () => {
     expect(() => u.suggestFloat('y', 0, 1)).toThrow(/has already finished/);
   });
 
-  test('ask with fixed distributions is not needed: suggest runs in order', async () => {
+  test('ask with the space given up front (fixed distributions)', async () => {
     const study = tune.createStudy({ sampler: random(3) });
-    const t = await study.ask();
-    expect(Object.keys(t.params)).toEqual([]);
-    t.suggestCategorical('act', ['relu', 'tanh']);
-    expect(Object.keys(t.params)).toEqual(['act']);
+    const t = await study.ask({ lr: new tune.FloatDistribution(1e-5, 1e-1, { log: true }), act: new tune.CategoricalDistribution(['relu', 'tanh']) });
+    expect(Object.keys(t.params)).toEqual(['lr', 'act']);
+    expect(t.suggestFloat('lr', 1e-5, 1e-1, { log: true })).toBe(t.params.lr);
+    const u = await study.ask();
+    expect(Object.keys(u.params)).toEqual([]);
+    await expect(study.ask({ lr: { low: 0, high: 1 } as never })).rejects.toThrow(/fixedDistributions.lr must be a FloatDistribution, IntDistribution or CategoricalDistribution/);
   });
 });
 

@@ -270,6 +270,12 @@ export function checkDistributionCompatibility(name: string, previous: Distribut
 /**
  * Optuna's `distribution_to_json`: `{"name": "FloatDistribution", "attributes": {...}}`
  * with the attributes in the order Python keeps them.
+ *
+ * @example
+ * ```ts
+ * knobs.tune.distributionToJson(new knobs.tune.IntDistribution(32, 512, { log: true }));
+ * // '{"name": "IntDistribution", "attributes": {"log": true, "step": 1, "low": 32, "high": 512}}'
+ * ```
  */
 export function distributionToJson(d: Distribution): string {
   switch (d.type) {
@@ -286,6 +292,12 @@ export function distributionToJson(d: Distribution): string {
  * Optuna's `json_to_distribution`, including the abbreviated `{"type": ...}` form and the
  * deprecated classes Optuna still reads (UniformDistribution, LogUniformDistribution,
  * DiscreteUniformDistribution, IntUniformDistribution, IntLogUniformDistribution).
+ *
+ * @example
+ * ```ts
+ * knobs.tune.jsonToDistribution('{"type": "float", "low": 0.0001, "high": 0.1, "log": true}');
+ * // FloatDistribution { low: 0.0001, high: 0.1, log: true, step: null }
+ * ```
  */
 export function jsonToDistribution(json: string | Record<string, unknown>): Distribution {
   const d = (typeof json === 'string' ? parsePyJson(json) : json) as Record<string, unknown>;

@@ -34,7 +34,14 @@ export function registerStorageScheme(scheme: string, factory: StorageFactory): 
   schemes.set(scheme.toLowerCase(), factory);
 }
 
-/** The schemes known now. */
+/**
+ * The schemes known now.
+ *
+ * @example
+ * ```ts
+ * knobs.tune.storageSchemes(); // ['memory', 'indexeddb', 'journal'] in Node
+ * ```
+ */
 export function storageSchemes(): string[] {
   return [...schemes.keys()];
 }

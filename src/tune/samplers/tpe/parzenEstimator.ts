@@ -44,7 +44,15 @@ interface CategoricalKernel {
   weights: number[][];
 }
 
-/** Optuna's default weights: flat for the last 25 observations, a ramp before them. */
+/**
+ * Optuna's default weights: flat for the last 25 observations, a ramp before them.
+ *
+ * @example
+ * ```ts
+ * knobs.tune.defaultWeights(3); // [1, 1, 1]
+ * const sampler = knobs.tune.tpeSampler({ weights: (n) => new Array(n).fill(1) }); // no ramp
+ * ```
+ */
 export function defaultWeights(n: number): number[] {
   if (n === 0) return [];
   if (n < 25) return new Array<number>(n).fill(1);

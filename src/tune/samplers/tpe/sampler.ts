@@ -41,12 +41,27 @@ import { ParzenEstimator, type ParzenEstimatorParameters, defaultWeights } from 
 
 export { defaultWeights };
 
-/** Optuna's default gamma: the best 10% of trials, at most 25, form "below". */
+/**
+ * Optuna's default gamma: the best 10% of trials, at most 25, form "below".
+ *
+ * @example
+ * ```ts
+ * knobs.tune.defaultGamma(40); // 4
+ * const sampler = knobs.tune.tpeSampler({ gamma: (n) => Math.ceil(0.2 * n) }); // a greedier split
+ * ```
+ */
 export function defaultGamma(n: number): number {
   return Math.min(Math.ceil(0.1 * n), 25);
 }
 
-/** hyperopt's gamma: ceil(0.25 sqrt(n)), at most 25. */
+/**
+ * hyperopt's gamma: ceil(0.25 sqrt(n)), at most 25.
+ *
+ * @example
+ * ```ts
+ * const sampler = knobs.tune.tpeSampler({ gamma: knobs.tune.hyperoptDefaultGamma, nStartupTrials: 20 });
+ * ```
+ */
 export function hyperoptDefaultGamma(n: number): number {
   return Math.min(Math.ceil(0.25 * Math.sqrt(n)), 25);
 }

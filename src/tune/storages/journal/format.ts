@@ -27,7 +27,14 @@
 import { parsePyJson, pyFloat, toPyJson } from '../../pyjson';
 import type { JournalLog } from '../base';
 
-/** Operation codes of the journal. */
+/**
+ * Operation codes of the journal.
+ *
+ * @example
+ * ```ts
+ * const created = backend.readLogs(0).filter((log) => log.op_code === knobs.tune.JournalOperation.CREATE_TRIAL);
+ * ```
+ */
 export const JournalOperation = {
   CREATE_STUDY: 0,
   DELETE_STUDY: 1,
