@@ -216,6 +216,30 @@ describe('with real processes', () => {
   }, 60_000);
 });
 
+describe('heartbeats (stale trials of writers whose liveness cannot be checked)', () => {
+  test('a RUNNING trial without a heartbeat within the grace period is failed and rerun; a beating one is not', async () => {
+    const backend = new tune.MemoryJournalBackend(); // like several machines on one networked journal
+    const options = { studyName: 'hb', sampler: tune.randomSampler({ seed: 1 }) };
+    const gone = tune.createStudy({ storage: new tune.JournalStorage(backend), ...options });
+    const lost = await gone.ask(); // its writer "dies": no heartbeat, never told
+    lost.suggestFloat('x', 0, 1);
+    const alive = tune.createStudy({ storage: new tune.JournalStorage(backend), ...options, heartbeatInterval: 0.02 });
+    const beating = await alive.ask();
+    const checker = tune.createStudy({ storage: new tune.JournalStorage(backend), ...options, heartbeatInterval: 0.02, gracePeriod: 0.1 });
+    expect(await checker.failStaleTrials()).toEqual([]);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await checker.failStaleTrials()).toEqual([lost.number]);
+    const trials = checker.trials;
+    expect(trials[beating.number]!.state).toBe('RUNNING');
+    expect(typeof trials[beating.number]!.systemAttrs['knobs:heartbeat']).toBe('number');
+    expect(trials.at(-1)).toMatchObject({ state: 'WAITING', params: { x: lost.params.x }, systemAttrs: { failed_trial: lost.number } });
+    await alive.tell(beating, 1);
+    await checker.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 1 }); // runs the retry
+    expect(checker.trials.at(-1)).toMatchObject({ state: 'COMPLETE', params: { x: lost.params.x } });
+    expect(() => tune.createStudy({ gracePeriod: 1 })).toThrow(/options.gracePeriod needs options.heartbeatInterval/);
+  });
+});
+
 describe('IndexedDB journal (over a minimal fake IndexedDB)', () => {
   test('a study in one tab is continued in another', async () => {
     const idb = fakeIndexedDb();
