@@ -94,9 +94,11 @@ describe('optimize', () => {
       await new Promise((r) => setTimeout(r, 20));
       return 0;
     }, { timeout: 0.1 });
+    // No trial starts after 0.1 s: at most 0.1 / 0.02 + 1 trials (fewer on a loaded machine).
     expect(Date.now() - t0).toBeLessThan(1000);
-    expect(study.trials.length).toBeGreaterThanOrEqual(3);
-    expect(study.trials.length).toBeLessThanOrEqual(7);
+    expect(study.trials.length).toBeGreaterThanOrEqual(1);
+    expect(study.trials.length).toBeLessThanOrEqual(6);
+    for (const t of study.trials) expect(t.datetimeStart!.getTime() - t0).toBeLessThan(100 + 50);
   });
 });
 
