@@ -133,6 +133,7 @@ export function fromArtifacts(a: ModelArtifacts): Sequential {
     model.setOptimizerState(slots, j.training?.iterations ?? 0);
     model.epochsCompleted = j.training?.epochsCompleted ?? 0;
   }
+  if (j.userDefinedMetadata) model.metadata = { ...j.userDefinedMetadata };
   return model;
 }
 
@@ -144,7 +145,7 @@ export async function saveModel(model: Sequential, url: string, metadata?: Recor
 const MAGIC = 'KNOBSMDL';
 
 /** Packs a model (architecture, weights, optimizer state) into one ArrayBuffer. */
-export function toArrayBuffer(model: Sequential, metadata?: Record<string, unknown>): ArrayBuffer {
+export function toArrayBuffer(model: Sequential, metadata: Record<string, unknown> | undefined = Object.keys(model.metadata).length ? model.metadata : undefined): ArrayBuffer {
   const a = toArtifacts(model, metadata);
   const json = new TextEncoder().encode(JSON.stringify(a.modelJson));
   const pad = (4 - ((12 + json.length) % 4)) % 4;

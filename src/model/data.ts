@@ -95,8 +95,16 @@ export function toLabels(where: string, y: unknown, outputs: number, sparse: boo
 /** Per-example weights: optional sampleWeight times the class weights of each label. */
 export function exampleWeights(
   where: string, rows: number, labels: Labels, outputs: number,
-  sampleWeight: unknown, classWeight: Record<number, number> | undefined,
+  sampleWeight: unknown, classWeight: Record<number, number> | 'balanced' | undefined,
 ): Float32Array | undefined {
+  if (classWeight === 'balanced') {
+    // scikit-learn's rule: n_samples / (n_classes_present * count of the class)
+    const classes = Math.max(2, outputs);
+    const counts = new Array<number>(classes).fill(0);
+    for (let i = 0; i < rows; i++) counts[classOf(labels, i, outputs)]!++;
+    const present = counts.filter((c) => c > 0).length;
+    classWeight = Object.fromEntries(counts.map((c, k) => [k, c > 0 ? rows / (present * c) : 0]));
+  }
   let w: Float32Array | undefined;
   if (sampleWeight !== undefined) {
     if (!(sampleWeight instanceof Float32Array) && !Array.isArray(sampleWeight)) {

@@ -70,8 +70,11 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Per-example weights s_i: the loss is sum(s_i L_i) / sum(s_i). */
   sampleWeight?: Float32Array | number[];
-  /** Class index -> weight, multiplied into the per-example weights. */
-  classWeight?: Record<number, number>;
+  /**
+   * Class index -> weight, multiplied into the per-example weights; or 'balanced' (scikit-learn's
+   * n_samples / (n_classes * class count), computed on the training labels).
+   */
+  classWeight?: Record<number, number> | 'balanced';
   /** Epoch to start from (resuming a saved model). Default: the epochs the model has completed. */
   initialEpoch?: number;
   /** Clip the gradient to this global L2 norm before each step. */
@@ -136,6 +139,11 @@ export class Sequential implements ModelCore {
   stopTraining = false;
   /** Epochs completed over all fits (resumes continue from here). */
   epochsCompleted = 0;
+  /**
+   * Anything to keep with the model (JSON): saved in model.json and restored by loadModel. For
+   * example a data normalization from knobs.data: `model.metadata.normalizer = norm.toJSON()`.
+   */
+  metadata: Record<string, unknown> = {};
 
   // ModelCore
   loss: LossName = 'meanSquaredError';
@@ -316,7 +324,7 @@ export class Sequential implements ModelCore {
 
   // ---- staging data and buffers
 
-  private stage(where: string, x: unknown, y: unknown, sampleWeight: unknown, classWeight: Record<number, number> | undefined): StagedData {
+  private stage(where: string, x: unknown, y: unknown, sampleWeight: unknown, classWeight: Record<number, number> | 'balanced' | undefined): StagedData {
     const c = this.requireCompiled(where);
     const { data, rows } = toMatrix(where, 'x', x, this.inputSize);
     const labels = toLabels(where, y, this.outputSize, c.sparse, c.loss);
@@ -795,7 +803,7 @@ export class Sequential implements ModelCore {
    * Saving is atomic: a crash while saving leaves the previous save readable.
    */
   async save(url: string): Promise<SaveResult> {
-    return saveModel(this, url);
+    return saveModel(this, url, Object.keys(this.metadata).length ? this.metadata : undefined);
   }
 }
 

@@ -75,6 +75,15 @@ describe('browser build in headless Chromium', () => {
     expect(r.weights).toEqual(await trainInNode(2));
   });
 
+  it('saves to and loads from IndexedDB and an ArrayBuffer, with the optimizer state', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/plain/`);
+    await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
+    const r = await page.evaluate(() => (globalThis as unknown as { idbRoundTrip(): Promise<unknown> }).idbRoundTrip());
+    await page.close();
+    expect(r).toEqual({ same: true, sameBuffer: true, iterations: 4, epochs: 2 });
+  });
+
   it('trains on one thread in the page like Node', async () => {
     const r = await trainInPage('plain', 1);
     expect(r.weights).toEqual(await trainInNode(1));

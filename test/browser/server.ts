@@ -31,6 +31,17 @@ export const PAGE = `<!doctype html><meta charset="utf-8"><title>knobs browser t
     const h = await m.fit(x, y, { batchSize: 64, epochs: 3, verbose: 0, workers });
     return { isolated: self.crossOriginIsolated, shared: knobs.sharedMemorySupported(), loss: h.history.loss, weights: m.getWeights().map((w) => Array.from(w)) };
   };
+  window.idbRoundTrip = async () => {
+    const { x, y } = data(64, 24);
+    const m = knobs.sequential({ inputShape: [24], seed: 4, layers: [knobs.layers.dense({ units: 4, activation: 'softmax' })] });
+    m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    await m.fit(x, y, { epochs: 2, verbose: 0 });
+    await m.save('indexeddb://roundtrip');
+    const back = await knobs.loadModel('indexeddb://roundtrip');
+    const buf = await knobs.loadModel(knobs.toArrayBuffer(m));
+    return { same: Array.from(back.predict(x)).join() === Array.from(m.predict(x)).join(), sameBuffer: Array.from(buf.predict(x)).join() === Array.from(m.predict(x)).join(),
+      iterations: back.optimizer.iterations, epochs: back.epochsCompleted };
+  };
   window.ready = true;
 </script>`;
 
