@@ -21,6 +21,7 @@
  *   of the same seed (Infinity if it never did).
  */
 import * as tune from '../../src/tune';
+import { braninObjective, rosenbrockObjective } from '../tune/helpers';
 
 /** The hyperparameters of the MLP. */
 export interface MlpParams {
@@ -220,6 +221,7 @@ export async function benchTuneThroughput(options: { makeTrial: MakeTrial; trial
     }, { nTrials: trials, concurrency, ...(options.executor ? { executor: options.executor } : {}) });
     return (trials / (performance.now() - t0)) * 60_000;
   };
+  await rate(1); // warm-up (JIT, caches)
   const perMinute1 = await rate(1);
   const perMinute2 = await rate(2);
   return { perMinute1, perMinute2, ratio: perMinute2 / perMinute1 };
@@ -259,4 +261,52 @@ export function syntheticMlpTrial(p: MlpParams, info: { seed: number; trialNumbe
       return Math.min(1, Math.max(0, acc));
     },
   };
+}
+
+/**
+ * Trials each sampler needs to reach a target on synthetic objectives with known optima
+ * (Branin: minimum 0.3979; Rosenbrock: minimum 0), mean over seeds, capped at 2 * nTrials
+ * when the target is never reached. The sampler tests assert TPE < random on these.
+ *
+ * @example
+ * ```ts
+ * const rows = await benchSamplers({ seeds: 10, nTrials: 200 });
+ * ```
+ */
+export async function benchSamplers(options: { seeds?: number; nTrials?: number } = {}): Promise<{ objective: string; sampler: string; meanTrials: number; reached: number }[]> {
+  const seeds = options.seeds ?? 10, nTrials = options.nTrials ?? 200;
+  const objectives: [string, tune.Objective, number][] = [
+    ['Branin <= 0.5', braninObjective, 0.5],
+    ['Rosenbrock 2-D <= 0.05', rosenbrockObjective(2), 0.05],
+    ['Rosenbrock 3-D <= 1', rosenbrockObjective(3), 1],
+    ['Rosenbrock 5-D <= 10', rosenbrockObjective(5), 10],
+  ];
+  const samplers: [string, (seed: number) => tune.Sampler][] = [
+    ['random', (seed) => tune.randomSampler({ seed })],
+    ['coarse-to-fine', (seed) => tune.coarseToFineSampler({ seed })],
+    ['tpe', (seed) => tune.tpeSampler({ seed })],
+    ['tpe multivariate', (seed) => tune.tpeSampler({ seed, multivariate: true })],
+  ];
+  const rows = [];
+  for (const [objective, fn, target] of objectives) {
+    for (const [sampler, make] of samplers) {
+      let total = 0, reached = 0;
+      for (let seed = 0; seed < seeds; seed++) {
+        const study = tune.createStudy({ sampler: make(seed) });
+        let n = 2 * nTrials;
+        await study.optimize(fn, { nTrials, callbacks: [(st, t) => { if (t.value! <= target) { n = t.number + 1; reached++; st.stop(); } }] });
+        total += n;
+      }
+      rows.push({ objective, sampler, meanTrials: total / seeds, reached });
+    }
+  }
+  return rows;
+}
+
+// Run directly (after bundling): prints both benchmarks on the synthetic objectives.
+if (typeof process !== 'undefined' && process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  for (const r of await benchSamplers()) console.log(`${r.objective.padEnd(24)} ${r.sampler.padEnd(17)} mean trials ${r.meanTrials.toFixed(1).padStart(6)}  reached ${r.reached}/10`);
+  const { summary } = await benchTune({ makeTrial: syntheticMlpTrial, log: true });
+  console.log(summary);
+  console.log(await benchTuneThroughput({ makeTrial: syntheticMlpTrial }));
 }
