@@ -28,3 +28,4 @@ export { f32_random_uniform, f32_random_normal } from './kernels/f32_random';
 export {
   f32_bn_moments, f32_bn_merge, f32_bn_normalize, f32_bn_backward_sums, f32_bn_backward, f32_bn_update_moving,
 } from './kernels/f32_batchnorm';
+export { f32_dead_columns, f32_count_outside } from './kernels/f32_health';

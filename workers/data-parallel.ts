@@ -9,6 +9,8 @@ import { NonFiniteLossError } from '../src/errors';
 import type { BatchHooks, EpochRunner, RunnerSpec } from '../src/model/parallel';
 import { allocateShard, freeShard, type ShardBuffers } from '../src/model/runtime';
 import type { Sequential } from '../src/model/sequential';
+import { healthProbes, measureHealth, recordSize } from '../src/model/health';
+import { shardRows } from './session';
 import { CTRL, CTRL64, OP_END, OP_EPOCH, OP_STEP, PROGRESS_FIELDS, controlBytes, type SessionEnd, type SessionStart } from './protocol';
 
 /** What the data-parallel runner needs from a pool. */
@@ -79,6 +81,10 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   const control = e.alloc(controlBytes(W));
   e.u8.fill(0, control, control + controlBytes(W));
   const maxBatches = Math.ceil(spec.data.rows / spec.batchSize);
+  const probes = spec.health ? healthProbes(core) : undefined;
+  const recordFloats = probes ? recordSize(probes) : 0;
+  const healthArea = probes ? e.allocF32(Math.max(1, maxBatches * recordFloats * 2)) : 0;
+  const record = new Float64Array(recordFloats);
   const progress = e.allocF32(Math.max(1, maxBatches * PROGRESS_FIELDS * 2));
   const grads = e.allocF32(Math.max(1, P * W));
   const rowsCap = Math.ceil(spec.batchSize / W);
@@ -106,6 +112,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     batchSize: spec.batchSize, sparse: spec.sparse, useWeights: spec.useWeights, countCorrect: spec.countCorrect,
     clipNorm: spec.clipNorm, seed: spec.seed, gemmWorkspaceBytes: e.gemmWorkspaceBytes,
     augment: spec.augment ? { pipeline: spec.augment.pipeline.toJSON(), seed: spec.augment.seed } : undefined,
+    health: spec.health ? { every: spec.health.every, area: healthArea, recordFloats } : undefined,
   };
   const i32 = (): Int32Array => new Int32Array(e.memory.buffer, control, CTRL.WORDS);
   const f64 = (): Float64Array => new Float64Array(e.memory.buffer, control + CTRL.WORDS * 4, CTRL64.PER_WORKER + 4 * W);
@@ -149,6 +156,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     Atomics.store(c0, CTRL.NONFINITE, 0);
     f64()[CTRL64.LR] = opt.learningRate;
     epochNow = epoch;
+    const firstStep = opt.iterations;
     issue(OP_EPOCH);
     let seen = 0, lossSum = 0, correct = 0, weightSum = 0;
     const report = async (upto: number): Promise<void> => {
@@ -156,6 +164,10 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
       for (; seen < upto; seen++) {
         const [l, k, w, pen] = [pr[seen * PROGRESS_FIELDS]!, pr[seen * PROGRESS_FIELDS + 1]!, pr[seen * PROGRESS_FIELDS + 2]!, pr[seen * PROGRESS_FIELDS + 3]!];
         const batchLoss = (w > 0 ? l / w : 0) + pen;
+        const step = firstStep + seen;
+        if (spec.health && step % spec.health.every === 0) {
+          spec.health.recorder.add(step, batchLoss, new Float64Array(e.memory.buffer, healthArea + seen * recordFloats * 8, recordFloats));
+        }
         lossSum += batchLoss * w;
         correct += k;
         weightSum += w;
@@ -280,6 +292,10 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
         const nonFinite = Atomics.load(c, CTRL.NONFINITE);
         const batchLoss = (batchWeight > 0 ? stepLoss / batchWeight : 0) + penalty;
         if (nonFinite || !Number.isFinite(batchLoss)) throw divergence(nonFinite || 1, epoch, b, batchLoss);
+        if (spec.health && opt.iterations % spec.health.every === 0) {
+          measureHealth(e, core, probes!, buffers[0]!, grads, shardRows(n, W, 0), record);
+          spec.health.recorder.add(opt.iterations, (batchWeight > 0 ? stepLoss / batchWeight : 0) + penalty, record);
+        }
         // the step is complete: the other copy is now current
         parity = 1 - parity;
         point();
@@ -307,6 +323,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
       e.free(grads);
       e.free(control);
       e.free(progress);
+      if (healthArea) e.free(healthArea);
       e.free(blocks[0]);
       e.free(blocks[1]);
     },

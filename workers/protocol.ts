@@ -108,6 +108,11 @@ export interface SessionStart {
   seed: number;
   /** The augmentation pipeline (as toJSON()) and its seed; each shard's xAug and augWs are in its buffers. */
   augment: { pipeline: ReturnType<AugmentationPipeline['toJSON']>; seed: number } | undefined;
+  /**
+   * Training health: every `every` steps worker 0 measures a record of `recordFloats` f64 into
+   * `area` + batch * recordFloats * 8 (free-running epochs).
+   */
+  health: { every: number; area: number; recordFloats: number } | undefined;
   /** Bytes of the gemm workspace in buffers[shard].gemmWs. */
   gemmWorkspaceBytes: number;
 }

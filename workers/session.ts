@@ -23,6 +23,7 @@ import { coreFromConfig } from '../src/model/layout';
 import { regularize, trainShard } from '../src/model/runtime';
 import { optimizerFromConfig } from '../src/optimizers/index';
 import { augmentation } from '../src/data/augment';
+import { healthProbes, measureHealth } from '../src/model/health';
 import { CTRL, CTRL64, OP_END, OP_EPOCH, PROGRESS_FIELDS, type SessionEnd, type SessionStart } from './protocol';
 
 /** Thrown inside a worker when the session is aborted (another worker failed, or the main thread asked). */
@@ -68,6 +69,7 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   const slotStride = s.buffers.length > 1 ? (s.buffers[1]!.grads - s.buffers[0]!.grads) / 4 : core.paramCount;
   const grads0 = s.buffers[0]!.grads;
   const me = CTRL64.PER_WORKER + 4 * s.shard;
+  const probes = s.health && s.shard === 0 ? healthProbes(core) : undefined;
   const aug = s.augment ? { pipeline: augmentation(s.augment.pipeline.steps, s.augment.pipeline), seed: s.augment.seed } : undefined;
   let i32 = new Int32Array(0), f64 = new Float64Array(0), progress = new Float64Array(0);
   const views = (): void => {
@@ -190,6 +192,12 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
           let penalty = 0;
           for (let k = 0; k < W; k++) penalty += f64[CTRL64.PER_WORKER + 4 * k + 2]!;
           progress.set([totals.loss, totals.correct, w, penalty], b * PROGRESS_FIELDS);
+          const t = firstT + b;
+          if (probes && (t - 1) % s.health!.every === 0) {
+            // every range of the reduced gradient is complete after the barrier; the outputs are this shard's
+            const rec = new Float64Array(e.memory.buffer, s.health!.area + b * s.health!.recordFloats * 8, s.health!.recordFloats);
+            measureHealth(e, core, probes, sb, grads0, shardRows(bRows, W, 0), rec);
+          }
           Atomics.store(i32, CTRL.PARITY, parity);
           // no notify: the main thread looks at the progress now and then, and must not be
           // woken per step (on a machine with as many cores as workers it would take a core)

@@ -3,12 +3,18 @@
  * @module
  */
 import { Callback, type Logs } from './callback';
+import type { TrainingHealth } from '../diagnose/health';
 
 export class History extends Callback {
   /** Epoch indices that were run. */
   epoch: number[] = [];
   /** Each log name's values, one per epoch: loss, accuracy, val_loss, val_accuracy, lr. */
   history: Record<string, number[]> = {};
+  /**
+   * Gradient norms, dead ReLUs and saturated units recorded every few steps during fit (unless
+   * fit's `health` option is false): give it to `knobs.diagnoseHealth`.
+   */
+  health: TrainingHealth | undefined;
 
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
     this.epoch.push(epoch);

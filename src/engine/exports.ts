@@ -83,4 +83,7 @@ export interface KernelExports {
   f32_bn_backward_sums(dy: number, x: number, rows: number, cols: number, mean: number, variance: number, eps: number, sumDy: number, sumDyXhat: number, accumulate: number): void;
   f32_bn_backward(dy: number, x: number, dx: number, rows: number, cols: number, mean: number, variance: number, eps: number, gamma: number, sumDy: number, sumDyXhat: number, count: number): void;
   f32_bn_update_moving(movingMean: number, movingVar: number, mean: number, variance: number, cols: number, momentum: number): void;
+
+  f32_dead_columns(y: number, rows: number, cols: number, scratch: number): number;
+  f32_count_outside(x: number, n: number, lo: number, hi: number): number;
 }

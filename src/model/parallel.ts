@@ -52,6 +52,8 @@ export interface RunnerSpec {
   seed: number;
   /** Worker count asked for ('auto' or n > 1). */
   workers: number | 'auto';
+  /** Steps between training-health records (0: none), and where they go. */
+  health: { every: number; recorder: import('./health').HealthRecorder } | undefined;
   /** Augmentation of the training batches, and its seed. */
   augment: { pipeline: AugmentationPipeline; seed: number } | undefined;
 }

@@ -34,6 +34,7 @@ import {
 } from './runtime';
 import { saveModel, type SaveResult } from '../io/io';
 import { AugmentationPipeline } from '../data/augment';
+import { HEALTH_EVERY, HealthRecorder, healthProbes, measureHealth, recordSize } from './health';
 
 /** Options of {@link sequential}. */
 export interface SequentialOptions {
@@ -89,13 +90,18 @@ export interface FitOptions {
    * the batch size's split across workers.
    */
   augment?: AugmentationPipeline;
+  /**
+   * Record the training health (per-layer gradient norms, dead ReLUs, saturated units) every
+   * `every` steps into `history.health`. Default on, every 20 steps; false turns it off.
+   */
+  health?: boolean | { every: number };
 }
 
 /** What evaluate returns: the loss (with regularization) and the compiled metrics. */
 export type EvaluateResult = { loss: number; accuracy?: number };
 
 const FIT_OPTIONS = ['batchSize', 'epochs', 'verbose', 'callbacks', 'validationData', 'validationSplit', 'shuffle',
-  'sampleWeight', 'classWeight', 'initialEpoch', 'clipNorm', 'signal', 'workers', 'augment'] as const;
+  'sampleWeight', 'classWeight', 'initialEpoch', 'clipNorm', 'signal', 'workers', 'augment', 'health'] as const;
 
 /** Data copied into engine memory for one fit or evaluation. */
 interface StagedData {
@@ -480,8 +486,9 @@ export class Sequential implements ModelCore {
       // a normalization layer that was not adapted learns its statistics from the training data only
       const norm = this.layers[0];
       if (norm instanceof Normalization && !norm.adapted) norm.adapt(this.e.f32.slice(train.x >> 2, (train.x >> 2) + train.rows * this.inputSize));
+      const health = options.health === false ? 0 : typeof options.health === 'object' ? positiveInt(W, 'options.health.every', options.health.every) : HEALTH_EVERY;
       return await this.trainLoop(train, dev, {
-        batchSize, epochs, verbose, initialEpoch, clipNorm, workers, signal, augment,
+        batchSize, epochs, verbose, initialEpoch, clipNorm, workers, signal, augment, health,
         shuffle: options.shuffle ?? true, callbacks: (options.callbacks ?? []).map(toCallback),
       });
     } finally {
@@ -493,7 +500,8 @@ export class Sequential implements ModelCore {
   private async trainLoop(
     train: StagedData, dev: StagedData | undefined,
     o: { batchSize: number; epochs: number; verbose: number; initialEpoch: number; clipNorm: number | undefined;
-      workers: number | 'auto'; signal: AbortSignal | undefined; shuffle: boolean; callbacks: Callback[]; augment: AugmentationPipeline | undefined },
+      workers: number | 'auto'; signal: AbortSignal | undefined; shuffle: boolean; callbacks: Callback[]; augment: AugmentationPipeline | undefined;
+      health: number },
   ): Promise<History> {
     const c = this.compiled!;
     const e = this.e;
@@ -520,7 +528,9 @@ export class Sequential implements ModelCore {
         core: this, data: fitData, batchSize: o.batchSize, sparse: c.sparse, useWeights: train.weights !== 0,
         countCorrect: c.metrics.includes('accuracy'), clipNorm: o.clipNorm, seed: this.seed, workers: o.workers,
         augment: o.augment ? { pipeline: o.augment, seed: deriveSeed(this.seed, AUGMENT_STREAM) } : undefined,
+        health: o.health ? { every: o.health, recorder: new HealthRecorder(healthProbes(this)) } : undefined,
       };
+      history.health = spec.health?.recorder.health;
       if (o.workers !== 1) {
         const backend = parallelBackend();
         if (!backend) throw new Error("fit: options.workers needs the worker pool, which loads with knobs' Node or browser entry ('knobs')");
@@ -587,6 +597,8 @@ export class Sequential implements ModelCore {
     const sb = rt.shard;
     const e = this.e;
     const d: StagedData = { ...spec.data, totalWeight: 0 };
+    const probes = spec.health ? healthProbes(this) : undefined;
+    const record = probes ? new Float64Array(recordSize(probes)) : new Float64Array(0);
     return {
       runEpoch: async (epoch, hooks) => {
         let lossSum = 0, correct = 0, weightSum = 0, batches = 0;
@@ -606,6 +618,10 @@ export class Sequential implements ModelCore {
           if (spec.clipNorm !== undefined) {
             const norm = f32_clip_by_global_norm(e, sb.grads, this.paramCount, spec.clipNorm);
             if (!Number.isFinite(norm)) throw this.divergence(epoch, b, norm, 'gradient norm');
+          }
+          if (spec.health && step % spec.health.every === 0) {
+            measureHealth(e, this, probes!, sb, sb.grads, rows, record);
+            spec.health.recorder.add(step, batchLoss, record);
           }
           this.applyStep(ctx, sb);
           lossSum += batchLoss * batchWeight;
