@@ -18,6 +18,7 @@ export type { LossName } from './losses';
 export * as data from './data/index';
 export * as metrics from './metrics/index';
 export * as analyze from './analyze/index';
+export * as tune from './tune/index';
 export { measureLatency, selectModel, type Latency, type Candidate, type Selection } from './metrics/index';
 export type { Predictor } from './analyze/index';
 export {
