@@ -56,3 +56,4 @@ export { Trial, type SuggestFloatOptions, type SuggestIntOptions } from './trial
 export { getParamImportances, type ParamImportanceOptions } from './importance';
 export { type TrialsTableAttr, type TrialsTableOptions } from './table';
 export * as plotData from './visualization';
+export { babysit, Babysitter, type BabysitOptions, type BabysitChange, type Stretch } from './babysit';
