@@ -3,7 +3,6 @@
  * engine memory, starts one session per worker, and drives each step through the control block.
  * Shared by the Node pool (piscina) and the browser pool (comlink).
  */
-import type { Engine } from '../src/engine/engine';
 import { f32_gather_sum } from '../src/engine/kernels/f32_gather';
 import { NonFiniteLossError } from '../src/errors';
 import type { BatchHooks, EpochRunner, RunnerSpec } from '../src/model/parallel';
@@ -66,7 +65,7 @@ export function autoWorkers(model: Sequential, batchSize: number, poolSize: numb
 
 /** Creates the runner of a data-parallel fit on `workers` workers. */
 export async function createDataParallelRunner(pool: SessionPool, model: Sequential, spec: RunnerSpec, workers: number): Promise<EpochRunner> {
-  const e = (model as unknown as { e: Engine }).e;
+  const e = model.engine;
   if (!e.shared) throw new Error('fit: data-parallel training needs the engine on shared memory');
   const W = workers;
   const core = spec.core;

@@ -2,7 +2,6 @@
  * The main-thread side of the message-passing fallback (workers/transfer.ts has the worker
  * side): used where memory cannot be shared (browsers without cross-origin isolation).
  */
-import type { Engine } from '../src/engine/engine';
 import { f32_reduce_slots } from '../src/engine/kernels/f32_elementwise';
 import { f32_clip_by_global_norm } from '../src/engine/kernels/f32_optimizer';
 import { f32_bn_merge } from '../src/engine/kernels/f32_batchnorm';
@@ -39,7 +38,7 @@ export function warnNotIsolated(workers: number): void {
 }
 
 export async function createTransferRunner(pool: TransferPool, model: Sequential, spec: RunnerSpec, W: number): Promise<EpochRunner> {
-  const e = (model as unknown as { e: Engine }).e;
+  const e = model.engine;
   const core = spec.core, P = core.paramCount;
   const opt = model.optimizer!;
   const f32 = (ptr: number, n: number): Float32Array => e.f32.slice(ptr >> 2, (ptr >> 2) + n);

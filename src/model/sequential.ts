@@ -229,6 +229,11 @@ export class Sequential implements ModelCore {
     }
   }
 
+  /** The engine whose memory holds this model's buffers. @internal */
+  get engine(): Engine {
+    return this.e;
+  }
+
   /** The compiled optimizer (callbacks change its learningRate). */
   get optimizer(): Optimizer | undefined {
     return this.compiled?.optimizer;

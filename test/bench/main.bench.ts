@@ -36,7 +36,8 @@ function rounds(settings: { key: string; script: string; args: (string | number)
   const runs = new Map<string, TrainResult[]>();
   for (let r = 0; r < n; r++) {
     for (const s of settings) {
-      const res = child(s.script, s.args);
+      // knobs gets seed r + 1 each round; tfjs draws its own random initialization
+      const res = child(s.script, s.script.startsWith('train-knobs') ? [...s.args, ...(s.args.length === 2 ? [5] : []), r + 1] : s.args);
       (runs.get(s.key) ?? runs.set(s.key, []).get(s.key)!).push(res);
       process.stderr.write(`  ${s.key}: ${fmt(res.samplesPerSec, 0)} samples/s, test ${fmt(100 * res.testAccuracy, 2)}%, peak RSS ${fmt(res.peakRssMiB, 0)} MiB\n`);
     }
