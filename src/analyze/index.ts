@@ -4,7 +4,9 @@
  * misclassified images), and acting on it (error-focused example weights, a cleaning loop
  * that keeps the original labels).
  *
- * The model-facing parts take a {@link Predictor} or callbacks, so they work with any model.
+ * The model-facing parts take a {@link Predictor} or callbacks, so they work with any model;
+ * the model-level forms ({@link suspectMislabels}, `cleaningLoop(buildModel, ...)`,
+ * `errorFocusedWeights(model, ...)`) train fresh models from a {@link BuildModel}.
  *
  * @example
  * ```ts
@@ -18,13 +20,17 @@ export { type Predictor, argmaxRows } from './predictor';
 export { analyze, type Analysis, type AnalyzeOptions } from './analyze';
 export { topConfusions, errorsByClass, type ConfusionGroup, type ClassErrors, type ErrorsByClass } from './confusions';
 export { hesitantPredictions, type HesitantPrediction, type HesitantOptions } from './hesitant';
-export { rankSuspectedMislabels, outOfFoldProbabilities, type SuspectedMislabel, type TrainAndPredict } from './mislabels';
+export {
+  rankSuspectedMislabels, outOfFoldProbabilities, suspectMislabels,
+  type SuspectedMislabel, type TrainAndPredict, type SuspectMislabelsOptions,
+} from './mislabels';
+export type { TrainableModel, BuildModel, LabeledSet } from './trainable';
 export { kFolds, seededPermutation, type Fold } from './folds';
 export { tagTally, type Tags, type TagShare, type TagTally } from './tags';
 export { misclassifiedGallery, type Gallery, type GalleryOptions, type ImageShape } from './gallery';
 export { drawText, textWidth, GLYPHS } from './font';
-export { errorFocusedWeights, type ErrorFocusedOptions } from './weights';
+export { errorFocusedWeights, type ErrorFocusedOptions, type ModelErrorFocusedOptions } from './weights';
 export {
   cleaningLoop, confidentRelabel,
-  type CleaningOptions, type CleaningResult, type CleaningRound, type CleaningState, type Decision, type Suspect,
+  type CleaningOptions, type ModelCleaningOptions, type CleaningResult, type CleaningRound, type CleaningState, type Decision, type Suspect,
 } from './cleaning';

@@ -6,7 +6,9 @@
  */
 import { describe } from '../errors';
 import { checkPair, uniqueLabels, type Labels } from '../metrics/validate';
+import { checkPredictor, type Predictor } from './predictor';
 import { tagTally, tagsOf, type Tags } from './tags';
+import { predictClasses, setLabels, type LabeledSet } from './trainable';
 
 /** Options of {@link errorFocusedWeights}. */
 export interface ErrorFocusedOptions {
@@ -31,14 +33,54 @@ export interface ErrorFocusedOptions {
  * gets 1 + strength x K x share_c (the average class gets 1 + strength); each tag t of the
  * example multiplies by 1 + strength x share_t; misclassified examples by 1 + exampleBoost.
  * The weights are then scaled to mean 1, so the loss keeps its scale, and capped at maxWeight.
+ * Two forms:
+ * - labels form, `errorFocusedWeights(yTrue, yPred, options)`: the labels and predictions of
+ *   the examples to weight (`options.shareFrom`: labels and predictions of another set);
+ * - model form, `errorFocusedWeights(model, { x, y }, options)`: the model predicts the set to
+ *   weight, and `options.shareFrom` is another labelled set `{ x, y }` it predicts (the dev set).
  *
  * @example
  * ```ts
+ * // labels form
  * const w = errorFocusedWeights(yTrain, predTrain, { shareFrom: { yTrue: yDev, yPred: predDev } });
  * await model.fit(xTrain, yTrain, { sampleWeight: w });
+ *
+ * // model form: train harder on the classes the model gets wrong on the dev set
+ * const w2 = knobs.analyze.errorFocusedWeights(model, { x: xTrain, y: yTrain }, { shareFrom: { x: xDev, y: yDev } });
+ * await fresh.fit(xTrain, yTrain, { sampleWeight: w2, epochs: 5 });
  * ```
  */
-export function errorFocusedWeights(yTrue: Labels, yPred: Labels, options: ErrorFocusedOptions = {}): Float32Array {
+export function errorFocusedWeights(yTrue: Labels, yPred: Labels, options?: ErrorFocusedOptions): Float32Array;
+export function errorFocusedWeights(model: Predictor, set: LabeledSet, options?: ModelErrorFocusedOptions): Float32Array;
+export function errorFocusedWeights(a: Labels | Predictor, b: Labels | LabeledSet, options: ErrorFocusedOptions | ModelErrorFocusedOptions = {}): Float32Array {
+  if (a !== null && typeof a === 'object' && typeof (a as Predictor).predict === 'function') {
+    const fn = 'errorFocusedWeights';
+    const model = checkPredictor(fn, a);
+    if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+    const { shareFrom, ...rest } = options as ModelErrorFocusedOptions;
+    const own = setLabels(fn, b, 'set', model.inputSize, model.outputSize);
+    const pred = predictClasses(fn, model, own.x, 'set.x');
+    if (shareFrom === undefined) return labelsErrorFocusedWeights(own.labels, pred, rest);
+    const other = setLabels(fn, shareFrom, 'options.shareFrom', model.inputSize, model.outputSize);
+    return labelsErrorFocusedWeights(own.labels, pred, { ...rest, shareFrom: { yTrue: other.labels, yPred: predictClasses(fn, model, other.x, 'options.shareFrom.x') } });
+  }
+  return labelsErrorFocusedWeights(a as Labels, b as Labels, options as ErrorFocusedOptions);
+}
+
+/**
+ * Options of the model form of {@link errorFocusedWeights}: `shareFrom` is a labelled set the model predicts.
+ *
+ * @example
+ * ```ts
+ * const options: ModelErrorFocusedOptions = { shareFrom: { x: xDev, y: yDev }, strength: 1 };
+ * ```
+ */
+export interface ModelErrorFocusedOptions extends Omit<ErrorFocusedOptions, 'shareFrom'> {
+  /** Take the class shares of the errors from the model's errors on this set (e.g. the dev set). Default: the set being weighted. */
+  shareFrom?: LabeledSet;
+}
+
+function labelsErrorFocusedWeights(yTrue: Labels, yPred: Labels, options: ErrorFocusedOptions = {}): Float32Array {
   const fn = 'errorFocusedWeights';
   const [t, p] = checkPair(fn, yTrue, yPred);
   const strength = options.strength ?? 1, boost = options.exampleBoost ?? 0, maxWeight = options.maxWeight ?? 10;

@@ -24,5 +24,8 @@ export {
   diagnoseHealth, DEFAULT_HEALTH_THRESHOLDS,
   type TrainingHealth, type LayerHealth, type HealthThresholds, type HealthFlag, type HealthProblem, type HealthReport,
 } from './health';
-export { learningCurve, type LearningCurve, type LearningCurveOptions, type LearningCurvePoint, type TrainAndEvaluate } from './learningCurve';
+export {
+  learningCurve,
+  type LearningCurve, type LearningCurveOptions, type LearningCurvePoint, type TrainAndEvaluate, type TrainDevData, type ModelLearningCurveOptions,
+} from './learningCurve';
 export type { LabeledSet, ModelSets } from './model';

@@ -5,7 +5,12 @@
  * @module
  */
 import { checkSeed, seededPermutation } from '../analyze/folds';
+import {
+  buildFresh, checkFitOptions, errorShare, fitRows, gatherRows, predictClasses, release, setLabels,
+  type BuildModel, type LabeledSet, type TrainableModel,
+} from '../analyze/trainable';
 import { describe } from '../errors';
+import type { FitOptions } from '../model/sequential';
 
 /** Train and dev error of a model trained on `size` examples. */
 export interface LearningCurvePoint {
@@ -37,16 +42,30 @@ export interface LearningCurve {
   devDropPerDoubling: number;
 }
 
-/** Trains on the examples `trainSubsetIdx` (increasing indices into the training data) and reports train and dev error. */
+/**
+ * Trains on the examples `trainSubsetIdx` (increasing indices into the training data) and
+ * reports train and dev error: the callback form of {@link learningCurve}.
+ *
+ * @example
+ * ```ts
+ * const trainAndEvaluate: TrainAndEvaluate = async (idx) => ({ trainError: 0.01, devError: 0.02 + 2 / Math.sqrt(idx.length) });
+ * ```
+ */
 export type TrainAndEvaluate = (trainSubsetIdx: Int32Array) => Promise<{ trainError: number; devError: number }>;
 
 const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
 
 /**
- * Trains on nested subsets of the training data (prefixes of one seeded permutation, so each
- * subset contains the smaller ones) and records train and dev error against size. The
- * callback does the training: build a fresh model, fit it on the given rows, return both
- * errors. The verdict:
+ * Learning curves: train and dev error against the size of the training set. Trains on nested
+ * subsets of the training data (prefixes of one seeded permutation, so each subset contains
+ * the smaller ones). Two forms:
+ * - model form, `learningCurve(buildModel, { train, dev }, { sizes, seed, fit })`: for each
+ *   size, a fresh model from `buildModel` is fitted on the subset (with `options.fit`), and the
+ *   train error (on that subset) and the dev error are measured; each model is freed after;
+ * - callback form, `learningCurve(trainAndEvaluate, n, options)`: the callback trains on the
+ *   given rows and returns both errors.
+ *
+ * The verdict:
  * - more data helps: at the largest size the dev error is still falling (by at least
  *   `minDropPerDoubling` per doubling) and stays above the train error by more than
  *   `gapThreshold` (high variance);
@@ -55,15 +74,99 @@ const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
  *
  * @example
  * ```ts
- * const curve = await learningCurve(async (idx) => {
+ * // model form: buildModel returns a fresh compiled model
+ * const curve = await knobs.learningCurve(buildModel, { train: { x: xTrain, y: yTrain }, dev: { x: xDev, y: yDev } },
+ *   { sizes: [250, 500, 1000, 2000], seed: 3, fit: { epochs: 15, batchSize: 32 } });
+ * curve.points.map((p) => p.devError); // [0.1845, 0.139, 0.1075, 0.089] for a 784-128-10 MLP on MNIST
+ * curve.verdict;                       // 'more data helps'
+ *
+ * // callback form
+ * const c2 = await knobs.learningCurve(async (idx) => {
  *   const model = build();
  *   await model.fit(rows(xTrain, idx), pick(yTrain, idx), { epochs: 10, verbose: 0 });
  *   return { trainError: errorOf(model, xTrain, yTrain, idx), devError: errorOf(model, xDev, yDev) };
  * }, yTrain.length, { sizes: [0.1, 0.2, 0.5, 1], seed: 1 });
- * curve.verdict; // 'more data helps'
  * ```
  */
-export async function learningCurve(trainAndEvaluate: TrainAndEvaluate, data: number | ArrayLike<unknown>, options: LearningCurveOptions = {}): Promise<LearningCurve> {
+export function learningCurve(trainAndEvaluate: TrainAndEvaluate, data: number | ArrayLike<unknown>, options?: LearningCurveOptions): Promise<LearningCurve>;
+export function learningCurve(buildModel: BuildModel, data: TrainDevData, options?: ModelLearningCurveOptions): Promise<LearningCurve>;
+export async function learningCurve(first: TrainAndEvaluate | BuildModel, data: number | ArrayLike<unknown> | TrainDevData, options: ModelLearningCurveOptions = {}): Promise<LearningCurve> {
+  if (isTrainDev(data)) return modelLearningCurve(first as BuildModel, data, options);
+  if (options !== null && typeof options === 'object' && options.fit !== undefined) {
+    throw new TypeError(`learningCurve: options.fit is for the model form learningCurve(buildModel, { train, dev }, options); with a callback, data is the number of training examples`);
+  }
+  return callbackLearningCurve(first as TrainAndEvaluate, data as number | ArrayLike<unknown>, options);
+}
+
+/**
+ * The training and dev sets of the model form of {@link learningCurve}: `{ train, dev }`, or a
+ * `[train, dev]` pair (e.g. two knobs Datasets).
+ *
+ * @example
+ * ```ts
+ * const data: TrainDevData = [await knobs.data.loadMnist({ count: 2000 }), await knobs.data.loadMnist({ offset: 8000, count: 2000 })];
+ * ```
+ */
+export type TrainDevData = { train: LabeledSet; dev: LabeledSet } | readonly [LabeledSet, LabeledSet];
+
+/**
+ * Options of the model form of {@link learningCurve}.
+ *
+ * @example
+ * ```ts
+ * const options: ModelLearningCurveOptions = { sizes: [250, 500, 1000, 2000], seed: 3, fit: { epochs: 15, batchSize: 32 } };
+ * ```
+ */
+export interface ModelLearningCurveOptions extends LearningCurveOptions {
+  /**
+   * Options of every `fit` (epochs, batchSize, ...); `verbose` defaults to 0. A `sampleWeight`
+   * has one weight per training example and each size trains with the weights of its rows.
+   */
+  fit?: FitOptions;
+}
+
+const hasX = (v: unknown): boolean => v !== null && typeof v === 'object' && (v as { x?: unknown }).x instanceof Float32Array;
+
+/** True for the model form's data: `{ train, dev }`, or a pair of sets with an `x` Float32Array. */
+function isTrainDev(data: unknown): data is TrainDevData {
+  if (data === null || typeof data !== 'object') return false;
+  if (Array.isArray(data)) return data.length === 2 && hasX(data[0]) && hasX(data[1]);
+  return 'train' in data || 'dev' in data;
+}
+
+async function modelLearningCurve(buildModel: BuildModel, data: TrainDevData, options: ModelLearningCurveOptions): Promise<LearningCurve> {
+  const fn = 'learningCurve';
+  if (typeof buildModel !== 'function') throw new TypeError(`${fn}: buildModel must be a function returning a fresh compiled model, got ${describe(buildModel)}`);
+  if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options must be { sizes, seed, fit }, got ${describe(options)}`);
+  const [train, dev] = Array.isArray(data) ? data : [(data as { train: LabeledSet }).train, (data as { dev: LabeledSet }).dev];
+  for (const [name, set] of [['train', train], ['dev', dev]] as const) {
+    if (set === null || typeof set !== 'object') throw new TypeError(`${fn}: data.${name} must be { x: Float32Array, y: labels } (or a knobs Dataset), got ${describe(set)}`);
+  }
+  const seen = new WeakSet<object>();
+  // the first model gives the input and output sizes the sets are checked against
+  let pending: TrainableModel | undefined = await buildFresh(fn, buildModel, seen);
+  try {
+    const t = setLabels(fn, train, 'data.train', pending.inputSize, pending.outputSize);
+    const d = setLabels(fn, dev, 'data.dev', pending.inputSize, pending.outputSize);
+    if (d.rows === 0) throw new RangeError(`${fn}: data.dev is empty`);
+    const fit = checkFitOptions(fn, options.fit, t.rows);
+    return await callbackLearningCurve(async (idx) => {
+      const model = pending ?? (await buildFresh(fn, buildModel, seen));
+      pending = undefined;
+      try {
+        await fitRows(model, t.x, t.labels, idx, fit);
+        const trainPred = predictClasses(fn, model, gatherRows(t.x, model.inputSize, idx));
+        return { trainError: errorShare(t.labels, trainPred, idx), devError: errorShare(d.labels, predictClasses(fn, model, d.x, 'data.dev.x')) };
+      } finally {
+        release(model);
+      }
+    }, t.rows, options);
+  } finally {
+    if (pending) release(pending);
+  }
+}
+
+async function callbackLearningCurve(trainAndEvaluate: TrainAndEvaluate, data: number | ArrayLike<unknown>, options: LearningCurveOptions = {}): Promise<LearningCurve> {
   const fn = 'learningCurve';
   if (typeof trainAndEvaluate !== 'function') throw new TypeError(`${fn}: trainAndEvaluate must be a function (trainSubsetIdx) => Promise<{ trainError, devError }>, got ${describe(trainAndEvaluate)}`);
   const n = typeof data === 'number' ? data : data !== null && typeof data === 'object' && typeof data.length === 'number' ? data.length : NaN;

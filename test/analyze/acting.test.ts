@@ -3,14 +3,14 @@
  * simulated training; and the one-call analyze() over a stub model.
  */
 import { describe, expect, it } from 'vitest';
-import { analyze, cleaningLoop, confidentRelabel, errorFocusedWeights, type Predictor, type Suspect } from '../../src/analyze';
+import { analyze, cleaningLoop, confidentRelabel, errorFocusedWeights, type ErrorFocusedOptions, type Predictor, type Suspect } from '../../src/analyze';
 import { expectThrows, near } from '../metrics/helpers';
 
 describe('errorFocusedWeights', () => {
   // errors: example 1 (class 0) and example 4 (class 2): shares 1/2, 0, 1/2 over K = 3 classes
   // class factors 1 + 3 x share: 2.5, 1, 2.5
   const T = [0, 0, 1, 1, 2, 2], P = [0, 1, 1, 1, 0, 2];
-  const CASES: [string, Parameters<typeof errorFocusedWeights>[2], number[]][] = [
+  const CASES: [string, ErrorFocusedOptions, number[]][] = [
     ['class shares, scaled to mean 1', {}, [2.5, 2.5, 1, 1, 2.5, 2.5].map((v) => v / 2)],
     ['strength 0 gives ones', { strength: 0 }, [1, 1, 1, 1, 1, 1]],
     ['half strength', { strength: 0.5 }, [1.75, 1.75, 1, 1, 1.75, 1.75].map((v) => (v * 6) / 9)],
