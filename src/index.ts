@@ -26,6 +26,8 @@ export {
   DEFAULT_THRESHOLDS, DEFAULT_HEALTH_THRESHOLDS, type Diagnosis, type DiagnoseErrors, type DiagnoseOptions,
   type DiagnoseThresholds, type Knob, type Focus, type TrainingHealth, type LayerHealth, type HealthReport,
   type HealthFlag, type HealthThresholds, type SourceBreakdown, type LearningCurve, type LabeledSet, type ModelSets,
+  type TrainDevData, type ModelLearningCurveOptions,
 } from './diagnose/index';
+export type { BuildModel, TrainableModel } from './analyze/index';
 export { ready, simdSupported, sharedMemorySupported } from './engine/engine';
 export { ShapeError, NonFiniteLossError } from './errors';

@@ -117,8 +117,9 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   const f64 = (): Float64Array => new Float64Array(e.memory.buffer, control + CTRL.WORDS * 4, CTRL64.PER_WORKER + 4 * W);
   let failure: { worker: number; error: unknown } | undefined;
   const sessions = pool.startSessions(Array.from({ length: W }, (_, s) => ({ ...base, shard: s, range: ranges[s]! })));
+  const ends: SessionEnd[] = [];
   const settled = sessions.map((p, w) => p.then(
-    () => undefined,
+    (end) => { ends[w] = end; },
     (error: unknown) => {
       // the first real failure wins; the others then stop with SessionAborted
       if (!failure && (error as Error)?.name !== 'SessionAborted') failure = { worker: w, error };
@@ -311,6 +312,9 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     async close() {
       issue(OP_END);
       await Promise.all(settled);
+      if ((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KNOBS_PROFILE) {
+        for (const end of ends) if (end) console.error(`knobs worker ${end.shard}: ${end.steps} steps, ${JSON.stringify(end.timing, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))} ms`);
+      }
       // back into the model's own buffers: one copy per fit, never per step
       copy(own.params, blocks[parity]!, P);
       own.slots.forEach((p, k) => copy(p, blocks[parity]! + slotOffsets[k]!, P));

@@ -80,8 +80,18 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   };
   views();
 
+  // where the time goes (returned with the session's end, for the benchmark's notes)
+  const timing = { forwardBackwardMs: 0, barrierMs: 0, updateMs: 0 };
   const barrier = (): void => {
     if (W === 1) return;
+    const t0 = performance.now();
+    try {
+      barrierWait();
+    } finally {
+      timing.barrierMs += performance.now() - t0;
+    }
+  };
+  const barrierWait = (): void => {
     const gen = Atomics.load(i32, CTRL.BAR_GEN);
     if (Atomics.add(i32, CTRL.BAR_COUNT, 1) === W - 1) {
       Atomics.store(i32, CTRL.BAR_COUNT, 0);
@@ -118,7 +128,9 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
       shard: s.shard, shards: W, shardRows: (k) => shardRows(batchRows, W, k), scratchOf: (k, l) => s.buffers[k]!.layers[l]!,
       barrier, gemmWs: sb.gemmWs,
     };
+    const t0 = performance.now();
     const r = trainShard(ctx, core, sb, scale, s.useWeights, true, s.countCorrect, aug ? sb.xAug : sb.x);
+    timing.forwardBackwardMs += performance.now() - t0;
     f64[me] = r.lossSum;
     f64[me + 1] = r.correct;
     barrier();
@@ -131,6 +143,15 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     totals.loss = loss;
     totals.correct = correct;
     if (!Number.isFinite(loss)) return 1;
+    const t1 = performance.now();
+    try {
+      return update(ctx, block, other, t, lr);
+    } finally {
+      timing.updateMs += performance.now() - t1;
+    }
+  };
+
+  const update = (ctx: StepContext, block: number, other: number, t: number, lr: number): number => {
     if (n > 0 && W > 1) f32_reduce_slots(e, grads0 + from * 4, slotStride, W, grads0 + from * 4, n);
     f64[me + 2] = regularize(e, core, block, grads0, from, to);
     if (s.clipNorm !== undefined) {
@@ -214,5 +235,5 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     Atomics.add(i32, CTRL.DONE, 1);
     Atomics.notify(i32, CTRL.DONE);
   }
-  return { kind: 'session-end', shard: s.shard, steps };
+  return { kind: 'session-end', shard: s.shard, steps, timing };
 }
