@@ -313,7 +313,11 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
       issue(OP_END);
       await Promise.all(settled);
       if ((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KNOBS_PROFILE) {
-        for (const end of ends) if (end) console.error(`knobs worker ${end.shard}: ${end.steps} steps, ${JSON.stringify(end.timing, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))} ms`);
+        for (const end of ends) if (end) {
+          const sm = end.timing.samples.slice(125).sort((a, b) => a - b);
+          const q = (f: number): string => (sm[Math.floor(f * (sm.length - 1))] ?? NaN).toFixed(3);
+          console.error(`knobs worker ${end.shard}: ${end.steps} steps; total ms fwd/bwd ${end.timing.forwardBackwardMs.toFixed(0)} barrier ${end.timing.barrierMs.toFixed(0)} update ${end.timing.updateMs.toFixed(0)}; fwd/bwd ms p10 ${q(0.1)} p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)}`);
+        }
       }
       // back into the model's own buffers: one copy per fit, never per step
       copy(own.params, blocks[parity]!, P);

@@ -122,8 +122,8 @@ export interface SessionEnd {
   kind: 'session-end';
   shard: number;
   steps: number;
-  /** Milliseconds spent in forward + backward, waiting at barriers, and reducing + updating. */
-  timing: { forwardBackwardMs: number; barrierMs: number; updateMs: number };
+  /** Milliseconds spent in forward + backward, waiting at barriers, and reducing + updating; and the first steps' forward + backward times. */
+  timing: { forwardBackwardMs: number; barrierMs: number; updateMs: number; samples: number[] };
 }
 
 /** Errors cross threads as plain data with their name, message and stack intact. */

@@ -81,7 +81,7 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   views();
 
   // where the time goes (returned with the session's end, for the benchmark's notes)
-  const timing = { forwardBackwardMs: 0, barrierMs: 0, updateMs: 0 };
+  const timing = { forwardBackwardMs: 0, barrierMs: 0, updateMs: 0, samples: [] as number[] };
   const barrier = (): void => {
     if (W === 1) return;
     const t0 = performance.now();
@@ -130,7 +130,9 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     };
     const t0 = performance.now();
     const r = trainShard(ctx, core, sb, scale, s.useWeights, true, s.countCorrect, aug ? sb.xAug : sb.x);
-    timing.forwardBackwardMs += performance.now() - t0;
+    const dt = performance.now() - t0;
+    timing.forwardBackwardMs += dt;
+    if (timing.samples.length < 4096) timing.samples.push(dt);
     f64[me] = r.lossSum;
     f64[me + 1] = r.correct;
     barrier();

@@ -23,7 +23,16 @@ import { rng_u32_v, rng_uniform_v } from './rng';
     const a = i32x4.splat(rowOffset + <u32>r);
     const sr = src + <usize>r * rowB, dr = dst + <usize>r * rowB;
     let jv = i32x4(0, 1, 2, 3);
-    for (let j = 0; j < cols; j += 4) {
+    // full vectors with k = 4 (the partial loads and stores fold to plain ones), then the tail
+    const jEnd = cols & ~3;
+    let j = 0;
+    for (; j < jEnd; j += 4) {
+      const o = <usize>j << 2, k = 4;
+      const keep = v128.and(one, f32x4.ge(rng_uniform_v(rng_u32_v(seed, step, a, jv)), thr));
+      store_partial(dr + o, f32x4.mul(f32x4.mul(load_partial(sr + o, k), scale), keep), k);
+      jv = i32x4.add(jv, four);
+    }
+    if (j < cols) {
       const o = <usize>j << 2, k = cols - j;
       const keep = v128.and(one, f32x4.ge(rng_uniform_v(rng_u32_v(seed, step, a, jv)), thr));
       store_partial(dr + o, f32x4.mul(f32x4.mul(load_partial(sr + o, k), scale), keep), k);

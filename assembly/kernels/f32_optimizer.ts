@@ -15,17 +15,38 @@
 import { load_partial, store_partial } from './f32x4_util';
 import { f32_sum_squares } from './f32_elementwise';
 
+// Each kernel's per-vector step is an @inline function called twice: over the full vectors with
+// k = 4 (the partial loads and stores then fold to plain ones: V8 compiles branchy partial
+// accesses in a hot loop poorly, about 3x slower) and once for the tail with k = n % 4.
+
+// @ts-ignore: decorator
+@inline function sgdStep(o: usize, k: i32, p: usize, g: usize, out: usize, vlr: v128, vwd: v128, decay: bool): void {
+  const pv = load_partial(p + o, k);
+  let d = load_partial(g + o, k);
+  if (decay) d = f32x4.add(d, f32x4.mul(vwd, pv));
+  store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vlr, d)), k);
+}
+
 /** SGD: d = g + wd * p; p -= lr * d. */
 export function f32_sgd(p: usize, g: usize, n: i32, lr: f64, weightDecay: f64, out: usize): void {
   const vlr = f32x4.splat(<f32>lr), vwd = f32x4.splat(<f32>weightDecay);
   const decay = weightDecay != 0;
-  for (let i = 0; i < n; i += 4) {
-    const o = <usize>i << 2, k = n - i;
-    const pv = load_partial(p + o, k);
-    let d = load_partial(g + o, k);
-    if (decay) d = f32x4.add(d, f32x4.mul(vwd, pv));
-    store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vlr, d)), k);
-  }
+  const nv = n & ~3;
+  let i = 0;
+  for (; i < nv; i += 4) sgdStep(<usize>i << 2, 4, p, g, out, vlr, vwd, decay);
+  if (i < n) sgdStep(<usize>i << 2, n - i, p, g, out, vlr, vwd, decay);
+}
+
+// @ts-ignore: decorator
+@inline function momentumStep(o: usize, k: i32, p: usize, g: usize, buf: usize, out: usize, vlr: v128, vwd: v128, vm: v128, vdamp: v128,
+                              decay: bool, firstStep: bool, nesterov: bool): void {
+  const pv = load_partial(p + o, k);
+  let d = load_partial(g + o, k);
+  if (decay) d = f32x4.add(d, f32x4.mul(vwd, pv));
+  const b = firstStep ? d : f32x4.add(f32x4.mul(vm, load_partial(buf + o, k)), f32x4.mul(vdamp, d));
+  store_partial(buf + out + o, b, k);
+  const step = nesterov ? f32x4.add(d, f32x4.mul(vm, b)) : b;
+  store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vlr, step)), k);
 }
 
 /**
@@ -40,16 +61,36 @@ export function f32_sgd_momentum(p: usize, g: usize, buf: usize, n: i32, lr: f64
                                  nesterov: i32, weightDecay: f64, firstStep: i32, out: usize): void {
   const vlr = f32x4.splat(<f32>lr), vwd = f32x4.splat(<f32>weightDecay);
   const vm = f32x4.splat(<f32>momentum), vdamp = f32x4.splat(<f32>(1.0 - dampening));
-  const decay = weightDecay != 0;
-  for (let i = 0; i < n; i += 4) {
-    const o = <usize>i << 2, k = n - i;
-    const pv = load_partial(p + o, k);
-    let d = load_partial(g + o, k);
-    if (decay) d = f32x4.add(d, f32x4.mul(vwd, pv));
-    const b = firstStep ? d : f32x4.add(f32x4.mul(vm, load_partial(buf + o, k)), f32x4.mul(vdamp, d));
-    store_partial(buf + out + o, b, k);
-    const step = nesterov ? f32x4.add(d, f32x4.mul(vm, b)) : b;
-    store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vlr, step)), k);
+  const decay = weightDecay != 0, first = firstStep != 0, nest = nesterov != 0;
+  const nv = n & ~3;
+  let i = 0;
+  for (; i < nv; i += 4) momentumStep(<usize>i << 2, 4, p, g, buf, out, vlr, vwd, vm, vdamp, decay, first, nest);
+  if (i < n) momentumStep(<usize>i << 2, n - i, p, g, buf, out, vlr, vwd, vm, vdamp, decay, first, nest);
+}
+
+// @ts-ignore: decorator
+@inline function rmspropStep(o: usize, k: i32, p: usize, g: usize, sq: usize, mom: usize, gavg: usize, out: usize, vlr: v128, vwd: v128,
+                             va: v128, v1a: v128, veps: v128, vm: v128, decay: bool, centered: bool, useMomentum: bool): void {
+  const zero = f32x4.splat(0);
+  const pv = load_partial(p + o, k);
+  let d = load_partial(g + o, k);
+  if (decay) d = f32x4.add(d, f32x4.mul(vwd, pv));
+  const s = f32x4.add(f32x4.mul(va, load_partial(sq + o, k)), f32x4.mul(v1a, f32x4.mul(d, d)));
+  store_partial(sq + out + o, s, k);
+  let avg: v128;
+  if (centered) {
+    const ga = f32x4.add(f32x4.mul(va, load_partial(gavg + o, k)), f32x4.mul(v1a, d));
+    store_partial(gavg + out + o, ga, k);
+    avg = f32x4.add(f32x4.sqrt(f32x4.max(f32x4.sub(s, f32x4.mul(ga, ga)), zero)), veps);
+  } else {
+    avg = f32x4.add(f32x4.sqrt(s), veps);
+  }
+  if (useMomentum) {
+    const mv = f32x4.add(f32x4.mul(vm, load_partial(mom + o, k)), f32x4.div(d, avg));
+    store_partial(mom + out + o, mv, k);
+    store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vlr, mv)), k);
+  } else {
+    store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vlr, f32x4.div(d, avg))), k);
   }
 }
 
@@ -66,31 +107,27 @@ export function f32_rmsprop(p: usize, g: usize, sq: usize, mom: usize, gavg: usi
                             weightDecay: f64, momentum: f64, centered: i32, out: usize): void {
   const vlr = f32x4.splat(<f32>lr), vwd = f32x4.splat(<f32>weightDecay);
   const va = f32x4.splat(<f32>alpha), v1a = f32x4.splat(<f32>(1.0 - alpha)), veps = f32x4.splat(<f32>eps);
-  const vm = f32x4.splat(<f32>momentum), zero = f32x4.splat(0);
-  const decay = weightDecay != 0, useMomentum = momentum > 0;
-  for (let i = 0; i < n; i += 4) {
-    const o = <usize>i << 2, k = n - i;
-    const pv = load_partial(p + o, k);
-    let d = load_partial(g + o, k);
-    if (decay) d = f32x4.add(d, f32x4.mul(vwd, pv));
-    const s = f32x4.add(f32x4.mul(va, load_partial(sq + o, k)), f32x4.mul(v1a, f32x4.mul(d, d)));
-    store_partial(sq + out + o, s, k);
-    let avg: v128;
-    if (centered) {
-      const ga = f32x4.add(f32x4.mul(va, load_partial(gavg + o, k)), f32x4.mul(v1a, d));
-      store_partial(gavg + out + o, ga, k);
-      avg = f32x4.add(f32x4.sqrt(f32x4.max(f32x4.sub(s, f32x4.mul(ga, ga)), zero)), veps);
-    } else {
-      avg = f32x4.add(f32x4.sqrt(s), veps);
-    }
-    if (useMomentum) {
-      const mv = f32x4.add(f32x4.mul(vm, load_partial(mom + o, k)), f32x4.div(d, avg));
-      store_partial(mom + out + o, mv, k);
-      store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vlr, mv)), k);
-    } else {
-      store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vlr, f32x4.div(d, avg))), k);
-    }
-  }
+  const vm = f32x4.splat(<f32>momentum);
+  const decay = weightDecay != 0, useMomentum = momentum > 0, c = centered != 0;
+  const nv = n & ~3;
+  let i = 0;
+  for (; i < nv; i += 4) rmspropStep(<usize>i << 2, 4, p, g, sq, mom, gavg, out, vlr, vwd, va, v1a, veps, vm, decay, c, useMomentum);
+  if (i < n) rmspropStep(<usize>i << 2, n - i, p, g, sq, mom, gavg, out, vlr, vwd, va, v1a, veps, vm, decay, c, useMomentum);
+}
+
+// @ts-ignore: decorator
+@inline function adamStep(o: usize, k: i32, p: usize, g: usize, m: usize, v: usize, out: usize, vb1: v128, v1b1: v128, vb2: v128, v1b2: v128,
+                          vstep: v128, vinvbc2: v128, veps: v128, vwd: v128, vshrink: v128, coupled: bool, shrink: bool): void {
+  let pv = load_partial(p + o, k);
+  let d = load_partial(g + o, k);
+  if (shrink) pv = f32x4.mul(pv, vshrink);
+  if (coupled) d = f32x4.add(d, f32x4.mul(vwd, pv));
+  const mv = f32x4.add(f32x4.mul(vb1, load_partial(m + o, k)), f32x4.mul(v1b1, d));
+  const vv = f32x4.add(f32x4.mul(vb2, load_partial(v + o, k)), f32x4.mul(v1b2, f32x4.mul(d, d)));
+  store_partial(m + out + o, mv, k);
+  store_partial(v + out + o, vv, k);
+  const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vinvbc2), veps);
+  store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom))), k);
 }
 
 /**
@@ -100,30 +137,21 @@ export function f32_rmsprop(p: usize, g: usize, sq: usize, mom: usize, gavg: usi
  *   p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps),
  * with the bias corrections bc1 = 1 - b1^t and bc2 = 1 - b2^t computed by the caller in f64.
  * eps is added after the bias correction of sqrt(v), as PyTorch does (not to v itself).
+ * sqrt(v) / sqrt(bc2) is computed as sqrt(v) * (1 / sqrt(bc2)): one division per element fewer
+ * (divisions and square roots bound this kernel); it differs from PyTorch's by at most an ulp.
  */
 export function f32_adam(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64, beta2: f64, eps: f64,
                          weightDecay: f64, decoupled: i32, biasCorrection1: f64, biasCorrection2: f64, out: usize): void {
   const vb1 = f32x4.splat(<f32>beta1), v1b1 = f32x4.splat(<f32>(1.0 - beta1));
   const vb2 = f32x4.splat(<f32>beta2), v1b2 = f32x4.splat(<f32>(1.0 - beta2));
-  // sqrt(v) / sqrt(bc2) as sqrt(v) * (1 / sqrt(bc2)): one division per element fewer (divisions
-  // and square roots bound this kernel); it differs from PyTorch's division by at most an ulp
   const vstep = f32x4.splat(<f32>(lr / biasCorrection1)), vinvbc2 = f32x4.splat(<f32>(1.0 / Math.sqrt(biasCorrection2)));
   const veps = f32x4.splat(<f32>eps);
   const vwd = f32x4.splat(<f32>weightDecay), vshrink = f32x4.splat(<f32>(1.0 - lr * weightDecay));
-  const coupled = weightDecay != 0 && !decoupled, shrink = weightDecay != 0 && decoupled;
-  for (let i = 0; i < n; i += 4) {
-    const o = <usize>i << 2, k = n - i;
-    let pv = load_partial(p + o, k);
-    let d = load_partial(g + o, k);
-    if (shrink) pv = f32x4.mul(pv, vshrink);
-    if (coupled) d = f32x4.add(d, f32x4.mul(vwd, pv));
-    const mv = f32x4.add(f32x4.mul(vb1, load_partial(m + o, k)), f32x4.mul(v1b1, d));
-    const vv = f32x4.add(f32x4.mul(vb2, load_partial(v + o, k)), f32x4.mul(v1b2, f32x4.mul(d, d)));
-    store_partial(m + out + o, mv, k);
-    store_partial(v + out + o, vv, k);
-    const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vinvbc2), veps);
-    store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom))), k);
-  }
+  const coupled = weightDecay != 0 && !decoupled, shrink = weightDecay != 0 && decoupled != 0;
+  const nv = n & ~3;
+  let i = 0;
+  for (; i < nv; i += 4) adamStep(<usize>i << 2, 4, p, g, m, v, out, vb1, v1b1, vb2, v1b2, vstep, vinvbc2, veps, vwd, vshrink, coupled, shrink);
+  if (i < n) adamStep(<usize>i << 2, n - i, p, g, m, v, out, vb1, v1b1, vb2, v1b2, vstep, vinvbc2, veps, vwd, vshrink, coupled, shrink);
 }
 
 /**
@@ -136,7 +164,14 @@ export function f32_clip_by_global_norm(g: usize, n: i32, maxNorm: f64): f64 {
   const coef = maxNorm / (total + 1e-6);
   if (coef < 1.0) {
     const vc = f32x4.splat(<f32>coef);
-    for (let i = 0; i < n; i += 4) {
+    // full vectors with k = 4 (the partial loads and stores fold to plain ones), then the tail
+    const iEnd = n & ~3;
+    let i = 0;
+    for (; i < iEnd; i += 4) {
+      const o = <usize>i << 2, k = 4;
+      store_partial(g + o, f32x4.mul(load_partial(g + o, k), vc), k);
+    }
+    if (i < n) {
       const o = <usize>i << 2, k = n - i;
       store_partial(g + o, f32x4.mul(load_partial(g + o, k), vc), k);
     }
