@@ -51,10 +51,13 @@ export function flopsPerExample(model: Sequential): number {
 
 /**
  * The worker count `workers: 'auto'` picks: 2 or more only when each worker's shard of a batch
- * has enough arithmetic to pay the per-step synchronization (see BENCHMARKS.md for the measured
- * crossover: a shard needs at least about AUTO_MIN_SHARD_MFLOP of work).
+ * has enough arithmetic to pay the per-step synchronization. Measured on the 2-core machine
+ * (BENCHMARKS.md, "Worker crossover"): with the MNIST MLP (0.65 MFLOP per example, forward and
+ * backward), 2 workers lose below a batch of 64 (16 rows per shard: 0.76x), break even around
+ * 64 (32 rows, about 21 MFLOP per shard: 1.1x) and win from 128 (1.3x) on. So a shard must
+ * carry at least about 20 MFLOP.
  */
-export const AUTO_MIN_SHARD_MFLOP = 4;
+export const AUTO_MIN_SHARD_MFLOP = 20;
 
 export function autoWorkers(model: Sequential, batchSize: number, poolSize: number): number {
   const perExample = flopsPerExample(model);

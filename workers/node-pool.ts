@@ -23,8 +23,9 @@ import type { JobMessage, JobResult, RemoteFitOptions } from './jobs';
 import type { SessionEnd, SessionStart } from './protocol';
 
 function workerFile(): string {
-  // next to this file in the bundle; in the source tree, the built bundle's copy
-  for (const rel of ['./node-worker.js', '../build/dist/node/node-worker.js']) {
+  // next to this file in the package bundle; from another bundle of build/dist (the benchmarks,
+  // the demo); in the source tree, the built bundle's copy
+  for (const rel of ['./node-worker.js', '../node/node-worker.js', './node/node-worker.js', '../build/dist/node/node-worker.js']) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(p)) return p;
   }
