@@ -7,9 +7,10 @@
  *   npm run bench:tune                     both parts
  *   npm run bench:tune -- search           only the search comparison
  *   npm run bench:tune -- throughput       only the throughput
+ *   npm run bench:tune -- samplers         the samplers on synthetic objectives (Branin, Rosenbrock)
  */
 import * as knobs from '../../build/entry.node';
-import { benchTune, benchTuneThroughput, type MakeTrial, type MlpParams } from './tune';
+import { benchSamplers, benchTune, benchTuneThroughput, type MakeTrial, type MlpParams } from './tune';
 import { fmt, table } from './util';
 
 const wanted = new Set(process.argv.slice(2));
@@ -42,6 +43,12 @@ const local: MakeTrial = (p, info) => {
 };
 
 const sections: string[] = [];
+
+if (wanted.has('samplers')) {
+  const rows = await benchSamplers();
+  sections.push(table('Samplers on synthetic objectives: trials to reach the target, mean of 10 seeds (400 when never reached)',
+    ['objective', 'sampler', 'mean trials', 'seeds that reached it'], rows.map((r) => [r.objective, r.sampler, fmt(r.meanTrials, 1), `${r.reached}/10`])));
+}
 
 if (all || wanted.has('search')) {
   const r = await benchTune({ makeTrial: local, epochBudget: 150, maxEpochs: 9, seeds: [0, 1, 2, 3, 4], log: true });

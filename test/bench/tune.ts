@@ -302,11 +302,3 @@ export async function benchSamplers(options: { seeds?: number; nTrials?: number 
   }
   return rows;
 }
-
-// Run directly (after bundling): prints both benchmarks on the synthetic objectives.
-if (typeof process !== 'undefined' && process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  for (const r of await benchSamplers()) console.log(`${r.objective.padEnd(24)} ${r.sampler.padEnd(17)} mean trials ${r.meanTrials.toFixed(1).padStart(6)}  reached ${r.reached}/10`);
-  const { summary } = await benchTune({ makeTrial: syntheticMlpTrial, log: true });
-  console.log(summary);
-  console.log(await benchTuneThroughput({ makeTrial: syntheticMlpTrial }));
-}
