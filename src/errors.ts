@@ -15,6 +15,18 @@ export class NonFiniteLossError extends Error {
   override name = 'NonFiniteLossError';
 }
 
+/**
+ * The error `fit` raises when the loss (or the gradient norm) stops being finite, with where
+ * it happened and what to try. Every runner (one thread, the pool, the fallback) raises this.
+ * @internal
+ */
+export function divergenceError(what: 'loss' | 'gradient norm', value: number, epoch: number, batch: number, learningRate: number): NonFiniteLossError {
+  return new NonFiniteLossError(
+    `fit: the ${what} became ${Number.isNaN(value) ? 'NaN' : value} at epoch ${epoch + 1}, batch ${batch + 1}; the weights are those of the last finite step. ` +
+      `Is the learning rate too high (now ${learningRate})? Try a lower one, clipNorm, or batch normalization.`,
+  );
+}
+
 /** Describes a value for an error message: its type and, for short values, the value itself. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';

@@ -4,7 +4,7 @@
  * Shared by the Node pool (piscina) and the browser pool (comlink).
  */
 import { f32_gather_sum } from '../src/engine/kernels/f32_gather';
-import { NonFiniteLossError } from '../src/errors';
+import { NonFiniteLossError, divergenceError } from '../src/errors';
 import type { BatchHooks, EpochRunner, RunnerSpec } from '../src/model/parallel';
 import { allocateShard, freeShard, type ShardBuffers } from '../src/model/runtime';
 import type { Sequential } from '../src/model/sequential';
@@ -133,10 +133,8 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   pool.onSession?.({ workers: W });
   let epochNow = 0, batchNow = 0;
 
-  const divergence = (code: number, epoch: number, b: number, loss: number): NonFiniteLossError => new NonFiniteLossError(
-    `fit: the ${code === 2 ? 'gradient norm' : 'loss'} became ${code === 2 ? 'not finite' : loss} at epoch ${epoch + 1}, batch ${b + 1}; ` +
-      `the weights are those of the last finite step. Is the learning rate too high (now ${opt.learningRate})? Try a lower one, clipNorm, or batch normalization.`,
-  );
+  const divergence = (code: number, epoch: number, b: number, loss: number): NonFiniteLossError =>
+    divergenceError(code === 2 ? 'gradient norm' : 'loss', loss, epoch, b, opt.learningRate);
 
   /** Issues a command to every worker. */
   const issue = (op: number): void => {

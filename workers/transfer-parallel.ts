@@ -7,7 +7,7 @@ import { f32_clip_by_global_norm } from '../src/engine/kernels/f32_optimizer';
 import { f32_bn_merge } from '../src/engine/kernels/f32_batchnorm';
 import { f32_scale } from '../src/engine/kernels/f32_elementwise';
 import { f32_gather_sum } from '../src/engine/kernels/f32_gather';
-import { NonFiniteLossError } from '../src/errors';
+import { NonFiniteLossError, divergenceError } from '../src/errors';
 import { BatchNormalization } from '../src/layers/batch-normalization';
 import type { StepContext } from '../src/layers/layer';
 import type { BatchHooks, EpochRunner, RunnerSpec } from '../src/model/parallel';
@@ -91,7 +91,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
         const penalty = regularize(e, core, model.params, slots, 0, P);
         if (spec.clipNorm !== undefined) {
           const norm = f32_clip_by_global_norm(e, slots, P, spec.clipNorm);
-          if (!Number.isFinite(norm)) throw divergence(epoch, b, norm);
+          if (!Number.isFinite(norm)) throw divergenceError('gradient norm', norm, epoch, b, opt.learningRate);
         }
         opt.iterations++;
         opt.step(e, model.params, slots, model.slots, P, opt.iterations, opt.learningRate);
@@ -122,8 +122,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
       return { loss: weightSum > 0 ? lossSum / weightSum : 0, accuracy: weightSum > 0 ? correct / weightSum : 0, batches };
 
       function divergence(ep: number, b: number, v: number): NonFiniteLossError {
-        return new NonFiniteLossError(`fit: the loss became ${v} at epoch ${ep + 1}, batch ${b + 1}; the weights are those of the last finite step. ` +
-          `Is the learning rate too high (now ${opt.learningRate})? Try a lower one, clipNorm, or batch normalization.`);
+        return divergenceError('loss', v, ep, b, opt.learningRate);
       }
     },
     async close() {

@@ -42,12 +42,12 @@ export function f32_gemm_workspace_bytes(): i32 {
 // The micro-kernel: acc[4][8] = sum_k pa[k][0..3] (x) pb[k][0..7], over packed panels; then,
 // by mode: MODE_STORE writes acc to C, MODE_ADD adds it to C (both for a full 4x8 tile with no
 // scaling), MODE_TILE writes it to the tile buffer for the general epilogue.
-const MODE_STORE = 0;
-const MODE_ADD = 1;
-const MODE_TILE = 2;
+export const MODE_STORE = 0;
+export const MODE_ADD = 1;
+export const MODE_TILE = 2;
 
 // @ts-ignore: decorator
-@inline function micro4x8(kc: i32, pa: usize, pb: usize, out: usize, ldo: usize, mode: i32): void {
+@inline export function micro4x8(kc: i32, pa: usize, pb: usize, out: usize, ldo: usize, mode: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);

@@ -4,26 +4,9 @@
  * @module
  */
 import { describe } from '../errors';
+import { checkSeed, range, seededRandom, shuffleInPlace } from '../util/random';
 
-/** Checks a seed: an integer in [0, 2^32). */
-export function checkSeed(fn: string, seed: unknown): number {
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new RangeError(`${fn}: seed must be an integer in [0, 2^32), got ${describe(seed)}`);
-  }
-  return seed;
-}
-
-/** mulberry32 with a mixed seed: uniform floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { checkSeed, seededRandom };
 
 /**
  * 0..n-1 shuffled by Fisher-Yates with a seeded generator: the same seed, the same order.
@@ -34,16 +17,7 @@ export function seededRandom(seed: number): () => number {
  * ```
  */
 export function seededPermutation(n: number, seed: number): Int32Array {
-  const a = new Int32Array(n);
-  for (let i = 0; i < n; i++) a[i] = i;
-  const r = seededRandom(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    const t = a[i]!;
-    a[i] = a[j]!;
-    a[j] = t;
-  }
-  return a;
+  return shuffleInPlace(range(n), seededRandom(seed));
 }
 
 /** One fold: the examples to train on and the held-out ones, each in increasing order. */

@@ -13,7 +13,7 @@ import { f32_gather_rows, f32_gather_sum, x32_gather } from '../engine/kernels/f
 import { f32_find_nonfinite, f32_sum } from '../engine/kernels/f32_elementwise';
 import { ACTIVATION, f32_activation, f32_softmax } from '../engine/kernels/f32_activation';
 import { f32_clip_by_global_norm } from '../engine/kernels/f32_optimizer';
-import { NonFiniteLossError, ShapeError, describe } from '../errors';
+import { NonFiniteLossError, ShapeError, describe, divergenceError } from '../errors';
 import { checkLoss, sparseLabels, type LossName } from '../losses';
 import { configureLossFusion, layoutLayers } from './layout';
 import { Activation } from '../layers/activation';
@@ -649,11 +649,8 @@ export class Sequential implements ModelCore {
     for (const l of this.layers) l.updateState(ctx, sb.layers[l.index]!);
   }
 
-  private divergence(epoch: number, batch: number, value: number, what = 'loss'): NonFiniteLossError {
-    return new NonFiniteLossError(
-      `fit: the ${what} became ${value} at epoch ${epoch + 1}, batch ${batch + 1}; the weights are those of the last finite step. ` +
-        `Is the learning rate too high (now ${this.compiled!.optimizer.learningRate})? Try a lower one, clipNorm, or batch normalization.`,
-    );
+  private divergence(epoch: number, batch: number, value: number, what: 'loss' | 'gradient norm' = 'loss'): NonFiniteLossError {
+    return divergenceError(what, value, epoch, batch, this.compiled!.optimizer.learningRate);
   }
 
   // ---- evaluation and prediction
