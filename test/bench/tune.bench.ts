@@ -51,7 +51,8 @@ if (wanted.has('samplers')) {
 }
 
 if (all || wanted.has('search')) {
-  const r = await benchTune({ makeTrial: local, epochBudget: 150, maxEpochs: 9, seeds: [0, 1, 2, 3, 4], log: true });
+  const r = await benchTune({ makeTrial: local, epochBudget: 150, maxEpochs: 9, seeds: [0, 1, 2, 3, 4], log: true,
+    minResource: Number(process.env.KNOBS_MIN_RESOURCE ?? 1), reductionFactor: Number(process.env.KNOBS_REDUCTION ?? 3) });
   sections.push(table('Tuning an MNIST MLP: random search vs TPE + ASHA, budget 150 epochs per search (8,000 train / 2,000 dev digits)',
     ['seed', 'random: best dev acc.', 'random: trials', 'TPE+ASHA: best dev acc.', 'TPE+ASHA: trials (pruned)', "TPE+ASHA: epochs to reach random's best"],
     [0, 1, 2, 3, 4].map((s) => {
