@@ -15,7 +15,7 @@ import { MessageChannel } from 'node:worker_threads';
 import Piscina from 'piscina';
 import { engine } from '../src/engine/engine';
 import { registerParallelBackend } from '../src/model/parallel';
-import { loadModel, toArrayBuffer } from '../src/io/io';
+import { applyArtifacts, artifactsFromArrayBuffer, toArrayBuffer } from '../src/io/io';
 import type { Sequential } from '../src/model/sequential';
 import type { History } from '../src/callbacks/history';
 import { autoWorkers, createDataParallelRunner, type SessionPool } from './data-parallel';
@@ -128,12 +128,8 @@ export class WorkerPool implements SessionPool {
     };
     try {
       const result = await this.track(this.piscina.run(job, { transferList: [channel.port2 as never] }) as Promise<JobResult>);
-      const trained = await loadModel(result.model);
-      model.setWeights(trained.getWeights());
-      const ts = trained.trainingState();
-      if (ts) model.setOptimizerState(trained.getOptimizerState(), ts.iterations);
-      model.epochsCompleted = trained.epochsCompleted;
-      trained.dispose();
+      // the trained weights, optimizer state and progress straight into the caller's model
+      applyArtifacts(model, artifactsFromArrayBuffer(result.model));
       const { History: H } = await import('../src/callbacks/history');
       const h = new H();
       h.epoch = result.history.epoch;

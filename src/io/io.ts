@@ -12,6 +12,7 @@ import { describe } from '../errors';
 import { modelFromConfig, type Sequential } from '../model/sequential';
 import { optimizerFromConfig, type OptimizerConfig } from '../optimizers/index';
 import type { LayerConfig } from '../layers/layer';
+import { Normalization } from '../layers/normalization';
 
 /** One weight in the manifest. */
 export interface WeightEntry {
@@ -98,12 +99,11 @@ export function toArtifacts(model: Sequential, metadata?: Record<string, unknown
   return { modelJson, weightData: data.buffer };
 }
 
-/** Rebuilds a model (compiled, with its optimizer state, when it was saved compiled). */
-export function fromArtifacts(a: ModelArtifacts): Sequential {
+/** Checks the artifacts and slices the weights file by the manifest's names. */
+function weightArrays(a: ModelArtifacts): Map<string, Float32Array> {
   const j = a.modelJson;
   if (!j || j.format !== 'knobs-layers-model') throw new RangeError(`not a knobs model (format ${describe(j?.format)})`);
   if (j.formatVersion !== 1) throw new RangeError(`unsupported knobs model format version ${describe(j.formatVersion)}`);
-  const model = modelFromConfig(j.modelTopology.config);
   const entries = j.weightsManifest.flatMap((g) => g.weights);
   const total = entries.reduce((s, w) => s + w.shape.reduce((x, y) => x * y, 1), 0);
   if (a.weightData.byteLength !== total * 4) {
@@ -117,23 +117,45 @@ export function fromArtifacts(a: ModelArtifacts): Sequential {
     arrays.set(w.name, data.subarray(o, o + n));
     o += n;
   }
+  return arrays;
+}
+
+/**
+ * Puts saved weights, optimizer state and progress into an existing model of the same
+ * architecture (compiled with the same optimizer when the save holds optimizer state).
+ */
+export function applyArtifacts(model: Sequential, a: ModelArtifacts): void {
+  const arrays = weightArrays(a);
+  const j = a.modelJson;
   model.setWeights(model.weightNames().map((name) => {
     const w = arrays.get(name);
     if (!w) throw new RangeError(`the saved model has no weight ${JSON.stringify(name)}`);
-    return w.slice();
+    return w;
   }));
-  if (j.trainingConfig) {
-    model.compile({ optimizer: optimizerFromConfig(j.trainingConfig.optimizer), loss: j.trainingConfig.loss as never, metrics: j.trainingConfig.metrics });
-    const slotNames = model.optimizer!.slotNames;
-    const slots = slotNames.map((s) => {
+  if (j.trainingConfig && model.optimizer) {
+    const slots = model.optimizer.slotNames.map((s) => {
       const w = arrays.get(`optimizer/${s}`);
       if (!w) throw new RangeError(`the saved model has no optimizer state ${JSON.stringify(s)}`);
-      return w.slice();
+      return w;
     });
     model.setOptimizerState(slots, j.training?.iterations ?? 0);
     model.epochsCompleted = j.training?.epochsCompleted ?? 0;
   }
+  // saved statistics count as adapted: a later fit must not re-adapt them on other data
+  for (const l of model.layers) if (l instanceof Normalization) l.adapted = true;
   if (j.userDefinedMetadata) model.metadata = { ...j.userDefinedMetadata };
+}
+
+/** Rebuilds a model (compiled, with its optimizer state, when it was saved compiled). */
+export function fromArtifacts(a: ModelArtifacts): Sequential {
+  weightArrays(a); // reject a bad save before building anything
+  const j = a.modelJson;
+  // no initializers: every weight is about to be overwritten
+  const model = modelFromConfig(j.modelTopology.config, false);
+  if (j.trainingConfig) {
+    model.compile({ optimizer: optimizerFromConfig(j.trainingConfig.optimizer), loss: j.trainingConfig.loss as never, metrics: j.trainingConfig.metrics });
+  }
+  applyArtifacts(model, a);
   return model;
 }
 

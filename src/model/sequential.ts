@@ -44,6 +44,8 @@ export interface SequentialOptions {
   /** Seeds initialization, shuffling and dropout: the same seed and data give bit-identical weights. */
   seed?: number;
   name?: string;
+  /** Run the weight initializers (default true); false leaves zeros, for weights set right after. */
+  initialize?: boolean;
 }
 
 /** Options of {@link Sequential.compile}. */
@@ -169,7 +171,7 @@ export class Sequential implements ModelCore {
   private readonly owned: { e: Engine; ptrs: number[] };
 
   constructor(options: SequentialOptions = {}) {
-    checkKnownOptions('sequential', options, ['inputShape', 'layers', 'seed', 'name']);
+    checkKnownOptions('sequential', options, ['inputShape', 'layers', 'seed', 'name', 'initialize']);
     this.e = engine();
     this.name = options.name ?? `sequential_${++modelCount}`;
     this.seed = options.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : nonNegativeInt('sequential', 'seed', options.seed);
@@ -184,11 +186,11 @@ export class Sequential implements ModelCore {
     this.layers = layers;
     this.owned = { e: this.e, ptrs: [] };
     registry?.register(this, this.owned, this);
-    this.build();
+    this.build(options.initialize ?? true);
   }
 
   /** Builds the layers, lays out the weights and initializes them. */
-  private build(): void {
+  private build(initialize: boolean): void {
     const names = new Set<string>();
     const counts: Record<string, number> = {};
     this.layers.forEach((layer, i) => {
@@ -213,7 +215,7 @@ export class Sequential implements ModelCore {
     this.params = this.e.allocF32(Math.max(1, this.paramCount));
     this.state = this.e.allocF32(Math.max(1, this.stateCount));
     this.owned.ptrs.push(this.params, this.state);
-    for (const { layer, spec, offset, index } of layout.weights) {
+    for (const { layer, spec, offset, index } of initialize ? layout.weights : []) {
       const values = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
       spec.initializer.fill(values, spec.fanIn, spec.fanOut, deriveSeed(this.seed, layer.index, index));
       this.e.f32.set(values, ((spec.trainable ? this.params : this.state) >> 2) + offset);
@@ -840,8 +842,8 @@ export function sequential(options: SequentialOptions): Sequential {
 }
 
 /** Rebuilds a model from its configuration (architecture only; weights initialized from the seed). */
-export function modelFromConfig(config: { name?: string; seed: number; inputShape: number[]; layers: LayerConfig[] }): Sequential {
-  return new Sequential({ name: config.name, seed: config.seed, inputShape: config.inputShape, layers: config.layers.map(layerFromConfig) } as SequentialOptions);
+export function modelFromConfig(config: { name?: string; seed: number; inputShape: number[]; layers: LayerConfig[] }, initialize = true): Sequential {
+  return new Sequential({ name: config.name, seed: config.seed, inputShape: config.inputShape, layers: config.layers.map(layerFromConfig), initialize } as SequentialOptions);
 }
 
 /** Yields to the event loop (setImmediate in Node, a message in browsers): fast, unlike setTimeout(0). */

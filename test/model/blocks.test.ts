@@ -78,6 +78,9 @@ describe('input normalization', () => {
     await m.save(`file://${dir}`);
     const loaded = await knobs.loadModel(`file://${dir}`);
     expect(Array.from(loaded.predict(x))).toEqual(Array.from(m.predict(x)));
+    // and a loaded model keeps its statistics when it trains on other data
+    await loaded.fit(dev, new Int32Array(50), { epochs: 1, verbose: 0 });
+    expect(Array.from(loaded.getWeights()[0]!)).toEqual(Array.from(mean!));
   });
 });
 
