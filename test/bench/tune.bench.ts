@@ -77,9 +77,9 @@ if (all || wanted.has('throughput')) {
       dispose: () => m.dispose(),
     };
   };
-  const t = await benchTuneThroughput({ makeTrial: inWorker, trials: 8, epochs: 2 });
+  const t = await benchTuneThroughput({ makeTrial: inWorker, trials: 24, epochs: 2 });
   await pool.close();
-  sections.push(table('Trial throughput: trials per minute with 1 and 2 trials at once, each training in its own worker (8 trials x 2 epochs)',
+  sections.push(table('Trial throughput: trials per minute with 1 and 2 trials at once, each training in its own worker (24 trials x 2 epochs)',
     ['1 at once', '2 at once', 'ratio', 'target'], [[fmt(t.perMinute1, 1), fmt(t.perMinute2, 1), `${fmt(t.ratio, 2)}x`, '>= 1.8x']]));
 }
 
