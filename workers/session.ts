@@ -102,6 +102,14 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     }
   };
 
+  let stepRows = 0;
+  const ctx: StepContext = {
+    e, params: 0, state: 0, grads: sb.grads, training: true, rows: 0, batchRows: 0, rowOffset: 0, seed: s.seed, step: 0,
+    shard: s.shard, shards: W, shardRows: (k) => shardRows(stepRows, W, k), scratchOf: (k, l) => s.buffers[k]!.layers[l]!,
+    barrier, gemmWs: sb.gemmWs,
+  };
+  const slotPtrs = [0, 0].map(() => s.slotOffsets.map(() => 0));
+
   /** Totals of the last step: read right after the first barrier, before any worker can overwrite its slot. */
   const totals = { loss: 0, correct: 0 };
 
@@ -112,6 +120,7 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   const step = (epoch: number, batchStart: number, batchRows: number, t: number, parity: number, lr: number, scale: number): number => {
     hooks.beforeStep?.(t);
     const rows = shardRows(batchRows, W, s.shard), rowOffset = shardOffset(batchRows, W, s.shard);
+    stepRows = batchRows;
     // this shard's rows of the batch, straight from the shared copy of the data
     const idx = s.data.order + (batchStart + rowOffset) * 4;
     if (rows > 0) {
@@ -123,11 +132,13 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
       if (aug) aug.pipeline.apply(e, sb.x, sb.xAug, rows, { seed: aug.seed, epoch, exampleIndices: idx, workspace: sb.augWs });
     }
     const block = s.blocks[parity]!, other = s.blocks[1 - parity]!;
-    const ctx: StepContext = {
-      e, params: block, state: block + s.stateOffset, grads: sb.grads, training: true, rows, batchRows, rowOffset, seed: s.seed, step: t - 1,
-      shard: s.shard, shards: W, shardRows: (k) => shardRows(batchRows, W, k), scratchOf: (k, l) => s.buffers[k]!.layers[l]!,
-      barrier, gemmWs: sb.gemmWs,
-    };
+    // one context for the session, updated in place: nothing is allocated per step
+    ctx.params = block;
+    ctx.state = block + s.stateOffset;
+    ctx.rows = rows;
+    ctx.batchRows = batchRows;
+    ctx.rowOffset = rowOffset;
+    ctx.step = t - 1;
     const t0 = performance.now();
     const r = trainShard(ctx, core, sb, scale, s.useWeights, true, s.countCorrect, aug ? sb.xAug : sb.x);
     const dt = performance.now() - t0;
@@ -166,13 +177,18 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
       const coef = s.clipNorm / (norm + 1e-6);
       if (coef < 1 && n > 0) f32_scale(e, grads0 + from * 4, grads0 + from * 4, n, coef);
     }
-    if (n > 0) optimizer.step(e, block + from * 4, grads0 + from * 4, s.slotOffsets.map((o) => block + o + from * 4), n, t, lr, other - block);
-    if (s.shard === 0) {
+    if (n > 0) {
+      const slots = slotPtrs[block === s.blocks[0] ? 0 : 1]!;
+      for (let k = 0; k < slots.length; k++) slots[k] = block + s.slotOffsets[k]! + from * 4;
+      optimizer.step(e, block + from * 4, grads0 + from * 4, slots, n, t, lr, other - block);
+    }
+    if (s.shard === 0 && core.stateCount > 0) {
       // the moving statistics go to the other copy too
       const outState = other + s.stateOffset;
       e.u8.copyWithin(outState, block + s.stateOffset, block + s.stateOffset + core.stateCount * 4);
-      const octx = { ...ctx, state: outState };
-      for (const l of core.layers) l.updateState(octx, sb.layers[l.index]!);
+      ctx.state = outState;
+      for (const l of core.layers) l.updateState(ctx, sb.layers[l.index]!);
+      ctx.state = block + s.stateOffset;
     }
     return 0;
   };
@@ -214,7 +230,11 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
           // penalties are safe to read here: a worker writes its next one only after the next step's first barrier
           let penalty = 0;
           for (let k = 0; k < W; k++) penalty += f64[CTRL64.PER_WORKER + 4 * k + 2]!;
-          progress.set([totals.loss, totals.correct, w, penalty], b * PROGRESS_FIELDS);
+          const at = b * PROGRESS_FIELDS;
+          progress[at] = totals.loss;
+          progress[at + 1] = totals.correct;
+          progress[at + 2] = w;
+          progress[at + 3] = penalty;
           const t = firstT + b;
           if (probes && (t - 1) % s.health!.every === 0) {
             // every range of the reduced gradient is complete after the barrier; the outputs are this shard's
