@@ -43,17 +43,7 @@ export function fromCounts(c: { tp: number; fp: number; fn: number; tn: number }
   return { yTrue, yPred };
 }
 
-/** mulberry32: a small seeded generator. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../helpers';
 
 /** Silences console.warn for the test and returns the spy, to assert which warnings were given. */
 export function captureWarnings(): MockInstance<(...args: unknown[]) => void> {
