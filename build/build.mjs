@@ -65,7 +65,8 @@ async function buildWasm() {
 
 async function bundle() {
   const esbuild = await import('esbuild');
-  const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning', legalComments: 'none' };
+  // minified (names kept: errors and layers are identified by name) for small bundles and fast cold starts
+  const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning', legalComments: 'none', minify: true, keepNames: true };
   const nodeBanner = { js: "import { createRequire as __knobsCreateRequire } from 'node:module'; const require = __knobsCreateRequire(import.meta.url);" };
   const builds = [
     { entryPoints: { knobs: 'build/entry.node.ts' }, outdir: 'build/dist/node', platform: 'node', banner: nodeBanner, external: ['piscina'] },
