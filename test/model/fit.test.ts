@@ -96,6 +96,18 @@ describe('fit semantics', () => {
     a.getWeights().forEach((w, i) => w.forEach((v, j) => expect(v).toBeCloseTo(expected[i]![j]!, 6)));
   });
 
+  it('clipNorm scales the gradient to the given global norm before the step (PyTorch rule)', async () => {
+    const a = tiny(8), b = tiny(8);
+    const { grads } = b.computeGradients(x, y);
+    const norm = Math.sqrt(grads.reduce((s, g) => s + g.reduce((t, v) => t + v * v, 0), 0));
+    const clip = norm / 4;
+    await a.fit(x, y, { batchSize: 10, epochs: 1, verbose: 0, shuffle: false, clipNorm: clip });
+    const coef = clip / (norm + 1e-6);
+    const w0 = b.getWeights();
+    a.getWeights().forEach((w, i) => w.forEach((v, j) => expect(v).toBeCloseTo(w0[i]![j]! - 0.1 * coef * grads[i]![j]!, 6)));
+    await expect(a.fit(x, y, { clipNorm: 0 })).rejects.toThrow(/options.clipNorm must be > 0, got 0/);
+  });
+
   it('sample weights give the weighted mean loss sum(s_i L_i) / sum(s_i), and classWeight maps to them', () => {
     const m = tiny(2);
     const s = randomArray(10, 4, 0.2, 3);

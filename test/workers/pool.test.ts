@@ -61,6 +61,15 @@ describe('data-parallel fit', () => {
     });
   }
 
+  it('clips the gradient by its global norm across workers like one thread', async () => {
+    const run = async (workers: number): Promise<Float32Array[]> => {
+      const m = model(15);
+      await m.fit(x, labels, { batchSize: 64, epochs: 1, verbose: 0, workers, clipNorm: 0.05 });
+      return m.getWeights();
+    };
+    expect(relDiff(await run(1), await run(2))).toBeLessThanOrEqual(1e-5);
+  });
+
   it('augments the same examples the same way whatever the worker count', async () => {
     const img = randomArray(128 * 36, 4, 0, 1);
     const lab = Int32Array.from({ length: 128 }, (_, i) => i % 3);
