@@ -8,7 +8,7 @@ import * as Comlink from 'comlink';
 import { engine } from '../src/engine/engine';
 import { registerParallelBackend } from '../src/model/parallel';
 import type { Sequential } from '../src/model/sequential';
-import { autoWorkers, createDataParallelRunner, type SessionPool } from './data-parallel';
+import { createDataParallelRunner, workerCount, type SessionPool } from './data-parallel';
 import { createTransferRunner, warnNotIsolated, type TransferPool } from './transfer-parallel';
 import type { BrowserWorkerApi } from './browser-worker';
 import type { SessionEnd, SessionStart } from './protocol';
@@ -126,7 +126,7 @@ registerParallelBackend({
       await pool?.close();
       pool = defaultPoolInstance = new BrowserWorkerPool({ size: Math.max(requested ?? 1, Math.min(8, globalThis.navigator?.hardwareConcurrency ?? 2)) });
     }
-    const workers = Math.min(requested ?? autoWorkers(m, spec.batchSize, pool.size), pool.size);
+    const workers = workerCount(m, spec, pool.size);
     if (workers <= 1) return undefined;
     if (pool.shared) return createDataParallelRunner(pool, m, spec, workers);
     warnNotIsolated(workers);

@@ -5,7 +5,7 @@
  */
 import { f32_gather_sum } from '../src/engine/kernels/f32_gather';
 import { NonFiniteLossError, divergenceError } from '../src/errors';
-import type { BatchHooks, EpochRunner, RunnerSpec } from '../src/model/parallel';
+import { EpochTally, batchLoss, type BatchHooks, type EpochRunner, type RunnerSpec } from '../src/model/parallel';
 import { allocateShard, freeShard, type ShardBuffers } from '../src/model/runtime';
 import type { Sequential } from '../src/model/sequential';
 import { healthProbes, measureHealth, recordSize } from '../src/model/health';
@@ -58,6 +58,11 @@ export function flopsPerExample(model: Sequential): number {
  * carry at least about 20 MFLOP.
  */
 export const AUTO_MIN_SHARD_MFLOP = 20;
+
+/** The workers a fit gets on a pool of `poolSize`: as many as asked (at most the pool's), or the 'auto' choice. */
+export function workerCount(model: Sequential, spec: RunnerSpec, poolSize: number): number {
+  return Math.min(spec.workers === 'auto' ? autoWorkers(model, spec.batchSize, poolSize) : spec.workers, poolSize);
+}
 
 export function autoWorkers(model: Sequential, batchSize: number, poolSize: number): number {
   const perExample = flopsPerExample(model);
@@ -159,21 +164,19 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     epochNow = epoch;
     const firstStep = opt.iterations;
     issue(OP_EPOCH);
-    let seen = 0, lossSum = 0, correct = 0, weightSum = 0;
+    let seen = 0;
+    const tally = new EpochTally(spec.countCorrect);
     const report = async (upto: number): Promise<void> => {
       const pr = new Float64Array(e.memory.buffer, progress, batches * PROGRESS_FIELDS);
       for (; seen < upto; seen++) {
         const [l, k, w, pen] = [pr[seen * PROGRESS_FIELDS]!, pr[seen * PROGRESS_FIELDS + 1]!, pr[seen * PROGRESS_FIELDS + 2]!, pr[seen * PROGRESS_FIELDS + 3]!];
-        const batchLoss = (w > 0 ? l / w : 0) + pen;
+        const loss = batchLoss(l, w, pen);
         const step = firstStep + seen;
         if (spec.health && step % spec.health.every === 0) {
-          spec.health.recorder.add(step, batchLoss, new Float64Array(e.memory.buffer, healthArea + seen * recordFloats * 8, recordFloats));
+          spec.health.recorder.add(step, loss, new Float64Array(e.memory.buffer, healthArea + seen * recordFloats * 8, recordFloats));
         }
-        lossSum += batchLoss * w;
-        correct += k;
-        weightSum += w;
         batchNow = seen;
-        await hooks.end(seen, { loss: batchLoss, ...(spec.countCorrect ? { accuracy: w > 0 ? k / w : 0 } : {}), size: Math.min(spec.batchSize, rows - seen * spec.batchSize) });
+        await hooks.end(seen, tally.add(loss, k, w, Math.min(spec.batchSize, rows - seen * spec.batchSize)));
       }
     };
     let aborted: unknown;
@@ -216,7 +219,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     point();
     const code = Atomics.load(c, CTRL.NONFINITE);
     if (code) throw divergence(code, epoch, Atomics.load(c, CTRL.BATCH), NaN);
-    return { loss: weightSum > 0 ? lossSum / weightSum : 0, accuracy: weightSum > 0 ? correct / weightSum : 0, batches: done };
+    return { ...tally.result(), batches: done };
   };
 
   /** After an abort, the parity and step count the workers last completed. */
@@ -261,7 +264,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   return {
     async runEpoch(epoch: number, hooks: BatchHooks) {
       if (!hooks.lockstep) return freeEpoch(epoch, hooks);
-      let lossSum = 0, correct = 0, weightSum = 0, batches = 0;
+      const tally = new EpochTally(spec.countCorrect);
       const rows = spec.data.rows;
       for (let b = 0, start = 0; start < rows; b++, start += spec.batchSize) {
         hooks.check();
@@ -291,23 +294,19 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
           penalty += d[CTRL64.PER_WORKER + 4 * w + 2]!;
         }
         const nonFinite = Atomics.load(c, CTRL.NONFINITE);
-        const batchLoss = (batchWeight > 0 ? stepLoss / batchWeight : 0) + penalty;
-        if (nonFinite || !Number.isFinite(batchLoss)) throw divergence(nonFinite || 1, epoch, b, batchLoss);
+        const loss = batchLoss(stepLoss, batchWeight, penalty);
+        if (nonFinite || !Number.isFinite(loss)) throw divergence(nonFinite || 1, epoch, b, loss);
         if (spec.health && opt.iterations % spec.health.every === 0) {
           measureHealth(e, core, probes!, buffers[0]!, grads, shardRows(n, W, 0), record);
-          spec.health.recorder.add(opt.iterations, (batchWeight > 0 ? stepLoss / batchWeight : 0) + penalty, record);
+          spec.health.recorder.add(opt.iterations, loss, record);
         }
         // the step is complete: the other copy is now current
         parity = 1 - parity;
         point();
         opt.iterations++;
-        lossSum += batchLoss * batchWeight;
-        correct += stepCorrect;
-        weightSum += batchWeight;
-        batches++;
-        await hooks.end(b, { loss: batchLoss, ...(spec.countCorrect ? { accuracy: batchWeight > 0 ? stepCorrect / batchWeight : 0 } : {}), size: n });
+        await hooks.end(b, tally.add(loss, stepCorrect, batchWeight, n));
       }
-      return { loss: weightSum > 0 ? lossSum / weightSum : 0, accuracy: weightSum > 0 ? correct / weightSum : 0, batches };
+      return tally.result();
     },
 
     async close() {

@@ -17,8 +17,8 @@ import { engine } from '../src/engine/engine';
 import { registerParallelBackend } from '../src/model/parallel';
 import { applyArtifacts, artifactsFromArrayBuffer, toArrayBuffer } from '../src/io/io';
 import type { Sequential } from '../src/model/sequential';
-import type { History } from '../src/callbacks/history';
-import { autoWorkers, createDataParallelRunner, type SessionPool } from './data-parallel';
+import { History } from '../src/callbacks/history';
+import { createDataParallelRunner, workerCount, type SessionPool } from './data-parallel';
 import type { JobMessage, JobResult, RemoteFitOptions } from './jobs';
 import type { SessionEnd, SessionStart } from './protocol';
 
@@ -130,8 +130,7 @@ export class WorkerPool implements SessionPool {
       const result = await this.track(this.piscina.run(job, { transferList: [channel.port2 as never] }) as Promise<JobResult>);
       // the trained weights, optimizer state and progress straight into the caller's model
       applyArtifacts(model, artifactsFromArrayBuffer(result.model));
-      const { History: H } = await import('../src/callbacks/history');
-      const h = new H();
+      const h = new History();
       h.epoch = result.history.epoch;
       h.history = result.history.history;
       return h;
@@ -191,8 +190,7 @@ registerParallelBackend({
     const m = model as Sequential;
     const requested = spec.workers === 'auto' ? undefined : spec.workers;
     const pool = sessionPoolOverride ?? defaultPool(requested ?? 1);
-    const workers = requested ?? autoWorkers(m, spec.batchSize, pool.size);
-    if (workers <= 1) return undefined;
-    return createDataParallelRunner(pool, m, spec, Math.min(workers, pool.size));
+    const workers = workerCount(m, spec, pool.size);
+    return workers > 1 ? createDataParallelRunner(pool, m, spec, workers) : undefined;
   },
 });

@@ -10,7 +10,7 @@ import { f32_gather_sum } from '../src/engine/kernels/f32_gather';
 import { NonFiniteLossError, divergenceError } from '../src/errors';
 import { BatchNormalization } from '../src/layers/batch-normalization';
 import type { StepContext } from '../src/layers/layer';
-import type { BatchHooks, EpochRunner, RunnerSpec } from '../src/model/parallel';
+import { EpochTally, batchLoss, type BatchHooks, type EpochRunner, type RunnerSpec } from '../src/model/parallel';
 import { regularize } from '../src/model/runtime';
 import type { Sequential } from '../src/model/sequential';
 import { shardOffset, shardRows } from './session';
@@ -60,7 +60,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
 
   return {
     async runEpoch(epoch: number, hooks: BatchHooks) {
-      let lossSum = 0, correct = 0, weightSum = 0, batches = 0;
+      const tally = new EpochTally(spec.countCorrect);
       for (let b = 0, s0 = 0; s0 < data.rows; b++, s0 += spec.batchSize) {
         hooks.check();
         await hooks.begin(b);
@@ -112,14 +112,9 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
           f32_scale(e, z.m2, z.m2, c, 1 / count);
           l.updateState({ e, state: model.state } as StepContext, { out: 0, extra: { batchMean: z.mean, batchVar: z.m2 } });
         });
-        const batchLoss = (batchWeight > 0 ? stepLoss / batchWeight : 0) + penalty;
-        lossSum += batchLoss * batchWeight;
-        correct += stepCorrect;
-        weightSum += batchWeight;
-        batches++;
-        await hooks.end(b, { loss: batchLoss, ...(spec.countCorrect ? { accuracy: batchWeight > 0 ? stepCorrect / batchWeight : 0 } : {}), size: n });
+        await hooks.end(b, tally.add(batchLoss(stepLoss, batchWeight, penalty), stepCorrect, batchWeight, n));
       }
-      return { loss: weightSum > 0 ? lossSum / weightSum : 0, accuracy: weightSum > 0 ? correct / weightSum : 0, batches };
+      return tally.result();
 
       function divergence(ep: number, b: number, v: number): NonFiniteLossError {
         return divergenceError('loss', v, ep, b, opt.learningRate);

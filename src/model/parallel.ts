@@ -17,7 +17,7 @@ export interface BatchHooks {
   /** Called before each batch; a returned promise is awaited. */
   begin(batch: number): void | Promise<void>;
   /** Called after each batch with its logs. */
-  end(batch: number, logs: { loss: number; accuracy?: number; size: number }): void | Promise<void>;
+  end(batch: number, logs: BatchLogs): void | Promise<void>;
   /** Whether to stop before the next batch (abort signal). Throws to abort. */
   check(): void;
 }
@@ -31,6 +31,49 @@ export interface FitData {
   weights: number;
   /** The permutation of the current epoch (rows i32). */
   order: number;
+}
+
+/** A batch's logs, as the hooks receive them. */
+export interface BatchLogs {
+  loss: number;
+  accuracy?: number;
+  size: number;
+}
+
+/**
+ * The epoch's running totals, shared by every runner (one thread, the pool's two modes, the
+ * message fallback): each batch counts by its total example weight.
+ */
+export class EpochTally {
+  private lossSum = 0;
+  private correct = 0;
+  private weight = 0;
+  batches = 0;
+
+  constructor(private readonly countCorrect: boolean) {}
+
+  /**
+   * Counts a batch: its loss (weighted mean plus the regularization penalty), weighted correct
+   * predictions, total example weight and rows. Returns the batch's logs.
+   */
+  add(loss: number, correct: number, weight: number, rows: number): BatchLogs {
+    this.lossSum += loss * weight;
+    this.correct += correct;
+    this.weight += weight;
+    this.batches++;
+    return { loss, ...(this.countCorrect ? { accuracy: weight > 0 ? correct / weight : 0 } : {}), size: rows };
+  }
+
+  /** The epoch's mean loss and accuracy. */
+  result(): { loss: number; accuracy: number; batches: number } {
+    const w = this.weight;
+    return { loss: w > 0 ? this.lossSum / w : 0, accuracy: w > 0 ? this.correct / w : 0, batches: this.batches };
+  }
+}
+
+/** A batch's loss: the weighted mean of its examples' losses plus the regularization penalty. */
+export function batchLoss(lossSum: number, weight: number, penalty: number): number {
+  return (weight > 0 ? lossSum / weight : 0) + penalty;
 }
 
 /** Runs the batches of an epoch. */

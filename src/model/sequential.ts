@@ -28,7 +28,7 @@ import { ProgressBar } from '../callbacks/progress';
 import { deriveSeed, Random } from '../util/random';
 import { checkKnownOptions, finiteNumber, nonNegativeInt, positiveInt } from '../util/options';
 import { exampleWeights, nonFiniteError, toLabels, toMatrix, type Labels } from './data';
-import { parallelBackend, type BatchHooks, type EpochRunner, type FitData, type RunnerSpec } from './parallel';
+import { EpochTally, batchLoss, parallelBackend, type BatchHooks, type EpochRunner, type FitData, type RunnerSpec } from './parallel';
 import {
   allocateShard, forward, freeShard, penaltyOnly, regularize, trainShard, type ModelCore, type ShardBuffers,
 } from './runtime';
@@ -398,11 +398,12 @@ export class Sequential implements ModelCore {
 
   /** A one-shard step context. */
   private context(sb: ShardBuffers, rows: number, training: boolean, step: number): StepContext {
-    return {
+    const ctx: StepContext = {
       e: this.e, params: this.params, state: this.state, grads: sb.grads, training, rows, batchRows: rows, rowOffset: 0,
-      seed: this.seed, step, shard: 0, shards: 1, shardRows: () => rows, scratchOf: (_s, l) => sb.layers[l]!,
+      seed: this.seed, step, shard: 0, shards: 1, shardRows: () => ctx.rows, scratchOf: (_s, l) => sb.layers[l]!,
       barrier: () => {}, gemmWs: sb.gemmWs,
     };
+    return ctx;
   }
 
   /** Copies rows [start, start + rows) of staged data (in order, or through `order`) into a shard. */
@@ -606,38 +607,39 @@ export class Sequential implements ModelCore {
     const d: StagedData = { ...spec.data, totalWeight: 0 };
     const probes = spec.health ? healthProbes(this) : undefined;
     const record = probes ? new Float64Array(recordSize(probes)) : new Float64Array(0);
+    // one context for the fit, updated in place each step
+    const ctx = this.context(sb, 0, true, 0);
     return {
       runEpoch: async (epoch, hooks) => {
-        let lossSum = 0, correct = 0, weightSum = 0, batches = 0;
+        const tally = new EpochTally(spec.countCorrect);
         for (let b = 0, start = 0; start < d.rows; b++, start += spec.batchSize) {
           hooks.check();
           await hooks.begin(b);
           const rows = Math.min(spec.batchSize, d.rows - start);
           const batchWeight = this.loadBatch(d, sb, spec.data.order, start, rows, spec.sparse);
           const step = c.optimizer.iterations;
-          const ctx = this.context(sb, rows, true, step);
+          ctx.rows = ctx.batchRows = rows;
+          ctx.step = step;
+          ctx.params = this.params;
+          ctx.state = this.state;
           const scale = batchWeight > 0 ? 1 / batchWeight : 0;
           if (aug) aug.pipeline.apply(e, sb.x, sb.xAug, rows, { seed: aug.seed, epoch, exampleIndices: spec.data.order + start * 4, workspace: sb.augWs });
           const r = trainShard(ctx, this, sb, scale, spec.useWeights, true, spec.countCorrect, aug ? sb.xAug : sb.x);
           const penalty = regularize(e, this, this.params, sb.grads, 0, this.paramCount);
-          const batchLoss = (batchWeight > 0 ? r.lossSum / batchWeight : 0) + penalty;
-          if (!Number.isFinite(batchLoss)) throw this.divergence(epoch, b, batchLoss);
+          const loss = batchLoss(r.lossSum, batchWeight, penalty);
+          if (!Number.isFinite(loss)) throw this.divergence(epoch, b, loss);
           if (spec.clipNorm !== undefined) {
             const norm = f32_clip_by_global_norm(e, sb.grads, this.paramCount, spec.clipNorm);
             if (!Number.isFinite(norm)) throw this.divergence(epoch, b, norm, 'gradient norm');
           }
           if (spec.health && step % spec.health.every === 0) {
             measureHealth(e, this, probes!, sb, sb.grads, rows, record);
-            spec.health.recorder.add(step, batchLoss, record);
+            spec.health.recorder.add(step, loss, record);
           }
           this.applyStep(ctx, sb);
-          lossSum += batchLoss * batchWeight;
-          correct += r.correct;
-          weightSum += batchWeight;
-          batches++;
-          await hooks.end(b, { loss: batchLoss, ...(spec.countCorrect ? { accuracy: batchWeight > 0 ? r.correct / batchWeight : 0 } : {}), size: rows });
+          await hooks.end(b, tally.add(loss, r.correct, batchWeight, rows));
         }
-        return { loss: weightSum > 0 ? lossSum / weightSum : 0, accuracy: weightSum > 0 ? correct / weightSum : 0, batches };
+        return tally.result();
       },
       close: async () => {},
     };
