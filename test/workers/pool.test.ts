@@ -101,6 +101,7 @@ describe('data-parallel fit', () => {
   });
 
   it('an AbortSignal cancels between batches; the model keeps its last completed step and the pool stays usable', async () => {
+    // free-running epochs: an abort from a timer, at whatever batch the workers are on
     const m = model(7);
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error('user cancelled')), 40);
@@ -109,12 +110,35 @@ describe('data-parallel fit', () => {
     const steps = m.optimizer!.iterations;
     expect(steps).toBeGreaterThan(0);
     expect(steps).toBeLessThan(50 * 256);
-    // the weights are exactly those of a run of that many steps
-    const again = model(7);
-    await again.fit(bigX, bigY, { batchSize: 32, epochs: Math.floor(steps / 256), verbose: 0, workers: 2 });
-    if (steps % 256 === 0) expect(bits(m.getWeights())).toEqual(bits(again.getWeights()));
     m.getWeights().forEach((w) => expect(w.every(Number.isFinite)).toBe(true));
     await m.fit(x, labels, { batchSize: 64, epochs: 1, verbose: 0, workers: 2 });
+  });
+
+  it('an abort at a known batch (steps in lockstep) leaves exactly the weights after that batch', async () => {
+    // 512 rows / 64 = 8 steps per epoch; the abort comes after batch 3 of epoch 1 (0-based): 12 steps
+    let epoch = 0;
+    let atAbort: Float32Array[] | null = null;
+    const ref = model(8);
+    await ref.fit(x, labels, { batchSize: 64, epochs: 2, verbose: 0, workers: 2, callbacks: [{
+      onEpochBegin: (e) => void (epoch = e),
+      onBatchEnd: (b) => { if (epoch === 1 && b === 3) atAbort = ref.getWeights(); },
+    }] });
+    expect(atAbort).not.toBeNull();
+
+    const m = model(8);
+    const ac = new AbortController();
+    const err = await m.fit(x, labels, { batchSize: 64, epochs: 2, verbose: 0, workers: 2, signal: ac.signal, callbacks: [{
+      onEpochBegin: (e) => void (epoch = e),
+      onBatchEnd: (b) => { if (epoch === 1 && b === 3) ac.abort(new Error('stop here')); },
+    }] }).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/stop here/);
+    expect(m.optimizer!.iterations).toBe(12);
+    expect(bits(m.getWeights())).toEqual(bits(atAbort!));
+    expect(bits(m.getWeights())).not.toEqual(bits(ref.getWeights()));
+    // and it trains on from there
+    expect(m.epochsCompleted).toBe(1);
+    await m.fit(x, labels, { batchSize: 64, epochs: m.epochsCompleted + 1, verbose: 0, workers: 2 });
+    expect(m.optimizer!.iterations).toBe(20);
   });
 });
 
