@@ -84,6 +84,33 @@ describe('browser build in headless Chromium', () => {
     expect(r).toEqual({ same: true, sameBuffer: true, iterations: 4, epochs: 2 });
   });
 
+  it('a study on IndexedDB survives a page closed mid-trial: completed trials kept, the running one failed and rerun', async () => {
+    const context = await browser.newContext(); // pages of one context share IndexedDB
+    try {
+      const first = await context.newPage();
+      await first.goto(`${server.url}/plain/`);
+      await first.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
+      void first.evaluate(() => (globalThis as unknown as { tuneStudy(n: number, hang: number): Promise<unknown> }).tuneStudy(20, 6)).catch(() => {});
+      await first.waitForFunction(() => (globalThis as unknown as { tuneProgress: { running?: number }[] }).tuneProgress.some((p) => p.running === 6), undefined, { timeout: 30_000 });
+      await first.close(); // the "crash": trial 6 was RUNNING
+
+      const second = await context.newPage();
+      await second.goto(`${server.url}/plain/`);
+      await second.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
+      await second.waitForTimeout(500); // longer than the grace period: trial 6's heartbeat has stopped
+      type Row = { number: number; state: string; params: Record<string, number>; value: number | null; systemAttrs: Record<string, unknown> };
+      const trials = await second.evaluate(() => (globalThis as unknown as { tuneStudy(n: number, hang: number): Promise<unknown> }).tuneStudy(6, -1)) as Row[];
+      await second.close();
+      expect(trials.map((t) => t.number)).toEqual([...Array(13).keys()]);
+      expect(trials.slice(0, 6).every((t) => t.state === 'COMPLETE' && t.value !== null)).toBe(true);
+      expect(trials[6]!.state).toBe('FAIL');
+      expect(trials[7]).toMatchObject({ state: 'COMPLETE', params: trials[6]!.params, systemAttrs: { failed_trial: 6, retry_history: [6] } });
+      expect(trials.slice(8).every((t) => t.state === 'COMPLETE')).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('trains on one thread in the page like Node', async () => {
     const r = await trainInPage('plain', 1);
     expect(r.weights).toEqual(await trainInNode(1));

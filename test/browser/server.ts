@@ -42,6 +42,23 @@ export const PAGE = `<!doctype html><meta charset="utf-8"><title>knobs browser t
     return { same: Array.from(back.predict(x)).join() === Array.from(m.predict(x)).join(), sameBuffer: Array.from(buf.predict(x)).join() === Array.from(m.predict(x)).join(),
       iterations: back.optimizer.iterations, epochs: back.epochsCompleted };
   };
+  // A study on IndexedDB: trials report to the page as they go; the trial numbered \`hangAt\`
+  // never ends (the test closes the page while it runs, as a crash would).
+  window.tuneProgress = [];
+  window.tuneStudy = async (nTrials, hangAt) => {
+    const study = knobs.tune.createStudy({ storage: knobs.tune.indexedDbStorage('knobs-browser-tuning'), studyName: 'branin',
+      loadIfExists: true, sampler: knobs.tune.tpeSampler({ seed: 3, nStartupTrials: 5 }), heartbeatInterval: 0.1, gracePeriod: 0.3 });
+    await study.ready();
+    await study.optimize(async (trial) => {
+      const x = trial.suggestFloat('x', -5, 10), y = trial.suggestFloat('y', 0, 15);
+      trial.report(x + y, 1);
+      if (trial.number === hangAt) { window.tuneProgress.push({ running: trial.number }); await new Promise(() => {}); }
+      const v = (y - 5.1 / (4 * Math.PI ** 2) * x * x + 5 / Math.PI * x - 6) ** 2 + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x) + 10;
+      window.tuneProgress.push({ done: trial.number });
+      return v;
+    }, { nTrials });
+    return study.trials.map((t) => ({ number: t.number, state: t.state, params: t.params, value: t.value ?? null, systemAttrs: t.systemAttrs }));
+  };
   window.ready = true;
 </script>`;
 
