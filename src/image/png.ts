@@ -1,9 +1,12 @@
 /**
  * A small PNG encoder with no dependency and no platform API, so previews and galleries
- * work in Node and in browsers alike. Pixels are stored uncompressed (deflate "stored"
- * blocks): the images are small grids of digits, and this keeps the encoder a few lines.
+ * work in Node and in browsers alike. The rows are compressed with knobs' own deflate
+ * ({@link zlibCompress}) twice, unfiltered and with the PNG filter (None, Sub, Up, Average or
+ * Paeth) chosen per row by the smallest sum of absolute signed bytes, as libpng does; the
+ * smaller stream is kept.
  * @module
  */
+import { zlibCompress } from './deflate';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -21,6 +24,52 @@ function crc32(bytes: Uint8Array, start: number, end: number): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
+/** The Paeth predictor of PNG filter type 4: whichever of left, up, upper-left is nearest to left + up - upper-left. */
+function paeth(a: number, b: number, c: number): number {
+  const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+/**
+ * The PNG image data before compression: each row of `stride` bytes preceded by its filter
+ * type. With `adaptive`, the filter (0-4) is chosen per row by the minimum sum of absolute
+ * values of the filtered bytes read as signed; without, every row has filter 0 (None).
+ * `bpp` is the bytes per pixel.
+ */
+function filterRows(pixels: Uint8Array, stride: number, height: number, bpp: number, adaptive: boolean): Uint8Array {
+  const out = new Uint8Array((stride + 1) * height);
+  if (!adaptive) {
+    for (let y = 0; y < height; y++) out.set(pixels.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+    return out;
+  }
+  const rows = Array.from({ length: 5 }, () => new Uint8Array(stride));
+  const [none, sub, upRow, avg, pae] = rows as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  const zero = new Uint8Array(stride);
+  const signedAbs = (v: number): number => (v < 128 ? v : 256 - v);
+  for (let y = 0; y < height; y++) {
+    const row = pixels.subarray(y * stride, (y + 1) * stride);
+    const up = y > 0 ? pixels.subarray((y - 1) * stride, y * stride) : zero;
+    const cost = [0, 0, 0, 0, 0];
+    for (let x = 0; x < stride; x++) {
+      const v = row[x]!, a = x >= bpp ? row[x - bpp]! : 0, b = up[x]!, c = x >= bpp ? up[x - bpp]! : 0;
+      none[x] = v;
+      sub[x] = v - a;
+      upRow[x] = v - b;
+      avg[x] = v - ((a + b) >> 1);
+      pae[x] = v - paeth(a, b, c);
+      cost[0] += signedAbs(none[x]!);
+      cost[1] += signedAbs(sub[x]!);
+      cost[2] += signedAbs(upRow[x]!);
+      cost[3] += signedAbs(avg[x]!);
+      cost[4] += signedAbs(pae[x]!);
+    }
+    const best = cost.indexOf(Math.min(...cost));
+    out[y * (stride + 1)] = best;
+    out.set(rows[best]!, y * (stride + 1) + 1);
+  }
+  return out;
+}
+
 /**
  * Encodes an 8-bit image as PNG. `pixels` holds width * height * channels bytes, row-major;
  * channels 1 is grayscale, 3 RGB, 4 RGBA.
@@ -33,35 +82,11 @@ export function encodePng(pixels: Uint8Array, width: number, height: number, cha
     throw new RangeError(`encodePng: expected ${width * height * channels} bytes for ${width} x ${height} x ${channels}, got ${pixels.length}`);
   }
   const colorType = channels === 1 ? 0 : channels === 3 ? 2 : 6;
-  const rowBytes = width * channels + 1; // filter byte + pixels
-  const raw = new Uint8Array(rowBytes * height);
-  for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * width * channels, (y + 1) * width * channels), y * rowBytes + 1);
-  // zlib stream of stored blocks (at most 65535 bytes each)
-  const blocks = Math.max(1, Math.ceil(raw.length / 65535));
-  const zlib = new Uint8Array(2 + blocks * 5 + raw.length + 4);
-  zlib[0] = 0x78;
-  zlib[1] = 0x01;
-  let o = 2;
-  for (let b = 0; b < blocks; b++) {
-    const start = b * 65535, len = Math.min(65535, raw.length - start);
-    zlib[o++] = b === blocks - 1 ? 1 : 0;
-    zlib[o++] = len & 255;
-    zlib[o++] = len >>> 8;
-    zlib[o++] = ~len & 255;
-    zlib[o++] = (~len >>> 8) & 255;
-    zlib.set(raw.subarray(start, start + len), o);
-    o += len;
-  }
-  let a = 1, bsum = 0;
-  for (let i = 0; i < raw.length; i++) {
-    a = (a + raw[i]!) % 65521;
-    bsum = (bsum + a) % 65521;
-  }
-  const adler = ((bsum << 16) | a) >>> 0;
-  zlib[o++] = adler >>> 24;
-  zlib[o++] = (adler >>> 16) & 255;
-  zlib[o++] = (adler >>> 8) & 255;
-  zlib[o++] = adler & 255;
+  // the filters help photographs and smooth images; galleries of digits often compress better
+  // unfiltered (rows and tiles repeat exactly), so both are compressed and the smaller kept
+  const filtered = zlibCompress(filterRows(pixels, width * channels, height, channels, true));
+  const unfiltered = zlibCompress(filterRows(pixels, width * channels, height, channels, false));
+  const zlib = filtered.length <= unfiltered.length ? filtered : unfiltered;
 
   const chunks: [string, Uint8Array][] = [];
   const ihdr = new Uint8Array(13);

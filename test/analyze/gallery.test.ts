@@ -1,31 +1,16 @@
 /**
- * The digit font and the gallery PNG, decoded back to pixels (the encoder writes stored
- * deflate blocks, which a few lines here can read).
+ * The digit font and the gallery PNG, decoded back to pixels.
  */
 import { describe, expect, it } from 'vitest';
 import { drawText, misclassifiedGallery, textWidth } from '../../src/analyze';
+import { readPng } from '../image/read-png';
 import { expectThrows } from '../metrics/helpers';
 
-/** Decodes an RGB PNG written with stored deflate blocks and filter 0 rows. */
+/** Decodes an RGB PNG: its size and a pixel reader. */
 function decodePng(png: Uint8Array): { width: number; height: number; rgb: (x: number, y: number) => number[] } {
-  expect([...png.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
-  const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  let p = 8, width = 0, height = 0;
-  const idat: number[] = [];
-  while (p < png.length) {
-    const len = dv.getUint32(p), type = String.fromCharCode(...png.subarray(p + 4, p + 8));
-    if (type === 'IHDR') { width = dv.getUint32(p + 8); height = dv.getUint32(p + 12); expect(png[p + 17]).toBe(2); }
-    if (type === 'IDAT') idat.push(...png.subarray(p + 8, p + 8 + len));
-    p += 12 + len;
-  }
-  const raw: number[] = [];
-  for (let q = 2; q < idat.length - 4;) {
-    const blockLen = idat[q + 1]! | (idat[q + 2]! << 8);
-    raw.push(...idat.slice(q + 5, q + 5 + blockLen));
-    q += 5 + blockLen;
-  }
-  expect(raw.length).toBe(height * (width * 3 + 1));
-  return { width, height, rgb: (x, y) => raw.slice(y * (width * 3 + 1) + 1 + x * 3, y * (width * 3 + 1) + 1 + x * 3 + 3) };
+  const { width, height, colorType, pixels } = readPng(png);
+  expect(colorType).toBe(2);
+  return { width, height, rgb: (x, y) => [...pixels.subarray((y * width + x) * 3, (y * width + x) * 3 + 3)] };
 }
 
 describe('the 3 x 5 digit font', () => {
