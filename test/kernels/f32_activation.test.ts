@@ -85,6 +85,15 @@ describe('f32_activation, f32_activation_grad', () => {
     expect(activateGrad('elu', [0], [1])[0]).toBe(1);
   });
 
+  it('tanh and elu keep the sign of zero (tanh(-0) = elu(-0) = -0), in vector lanes and in the tail', () => {
+    const x = [-0, 0, -0, 0, -0, 0, -0];
+    for (const name of ['tanh', 'elu'] as const) {
+      expect(Array.from(activate(name, x), (v) => Object.is(v, -0)), name).toEqual(x.map((v) => Object.is(v, -0)));
+    }
+    // sigmoid saturates through exp: e^88.5 is finite, so sigmoid(-88.5) is a subnormal, not 0
+    expect(activate('sigmoid', [-88.5, -88.5, -88.5, -88.5, -88.5]).every((v) => v > 3.6e-39 && v < 3.7e-39)).toBe(true);
+  });
+
   it('uses alpha for leakyRelu and elu', () => {
     expectClose(activate('leakyRelu', [-2, 3], 0.1), [-0.2, 3], {}, 'leakyRelu alpha 0.1');
     expectClose(activate('elu', [-2, 3], 2), [2 * Math.expm1(-2), 3], {}, 'elu alpha 2');
