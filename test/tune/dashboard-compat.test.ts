@@ -7,9 +7,10 @@
  * constraints, enqueued parameters) and compute parameter importances; and the dashboard's
  * writes (notes, tell, user attrs, a new study), which knobs then reads.
  *
- * The importances need scikit-learn, which python3-optuna only suggests and CI does not
- * install: that test is skipped, with a message, when python3 cannot import sklearn.
- * Skipped, with a message, when no python3 here can import optuna.
+ * The importances need scikit-learn, which python3-optuna only suggests; CI installs
+ * python3-sklearn. Elsewhere the tests are skipped, with a message, when python3 cannot import
+ * optuna (or sklearn, for the importances); with KNOBS_REQUIRE_PYTHON set (as .ci/run does)
+ * a missing package fails instead.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
@@ -25,6 +26,9 @@ if (!python) {
   console.warn('dashboard-compat.test.ts: SKIPPED, no python3 with optuna >= 3.1 here (apt-get install python3-optuna, or set KNOBS_PYTHON); CI installs it and runs these tests.');
 }
 const sklearn = !!python && spawnSync(python, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
+if (python && !sklearn && process.env.KNOBS_REQUIRE_PYTHON) {
+  throw new Error('KNOBS_REQUIRE_PYTHON is set (CI) but python3 cannot import sklearn: apt-get install python3-sklearn');
+}
 if (python && !sklearn) console.warn('dashboard-compat.test.ts: parameter importances SKIPPED, python3 has no scikit-learn (apt-get install python3-sklearn).');
 const script = join(__dirname, 'fixtures/dashboard_calls.py');
 

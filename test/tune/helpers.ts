@@ -74,6 +74,9 @@ export function pythonWithOptuna(): string | null {
       if (major! > 3 || (major === 3 && minor! >= 1)) return (pythonCache = py);
     }
   }
+  if (process.env.KNOBS_REQUIRE_PYTHON) {
+    throw new Error('KNOBS_REQUIRE_PYTHON is set (CI) but no python3 here imports optuna >= 3.1: apt-get install python3-optuna');
+  }
   return (pythonCache = null);
 }
 
