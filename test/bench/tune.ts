@@ -2,7 +2,8 @@
  * Benchmark of `knobs.tune`: random search against TPE + ASHA on the same fixed budget of
  * training epochs, over several seeds (issue 7: tune an MNIST MLP's lr, units, L2, dropout
  * and batch size; target: TPE + ASHA reaches random search's final dev accuracy with at most
- * half of its epochs), and the trial throughput of 1 against 2 concurrent trials.
+ * half of its epochs). The trial throughput (1 against 2 trials at once) is measured in
+ * tune.bench.ts.
  *
  * The model is plugged in: `makeTrial(params)` builds a model for the hyperparameters and
  * answers a `trainEpoch()` that trains one epoch and answers the dev accuracy. The MNIST MLP
@@ -65,8 +66,15 @@ export interface BenchTuneOptions {
   reductionFactor?: number;
   /** TPE's random startup trials (default 10). */
   nStartupTrials?: number;
+  /** Multivariate TPE (default false). */
+  multivariate?: boolean;
   /** Prints a line per search (default false). */
   log?: boolean;
+  /**
+   * Random search's final accuracy per seed, from an earlier run of the same seeds and budget
+   * (random search is deterministic): when given, random search is not run again.
+   */
+  randomBest?: Record<number, number>;
 }
 
 /** One search of one seed. */
@@ -82,6 +90,8 @@ export interface BenchTuneRow {
   curve: [epochs: number, best: number][];
   /** For TPE + ASHA: epochs to reach random search's final accuracy of the same seed. */
   epochsToReachRandom?: number;
+  /** Every trial: its parameters, state and the dev accuracy after each epoch it trained. */
+  trialCurves: { params: Record<string, unknown>; state: string; curve: number[] }[];
 }
 
 export interface BenchTuneResult {
@@ -102,11 +112,11 @@ export interface BenchTuneResult {
 
 class BudgetSpent extends Error {}
 
-async function search(method: BenchTuneRow['method'], seed: number, o: Required<Omit<BenchTuneOptions, 'seeds' | 'log'>>): Promise<BenchTuneRow> {
+async function search(method: BenchTuneRow['method'], seed: number, o: Required<Omit<BenchTuneOptions, 'seeds' | 'log' | 'randomBest'>>): Promise<BenchTuneRow> {
   const study = tune.createStudy({
     direction: 'maximize',
     studyName: `${method}-${seed}`,
-    sampler: method === 'random' ? tune.randomSampler({ seed }) : tune.tpeSampler({ seed, nStartupTrials: o.nStartupTrials }),
+    sampler: method === 'random' ? tune.randomSampler({ seed }) : tune.tpeSampler({ seed, nStartupTrials: o.nStartupTrials, multivariate: o.multivariate }),
     pruner: method === 'random' ? tune.nopPruner() : tune.ashaPruner({ minResource: o.minResource, reductionFactor: o.reductionFactor }),
   });
   let epochs = 0;
@@ -145,6 +155,7 @@ async function search(method: BenchTuneRow['method'], seed: number, o: Required<
     epochs,
     bestDevAccuracy: best,
     curve,
+    trialCurves: study.trials.map((t) => ({ params: t.params, state: t.state, curve: Object.values(t.intermediateValues) })),
   };
 }
 
@@ -165,11 +176,14 @@ export async function benchTune(options: BenchTuneOptions): Promise<BenchTuneRes
     minResource: options.minResource ?? 1,
     reductionFactor: options.reductionFactor ?? 3,
     nStartupTrials: options.nStartupTrials ?? 10,
+    multivariate: options.multivariate ?? false,
   };
   const seeds = options.seeds ?? [0, 1, 2, 3, 4];
   const rows: BenchTuneRow[] = [];
   for (const seed of seeds) {
-    const random = await search('random', seed, o);
+    const known = options.randomBest?.[seed];
+    const random = known === undefined ? await search('random', seed, o)
+      : { method: 'random' as const, seed, trials: NaN, completed: NaN, pruned: NaN, epochs: o.epochBudget, bestDevAccuracy: known, curve: [], trialCurves: [] };
     const tpe = await search('tpe+asha', seed, o);
     tpe.epochsToReachRandom = tpe.curve.find(([, b]) => b >= random.bestDevAccuracy)?.[0] ?? Infinity;
     rows.push(random, tpe);
@@ -195,36 +209,6 @@ export async function benchTune(options: BenchTuneOptions): Promise<BenchTuneRes
       targetMet: mean(fractions) <= 0.5,
     },
   };
-}
-
-/**
- * Trials per minute with 1 and with 2 trials at once, through an executor (issue 7's target
- * with the worker pool: 2 workers >= 1.8x one). With the default in-process executor and
- * CPU-bound training the ratio stays near 1: JavaScript runs one trial at a time per thread.
- *
- * @example
- * ```ts
- * const { ratio } = await benchTuneThroughput({ makeTrial, trials: 8, epochs: 2 });
- * ```
- */
-export async function benchTuneThroughput(options: { makeTrial: MakeTrial; trials?: number; epochs?: number; executor?: tune.Executor }): Promise<{ perMinute1: number; perMinute2: number; ratio: number }> {
-  const trials = options.trials ?? 8, epochs = options.epochs ?? 2;
-  const rate = async (concurrency: number) => {
-    const study = tune.createStudy({ sampler: tune.randomSampler({ seed: 0 }), pruner: tune.nopPruner() });
-    const t0 = performance.now();
-    await study.optimize(async (trial) => {
-      const runner = await options.makeTrial(suggestMlpParams(trial), { seed: 0, trialNumber: trial.number });
-      let acc = 0;
-      for (let e = 0; e < epochs; e++) acc = await runner.trainEpoch();
-      runner.dispose?.();
-      return acc;
-    }, { nTrials: trials, concurrency, ...(options.executor ? { executor: options.executor } : {}) });
-    return (trials / (performance.now() - t0)) * 60_000;
-  };
-  await rate(1); // warm-up (JIT, caches)
-  const perMinute1 = await rate(1);
-  const perMinute2 = await rate(2);
-  return { perMinute1, perMinute2, ratio: perMinute2 / perMinute1 };
 }
 
 /**
