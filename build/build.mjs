@@ -32,17 +32,20 @@ function newestMtime(dir) {
 
 async function buildWasm() {
   const generated = join(root, 'build/generated/wasm.ts');
-  const sourcesTime = Math.max(newestMtime(join(root, 'assembly')), statSync(join(root, 'asconfig.json')).mtimeMs,
-    statSync(fileURLToPath(import.meta.url)).mtimeMs);
+  const sourcesTime = Math.max(
+    newestMtime(join(root, 'assembly')),
+    statSync(join(root, 'asconfig.json')).mtimeMs,
+    statSync(fileURLToPath(import.meta.url)).mtimeMs,
+  );
   if (!args.has('--force') && existsSync(generated) && statSync(generated).mtimeMs > sourcesTime) return false;
   const { default: asc } = await import('assemblyscript/asc');
   mkdirSync(join(root, 'build/wasm'), { recursive: true });
   const binaries = {};
   for (const target of ['release', 'shared']) {
-    const { error, stderr } = await asc.main(
-      ['assembly/index.ts', '--config', 'asconfig.json', '--target', target],
-      { stdout: process.stdout, stderr: process.stderr },
-    );
+    const { error, stderr } = await asc.main(['assembly/index.ts', '--config', 'asconfig.json', '--target', target], {
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
     if (error) {
       console.error(stderr.toString());
       throw new Error(`asc failed for target ${target}: ${error.message}`);
@@ -83,7 +86,8 @@ async function bundle() {
   if (existsSync(benchDir)) {
     const entries = {};
     for (const f of readdirSync(benchDir)) if (f.endsWith('.bench.ts')) entries[f.replace(/\.bench\.ts$/, '')] = join('test/bench', f);
-    if (Object.keys(entries).length) builds.push({ entryPoints: entries, outdir: 'build/dist/bench', platform: 'node', banner: nodeBanner, external: ['piscina', 'mnist', '@tensorflow/*'] });
+    if (Object.keys(entries).length)
+      builds.push({ entryPoints: entries, outdir: 'build/dist/bench', platform: 'node', banner: nodeBanner, external: ['piscina', 'mnist', '@tensorflow/*'] });
   }
   await Promise.all(builds.map((b) => esbuild.build({ ...common, absWorkingDir: root, ...b })));
   console.log(`bundles: ${builds.map((b) => relative(root, join(root, b.outdir, Object.keys(b.entryPoints)[0] + '.js'))).join(', ')}`);

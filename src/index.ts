@@ -22,11 +22,32 @@ export * as tune from './tune/index';
 export { measureLatency, selectModel, type Latency, type Candidate, type Selection } from './metrics/index';
 export type { Predictor } from './analyze/index';
 export {
-  diagnose, formatDiagnosis, diagnoseBySource, diagnoseHealth, learningCurve, KNOBS, HEALTH_KNOBS,
-  DEFAULT_THRESHOLDS, DEFAULT_HEALTH_THRESHOLDS, type Diagnosis, type DiagnoseErrors, type DiagnoseOptions,
-  type DiagnoseThresholds, type Knob, type Focus, type TrainingHealth, type LayerHealth, type HealthReport,
-  type HealthFlag, type HealthThresholds, type SourceBreakdown, type LearningCurve, type LabeledSet, type ModelSets,
-  type TrainDevData, type ModelLearningCurveOptions,
+  diagnose,
+  formatDiagnosis,
+  diagnoseBySource,
+  diagnoseHealth,
+  learningCurve,
+  KNOBS,
+  HEALTH_KNOBS,
+  DEFAULT_THRESHOLDS,
+  DEFAULT_HEALTH_THRESHOLDS,
+  type Diagnosis,
+  type DiagnoseErrors,
+  type DiagnoseOptions,
+  type DiagnoseThresholds,
+  type Knob,
+  type Focus,
+  type TrainingHealth,
+  type LayerHealth,
+  type HealthReport,
+  type HealthFlag,
+  type HealthThresholds,
+  type SourceBreakdown,
+  type LearningCurve,
+  type LabeledSet,
+  type ModelSets,
+  type TrainDevData,
+  type ModelLearningCurveOptions,
 } from './diagnose/index';
 export type { BuildModel, TrainableModel } from './analyze/index';
 export { ready, simdSupported, sharedMemorySupported } from './engine/engine';

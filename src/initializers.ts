@@ -34,7 +34,8 @@ function uniform(name: string, limit: (fanIn: number, fanOut: number) => number)
     name,
     config: {},
     fill(out, fanIn, fanOut, seed) {
-      const r = new Random(seed), l = limit(fanIn, fanOut);
+      const r = new Random(seed),
+        l = limit(fanIn, fanOut);
       for (let i = 0; i < out.length; i++) out[i] = r.uniform(-l, l);
     },
   };
@@ -45,7 +46,8 @@ function truncated(name: string, sd: (fanIn: number, fanOut: number) => number):
     name,
     config: {},
     fill(out, fanIn, fanOut, seed) {
-      const r = new Random(seed), s = sd(fanIn, fanOut) / TRUNC_SD;
+      const r = new Random(seed),
+        s = sd(fanIn, fanOut) / TRUNC_SD;
       for (let i = 0; i < out.length; i++) out[i] = s * r.truncatedNormal();
     },
   };

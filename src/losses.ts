@@ -19,8 +19,12 @@
  */
 import type { Engine } from './engine/engine';
 import {
-  f32_binary_cross_entropy_probs, f32_cross_entropy_probs, f32_mean_squared_error, f32_sigmoid_binary_cross_entropy,
-  f32_softmax_cross_entropy, f32_softmax_cross_entropy_sparse,
+  f32_binary_cross_entropy_probs,
+  f32_cross_entropy_probs,
+  f32_mean_squared_error,
+  f32_sigmoid_binary_cross_entropy,
+  f32_softmax_cross_entropy,
+  f32_softmax_cross_entropy_sparse,
 } from './engine/kernels/f32_loss';
 import { describe } from './errors';
 

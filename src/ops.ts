@@ -142,7 +142,9 @@ export interface MatMulOptions {
 export function matMul(a: Float32Array, b: Float32Array, options: MatMulOptions): Float32Array {
   const op = 'ops.matMul';
   if (options === null || typeof options !== 'object') throw new TypeError(`${op}: options {m, k, n} are required, got ${describe(options)}`);
-  const m = dim(op, 'm', options.m), k = dim(op, 'k', options.k), n = dim(op, 'n', options.n);
+  const m = dim(op, 'm', options.m),
+    k = dim(op, 'k', options.k),
+    n = dim(op, 'n', options.n);
   const act = activationKind(options.activation ?? 'linear');
   const actAlpha = options.alpha ?? DEFAULT_ACTIVATION_ALPHA[options.activation ?? 'linear'];
   return run((s) => {
@@ -152,9 +154,17 @@ export function matMul(a: Float32Array, b: Float32Array, options: MatMulOptions)
     const pc = s.output(options.out, m * n, op);
     if (m * n > 0) {
       f32_gemm(s.e, {
-        m, n, k, a: pa, b: pb, c: pc, bias: pbias,
-        transA: options.transposeA ?? false, transB: options.transposeB ?? false,
-        act, actAlpha,
+        m,
+        n,
+        k,
+        a: pa,
+        b: pb,
+        c: pc,
+        bias: pbias,
+        transA: options.transposeA ?? false,
+        transB: options.transposeB ?? false,
+        act,
+        actAlpha,
       });
     }
     return s.result(options.out, pc, m * n);

@@ -29,7 +29,8 @@ function rate(where: string, name: string, v: unknown): number {
 export function inverseTimeDecay(o: { initialLearningRate: number; decayRate: number }): Schedule {
   const W = 'schedules.inverseTimeDecay';
   checkKnownOptions(W, o, ['initialLearningRate', 'decayRate']);
-  const a = a0(W, o.initialLearningRate), d = rate(W, 'decayRate', o.decayRate);
+  const a = a0(W, o.initialLearningRate),
+    d = rate(W, 'decayRate', o.decayRate);
   return (epoch) => a / (1 + d * epoch);
 }
 
@@ -37,7 +38,8 @@ export function inverseTimeDecay(o: { initialLearningRate: number; decayRate: nu
 export function exponentialDecay(o: { initialLearningRate: number; decayRate: number }): Schedule {
   const W = 'schedules.exponentialDecay';
   checkKnownOptions(W, o, ['initialLearningRate', 'decayRate']);
-  const a = a0(W, o.initialLearningRate), d = rate(W, 'decayRate', o.decayRate);
+  const a = a0(W, o.initialLearningRate),
+    d = rate(W, 'decayRate', o.decayRate);
   return (epoch) => a * Math.exp(-d * epoch);
 }
 
@@ -45,7 +47,8 @@ export function exponentialDecay(o: { initialLearningRate: number; decayRate: nu
 export function inverseSqrtDecay(o: { initialLearningRate: number; k?: number }): Schedule {
   const W = 'schedules.inverseSqrtDecay';
   checkKnownOptions(W, o, ['initialLearningRate', 'k']);
-  const a = a0(W, o.initialLearningRate), k = rate(W, 'k', o.k ?? 1);
+  const a = a0(W, o.initialLearningRate),
+    k = rate(W, 'k', o.k ?? 1);
   return (epoch) => (epoch >= 1 ? (k * a) / Math.sqrt(epoch) : a);
 }
 
@@ -53,7 +56,9 @@ export function inverseSqrtDecay(o: { initialLearningRate: number; k?: number })
 export function stepDecay(o: { initialLearningRate: number; factor?: number; every: number }): Schedule {
   const W = 'schedules.stepDecay';
   checkKnownOptions(W, o, ['initialLearningRate', 'factor', 'every']);
-  const a = a0(W, o.initialLearningRate), f = rate(W, 'factor', o.factor ?? 0.5), every = positiveInt(W, 'every', o.every);
+  const a = a0(W, o.initialLearningRate),
+    f = rate(W, 'factor', o.factor ?? 0.5),
+    every = positiveInt(W, 'every', o.every);
   return (epoch) => a * Math.pow(f, Math.floor(epoch / every));
 }
 
@@ -61,6 +66,8 @@ export function stepDecay(o: { initialLearningRate: number; factor?: number; eve
 export function cosineDecay(o: { initialLearningRate: number; decayEpochs: number; alpha?: number }): Schedule {
   const W = 'schedules.cosineDecay';
   checkKnownOptions(W, o, ['initialLearningRate', 'decayEpochs', 'alpha']);
-  const a = a0(W, o.initialLearningRate), n = positiveInt(W, 'decayEpochs', o.decayEpochs), alpha = rate(W, 'alpha', o.alpha ?? 0);
+  const a = a0(W, o.initialLearningRate),
+    n = positiveInt(W, 'decayEpochs', o.decayEpochs),
+    alpha = rate(W, 'alpha', o.alpha ?? 0);
   return (epoch) => a * ((1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * Math.min(epoch, n)) / n)) + alpha);
 }

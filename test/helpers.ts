@@ -35,18 +35,27 @@ export interface Tolerance {
  * and reports the first mismatch with its index.
  */
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance = {}, label = ''): void {
-  const rtol = tol.rtol ?? 1e-5, atol = tol.atol ?? 1e-6;
+  const rtol = tol.rtol ?? 1e-5,
+    atol = tol.atol ?? 1e-6;
   expect(actual.length, `${label}: length`).toBe(expected.length);
-  let worst = -1, worstExcess = 0;
+  let worst = -1,
+    worstExcess = 0;
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
+    const a = actual[i]!,
+      e = expected[i]!;
     if (Number.isNaN(e) || Number.isNaN(a)) {
-      if (Number.isNaN(e) !== Number.isNaN(a)) { worst = i; break; }
+      if (Number.isNaN(e) !== Number.isNaN(a)) {
+        worst = i;
+        break;
+      }
       continue;
     }
     if (a === e) continue;
     const excess = Math.abs(a - e) - (atol + rtol * Math.abs(e));
-    if (!(excess <= 0) && (worst < 0 || excess > worstExcess)) { worst = i; worstExcess = excess; }
+    if (!(excess <= 0) && (worst < 0 || excess > worstExcess)) {
+      worst = i;
+      worstExcess = excess;
+    }
   }
   if (worst >= 0) {
     expect.fail(`${label}: mismatch at [${worst}]: got ${actual[worst]}, expected ${expected[worst]} (rtol ${rtol}, atol ${atol})`);

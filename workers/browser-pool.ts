@@ -38,7 +38,7 @@ export class BrowserWorkerPool implements SessionPool, TransferPool {
   private readonly url: string | URL;
 
   constructor(options: BrowserPoolOptions = {}) {
-    this.size = options.size ?? Math.max(1, Math.min(8, (globalThis.navigator?.hardwareConcurrency ?? 2)));
+    this.size = options.size ?? Math.max(1, Math.min(8, globalThis.navigator?.hardwareConcurrency ?? 2));
     if (!Number.isInteger(this.size) || this.size < 1) throw new RangeError(`workerPool: options.size must be a positive integer, got ${options.size}`);
     this.url = options.workerUrl ?? new URL('./browser-worker.js', import.meta.url);
     this.shared = engine().shared;
@@ -74,9 +74,12 @@ export class BrowserWorkerPool implements SessionPool, TransferPool {
   }
 
   async wait(i32: Int32Array, index: number, value: number, timeoutMs: number): Promise<'ok' | 'not-equal' | 'timed-out'> {
-    const r = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<'ok' | 'timed-out'> | 'not-equal' | 'timed-out' } })
-      .waitAsync(i32, index, value, timeoutMs);
-    return r.async ? await r.value : r.value as 'not-equal' | 'timed-out';
+    const r = (
+      Atomics as unknown as {
+        waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<'ok' | 'timed-out'> | 'not-equal' | 'timed-out' };
+      }
+    ).waitAsync(i32, index, value, timeoutMs);
+    return r.async ? await r.value : (r.value as 'not-equal' | 'timed-out');
   }
 
   transferStart(worker: number, message: TransferStart): Promise<void> {

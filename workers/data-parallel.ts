@@ -26,7 +26,13 @@ export interface SessionPool {
 /** A worker failed: which one, and when. */
 export class WorkerFailedError extends Error {
   override name = 'WorkerFailedError';
-  constructor(message: string, readonly worker: number, readonly epoch: number, readonly batch: number, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly worker: number,
+    readonly epoch: number,
+    readonly batch: number,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -77,7 +83,8 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   if (!e.shared) throw new Error('fit: data-parallel training needs the engine on shared memory');
   const W = workers;
   const core = spec.core;
-  const P = core.paramCount, S = core.stateCount;
+  const P = core.paramCount,
+    S = core.stateCount;
   const opt = model.optimizer!;
   const slotCount = model.slots.length;
   // block layout (bytes): [params | slot 0 | slot 1 | ... | state]
@@ -100,7 +107,9 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   for (let s = 0; s < W; s++) buffers.push(allocateShard(e, core, rowsCap, spec.sparse, grads + s * P * 4, 0, augBytes));
   // the current weights, optimizer state and moving statistics go into block 0
   const own = { params: model.params, slots: model.slots.slice(), state: model.state };
-  const copy = (dst: number, src: number, floats: number): void => { if (floats > 0) e.u8.copyWithin(dst, src, src + floats * 4); };
+  const copy = (dst: number, src: number, floats: number): void => {
+    if (floats > 0) e.u8.copyWithin(dst, src, src + floats * 4);
+  };
   copy(blocks[0], own.params, P);
   own.slots.forEach((p, k) => copy(blocks[0] + slotOffsets[k]!, p, P));
   copy(blocks[0] + stateOffset, own.state, S);
@@ -114,10 +123,25 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
 
   const ranges = splitRanges(P, W);
   const base: Omit<SessionStart, 'shard' | 'range'> = {
-    kind: 'session', shards: W, control, progress, core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss },
-    buffers, data: { ...spec.data }, blocks, slotOffsets, stateOffset, optimizer: opt.getConfig(), ranges,
-    batchSize: spec.batchSize, sparse: spec.sparse, useWeights: spec.useWeights, countCorrect: spec.countCorrect,
-    clipNorm: spec.clipNorm, seed: spec.seed, gemmWorkspaceBytes: e.gemmWorkspaceBytes,
+    kind: 'session',
+    shards: W,
+    control,
+    progress,
+    core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss },
+    buffers,
+    data: { ...spec.data },
+    blocks,
+    slotOffsets,
+    stateOffset,
+    optimizer: opt.getConfig(),
+    ranges,
+    batchSize: spec.batchSize,
+    sparse: spec.sparse,
+    useWeights: spec.useWeights,
+    countCorrect: spec.countCorrect,
+    clipNorm: spec.clipNorm,
+    seed: spec.seed,
+    gemmWorkspaceBytes: e.gemmWorkspaceBytes,
     augment: spec.augment ? { pipeline: spec.augment.pipeline.toJSON(), seed: spec.augment.seed } : undefined,
     health: spec.health ? { every: spec.health.every, area: healthArea, recordFloats } : undefined,
   };
@@ -126,17 +150,22 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   let failure: { worker: number; error: unknown } | undefined;
   const sessions = pool.startSessions(Array.from({ length: W }, (_, s) => ({ ...base, shard: s, range: ranges[s]! })));
   const ends: SessionEnd[] = [];
-  const settled = sessions.map((p, w) => p.then(
-    (end) => { ends[w] = end; },
-    (error: unknown) => {
-      // the first real failure wins; the others then stop with SessionAborted
-      if (!failure && (error as Error)?.name !== 'SessionAborted') failure = { worker: w, error };
-      Atomics.store(i32(), CTRL.ABORT, 1);
-      for (const k of [CTRL.CMD, CTRL.BAR_GEN, CTRL.DONE]) Atomics.notify(i32(), k);
-    },
-  ));
+  const settled = sessions.map((p, w) =>
+    p.then(
+      (end) => {
+        ends[w] = end;
+      },
+      (error: unknown) => {
+        // the first real failure wins; the others then stop with SessionAborted
+        if (!failure && (error as Error)?.name !== 'SessionAborted') failure = { worker: w, error };
+        Atomics.store(i32(), CTRL.ABORT, 1);
+        for (const k of [CTRL.CMD, CTRL.BAR_GEN, CTRL.DONE]) Atomics.notify(i32(), k);
+      },
+    ),
+  );
   pool.onSession?.({ workers: W });
-  let epochNow = 0, batchNow = 0;
+  let epochNow = 0,
+    batchNow = 0;
 
   const divergence = (code: number, epoch: number, b: number, loss: number): NonFiniteLossError =>
     divergenceError(code === 2 ? 'gradient norm' : 'loss', loss, epoch, b, opt.learningRate);
@@ -152,7 +181,8 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
 
   /** A free-running epoch: the workers step through every batch; the main thread only watches. */
   const freeEpoch = async (epoch: number, hooks: BatchHooks): Promise<{ loss: number; accuracy: number; batches: number }> => {
-    const rows = spec.data.rows, batches = Math.ceil(rows / spec.batchSize);
+    const rows = spec.data.rows,
+      batches = Math.ceil(rows / spec.batchSize);
     const c0 = i32();
     Atomics.store(c0, CTRL.EPOCH, epoch);
     Atomics.store(c0, CTRL.BATCHES, batches);
@@ -242,7 +272,10 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     const what = err ? `${err.name}: ${err.message}` : 'it stopped';
     throw new WorkerFailedError(
       `fit: worker ${f?.worker ?? '?'} failed at epoch ${epochNow + 1}, batch ${batchNow + 1} (${what}); the model keeps the weights of its last completed step`,
-      f?.worker ?? -1, epochNow, batchNow, { cause: err },
+      f?.worker ?? -1,
+      epochNow,
+      batchNow,
+      { cause: err },
     );
   };
 
@@ -274,7 +307,8 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
         if (failure) fail();
         const n = Math.min(spec.batchSize, rows - start);
         const batchWeight = spec.useWeights ? f32_gather_sum(e, spec.data.weights, rows, spec.data.order + start * 4, n) : n;
-        const c = i32(), d = f64();
+        const c = i32(),
+          d = f64();
         Atomics.store(c, CTRL.BATCH_START, start);
         Atomics.store(c, CTRL.BATCH_ROWS, n);
         Atomics.store(c, CTRL.STEP_T, opt.iterations + 1);
@@ -287,7 +321,9 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
         d[CTRL64.BATCH_WEIGHT] = batchWeight;
         issue(OP_STEP);
         await waitDone();
-        let stepLoss = 0, stepCorrect = 0, penalty = 0;
+        let stepLoss = 0,
+          stepCorrect = 0,
+          penalty = 0;
         for (let w = 0; w < W; w++) {
           stepLoss += d[CTRL64.PER_WORKER + 4 * w]!;
           stepCorrect += d[CTRL64.PER_WORKER + 4 * w + 1]!;
@@ -313,11 +349,14 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
       issue(OP_END);
       await Promise.all(settled);
       if ((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KNOBS_PROFILE) {
-        for (const end of ends) if (end) {
-          const sm = end.timing.samples.slice(125).sort((a, b) => a - b);
-          const q = (f: number): string => (sm[Math.floor(f * (sm.length - 1))] ?? NaN).toFixed(3);
-          console.error(`knobs worker ${end.shard}: ${end.steps} steps; total ms fwd/bwd ${end.timing.forwardBackwardMs.toFixed(0)} barrier ${end.timing.barrierMs.toFixed(0)} update ${end.timing.updateMs.toFixed(0)}; fwd/bwd ms p10 ${q(0.1)} p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)}`);
-        }
+        for (const end of ends)
+          if (end) {
+            const sm = end.timing.samples.slice(125).sort((a, b) => a - b);
+            const q = (f: number): string => (sm[Math.floor(f * (sm.length - 1))] ?? NaN).toFixed(3);
+            console.error(
+              `knobs worker ${end.shard}: ${end.steps} steps; total ms fwd/bwd ${end.timing.forwardBackwardMs.toFixed(0)} barrier ${end.timing.barrierMs.toFixed(0)} update ${end.timing.updateMs.toFixed(0)}; fwd/bwd ms p10 ${q(0.1)} p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)}`,
+            );
+          }
       }
       // back into the model's own buffers: one copy per fit, never per step
       copy(own.params, blocks[parity]!, P);

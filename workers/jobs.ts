@@ -10,7 +10,10 @@ import { artifactsFromArrayBuffer, fromArtifacts, toArrayBuffer } from '../src/i
 import type { FitOptions } from '../src/model/sequential';
 
 /** The fit options that can cross to a worker (no callbacks or signals: those stay on the main thread). */
-export type RemoteFitOptions = Pick<FitOptions, 'batchSize' | 'epochs' | 'verbose' | 'shuffle' | 'classWeight' | 'clipNorm' | 'initialEpoch' | 'validationSplit'>;
+export type RemoteFitOptions = Pick<
+  FitOptions,
+  'batchSize' | 'epochs' | 'verbose' | 'shuffle' | 'classWeight' | 'clipNorm' | 'initialEpoch' | 'validationSplit'
+>;
 
 /** A training job for one worker. */
 export interface JobMessage {
@@ -36,16 +39,23 @@ export interface JobResult {
 /** Runs a job (inside a worker). */
 export async function runJob(job: JobMessage): Promise<JobResult> {
   const model = fromArtifacts(artifactsFromArrayBuffer(job.model));
-  const callbacks = job.port && job.answer ? [{
-    onEpochEnd: (epoch: number, logs?: Record<string, number>) => {
-      Atomics.store(job.answer!, 0, 0);
-      job.port!.postMessage({ epoch, logs });
-      while (Atomics.load(job.answer!, 0) === 0) Atomics.wait(job.answer!, 0, 0, 1000);
-      if (Atomics.load(job.answer!, 0) === 2) model.stopTraining = true;
-    },
-  }] : [];
+  const callbacks =
+    job.port && job.answer
+      ? [
+          {
+            onEpochEnd: (epoch: number, logs?: Record<string, number>) => {
+              Atomics.store(job.answer!, 0, 0);
+              job.port!.postMessage({ epoch, logs });
+              while (Atomics.load(job.answer!, 0) === 0) Atomics.wait(job.answer!, 0, 0, 1000);
+              if (Atomics.load(job.answer!, 0) === 2) model.stopTraining = true;
+            },
+          },
+        ]
+      : [];
   const history = await model.fit(job.x, job.y, {
-    ...job.options, verbose: 0, callbacks,
+    ...job.options,
+    verbose: 0,
+    callbacks,
     ...(job.sampleWeight ? { sampleWeight: job.sampleWeight } : {}),
     ...(job.validationData ? { validationData: job.validationData } : {}),
   });

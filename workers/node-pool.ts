@@ -99,7 +99,9 @@ export class WorkerPool implements SessionPool {
 
   private track<T>(p: Promise<T>): Promise<T> {
     this.inFlight++;
-    return p.finally(() => { this.inFlight--; });
+    return p.finally(() => {
+      this.inFlight--;
+    });
   }
 
   /**
@@ -121,10 +123,15 @@ export class WorkerPool implements SessionPool {
       }
     });
     const job: JobMessage = {
-      kind: 'job', model: toArrayBuffer(model), x: toShared(x), y: toShared(y), options,
+      kind: 'job',
+      model: toArrayBuffer(model),
+      x: toShared(x),
+      y: toShared(y),
+      options,
       sampleWeight: sampleWeight ? toShared(sampleWeight) : undefined,
       validationData: validationData ? [toShared(validationData[0]), toShared(validationData[1])] : undefined,
-      port: channel.port2, answer,
+      port: channel.port2,
+      answer,
     };
     try {
       const result = await this.track(this.piscina.run(job, { transferList: [channel.port2 as never] }) as Promise<JobResult>);
@@ -140,9 +147,16 @@ export class WorkerPool implements SessionPool {
   }
 
   /** Trains several models at once and yields each result as it finishes. */
-  async *trainMany(jobs: { model: Sequential; x: Float32Array; y: Float32Array | Int32Array; args?: RemoteFitArgs }[]): AsyncGenerator<{ index: number; model: Sequential; history: History }> {
+  async *trainMany(
+    jobs: { model: Sequential; x: Float32Array; y: Float32Array | Int32Array; args?: RemoteFitArgs }[],
+  ): AsyncGenerator<{ index: number; model: Sequential; history: History }> {
     const pending = new Map<number, Promise<{ index: number; history: History }>>();
-    jobs.forEach((j, index) => pending.set(index, this.train(j.model, j.x, j.y, j.args).then((history) => ({ index, history }))));
+    jobs.forEach((j, index) =>
+      pending.set(
+        index,
+        this.train(j.model, j.x, j.y, j.args).then((history) => ({ index, history })),
+      ),
+    );
     while (pending.size) {
       const done = await Promise.race(pending.values());
       pending.delete(done.index);

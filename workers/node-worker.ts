@@ -19,13 +19,19 @@ const e = attachEngine(module, memory);
 export default function task(message: SessionStart | JobMessage): unknown {
   if (message.kind === 'session') {
     const f = faults && faults.shard === message.shard ? faults : undefined;
-    return runSession(e, message, f ? {
-      beforeStep: (t) => {
-        if (t !== f.step) return;
-        if (f.kind === 'exit') process.exit(3);
-        throw new Error(`injected fault at step ${t}`);
-      },
-    } : {});
+    return runSession(
+      e,
+      message,
+      f
+        ? {
+            beforeStep: (t) => {
+              if (t !== f.step) return;
+              if (f.kind === 'exit') process.exit(3);
+              throw new Error(`injected fault at step ${t}`);
+            },
+          }
+        : {},
+    );
   }
   if (message.kind === 'job') return runJob(message);
   throw new Error(`node-worker: unknown message kind ${(message as { kind?: unknown }).kind}`);

@@ -71,7 +71,9 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   const me = CTRL64.PER_WORKER + 4 * s.shard;
   const probes = s.health && s.shard === 0 ? healthProbes(core) : undefined;
   const aug = s.augment ? { pipeline: augmentation(s.augment.pipeline.steps, s.augment.pipeline), seed: s.augment.seed } : undefined;
-  let i32 = new Int32Array(0), f64 = new Float64Array(0), progress = new Float64Array(0);
+  let i32 = new Int32Array(0),
+    f64 = new Float64Array(0),
+    progress = new Float64Array(0);
   const views = (): void => {
     // views over the memory as it is now (the main thread may have grown it)
     i32 = new Int32Array(e.memory.buffer, s.control, CTRL.WORDS);
@@ -104,9 +106,22 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
 
   let stepRows = 0;
   const ctx: StepContext = {
-    e, params: 0, state: 0, grads: sb.grads, training: true, rows: 0, batchRows: 0, rowOffset: 0, seed: s.seed, step: 0,
-    shard: s.shard, shards: W, shardRows: (k) => shardRows(stepRows, W, k), scratchOf: (k, l) => s.buffers[k]!.layers[l]!,
-    barrier, gemmWs: sb.gemmWs,
+    e,
+    params: 0,
+    state: 0,
+    grads: sb.grads,
+    training: true,
+    rows: 0,
+    batchRows: 0,
+    rowOffset: 0,
+    seed: s.seed,
+    step: 0,
+    shard: s.shard,
+    shards: W,
+    shardRows: (k) => shardRows(stepRows, W, k),
+    scratchOf: (k, l) => s.buffers[k]!.layers[l]!,
+    barrier,
+    gemmWs: sb.gemmWs,
   };
   const slotPtrs = [0, 0].map(() => s.slotOffsets.map(() => 0));
 
@@ -119,7 +134,8 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
    */
   const step = (epoch: number, batchStart: number, batchRows: number, t: number, parity: number, lr: number, scale: number): number => {
     hooks.beforeStep?.(t);
-    const rows = shardRows(batchRows, W, s.shard), rowOffset = shardOffset(batchRows, W, s.shard);
+    const rows = shardRows(batchRows, W, s.shard),
+      rowOffset = shardOffset(batchRows, W, s.shard);
     stepRows = batchRows;
     // this shard's rows of the batch, straight from the shared copy of the data
     const idx = s.data.order + (batchStart + rowOffset) * 4;
@@ -131,7 +147,8 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
       // augmentation keyed by (seed, epoch, dataset row): the same bits whatever the split
       if (aug) aug.pipeline.apply(e, sb.x, sb.xAug, rows, { seed: aug.seed, epoch, exampleIndices: idx, workspace: sb.augWs });
     }
-    const block = s.blocks[parity]!, other = s.blocks[1 - parity]!;
+    const block = s.blocks[parity]!,
+      other = s.blocks[1 - parity]!;
     // one context for the session, updated in place: nothing is allocated per step
     ctx.params = block;
     ctx.state = block + s.stateOffset;
@@ -148,7 +165,8 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     f64[me + 1] = r.correct;
     barrier();
     // every worker sums the losses in shard order, so all take the same decision
-    let loss = 0, correct = 0;
+    let loss = 0,
+      correct = 0;
     for (let w = 0; w < W; w++) {
       loss += f64[CTRL64.PER_WORKER + 4 * w]!;
       correct += f64[CTRL64.PER_WORKER + 4 * w + 1]!;
@@ -195,7 +213,7 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
 
   /** The batch's total example weight (every worker computes the same sum over the whole batch). */
   const batchWeight = (start: number, rows: number): number =>
-    (s.useWeights ? f32_gather_sum(e, s.data.weights, s.data.rows, s.data.order + start * 4, rows) : rows);
+    s.useWeights ? f32_gather_sum(e, s.data.weights, s.data.rows, s.data.order + start * 4, rows) : rows;
 
   // the control block starts zeroed: the first command is CMD 1, whenever this worker starts
   let seen = 0;
@@ -207,13 +225,16 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     if (op === OP_END) break;
     views();
     if (op === OP_EPOCH) {
-      const batches = Atomics.load(i32, CTRL.BATCHES), firstT = Atomics.load(i32, CTRL.STEP_T), rows = s.data.rows;
+      const batches = Atomics.load(i32, CTRL.BATCHES),
+        firstT = Atomics.load(i32, CTRL.STEP_T),
+        rows = s.data.rows;
       const epoch = Atomics.load(i32, CTRL.EPOCH);
       const lr = f64[CTRL64.LR]!;
       let parity = Atomics.load(i32, CTRL.PARITY);
       for (let b = 0; b < batches; b++) {
         if (Atomics.load(i32, CTRL.ABORT)) throw new SessionAborted('session aborted');
-        const start = b * s.batchSize, bRows = Math.min(s.batchSize, rows - start);
+        const start = b * s.batchSize,
+          bRows = Math.min(s.batchSize, rows - start);
         const w = batchWeight(start, bRows);
         const status = step(epoch, start, bRows, firstT + b, parity, lr, w > 0 ? 1 / w : 0);
         if (status) {
@@ -249,8 +270,15 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
       }
     } else {
       const t = Atomics.load(i32, CTRL.STEP_T);
-      const status = step(Atomics.load(i32, CTRL.EPOCH), Atomics.load(i32, CTRL.BATCH_START), Atomics.load(i32, CTRL.BATCH_ROWS), t, Atomics.load(i32, CTRL.PARITY),
-        f64[CTRL64.LR]!, f64[CTRL64.SCALE]!);
+      const status = step(
+        Atomics.load(i32, CTRL.EPOCH),
+        Atomics.load(i32, CTRL.BATCH_START),
+        Atomics.load(i32, CTRL.BATCH_ROWS),
+        t,
+        Atomics.load(i32, CTRL.PARITY),
+        f64[CTRL64.LR]!,
+        f64[CTRL64.SCALE]!,
+      );
       if (status) Atomics.store(i32, CTRL.NONFINITE, status);
       else steps++;
     }

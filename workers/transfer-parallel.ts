@@ -39,24 +39,34 @@ export function warnNotIsolated(workers: number): void {
 
 export async function createTransferRunner(pool: TransferPool, model: Sequential, spec: RunnerSpec, W: number): Promise<EpochRunner> {
   const e = model.engine;
-  const core = spec.core, P = core.paramCount;
+  const core = spec.core,
+    P = core.paramCount;
   const opt = model.optimizer!;
   const f32 = (ptr: number, n: number): Float32Array => e.f32.slice(ptr >> 2, (ptr >> 2) + n);
   const i32 = (ptr: number, n: number): Int32Array => e.i32.slice(ptr >> 2, (ptr >> 2) + n);
   const { data } = spec;
   const start: TransferStart = {
-    core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss }, rows: data.rows,
+    core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss },
+    rows: data.rows,
     x: f32(data.x, data.rows * core.inputSize),
     labelsF32: data.labelsF32 ? f32(data.labelsF32, data.rows * core.outputSize) : undefined,
     labelsI32: data.labelsI32 ? i32(data.labelsI32, data.rows) : undefined,
     weights: data.weights ? f32(data.weights, data.rows) : undefined,
-    rowsCap: Math.ceil(spec.batchSize / W), sparse: spec.sparse, useWeights: spec.useWeights, seed: spec.seed,
+    rowsCap: Math.ceil(spec.batchSize / W),
+    sparse: spec.sparse,
+    useWeights: spec.useWeights,
+    seed: spec.seed,
     augment: spec.augment ? { pipeline: spec.augment.pipeline.toJSON(), seed: spec.augment.seed } : undefined,
   };
   await Promise.all(Array.from({ length: W }, (_, w) => pool.transferStart(w, start)));
   const slots = e.allocF32(Math.max(1, P * W));
   const bnLayers = core.layers.filter((l): l is BatchNormalization => l instanceof BatchNormalization);
-  const bnBufs = bnLayers.map((l) => ({ mean: e.allocF32(l.outputSize), m2: e.allocF32(l.outputSize), oMean: e.allocF32(l.outputSize), oM2: e.allocF32(l.outputSize) }));
+  const bnBufs = bnLayers.map((l) => ({
+    mean: e.allocF32(l.outputSize),
+    m2: e.allocF32(l.outputSize),
+    oMean: e.allocF32(l.outputSize),
+    oM2: e.allocF32(l.outputSize),
+  }));
 
   return {
     async runEpoch(epoch: number, hooks: BatchHooks) {
@@ -71,16 +81,31 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
         const t = opt.iterations + 1;
         let results: TransferResult[];
         try {
-          results = await Promise.all(Array.from({ length: W }, (_, w) => pool.transferStep(w, {
-            params: f32(model.params, P), indices: order.slice(shardOffset(n, W, w), shardOffset(n, W, w) + shardRows(n, W, w)),
-            rowOffset: shardOffset(n, W, w), batchRows: n, t, epoch, scale,
-          })));
+          results = await Promise.all(
+            Array.from({ length: W }, (_, w) =>
+              pool.transferStep(w, {
+                params: f32(model.params, P),
+                indices: order.slice(shardOffset(n, W, w), shardOffset(n, W, w) + shardRows(n, W, w)),
+                rowOffset: shardOffset(n, W, w),
+                batchRows: n,
+                t,
+                epoch,
+                scale,
+              }),
+            ),
+          );
         } catch (err) {
           const worker = (err as { worker?: number }).worker ?? -1;
-          throw new WorkerFailedError(`fit: worker ${worker} failed at epoch ${epoch + 1}, batch ${b + 1} (${(err as Error).name}: ${(err as Error).message}); the model keeps the weights of its last completed step`,
-            worker, epoch, b, { cause: err });
+          throw new WorkerFailedError(
+            `fit: worker ${worker} failed at epoch ${epoch + 1}, batch ${b + 1} (${(err as Error).name}: ${(err as Error).message}); the model keeps the weights of its last completed step`,
+            worker,
+            epoch,
+            b,
+            { cause: err },
+          );
         }
-        let stepLoss = 0, stepCorrect = 0;
+        let stepLoss = 0,
+          stepCorrect = 0;
         results.forEach((r, w) => {
           e.f32.set(r.grads, (slots >> 2) + w * P);
           stepLoss += r.lossSum;
@@ -97,7 +122,8 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
         opt.step(e, model.params, slots, model.slots, P, opt.iterations, opt.learningRate);
         // the moving statistics from every shard's batch statistics, merged in shard order
         bnLayers.forEach((l, k) => {
-          const z = bnBufs[k]!, c = l.outputSize;
+          const z = bnBufs[k]!,
+            c = l.outputSize;
           let count = 0;
           results.forEach((r, w) => {
             const rows = shardRows(n, W, w);
@@ -105,8 +131,10 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
             e.f32.set(r.bn[k]!.mean, z.oMean >> 2);
             e.f32.set(r.bn[k]!.variance, z.oM2 >> 2);
             f32_scale(e, z.oM2, z.oM2, c, rows); // variance -> M2
-            if (count === 0) { e.u8.copyWithin(z.mean, z.oMean, z.oMean + c * 4); e.u8.copyWithin(z.m2, z.oM2, z.oM2 + c * 4); }
-            else f32_bn_merge(e, z.mean, z.m2, count, z.oMean, z.oM2, rows, c);
+            if (count === 0) {
+              e.u8.copyWithin(z.mean, z.oMean, z.oMean + c * 4);
+              e.u8.copyWithin(z.m2, z.oM2, z.oM2 + c * 4);
+            } else f32_bn_merge(e, z.mean, z.m2, count, z.oMean, z.oM2, rows, c);
             count += rows;
           });
           f32_scale(e, z.m2, z.m2, c, 1 / count);

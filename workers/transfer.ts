@@ -82,9 +82,13 @@ export function transferStart(s: TransferStart): void {
   };
   const aug = s.augment ? { pipeline: augmentation(s.augment.pipeline.steps, s.augment.pipeline), seed: s.augment.seed } : undefined;
   session = {
-    e, core, start: s, aug,
+    e,
+    core,
+    start: s,
+    aug,
     sb: allocateShard(e, core, s.rowsCap, s.sparse, 0, 0, aug ? aug.pipeline.workspaceBytes(e) : 0),
-    params: e.allocF32(Math.max(1, core.paramCount)), state: e.allocF32(Math.max(1, core.stateCount)),
+    params: e.allocF32(Math.max(1, core.paramCount)),
+    state: e.allocF32(Math.max(1, core.stateCount)),
     data: { x: put(s.x), labelsF32: put(s.labelsF32), labelsI32: put(s.labelsI32), weights: put(s.weights), rows: s.rows },
     idx: e.allocF32(Math.max(1, s.rowsCap)),
   };
@@ -112,15 +116,33 @@ export function transferStep(m: TransferStep): TransferResult {
     if (s.aug) s.aug.pipeline.apply(e, sb.x, sb.xAug, rows, { seed: s.aug.seed, epoch: m.epoch, exampleIndices: s.idx, workspace: sb.augWs });
   }
   const ctx: StepContext = {
-    e, params: s.params, state: s.state, grads: sb.grads, training: true, rows, batchRows: rows, rowOffset: m.rowOffset,
-    seed: s.start.seed, step: m.t - 1, shard: 0, shards: 1, shardRows: () => rows, scratchOf: (_k, l) => sb.layers[l]!,
-    barrier: () => {}, gemmWs: sb.gemmWs,
+    e,
+    params: s.params,
+    state: s.state,
+    grads: sb.grads,
+    training: true,
+    rows,
+    batchRows: rows,
+    rowOffset: m.rowOffset,
+    seed: s.start.seed,
+    step: m.t - 1,
+    shard: 0,
+    shards: 1,
+    shardRows: () => rows,
+    scratchOf: (_k, l) => sb.layers[l]!,
+    barrier: () => {},
+    gemmWs: sb.gemmWs,
   };
   const r = rows > 0 ? trainShard(ctx, core, sb, m.scale, s.start.useWeights, true, true, s.aug ? sb.xAug : sb.x) : { lossSum: 0, correct: 0 };
   if (rows === 0) e.f32.fill(0, sb.grads >> 2, (sb.grads >> 2) + core.paramCount);
-  const bn = core.layers.filter((l) => l instanceof BatchNormalization).map((l) => {
-    const x = sb.layers[l.index]!.extra;
-    return { mean: e.f32.slice(x.batchMean! >> 2, (x.batchMean! >> 2) + l.outputSize), variance: e.f32.slice(x.batchVar! >> 2, (x.batchVar! >> 2) + l.outputSize) };
-  });
+  const bn = core.layers
+    .filter((l) => l instanceof BatchNormalization)
+    .map((l) => {
+      const x = sb.layers[l.index]!.extra;
+      return {
+        mean: e.f32.slice(x.batchMean! >> 2, (x.batchMean! >> 2) + l.outputSize),
+        variance: e.f32.slice(x.batchVar! >> 2, (x.batchVar! >> 2) + l.outputSize),
+      };
+    });
   return { grads: e.f32.slice(sb.grads >> 2, (sb.grads >> 2) + core.paramCount), lossSum: r.lossSum, correct: r.correct, bn };
 }

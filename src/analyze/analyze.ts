@@ -79,7 +79,10 @@ export function analyze(model: Predictor, x: Float32Array, yTrue: ArrayLike<numb
     const img = options.images;
     if (img === null || typeof img !== 'object') throw new TypeError(`${fn}: options.images must be { height, width, channels? }, got ${describe(img)}`);
     const size = img.height * img.width * (img.channels ?? 1);
-    if (size !== m.inputSize) throw new RangeError(`${fn}: options.images is ${img.height} x ${img.width} x ${img.channels ?? 1} = ${size} values, but model.inputSize is ${m.inputSize}`);
+    if (size !== m.inputSize)
+      throw new RangeError(
+        `${fn}: options.images is ${img.height} x ${img.width} x ${img.channels ?? 1} = ${size} values, but model.inputSize is ${m.inputSize}`,
+      );
     result.gallery = misclassifiedGallery(x, img, y, predictions, img);
   }
   return result;

@@ -9,8 +9,18 @@ import type { FitOptions } from '../model/sequential';
 import { checkLabels } from '../metrics/validate';
 import { suspectMislabels, type SuspectedMislabel } from './mislabels';
 import {
-  buildFresh, checkFitOptions, errorShare, fitRows, gatherLabels, gatherRows, predictClasses, release, setLabels,
-  type BuildModel, type LabeledSet, type TrainableModel,
+  buildFresh,
+  checkFitOptions,
+  errorShare,
+  fitRows,
+  gatherLabels,
+  gatherRows,
+  predictClasses,
+  release,
+  setLabels,
+  type BuildModel,
+  type LabeledSet,
+  type TrainableModel,
 } from './trainable';
 
 /** The data as the loop has it now. Arrays are copies: the callbacks may keep them. */
@@ -109,7 +119,9 @@ export interface CleaningResult {
 export function cleaningLoop<E extends { devError: number }, S extends Suspect>(options: CleaningOptions<E, S>): Promise<CleaningResult>;
 export function cleaningLoop(buildModel: BuildModel, data: { train: LabeledSet; dev: LabeledSet }, options: ModelCleaningOptions): Promise<CleaningResult>;
 export async function cleaningLoop<E extends { devError: number }, S extends Suspect>(
-  first: CleaningOptions<E, S> | BuildModel, data?: { train: LabeledSet; dev: LabeledSet }, modelOptions?: ModelCleaningOptions,
+  first: CleaningOptions<E, S> | BuildModel,
+  data?: { train: LabeledSet; dev: LabeledSet },
+  modelOptions?: ModelCleaningOptions,
 ): Promise<CleaningResult> {
   if (typeof first === 'function') return modelCleaningLoop(first, data!, modelOptions!);
   return callbackCleaningLoop(first);
@@ -145,7 +157,8 @@ async function modelCleaningLoop(buildModel: BuildModel, data: { train: LabeledS
   const fn = 'cleaningLoop';
   if (data === null || typeof data !== 'object') throw new TypeError(`${fn}: data must be { train: { x, y }, dev: { x, y } }, got ${describe(data)}`);
   if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options must be { rounds, decide, k, seed, fit }, got ${describe(options)}`);
-  if (options.decide !== undefined && typeof options.decide !== 'function') throw new TypeError(`${fn}: options.decide must be a function, got ${describe(options.decide)}`);
+  if (options.decide !== undefined && typeof options.decide !== 'function')
+    throw new TypeError(`${fn}: options.decide must be a function, got ${describe(options.decide)}`);
   const seen = new WeakSet<object>();
   // the first model gives the input and output sizes the sets are checked against
   let pending: TrainableModel | undefined = await buildFresh(fn, buildModel, seen);
@@ -189,7 +202,8 @@ async function modelCleaningLoop(buildModel: BuildModel, data: { train: LabeledS
 
 async function callbackCleaningLoop<E extends { devError: number }, S extends Suspect>(options: CleaningOptions<E, S>): Promise<CleaningResult> {
   const fn = 'cleaningLoop';
-  if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options must be { labels, rounds, trainAndEvaluate, listSuspects, decide }, got ${describe(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${fn}: options must be { labels, rounds, trainAndEvaluate, listSuspects, decide }, got ${describe(options)}`);
   for (const name of ['trainAndEvaluate', 'listSuspects', 'decide'] as const) {
     if (typeof options[name] !== 'function') throw new TypeError(`${fn}: options.${name} must be a function, got ${describe(options[name])}`);
   }
@@ -221,16 +235,19 @@ async function callbackCleaningLoop<E extends { devError: number }, S extends Su
     const listed = await options.listSuspects(state, evaluation);
     if (!Array.isArray(listed)) throw new TypeError(`${fn}: listSuspects must return an array of { index }, got ${describe(listed)} in round ${round}`);
     const suspects = listed.filter((s) => active[s.index] === 1).slice(0, limit);
-    const relabeled: CleaningRound['relabeled'] = [], removed: number[] = [];
+    const relabeled: CleaningRound['relabeled'] = [],
+      removed: number[] = [];
     for (const s of suspects) {
-      if (!Number.isInteger(s.index) || s.index < 0 || s.index >= n) throw new RangeError(`${fn}: a suspect's index must be in [0, ${n}), got ${describe(s.index)}`);
+      if (!Number.isInteger(s.index) || s.index < 0 || s.index >= n)
+        throw new RangeError(`${fn}: a suspect's index must be in [0, ${n}), got ${describe(s.index)}`);
       const d = await options.decide(s, state);
       if (d === null || typeof d !== 'object') throw new TypeError(`${fn}: decide must return { action: 'keep' | 'relabel' | 'remove' }, got ${describe(d)}`);
       if (d.action === 'remove') {
         active[s.index] = 0;
         removed.push(s.index);
       } else if (d.action === 'relabel') {
-        if (!Number.isInteger(d.label)) throw new RangeError(`${fn}: a relabel decision needs an integer label, got ${describe(d.label)} for example ${s.index}`);
+        if (!Number.isInteger(d.label))
+          throw new RangeError(`${fn}: a relabel decision needs an integer label, got ${describe(d.label)} for example ${s.index}`);
         if (d.label !== labels[s.index]) {
           relabeled.push({ index: s.index, from: labels[s.index]!, to: d.label });
           labels[s.index] = d.label;
@@ -239,9 +256,19 @@ async function callbackCleaningLoop<E extends { devError: number }, S extends Su
         throw new RangeError(`${fn}: decide must return action 'keep', 'relabel' or 'remove', got ${describe((d as { action: unknown }).action)}`);
       }
     }
-    if (relabeled.length === 0 && removed.length === 0) { stopped = 'no changes'; break; }
+    if (relabeled.length === 0 && removed.length === 0) {
+      stopped = 'no changes';
+      break;
+    }
     evaluation = await evaluate(round);
-    history.push({ round, devError: evaluation.devError, change: evaluation.devError - history[history.length - 1]!.devError, suspects: suspects.length, relabeled, removed });
+    history.push({
+      round,
+      devError: evaluation.devError,
+      change: evaluation.devError - history[history.length - 1]!.devError,
+      suspects: suspects.length,
+      relabeled,
+      removed,
+    });
   }
   const bestRound = history.reduce((best, r) => (r.devError < history[best]!.devError ? r.round : best), 0);
   return { rounds: history, originalLabels: original, labels, active, bestRound, stopped };
@@ -259,7 +286,8 @@ async function callbackCleaningLoop<E extends { devError: number }, S extends Su
  * ```
  */
 export function confidentRelabel(minProbability = 0.9, otherwise: 'keep' | 'remove' = 'keep'): (s: Suspect) => Decision {
-  if (!(minProbability >= 0 && minProbability <= 1)) throw new RangeError(`confidentRelabel: minProbability must be in [0, 1], got ${describe(minProbability)}`);
+  if (!(minProbability >= 0 && minProbability <= 1))
+    throw new RangeError(`confidentRelabel: minProbability must be in [0, 1], got ${describe(minProbability)}`);
   return (s) =>
     s.predictedLabel !== undefined && (s.predictedProbability ?? 0) >= minProbability ? { action: 'relabel', label: s.predictedLabel } : { action: otherwise };
 }

@@ -89,7 +89,9 @@ export function errorsByClass(yTrue: Labels, yPred: Labels, options: { labels?: 
   const [t, p] = checkPair(fn, yTrue, yPred);
   const labels = options.labels === undefined ? uniqueLabels(t, p) : checkLabelsOption(fn, options.labels);
   const index = new Map(labels.map((l, i) => [l, i]));
-  const support = new Array<number>(labels.length).fill(0), errors = support.slice(), predictedAs = support.slice();
+  const support = new Array<number>(labels.length).fill(0),
+    errors = support.slice(),
+    predictedAs = support.slice();
   let wrong = 0;
   for (let i = 0; i < t.length; i++) {
     const a = index.get(t[i]!);
@@ -102,7 +104,9 @@ export function errorsByClass(yTrue: Labels, yPred: Labels, options: { labels?: 
   }
   const n = t.length;
   const classes = labels.map((label, i) => ({
-    label, support: support[i]!, errors: errors[i]!,
+    label,
+    support: support[i]!,
+    errors: errors[i]!,
     errorRate: support[i]! ? errors[i]! / support[i]! : NaN,
     share: wrong ? errors[i]! / wrong : 0,
     ceiling: n ? errors[i]! / n : 0,

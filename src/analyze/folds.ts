@@ -44,7 +44,8 @@ export function kFolds(n: number, k: number, seed: number): Fold[] {
   const fold = new Int32Array(n);
   for (let r = 0; r < n; r++) fold[perm[r]!] = Math.floor((r * k) / n);
   return Array.from({ length: k }, (_, f) => {
-    const val: number[] = [], train: number[] = [];
+    const val: number[] = [],
+      train: number[] = [];
     for (let i = 0; i < n; i++) (fold[i] === f ? val : train).push(i);
     return { trainIdx: Int32Array.from(train), valIdx: Int32Array.from(val) };
   });

@@ -30,7 +30,9 @@ export const GLYPHS: Readonly<Record<string, readonly number[]>> = {
 };
 
 /** Glyph size and spacing, in pixels. */
-export const GLYPH_WIDTH = 3, GLYPH_HEIGHT = 5, GLYPH_SPACING = 1;
+export const GLYPH_WIDTH = 3,
+  GLYPH_HEIGHT = 5,
+  GLYPH_SPACING = 1;
 
 /**
  * Width in pixels of `text` (glyphs separated by one blank column).
@@ -54,7 +56,8 @@ export function textWidth(text: string): number {
  * ```
  */
 export function drawText(text: string): { width: number; height: number; mask: Uint8Array } {
-  const width = textWidth(text), height = GLYPH_HEIGHT;
+  const width = textWidth(text),
+    height = GLYPH_HEIGHT;
   const mask = new Uint8Array(width * height);
   [...text].forEach((ch, c) => {
     const g = GLYPHS[ch] ?? GLYPHS['?']!;

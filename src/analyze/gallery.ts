@@ -41,7 +41,9 @@ export interface Gallery {
 }
 
 const LABEL_ROWS = GLYPH_HEIGHT + 2; // one blank row above and below the text
-const GREEN = [0.1, 0.9, 0.2], RED = [1, 0.2, 0.2], GRAY = [0.6, 0.6, 0.6];
+const GREEN = [0.1, 0.9, 0.2],
+  RED = [1, 0.2, 0.2],
+  GRAY = [0.6, 0.6, 0.6];
 
 /**
  * Lays out the misclassified images in a grid, with "true>predicted" drawn under each, as an
@@ -54,7 +56,13 @@ const GREEN = [0.1, 0.9, 0.2], RED = [1, 0.2, 0.2], GRAY = [0.6, 0.6, 0.6];
  * fs.writeFileSync('runs/errors.png', g.png);
  * ```
  */
-export function misclassifiedGallery(images: ArrayLike<number> | ArrayLike<number>[], shape: ImageShape, yTrue: Labels, yPred: Labels, options: GalleryOptions = {}): Gallery {
+export function misclassifiedGallery(
+  images: ArrayLike<number> | ArrayLike<number>[],
+  shape: ImageShape,
+  yTrue: Labels,
+  yPred: Labels,
+  options: GalleryOptions = {},
+): Gallery {
   const fn = 'misclassifiedGallery';
   const [t, p] = checkPair(fn, yTrue, yPred);
   if (shape === null || typeof shape !== 'object') throw new TypeError(`${fn}: shape must be { height, width, channels? }, got ${describe(shape)}`);
@@ -66,7 +74,8 @@ export function misclassifiedGallery(images: ArrayLike<number> | ArrayLike<numbe
   const size = h * w * ch;
   const perImage = Array.isArray(images) && images.length > 0 && typeof images[0] === 'object';
   const count = perImage ? images.length : (images as ArrayLike<number>).length / size;
-  if (!Number.isInteger(count)) throw new RangeError(`${fn}: images must hold n x ${h} x ${w} x ${ch} values, got length ${(images as ArrayLike<number>).length}`);
+  if (!Number.isInteger(count))
+    throw new RangeError(`${fn}: images must hold n x ${h} x ${w} x ${ch} values, got length ${(images as ArrayLike<number>).length}`);
   if (count !== t.length) throw new RangeError(`${fn}: ${count} images but ${t.length} labels`);
   const image = (i: number): ArrayLike<number> => {
     if (perImage) {
@@ -82,14 +91,16 @@ export function misclassifiedGallery(images: ArrayLike<number> | ArrayLike<numbe
   if (options.indices !== undefined) {
     indices = Array.from(options.indices);
     indices.forEach((idx, k) => {
-      if (!Number.isInteger(idx) || idx < 0 || idx >= count) throw new RangeError(`${fn}: options.indices[${k}] must be an example index in [0, ${count}), got ${describe(idx)}`);
+      if (!Number.isInteger(idx) || idx < 0 || idx >= count)
+        throw new RangeError(`${fn}: options.indices[${k}] must be an example index in [0, ${count}), got ${describe(idx)}`);
     });
   } else {
     indices = [];
     for (let i = 0; i < t.length; i++) if (t[i] !== p[i]) indices.push(i);
   }
   indices = indices.slice(0, options.max ?? 100);
-  const lo = options.lo ?? 0, hi = options.hi ?? 1;
+  const lo = options.lo ?? 0,
+    hi = options.hi ?? 1;
   if (!(hi > lo)) throw new RangeError(`${fn}: options.hi must exceed options.lo, got [${lo}, ${hi}]`);
 
   const captions = indices.map((i) => ({ trueText: String(t[i]), predText: String(p[i]) }));
@@ -97,7 +108,8 @@ export function misclassifiedGallery(images: ArrayLike<number> | ArrayLike<numbe
   const tileH = h + LABEL_ROWS;
   const tiles = indices.map((i, k) => {
     const tile = new Float32Array(tileH * tileW * 3);
-    const img = image(i), x0 = Math.floor((tileW - w) / 2);
+    const img = image(i),
+      x0 = Math.floor((tileW - w) / 2);
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         for (let c = 0; c < 3; c++) {
@@ -110,7 +122,8 @@ export function misclassifiedGallery(images: ArrayLike<number> | ArrayLike<numbe
     const { trueText, predText } = captions[k]!;
     const text = `${trueText}>${predText}`;
     const { width: tw, mask } = drawText(text);
-    const tx0 = Math.floor((tileW - tw) / 2), ty0 = h + 1;
+    const tx0 = Math.floor((tileW - tw) / 2),
+      ty0 = h + 1;
     const colorOf = (col: number): number[] => {
       const glyph = Math.floor(col / (GLYPH_WIDTH + GLYPH_SPACING));
       return glyph < trueText.length ? GREEN : glyph === trueText.length ? GRAY : RED;
@@ -124,9 +137,16 @@ export function misclassifiedGallery(images: ArrayLike<number> | ArrayLike<numbe
     }
     return tile;
   });
-  const grid = imageGrid(tiles.length ? tiles : [new Float32Array(tileH * tileW * 3)], { height: tileH, width: tileW, channels: 3 }, {
-    columns: options.columns ?? 10, scale: options.scale ?? 2, lo: 0, hi: 1,
-  });
+  const grid = imageGrid(
+    tiles.length ? tiles : [new Float32Array(tileH * tileW * 3)],
+    { height: tileH, width: tileW, channels: 3 },
+    {
+      columns: options.columns ?? 10,
+      scale: options.scale ?? 2,
+      lo: 0,
+      hi: 1,
+    },
+  );
   return {
     png: encodePng(grid.pixels, grid.width, grid.height, 3),
     width: grid.width,

@@ -56,7 +56,10 @@ export function hesitantPredictions(probs: ArrayLike<number>, classes: number, o
     const margin = p1 - p2;
     if (margin > maxMargin) continue;
     const h: HesitantPrediction = { index: i, label: first, probability: p1, runnerUp: second, runnerUpProbability: p2, margin };
-    if (labels) { h.trueLabel = labels[i]!; h.correct = labels[i] === first; }
+    if (labels) {
+      h.trueLabel = labels[i]!;
+      h.correct = labels[i] === first;
+    }
     out.push(h);
   }
   out.sort((a, b) => a.margin - b.margin || a.index - b.index);

@@ -21,8 +21,12 @@ export { analyze, type Analysis, type AnalyzeOptions } from './analyze';
 export { topConfusions, errorsByClass, type ConfusionGroup, type ClassErrors, type ErrorsByClass } from './confusions';
 export { hesitantPredictions, type HesitantPrediction, type HesitantOptions } from './hesitant';
 export {
-  rankSuspectedMislabels, outOfFoldProbabilities, suspectMislabels,
-  type SuspectedMislabel, type TrainAndPredict, type SuspectMislabelsOptions,
+  rankSuspectedMislabels,
+  outOfFoldProbabilities,
+  suspectMislabels,
+  type SuspectedMislabel,
+  type TrainAndPredict,
+  type SuspectMislabelsOptions,
 } from './mislabels';
 export type { TrainableModel, BuildModel, LabeledSet } from './trainable';
 export { kFolds, seededPermutation, type Fold } from './folds';
@@ -31,6 +35,13 @@ export { misclassifiedGallery, type Gallery, type GalleryOptions, type ImageShap
 export { drawText, textWidth, GLYPHS } from './font';
 export { errorFocusedWeights, type ErrorFocusedOptions, type ModelErrorFocusedOptions } from './weights';
 export {
-  cleaningLoop, confidentRelabel,
-  type CleaningOptions, type ModelCleaningOptions, type CleaningResult, type CleaningRound, type CleaningState, type Decision, type Suspect,
+  cleaningLoop,
+  confidentRelabel,
+  type CleaningOptions,
+  type ModelCleaningOptions,
+  type CleaningResult,
+  type CleaningRound,
+  type CleaningState,
+  type Decision,
+  type Suspect,
 } from './cleaning';

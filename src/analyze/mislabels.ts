@@ -36,7 +36,12 @@ export interface SuspectedMislabel {
  * suspects[0]; // { index: 1234, label: 3, labelProbability: 0.0004, predictedLabel: 5, predictedProbability: 0.998 }
  * ```
  */
-export function rankSuspectedMislabels(oofProbs: ArrayLike<number>, labels: ArrayLike<number>, classes: number, options: { top?: number } = {}): SuspectedMislabel[] {
+export function rankSuspectedMislabels(
+  oofProbs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  classes: number,
+  options: { top?: number } = {},
+): SuspectedMislabel[] {
   const fn = 'rankSuspectedMislabels';
   const n = checkProbabilities(fn, 'oofProbs', oofProbs, classes);
   const l = checkClassLabels(fn, 'labels', labels, n, classes);
@@ -72,20 +77,25 @@ export type TrainAndPredict = (trainIdx: Int32Array, valIdx: Int32Array) => Prom
  */
 export async function outOfFoldProbabilities(n: number, k: number, seed: number, trainAndPredict: TrainAndPredict): Promise<Float32Array> {
   const fn = 'outOfFoldProbabilities';
-  if (typeof trainAndPredict !== 'function') throw new TypeError(`${fn}: trainAndPredict must be a function (trainIdx, valIdx) => Promise<Float32Array>, got ${describe(trainAndPredict)}`);
+  if (typeof trainAndPredict !== 'function')
+    throw new TypeError(`${fn}: trainAndPredict must be a function (trainIdx, valIdx) => Promise<Float32Array>, got ${describe(trainAndPredict)}`);
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`${fn}: n must be an integer >= 2, got ${describe(n)}`);
   if (!Number.isInteger(k) || k < 2 || k > n) throw new RangeError(`${fn}: k must be an integer in [2, n = ${n}], got ${describe(k)}`);
   checkSeed(fn, seed);
-  let out: Float32Array | undefined, classes = 0;
+  let out: Float32Array | undefined,
+    classes = 0;
   for (const [f, { trainIdx, valIdx }] of kFolds(n, k, seed).entries()) {
     const probs = await trainAndPredict(trainIdx, valIdx);
     if (!(probs instanceof Float32Array)) throw new TypeError(`${fn}: trainAndPredict must resolve to a Float32Array, got ${describe(probs)} for fold ${f}`);
     if (out === undefined) {
       classes = probs.length / valIdx.length;
-      if (!Number.isInteger(classes) || classes < 1) throw new RangeError(`${fn}: fold ${f} returned ${probs.length} values for ${valIdx.length} rows; expected rows x classes`);
+      if (!Number.isInteger(classes) || classes < 1)
+        throw new RangeError(`${fn}: fold ${f} returned ${probs.length} values for ${valIdx.length} rows; expected rows x classes`);
       out = new Float32Array(n * classes);
     } else if (probs.length !== valIdx.length * classes) {
-      throw new RangeError(`${fn}: fold ${f} returned ${probs.length} values for ${valIdx.length} rows; expected ${valIdx.length * classes} (${classes} classes, as fold 0)`);
+      throw new RangeError(
+        `${fn}: fold ${f} returned ${probs.length} values for ${valIdx.length} rows; expected ${valIdx.length * classes} (${classes} classes, as fold 0)`,
+      );
     }
     valIdx.forEach((row, r) => out!.set(probs.subarray(r * classes, (r + 1) * classes), row * classes));
   }
@@ -133,24 +143,34 @@ export interface SuspectMislabelsOptions {
  * // with 400 of 8,000 MNIST labels flipped, 350 of these 400 are flipped ones (test/analyze/mnist-mislabels.test.ts)
  * ```
  */
-export async function suspectMislabels(buildModel: BuildModel, x: Float32Array, labels: ArrayLike<number>, options: SuspectMislabelsOptions = {}): Promise<SuspectedMislabel[]> {
+export async function suspectMislabels(
+  buildModel: BuildModel,
+  x: Float32Array,
+  labels: ArrayLike<number>,
+  options: SuspectMislabelsOptions = {},
+): Promise<SuspectedMislabel[]> {
   const fn = 'suspectMislabels';
   if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options must be { k, seed, fit, top }, got ${describe(options)}`);
-  if (typeof buildModel !== 'function') throw new TypeError(`${fn}: buildModel must be a function returning a fresh compiled model, got ${describe(buildModel)}`);
+  if (typeof buildModel !== 'function')
+    throw new TypeError(`${fn}: buildModel must be a function returning a fresh compiled model, got ${describe(buildModel)}`);
   if (!(x instanceof Float32Array)) throw new TypeError(`${fn}: x must be a Float32Array of rows x model.inputSize values, got ${describe(x)}`);
   const l = checkLabels(fn, 'labels', labels);
   const n = l.length;
-  const k = options.k ?? 5, seed = options.seed ?? 0;
+  const k = options.k ?? 5,
+    seed = options.seed ?? 0;
   const fit = checkFitOptions(fn, options.fit, n);
-  if (options.top !== undefined && (!Number.isInteger(options.top) || options.top < 0)) throw new RangeError(`${fn}: options.top must be an integer >= 0, got ${describe(options.top)}`);
+  if (options.top !== undefined && (!Number.isInteger(options.top) || options.top < 0))
+    throw new RangeError(`${fn}: options.top must be an integer >= 0, got ${describe(options.top)}`);
   const seen = new WeakSet<object>();
   let classes = 0;
   const oof = await outOfFoldProbabilities(n, k, seed, async (trainIdx, valIdx) => {
     const model = await buildFresh(fn, buildModel, seen);
     try {
       if (classes === 0) {
-        if (x.length !== n * model.inputSize) throw new RangeError(`${fn}: x must hold one row of model.inputSize = ${model.inputSize} values per label (${n}), got ${x.length} values`);
-        if (model.outputSize < 2) throw new RangeError(`${fn}: the model must output one probability per class (outputSize >= 2), got outputSize ${model.outputSize}`);
+        if (x.length !== n * model.inputSize)
+          throw new RangeError(`${fn}: x must hold one row of model.inputSize = ${model.inputSize} values per label (${n}), got ${x.length} values`);
+        if (model.outputSize < 2)
+          throw new RangeError(`${fn}: the model must output one probability per class (outputSize >= 2), got outputSize ${model.outputSize}`);
         checkClassLabels(fn, 'labels', l, n, model.outputSize);
         classes = model.outputSize;
       }

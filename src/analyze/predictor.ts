@@ -48,7 +48,9 @@ export function predictRows(fn: string, model: Predictor, x: Float32Array, name 
   if (!Number.isInteger(rows)) throw new RangeError(`${fn}: ${name} must hold rows x ${model.inputSize} values (model.inputSize), got ${x.length}`);
   const out = model.predict(x);
   if (!(out instanceof Float32Array) || out.length !== rows * model.outputSize) {
-    throw new RangeError(`${fn}: model.predict returned ${describe(out)} for ${rows} rows; expected ${rows * model.outputSize} values (rows x model.outputSize)`);
+    throw new RangeError(
+      `${fn}: model.predict returned ${describe(out)} for ${rows} rows; expected ${rows * model.outputSize} values (rows x model.outputSize)`,
+    );
   }
   return { out, rows };
 }
@@ -65,10 +67,14 @@ export function argmaxRows(probs: ArrayLike<number>, classes: number): Int32Arra
   const n = Math.floor(probs.length / classes);
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    let best = 0, bv = probs[i * classes]!;
+    let best = 0,
+      bv = probs[i * classes]!;
     for (let j = 1; j < classes; j++) {
       const v = probs[i * classes + j]!;
-      if (v > bv) { bv = v; best = j; }
+      if (v > bv) {
+        bv = v;
+        best = j;
+      }
     }
     out[i] = best;
   }

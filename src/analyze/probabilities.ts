@@ -31,10 +31,21 @@ export function checkClassLabels(fn: string, name: string, labels: unknown, rows
 
 /** The two most probable classes of row `i`: first index wins ties. */
 export function topTwo(probs: ArrayLike<number>, classes: number, i: number): { first: number; p1: number; second: number; p2: number } {
-  let first = 0, p1 = probs[i * classes]!, second = -1, p2 = -Infinity;
+  let first = 0,
+    p1 = probs[i * classes]!,
+    second = -1,
+    p2 = -Infinity;
   for (let j = 1; j < classes; j++) {
     const v = probs[i * classes + j]!;
-    if (v > p1) { second = first; p2 = p1; first = j; p1 = v; } else if (v > p2) { second = j; p2 = v; }
+    if (v > p1) {
+      second = first;
+      p2 = p1;
+      first = j;
+      p1 = v;
+    } else if (v > p2) {
+      second = j;
+      p2 = v;
+    }
   }
   return { first, p1, second, p2 };
 }

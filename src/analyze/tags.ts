@@ -36,7 +36,8 @@ export interface TagTally {
 export function tagsOf(fn: string, tags: Tags, index: number): string[] {
   const t = tags instanceof Map ? tags.get(index) : (tags as Record<number, string[]>)[index];
   if (t === undefined) return [];
-  if (!Array.isArray(t) || t.some((s) => typeof s !== 'string')) throw new TypeError(`${fn}: the tags of example ${index} must be an array of strings, got ${describe(t)}`);
+  if (!Array.isArray(t) || t.some((s) => typeof s !== 'string'))
+    throw new TypeError(`${fn}: the tags of example ${index} must be an array of strings, got ${describe(t)}`);
   return t;
 }
 
@@ -56,13 +57,15 @@ export function tagTally(errorsIdx: ArrayLike<number>, tags: Tags): TagTally {
   if (errorsIdx === null || typeof errorsIdx !== 'object' || typeof errorsIdx.length !== 'number') {
     throw new TypeError(`${fn}: errorsIdx must be an array of example indices, got ${describe(errorsIdx)}`);
   }
-  if (tags === null || typeof tags !== 'object') throw new TypeError(`${fn}: tags must be a Map or an object from example index to tags, got ${describe(tags)}`);
+  if (tags === null || typeof tags !== 'object')
+    throw new TypeError(`${fn}: tags must be a Map or an object from example index to tags, got ${describe(tags)}`);
   const seen = new Set<number>();
   const byTag = new Map<string, number[]>();
   const untagged: number[] = [];
   for (let i = 0; i < errorsIdx.length; i++) {
     const idx = errorsIdx[i];
-    if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0) throw new RangeError(`${fn}: errorsIdx[${i}] must be an example index, got ${describe(idx)}`);
+    if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0)
+      throw new RangeError(`${fn}: errorsIdx[${i}] must be an example index, got ${describe(idx)}`);
     if (seen.has(idx)) continue;
     seen.add(idx);
     const t = [...new Set(tagsOf(fn, tags, idx))];
@@ -77,7 +80,12 @@ export function tagTally(errorsIdx: ArrayLike<number>, tags: Tags): TagTally {
   const rows = [...byTag].map(([tag, indices]) => ({ tag, count: indices.length, share: total ? indices.length / total : 0, indices }));
   rows.sort((a, b) => b.count - a.count); // stable: ties keep first appearance
   const width = Math.max(3, ...rows.map((r) => r.tag.length), 'untagged'.length);
-  const line = (tag: string, count: number): string => `${tag.padEnd(width)}  ${String(count).padStart(6)}  ${`${(total ? (100 * count) / total : 0).toFixed(1)}%`.padStart(10)}`;
-  const text = [`${'tag'.padEnd(width)}  ${'errors'.padStart(6)}  ${'% of total'.padStart(10)}`, ...rows.map((r) => line(r.tag, r.count)), ...(untagged.length ? [line('untagged', untagged.length)] : [])].join('\n');
+  const line = (tag: string, count: number): string =>
+    `${tag.padEnd(width)}  ${String(count).padStart(6)}  ${`${(total ? (100 * count) / total : 0).toFixed(1)}%`.padStart(10)}`;
+  const text = [
+    `${'tag'.padEnd(width)}  ${'errors'.padStart(6)}  ${'% of total'.padStart(10)}`,
+    ...rows.map((r) => line(r.tag, r.count)),
+    ...(untagged.length ? [line('untagged', untagged.length)] : []),
+  ].join('\n');
   return { tags: rows, total, untagged, text };
 }

@@ -61,7 +61,8 @@ export interface LabeledSet {
  * before (a model is trained once per call, and freed afterwards).
  */
 export async function buildFresh(fn: string, buildModel: unknown, seen: WeakSet<object>): Promise<TrainableModel> {
-  if (typeof buildModel !== 'function') throw new TypeError(`${fn}: buildModel must be a function returning a fresh compiled model, got ${describe(buildModel)}`);
+  if (typeof buildModel !== 'function')
+    throw new TypeError(`${fn}: buildModel must be a function returning a fresh compiled model, got ${describe(buildModel)}`);
   const m = (await (buildModel as BuildModel)()) as unknown;
   checkPredictor(`${fn}: buildModel()`, m);
   if (typeof (m as TrainableModel).fit !== 'function') throw new TypeError(`${fn}: buildModel() must return a model with a fit method, got ${describe(m)}`);
@@ -112,15 +113,23 @@ export function checkFitOptions(fn: string, fit: unknown, rows: number, name = '
   const { sampleWeight, ...rest } = fit as FitOptions;
   const out: { fit: FitOptions; sampleWeight?: Float32Array } = { fit: { verbose: 0, ...rest } };
   if (sampleWeight !== undefined) {
-    if (!(sampleWeight instanceof Float32Array) && !Array.isArray(sampleWeight)) throw new TypeError(`${fn}: ${name}.sampleWeight must be a Float32Array, got ${describe(sampleWeight)}`);
-    if (sampleWeight.length !== rows) throw new RangeError(`${fn}: ${name}.sampleWeight must have one weight per training row (${rows}), got ${sampleWeight.length}`);
+    if (!(sampleWeight instanceof Float32Array) && !Array.isArray(sampleWeight))
+      throw new TypeError(`${fn}: ${name}.sampleWeight must be a Float32Array, got ${describe(sampleWeight)}`);
+    if (sampleWeight.length !== rows)
+      throw new RangeError(`${fn}: ${name}.sampleWeight must have one weight per training row (${rows}), got ${sampleWeight.length}`);
     out.sampleWeight = Float32Array.from(sampleWeight);
   }
   return out;
 }
 
 /** Trains `model` on the rows `idx` of `x` with `labels` (and the matching sample weights). */
-export async function fitRows(model: TrainableModel, x: Float32Array, labels: ArrayLike<number>, idx: Int32Array, fit: { fit: FitOptions; sampleWeight?: Float32Array }): Promise<void> {
+export async function fitRows(
+  model: TrainableModel,
+  x: Float32Array,
+  labels: ArrayLike<number>,
+  idx: Int32Array,
+  fit: { fit: FitOptions; sampleWeight?: Float32Array },
+): Promise<void> {
   const options: FitOptions = fit.sampleWeight ? { ...fit.fit, sampleWeight: gatherRows(fit.sampleWeight, 1, idx) } : fit.fit;
   await model.fit(gatherRows(x, model.inputSize, idx), fitTargets(model, gatherLabels(labels, idx)), options);
 }

@@ -62,7 +62,10 @@ export function errorFocusedWeights(a: Labels | Predictor, b: Labels | LabeledSe
     const pred = predictClasses(fn, model, own.x, 'set.x');
     if (shareFrom === undefined) return labelsErrorFocusedWeights(own.labels, pred, rest);
     const other = setLabels(fn, shareFrom, 'options.shareFrom', model.inputSize, model.outputSize);
-    return labelsErrorFocusedWeights(own.labels, pred, { ...rest, shareFrom: { yTrue: other.labels, yPred: predictClasses(fn, model, other.x, 'options.shareFrom.x') } });
+    return labelsErrorFocusedWeights(own.labels, pred, {
+      ...rest,
+      shareFrom: { yTrue: other.labels, yPred: predictClasses(fn, model, other.x, 'options.shareFrom.x') },
+    });
   }
   return labelsErrorFocusedWeights(a as Labels, b as Labels, options as ErrorFocusedOptions);
 }
@@ -83,12 +86,21 @@ export interface ModelErrorFocusedOptions extends Omit<ErrorFocusedOptions, 'sha
 function labelsErrorFocusedWeights(yTrue: Labels, yPred: Labels, options: ErrorFocusedOptions = {}): Float32Array {
   const fn = 'errorFocusedWeights';
   const [t, p] = checkPair(fn, yTrue, yPred);
-  const strength = options.strength ?? 1, boost = options.exampleBoost ?? 0, maxWeight = options.maxWeight ?? 10;
-  for (const [name, v] of [['strength', strength], ['exampleBoost', boost]] as const) {
-    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new RangeError(`${fn}: options.${name} must be a finite number >= 0, got ${describe(v)}`);
+  const strength = options.strength ?? 1,
+    boost = options.exampleBoost ?? 0,
+    maxWeight = options.maxWeight ?? 10;
+  for (const [name, v] of [
+    ['strength', strength],
+    ['exampleBoost', boost],
+  ] as const) {
+    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v))
+      throw new RangeError(`${fn}: options.${name} must be a finite number >= 0, got ${describe(v)}`);
   }
   if (typeof maxWeight !== 'number' || !(maxWeight >= 1)) throw new RangeError(`${fn}: options.maxWeight must be a number >= 1, got ${describe(maxWeight)}`);
-  const [st, sp] = options.shareFrom === undefined ? [t, p] : checkPair(fn, options.shareFrom.yTrue, options.shareFrom.yPred, ['options.shareFrom.yTrue', 'options.shareFrom.yPred']);
+  const [st, sp] =
+    options.shareFrom === undefined
+      ? [t, p]
+      : checkPair(fn, options.shareFrom.yTrue, options.shareFrom.yPred, ['options.shareFrom.yTrue', 'options.shareFrom.yPred']);
 
   const classes = uniqueLabels(t, st);
   const errorsOf = new Map<number, number>();

@@ -10,7 +10,10 @@ const STORE = 'models';
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
-    if (typeof indexedDB === 'undefined') { reject(new Error('indexeddb:// needs IndexedDB, which this environment lacks')); return; }
+    if (typeof indexedDB === 'undefined') {
+      reject(new Error('indexeddb:// needs IndexedDB, which this environment lacks'));
+      return;
+    }
     const req = indexedDB.open(DB, 1);
     req.onupgradeneeded = () => req.result.createObjectStore(STORE);
     req.onsuccess = () => resolve(req.result);

@@ -69,7 +69,8 @@ export function toCallback(c: Callback | CallbackHooks): Callback {
   if (c instanceof Callback) return c;
   if (c === null || typeof c !== 'object') throw new TypeError('fit: options.callbacks must hold Callback objects or objects of hook functions');
   for (const key of Object.keys(c)) {
-    if (!(HOOKS as readonly string[]).includes(key)) throw new TypeError(`fit: unknown callback hook ${JSON.stringify(key)}; known hooks are ${HOOKS.join(', ')}`);
+    if (!(HOOKS as readonly string[]).includes(key))
+      throw new TypeError(`fit: unknown callback hook ${JSON.stringify(key)}; known hooks are ${HOOKS.join(', ')}`);
   }
   const cb = new Callback();
   for (const h of HOOKS) {

@@ -171,7 +171,10 @@ export class ReduceLROnPlateau extends Callback {
 
 /** Sets the learning rate at the start of every epoch from `schedule(epoch, currentRate)`. */
 export class LearningRateScheduler extends Callback {
-  constructor(readonly schedule: (epoch: number, lr: number) => number, readonly verbose = 0) {
+  constructor(
+    readonly schedule: (epoch: number, lr: number) => number,
+    readonly verbose = 0,
+  ) {
     super();
     if (typeof schedule !== 'function') throw new TypeError('callbacks.learningRateScheduler: schedule must be a function (epoch, lr) => lr');
   }

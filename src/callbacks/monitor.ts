@@ -11,7 +11,12 @@ export class Monitor {
   readonly better: (a: number, b: number) => boolean;
   best: number;
 
-  constructor(where: string, readonly name: string, mode: Mode | undefined, readonly minDelta: number) {
+  constructor(
+    where: string,
+    readonly name: string,
+    mode: Mode | undefined,
+    readonly minDelta: number,
+  ) {
     const m = oneOf(where, 'mode', mode ?? 'auto', ['auto', 'min', 'max'] as const);
     // Keras' 'auto': accuracy-like names are maximized, everything else minimized
     const maximize = m === 'max' || (m === 'auto' && /acc|auc|f1|precision|recall/i.test(name));

@@ -32,7 +32,10 @@ export class ProgressBar extends Callback {
   private sums: Record<string, number> = {};
   private seen = 0;
 
-  constructor(readonly verbose: number, stream?: Stream) {
+  constructor(
+    readonly verbose: number,
+    stream?: Stream,
+  ) {
     super();
     this.out = stream ?? stdout();
   }
@@ -57,7 +60,8 @@ export class ProgressBar extends Callback {
     const steps = this.params?.steps ?? 0;
     if (now - this.lastDraw < 100 && batch + 1 < steps) return;
     this.lastDraw = now;
-    const width = 30, done = steps ? Math.min(width, Math.round(((batch + 1) / steps) * width)) : 0;
+    const width = 30,
+      done = steps ? Math.min(width, Math.round(((batch + 1) / steps) * width)) : 0;
     const avg: Logs = {};
     for (const [k, v] of Object.entries(this.sums)) avg[k] = v / this.seen;
     const eta = steps ? (((now - this.epochStart) / (batch + 1)) * (steps - batch - 1)) / 1000 : 0;

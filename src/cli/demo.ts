@@ -35,27 +35,40 @@ async function main(): Promise<void> {
   if (report.warnings.length) for (const w of report.warnings) log(`  warning: ${w}`);
 
   const augment = knobs.data.augmentation(
-    [{ type: 'rotate', degrees: 12 }, { type: 'scale', range: [0.9, 1.1] }, { type: 'translate', pixels: 2 }],
+    [
+      { type: 'rotate', degrees: 12 },
+      { type: 'scale', range: [0.9, 1.1] },
+      { type: 'translate', pixels: 2 },
+    ],
     { height: 28, width: 28, channels: 1, clip: [0, 1] },
   );
   await knobs.data.preview(augment, train, { path: join(OUT, 'augmentation.png'), count: 10, seed: SEED });
 
   const epochs = 30;
-  const model = knobs.sequential({ inputShape: [784], seed: SEED, layers: [
-    knobs.layers.dense({ units: 128, activation: 'relu', kernelInitializer: 'heNormal' }),
-    knobs.layers.dense({ units: 64, activation: 'relu', kernelInitializer: 'heNormal' }),
-    knobs.layers.dense({ units: 10, activation: 'softmax' }),
-  ] });
+  const model = knobs.sequential({
+    inputShape: [784],
+    seed: SEED,
+    layers: [
+      knobs.layers.dense({ units: 128, activation: 'relu', kernelInitializer: 'heNormal' }),
+      knobs.layers.dense({ units: 64, activation: 'relu', kernelInitializer: 'heNormal' }),
+      knobs.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
   model.compile({
     optimizer: knobs.optimizers.adam({ learningRate: knobs.schedules.cosineDecay({ initialLearningRate: 1e-3, decayEpochs: epochs }) }),
-    loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'],
+    loss: 'sparseCategoricalCrossentropy',
+    metrics: ['accuracy'],
   });
   model.summary();
   log(`\ntraining: Adam 1e-3 with cosine decay, batch 64, up to ${epochs} epochs, augmentation (rotate 12 deg, scale 0.9-1.1, translate 2 px),`);
   log('          early stopping on val_loss (patience 6, best weights restored)');
   const tTrain = performance.now();
   const history = await model.fit(train.x, train.y as Int32Array, {
-    batchSize: 64, epochs, augment, validationData: [dev.x, dev.y as Int32Array], verbose: process.stdout.isTTY ? 1 : 2,
+    batchSize: 64,
+    epochs,
+    augment,
+    validationData: [dev.x, dev.y as Int32Array],
+    verbose: process.stdout.isTTY ? 1 : 2,
     callbacks: [knobs.callbacks.earlyStopping({ monitor: 'val_loss', patience: 6, restoreBestWeights: true })],
   });
   const trainSecs = (performance.now() - tTrain) / 1000;
@@ -64,12 +77,17 @@ async function main(): Promise<void> {
 
   // where the model stands
   const sets = {
-    train: { x: train.x, y: train.y as Int32Array }, trainDev: { x: trainDev.x, y: trainDev.y as Int32Array },
-    dev: { x: dev.x, y: dev.y as Int32Array }, test: { x: test.x, y: test.y as Int32Array },
+    train: { x: train.x, y: train.y as Int32Array },
+    trainDev: { x: trainDev.x, y: trainDev.y as Int32Array },
+    dev: { x: dev.x, y: dev.y as Int32Array },
+    test: { x: test.x, y: test.y as Int32Array },
   };
   // On digits, where people err 0.2% of the time, a gap of half a point is already large: the
   // default thresholds (1.5 points) suit harder tasks.
-  const d = knobs.diagnose(model, sets, { humanLevelError: HUMAN_LEVEL_ERROR, thresholds: { bias: 0.005, variance: 0.005, dataMismatch: 0.005, devOverfit: 0.005 } });
+  const d = knobs.diagnose(model, sets, {
+    humanLevelError: HUMAN_LEVEL_ERROR,
+    thresholds: { bias: 0.005, variance: 0.005, dataMismatch: 0.005, devOverfit: 0.005 },
+  });
   const errs = d.errors;
   const errorTable = [
     'error rates (human-level error on MNIST is about 0.2%):',
@@ -95,19 +113,47 @@ async function main(): Promise<void> {
 
   const saved = await model.save(`file://${OUT}`);
   const text = [
-    'knobs demo report: MLP 784-128-64-10 on MNIST', '',
+    'knobs demo report: MLP 784-128-64-10 on MNIST',
+    '',
     `sets: ${train.length} train, ${trainDev.length} train-dev, ${dev.length} dev, ${test.length} test`,
-    `training: ${history.epoch.length} epochs, ${trainSecs.toFixed(1)} s`, '',
-    errorTable, '', diagnosisText, '', `test accuracy: ${pct(testAccuracy)}`, '', reportText,
-    'top confusions:', ...confusions.map((c) => `  ${c.trueLabel} -> ${c.predLabel}: ${c.count}`), '',
+    `training: ${history.epoch.length} epochs, ${trainSecs.toFixed(1)} s`,
+    '',
+    errorTable,
+    '',
+    diagnosisText,
+    '',
+    `test accuracy: ${pct(testAccuracy)}`,
+    '',
+    reportText,
+    'top confusions:',
+    ...confusions.map((c) => `  ${c.trueLabel} -> ${c.predLabel}: ${c.count}`),
+    '',
   ].join('\n');
   writeFileSync(join(OUT, 'report.txt'), text);
-  writeFileSync(join(OUT, 'report.json'), JSON.stringify({
-    sets: { train: train.length, trainDev: trainDev.length, dev: dev.length, test: test.length },
-    history: history.history, errors: errs, humanLevelError: HUMAN_LEVEL_ERROR,
-    diagnosis: { verdict: d.verdict, focus: d.focus, avoidableBias: d.avoidableBias, variance: d.variance, dataMismatch: d.dataMismatch, devOverfit: d.devOverfit, knobs: d.knobs },
-    testAccuracy, confusions,
-  }, null, 2));
+  writeFileSync(
+    join(OUT, 'report.json'),
+    JSON.stringify(
+      {
+        sets: { train: train.length, trainDev: trainDev.length, dev: dev.length, test: test.length },
+        history: history.history,
+        errors: errs,
+        humanLevelError: HUMAN_LEVEL_ERROR,
+        diagnosis: {
+          verdict: d.verdict,
+          focus: d.focus,
+          avoidableBias: d.avoidableBias,
+          variance: d.variance,
+          dataMismatch: d.dataMismatch,
+          devOverfit: d.devOverfit,
+          knobs: d.knobs,
+        },
+        testAccuracy,
+        confusions,
+      },
+      null,
+      2,
+    ),
+  );
   log(`\nsaved the model (${(saved.weightDataBytes / 1024).toFixed(0)} KiB of weights and optimizer state) and the report to ${OUT}`);
   log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   await knobs.shutdown();

@@ -101,7 +101,14 @@ const TYPES = Object.keys(AUG_KIND).filter((k) => k !== 'clip');
 const MAX_SIGMA = 8;
 
 /** A range option as [lo, hi], checked. */
-function rangeOf(where: string, name: string, v: unknown, single: (x: number) => [number, number], check: (x: number) => boolean, rule: string): [number, number] {
+function rangeOf(
+  where: string,
+  name: string,
+  v: unknown,
+  single: (x: number) => [number, number],
+  check: (x: number) => boolean,
+  rule: string,
+): [number, number] {
   let r: [number, number];
   if (typeof v === 'number') r = single(v);
   else if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number') r = [v[0], v[1]];
@@ -133,7 +140,8 @@ function encode(spec: AugmentationSpec, i: number): number[] {
     case 'translate': {
       const px = spec.pixels;
       const [x, y] = typeof px === 'number' ? [px, px] : Array.isArray(px) && px.length === 2 ? px : [NaN, NaN];
-      if (!(x! >= 0 && y! >= 0 && Number.isFinite(x) && Number.isFinite(y))) throw new RangeError(`${where}: pixels must be a number >= 0 or [x, y] maxima >= 0, got ${describe(px)}`);
+      if (!(x! >= 0 && y! >= 0 && Number.isFinite(x) && Number.isFinite(y)))
+        throw new RangeError(`${where}: pixels must be a number >= 0 or [x, y] maxima >= 0, got ${describe(px)}`);
       return [kind, p, x!, y!];
     }
     case 'flip': {
@@ -155,7 +163,8 @@ function encode(spec: AugmentationSpec, i: number): number[] {
       return [kind, p, ...rangeOf(where, 'sigma', spec.sigma, fixed, (x) => x >= 0 && x <= MAX_SIGMA, `sigmas in [0, ${MAX_SIGMA}] pixels`)];
     case 'elastic': {
       const sigma = spec.sigma ?? 4;
-      if (typeof sigma !== 'number' || !(sigma > 0 && sigma <= MAX_SIGMA)) throw new RangeError(`${where}: sigma must be in (0, ${MAX_SIGMA}] pixels, got ${describe(sigma)}`);
+      if (typeof sigma !== 'number' || !(sigma > 0 && sigma <= MAX_SIGMA))
+        throw new RangeError(`${where}: sigma must be in (0, ${MAX_SIGMA}] pixels, got ${describe(sigma)}`);
       return [kind, p, ...rangeOf(where, 'alpha', spec.alpha, fixed, (x) => x >= 0, 'alpha >= 0 pixels'), sigma];
     }
     case 'brightness':
@@ -191,10 +200,16 @@ export class AugmentationPipeline {
   /** @internal use {@link augmentation} */
   constructor(steps: readonly AugmentationSpec[], options: AugmentationOptions) {
     if (!Array.isArray(steps)) throw new TypeError(`augmentation: steps must be an array of {type, ...}, got ${describe(steps)}`);
-    if (options === null || typeof options !== 'object') throw new TypeError(`augmentation: options {height, width, channels} are required, got ${describe(options)}`);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`augmentation: options {height, width, channels} are required, got ${describe(options)}`);
     const { height, width, channels } = options;
-    for (const [k, v] of [['height', height], ['width', width], ['channels', channels]] as const) {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new RangeError(`augmentation: options.${k} must be a positive integer, got ${describe(v)}`);
+    for (const [k, v] of [
+      ['height', height],
+      ['width', width],
+      ['channels', channels],
+    ] as const) {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+        throw new RangeError(`augmentation: options.${k} must be a positive integer, got ${describe(v)}`);
     }
     const fill = options.fill ?? 0;
     if (typeof fill !== 'number' || !Number.isFinite(fill)) throw new RangeError(`augmentation: options.fill must be a finite number, got ${describe(fill)}`);
@@ -257,23 +272,37 @@ export class AugmentationPipeline {
         try {
           ptr = e.alloc(need);
         } catch (err) {
-          throw new Error(`${where}: this engine cannot allocate a workspace (${(err as Error).message}); pass options.workspace, ${need} bytes allocated by the thread that owns the memory`);
+          throw new Error(
+            `${where}: this engine cannot allocate a workspace (${(err as Error).message}); pass options.workspace, ${need} bytes allocated by the thread that owns the memory`,
+          );
         }
         cached = { ptr, bytes: need };
         this.workspaces.set(e, cached);
       }
       ws = cached.ptr;
     } else if (!Number.isInteger(ws) || ws <= 0 || ws % 16 !== 0 || ws + need > e.byteLength) {
-      throw new RangeError(`${where}: options.workspace must be a 16-byte aligned byte offset of ${need} bytes inside the engine's memory, got ${describe(ws)}`);
+      throw new RangeError(
+        `${where}: options.workspace must be a 16-byte aligned byte offset of ${need} bytes inside the engine's memory, got ${describe(ws)}`,
+      );
     }
     // the table goes at the start of the workspace, so a worker needs no allocation of its own
     e.f32.set(this.table, ws >> 2);
     f32_augment(e, {
-      src, dst, rows,
-      height: this.shape.height, width: this.shape.width, channels: this.shape.channels,
-      ops: ws, nOps: this.ops,
-      seed: options.seed ?? 0, epoch: options.epoch ?? 0, index0: options.exampleIndexOffset ?? 0,
-      indices: options.exampleIndices ?? 0, fill: this.fill, ws: ws + this.tableBytes(), params: options.params ?? 0,
+      src,
+      dst,
+      rows,
+      height: this.shape.height,
+      width: this.shape.width,
+      channels: this.shape.channels,
+      ops: ws,
+      nOps: this.ops,
+      seed: options.seed ?? 0,
+      epoch: options.epoch ?? 0,
+      index0: options.exampleIndexOffset ?? 0,
+      indices: options.exampleIndices ?? 0,
+      fill: this.fill,
+      ws: ws + this.tableBytes(),
+      params: options.params ?? 0,
     });
   }
 
@@ -305,7 +334,8 @@ export class AugmentationPipeline {
     const where = 'augmentation.applyTo';
     if (!(x instanceof Float32Array)) throw new TypeError(`${where}: x must be a Float32Array, got ${describe(x)}`);
     const f = this.features;
-    if (x.length % f !== 0) throw new ShapeError(`${where}: x has ${x.length} values, not a multiple of ${this.shape.height} x ${this.shape.width} x ${this.shape.channels} = ${f}`);
+    if (x.length % f !== 0)
+      throw new ShapeError(`${where}: x has ${x.length} values, not a multiple of ${this.shape.height} x ${this.shape.width} x ${this.shape.channels} = ${f}`);
     const rows = x.length / f;
     const e = options.engine ?? defaultEngine();
     const out = new Float32Array(x.length);
@@ -313,14 +343,18 @@ export class AugmentationPipeline {
     const pn = withParams ? rows * this.ops * AUG_PARAM_FLOATS : 0;
     const ids = options.exampleIndices;
     if (ids !== undefined) {
-      if (!(ids instanceof Int32Array) && !Array.isArray(ids)) throw new TypeError(`${where}: options.exampleIndices must be an Int32Array or an array, got ${describe(ids)}`);
+      if (!(ids instanceof Int32Array) && !Array.isArray(ids))
+        throw new TypeError(`${where}: options.exampleIndices must be an Int32Array or an array, got ${describe(ids)}`);
       if (ids.length !== rows) throw new ShapeError(`${where}: options.exampleIndices has ${ids.length} values for ${rows} rows`);
       for (let i = 0; i < rows; i++) {
         const v = ids[i]!;
-        if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new RangeError(`${where}: options.exampleIndices[${i}] must be a non-negative integer, got ${describe(v)}`);
+        if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff)
+          throw new RangeError(`${where}: options.exampleIndices[${i}] must be a non-negative integer, got ${describe(v)}`);
       }
     }
-    const src = e.alloc(x.length * 4), dst = e.alloc(x.length * 4), params = pn ? e.alloc(pn * 4) : 0;
+    const src = e.alloc(x.length * 4),
+      dst = e.alloc(x.length * 4),
+      params = pn ? e.alloc(pn * 4) : 0;
     const idx = ids !== undefined ? e.alloc(rows * 4) : 0;
     try {
       e.f32.set(x, src >> 2);
@@ -402,13 +436,15 @@ export function preview(pipeline: AugmentationPipeline, images: Float32Array | D
   if (channels !== 1 && channels !== 3) throw new RangeError(`${where}: PNG previews show 1 or 3 channels, the pipeline has ${channels}`);
   const f = pipeline.features;
   if (x.length % f !== 0) throw new ShapeError(`${where}: images have ${x.length} values, not a multiple of ${f}`);
-  const count = Math.min(options.count ?? 8, x.length / f), variants = options.variants ?? 7;
+  const count = Math.min(options.count ?? 8, x.length / f),
+    variants = options.variants ?? 7;
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`${where}: there must be at least one image and options.count >= 1, got ${count}`);
   if (!Number.isInteger(variants) || variants < 0) throw new RangeError(`${where}: options.variants must be a non-negative integer, got ${describe(variants)}`);
   const tiles: Float32Array[] = [];
   const originals = x.subarray(0, count * f);
   const augmented = Array.from({ length: variants }, (_, epoch) =>
-    pipeline.applyTo(originals, { seed: options.seed ?? 0, epoch, ...(options.engine ? { engine: options.engine } : {}) }));
+    pipeline.applyTo(originals, { seed: options.seed ?? 0, epoch, ...(options.engine ? { engine: options.engine } : {}) }),
+  );
   for (let i = 0; i < count; i++) {
     tiles.push(originals.subarray(i * f, (i + 1) * f));
     for (const a of augmented) tiles.push(a.subarray(i * f, (i + 1) * f));

@@ -63,8 +63,10 @@ export class CsvTokenizer {
     }
     if (this.pendingQuote) {
       this.pendingQuote = false;
-      if (n > 0 && text[0] === '"') { this.field += '"'; i = 1; }
-      else this.inQuotes = false;
+      if (n > 0 && text[0] === '"') {
+        this.field += '"';
+        i = 1;
+      } else this.inQuotes = false;
     }
     let start = i;
     while (i < n) {
@@ -72,8 +74,18 @@ export class CsvTokenizer {
       if (this.inQuotes) {
         if (ch === '"') {
           this.field += text.slice(start, i);
-          if (i + 1 >= n) { this.pendingQuote = true; i++; start = i; break; }
-          if (text[i + 1] === '"') { this.field += '"'; i += 2; start = i; continue; }
+          if (i + 1 >= n) {
+            this.pendingQuote = true;
+            i++;
+            start = i;
+            break;
+          }
+          if (text[i + 1] === '"') {
+            this.field += '"';
+            i += 2;
+            start = i;
+            continue;
+          }
           this.inQuotes = false;
           i++;
           start = i;
@@ -102,8 +114,9 @@ export class CsvTokenizer {
         this.field += text.slice(start, i);
         this.endRecord(out);
         if (ch === '\r') {
-          if (i + 1 < n) { if (text[i + 1] === '\n') i++; }
-          else this.pendingCR = true;
+          if (i + 1 < n) {
+            if (text[i + 1] === '\n') i++;
+          } else this.pendingCR = true;
         }
         this.line++;
         this.recordLine = this.line;
@@ -114,7 +127,10 @@ export class CsvTokenizer {
       this.fieldStarted = true;
       i++;
     }
-    if (start < n) { this.field += text.slice(start, n); if (!this.inQuotes) this.fieldStarted = true; }
+    if (start < n) {
+      this.field += text.slice(start, n);
+      if (!this.inQuotes) this.fieldStarted = true;
+    }
     return out;
   }
 
@@ -148,7 +164,9 @@ export function recordsTable(where: string, columns: readonly string[], records:
     }
   }
   if (count > 0) {
-    throw new ShapeError(`${where}: ragged rows: the header has ${columns.length} columns but ${bad.join(', ')}${count > bad.length ? `, and ${count - bad.length} more rows differ` : ''}`);
+    throw new ShapeError(
+      `${where}: ragged rows: the header has ${columns.length} columns but ${bad.join(', ')}${count > bad.length ? `, and ${count - bad.length} more rows differ` : ''}`,
+    );
   }
   return {
     columns,

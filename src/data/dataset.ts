@@ -124,7 +124,11 @@ export class Dataset {
         if (max >= declared) {
           const bad: string[] = [];
           let count = 0;
-          for (let i = 0; i < length; i++) if (y[i]! >= declared) { if (bad.length < LIST_LIMIT) bad.push(`row ${i}: ${y[i]}`); count++; }
+          for (let i = 0; i < length; i++)
+            if (y[i]! >= declared) {
+              if (bad.length < LIST_LIMIT) bad.push(`row ${i}: ${y[i]}`);
+              count++;
+            }
           throw new RangeError(`dataset: label out of range (${declared} classes, labels 0..${declared - 1}): ${listCells(bad, count)}`);
         }
         if (init.classNames && init.classes !== undefined && init.classNames.length !== init.classes) {
@@ -163,7 +167,8 @@ export class Dataset {
       if (Array.isArray(s)) {
         for (let i = 0; i < s.length; i++) {
           const v: unknown = s[i];
-          if (typeof v !== 'string' && typeof v !== 'number') throw new TypeError(`dataset: source values must be strings or numbers, got ${describe(v)} at row ${i}`);
+          if (typeof v !== 'string' && typeof v !== 'number')
+            throw new TypeError(`dataset: source values must be strings or numbers, got ${describe(v)} at row ${i}`);
         }
       }
     }
@@ -176,7 +181,11 @@ export class Dataset {
     this.classNames = init.classNames;
     if (init.shape !== undefined) {
       const { height, width, channels } = init.shape;
-      for (const [k, v] of [['height', height], ['width', width], ['channels', channels]] as const) {
+      for (const [k, v] of [
+        ['height', height],
+        ['width', width],
+        ['channels', channels],
+      ] as const) {
         if (!Number.isInteger(v) || v <= 0) throw new RangeError(`dataset: shape.${k} must be a positive integer, got ${describe(v)}`);
       }
       if (height * width * channels !== features) {
@@ -195,7 +204,8 @@ export class Dataset {
 
   /** Row `i` of x, as a view (no copy). */
   row(i: number): Float32Array {
-    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`dataset.row: index must be an integer in [0, ${this.length}), got ${describe(i)}`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.length)
+      throw new RangeError(`dataset.row: index must be an integer in [0, ${this.length}), got ${describe(i)}`);
     return this.x.subarray(i * this.features, (i + 1) * this.features);
   }
 
@@ -204,7 +214,9 @@ export class Dataset {
    * x, y, weights and source. Names, classes and shape carry over.
    */
   subset(indices: ArrayLike<number>): Dataset {
-    const n = indices.length, f = this.features, o = this.outputs;
+    const n = indices.length,
+      f = this.features,
+      o = this.outputs;
     const x = new Float32Array(n * f);
     const y = this.y instanceof Int32Array ? new Int32Array(n) : new Float32Array(n * o);
     const w = this.weights ? new Float32Array(n) : undefined;
@@ -212,7 +224,8 @@ export class Dataset {
     const source: SourceAttribute | undefined = src === undefined ? undefined : src instanceof Int32Array ? new Int32Array(n) : new Array<string | number>(n);
     for (let j = 0; j < n; j++) {
       const i = indices[j]!;
-      if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`dataset.subset: index ${describe(i)} at position ${j} is not a row (0..${this.length - 1})`);
+      if (!Number.isInteger(i) || i < 0 || i >= this.length)
+        throw new RangeError(`dataset.subset: index ${describe(i)} at position ${j} is not a row (0..${this.length - 1})`);
       if (f > 0) x.set(this.x.subarray(i * f, (i + 1) * f), j * f);
       if (o === 1) y[j] = this.y[i]!;
       else y.set(this.y.subarray(i * o, (i + 1) * o), j * o);
@@ -272,7 +285,10 @@ function checkFinite(name: string, a: Float32Array, cols: number, names?: readon
   let first = -1;
   for (let i = 0; i < a.length; i++) {
     const v = a[i]!;
-    if (v - v !== 0) { first = i; break; } // NaN or +-Infinity: v - v is NaN
+    if (v - v !== 0) {
+      first = i;
+      break;
+    } // NaN or +-Infinity: v - v is NaN
   }
   if (first < 0) return;
   const bad: string[] = [];
@@ -362,7 +378,8 @@ export function dataset(options: DatasetOptions): Dataset {
       y = new Float32Array(rows.length * o);
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i];
-        if (!Array.isArray(r) || r.length !== o) throw new ShapeError(`dataset: ragged targets: y row ${i} has ${Array.isArray(r) ? r.length : describe(r)} values, row 0 has ${o}`);
+        if (!Array.isArray(r) || r.length !== o)
+          throw new ShapeError(`dataset: ragged targets: y row ${i} has ${Array.isArray(r) ? r.length : describe(r)} values, row 0 has ${o}`);
         for (let j = 0; j < o; j++) y[i * o + j] = r[j] as number;
       }
     } else {
@@ -376,7 +393,9 @@ export function dataset(options: DatasetOptions): Dataset {
   }
   const weights = options.weights === undefined ? undefined : options.weights instanceof Float32Array ? options.weights : Float32Array.from(options.weights);
   return new Dataset({
-    x, y, features,
+    x,
+    y,
+    features,
     ...(options.classes !== undefined ? { classes: options.classes } : {}),
     ...(weights ? { weights } : {}),
     ...(options.source !== undefined ? { source: options.source } : {}),

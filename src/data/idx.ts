@@ -88,12 +88,14 @@ export function fromIdx(images: Uint8Array, labels: Uint8Array, options: IdxOpti
   const where = 'fromIdx';
   const img = readIdx(images, 'images');
   const lab = readIdx(labels, 'labels');
-  if (img.dims.length < 3 || img.dims.length > 4) throw new ShapeError(`${where}: images must have 3 dimensions (count, height, width) or 4 (count, height, width, channels), got ${img.dims.join(' x ')}`);
+  if (img.dims.length < 3 || img.dims.length > 4)
+    throw new ShapeError(`${where}: images must have 3 dimensions (count, height, width) or 4 (count, height, width, channels), got ${img.dims.join(' x ')}`);
   if (lab.dims.length !== 1) throw new ShapeError(`${where}: labels must have 1 dimension, got ${lab.dims.join(' x ')}`);
   const [n, height, width, channels = 1] = img.dims as [number, number, number, number?];
   if (lab.dims[0] !== n) throw new ShapeError(`${where}: ${n} images but ${lab.dims[0]} labels`);
   const scale = options.scale ?? (img.type === 'uint8' ? 255 : 1);
-  if (typeof scale !== 'number' || !(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`${where}: options.scale must be a positive number, got ${describe(scale)}`);
+  if (typeof scale !== 'number' || !(scale > 0) || !Number.isFinite(scale))
+    throw new RangeError(`${where}: options.scale must be a positive number, got ${describe(scale)}`);
   const x = new Float32Array(img.data.length);
   // divided in float64 and rounded once: byte b gives the f32 nearest to b / 255
   for (let i = 0; i < x.length; i++) x[i] = img.data[i]! / scale;
@@ -105,7 +107,9 @@ export function fromIdx(images: Uint8Array, labels: Uint8Array, options: IdxOpti
   }
   const classes = options.classes ?? options.classNames?.length;
   return new Dataset({
-    x, y, features: height * width * channels,
+    x,
+    y,
+    features: height * width * channels,
     shape: { height, width, channels },
     ...(classes !== undefined ? { classes } : {}),
     ...(options.classNames ? { classNames: options.classNames } : {}),

@@ -20,13 +20,36 @@ export { fromJsonRows, type JsonRowsOptions } from './json';
 export { fromIdx, readIdx, type IdxArray, type IdxOptions } from './idx';
 export { TabularDataset, type TableOptions, type TabularEncoding, type ColumnEncoding, type CategoricalEncoding } from './tabular';
 export {
-  trainDevTestSplit, trainDevSplit, kFold, stratifiedKFold, splitReport, chiSquareSurvival, classLabels, SPLIT_PRESETS,
-  type TrainDevTestOptions, type TrainDevTestSplit, type TrainDevOptions, type TrainDevSplit, type Fold, type SplitPreset,
-  type SplitReport, type SplitReportOptions, type SplitComparison, type Distribution,
+  trainDevTestSplit,
+  trainDevSplit,
+  kFold,
+  stratifiedKFold,
+  splitReport,
+  chiSquareSurvival,
+  classLabels,
+  SPLIT_PRESETS,
+  type TrainDevTestOptions,
+  type TrainDevTestSplit,
+  type TrainDevOptions,
+  type TrainDevSplit,
+  type Fold,
+  type SplitPreset,
+  type SplitReport,
+  type SplitReportOptions,
+  type SplitComparison,
+  type Distribution,
 } from './split';
 export { standardize, minMax, normalizerFromJSON, type Normalizer, type NormalizerJSON, type NormalizerSpec, type NormalizeOptions } from './normalize';
 export { classWeight, exampleWeights, oversample, attributeWeights, type ClassWeightMap, type OversampleOptions } from './weights';
 export {
-  augmentation, preview, AugmentationPipeline,
-  type AugmentationSpec, type AugmentationOptions, type AugmentCall, type ApplyOptions, type ApplyToOptions, type PreviewOptions, type Range,
+  augmentation,
+  preview,
+  AugmentationPipeline,
+  type AugmentationSpec,
+  type AugmentationOptions,
+  type AugmentCall,
+  type ApplyOptions,
+  type ApplyToOptions,
+  type PreviewOptions,
+  type Range,
 } from './augment';

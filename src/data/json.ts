@@ -39,7 +39,12 @@ export function fromJsonRows(rows: readonly Readonly<Record<string, unknown>>[],
   // columns: the first row's keys, then keys that only later rows have (so none is ignored silently)
   const columns: string[] = [];
   const seen = new Set<string>();
-  for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) { seen.add(k); columns.push(k); }
+  for (const r of rows)
+    for (const k of Object.keys(r))
+      if (!seen.has(k)) {
+        seen.add(k);
+        columns.push(k);
+      }
   if (options.encoding === undefined && columns.length === 0) throw new RangeError(`${where}: no keys in the rows`);
   const labelKey = options.labelKey === undefined ? (rows.length ? Object.keys(rows[0]!).at(-1) : undefined) : options.labelKey;
   const table = {
@@ -47,7 +52,8 @@ export function fromJsonRows(rows: readonly Readonly<Record<string, unknown>>[],
     rows: rows.length,
     cell(r: number, c: number) {
       const v = rows[r]![columns[c]!];
-      if (v !== null && typeof v === 'object') throw new TypeError(`${where}: row ${r} key ${JSON.stringify(columns[c])} holds ${describe(v)}; only numbers, strings, booleans and null are read`);
+      if (v !== null && typeof v === 'object')
+        throw new TypeError(`${where}: row ${r} key ${JSON.stringify(columns[c])} holds ${describe(v)}; only numbers, strings, booleans and null are read`);
       return v as string | number | boolean | null | undefined;
     },
     rowName: (r: number) => `row ${r}`,

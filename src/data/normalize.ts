@@ -74,10 +74,15 @@ export function standardize(options: NormalizeOptions = {}): NormalizerSpec {
       const rows = f === 0 ? 0 : data.length / f;
       if (rows === 0) throw new RangeError('standardize.fit: no rows to fit on');
       // two passes in float64: the mean, then the squared deviations (no cancellation)
-      const mean = new Float64Array(f), m2 = new Float64Array(f);
+      const mean = new Float64Array(f),
+        m2 = new Float64Array(f);
       for (let i = 0; i < rows; i++) for (let j = 0; j < f; j++) mean[j]! += data[i * f + j]!;
       for (let j = 0; j < f; j++) mean[j]! /= rows;
-      for (let i = 0; i < rows; i++) for (let j = 0; j < f; j++) { const d = data[i * f + j]! - mean[j]!; m2[j]! += d * d; }
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < f; j++) {
+          const d = data[i * f + j]! - mean[j]!;
+          m2[j]! += d * d;
+        }
       const scale = Array.from(m2, (s) => {
         const std = Math.sqrt(s / rows);
         return std > 0 && Number.isFinite(std) ? std : 1;
@@ -108,7 +113,8 @@ export function minMax(options: NormalizeOptions & { range?: [number, number] } 
       const [data, f] = fitArgs('minMax', x, features);
       const rows = f === 0 ? 0 : data.length / f;
       if (rows === 0) throw new RangeError('minMax.fit: no rows to fit on');
-      const lo = new Float64Array(f).fill(Infinity), hi = new Float64Array(f).fill(-Infinity);
+      const lo = new Float64Array(f).fill(Infinity),
+        hi = new Float64Array(f).fill(-Infinity);
       for (let i = 0; i < rows; i++) {
         for (let j = 0; j < f; j++) {
           const v = data[i * f + j]!;
@@ -137,17 +143,20 @@ export function minMax(options: NormalizeOptions & { range?: [number, number] } 
 export function normalizerFromJSON(json: NormalizerJSON): Normalizer {
   const where = 'normalizerFromJSON';
   if (json === null || typeof json !== 'object') throw new TypeError(`${where}: expected a saved normalizer object, got ${describe(json)}`);
-  if (json.kind !== 'standardize' && json.kind !== 'minMax') throw new RangeError(`${where}: kind must be 'standardize' or 'minMax', got ${describe(json.kind)}`);
+  if (json.kind !== 'standardize' && json.kind !== 'minMax')
+    throw new RangeError(`${where}: kind must be 'standardize' or 'minMax', got ${describe(json.kind)}`);
   const f = json.features;
   if (!Number.isInteger(f) || f < 0) throw new RangeError(`${where}: features must be a non-negative integer, got ${describe(f)}`);
   for (const key of ['shift', 'scale'] as const) {
     const a = json[key];
     if (!Array.isArray(a) || a.length !== f) throw new ShapeError(`${where}: ${key} must be an array of ${f} numbers, got ${describe(a)}`);
     a.forEach((v, j) => {
-      if (typeof v !== 'number' || !Number.isFinite(v) || (key === 'scale' && v === 0)) throw new RangeError(`${where}: ${key}[${j}] must be a finite${key === 'scale' ? ', non-zero' : ''} number, got ${describe(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || (key === 'scale' && v === 0))
+        throw new RangeError(`${where}: ${key}[${j}] must be a finite${key === 'scale' ? ', non-zero' : ''} number, got ${describe(v)}`);
     });
   }
-  if (json.kind === 'minMax' && (!Array.isArray(json.range) || json.range.length !== 2)) throw new TypeError(`${where}: a minMax normalizer needs range [lo, hi], got ${describe(json.range)}`);
+  if (json.kind === 'minMax' && (!Array.isArray(json.range) || json.range.length !== 2))
+    throw new TypeError(`${where}: a minMax normalizer needs range [lo, hi], got ${describe(json.range)}`);
   return makeNormalizer(json);
 }
 
@@ -168,37 +177,49 @@ function fitArgs(kind: string, x: Float32Array | Dataset, features: number | und
 function skipOf(kind: string, options: NormalizeOptions, f: number): { skip?: number[] } {
   if (options.skip === undefined) return {};
   const skip = [...options.skip];
-  for (const j of skip) if (!Number.isInteger(j) || j < 0 || j >= f) throw new RangeError(`${kind}: options.skip holds ${describe(j)}, not a feature index in [0, ${f})`);
+  for (const j of skip)
+    if (!Number.isInteger(j) || j < 0 || j >= f) throw new RangeError(`${kind}: options.skip holds ${describe(j)}, not a feature index in [0, ${f})`);
   return { skip };
 }
 
 function makeNormalizer(json: NormalizerJSON): Normalizer {
   const f = json.features;
   // Frozen copies: nothing that happens after fitting (dev data included) can change them.
-  const shift = Float64Array.from(json.shift), scale = Float64Array.from(json.scale);
-  if (json.skip) for (const j of json.skip) { shift[j] = 0; scale[j] = 1; }
+  const shift = Float64Array.from(json.shift),
+    scale = Float64Array.from(json.scale);
+  if (json.skip)
+    for (const j of json.skip) {
+      shift[j] = 0;
+      scale[j] = 1;
+    }
   const isMinMax = json.kind === 'minMax';
-  const lo = isMinMax ? json.range![0] : 0, width = isMinMax ? json.range![1] - json.range![0] : 1;
+  const lo = isMinMax ? json.range![0] : 0,
+    width = isMinMax ? json.range![1] - json.range![0] : 1;
   const skipped = new Uint8Array(f);
   for (const j of json.skip ?? []) skipped[j] = 1;
   const saved: NormalizerJSON = Object.freeze({
-    kind: json.kind, features: f, shift: Array.from(shift), scale: Array.from(scale),
+    kind: json.kind,
+    features: f,
+    shift: Array.from(shift),
+    scale: Array.from(scale),
     ...(json.range ? { range: [json.range[0], json.range[1]] as [number, number] } : {}),
     ...(json.skip ? { skip: [...json.skip] } : {}),
   });
 
   function apply(x: Float32Array, inverse: boolean, where: string): Float32Array {
     if (!(x instanceof Float32Array)) throw new TypeError(`${where}: x must be a Float32Array, got ${describe(x)}`);
-    if (f === 0 ? x.length !== 0 : x.length % f !== 0) throw new ShapeError(`${where}: x has ${x.length} values, not a multiple of the ${f} features the normalizer was fitted on`);
+    if (f === 0 ? x.length !== 0 : x.length % f !== 0)
+      throw new ShapeError(`${where}: x has ${x.length} values, not a multiple of the ${f} features the normalizer was fitted on`);
     const out = new Float32Array(x.length);
     // float64 arithmetic rounded once to f32: the same bits for the same input, whichever array it is in
     for (let i = 0; i < x.length; i += f) {
       for (let j = 0; j < f; j++) {
         const v = x[i + j]!;
-        if (skipped[j]) { out[i + j] = v; continue; }
-        out[i + j] = inverse
-          ? ((v - lo) / width) * scale[j]! + shift[j]!
-          : ((v - shift[j]!) / scale[j]!) * width + lo;
+        if (skipped[j]) {
+          out[i + j] = v;
+          continue;
+        }
+        out[i + j] = inverse ? ((v - lo) / width) * scale[j]! + shift[j]! : ((v - shift[j]!) / scale[j]!) * width + lo;
       }
     }
     return out;

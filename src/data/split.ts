@@ -128,7 +128,8 @@ export function trainDevSplit(train: Dataset | XY, options: TrainDevOptions = {}
   const where = 'trainDevSplit';
   const d = asDataset(train, where);
   const ratio = options.ratio ?? 0.1;
-  if (typeof ratio !== 'number' || !(ratio > 0 && ratio < 1)) throw new RangeError(`${where}: options.ratio must be a number in (0, 1), got ${describe(ratio)}`);
+  if (typeof ratio !== 'number' || !(ratio > 0 && ratio < 1))
+    throw new RangeError(`${where}: options.ratio must be a number in (0, 1), got ${describe(ratio)}`);
   const targets = ratiosToTargets(where, [1 - ratio, ratio], d.length);
   const bins = assignBins(where, d, targets, options);
   const idx = binIndices(bins, 2);
@@ -192,7 +193,9 @@ export function stratifiedKFold(labels: Int32Array | readonly number[], options:
   let pos = 0;
   for (const [c, members] of byClass) {
     if (members.length < k && !options.allowMissingClasses) {
-      throw new RangeError(`${where}: class ${c} has ${members.length} example${members.length === 1 ? '' : 's'}, fewer than k = ${k}: some fold would have none (lower k, or pass allowMissingClasses: true)`);
+      throw new RangeError(
+        `${where}: class ${c} has ${members.length} example${members.length === 1 ? '' : 's'}, fewer than k = ${k}: some fold would have none (lower k, or pass allowMissingClasses: true)`,
+      );
     }
     shuffleInPlace(members, random);
     for (const i of members) fold[i] = pos++ % k;
@@ -212,7 +215,8 @@ function ratiosOf(where: string, r: NonNullable<TrainDevTestOptions['ratios']>):
   const arr = Array.isArray(r) ? [...(r as readonly number[])] : [(r as { train: number }).train, (r as { dev: number }).dev, (r as { test: number }).test];
   if (arr.length !== 3) throw new RangeError(`${where}: options.ratios must have 3 values (train, dev, test), got ${arr.length}`);
   arr.forEach((v, i) => {
-    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new RangeError(`${where}: options.ratios.${SET_NAMES[i]} must be a number in [0, 1], got ${describe(v)}`);
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+      throw new RangeError(`${where}: options.ratios.${SET_NAMES[i]} must be a number in [0, 1], got ${describe(v)}`);
   });
   const sum = arr[0]! + arr[1]! + arr[2]!;
   if (Math.abs(sum - 1) > 1e-9) throw new RangeError(`${where}: options.ratios must sum to 1, got ${arr.join(' + ')} = ${+sum.toPrecision(12)}`);
@@ -227,12 +231,17 @@ function ratiosToTargets(where: string, ratios: number[], n: number): number[] {
   const t = exact.map(Math.floor);
   let left = n - t.reduce((a, b) => a + b, 0);
   const order = exact.map((e, i) => [e - Math.floor(e), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-  for (const [, i] of order) { if (left-- <= 0) break; t[i]!++; }
+  for (const [, i] of order) {
+    if (left-- <= 0) break;
+    t[i]!++;
+  }
   return t;
 }
 
 function sizesToTargets(where: string, s: NonNullable<TrainDevTestOptions['sizes']>, n: number): number[] {
-  const vals: (number | undefined)[] = Array.isArray(s) ? [...(s as readonly number[])] : [(s as { train?: number }).train, (s as { dev?: number }).dev, (s as { test?: number }).test];
+  const vals: (number | undefined)[] = Array.isArray(s)
+    ? [...(s as readonly number[])]
+    : [(s as { train?: number }).train, (s as { dev?: number }).dev, (s as { test?: number }).test];
   if (vals.length !== 3) throw new RangeError(`${where}: options.sizes must have 3 values (train, dev, test), got ${vals.length}`);
   vals.forEach((v, i) => {
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
@@ -254,18 +263,27 @@ function resolveGroups(where: string, d: Dataset, groups: TrainDevTestOptions['g
     if (!d.source) throw new TypeError(`${where}: options.groups is 'source' but the dataset has no source attribute`);
     return d.source;
   }
-  if (!Array.isArray(groups) && !(groups instanceof Int32Array)) throw new TypeError(`${where}: options.groups must be an array, an Int32Array or 'source', got ${describe(groups)}`);
+  if (!Array.isArray(groups) && !(groups instanceof Int32Array))
+    throw new TypeError(`${where}: options.groups must be an array, an Int32Array or 'source', got ${describe(groups)}`);
   if (groups.length !== d.length) throw new ShapeError(`${where}: options.groups has ${groups.length} values but the data has ${d.length} examples`);
   return groups;
 }
 
 /** Bin of every example: stratified, grouped or plain random, hitting the target sizes. */
-function assignBins(where: string, d: Dataset, targets: number[], options: { stratify?: boolean; groups?: SourceAttribute | 'source'; seed?: number }): Int32Array {
+function assignBins(
+  where: string,
+  d: Dataset,
+  targets: number[],
+  options: { stratify?: boolean; groups?: SourceAttribute | 'source'; seed?: number },
+): Int32Array {
   const n = d.length;
   const random = seededRandom(checkSeed(where, options.seed ?? 0));
   const groups = resolveGroups(where, d, options.groups);
   const labels = classLabels(d);
-  if (options.stratify && groups) throw new TypeError(`${where}: options.stratify and options.groups cannot be combined: a group split keeps groups whole, so it cannot also fix class proportions`);
+  if (options.stratify && groups)
+    throw new TypeError(
+      `${where}: options.stratify and options.groups cannot be combined: a group split keeps groups whole, so it cannot also fix class proportions`,
+    );
   if (options.stratify && !labels) throw new TypeError(`${where}: options.stratify needs class labels (Int32Array y, or one-hot Float32Array y)`);
   const stratify = options.stratify ?? (labels !== undefined && !groups);
   const bins = new Int32Array(n);
@@ -284,11 +302,15 @@ function assignBins(where: string, d: Dataset, targets: number[], options: { str
     const filled = targets.map(() => 0);
     for (const g of keys) {
       const m = members.get(g)!;
-      let best = 0, bestDeficit = -Infinity;
+      let best = 0,
+        bestDeficit = -Infinity;
       for (let b = 0; b < targets.length; b++) {
         if (targets[b] === 0) continue;
         const deficit = targets[b]! - filled[b]!;
-        if (deficit > bestDeficit) { best = b; bestDeficit = deficit; }
+        if (deficit > bestDeficit) {
+          best = b;
+          bestDeficit = deficit;
+        }
       }
       for (const i of m) bins[i] = best;
       filled[best]! += m.length;
@@ -299,7 +321,9 @@ function assignBins(where: string, d: Dataset, targets: number[], options: { str
   if (!stratify) {
     const order = shuffleInPlace(range(n), random);
     let pos = 0;
-    targets.forEach((t, b) => { for (let j = 0; j < t; j++) bins[order[pos++]!] = b; });
+    targets.forEach((t, b) => {
+      for (let j = 0; j < t; j++) bins[order[pos++]!] = b;
+    });
     return bins;
   }
 
@@ -323,15 +347,26 @@ function assignBins(where: string, d: Dataset, targets: number[], options: { str
   for (const [c, frac] of extras) {
     const q = quota.get(c)!;
     let k = extraCount([c, frac], byClass, quota);
-    const order = targets.map((_, b) => b).filter((b) => targets[b]! > 0)
-      .sort((a, b) => Number(room[b]! > 0) - Number(room[a]! > 0) || Number(frac[b]! > 1e-9) - Number(frac[a]! > 1e-9) || room[b]! - room[a]! || frac[b]! - frac[a]!);
-    for (const b of order) { if (k-- <= 0) break; q[b]!++; room[b]!--; }
+    const order = targets
+      .map((_, b) => b)
+      .filter((b) => targets[b]! > 0)
+      .sort(
+        (a, b) =>
+          Number(room[b]! > 0) - Number(room[a]! > 0) || Number(frac[b]! > 1e-9) - Number(frac[a]! > 1e-9) || room[b]! - room[a]! || frac[b]! - frac[a]!,
+      );
+    for (const b of order) {
+      if (k-- <= 0) break;
+      q[b]!++;
+      room[b]!--;
+    }
   }
   for (const [c, m] of byClass) {
     shuffleInPlace(m, random);
     const q = quota.get(c)!;
     let pos = 0;
-    q.forEach((count, b) => { for (let j = 0; j < count; j++) bins[m[pos++]!] = b; });
+    q.forEach((count, b) => {
+      for (let j = 0; j < count; j++) bins[m[pos++]!] = b;
+    });
   }
   return bins;
 }
@@ -345,7 +380,10 @@ function binIndices(bins: Int32Array, count: number): Int32Array[] {
   for (const b of bins) sizes[b]!++;
   const out = sizes.map((s) => new Int32Array(s));
   const pos = new Array<number>(count).fill(0);
-  for (let i = 0; i < bins.length; i++) { const b = bins[i]!; out[b]![pos[b]!++] = i; }
+  for (let i = 0; i < bins.length; i++) {
+    const b = bins[i]!;
+    out[b]![pos[b]!++] = i;
+  }
   return out;
 }
 
@@ -363,8 +401,10 @@ function checkClassCoverage(where: string, d: Dataset, sets: Int32Array[], names
     for (const [c, count] of [...total].sort((a, b) => a[0] - b[0])) {
       if (!seen.has(c)) {
         const name = d.classNames?.[c] !== undefined ? `${c} (${JSON.stringify(d.classNames[c])})` : String(c);
-        throw new RangeError(`${where}: the split leaves class ${name} out of the ${names[s]} set (the class has ${count} example${count === 1 ? '' : 's'} in all, ${idx.length} examples go to ${names[s]}): ` +
-          'use larger sets, merge or drop rare classes explicitly, or pass allowMissingClasses: true');
+        throw new RangeError(
+          `${where}: the split leaves class ${name} out of the ${names[s]} set (the class has ${count} example${count === 1 ? '' : 's'} in all, ${idx.length} examples go to ${names[s]}): ` +
+            'use larger sets, merge or drop rare classes explicitly, or pass allowMissingClasses: true',
+        );
       }
     }
   });
@@ -381,9 +421,14 @@ function foldsFrom(fold: Int32Array, k: number): Fold[] {
   for (let f = 0; f < k; f++) {
     let size = 0;
     for (const v of fold) if (v === f) size++;
-    const dev = new Int32Array(size), train = new Int32Array(fold.length - size);
-    let a = 0, b = 0;
-    for (let i = 0; i < fold.length; i++) { if (fold[i] === f) dev[a++] = i; else train[b++] = i; }
+    const dev = new Int32Array(size),
+      train = new Int32Array(fold.length - size);
+    let a = 0,
+      b = 0;
+    for (let i = 0; i < fold.length; i++) {
+      if (fold[i] === f) dev[a++] = i;
+      else train[b++] = i;
+    }
     out.push({ train, dev });
   }
   return out;
@@ -392,7 +437,9 @@ function foldsFrom(fold: Int32Array, k: number): Fold[] {
 function labelsOf(where: string, labels: Int32Array | readonly number[]): Int32Array {
   if (labels instanceof Int32Array) return labels;
   if (!Array.isArray(labels)) throw new TypeError(`${where}: labels must be an Int32Array or an array of integers, got ${describe(labels)}`);
-  labels.forEach((v, i) => { if (!Number.isInteger(v) || v < 0) throw new RangeError(`${where}: labels[${i}] must be a non-negative integer, got ${describe(v)}`); });
+  labels.forEach((v, i) => {
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`${where}: labels[${i}] must be a non-negative integer, got ${describe(v)}`);
+  });
   return Int32Array.from(labels);
 }
 
@@ -418,7 +465,8 @@ function groupByClass(y: Int32Array): Map<number, number[]> {
 export function classLabels(d: Dataset): Int32Array | undefined {
   if (d.y instanceof Int32Array) return d.y;
   if (d.outputs < 2) return undefined;
-  const o = d.outputs, y = new Int32Array(d.length);
+  const o = d.outputs,
+    y = new Int32Array(d.length);
   for (let i = 0; i < d.length; i++) {
     let best = 0;
     for (let j = 1; j < o; j++) if (d.y[i * o + j]! > d.y[i * o + best]!) best = j;
@@ -495,14 +543,16 @@ export interface SplitReport {
  */
 export function splitReport(splits: { readonly [name: string]: Dataset } | TrainDevTestSplit | TrainDevSplit, options: SplitReportOptions = {}): SplitReport {
   const where = 'splitReport';
-  const tvdThreshold = options.tvdThreshold ?? 0.1, alpha = options.alpha ?? 0.01;
+  const tvdThreshold = options.tvdThreshold ?? 0.1,
+    alpha = options.alpha ?? 0.01;
   if (!(tvdThreshold >= 0 && tvdThreshold <= 1)) throw new RangeError(`${where}: options.tvdThreshold must be in [0, 1], got ${describe(tvdThreshold)}`);
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`${where}: options.alpha must be in (0, 1), got ${describe(alpha)}`);
   // the datasets among the values ({train, dev, test, indices} from a split works as it is)
   const sets = Object.entries(splits as object).filter(([, v]) => v instanceof Dataset) as [string, Dataset][];
   if (sets.length === 0) throw new TypeError(`${where}: expected an object of datasets, such as {train, dev, test}, got ${describe(splits)}`);
   const refName = options.reference ?? (sets.some(([k]) => k === 'train') ? 'train' : sets[0]![0]);
-  if (!sets.some(([k]) => k === refName)) throw new RangeError(`${where}: options.reference ${JSON.stringify(refName)} is not one of the sets (${sets.map(([k]) => k).join(', ')})`);
+  if (!sets.some(([k]) => k === refName))
+    throw new RangeError(`${where}: options.reference ${JSON.stringify(refName)} is not one of the sets (${sets.map(([k]) => k).join(', ')})`);
 
   const rows: SplitReport['sets'] = sets.map(([name, d]) => {
     const labels = classLabels(d);
@@ -518,7 +568,8 @@ export function splitReport(splits: { readonly [name: string]: Dataset } | Train
   const warnings: string[] = [];
   for (const [set, ref] of pairs) {
     for (const attribute of ['class', 'source'] as const) {
-      const a = byName.get(set)![attribute], b = byName.get(ref)![attribute];
+      const a = byName.get(set)![attribute],
+        b = byName.get(ref)![attribute];
       if (!a || !b) continue;
       const cmp = compare(a, b);
       const missing = Object.keys(a.counts).filter((k) => a.counts[k]! > 0 && !(b.counts[k]! > 0));
@@ -526,10 +577,14 @@ export function splitReport(splits: { readonly [name: string]: Dataset } | Train
       const warning = missing.length > 0 || differs;
       comparisons.push({ set, reference: ref, attribute, ...cmp, missingFromReference: missing, warning });
       for (const k of missing) {
-        warnings.push(`${set} holds ${attribute} ${JSON.stringify(k)} (${a.counts[k]} examples, ${pct(a.proportions[k]!)}) that ${ref} lacks: ${set === 'test' && ref === 'dev' ? 'dev and test' : `${ref} and ${set}`} come from different distributions`);
+        warnings.push(
+          `${set} holds ${attribute} ${JSON.stringify(k)} (${a.counts[k]} examples, ${pct(a.proportions[k]!)}) that ${ref} lacks: ${set === 'test' && ref === 'dev' ? 'dev and test' : `${ref} and ${set}`} come from different distributions`,
+        );
       }
       if (differs) {
-        warnings.push(`${set}'s ${attribute} proportions differ from ${ref}'s: total variation distance ${cmp.tvd.toFixed(3)} > ${tvdThreshold} and chi-square ${cmp.chiSquare.toFixed(1)} (${cmp.dof} dof), p = ${cmp.pValue.toExponential(2)} < ${alpha}`);
+        warnings.push(
+          `${set}'s ${attribute} proportions differ from ${ref}'s: total variation distance ${cmp.tvd.toFixed(3)} > ${tvdThreshold} and chi-square ${cmp.chiSquare.toFixed(1)} (${cmp.dof} dof), p = ${cmp.pValue.toExponential(2)} < ${alpha}`,
+        );
       }
     }
   }
@@ -545,26 +600,36 @@ function distribution(values: ArrayLike<string | number>, name: (v: number) => s
     counts[k] = (counts[k] ?? 0) + 1;
   }
   const sorted = Object.keys(counts).sort((a, b) => {
-    const na = Number(a), nb = Number(b);
+    const na = Number(a),
+      nb = Number(b);
     return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : a < b ? -1 : a > b ? 1 : 0;
   });
-  const ordered: Record<string, number> = {}, proportions: Record<string, number> = {};
-  for (const k of sorted) { ordered[k] = counts[k]!; proportions[k] = counts[k]! / values.length; }
+  const ordered: Record<string, number> = {},
+    proportions: Record<string, number> = {};
+  for (const k of sorted) {
+    ordered[k] = counts[k]!;
+    proportions[k] = counts[k]! / values.length;
+  }
   return { counts: ordered, proportions };
 }
 
 function compare(a: Distribution, b: Distribution): { tvd: number; chiSquare: number; dof: number; pValue: number } {
   const keys = [...new Set([...Object.keys(a.counts), ...Object.keys(b.counts)])];
-  const na = keys.reduce((s, k) => s + (a.counts[k] ?? 0), 0), nb = keys.reduce((s, k) => s + (b.counts[k] ?? 0), 0);
-  let tvd = 0, chi = 0, used = 0;
+  const na = keys.reduce((s, k) => s + (a.counts[k] ?? 0), 0),
+    nb = keys.reduce((s, k) => s + (b.counts[k] ?? 0), 0);
+  let tvd = 0,
+    chi = 0,
+    used = 0;
   for (const k of keys) {
-    const ca = a.counts[k] ?? 0, cb = b.counts[k] ?? 0;
+    const ca = a.counts[k] ?? 0,
+      cb = b.counts[k] ?? 0;
     tvd += Math.abs((na ? ca / na : 0) - (nb ? cb / nb : 0));
     const tot = ca + cb;
     if (tot === 0 || na === 0 || nb === 0) continue;
     used++;
-    const ea = (tot * na) / (na + nb), eb = (tot * nb) / (na + nb);
-    chi += ((ca - ea) ** 2) / ea + ((cb - eb) ** 2) / eb;
+    const ea = (tot * na) / (na + nb),
+      eb = (tot * nb) / (na + nb);
+    chi += (ca - ea) ** 2 / ea + (cb - eb) ** 2 / eb;
   }
   const dof = Math.max(0, used - 1);
   return { tvd: tvd / 2, chiSquare: chi, dof, pValue: dof === 0 ? 1 : chiSquareSurvival(chi, dof) };
@@ -588,7 +653,9 @@ export function chiSquareSurvival(x: number, k: number): number {
 function gammaQ(a: number, x: number): number {
   const gln = logGamma(a);
   if (x < a + 1) {
-    let sum = 1 / a, del = sum, ap = a;
+    let sum = 1 / a,
+      del = sum,
+      ap = a;
     for (let n = 0; n < 1000; n++) {
       ap += 1;
       del *= x / ap;
@@ -598,7 +665,10 @@ function gammaQ(a: number, x: number): number {
     return Math.max(0, 1 - sum * Math.exp(-x + a * Math.log(x) - gln));
   }
   const tiny = 1e-300;
-  let b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d;
+  let b = x + 1 - a,
+    c = 1 / tiny,
+    d = 1 / b,
+    h = d;
   for (let i = 1; i < 1000; i++) {
     const an = -i * (i - a);
     b += 2;
@@ -615,8 +685,10 @@ function gammaQ(a: number, x: number): number {
 }
 
 // Lanczos approximation (g = 7, n = 9), relative error below 1e-15 for a > 0.
-const LANCZOS = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+const LANCZOS = [
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+  9.9843695780195716e-6, 1.5056327351493116e-7,
+];
 function logGamma(z: number): number {
   if (z < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * z))) - logGamma(1 - z);
   z -= 1;
@@ -638,7 +710,9 @@ function reportText(rows: SplitReport['sets'], comparisons: SplitComparison[], w
     if (keys.length === 0) continue;
     lines.push(`${attribute} proportions:`);
     const shown = keys.slice(0, 20);
-    lines.push(`  ${'set'.padEnd(w)}  ${'size'.padStart(7)}  ${shown.map((k) => k.slice(0, 7).padStart(7)).join(' ')}${keys.length > shown.length ? ` (+${keys.length - shown.length} more)` : ''}`);
+    lines.push(
+      `  ${'set'.padEnd(w)}  ${'size'.padStart(7)}  ${shown.map((k) => k.slice(0, 7).padStart(7)).join(' ')}${keys.length > shown.length ? ` (+${keys.length - shown.length} more)` : ''}`,
+    );
     for (const r of rows) {
       const p = r[attribute]?.proportions ?? {};
       lines.push(`  ${r.name.padEnd(w)}  ${String(r.size).padStart(7)}  ${shown.map((k) => pct(p[k] ?? 0).padStart(7)).join(' ')}`);
@@ -648,7 +722,9 @@ function reportText(rows: SplitReport['sets'], comparisons: SplitComparison[], w
   if (comparisons.length) {
     lines.push('comparisons (TVD = total variation distance):');
     for (const c of comparisons) {
-      lines.push(`  ${c.set} vs ${c.reference}, ${c.attribute}: TVD ${c.tvd.toFixed(3)}, chi-square ${c.chiSquare.toFixed(1)} (${c.dof} dof), p = ${c.pValue.toPrecision(3)}${c.warning ? '  <- warning' : ''}`);
+      lines.push(
+        `  ${c.set} vs ${c.reference}, ${c.attribute}: TVD ${c.tvd.toFixed(3)}, chi-square ${c.chiSquare.toFixed(1)} (${c.dof} dof), p = ${c.pValue.toPrecision(3)}${c.warning ? '  <- warning' : ''}`,
+      );
     }
     lines.push('');
   }

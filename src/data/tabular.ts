@@ -125,7 +125,10 @@ function resolveColumn(where: string, columns: readonly string[], c: string | nu
     return c;
   }
   const i = columns.indexOf(c);
-  if (i < 0) throw new RangeError(`${where}: ${what} ${JSON.stringify(c)} is not a column (columns: ${columns.slice(0, 20).join(', ')}${columns.length > 20 ? ', ...' : ''})`);
+  if (i < 0)
+    throw new RangeError(
+      `${where}: ${what} ${JSON.stringify(c)} is not a column (columns: ${columns.slice(0, 20).join(', ')}${columns.length > 20 ? ', ...' : ''})`,
+    );
   return i;
 }
 
@@ -145,12 +148,14 @@ function layoutOf(where: string, columns: readonly string[], o: TableOptions): L
       source: e.source !== undefined ? resolveColumn(where, columns, e.source, 'source column') : -1,
     };
   }
-  const label = o.labelColumn === null ? -1 : o.labelColumn === undefined ? columns.length - 1 : resolveColumn(where, columns, o.labelColumn, 'options.labelColumn');
+  const label =
+    o.labelColumn === null ? -1 : o.labelColumn === undefined ? columns.length - 1 : resolveColumn(where, columns, o.labelColumn, 'options.labelColumn');
   const source = o.sourceColumn === undefined ? -1 : resolveColumn(where, columns, o.sourceColumn, 'options.sourceColumn');
   const features = o.columns
     ? o.columns.map((c) => resolveColumn(where, columns, c, 'options.columns entry'))
     : columns.map((_, i) => i).filter((i) => i !== label && i !== source);
-  if (features.includes(label) && label >= 0) throw new RangeError(`${where}: the label column ${JSON.stringify(columns[label])} is also listed in options.columns`);
+  if (features.includes(label) && label >= 0)
+    throw new RangeError(`${where}: the label column ${JSON.stringify(columns[label])} is also listed in options.columns`);
   return { features, label, source };
 }
 
@@ -171,7 +176,11 @@ export class EncodingFitter {
   private labelValues = new Set<string>();
   private readonly missingSet: Set<string>;
 
-  constructor(private readonly where: string, private readonly o: TableOptions, private readonly stringsAreCategories = false) {
+  constructor(
+    private readonly where: string,
+    private readonly o: TableOptions,
+    private readonly stringsAreCategories = false,
+  ) {
     this.missingSet = new Set(o.missingValues ?? DEFAULT_MISSING);
     checkOptions(where, o);
   }
@@ -238,10 +247,19 @@ export class EncodingFitter {
       if (vocab) {
         categories = [...vocab];
         const outside = [...this.categories[k]!].filter((v) => !categories.includes(v));
-        if (outside.length) throw new RangeError(`${this.where}: column ${JSON.stringify(name)} holds ${outside.slice(0, LIST_LIMIT).map((v) => JSON.stringify(v)).join(', ')}, not in options.vocabularies.${name}`);
+        if (outside.length)
+          throw new RangeError(
+            `${this.where}: column ${JSON.stringify(name)} holds ${outside
+              .slice(0, LIST_LIMIT)
+              .map((v) => JSON.stringify(v))
+              .join(', ')}, not in options.vocabularies.${name}`,
+          );
       } else {
         categories = sortCategories([...this.categories[k]!]);
-        if (this.categories[k]!.size > 100000) throw new RangeError(`${this.where}: column ${JSON.stringify(name)} has more than 100000 distinct values: not a categorical column (force it numeric, or leave it out with options.columns)`);
+        if (this.categories[k]!.size > 100000)
+          throw new RangeError(
+            `${this.where}: column ${JSON.stringify(name)} has more than 100000 distinct values: not a categorical column (force it numeric, or leave it out with options.columns)`,
+          );
       }
       return { name, kind, categories };
     });
@@ -250,7 +268,8 @@ export class EncodingFitter {
       const name = this.columns[label]!;
       const task = this.o.task ?? 'auto';
       if (task === 'regression') {
-        if (!this.labelNumeric) throw new RangeError(`${this.where}: options.task is 'regression' but the label column ${JSON.stringify(name)} holds values that are not numbers`);
+        if (!this.labelNumeric)
+          throw new RangeError(`${this.where}: options.task is 'regression' but the label column ${JSON.stringify(name)} holds values that are not numbers`);
         enc.label = { name, kind: 'number' };
       } else if (this.labelNumeric && this.labelInteger && this.labelNonNegative && this.labelValues.size > 0) {
         // integer labels are class indices as they are
@@ -270,8 +289,10 @@ export class EncodingFitter {
 /** Numbers in numeric order, then strings in code-point order: the same on every machine. */
 function sortCategories(values: string[]): string[] {
   return values.sort((a, b) => {
-    const na = Number(a), nb = Number(b);
-    const fa = a.trim() !== '' && Number.isFinite(na), fb = b.trim() !== '' && Number.isFinite(nb);
+    const na = Number(a),
+      nb = Number(b);
+    const fa = a.trim() !== '' && Number.isFinite(na),
+      fb = b.trim() !== '' && Number.isFinite(nb);
     if (fa && fb) return na - nb || (a < b ? -1 : a > b ? 1 : 0);
     if (fa !== fb) return fa ? -1 : 1;
     return a < b ? -1 : a > b ? 1 : 0;
@@ -295,9 +316,11 @@ function checkOptions(where: string, o: TableOptions): void {
   }
   const c = o.categorical;
   if (c !== undefined && c !== 'auto' && c !== 'onehot' && c !== 'ordinal') {
-    if (c === null || typeof c !== 'object') throw new TypeError(`${where}: options.categorical must be 'auto', 'onehot', 'ordinal' or a {column: encoding} map, got ${describe(c)}`);
+    if (c === null || typeof c !== 'object')
+      throw new TypeError(`${where}: options.categorical must be 'auto', 'onehot', 'ordinal' or a {column: encoding} map, got ${describe(c)}`);
     for (const [k, v] of Object.entries(c)) {
-      if (v !== 'onehot' && v !== 'ordinal' && v !== 'numeric') throw new RangeError(`${where}: options.categorical.${k} must be 'onehot', 'ordinal' or 'numeric', got ${describe(v)}`);
+      if (v !== 'onehot' && v !== 'ordinal' && v !== 'numeric')
+        throw new RangeError(`${where}: options.categorical.${k} must be 'onehot', 'ordinal' or 'numeric', got ${describe(v)}`);
     }
   }
   if (o.task !== undefined && o.task !== 'auto' && o.task !== 'classification' && o.task !== 'regression') {
@@ -319,7 +342,10 @@ export function encodeTable(where: string, t: Table, enc: TabularEncoding, o: Ta
   let missingCount = 0;
   const problems: string[] = [];
   let problemCount = 0;
-  const problem = (msg: string): void => { if (problems.length < LIST_LIMIT) problems.push(msg); problemCount++; };
+  const problem = (msg: string): void => {
+    if (problems.length < LIST_LIMIT) problems.push(msg);
+    problemCount++;
+  };
   const keep: number[] = [];
   const dropped: string[] = [];
   for (let r = 0; r < t.rows; r++) {
@@ -327,21 +353,29 @@ export function encodeTable(where: string, t: Table, enc: TabularEncoding, o: Ta
     for (const c of layout.features) {
       if (fitter.isMissing(t.cell(r, c))) {
         rowMissing = true;
-        if (missing === 'error') { if (missingCells.length < LIST_LIMIT * 2) missingCells.push(`${rowName(r)} column ${JSON.stringify(t.columns[c])}`); missingCount++; }
+        if (missing === 'error') {
+          if (missingCells.length < LIST_LIMIT * 2) missingCells.push(`${rowName(r)} column ${JSON.stringify(t.columns[c])}`);
+          missingCount++;
+        }
       }
     }
     if (layout.label >= 0 && fitter.isMissing(t.cell(r, layout.label))) {
       rowMissing = true;
-      if (missing !== 'drop') { if (missingCells.length < LIST_LIMIT * 2) missingCells.push(`${rowName(r)} column ${JSON.stringify(t.columns[layout.label])} (the label)`); missingCount++; }
+      if (missing !== 'drop') {
+        if (missingCells.length < LIST_LIMIT * 2) missingCells.push(`${rowName(r)} column ${JSON.stringify(t.columns[layout.label])} (the label)`);
+        missingCount++;
+      }
     }
     if (rowMissing && missing === 'drop') dropped.push(rowName(r));
     else keep.push(r);
   }
   if (missingCount > 0) {
     const labelOnly = missing !== 'error';
-    throw new RangeError(`${where}: ${missingCount} missing value${missingCount > 1 ? 's' : ''}${labelOnly ? ' in the label column (labels are never filled)' : ''}: ` +
-      `${missingCells.join(', ')}${missingCount > missingCells.length ? `, and ${missingCount - missingCells.length} more` : ''}. ` +
-      (labelOnly ? "Use missing: 'drop' to drop those rows." : "Use missing: 'drop' to drop those rows or missing: <number> to fill them."));
+    throw new RangeError(
+      `${where}: ${missingCount} missing value${missingCount > 1 ? 's' : ''}${labelOnly ? ' in the label column (labels are never filled)' : ''}: ` +
+        `${missingCells.join(', ')}${missingCount > missingCells.length ? `, and ${missingCount - missingCells.length} more` : ''}. ` +
+        (labelOnly ? "Use missing: 'drop' to drop those rows." : "Use missing: 'drop' to drop those rows or missing: <number> to fill them."),
+    );
   }
 
   const n = keep.length;
@@ -360,7 +394,10 @@ export function encodeTable(where: string, t: Table, enc: TabularEncoding, o: Ta
       const isMiss = fitter.isMissing(v);
       if (isMiss) filled++;
       if (col.kind === 'numeric') {
-        if (isMiss) { x[o2++] = fill; return; }
+        if (isMiss) {
+          x[o2++] = fill;
+          return;
+        }
         const num = numberOf(v);
         if (num === undefined) problem(`${rowName(r)} column ${JSON.stringify(col.name)}: ${describe(v)} is not a number`);
         else if (!Number.isFinite(num)) problem(`${rowName(r)} column ${JSON.stringify(col.name)}: ${describe(v)} is not finite`);
@@ -368,7 +405,8 @@ export function encodeTable(where: string, t: Table, enc: TabularEncoding, o: Ta
         return;
       }
       const code = isMiss ? -1 : codes[k]!.get(keyOf(v));
-      if (!isMiss && code === undefined) problem(`${rowName(r)} column ${JSON.stringify(col.name)}: ${describe(v)} is not one of its ${col.categories!.length} categories`);
+      if (!isMiss && code === undefined)
+        problem(`${rowName(r)} column ${JSON.stringify(col.name)}: ${describe(v)} is not one of its ${col.categories!.length} categories`);
       if (col.kind === 'onehot') {
         if (code !== undefined && code >= 0) x[o2 + code] = 1;
         o2 += col.categories!.length;
@@ -400,11 +438,15 @@ export function encodeTable(where: string, t: Table, enc: TabularEncoding, o: Ta
     }
   }
   if (problemCount > 0) {
-    throw new RangeError(`${where}: ${problemCount} bad value${problemCount > 1 ? 's' : ''}: ${problems.join('; ')}${problemCount > problems.length ? `; and ${problemCount - problems.length} more` : ''}`);
+    throw new RangeError(
+      `${where}: ${problemCount} bad value${problemCount > 1 ? 's' : ''}: ${problems.join('; ')}${problemCount > problems.length ? `; and ${problemCount - problems.length} more` : ''}`,
+    );
   }
   if (!enc.label && n > 0 && f === 0) throw new ShapeError(`${where}: no feature columns and no label`);
   const init: DatasetInit = {
-    x, y: enc.label ? y : new Float32Array(0), features: f,
+    x,
+    y: enc.label ? y : new Float32Array(0),
+    features: f,
     featureNames: enc.featureNames,
     ...(enc.label?.kind === 'class' ? { classes: enc.label.classes, ...(enc.label.classNames ? { classNames: enc.label.classNames } : {}) } : {}),
     ...(source ? { source } : {}),

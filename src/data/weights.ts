@@ -16,7 +16,10 @@ import { classLabels } from './split';
 /** Class weights: an array indexed by class, or a map from class index (or class name) to weight. */
 export type ClassWeightMap = readonly number[] | Readonly<Record<string | number, number>>;
 
-function labelsFrom(where: string, labels: Int32Array | readonly number[] | Dataset): { y: Int32Array; classes: number; names?: readonly string[] | undefined } {
+function labelsFrom(
+  where: string,
+  labels: Int32Array | readonly number[] | Dataset,
+): { y: Int32Array; classes: number; names?: readonly string[] | undefined } {
   if (labels instanceof Dataset) {
     const y = classLabels(labels);
     if (!y) throw new TypeError(`${where}: the dataset holds regression targets, not class labels`);
@@ -25,7 +28,9 @@ function labelsFrom(where: string, labels: Int32Array | readonly number[] | Data
   let y: Int32Array;
   if (labels instanceof Int32Array) y = labels;
   else if (Array.isArray(labels)) {
-    labels.forEach((v, i) => { if (!Number.isInteger(v) || v < 0) throw new RangeError(`${where}: labels[${i}] must be a non-negative integer, got ${describe(v)}`); });
+    labels.forEach((v, i) => {
+      if (!Number.isInteger(v) || v < 0) throw new RangeError(`${where}: labels[${i}] must be a non-negative integer, got ${describe(v)}`);
+    });
     y = Int32Array.from(labels);
   } else throw new TypeError(`${where}: labels must be an Int32Array, an array of integers or a Dataset, got ${describe(labels)}`);
   let max = -1;
@@ -46,7 +51,11 @@ function labelsFrom(where: string, labels: Int32Array | readonly number[] | Data
  * knobs.data.classWeight(new Int32Array([0, 0, 0, 1]), 'balanced'); // [0.667, 2]
  * ```
  */
-export function classWeight(labels: Int32Array | readonly number[] | Dataset, mode: 'balanced' | ClassWeightMap = 'balanced', options: { classes?: number } = {}): number[] {
+export function classWeight(
+  labels: Int32Array | readonly number[] | Dataset,
+  mode: 'balanced' | ClassWeightMap = 'balanced',
+  options: { classes?: number } = {},
+): number[] {
   const where = 'classWeight';
   const { y, classes: inferred, names } = labelsFrom(where, labels);
   const classes = options.classes ?? inferred;
@@ -65,15 +74,19 @@ export function classWeight(labels: Int32Array | readonly number[] | Dataset, mo
 
 /** A class-weight map as an array indexed by class (missing classes weigh 1). */
 function weightArray(where: string, map: ClassWeightMap, classes: number, names?: readonly string[]): number[] {
-  if (map === null || typeof map !== 'object') throw new TypeError(`${where}: class weights must be 'balanced', an array or a {class: weight} object, got ${describe(map)}`);
+  if (map === null || typeof map !== 'object')
+    throw new TypeError(`${where}: class weights must be 'balanced', an array or a {class: weight} object, got ${describe(map)}`);
   const out = new Array<number>(classes).fill(1);
-  const entries: [string, number][] = Array.isArray(map) ? (map as readonly number[]).map((w, i) => [String(i), w]) : Object.entries(map as Record<string, number>);
+  const entries: [string, number][] = Array.isArray(map)
+    ? (map as readonly number[]).map((w, i) => [String(i), w])
+    : Object.entries(map as Record<string, number>);
   if (Array.isArray(map) && map.length !== classes) throw new ShapeError(`${where}: ${map.length} class weights for ${classes} classes`);
   for (const [key, w] of entries) {
     let c = Number(key);
     if (!Number.isInteger(c)) c = names ? names.indexOf(key) : -1;
     if (!(c >= 0 && c < classes)) throw new RangeError(`${where}: class ${JSON.stringify(key)} is not one of the ${classes} classes`);
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new RangeError(`${where}: the weight of class ${JSON.stringify(key)} must be a finite number >= 0, got ${describe(w)}`);
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
+      throw new RangeError(`${where}: the weight of class ${JSON.stringify(key)} must be a finite number >= 0, got ${describe(w)}`);
     out[c] = w;
   }
   return out;
@@ -141,18 +154,27 @@ export function oversample(data: Dataset | XY, options: OversampleOptions = {}):
     if (typeof t === 'number') return t;
     return t[c] ?? byClass.get(c)!.length;
   };
-  if (typeof t === 'number' && (!Number.isInteger(t) || t < 0)) throw new RangeError(`${where}: options.target must be 'max', a non-negative integer or a {class: count} map, got ${describe(t)}`);
+  if (typeof t === 'number' && (!Number.isInteger(t) || t < 0))
+    throw new RangeError(`${where}: options.target must be 'max', a non-negative integer or a {class: count} map, got ${describe(t)}`);
   if (typeof t === 'object' && t !== null) {
     for (const [k, v] of Object.entries(t)) {
       if (!byClass.has(Number(k))) throw new RangeError(`${where}: options.target names class ${k}, which has no example to repeat`);
       if (!Number.isInteger(v) || v < 0) throw new RangeError(`${where}: options.target[${k}] must be a non-negative integer, got ${describe(v)}`);
     }
-  } else if (t !== 'max' && typeof t !== 'number') throw new TypeError(`${where}: options.target must be 'max', a number or a {class: count} map, got ${describe(t)}`);
+  } else if (t !== 'max' && typeof t !== 'number')
+    throw new TypeError(`${where}: options.target must be 'max', a number or a {class: count} map, got ${describe(t)}`);
   const added: number[] = [];
   for (const [c, members] of [...byClass].sort((a, b) => a[0] - b[0])) {
     let need = targetOf(c) - members.length;
-    while (need >= members.length) { for (const i of members) added.push(i); need -= members.length; }
-    if (need > 0) for (const i of shuffleInPlace(members.slice(), random).slice(0, need).sort((a, b) => a - b)) added.push(i);
+    while (need >= members.length) {
+      for (const i of members) added.push(i);
+      need -= members.length;
+    }
+    if (need > 0)
+      for (const i of shuffleInPlace(members.slice(), random)
+        .slice(0, need)
+        .sort((a, b) => a - b))
+        added.push(i);
   }
   const idx = new Int32Array(d.length + added.length);
   for (let i = 0; i < d.length; i++) idx[i] = i;
@@ -179,7 +201,11 @@ export function oversample(data: Dataset | XY, options: OversampleOptions = {}):
  */
 export function attributeWeights(x: Float32Array, features: number, weights: ArrayLike<number>): Float32Array;
 export function attributeWeights(x: Dataset, weights: ArrayLike<number> | Readonly<Record<string, number>>): Dataset;
-export function attributeWeights(x: Float32Array | Dataset, a: number | ArrayLike<number> | Readonly<Record<string, number>>, b?: ArrayLike<number>): Float32Array | Dataset {
+export function attributeWeights(
+  x: Float32Array | Dataset,
+  a: number | ArrayLike<number> | Readonly<Record<string, number>>,
+  b?: ArrayLike<number>,
+): Float32Array | Dataset {
   const where = 'attributeWeights';
   if (x instanceof Dataset) {
     const w = attributeArray(where, a as ArrayLike<number> | Record<string, number>, x.features, x.featureNames);
@@ -187,12 +213,18 @@ export function attributeWeights(x: Float32Array | Dataset, a: number | ArrayLik
   }
   if (!(x instanceof Float32Array)) throw new TypeError(`${where}: x must be a Float32Array or a Dataset, got ${describe(x)}`);
   const features = a;
-  if (typeof features !== 'number' || !Number.isInteger(features) || features <= 0) throw new RangeError(`${where}: features must be a positive integer, got ${describe(features)}`);
+  if (typeof features !== 'number' || !Number.isInteger(features) || features <= 0)
+    throw new RangeError(`${where}: features must be a positive integer, got ${describe(features)}`);
   if (x.length % features !== 0) throw new ShapeError(`${where}: x has ${x.length} values, not a multiple of features = ${features}`);
   return scaleColumns(x, features, attributeArray(where, b as ArrayLike<number>, features));
 }
 
-function attributeArray(where: string, w: ArrayLike<number> | Readonly<Record<string, number>> | undefined, features: number, names?: readonly string[]): Float64Array {
+function attributeArray(
+  where: string,
+  w: ArrayLike<number> | Readonly<Record<string, number>> | undefined,
+  features: number,
+  names?: readonly string[],
+): Float64Array {
   if (w === null || typeof w !== 'object') throw new TypeError(`${where}: weights must be an array or a {feature: weight} map, got ${describe(w)}`);
   const out = new Float64Array(features).fill(1);
   if (Array.isArray(w) || ArrayBuffer.isView(w)) {
@@ -203,11 +235,16 @@ function attributeArray(where: string, w: ArrayLike<number> | Readonly<Record<st
     for (const [key, v] of Object.entries(w as Record<string, number>)) {
       let j = names ? names.indexOf(key) : -1;
       if (j < 0 && /^\d+$/.test(key)) j = Number(key);
-      if (!(j >= 0 && j < features)) throw new RangeError(`${where}: ${JSON.stringify(key)} is not a feature${names ? ` (features: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', ...' : ''})` : ''}`);
+      if (!(j >= 0 && j < features))
+        throw new RangeError(
+          `${where}: ${JSON.stringify(key)} is not a feature${names ? ` (features: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', ...' : ''})` : ''}`,
+        );
       out[j] = v;
     }
   }
-  out.forEach((v, j) => { if (!Number.isFinite(v)) throw new RangeError(`${where}: the weight of feature ${j} must be finite, got ${v}`); });
+  out.forEach((v, j) => {
+    if (!Number.isFinite(v)) throw new RangeError(`${where}: the weight of feature ${j} must be finite, got ${v}`);
+  });
   return out;
 }
 

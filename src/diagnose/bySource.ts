@@ -67,18 +67,23 @@ function breakdown(set: SetName, s: SourcedSet): { error: number; count: number;
   if (s === null || typeof s !== 'object') throw new TypeError(`${fn}: options.sets.${set} must be { yTrue, yPred, source }, got ${describe(s)}`);
   const [t, p] = checkPair(fn, s.yTrue, s.yPred, [`sets.${set}.yTrue`, `sets.${set}.yPred`]);
   const src = s.source;
-  if (src === null || typeof src !== 'object' || typeof src.length !== 'number') throw new TypeError(`${fn}: options.sets.${set}.source must be an array of source names, got ${describe(src)}`);
+  if (src === null || typeof src !== 'object' || typeof src.length !== 'number')
+    throw new TypeError(`${fn}: options.sets.${set}.source must be an array of source names, got ${describe(src)}`);
   if (src.length !== t.length) throw new RangeError(`${fn}: options.sets.${set}.source must have one source per example (${t.length}), got ${src.length}`);
   if (t.length === 0) throw new RangeError(`${fn}: options.sets.${set} is empty`);
   const counts = new Map<string, { errors: number; count: number }>();
   let wrong = 0;
   for (let i = 0; i < t.length; i++) {
     const v = src[i];
-    if (typeof v !== 'string' && typeof v !== 'number') throw new TypeError(`${fn}: options.sets.${set}.source[${i}] must be a string or number, got ${describe(v)}`);
+    if (typeof v !== 'string' && typeof v !== 'number')
+      throw new TypeError(`${fn}: options.sets.${set}.source[${i}] must be a string or number, got ${describe(v)}`);
     const key = String(v);
     const c = counts.get(key) ?? { errors: 0, count: 0 };
     c.count++;
-    if (t[i] !== p[i]) { c.errors++; wrong++; }
+    if (t[i] !== p[i]) {
+      c.errors++;
+      wrong++;
+    }
     counts.set(key, c);
   }
   const n = t.length;
@@ -148,10 +153,13 @@ export function diagnoseBySource(options: BySourceOptions): SourceBreakdown {
 
   const parts = [`Errors in order: ${orderingText}.`];
   if (pullsUp) {
-    parts.push(`Source "${pullsUp.source}" pulls the dev error up: ${pct(pullsUp.error)} on its ${pullsUp.count} dev examples against ${pct(sets.dev!.error)} overall; ` +
-      `were it like the rest of the dev set, the dev error would fall by ${pct(pullsUp.pull)}.`);
+    parts.push(
+      `Source "${pullsUp.source}" pulls the dev error up: ${pct(pullsUp.error)} on its ${pullsUp.count} dev examples against ${pct(sets.dev!.error)} overall; ` +
+        `were it like the rest of the dev set, the dev error would fall by ${pct(pullsUp.pull)}.`,
+    );
   }
-  if (missingFromTrain.length) parts.push(`Sources never seen in training: ${missingFromTrain.join(', ')} (data mismatch: add such data to training, or synthesize it).`);
+  if (missingFromTrain.length)
+    parts.push(`Sources never seen in training: ${missingFromTrain.join(', ')} (data mismatch: add such data to training, or synthesize it).`);
   parts.push(`Diagnosis: ${diagnosis.verdict}.`);
   return { sets, ordering: ordering.map(({ name, error }) => ({ name, error })), orderingText, pullsUp, missingFromTrain, diagnosis, summary: parts.join(' ') };
 }

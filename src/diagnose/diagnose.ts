@@ -114,7 +114,8 @@ function checkThresholds(t: Partial<DiagnoseThresholds> | undefined): DiagnoseTh
   for (const [key, v] of Object.entries(t)) {
     if (!(key in DEFAULT_THRESHOLDS)) throw new RangeError(`diagnose: unknown options.thresholds.${key}; known: ${Object.keys(DEFAULT_THRESHOLDS).join(', ')}`);
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new RangeError(`diagnose: options.thresholds.${key} must be a fraction in [0, 1], got ${describe(v)}`);
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+      throw new RangeError(`diagnose: options.thresholds.${key} must be a fraction in [0, 1], got ${describe(v)}`);
     out[key as keyof DiagnoseThresholds] = v;
   }
   return out;
@@ -122,7 +123,8 @@ function checkThresholds(t: Partial<DiagnoseThresholds> | undefined): DiagnoseTh
 
 /** Validates the error record, returning a clean copy. */
 export function checkErrors(errors: unknown): DiagnoseErrors {
-  if (errors === null || typeof errors !== 'object') throw new TypeError(`diagnose: errors must be { humanLevelError, trainError, devError, ... }, got ${describe(errors)}`);
+  if (errors === null || typeof errors !== 'object')
+    throw new TypeError(`diagnose: errors must be { humanLevelError, trainError, devError, ... }, got ${describe(errors)}`);
   const e = errors as Record<string, unknown>;
   const known = ['humanLevelError', 'bayesError', 'trainError', 'trainDevError', 'devError', 'testError'];
   for (const key of Object.keys(e)) if (!known.includes(key)) throw new RangeError(`diagnose: unknown errors.${key}; known: ${known.join(', ')}`);
@@ -136,7 +138,9 @@ export function checkErrors(errors: unknown): DiagnoseErrors {
   const test = checkError('testError', e.testError, false);
   if (bayes !== undefined) {
     if (bayes > out.humanLevelError) {
-      throw new RangeError(`diagnose: errors.bayesError (${bayes}) cannot exceed errors.humanLevelError (${out.humanLevelError}): Bayes error is the lowest error possible`);
+      throw new RangeError(
+        `diagnose: errors.bayesError (${bayes}) cannot exceed errors.humanLevelError (${out.humanLevelError}): Bayes error is the lowest error possible`,
+      );
     }
     out.bayesError = bayes;
   }
@@ -173,7 +177,11 @@ export function diagnose(errors: DiagnoseErrors, options?: DiagnoseOptions): Dia
  * ```
  */
 export function diagnose(model: Predictor, sets: ModelSets, options: DiagnoseOptions & { humanLevelError: number; bayesError?: number }): Diagnosis;
-export function diagnose(a: DiagnoseErrors | Predictor, b?: DiagnoseOptions | ModelSets, c?: DiagnoseOptions & { humanLevelError: number; bayesError?: number }): Diagnosis {
+export function diagnose(
+  a: DiagnoseErrors | Predictor,
+  b?: DiagnoseOptions | ModelSets,
+  c?: DiagnoseOptions & { humanLevelError: number; bayesError?: number },
+): Diagnosis {
   if (a !== null && typeof a === 'object' && typeof (a as Predictor).predict === 'function') {
     if (c === null || typeof c !== 'object') throw new TypeError(`diagnose: options must give humanLevelError for a model, got ${describe(c)}`);
     const { humanLevelError, bayesError, ...rest } = c;
@@ -237,18 +245,36 @@ function diagnoseErrors(errors: DiagnoseErrors, options: DiagnoseOptions): Diagn
     );
   }
   if (bias !== null && bias < 0) notes.push(`Training error is below Bayes error by ${pct(-bias)}: the model fits noise of the training set; expect variance.`);
-  if (variance < 0) notes.push(`${trainDev === undefined ? 'Dev' : 'Train-dev'} error is below training error by ${pct(-variance)}: that set may be easier, or too small to measure the difference.`);
-  if (dataMismatch !== null && dataMismatch < 0) notes.push(`Dev error is below train-dev error by ${pct(-dataMismatch)}: the dev distribution is easier than the training distribution.`);
+  if (variance < 0)
+    notes.push(
+      `${trainDev === undefined ? 'Dev' : 'Train-dev'} error is below training error by ${pct(-variance)}: that set may be easier, or too small to measure the difference.`,
+    );
+  if (dataMismatch !== null && dataMismatch < 0)
+    notes.push(`Dev error is below train-dev error by ${pct(-dataMismatch)}: the dev distribution is easier than the training distribution.`);
   if (devOverfit !== null && devOverfit < 0) notes.push(`Test error is below dev error by ${pct(-devOverfit)}.`);
   if (trainDev === undefined && levels.variance === 'high') {
-    notes.push('Without a train-dev set, dev - train mixes variance and data mismatch: hold out part of the training distribution as a train-dev set to tell them apart.');
+    notes.push(
+      'Without a train-dev set, dev - train mixes variance and data mismatch: hold out part of the training distribution as a train-dev set to tell them apart.',
+    );
   }
   if (levels.humanLevel === 'high' && focus !== 'dataQuality') {
     notes.push(`Human-level error is high (${pct(floor)}): once the focus is fixed, better data (cleaning, discriminating features) is what lowers the floor.`);
   }
   return {
-    errors: e, avoidableBias, bias, variance, dataMismatch, devOverfit, surpassesHumanLevel, levels,
-    underfitting: levels.bias === 'high', overfitting: levels.variance === 'high',
-    verdict, focus, knobs: KNOBS[focus].map((k) => ({ ...k })), notes, thresholds,
+    errors: e,
+    avoidableBias,
+    bias,
+    variance,
+    dataMismatch,
+    devOverfit,
+    surpassesHumanLevel,
+    levels,
+    underfitting: levels.bias === 'high',
+    overfitting: levels.variance === 'high',
+    verdict,
+    focus,
+    knobs: KNOBS[focus].map((k) => ({ ...k })),
+    notes,
+    thresholds,
   };
 }

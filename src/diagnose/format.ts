@@ -5,7 +5,14 @@
 import type { Diagnosis, Level } from './diagnose';
 
 const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
-const FOCUS_WORDS = { bias: 'bias', variance: 'variance', dataMismatch: 'data mismatch', devOverfit: 'overfitting of the dev set', dataQuality: 'data quality', none: 'none' } as const;
+const FOCUS_WORDS = {
+  bias: 'bias',
+  variance: 'variance',
+  dataMismatch: 'data mismatch',
+  devOverfit: 'overfitting of the dev set',
+  dataQuality: 'data quality',
+  none: 'none',
+} as const;
 
 /**
  * Renders a diagnosis: the errors, each gap with its level and threshold, the verdict, the
@@ -25,7 +32,8 @@ const FOCUS_WORDS = { bias: 'bias', variance: 'variance', dataMismatch: 'data mi
  * ```
  */
 export function formatDiagnosis(d: Diagnosis): string {
-  const e = d.errors, t = d.thresholds;
+  const e = d.errors,
+    t = d.thresholds;
   const errs = [`human-level ${pct(e.humanLevelError)}`];
   if (e.bayesError !== undefined) errs.push(`Bayes ${pct(e.bayesError)}`);
   errs.push(`train ${pct(e.trainError)}`);

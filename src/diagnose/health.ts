@@ -59,7 +59,14 @@ export interface HealthThresholds {
  * ```
  */
 export const DEFAULT_HEALTH_THRESHOLDS: Readonly<HealthThresholds> = {
-  vanishingRatio: 1e-3, vanishingNorm: 1e-7, explodingNorm: 1e3, explodingGrowth: 1e3, deadRelu: 0.5, saturated: 0.5, plateau: 0.01, diverging: 0.5,
+  vanishingRatio: 1e-3,
+  vanishingNorm: 1e-7,
+  explodingNorm: 1e3,
+  explodingGrowth: 1e3,
+  deadRelu: 0.5,
+  saturated: 0.5,
+  plateau: 0.01,
+  diverging: 0.5,
 };
 
 /** A training-health problem. */
@@ -88,7 +95,8 @@ export interface HealthReport {
 
 const fmt = (v: number): string => (Number.isFinite(v) ? (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? v.toPrecision(3) : v.toExponential(2)) : String(v));
 const median = (a: number[]): number => {
-  const s = [...a].sort((x, y) => x - y), m = s.length >> 1;
+  const s = [...a].sort((x, y) => x - y),
+    m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const mean = (a: number[]): number => a.reduce((x, y) => x + y, 0) / a.length;
@@ -97,7 +105,9 @@ function checkSeries(name: string, v: unknown, n: number): number[] {
   if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw new TypeError(`diagnoseHealth: health.${name} must be an array of numbers, got ${describe(v)}`);
   const a = Array.from(v as ArrayLike<unknown>);
   if (a.length !== n) throw new RangeError(`diagnoseHealth: health.${name} must have one value per step (${n}), got ${a.length}`);
-  a.forEach((x, i) => { if (typeof x !== 'number') throw new TypeError(`diagnoseHealth: health.${name}[${i}] must be a number, got ${describe(x)}`); });
+  a.forEach((x, i) => {
+    if (typeof x !== 'number') throw new TypeError(`diagnoseHealth: health.${name}[${i}] must be a number, got ${describe(x)}`);
+  });
   return a as number[];
 }
 
@@ -110,7 +120,8 @@ function checkHealth(health: unknown): TrainingHealth {
   const loss = checkSeries('loss', h.loss, n);
   if (!Array.isArray(h.layers)) throw new TypeError(`diagnoseHealth: health.layers must be an array, got ${describe(h.layers)}`);
   const layers = h.layers.map((l: unknown, i: number): LayerHealth => {
-    if (l === null || typeof l !== 'object') throw new TypeError(`diagnoseHealth: health.layers[${i}] must be { name, activation, gradNorm }, got ${describe(l)}`);
+    if (l === null || typeof l !== 'object')
+      throw new TypeError(`diagnoseHealth: health.layers[${i}] must be { name, activation, gradNorm }, got ${describe(l)}`);
     const r = l as Record<string, unknown>;
     if (typeof r.name !== 'string') throw new TypeError(`diagnoseHealth: health.layers[${i}].name must be a string, got ${describe(r.name)}`);
     if (typeof r.activation !== 'string') throw new TypeError(`diagnoseHealth: health.layers[${i}].activation must be a string, got ${describe(r.activation)}`);
@@ -129,7 +140,8 @@ function checkThresholds(t: unknown): HealthThresholds {
   for (const [key, v] of Object.entries(t)) {
     if (!(key in out)) throw new RangeError(`diagnoseHealth: unknown options.thresholds.${key}; known: ${Object.keys(out).join(', ')}`);
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new RangeError(`diagnoseHealth: options.thresholds.${key} must be a finite number >= 0, got ${describe(v)}`);
+    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v))
+      throw new RangeError(`diagnoseHealth: options.thresholds.${key} must be a finite number >= 0, got ${describe(v)}`);
     out[key as keyof HealthThresholds] = v;
   }
   return out;
@@ -188,11 +200,32 @@ export function diagnoseHealth(health: TrainingHealth, options: { thresholds?: P
     } else if (x.recent > t.explodingNorm) {
       flag('explodingGradients', x.recent, t.explodingNorm, `${name}: gradient norm ${fmt(x.recent)} > ${fmt(t.explodingNorm)}`, HEALTH_KNOBS.exploding, name);
     } else if (exploding(x)) {
-      flag('explodingGradients', x.recent / x.early, t.explodingGrowth, `${name}: the gradient norm grew ${fmt(x.recent / x.early)}x during training`, HEALTH_KNOBS.exploding, name);
+      flag(
+        'explodingGradients',
+        x.recent / x.early,
+        t.explodingGrowth,
+        `${name}: the gradient norm grew ${fmt(x.recent / x.early)}x during training`,
+        HEALTH_KNOBS.exploding,
+        name,
+      );
     } else if (largest > 0 && x.recent / largest < t.vanishingRatio) {
-      flag('vanishingGradients', x.recent / largest, t.vanishingRatio, `${name}: gradient norm ${fmt(x.recent)} is ${fmt(x.recent / largest)} of the largest layer's (${fmt(largest)})`, HEALTH_KNOBS.vanishing, name);
+      flag(
+        'vanishingGradients',
+        x.recent / largest,
+        t.vanishingRatio,
+        `${name}: gradient norm ${fmt(x.recent)} is ${fmt(x.recent / largest)} of the largest layer's (${fmt(largest)})`,
+        HEALTH_KNOBS.vanishing,
+        name,
+      );
     } else if (x.recent < t.vanishingNorm && lossNow > 1e-3) {
-      flag('vanishingGradients', x.recent, t.vanishingNorm, `${name}: gradient norm ${fmt(x.recent)} < ${fmt(t.vanishingNorm)} while the loss is ${fmt(lossNow)}`, HEALTH_KNOBS.vanishing, name);
+      flag(
+        'vanishingGradients',
+        x.recent,
+        t.vanishingNorm,
+        `${name}: gradient norm ${fmt(x.recent)} < ${fmt(t.vanishingNorm)} while the loss is ${fmt(lossNow)}`,
+        HEALTH_KNOBS.vanishing,
+        name,
+      );
     }
   }
 
@@ -200,11 +233,25 @@ export function diagnoseHealth(health: TrainingHealth, options: { thresholds?: P
   for (const l of h.layers) {
     const dead = l.deadReluFraction?.[n - 1];
     if (dead !== undefined && RELU.test(l.activation) && dead > t.deadRelu) {
-      flag('deadRelu', dead, t.deadRelu, `${l.name}: ${(dead * 100).toFixed(0)}% of the ReLU units are dead (output 0 for every example)`, HEALTH_KNOBS.deadRelu, l.name);
+      flag(
+        'deadRelu',
+        dead,
+        t.deadRelu,
+        `${l.name}: ${(dead * 100).toFixed(0)}% of the ReLU units are dead (output 0 for every example)`,
+        HEALTH_KNOBS.deadRelu,
+        l.name,
+      );
     }
     const sat = l.saturatedFraction?.[n - 1];
     if (sat !== undefined && SQUASHING.test(l.activation) && sat > t.saturated) {
-      flag('saturation', sat, t.saturated, `${l.name}: ${(sat * 100).toFixed(0)}% of the ${l.activation} units are saturated (their gradient is near 0)`, HEALTH_KNOBS.saturated, l.name);
+      flag(
+        'saturation',
+        sat,
+        t.saturated,
+        `${l.name}: ${(sat * 100).toFixed(0)}% of the ${l.activation} units are saturated (their gradient is near 0)`,
+        HEALTH_KNOBS.saturated,
+        l.name,
+      );
     }
   }
 
@@ -221,13 +268,20 @@ export function diagnoseHealth(health: TrainingHealth, options: { thresholds?: P
       flag('lossDiverging', last / lowest, 1 + t.diverging, `the loss rose to ${fmt(last)} from a low of ${fmt(lowest)}`, HEALTH_KNOBS.diverging);
     } else if (last > 1e-3 && (before - last) / Math.abs(before) < t.plateau) {
       const drop = (before - last) / Math.abs(before);
-      flag('lossPlateau', drop, t.plateau, `the loss fell by ${(drop * 100).toFixed(2)}% over the last ${w} records and stays at ${fmt(last)}`, HEALTH_KNOBS.plateau);
+      flag(
+        'lossPlateau',
+        drop,
+        t.plateau,
+        `the loss fell by ${(drop * 100).toFixed(2)}% over the last ${w} records and stays at ${fmt(last)}`,
+        HEALTH_KNOBS.plateau,
+      );
     }
   }
 
   flags.sort((a, b) => SEVERITY.indexOf(a.problem) - SEVERITY.indexOf(b.problem));
-  const summary = flags.length === 0
-    ? `Healthy over ${n} records: gradients within range, no dead or saturated units, the loss still falling.`
-    : flags.map((f) => `${f.message} -> ${f.knobs.map((k) => k.knob).join(', ')}`).join('\n');
+  const summary =
+    flags.length === 0
+      ? `Healthy over ${n} records: gradients within range, no dead or saturated units, the loss still falling.`
+      : flags.map((f) => `${f.message} -> ${f.knobs.map((k) => k.knob).join(', ')}`).join('\n');
   return { ok: flags.length === 0, flags, summary, thresholds: t };
 }

@@ -13,19 +13,27 @@
  * ```
  * @module
  */
-export {
-  diagnose, DEFAULT_THRESHOLDS,
-  type DiagnoseErrors, type DiagnoseOptions, type DiagnoseThresholds, type Diagnosis, type Level,
-} from './diagnose';
+export { diagnose, DEFAULT_THRESHOLDS, type DiagnoseErrors, type DiagnoseOptions, type DiagnoseThresholds, type Diagnosis, type Level } from './diagnose';
 export { formatDiagnosis } from './format';
 export { KNOBS, HEALTH_KNOBS, type Knob, type Focus } from './knobs';
 export { diagnoseBySource, type BySourceOptions, type SourceBreakdown, type SourceError, type SourcedSet, type SetName } from './bySource';
 export {
-  diagnoseHealth, DEFAULT_HEALTH_THRESHOLDS,
-  type TrainingHealth, type LayerHealth, type HealthThresholds, type HealthFlag, type HealthProblem, type HealthReport,
+  diagnoseHealth,
+  DEFAULT_HEALTH_THRESHOLDS,
+  type TrainingHealth,
+  type LayerHealth,
+  type HealthThresholds,
+  type HealthFlag,
+  type HealthProblem,
+  type HealthReport,
 } from './health';
 export {
   learningCurve,
-  type LearningCurve, type LearningCurveOptions, type LearningCurvePoint, type TrainAndEvaluate, type TrainDevData, type ModelLearningCurveOptions,
+  type LearningCurve,
+  type LearningCurveOptions,
+  type LearningCurvePoint,
+  type TrainAndEvaluate,
+  type TrainDevData,
+  type ModelLearningCurveOptions,
 } from './learningCurve';
 export type { LabeledSet, ModelSets } from './model';

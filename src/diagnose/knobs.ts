@@ -18,8 +18,11 @@ export type Focus = 'bias' | 'variance' | 'dataMismatch' | 'devOverfit' | 'dataQ
 
 const k = (knob: string, option: string, why: string): Knob => ({ knob, option, why });
 
-const SEARCH = k('hyperparameter search', 'tune.createStudy({ direction: "minimize" })',
-  'searches architecture and training settings against the dev error instead of by hand');
+const SEARCH = k(
+  'hyperparameter search',
+  'tune.createStudy({ direction: "minimize" })',
+  'searches architecture and training settings against the dev error instead of by hand',
+);
 
 /**
  * The knobs for each focus, most effective first.
@@ -33,25 +36,53 @@ export const KNOBS: Readonly<Record<Focus, readonly Knob[]>> = {
   bias: [
     k('bigger network', 'layers.dense({ units }) with more units, or more dense layers', 'more parameters let a too-simple model fit the training set'),
     k('train longer', 'fit({ epochs })', 'the training error may still be falling'),
-    k('better optimizer', 'compile({ optimizer: optimizers.adam() }), or optimizers.rmsprop() / optimizers.momentum()', 'adaptive steps and momentum escape plateaus and saddle points faster than plain SGD'),
-    k('initialization', "kernelInitializer: 'heNormal' (ReLU) or 'glorotNormal' (Xavier, tanh)", 'keeps activations and gradients at a trainable scale in every layer'),
-    k('learning rate decay', 'callbacks.learningRateScheduler(schedules.exponentialDecay({ initialLearningRate, decayRate }))', 'large steps early, small steps to settle into the minimum'),
+    k(
+      'better optimizer',
+      'compile({ optimizer: optimizers.adam() }), or optimizers.rmsprop() / optimizers.momentum()',
+      'adaptive steps and momentum escape plateaus and saddle points faster than plain SGD',
+    ),
+    k(
+      'initialization',
+      "kernelInitializer: 'heNormal' (ReLU) or 'glorotNormal' (Xavier, tanh)",
+      'keeps activations and gradients at a trainable scale in every layer',
+    ),
+    k(
+      'learning rate decay',
+      'callbacks.learningRateScheduler(schedules.exponentialDecay({ initialLearningRate, decayRate }))',
+      'large steps early, small steps to settle into the minimum',
+    ),
     k('batch normalization', 'layers.batchNormalization()', 'normalized pre-activations make deep networks train faster and more reliably'),
-    k('less regularization', 'a smaller kernelRegularizer: regularizers.l2(...) or layers.dropout({ rate })', 'regularization that is too strong keeps the model from fitting the training set'),
+    k(
+      'less regularization',
+      'a smaller kernelRegularizer: regularizers.l2(...) or layers.dropout({ rate })',
+      'regularization that is too strong keeps the model from fitting the training set',
+    ),
     SEARCH,
   ],
   variance: [
     k('more data', 'fit(x, y) with more training examples of the dev distribution', 'the surest cure of overfitting: more examples of the same distribution'),
     k('L2 regularization', 'kernelRegularizer: regularizers.l2(0.01)', 'weight decay keeps the weights small and the function simpler'),
     k('dropout', 'layers.dropout({ rate: 0.25 })', 'units cannot rely on each other, so the network learns redundant features'),
-    k('data augmentation', "fit({ augment: data.augmentation([{ type: 'rotate', degrees: 10 }, { type: 'translate', pixels: 2 }]) })", 'rotated, scaled and shifted copies enlarge the training set at no labelling cost'),
+    k(
+      'data augmentation',
+      "fit({ augment: data.augmentation([{ type: 'rotate', degrees: 10 }, { type: 'translate', pixels: 2 }]) })",
+      'rotated, scaled and shifted copies enlarge the training set at no labelling cost',
+    ),
     k('early stopping', "callbacks.earlyStopping({ monitor: 'val_loss', patience: 5, restoreBestWeights: true })", 'stops before the dev error starts to grow'),
     k('smaller network', 'layers.dense({ units }) with fewer units, or fewer layers', 'fewer parameters leave less room to memorize the training set'),
     SEARCH,
   ],
   dataMismatch: [
-    k('make training data like dev', "fit({ augment: data.augmentation([{ type: 'noise', std: 0.1 }, { type: 'blur', sigma: 1 }]) })", 'synthesize the noise, blur and distortions of the dev data into the training data'),
-    k('collect data of the dev distribution', 'fit(x, y) with examples from the dev distribution added to training', 'the model can only learn the distributions it is trained on'),
+    k(
+      'make training data like dev',
+      "fit({ augment: data.augmentation([{ type: 'noise', std: 0.1 }, { type: 'blur', sigma: 1 }]) })",
+      'synthesize the noise, blur and distortions of the dev data into the training data',
+    ),
+    k(
+      'collect data of the dev distribution',
+      'fit(x, y) with examples from the dev distribution added to training',
+      'the model can only learn the distributions it is trained on',
+    ),
     k('weight dev-like examples', 'fit({ sampleWeight })', "the lecture's strengthening factor s(i): train harder on examples like the dev data"),
     k('error analysis by source', 'diagnoseBySource(...) and analyze.tagTally(...)', 'find which source or kind of example the dev errors come from'),
   ],
@@ -61,13 +92,33 @@ export const KNOBS: Readonly<Record<Focus, readonly Knob[]>> = {
   ],
   dataQuality: [
     k('clean data', 'analyze.rankSuspectedMislabels(...) and analyze.cleaningLoop(...)', 'mislabeled, blurred or corrupted examples set the error floor'),
-    k('add discriminating features', 'more input features in the x given to fit', 'examples that look the same to the model but differ in label need attributes that tell them apart'),
-    k('remove contradictory labels', 'analyze.cleaningLoop({ decide }) returning { action: "remove" }', 'identical inputs with different labels cannot all be fit'),
-    k('reconstruct training data', 'fit(x, y) with re-collected or re-labelled data', 'when the data themselves are poor, no model does better than the humans who labelled them'),
+    k(
+      'add discriminating features',
+      'more input features in the x given to fit',
+      'examples that look the same to the model but differ in label need attributes that tell them apart',
+    ),
+    k(
+      'remove contradictory labels',
+      'analyze.cleaningLoop({ decide }) returning { action: "remove" }',
+      'identical inputs with different labels cannot all be fit',
+    ),
+    k(
+      'reconstruct training data',
+      'fit(x, y) with re-collected or re-labelled data',
+      'when the data themselves are poor, no model does better than the humans who labelled them',
+    ),
   ],
   none: [
-    k('representative dev and test sets', 'fit({ validationData }) drawn from the real-world distribution', 'if the model does well on test but not in the real world, the dev/test sets were not representative'),
-    k('cost function', "compile({ loss }) and fit({ sampleWeight, classWeight })", 'if the metric does not capture what matters, change the cost function or the example weights'),
+    k(
+      'representative dev and test sets',
+      'fit({ validationData }) drawn from the real-world distribution',
+      'if the model does well on test but not in the real world, the dev/test sets were not representative',
+    ),
+    k(
+      'cost function',
+      'compile({ loss }) and fit({ sampleWeight, classWeight })',
+      'if the metric does not capture what matters, change the cost function or the example weights',
+    ),
   ],
 };
 
@@ -92,7 +143,11 @@ export const HEALTH_KNOBS = {
     k('batch normalization', 'layers.batchNormalization()', 'renormalizes each layer, so scales cannot compound'),
   ],
   deadRelu: [
-    k('learning rate', 'optimizers.adam({ learningRate }) with a smaller learningRate', 'a large step can push units into the region where they never fire again'),
+    k(
+      'learning rate',
+      'optimizers.adam({ learningRate }) with a smaller learningRate',
+      'a large step can push units into the region where they never fire again',
+    ),
     k('activation', "activation: 'leakyRelu' or 'elu'", 'a small slope for negative inputs keeps units trainable'),
     k('initialization', "kernelInitializer: 'heNormal'", 'starts units in their active range'),
     k('batch normalization', 'layers.batchNormalization()', 'centres pre-activations so half the units fire'),
@@ -104,7 +159,11 @@ export const HEALTH_KNOBS = {
     k('activation', "activation: 'relu'", 'ReLU does not saturate for positive inputs'),
   ],
   plateau: [
-    k('learning rate schedule', 'callbacks.reduceLROnPlateau() or callbacks.learningRateScheduler(schedules.cosineDecay(...))', 'a smaller step settles a loss that oscillates; a restart leaves a flat region'),
+    k(
+      'learning rate schedule',
+      'callbacks.reduceLROnPlateau() or callbacks.learningRateScheduler(schedules.cosineDecay(...))',
+      'a smaller step settles a loss that oscillates; a restart leaves a flat region',
+    ),
     k('better optimizer', 'compile({ optimizer: optimizers.adam() })', 'momentum and adaptive steps cross flat regions and saddle points'),
     k('batch normalization', 'layers.batchNormalization()', 'smooths the loss surface'),
   ],

@@ -6,8 +6,17 @@
  */
 import { checkSeed, seededPermutation } from '../analyze/folds';
 import {
-  buildFresh, checkFitOptions, errorShare, fitRows, gatherRows, predictClasses, release, setLabels,
-  type BuildModel, type LabeledSet, type TrainableModel,
+  buildFresh,
+  checkFitOptions,
+  errorShare,
+  fitRows,
+  gatherRows,
+  predictClasses,
+  release,
+  setLabels,
+  type BuildModel,
+  type LabeledSet,
+  type TrainableModel,
 } from '../analyze/trainable';
 import { describe } from '../errors';
 import type { FitOptions } from '../model/sequential';
@@ -90,10 +99,16 @@ const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
  */
 export function learningCurve(trainAndEvaluate: TrainAndEvaluate, data: number | ArrayLike<unknown>, options?: LearningCurveOptions): Promise<LearningCurve>;
 export function learningCurve(buildModel: BuildModel, data: TrainDevData, options?: ModelLearningCurveOptions): Promise<LearningCurve>;
-export async function learningCurve(first: TrainAndEvaluate | BuildModel, data: number | ArrayLike<unknown> | TrainDevData, options: ModelLearningCurveOptions = {}): Promise<LearningCurve> {
+export async function learningCurve(
+  first: TrainAndEvaluate | BuildModel,
+  data: number | ArrayLike<unknown> | TrainDevData,
+  options: ModelLearningCurveOptions = {},
+): Promise<LearningCurve> {
   if (isTrainDev(data)) return modelLearningCurve(first as BuildModel, data, options);
   if (options !== null && typeof options === 'object' && options.fit !== undefined) {
-    throw new TypeError(`learningCurve: options.fit is for the model form learningCurve(buildModel, { train, dev }, options); with a callback, data is the number of training examples`);
+    throw new TypeError(
+      `learningCurve: options.fit is for the model form learningCurve(buildModel, { train, dev }, options); with a callback, data is the number of training examples`,
+    );
   }
   return callbackLearningCurve(first as TrainAndEvaluate, data as number | ArrayLike<unknown>, options);
 }
@@ -136,11 +151,16 @@ function isTrainDev(data: unknown): data is TrainDevData {
 
 async function modelLearningCurve(buildModel: BuildModel, data: TrainDevData, options: ModelLearningCurveOptions): Promise<LearningCurve> {
   const fn = 'learningCurve';
-  if (typeof buildModel !== 'function') throw new TypeError(`${fn}: buildModel must be a function returning a fresh compiled model, got ${describe(buildModel)}`);
+  if (typeof buildModel !== 'function')
+    throw new TypeError(`${fn}: buildModel must be a function returning a fresh compiled model, got ${describe(buildModel)}`);
   if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options must be { sizes, seed, fit }, got ${describe(options)}`);
   const [train, dev] = Array.isArray(data) ? data : [(data as { train: LabeledSet }).train, (data as { dev: LabeledSet }).dev];
-  for (const [name, set] of [['train', train], ['dev', dev]] as const) {
-    if (set === null || typeof set !== 'object') throw new TypeError(`${fn}: data.${name} must be { x: Float32Array, y: labels } (or a knobs Dataset), got ${describe(set)}`);
+  for (const [name, set] of [
+    ['train', train],
+    ['dev', dev],
+  ] as const) {
+    if (set === null || typeof set !== 'object')
+      throw new TypeError(`${fn}: data.${name} must be { x: Float32Array, y: labels } (or a knobs Dataset), got ${describe(set)}`);
   }
   const seen = new WeakSet<object>();
   // the first model gives the input and output sizes the sets are checked against
@@ -150,32 +170,42 @@ async function modelLearningCurve(buildModel: BuildModel, data: TrainDevData, op
     const d = setLabels(fn, dev, 'data.dev', pending.inputSize, pending.outputSize);
     if (d.rows === 0) throw new RangeError(`${fn}: data.dev is empty`);
     const fit = checkFitOptions(fn, options.fit, t.rows);
-    return await callbackLearningCurve(async (idx) => {
-      const model = pending ?? (await buildFresh(fn, buildModel, seen));
-      pending = undefined;
-      try {
-        await fitRows(model, t.x, t.labels, idx, fit);
-        const trainPred = predictClasses(fn, model, gatherRows(t.x, model.inputSize, idx));
-        return { trainError: errorShare(t.labels, trainPred, idx), devError: errorShare(d.labels, predictClasses(fn, model, d.x, 'data.dev.x')) };
-      } finally {
-        release(model);
-      }
-    }, t.rows, options);
+    return await callbackLearningCurve(
+      async (idx) => {
+        const model = pending ?? (await buildFresh(fn, buildModel, seen));
+        pending = undefined;
+        try {
+          await fitRows(model, t.x, t.labels, idx, fit);
+          const trainPred = predictClasses(fn, model, gatherRows(t.x, model.inputSize, idx));
+          return { trainError: errorShare(t.labels, trainPred, idx), devError: errorShare(d.labels, predictClasses(fn, model, d.x, 'data.dev.x')) };
+        } finally {
+          release(model);
+        }
+      },
+      t.rows,
+      options,
+    );
   } finally {
     if (pending) release(pending);
   }
 }
 
-async function callbackLearningCurve(trainAndEvaluate: TrainAndEvaluate, data: number | ArrayLike<unknown>, options: LearningCurveOptions = {}): Promise<LearningCurve> {
+async function callbackLearningCurve(
+  trainAndEvaluate: TrainAndEvaluate,
+  data: number | ArrayLike<unknown>,
+  options: LearningCurveOptions = {},
+): Promise<LearningCurve> {
   const fn = 'learningCurve';
-  if (typeof trainAndEvaluate !== 'function') throw new TypeError(`${fn}: trainAndEvaluate must be a function (trainSubsetIdx) => Promise<{ trainError, devError }>, got ${describe(trainAndEvaluate)}`);
+  if (typeof trainAndEvaluate !== 'function')
+    throw new TypeError(`${fn}: trainAndEvaluate must be a function (trainSubsetIdx) => Promise<{ trainError, devError }>, got ${describe(trainAndEvaluate)}`);
   const n = typeof data === 'number' ? data : data !== null && typeof data === 'object' && typeof data.length === 'number' ? data.length : NaN;
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`${fn}: data must be the number of training examples or an array of them, got ${describe(data)}`);
   const seed = checkSeed(fn, options.seed ?? 0);
   const rawSizes = options.sizes ?? [0.1, 0.25, 0.5, 0.75, 1];
   if (!Array.isArray(rawSizes) || rawSizes.length < 2) throw new RangeError(`${fn}: options.sizes must list at least 2 sizes, got ${describe(rawSizes)}`);
   rawSizes.forEach((s, i) => {
-    if (typeof s !== 'number' || !(s > 0) || !Number.isFinite(s)) throw new RangeError(`${fn}: options.sizes[${i}] must be a count or a fraction in (0, 1], got ${describe(s)}`);
+    if (typeof s !== 'number' || !(s > 0) || !Number.isFinite(s))
+      throw new RangeError(`${fn}: options.sizes[${i}] must be a count or a fraction in (0, 1], got ${describe(s)}`);
   });
   // all in (0, 1]: fractions of the data; otherwise counts
   const fractions = rawSizes.every((s) => s <= 1);
@@ -200,20 +230,24 @@ async function callbackLearningCurve(trainAndEvaluate: TrainAndEvaluate, data: n
     }
     points.push({ size, trainError: r.trainError, devError: r.devError });
   }
-  const last = points[points.length - 1]!, prev = points[points.length - 2]!;
+  const last = points[points.length - 1]!,
+    prev = points[points.length - 2]!;
   const gap = last.devError - last.trainError;
   const devDropPerDoubling = (prev.devError - last.devError) / Math.log2(last.size / prev.size);
   const falling = devDropPerDoubling >= minDrop;
   const helps = falling && gap > gapThreshold;
   let explanation: string;
   if (helps) {
-    explanation = `At ${last.size} examples the dev error (${pct(last.devError)}) is ${pct(gap)} above the train error and still falls ` +
+    explanation =
+      `At ${last.size} examples the dev error (${pct(last.devError)}) is ${pct(gap)} above the train error and still falls ` +
       `${pct(devDropPerDoubling)} per doubling of the data: a variance problem that more data of the same distribution reduces.`;
   } else if (gap <= gapThreshold) {
-    explanation = `At ${last.size} examples train and dev error have met (gap ${pct(gap)}, at most ${pct(gapThreshold)}): ` +
+    explanation =
+      `At ${last.size} examples train and dev error have met (gap ${pct(gap)}, at most ${pct(gapThreshold)}): ` +
       `more data will not lower the dev error much; if it is too high, reduce bias (a bigger network, training longer).`;
   } else {
-    explanation = `The dev error has stopped falling (${pct(devDropPerDoubling)} per doubling, below ${pct(minDrop)}) although it is ${pct(gap)} above the train error: ` +
+    explanation =
+      `The dev error has stopped falling (${pct(devDropPerDoubling)} per doubling, below ${pct(minDrop)}) although it is ${pct(gap)} above the train error: ` +
       `more data of this distribution helps little; regularize, or look for a data mismatch.`;
   }
   return { points, verdict: helps ? 'more data helps' : 'more data will not help', explanation, gap, devDropPerDoubling };

@@ -32,7 +32,11 @@ export function errorRate(fn: string, model: Predictor, set: LabeledSet, name: s
 }
 
 /** Train, train-dev, dev and test error of `model` (only the sets given). */
-export function modelErrors(fn: string, model: Predictor, sets: ModelSets): { trainError: number; trainDevError?: number; devError: number; testError?: number } {
+export function modelErrors(
+  fn: string,
+  model: Predictor,
+  sets: ModelSets,
+): { trainError: number; trainDevError?: number; devError: number; testError?: number } {
   checkPredictor(fn, model);
   if (sets === null || typeof sets !== 'object') throw new TypeError(`${fn}: sets must be { train, dev, trainDev?, test }, got ${describe(sets)}`);
   const out: { trainError: number; trainDevError?: number; devError: number; testError?: number } = {

@@ -20,9 +20,7 @@ const PAGE = 65536;
  * The smallest module that uses a v128 instruction: validates only where WebAssembly SIMD
  * (the fixed-width 128-bit proposal, not relaxed SIMD) is available.
  */
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
-]);
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 
 /** True where this JavaScript engine runs WebAssembly SIMD (128-bit). */
 export function simdSupported(): boolean {

@@ -11,9 +11,23 @@ export interface KernelExports {
 
   f32_gemm_workspace_bytes(): number;
   f32_gemm(
-    transA: number, transB: number, M: number, N: number, K: number, alpha: number,
-    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number,
-    bias: number, act: number, actAlpha: number, ws: number,
+    transA: number,
+    transB: number,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+    bias: number,
+    act: number,
+    actAlpha: number,
+    ws: number,
   ): void;
 
   f32_activation(kind: number, x: number, y: number, n: number, alpha: number): void;
@@ -54,22 +68,103 @@ export interface KernelExports {
   f32_log1p(x: number): number;
 
   f32_softmax_cross_entropy(logits: number, labels: number, weights: number, rows: number, cols: number, probs: number, grad: number, scale: number): number;
-  f32_softmax_cross_entropy_sparse(logits: number, labels: number, weights: number, rows: number, cols: number, probs: number, grad: number, scale: number): number;
-  f32_sigmoid_binary_cross_entropy(logits: number, labels: number, weights: number, rows: number, cols: number, probs: number, grad: number, scale: number): number;
+  f32_softmax_cross_entropy_sparse(
+    logits: number,
+    labels: number,
+    weights: number,
+    rows: number,
+    cols: number,
+    probs: number,
+    grad: number,
+    scale: number,
+  ): number;
+  f32_sigmoid_binary_cross_entropy(
+    logits: number,
+    labels: number,
+    weights: number,
+    rows: number,
+    cols: number,
+    probs: number,
+    grad: number,
+    scale: number,
+  ): number;
   f32_mean_squared_error(pred: number, target: number, weights: number, rows: number, cols: number, grad: number, scale: number): number;
   f32_cross_entropy_probs(probs: number, labels: number, weights: number, rows: number, cols: number, grad: number, scale: number, epsilon: number): number;
-  f32_binary_cross_entropy_probs(probs: number, labels: number, weights: number, rows: number, cols: number, grad: number, scale: number, epsilon: number): number;
+  f32_binary_cross_entropy_probs(
+    probs: number,
+    labels: number,
+    weights: number,
+    rows: number,
+    cols: number,
+    grad: number,
+    scale: number,
+    epsilon: number,
+  ): number;
 
   f32_sgd(p: number, g: number, n: number, lr: number, weightDecay: number, out: number): void;
-  f32_sgd_momentum(p: number, g: number, buf: number, n: number, lr: number, momentum: number, dampening: number, nesterov: number, weightDecay: number, firstStep: number, out: number): void;
-  f32_rmsprop(p: number, g: number, sq: number, mom: number, gavg: number, n: number, lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: number, out: number): void;
-  f32_adam(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: number, biasCorrection1: number, biasCorrection2: number, out: number): void;
+  f32_sgd_momentum(
+    p: number,
+    g: number,
+    buf: number,
+    n: number,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    nesterov: number,
+    weightDecay: number,
+    firstStep: number,
+    out: number,
+  ): void;
+  f32_rmsprop(
+    p: number,
+    g: number,
+    sq: number,
+    mom: number,
+    gavg: number,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+    centered: number,
+    out: number,
+  ): void;
+  f32_adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: number,
+    biasCorrection1: number,
+    biasCorrection2: number,
+    out: number,
+  ): void;
   f32_clip_by_global_norm(g: number, n: number, maxNorm: number): number;
 
   f32_augment_workspace_bytes(h: number, w: number, c: number): number;
   f32_augment(
-    src: number, dst: number, rows: number, h: number, w: number, c: number, ops: number, nOps: number,
-    seed: number, epoch: number, index0: number, indices: number, fill: number, ws: number, params: number,
+    src: number,
+    dst: number,
+    rows: number,
+    h: number,
+    w: number,
+    c: number,
+    ops: number,
+    nOps: number,
+    seed: number,
+    epoch: number,
+    index0: number,
+    indices: number,
+    fill: number,
+    ws: number,
+    params: number,
   ): void;
 
   f32_dropout_forward(x: number, y: number, rows: number, cols: number, rate: number, seed: number, step: number, rowOffset: number): void;
@@ -80,8 +175,32 @@ export interface KernelExports {
   f32_bn_moments(x: number, rows: number, cols: number, mean: number, m2: number): void;
   f32_bn_merge(meanA: number, m2A: number, nA: number, meanB: number, m2B: number, nB: number, cols: number): void;
   f32_bn_normalize(x: number, y: number, rows: number, cols: number, mean: number, variance: number, gamma: number, beta: number, eps: number): void;
-  f32_bn_backward_sums(dy: number, x: number, rows: number, cols: number, mean: number, variance: number, eps: number, sumDy: number, sumDyXhat: number, accumulate: number): void;
-  f32_bn_backward(dy: number, x: number, dx: number, rows: number, cols: number, mean: number, variance: number, eps: number, gamma: number, sumDy: number, sumDyXhat: number, count: number): void;
+  f32_bn_backward_sums(
+    dy: number,
+    x: number,
+    rows: number,
+    cols: number,
+    mean: number,
+    variance: number,
+    eps: number,
+    sumDy: number,
+    sumDyXhat: number,
+    accumulate: number,
+  ): void;
+  f32_bn_backward(
+    dy: number,
+    x: number,
+    dx: number,
+    rows: number,
+    cols: number,
+    mean: number,
+    variance: number,
+    eps: number,
+    gamma: number,
+    sumDy: number,
+    sumDyXhat: number,
+    count: number,
+  ): void;
   f32_bn_update_moving(movingMean: number, movingVar: number, mean: number, variance: number, cols: number, momentum: number): void;
 
   f32_dead_columns(y: number, rows: number, cols: number, scratch: number): number;

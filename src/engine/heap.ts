@@ -37,7 +37,10 @@ export class Heap {
       if (block.size >= size) {
         const start = block.start;
         if (block.size === size) this.free.splice(i, 1);
-        else { block.start += size; block.size -= size; }
+        else {
+          block.start += size;
+          block.size -= size;
+        }
         this.live.set(start, size);
         return start;
       }
@@ -62,9 +65,15 @@ export class Heap {
     while (i < this.free.length && this.free[i]!.start < ptr) i++;
     this.free.splice(i, 0, { start: ptr, size });
     const next = this.free[i + 1];
-    if (next && ptr + size === next.start) { this.free[i]!.size += next.size; this.free.splice(i + 1, 1); }
+    if (next && ptr + size === next.start) {
+      this.free[i]!.size += next.size;
+      this.free.splice(i + 1, 1);
+    }
     const prev = this.free[i - 1];
-    if (prev && prev.start + prev.size === ptr) { prev.size += this.free[i]!.size; this.free.splice(i, 1); }
+    if (prev && prev.start + prev.size === ptr) {
+      prev.size += this.free[i]!.size;
+      this.free.splice(i, 1);
+    }
   }
 }
 

@@ -26,7 +26,9 @@ const MAX_STORED = 65535;
 
 const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
 const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
+const DIST_BASE = [
+  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+];
 const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 /** The order in which the code-length code's lengths are sent. */
 const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
@@ -96,7 +98,11 @@ export function codeLengths(freqs: Uint32Array, maxBits: number): Uint8Array {
   const f = Float64Array.from(freqs);
   let used = 0;
   for (let i = 0; i < n; i++) if (f[i]! > 0) used++;
-  for (let i = 0; used < 2; i++) if (f[i] === 0) { f[i] = 1; used++; }
+  for (let i = 0; used < 2; i++)
+    if (f[i] === 0) {
+      f[i] = 1;
+      used++;
+    }
   for (;;) {
     const lengths = huffmanLengths(f);
     let max = 0;
@@ -111,7 +117,8 @@ export function codeLengths(freqs: Uint32Array, maxBits: number): Uint8Array {
 function huffmanLengths(f: Float64Array): Uint8Array {
   const n = f.length;
   // nodes 0..n-1 are the symbols, n.. the internal nodes; a binary min-heap of node indices
-  const weight = new Float64Array(2 * n), parent = new Int32Array(2 * n);
+  const weight = new Float64Array(2 * n),
+    parent = new Int32Array(2 * n);
   weight.set(f);
   const heap: number[] = [];
   const less = (a: number, b: number): boolean => weight[a]! < weight[b]! || (weight[a] === weight[b] && a < b);
@@ -125,11 +132,13 @@ function huffmanLengths(f: Float64Array): Uint8Array {
     }
   };
   const pop = (): number => {
-    const top = heap[0]!, last = heap.pop()!;
+    const top = heap[0]!,
+      last = heap.pop()!;
     if (heap.length > 0) {
       heap[0] = last;
       for (let i = 0; ;) {
-        const l = 2 * i + 1, r = l + 1;
+        const l = 2 * i + 1,
+          r = l + 1;
         let m = i;
         if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
         if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
@@ -143,7 +152,8 @@ function huffmanLengths(f: Float64Array): Uint8Array {
   for (let i = 0; i < n; i++) if (f[i]! > 0) push(i);
   let next = n;
   while (heap.length > 1) {
-    const a = pop(), b = pop();
+    const a = pop(),
+      b = pop();
     weight[next] = weight[a]! + weight[b]!;
     parent[a] = parent[b] = next;
     push(next++);
@@ -158,7 +168,8 @@ function huffmanLengths(f: Float64Array): Uint8Array {
 
 /** Canonical Huffman codes for code lengths (RFC 1951 3.2.2), bit-reversed for LSB-first output. */
 function canonicalCodes(lengths: Uint8Array): Uint16Array {
-  const count = new Uint16Array(16), next = new Uint16Array(16);
+  const count = new Uint16Array(16),
+    next = new Uint16Array(16);
   for (const len of lengths) count[len]!++;
   count[0] = 0;
   for (let bits = 1, code = 0; bits < 16; bits++) {
@@ -169,7 +180,8 @@ function canonicalCodes(lengths: Uint8Array): Uint16Array {
   for (let i = 0; i < lengths.length; i++) {
     const len = lengths[i]!;
     if (len === 0) continue;
-    let code = next[len]!++, reversed = 0;
+    let code = next[len]!++,
+      reversed = 0;
     for (let b = 0; b < len; b++, code >>= 1) reversed = (reversed << 1) | (code & 1);
     codes[i] = reversed;
   }
@@ -189,12 +201,23 @@ function runLengths(lengths: Uint8Array): number[][] {
     while (i + run < lengths.length && lengths[i + run] === len) run++;
     i += run;
     if (len === 0) {
-      while (run >= 11) { const r = Math.min(run, 138); out.push([18, r - 11]); run -= r; }
-      if (run >= 3) { out.push([17, run - 3]); run = 0; }
+      while (run >= 11) {
+        const r = Math.min(run, 138);
+        out.push([18, r - 11]);
+        run -= r;
+      }
+      if (run >= 3) {
+        out.push([17, run - 3]);
+        run = 0;
+      }
     } else {
       out.push([len, 0]);
       run--;
-      while (run >= 3) { const r = Math.min(run, 6); out.push([16, r - 3]); run -= r; }
+      while (run >= 3) {
+        const r = Math.min(run, 6);
+        out.push([16, r - 3]);
+        run -= r;
+      }
     }
     for (; run > 0; run--) out.push([len, 0]);
   }
@@ -215,11 +238,14 @@ interface DynamicCodes {
 }
 
 function dynamicCodes(litFreq: Uint32Array, distFreq: Uint32Array): DynamicCodes {
-  const litAll = codeLengths(litFreq, 15), distAll = codeLengths(distFreq, 15);
-  let hlit = 286, hdist = 30;
+  const litAll = codeLengths(litFreq, 15),
+    distAll = codeLengths(distFreq, 15);
+  let hlit = 286,
+    hdist = 30;
   while (hlit > 257 && litAll[hlit - 1] === 0) hlit--;
   while (hdist > 1 && distAll[hdist - 1] === 0) hdist--;
-  const litLengths = litAll.subarray(0, hlit), distLengths = distAll.subarray(0, hdist);
+  const litLengths = litAll.subarray(0, hlit),
+    distLengths = distAll.subarray(0, hdist);
   const joined = new Uint8Array(hlit + hdist);
   joined.set(litLengths);
   joined.set(distLengths, hlit);
@@ -322,7 +348,8 @@ function writeBlock(out: BitWriter, block: Block, data: Uint8Array, end: number,
     litLengths = FIXED_LIT_LENGTHS;
     distLengths = FIXED_DIST_LENGTHS;
   }
-  const litCodes = canonicalCodes(litLengths), distCodes = canonicalCodes(distLengths);
+  const litCodes = canonicalCodes(litLengths),
+    distCodes = canonicalCodes(distLengths);
   const { tokens, count } = block;
   for (let i = 0; i < count; i++) {
     const t = tokens[i]!;
@@ -330,8 +357,10 @@ function writeBlock(out: BitWriter, block: Block, data: Uint8Array, end: number,
       out.write(litCodes[t]!, litLengths[t]!);
       continue;
     }
-    const length = t >>> 16, distance = t & 0xffff;
-    const lc = LENGTH_CODE[length]!, dc = DIST_CODE[distance]!;
+    const length = t >>> 16,
+      distance = t & 0xffff;
+    const lc = LENGTH_CODE[length]!,
+      dc = DIST_CODE[distance]!;
     out.write(litCodes[257 + lc]!, litLengths[257 + lc]!);
     if (LENGTH_EXTRA[lc]! > 0) out.write(length - LENGTH_BASE[lc]!, LENGTH_EXTRA[lc]!);
     out.write(distCodes[dc]!, distLengths[dc]!);
@@ -342,7 +371,8 @@ function writeBlock(out: BitWriter, block: Block, data: Uint8Array, end: number,
 
 /** Adler-32 of `data` (RFC 1950), summed in runs short enough not to overflow. */
 function adler32(data: Uint8Array): number {
-  let a = 1, b = 0;
+  let a = 1,
+    b = 0;
   for (let i = 0; i < data.length;) {
     const end = Math.min(data.length, i + 5552);
     for (; i < end; i++) {
@@ -369,7 +399,7 @@ export function zlibCompress(data: Uint8Array): Uint8Array {
   // the position before p with the same hash (-1: none)
   const head = new Int32Array(1 << HASH_BITS).fill(-1);
   const prev = new Int32Array(WINDOW);
-  const hashAt = (p: number): number => (Math.imul((data[p]! << 16) | (data[p + 1]! << 8) | data[p + 2]!, 0x9e3779b1) >>> (32 - HASH_BITS));
+  const hashAt = (p: number): number => Math.imul((data[p]! << 16) | (data[p + 1]! << 8) | data[p + 2]!, 0x9e3779b1) >>> (32 - HASH_BITS);
   const insert = (p: number): void => {
     if (p + MIN_MATCH > n) return;
     const h = hashAt(p);
@@ -377,7 +407,8 @@ export function zlibCompress(data: Uint8Array): Uint8Array {
     head[h] = p;
   };
   // the longest match for position p (already inserted): sets matchLength and matchDistance
-  let matchLength = 0, matchDistance = 0;
+  let matchLength = 0,
+    matchDistance = 0;
   const findMatch = (p: number, toBeat = 0): void => {
     matchLength = 0;
     const maxLength = Math.min(MAX_MATCH, n - p);
@@ -418,7 +449,8 @@ export function zlibCompress(data: Uint8Array): Uint8Array {
     } else {
       // lazy matching: if the match at p + 1 is longer, send data[p] as a literal and take that
       if (matchLength < LAZY_MATCH && p + 1 < n) {
-        const length = matchLength, distance = matchDistance;
+        const length = matchLength,
+          distance = matchDistance;
         insert(p + 1);
         findMatch(p + 1, length);
         if (matchLength > length) {

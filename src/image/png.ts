@@ -26,7 +26,9 @@ function crc32(bytes: Uint8Array, start: number, end: number): number {
 
 /** The Paeth predictor of PNG filter type 4: whichever of left, up, upper-left is nearest to left + up - upper-left. */
 function paeth(a: number, b: number, c: number): number {
-  const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+  const pa = Math.abs(b - c),
+    pb = Math.abs(a - c),
+    pc = Math.abs(a + b - 2 * c);
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
@@ -51,7 +53,10 @@ function filterRows(pixels: Uint8Array, stride: number, height: number, bpp: num
     const up = y > 0 ? pixels.subarray((y - 1) * stride, y * stride) : zero;
     const cost = [0, 0, 0, 0, 0];
     for (let x = 0; x < stride; x++) {
-      const v = row[x]!, a = x >= bpp ? row[x - bpp]! : 0, b = up[x]!, c = x >= bpp ? up[x - bpp]! : 0;
+      const v = row[x]!,
+        a = x >= bpp ? row[x - bpp]! : 0,
+        b = up[x]!,
+        c = x >= bpp ? up[x - bpp]! : 0;
       none[x] = v;
       sub[x] = v - a;
       upRow[x] = v - b;
@@ -124,11 +129,14 @@ export function imageGrid(
   const cols = Math.max(1, Math.min(options.columns ?? 10, images.length || 1));
   const rows = Math.max(1, Math.ceil(images.length / cols));
   const s = Math.max(1, Math.floor(options.scale ?? 1));
-  const lo = options.lo ?? 0, hi = options.hi ?? 1;
-  const W = cols * (w * s + 1) + 1, H = rows * (h * s + 1) + 1;
+  const lo = options.lo ?? 0,
+    hi = options.hi ?? 1;
+  const W = cols * (w * s + 1) + 1,
+    H = rows * (h * s + 1) + 1;
   const out = new Uint8Array(W * H * ch).fill(128);
   images.forEach((img, idx) => {
-    const gx = (idx % cols) * (w * s + 1) + 1, gy = Math.floor(idx / cols) * (h * s + 1) + 1;
+    const gx = (idx % cols) * (w * s + 1) + 1,
+      gy = Math.floor(idx / cols) * (h * s + 1) + 1;
     for (let y = 0; y < h * s; y++) {
       for (let x = 0; x < w * s; x++) {
         for (let c = 0; c < ch; c++) {

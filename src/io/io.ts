@@ -68,7 +68,9 @@ function handlerFor(url: string): IOHandler {
   if (!m) throw new RangeError(`${JSON.stringify(url)} has no scheme; use 'file://path' (Node) or 'indexeddb://name' (browsers)`);
   const make = schemes.get(m[1]!.toLowerCase());
   if (!make) {
-    throw new RangeError(`no handler for ${m[1]}:// here (known: ${[...schemes.keys()].map((s) => s + '://').join(', ') || 'none'}); file:// works in Node, indexeddb:// in browsers`);
+    throw new RangeError(
+      `no handler for ${m[1]}:// here (known: ${[...schemes.keys()].map((s) => s + '://').join(', ') || 'none'}); file:// works in Node, indexeddb:// in browsers`,
+    );
   }
   return make(m[2]!, url);
 }
@@ -86,13 +88,21 @@ export function toArtifacts(model: Sequential, metadata?: Record<string, unknown
   const total = all.reduce((a, w) => a + w.length, 0);
   const data = new Float32Array(total);
   let o = 0;
-  for (const w of all) { data.set(w, o); o += w.length; }
+  for (const w of all) {
+    data.set(w, o);
+    o += w.length;
+  }
   const modelJson: ModelJson = {
     format: 'knobs-layers-model',
     formatVersion: 1,
     generatedBy: 'knobs',
     modelTopology: { className: 'Sequential', config: model.getConfig() },
-    ...(ts ? { trainingConfig: { loss: ts.loss, metrics: ts.metrics, optimizer: ts.optimizer }, training: { iterations: ts.iterations, epochsCompleted: ts.epochsCompleted } } : {}),
+    ...(ts
+      ? {
+          trainingConfig: { loss: ts.loss, metrics: ts.metrics, optimizer: ts.optimizer },
+          training: { iterations: ts.iterations, epochsCompleted: ts.epochsCompleted },
+        }
+      : {}),
     weightsManifest: [{ paths: ['weights.bin'], weights: entries }],
     ...(metadata ? { userDefinedMetadata: metadata } : {}),
   };
@@ -127,11 +137,13 @@ function weightArrays(a: ModelArtifacts): Map<string, Float32Array> {
 export function applyArtifacts(model: Sequential, a: ModelArtifacts): void {
   const arrays = weightArrays(a);
   const j = a.modelJson;
-  model.setWeights(model.weightNames().map((name) => {
-    const w = arrays.get(name);
-    if (!w) throw new RangeError(`the saved model has no weight ${JSON.stringify(name)}`);
-    return w;
-  }));
+  model.setWeights(
+    model.weightNames().map((name) => {
+      const w = arrays.get(name);
+      if (!w) throw new RangeError(`the saved model has no weight ${JSON.stringify(name)}`);
+      return w;
+    }),
+  );
   if (j.trainingConfig && model.optimizer) {
     const slots = model.optimizer.slotNames.map((s) => {
       const w = arrays.get(`optimizer/${s}`);
@@ -167,7 +179,10 @@ export async function saveModel(model: Sequential, url: string, metadata?: Recor
 const MAGIC = 'KNOBSMDL';
 
 /** Packs a model (architecture, weights, optimizer state) into one ArrayBuffer. */
-export function toArrayBuffer(model: Sequential, metadata: Record<string, unknown> | undefined = Object.keys(model.metadata).length ? model.metadata : undefined): ArrayBuffer {
+export function toArrayBuffer(
+  model: Sequential,
+  metadata: Record<string, unknown> | undefined = Object.keys(model.metadata).length ? model.metadata : undefined,
+): ArrayBuffer {
   const a = toArtifacts(model, metadata);
   const json = new TextEncoder().encode(JSON.stringify(a.modelJson));
   const pad = (4 - ((12 + json.length) % 4)) % 4;

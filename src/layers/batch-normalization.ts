@@ -9,9 +9,7 @@
  * Inference mode uses the moving statistics.
  * @module
  */
-import {
-  f32_bn_backward, f32_bn_backward_sums, f32_bn_merge, f32_bn_moments, f32_bn_normalize, f32_bn_update_moving,
-} from '../engine/kernels/f32_batchnorm';
+import { f32_bn_backward, f32_bn_backward_sums, f32_bn_merge, f32_bn_moments, f32_bn_normalize, f32_bn_update_moving } from '../engine/kernels/f32_batchnorm';
 import { f32_add, f32_fill, f32_scale } from '../engine/kernels/f32_elementwise';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
 import { getRegularizer, type Regularizer } from '../regularizers';
@@ -37,8 +35,19 @@ export interface BatchNormalizationOptions {
   name?: string;
 }
 
-const OPTIONS = ['momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer',
-  'movingVarianceInitializer', 'betaRegularizer', 'gammaRegularizer', 'name'] as const;
+const OPTIONS = [
+  'momentum',
+  'epsilon',
+  'center',
+  'scale',
+  'betaInitializer',
+  'gammaInitializer',
+  'movingMeanInitializer',
+  'movingVarianceInitializer',
+  'betaRegularizer',
+  'gammaRegularizer',
+  'name',
+] as const;
 
 export class BatchNormalization extends Layer {
   readonly className = 'BatchNormalization';
@@ -77,8 +86,13 @@ export class BatchNormalization extends Layer {
   override weightSpecs(): WeightSpec[] {
     const c = this.outputSize;
     const spec = (name: 'beta' | 'gamma' | 'movingMean' | 'movingVariance', trainable: boolean): WeightSpec => ({
-      name, shape: [c], trainable, initializer: this.inits[name],
-      regularizer: name === 'beta' || name === 'gamma' ? this.regs[name] : undefined, fanIn: c, fanOut: c,
+      name,
+      shape: [c],
+      trainable,
+      initializer: this.inits[name],
+      regularizer: name === 'beta' || name === 'gamma' ? this.regs[name] : undefined,
+      fanIn: c,
+      fanOut: c,
     });
     const specs: WeightSpec[] = [];
     if (this.scale) specs.push(spec('gamma', true));
@@ -110,7 +124,10 @@ export class BatchNormalization extends Layer {
   }
 
   forward(ctx: StepContext, sc: LayerScratch, input: number): number {
-    const e = ctx.e, c = this.outputSize, w = this.where(), x = sc.extra;
+    const e = ctx.e,
+      c = this.outputSize,
+      w = this.where(),
+      x = sc.extra;
     const gamma = w.gamma >= 0 ? at(ctx.params, w.gamma) : x.ones!;
     const beta = w.beta >= 0 ? at(ctx.params, w.beta) : x.zeros!;
     if (!ctx.training) {
@@ -135,13 +152,17 @@ export class BatchNormalization extends Layer {
   }
 
   backward(ctx: StepContext, sc: LayerScratch, input: number, _output: number, dOut: number, dIn: number): number {
-    const e = ctx.e, c = this.outputSize, w = this.where(), x = sc.extra;
+    const e = ctx.e,
+      c = this.outputSize,
+      w = this.where(),
+      x = sc.extra;
     f32_bn_backward_sums(e, dOut, input, ctx.rows, c, x.batchMean!, x.batchVar!, this.epsilon, x.sumDy!, x.sumDyXhat!, false);
     // this shard's share of the gamma and beta gradients; the reduction over shards adds them up
     if (w.gamma >= 0) e.u8.copyWithin(at(ctx.grads, w.gamma), x.sumDyXhat!, x.sumDyXhat! + c * 4);
     if (w.beta >= 0) e.u8.copyWithin(at(ctx.grads, w.beta), x.sumDy!, x.sumDy! + c * 4);
     if (!dIn) return 0;
-    let totalDy = x.sumDy!, totalDyXhat = x.sumDyXhat!;
+    let totalDy = x.sumDy!,
+      totalDyXhat = x.sumDyXhat!;
     if (ctx.shards > 1) {
       ctx.barrier();
       totalDy = x.totalDy!;
@@ -168,9 +189,15 @@ export class BatchNormalization extends Layer {
   getConfig(): Record<string, unknown> {
     const init = (i: Initializer): Record<string, unknown> => ({ name: i.name, config: i.config });
     return {
-      name: this.name, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale,
-      betaInitializer: init(this.inits.beta), gammaInitializer: init(this.inits.gamma),
-      movingMeanInitializer: init(this.inits.movingMean), movingVarianceInitializer: init(this.inits.movingVariance),
+      name: this.name,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      betaInitializer: init(this.inits.beta),
+      gammaInitializer: init(this.inits.gamma),
+      movingMeanInitializer: init(this.inits.movingMean),
+      movingVarianceInitializer: init(this.inits.movingVariance),
       ...(this.regs.beta ? { betaRegularizer: { ...this.regs.beta } } : {}),
       ...(this.regs.gamma ? { gammaRegularizer: { ...this.regs.gamma } } : {}),
     };

@@ -35,8 +35,18 @@ export interface DenseOptions {
   inputShape?: number[];
 }
 
-const DENSE_OPTIONS = ['units', 'activation', 'activationAlpha', 'useBias', 'kernelInitializer', 'biasInitializer',
-  'kernelRegularizer', 'biasRegularizer', 'name', 'inputShape'] as const;
+const DENSE_OPTIONS = [
+  'units',
+  'activation',
+  'activationAlpha',
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+  'kernelRegularizer',
+  'biasRegularizer',
+  'name',
+  'inputShape',
+] as const;
 
 export class Dense extends Layer {
   readonly className = 'Dense';
@@ -81,13 +91,27 @@ export class Dense extends Layer {
   }
 
   override weightSpecs(): WeightSpec[] {
-    const specs: WeightSpec[] = [{
-      name: 'kernel', shape: [this.inputSize, this.units], trainable: true, initializer: this.kernelInitializer,
-      regularizer: this.kernelRegularizer, fanIn: this.inputSize, fanOut: this.units,
-    }];
+    const specs: WeightSpec[] = [
+      {
+        name: 'kernel',
+        shape: [this.inputSize, this.units],
+        trainable: true,
+        initializer: this.kernelInitializer,
+        regularizer: this.kernelRegularizer,
+        fanIn: this.inputSize,
+        fanOut: this.units,
+      },
+    ];
     if (this.useBias) {
-      specs.push({ name: 'bias', shape: [this.units], trainable: true, initializer: this.biasInitializer,
-        regularizer: this.biasRegularizer, fanIn: this.inputSize, fanOut: this.units });
+      specs.push({
+        name: 'bias',
+        shape: [this.units],
+        trainable: true,
+        initializer: this.biasInitializer,
+        regularizer: this.biasRegularizer,
+        fanIn: this.inputSize,
+        fanOut: this.units,
+      });
     }
     return specs;
   }
@@ -100,17 +124,25 @@ export class Dense extends Layer {
     const fused = this.fusedWithLoss;
     const { kind, alpha } = activationCode(this.activation, this.activationAlpha);
     f32_gemm(ctx.e, {
-      m: ctx.rows, n: this.units, k: this.inputSize,
-      a: input, b: at(ctx.params, this.offsets[0]!), c: sc.out,
+      m: ctx.rows,
+      n: this.units,
+      k: this.inputSize,
+      a: input,
+      b: at(ctx.params, this.offsets[0]!),
+      c: sc.out,
       bias: this.useBias ? at(ctx.params, this.offsets[1]!) : 0,
-      act: fused ? 0 : kind, actAlpha: alpha, ws: ctx.gemmWs,
+      act: fused ? 0 : kind,
+      actAlpha: alpha,
+      ws: ctx.gemmWs,
     });
     if (this.activation === 'softmax' && !fused) f32_softmax(ctx.e, sc.out, sc.out, ctx.rows, this.units);
     return sc.out;
   }
 
   backward(ctx: StepContext, sc: LayerScratch, input: number, output: number, dOut: number, dIn: number): number {
-    const e = ctx.e, rows = ctx.rows, n = this.units;
+    const e = ctx.e,
+      rows = ctx.rows,
+      n = this.units;
     if (!this.fusedWithLoss) {
       if (this.activation === 'softmax') f32_softmax_grad(e, output, dOut, dOut, rows, n);
       else if (this.activation !== 'linear') {
@@ -130,7 +162,9 @@ export class Dense extends Layer {
 
   getConfig(): Record<string, unknown> {
     return {
-      name: this.name, units: this.units, activation: this.activation,
+      name: this.name,
+      units: this.units,
+      activation: this.activation,
       ...(this.activationAlpha !== undefined ? { activationAlpha: this.activationAlpha } : {}),
       useBias: this.useBias,
       kernelInitializer: { name: this.kernelInitializer.name, config: this.kernelInitializer.config },

@@ -122,7 +122,8 @@ export abstract class Layer {
 
   /** Number of trainable and non-trainable floats. */
   countParams(): { trainable: number; nonTrainable: number } {
-    let trainable = 0, nonTrainable = 0;
+    let trainable = 0,
+      nonTrainable = 0;
     for (const w of this.weightSpecs()) {
       const n = w.shape.reduce((a, b) => a * b, 1);
       if (w.trainable) trainable += n;

@@ -30,13 +30,21 @@ export function featureMoments(x: Float32Array, features: number): { mean: Float
   if (features <= 0 || x.length % features !== 0) throw new ShapeError(`adapt: ${x.length} values are not rows of ${features} features`);
   const rows = x.length / features;
   if (rows === 0) throw new RangeError('adapt: needs at least one example');
-  const sum = new Float64Array(features), sq = new Float64Array(features);
+  const sum = new Float64Array(features),
+    sq = new Float64Array(features);
   for (let r = 0; r < rows; r++) for (let j = 0; j < features; j++) sum[j] += x[r * features + j]!;
   const mean = new Float64Array(features);
   for (let j = 0; j < features; j++) mean[j] = sum[j]! / rows;
-  for (let r = 0; r < rows; r++) for (let j = 0; j < features; j++) { const d = x[r * features + j]! - mean[j]!; sq[j] += d * d; }
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < features; j++) {
+      const d = x[r * features + j]! - mean[j]!;
+      sq[j] += d * d;
+    }
   const variance = new Float32Array(features);
-  for (let j = 0; j < features; j++) { const v = sq[j]! / rows; variance[j] = v > 0 ? v : 1; }
+  for (let j = 0; j < features; j++) {
+    const v = sq[j]! / rows;
+    variance[j] = v > 0 ? v : 1;
+  }
   return { mean: Float32Array.from(mean), variance };
 }
 
@@ -107,16 +115,25 @@ export class Normalization extends Layer {
   }
 
   forward(ctx: StepContext, sc: LayerScratch, input: number): number {
-    f32_bn_normalize(ctx.e, input, sc.out, ctx.rows, this.outputSize, at(ctx.state, this.offsets[0]!), at(ctx.state, this.offsets[1]!),
-      sc.extra.ones!, sc.extra.zeros!, 0);
+    f32_bn_normalize(
+      ctx.e,
+      input,
+      sc.out,
+      ctx.rows,
+      this.outputSize,
+      at(ctx.state, this.offsets[0]!),
+      at(ctx.state, this.offsets[1]!),
+      sc.extra.ones!,
+      sc.extra.zeros!,
+      0,
+    );
     return sc.out;
   }
 
   backward(ctx: StepContext, sc: LayerScratch, _input: number, _output: number, dOut: number, dIn: number): number {
     if (!dIn) return 0;
     // d(input) = dOut / sqrt(variance): the same per-column affine kernel with mean 0, gamma 1, beta 0
-    f32_bn_normalize(ctx.e, dOut, dIn, ctx.rows, this.outputSize, sc.extra.zeros!, at(ctx.state, this.offsets[1]!),
-      sc.extra.ones!, sc.extra.zeros!, 0);
+    f32_bn_normalize(ctx.e, dOut, dIn, ctx.rows, this.outputSize, sc.extra.zeros!, at(ctx.state, this.offsets[1]!), sc.extra.ones!, sc.extra.zeros!, 0);
     return dIn;
   }
 

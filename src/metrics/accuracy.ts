@@ -14,7 +14,8 @@ export interface AccuracyOptions {
 }
 
 function weightedShare(fn: string, hits: (i: number) => boolean, w: Float64Array, normalize: boolean): number {
-  let s = 0, total = 0;
+  let s = 0,
+    total = 0;
   for (let i = 0; i < w.length; i++) {
     total += w[i]!;
     if (hits(i)) s += w[i]!;
@@ -110,16 +111,23 @@ export function topKAccuracy(yTrue: Labels, yScore: ArrayLike<number>, options: 
     if (t[i]! < 0 || t[i]! >= classes) throw new RangeError(`${fn}: yTrue[${i}] = ${t[i]} is not a class of yScore's ${classes} columns`);
   }
   if (k >= classes) warnUndefined(`${fn}: k (${k}) >= the number of classes (${classes}): every example is a hit`);
-  return weightedShare(fn, (i) => {
-    const row = i * classes, y = t[i]!, sy = s[row + y]!;
-    // classes ranked above y: higher score, or equal score and higher index
-    let above = 0;
-    for (let j = 0; j < classes; j++) {
-      const sj = s[row + j]!;
-      if (sj > sy || (sj === sy && j > y)) above++;
-    }
-    return above < k;
-  }, w, normalize);
+  return weightedShare(
+    fn,
+    (i) => {
+      const row = i * classes,
+        y = t[i]!,
+        sy = s[row + y]!;
+      // classes ranked above y: higher score, or equal score and higher index
+      let above = 0;
+      for (let j = 0; j < classes; j++) {
+        const sj = s[row + j]!;
+        if (sj > sy || (sj === sy && j > y)) above++;
+      }
+      return above < k;
+    },
+    w,
+    normalize,
+  );
 }
 
 /**

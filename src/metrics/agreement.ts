@@ -11,7 +11,12 @@ function sums(cm: number[][]): { rows: number[]; cols: number[]; total: number; 
   const rows = cm.map((r) => r.reduce((a, b) => a + b, 0));
   const cols = new Array<number>(k).fill(0);
   let diag = 0;
-  cm.forEach((r, i) => { r.forEach((v, j) => { cols[j]! += v; }); diag += r[i]!; });
+  cm.forEach((r, i) => {
+    r.forEach((v, j) => {
+      cols[j]! += v;
+    });
+    diag += r[i]!;
+  });
   return { rows, cols, total: rows.reduce((a, b) => a + b, 0), diag };
 }
 
@@ -67,7 +72,8 @@ export function cohenKappaScore(y1: Labels, y2: Labels, options: KappaOptions = 
   const k = cm.length;
   const weight = (i: number, j: number): number =>
     options.weights === 'linear' ? Math.abs(i - j) : options.weights === 'quadratic' ? (i - j) ** 2 : i === j ? 0 : 1;
-  let observed = 0, expected = 0;
+  let observed = 0,
+    expected = 0;
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < k; j++) {
       observed += weight(i, j) * cm[i]![j]!;

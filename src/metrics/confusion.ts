@@ -46,7 +46,8 @@ export function confusionMatrix(yTrue: Labels, yPred: Labels, options: Confusion
   const index = new Map(labels.map((l, i) => [l, i]));
   const cm = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   for (let i = 0; i < t.length; i++) {
-    const r = index.get(t[i]!), c = index.get(p[i]!);
+    const r = index.get(t[i]!),
+      c = index.get(p[i]!);
     if (r !== undefined && c !== undefined) cm[r]![c]! += w[i]!;
   }
   return normalizeMatrix(cm, options.normalize);
@@ -60,9 +61,16 @@ function normalizeMatrix(cm: number[][], normalize: ConfusionMatrixOptions['norm
     const total = cm.reduce((s, row) => s + row.reduce((a, b) => a + b, 0), 0);
     return cm.map((row) => row.map((v) => div(v, total)));
   }
-  if (normalize === 'true') return cm.map((row) => { const s = row.reduce((a, b) => a + b, 0); return row.map((v) => div(v, s)); });
+  if (normalize === 'true')
+    return cm.map((row) => {
+      const s = row.reduce((a, b) => a + b, 0);
+      return row.map((v) => div(v, s));
+    });
   const cols = new Array<number>(k).fill(0);
-  for (const row of cm) row.forEach((v, j) => { cols[j]! += v; });
+  for (const row of cm)
+    row.forEach((v, j) => {
+      cols[j]! += v;
+    });
   return cm.map((row) => row.map((v, j) => div(v, cols[j]!)));
 }
 
@@ -84,12 +92,15 @@ export interface ClassCounts {
 export function classCounts(yTrue: Labels, yPred: Labels, labels: number[], weights: Float64Array): ClassCounts {
   const k = labels.length;
   const index = new Map(labels.map((l, i) => [l, i]));
-  const tp = new Array<number>(k).fill(0), pred = new Array<number>(k).fill(0), tru = new Array<number>(k).fill(0);
+  const tp = new Array<number>(k).fill(0),
+    pred = new Array<number>(k).fill(0),
+    tru = new Array<number>(k).fill(0);
   let total = 0;
   for (let i = 0; i < yTrue.length; i++) {
     const wi = weights[i]!;
     total += wi;
-    const a = index.get(yTrue[i]!), b = index.get(yPred[i]!);
+    const a = index.get(yTrue[i]!),
+      b = index.get(yPred[i]!);
     if (a !== undefined) tru[a]! += wi;
     if (b !== undefined) pred[b]! += wi;
     if (a !== undefined && yTrue[i] === yPred[i]) tp[a]! += wi;

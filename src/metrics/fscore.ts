@@ -85,7 +85,10 @@ function divide(fn: string, num: number[], den: number[], zd: ZeroDivision, metr
   const value = zeroDivisionValue(fn, zd);
   let undefinedCount = 0;
   const out = num.map((n, i) => {
-    if (den[i] === 0) { undefinedCount++; return value; }
+    if (den[i] === 0) {
+      undefinedCount++;
+      return value;
+    }
     return n / den[i]!;
   });
   if (undefinedCount > 0 && zd === 'warn' && warnFor.includes(metric)) {
@@ -98,7 +101,10 @@ function divide(fn: string, num: number[], den: number[], zd: ZeroDivision, metr
 
 /** Weighted mean that skips NaN entries; all-zero weights fall back to the plain mean (scikit-learn's `_nanaverage`). */
 export function nanAverage(values: number[], weights: number[] | null): number {
-  let s = 0, sw = 0, plain = 0, count = 0;
+  let s = 0,
+    sw = 0,
+    plain = 0,
+    count = 0;
   values.forEach((v, i) => {
     if (Number.isNaN(v)) return;
     const w = weights ? weights[i]! : 1;
@@ -111,18 +117,33 @@ export function nanAverage(values: number[], weights: number[] | null): number {
   return sw === 0 ? plain / count : s / sw;
 }
 
-function compute(fn: string, yTrue: Labels, yPred: Labels, options: PrfOptions, averageDefault: Average, beta: number, warnFor: readonly Metric[]): PerClassPrfs | AveragedPrfs {
+function compute(
+  fn: string,
+  yTrue: Labels,
+  yPred: Labels,
+  options: PrfOptions,
+  averageDefault: Average,
+  beta: number,
+  warnFor: readonly Metric[],
+): PerClassPrfs | AveragedPrfs {
   const [t, p] = checkPair(fn, yTrue, yPred);
-  const average = options.average === undefined ? averageDefault : checkOneOf(fn, 'options.average', options.average, ['binary', 'micro', 'macro', 'weighted', null] as const);
+  const average =
+    options.average === undefined
+      ? averageDefault
+      : checkOneOf(fn, 'options.average', options.average, ['binary', 'micro', 'macro', 'weighted', null] as const);
   const zd = options.zeroDivision ?? 'warn';
   zeroDivisionValue(fn, zd);
   const w = checkWeights(fn, options.sampleWeight, t.length);
   const labels = setWiseLabels(fn, t, p, average, options);
   const c = classCounts(t, p, labels, w);
-  let tp = c.tp, pred = c.pred, tru = c.true;
+  let tp = c.tp,
+    pred = c.pred,
+    tru = c.true;
   if (average === 'micro') {
     const sum = (a: number[]): number => a.reduce((x, y) => x + y, 0);
-    tp = [sum(tp)]; pred = [sum(pred)]; tru = [sum(tru)];
+    tp = [sum(tp)];
+    pred = [sum(pred)];
+    tru = [sum(tru)];
   }
   const precision = divide(fn, tp, pred, zd, 'precision', warnFor, 'predicted');
   const recall = divide(fn, tp, tru, zd, 'recall', warnFor, 'true');
@@ -132,7 +153,15 @@ function compute(fn: string, yTrue: Labels, yPred: Labels, options: PrfOptions, 
   else {
     // (1 + b²) tp / ((1 + b²) tp + b² fn + fp), with (1 + b²) tp + b² fn + fp = b² true + pred
     const b2 = beta * beta;
-    fScore = divide(fn, tp.map((x) => (1 + b2) * x), tru.map((x, i) => b2 * x + pred[i]!), zd, 'f-score', warnFor, 'true nor predicted');
+    fScore = divide(
+      fn,
+      tp.map((x) => (1 + b2) * x),
+      tru.map((x, i) => b2 * x + pred[i]!),
+      zd,
+      'f-score',
+      warnFor,
+      'true nor predicted',
+    );
   }
   if (average === null) return { labels, precision, recall, fScore, support: c.true };
   const weights = average === 'weighted' ? tru : null;
@@ -151,7 +180,11 @@ function compute(fn: string, yTrue: Labels, yPred: Labels, options: PrfOptions, 
  * ```
  */
 export function precisionRecallFscoreSupport(yTrue: Labels, yPred: Labels, options?: PrfOptions & { beta?: number; average?: null }): PerClassPrfs;
-export function precisionRecallFscoreSupport(yTrue: Labels, yPred: Labels, options: PrfOptions & { beta?: number; average: Exclude<Average, null> }): AveragedPrfs;
+export function precisionRecallFscoreSupport(
+  yTrue: Labels,
+  yPred: Labels,
+  options: PrfOptions & { beta?: number; average: Exclude<Average, null> },
+): AveragedPrfs;
 export function precisionRecallFscoreSupport(yTrue: Labels, yPred: Labels, options?: PrfOptions & { beta?: number }): PerClassPrfs | AveragedPrfs;
 export function precisionRecallFscoreSupport(yTrue: Labels, yPred: Labels, options: PrfOptions & { beta?: number } = {}): PerClassPrfs | AveragedPrfs {
   const fn = 'precisionRecallFscoreSupport';
@@ -166,7 +199,15 @@ function checkBeta(fn: string, beta: unknown): number {
 
 type ScoreResult<O> = O extends { average: null } ? number[] : number;
 
-function score(fn: string, yTrue: Labels, yPred: Labels, options: PrfOptions, beta: number, pick: 'precision' | 'recall' | 'fScore', warnFor: Metric): number | number[] {
+function score(
+  fn: string,
+  yTrue: Labels,
+  yPred: Labels,
+  options: PrfOptions,
+  beta: number,
+  pick: 'precision' | 'recall' | 'fScore',
+  warnFor: Metric,
+): number | number[] {
   const r = compute(fn, yTrue, yPred, options, 'binary', beta, [warnFor]);
   return r[pick];
 }

@@ -17,8 +17,16 @@ export { confusionMatrix, type ConfusionMatrixOptions } from './confusion';
 export { accuracyScore, balancedAccuracyScore, topKAccuracy, topKAccuracyScore, type AccuracyOptions, type TopKOptions } from './accuracy';
 export { matthewsCorrcoef, cohenKappaScore, type KappaOptions } from './agreement';
 export {
-  precisionRecallFscoreSupport, precisionScore, recallScore, f1Score, fbetaScore,
-  type Average, type ZeroDivision, type PrfOptions, type PerClassPrfs, type AveragedPrfs,
+  precisionRecallFscoreSupport,
+  precisionScore,
+  recallScore,
+  f1Score,
+  fbetaScore,
+  type Average,
+  type ZeroDivision,
+  type PrfOptions,
+  type PerClassPrfs,
+  type AveragedPrfs,
 } from './fscore';
 export { classificationReport, type ClassificationReportOptions, type ClassificationReportDict, type ReportRow } from './report';
 export { binaryRates, ratesFromCounts, type BinaryRates, type ClassRates, type BinaryRatesOptions } from './rates';

@@ -38,7 +38,9 @@ export interface Latency {
 /** The q-th quantile (0..1) of sorted values, linearly interpolated. */
 export function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
-  const pos = (sorted.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
+  const pos = (sorted.length - 1) * q,
+    lo = Math.floor(pos),
+    hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 

@@ -40,7 +40,8 @@ export function logLoss(yTrue: Labels, yPred: ArrayLike<number>, options: LogLos
   }
   const column = new Map(labels.map((l, i) => [l, i]));
   const eps = p instanceof Float32Array ? 2 ** -23 : 2 ** -52;
-  let sum = 0, total = 0;
+  let sum = 0,
+    total = 0;
   for (let i = 0; i < t.length; i++) {
     const c = column.get(t[i]!);
     if (c === undefined) throw new RangeError(`${fn}: yTrue[${i}] = ${t[i]} is not one of the classes [${labels.join(', ')}]`);

@@ -17,7 +17,8 @@ export interface ClassMeans {
 }
 
 function checkPerClass(fn: string, name: string, scores: unknown): ArrayLike<number> {
-  if (!Array.isArray(scores) && !ArrayBuffer.isView(scores)) throw new TypeError(`${fn}: ${name} must be an array of per-class scores, got ${describe(scores)}`);
+  if (!Array.isArray(scores) && !ArrayBuffer.isView(scores))
+    throw new TypeError(`${fn}: ${name} must be an array of per-class scores, got ${describe(scores)}`);
   const a = scores as ArrayLike<unknown>;
   if (a.length === 0) throw new RangeError(`${fn}: ${name} must hold at least one score, got an empty array`);
   for (let i = 0; i < a.length; i++) {
@@ -38,7 +39,10 @@ function checkPerClass(fn: string, name: string, scores: unknown): ArrayLike<num
  */
 export function classMeans(perClass: ArrayLike<number>): ClassMeans {
   const s = checkPerClass('classMeans', 'perClass', perClass);
-  let sum = 0, inv = 0, min = Infinity, zero = false;
+  let sum = 0,
+    inv = 0,
+    min = Infinity,
+    zero = false;
   for (let i = 0; i < s.length; i++) {
     const v = s[i]!;
     sum += v;
@@ -82,7 +86,8 @@ export function rankClassifiers(candidates: ClassifierScores[], options: { by?: 
   const by = options.by ?? 'harmonic';
   if (!['harmonic', 'arithmetic', 'min'].includes(by)) throw new RangeError(`${fn}: options.by must be 'harmonic', 'arithmetic' or 'min', got ${describe(by)}`);
   const rows = candidates.map((c, i) => {
-    if (c === null || typeof c !== 'object' || typeof c.name !== 'string') throw new TypeError(`${fn}: candidates[${i}] must be { name: string, perClass: number[] }, got ${describe(c)}`);
+    if (c === null || typeof c !== 'object' || typeof c.name !== 'string')
+      throw new TypeError(`${fn}: candidates[${i}] must be { name: string, perClass: number[] }, got ${describe(c)}`);
     return { name: c.name, ...classMeans(checkPerClass(fn, `candidates[${i}].perClass`, c.perClass)), order: i };
   });
   const same = tied;

@@ -22,20 +22,31 @@ export interface CurveOptions {
  */
 function binaryCurve(positive: Uint8Array, score: ArrayLike<number>, w: Float64Array): { fps: number[]; tps: number[]; thresholds: number[] } {
   const order = Array.from({ length: score.length }, (_, i) => i).sort((a, b) => score[b]! - score[a]!);
-  const fps: number[] = [], tps: number[] = [], thresholds: number[] = [];
-  let tp = 0, fp = 0;
+  const fps: number[] = [],
+    tps: number[] = [],
+    thresholds: number[] = [];
+  let tp = 0,
+    fp = 0;
   order.forEach((i, r) => {
     if (positive[i]) tp += w[i]!;
     else fp += w[i]!;
     const next = order[r + 1];
     if (next === undefined || score[next] !== score[i]) {
-      fps.push(fp); tps.push(tp); thresholds.push(score[i]!);
+      fps.push(fp);
+      tps.push(tp);
+      thresholds.push(score[i]!);
     }
   });
   return { fps, tps, thresholds };
 }
 
-function binaryInputs(fn: string, yTrue: Labels, yScore: ArrayLike<number>, options: CurveOptions, defaultPos: (labels: number[]) => number): { positive: Uint8Array; score: ArrayLike<number>; w: Float64Array } {
+function binaryInputs(
+  fn: string,
+  yTrue: Labels,
+  yScore: ArrayLike<number>,
+  options: CurveOptions,
+  defaultPos: (labels: number[]) => number,
+): { positive: Uint8Array; score: ArrayLike<number>; w: Float64Array } {
   const t = checkLabels(fn, 'yTrue', yTrue);
   const s = checkScores(fn, 'yScore', yScore);
   checkSameLength(fn, 'yTrue', t, 'yScore', s);
@@ -59,12 +70,17 @@ export interface RocCurve {
 function rocFromCounts(fps: number[], tps: number[], thresholds: number[], drop: boolean): RocCurve {
   if (drop && fps.length > 2) {
     // keep the corners: points where the curve changes direction
-    const keep = fps.map((_, i) => i === 0 || i === fps.length - 1 ||
-      fps[i + 1]! - 2 * fps[i]! + fps[i - 1]! !== 0 || tps[i + 1]! - 2 * tps[i]! + tps[i - 1]! !== 0);
-    fps = fps.filter((_, i) => keep[i]); tps = tps.filter((_, i) => keep[i]); thresholds = thresholds.filter((_, i) => keep[i]);
+    const keep = fps.map(
+      (_, i) => i === 0 || i === fps.length - 1 || fps[i + 1]! - 2 * fps[i]! + fps[i - 1]! !== 0 || tps[i + 1]! - 2 * tps[i]! + tps[i - 1]! !== 0,
+    );
+    fps = fps.filter((_, i) => keep[i]);
+    tps = tps.filter((_, i) => keep[i]);
+    thresholds = thresholds.filter((_, i) => keep[i]);
   }
-  const fp = [0, ...fps], tp = [0, ...tps];
-  const lastF = fp[fp.length - 1]!, lastT = tp[tp.length - 1]!;
+  const fp = [0, ...fps],
+    tp = [0, ...tps];
+  const lastF = fp[fp.length - 1]!,
+    lastT = tp[tp.length - 1]!;
   return {
     fpr: fp.map((v) => (lastF > 0 ? v / lastF : NaN)),
     tpr: tp.map((v) => (lastT > 0 ? v / lastT : NaN)),
@@ -156,15 +172,26 @@ export function rocAucScore(yTrue: Labels, yScore: ArrayLike<number>, options: R
   }
   const n = t.length;
   if (average === 'micro') {
-    const positive = new Uint8Array(n * k), ww = new Float64Array(n * k);
-    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) { positive[i * k + j] = t[i] === j ? 1 : 0; ww[i * k + j] = w[i]!; }
+    const positive = new Uint8Array(n * k),
+      ww = new Float64Array(n * k);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < k; j++) {
+        positive[i * k + j] = t[i] === j ? 1 : 0;
+        ww[i * k + j] = w[i]!;
+      }
     return binaryAuc(fn, positive, s, ww, '');
   }
-  const per: number[] = [], prevalence: number[] = [];
+  const per: number[] = [],
+    prevalence: number[] = [];
   for (let c = 0; c < k; c++) {
-    const positive = new Uint8Array(n), score = new Float64Array(n);
+    const positive = new Uint8Array(n),
+      score = new Float64Array(n);
     let weight = 0;
-    for (let i = 0; i < n; i++) { positive[i] = t[i] === c ? 1 : 0; score[i] = s[i * k + c]!; if (positive[i]) weight += w[i]!; }
+    for (let i = 0; i < n; i++) {
+      positive[i] = t[i] === c ? 1 : 0;
+      score[i] = s[i * k + c]!;
+      if (positive[i]) weight += w[i]!;
+    }
     per.push(binaryAuc(fn, positive, score, w, ` for class ${c} against the rest (is class ${c} absent from yTrue?)`));
     prevalence.push(weight);
   }
@@ -200,7 +227,9 @@ export function precisionRecallCurve(yTrue: Labels, probasPred: ArrayLike<number
   if ((options.dropIntermediate ?? false) && fps.length > 2) {
     // keep the first and last point of each run of equal true positive counts
     const keep = tps.map((v, i) => i === 0 || i === tps.length - 1 || v !== tps[i - 1] || v !== tps[i + 1]);
-    fps = fps.filter((_, i) => keep[i]); tps = tps.filter((_, i) => keep[i]); thresholds = thresholds.filter((_, i) => keep[i]);
+    fps = fps.filter((_, i) => keep[i]);
+    tps = tps.filter((_, i) => keep[i]);
+    thresholds = thresholds.filter((_, i) => keep[i]);
   }
   const precision = tps.map((tp, i) => (tp + fps[i]! === 0 ? 0 : tp / (tp + fps[i]!)));
   const allTp = tps[tps.length - 1] ?? 0;

@@ -13,7 +13,10 @@ import { checkLabelsOption, checkPair, uniqueLabels, type Labels, type SampleWei
  * A ratio with a zero denominator is `zeroDivision` (default NaN).
  */
 export interface BinaryRates {
-  tp: number; fp: number; fn: number; tn: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
   /** Positives P = tp + fn. */
   p: number;
   /** Negatives N = fp + tn. */
@@ -24,15 +27,22 @@ export interface BinaryRates {
   pn: number;
   total: number;
   /** True positive rate tp / P, also recall and sensitivity. */
-  tpr: number; recall: number; sensitivity: number;
+  tpr: number;
+  recall: number;
+  sensitivity: number;
   /** True negative rate tn / N, also specificity and selectivity. */
-  tnr: number; specificity: number; selectivity: number;
+  tnr: number;
+  specificity: number;
+  selectivity: number;
   /** False positive rate fp / N, also fall-out. */
-  fpr: number; fallOut: number;
+  fpr: number;
+  fallOut: number;
   /** False negative rate fn / P, also miss rate. */
-  fnr: number; missRate: number;
+  fnr: number;
+  missRate: number;
   /** Positive predictive value tp / PP, also precision. */
-  ppv: number; precision: number;
+  ppv: number;
+  precision: number;
   /** Negative predictive value tn / PN. */
   npv: number;
   /** False discovery rate fp / PP. */
@@ -85,21 +95,49 @@ export interface BinaryRatesOptions {
  */
 export function ratesFromCounts(tp: number, fp: number, fn: number, tn: number, zeroDivision = NaN): BinaryRates {
   const d = (a: number, b: number): number => (b === 0 ? zeroDivision : a / b);
-  const p = tp + fn, n = fp + tn, pp = tp + fp, pn = fn + tn, total = p + n;
-  const tpr = d(tp, p), tnr = d(tn, n), fpr = d(fp, n), fnr = d(fn, p), ppv = d(tp, pp);
-  const lrPlus = d(tpr, fpr), lrMinus = d(fnr, tnr);
+  const p = tp + fn,
+    n = fp + tn,
+    pp = tp + fp,
+    pn = fn + tn,
+    total = p + n;
+  const tpr = d(tp, p),
+    tnr = d(tn, n),
+    fpr = d(fp, n),
+    fnr = d(fn, p),
+    ppv = d(tp, pp);
+  const lrPlus = d(tpr, fpr),
+    lrMinus = d(fnr, tnr);
   return {
-    tp, fp, fn, tn, p, n, pp, pn, total,
-    tpr, recall: tpr, sensitivity: tpr,
-    tnr, specificity: tnr, selectivity: tnr,
-    fpr, fallOut: fpr,
-    fnr, missRate: fnr,
-    ppv, precision: ppv,
-    npv: d(tn, pn), fdr: d(fp, pp), for: d(fn, pn),
+    tp,
+    fp,
+    fn,
+    tn,
+    p,
+    n,
+    pp,
+    pn,
+    total,
+    tpr,
+    recall: tpr,
+    sensitivity: tpr,
+    tnr,
+    specificity: tnr,
+    selectivity: tnr,
+    fpr,
+    fallOut: fpr,
+    fnr,
+    missRate: fnr,
+    ppv,
+    precision: ppv,
+    npv: d(tn, pn),
+    fdr: d(fp, pp),
+    for: d(fn, pn),
     prevalence: d(p, total),
     accuracy: d(tp + tn, total),
     f1: d(2 * tp, 2 * tp + fp + fn),
-    lrPlus, lrMinus, dor: d(lrPlus, lrMinus),
+    lrPlus,
+    lrMinus,
+    dor: d(lrPlus, lrMinus),
   };
 }
 
@@ -112,20 +150,26 @@ function checkMatrix(fn: string, m: unknown): number[][] {
     if (r.length !== k) throw new RangeError(`${fn}: the confusion matrix must be square; row ${i} has ${r.length} entries, expected ${k}`);
     for (let j = 0; j < k; j++) {
       const v = r[j];
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`${fn}: matrix[${i}][${j}] must be a finite count >= 0, got ${describe(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+        throw new RangeError(`${fn}: matrix[${i}][${j}] must be a finite count >= 0, got ${describe(v)}`);
     }
   });
   return m as number[][];
 }
 
 function oneVsRest(m: number[][], c: number, zd: number): BinaryRates {
-  let tp = 0, fp = 0, fn = 0, tn = 0;
-  m.forEach((row, i) => row.forEach((v, j) => {
-    if (i === c && j === c) tp += v;
-    else if (i === c) fn += v;
-    else if (j === c) fp += v;
-    else tn += v;
-  }));
+  let tp = 0,
+    fp = 0,
+    fn = 0,
+    tn = 0;
+  m.forEach((row, i) =>
+    row.forEach((v, j) => {
+      if (i === c && j === c) tp += v;
+      else if (i === c) fn += v;
+      else if (j === c) fp += v;
+      else tn += v;
+    }),
+  );
   return ratesFromCounts(tp, fp, fn, tn, zd);
 }
 

@@ -91,13 +91,17 @@ export function classificationReport(yTrue: Labels, yPred: Labels, options: Clas
   const labelsGiven = options.labels !== undefined;
   const labels = labelsGiven ? checkLabelsOption(fn, options.labels) : present;
   const digits = options.digits ?? 2;
-  if (!Number.isInteger(digits) || digits < 0 || digits > 20) throw new RangeError(`${fn}: options.digits must be an integer in [0, 20], got ${describe(digits)}`);
+  if (!Number.isInteger(digits) || digits < 0 || digits > 20)
+    throw new RangeError(`${fn}: options.digits must be an integer in [0, 20], got ${describe(digits)}`);
   const microIsAccuracy = !labelsGiven || (labels.length === present.length && present.every((l) => labels.includes(l)));
   let names: string[];
   if (options.targetNames !== undefined) {
-    if (!Array.isArray(options.targetNames)) throw new TypeError(`${fn}: options.targetNames must be an array of strings, got ${describe(options.targetNames)}`);
+    if (!Array.isArray(options.targetNames))
+      throw new TypeError(`${fn}: options.targetNames must be an array of strings, got ${describe(options.targetNames)}`);
     if (options.targetNames.length !== labels.length) {
-      throw new RangeError(`${fn}: options.targetNames must name each of the ${labels.length} labels [${labels.join(', ')}], got ${options.targetNames.length} names`);
+      throw new RangeError(
+        `${fn}: options.targetNames must name each of the ${labels.length} labels [${labels.join(', ')}], got ${options.targetNames.length} names`,
+      );
     }
     names = options.targetNames.map(String);
   } else {
@@ -137,9 +141,10 @@ export function classificationReport(yTrue: Labels, yPred: Labels, options: Clas
   out += '\n';
   for (const { heading, row } of averages) {
     const support = formatSupport(row.support, weighted);
-    out += heading === 'accuracy'
-      ? line(heading, ['', '', num(row['f1-score']), support])
-      : line(heading, [num(row.precision), num(row.recall), num(row['f1-score']), support]);
+    out +=
+      heading === 'accuracy'
+        ? line(heading, ['', '', num(row['f1-score']), support])
+        : line(heading, [num(row.precision), num(row.recall), num(row['f1-score']), support]);
   }
   return out;
 }

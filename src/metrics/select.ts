@@ -74,19 +74,27 @@ export function selectModel<C extends Candidate>(candidates: C[], options: Selec
   }
   const { optimize } = options;
   const direction = options.direction ?? (COST.test(optimize) ? 'minimize' : 'maximize');
-  if (direction !== 'maximize' && direction !== 'minimize') throw new RangeError(`${fn}: options.direction must be 'maximize' or 'minimize', got ${describe(direction)}`);
+  if (direction !== 'maximize' && direction !== 'minimize')
+    throw new RangeError(`${fn}: options.direction must be 'maximize' or 'minimize', got ${describe(direction)}`);
   const constraints = Object.entries(options.constraints ?? {});
   for (const [metric, c] of constraints) {
     if (c === null || typeof c !== 'object') throw new TypeError(`${fn}: options.constraints.${metric} must be { min?, max? }, got ${describe(c)}`);
     for (const bound of ['min', 'max'] as const) {
       const v = c[bound];
-      if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v))) throw new TypeError(`${fn}: options.constraints.${metric}.${bound} must be a number, got ${describe(v)}`);
+      if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v)))
+        throw new TypeError(`${fn}: options.constraints.${metric}.${bound} must be a number, got ${describe(v)}`);
     }
   }
   const passing: { candidate: C; value: number; order: number }[] = [];
   const rejected: Rejection<C>[] = [];
   candidates.forEach((candidate, order) => {
-    if (candidate === null || typeof candidate !== 'object' || typeof candidate.name !== 'string' || candidate.metrics === null || typeof candidate.metrics !== 'object') {
+    if (
+      candidate === null ||
+      typeof candidate !== 'object' ||
+      typeof candidate.name !== 'string' ||
+      candidate.metrics === null ||
+      typeof candidate.metrics !== 'object'
+    ) {
       throw new TypeError(`${fn}: candidates[${order}] must be { name: string, metrics: { ... } }, got ${describe(candidate)}`);
     }
     const reasons: string[] = [];
@@ -113,7 +121,9 @@ export function selectModel<C extends Candidate>(candidates: C[], options: Selec
   }
   const best = ranking[0]?.candidate ?? null;
 
-  const bounds = constraints.map(([m, c]) => [c.min !== undefined ? `${m} >= ${c.min}` : '', c.max !== undefined ? `${m} <= ${c.max}` : ''].filter(Boolean).join(' and ')).filter(Boolean);
+  const bounds = constraints
+    .map(([m, c]) => [c.min !== undefined ? `${m} >= ${c.min}` : '', c.max !== undefined ? `${m} <= ${c.max}` : ''].filter(Boolean).join(' and '))
+    .filter(Boolean);
   const lines = [`Optimizing ${optimize} (${direction})${bounds.length ? ` subject to ${bounds.join(', ')}` : ''}.`];
   if (best) {
     const ties = ranking.filter((r) => r.rank === 1 && r.candidate !== best).map((r) => r.candidate.name);

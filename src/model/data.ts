@@ -43,7 +43,8 @@ export function toMatrix(where: string, name: string, x: unknown, features: numb
 
 /** Reports the first NaN or Infinity of a matrix by row and column. */
 export function nonFiniteError(where: string, name: string, index: number, value: number, features: number): Error {
-  const r = Math.floor(index / features), c = index % features;
+  const r = Math.floor(index / features),
+    c = index % features;
   return new RangeError(`${where}: ${name} holds ${value} at row ${r}, column ${c}; clean or impute the data first (knobs never drops rows silently)`);
 }
 
@@ -94,8 +95,12 @@ export function toLabels(where: string, y: unknown, outputs: number, sparse: boo
 
 /** Per-example weights: optional sampleWeight times the class weights of each label. */
 export function exampleWeights(
-  where: string, rows: number, labels: Labels, outputs: number,
-  sampleWeight: unknown, classWeight: Record<number, number> | 'balanced' | undefined,
+  where: string,
+  rows: number,
+  labels: Labels,
+  outputs: number,
+  sampleWeight: unknown,
+  classWeight: Record<number, number> | 'balanced' | undefined,
 ): Float32Array | undefined {
   if (classWeight === 'balanced') {
     // scikit-learn's rule: n_samples / (n_classes_present * count of the class)
@@ -117,11 +122,14 @@ export function exampleWeights(
     }
   }
   if (classWeight !== undefined) {
-    if (classWeight === null || typeof classWeight !== 'object') throw new TypeError(`${where}: classWeight must map class index to weight, got ${describe(classWeight)}`);
+    if (classWeight === null || typeof classWeight !== 'object')
+      throw new TypeError(`${where}: classWeight must map class index to weight, got ${describe(classWeight)}`);
     for (const [k, v] of Object.entries(classWeight)) {
       const c = Number(k);
-      if (!Number.isInteger(c) || c < 0 || c >= Math.max(2, outputs)) throw new RangeError(`${where}: classWeight has class ${k}, out of range for ${outputs} outputs`);
-      if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new RangeError(`${where}: classWeight[${k}] must be a finite number >= 0, got ${describe(v)}`);
+      if (!Number.isInteger(c) || c < 0 || c >= Math.max(2, outputs))
+        throw new RangeError(`${where}: classWeight has class ${k}, out of range for ${outputs} outputs`);
+      if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v))
+        throw new RangeError(`${where}: classWeight[${k}] must be a finite number >= 0, got ${describe(v)}`);
     }
     w ??= new Float32Array(rows).fill(1);
     for (let i = 0; i < rows; i++) w[i]! *= classWeight[classOf(labels, i, outputs)] ?? 1;

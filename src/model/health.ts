@@ -42,8 +42,15 @@ export function healthProbes(core: ModelCore): Probe[] {
     if (trainable === 0 && !(l instanceof Activation)) continue;
     const kind = act === 'relu' ? 'relu' : act === 'sigmoid' || act === 'tanh' ? 'saturating' : 'none';
     out.push({
-      name: l.name, index: l.index, activation: act, from: trainable ? l.offsets[0]! : 0, length: trainable, cols: l.outputSize, kind,
-      lo: act === 'tanh' ? -0.99 : 0.01, hi: 0.99,
+      name: l.name,
+      index: l.index,
+      activation: act,
+      from: trainable ? l.offsets[0]! : 0,
+      length: trainable,
+      cols: l.outputSize,
+      kind,
+      lo: act === 'tanh' ? -0.99 : 0.01,
+      hi: 0.99,
     });
   }
   return out;
@@ -59,7 +66,16 @@ export function recordSize(probes: Probe[]): number {
  * layers' outputs in the shard's scratch (which hold this step's values until the next step).
  * Fused output layers hold logits, not activations: their output statistic is skipped.
  */
-export function measureHealth(e: Engine, core: ModelCore, probes: Probe[], sb: ShardBuffers, grads: number, rows: number, out: Float64Array | number[], at = 0): void {
+export function measureHealth(
+  e: Engine,
+  core: ModelCore,
+  probes: Probe[],
+  sb: ShardBuffers,
+  grads: number,
+  rows: number,
+  out: Float64Array | number[],
+  at = 0,
+): void {
   probes.forEach((p, k) => {
     out[at + 3 * k] = p.length ? Math.sqrt(f32_sum_squares(e, grads + p.from * 4, p.length)) : NaN;
     const layer = core.layers[p.index]!;
@@ -76,7 +92,8 @@ export class HealthRecorder {
 
   constructor(private readonly probes: Probe[]) {
     this.health = {
-      steps: [], loss: [],
+      steps: [],
+      loss: [],
       layers: probes.map((p) => {
         const l: LayerHealth = { name: p.name, activation: p.activation, gradNorm: [] };
         if (p.kind === 'relu') l.deadReluFraction = [];

@@ -38,7 +38,8 @@ export interface Layout {
 /** Builds the layers in order from the input shape and assigns every weight its offset. */
 export function layoutLayers(layers: Layer[], inputShape: number[]): Layout {
   let shape = inputShape;
-  let pOff = 0, sOff = 0;
+  let pOff = 0,
+    sOff = 0;
   const weights: PlacedWeight[] = [];
   const regularized: ModelCore['regularized'] = [];
   layers.forEach((layer, i) => {
@@ -66,8 +67,13 @@ export function layoutLayers(layers: Layer[], inputShape: number[]): Layout {
     return needs;
   });
   return {
-    inputSize: inputShape.reduce((a, b) => a * b, 1), outputSize: layers[layers.length - 1]!.outputSize,
-    paramCount: pOff, stateCount: sOff, weights, regularized, needsInputGrad,
+    inputSize: inputShape.reduce((a, b) => a * b, 1),
+    outputSize: layers[layers.length - 1]!.outputSize,
+    paramCount: pOff,
+    stateCount: sOff,
+    weights,
+    regularized,
+    needsInputGrad,
   };
 }
 
@@ -99,7 +105,14 @@ export function coreFromConfig(c: CoreConfig): ModelCore {
   const layout = layoutLayers(layers, c.inputShape);
   const fused = configureLossFusion(layers, c.loss);
   return {
-    layers, inputSize: layout.inputSize, outputSize: layout.outputSize, paramCount: layout.paramCount, stateCount: layout.stateCount,
-    loss: c.loss, fused, regularized: layout.regularized, needsInputGrad: layout.needsInputGrad,
+    layers,
+    inputSize: layout.inputSize,
+    outputSize: layout.outputSize,
+    paramCount: layout.paramCount,
+    stateCount: layout.stateCount,
+    loss: c.loss,
+    fused,
+    regularized: layout.regularized,
+    needsInputGrad: layout.needsInputGrad,
   };
 }

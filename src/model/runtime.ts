@@ -78,9 +78,17 @@ export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, spars
     return sc;
   });
   return {
-    x: take(s.x!), xAug: augWsBytes ? take(s.x!) : 0, augWs: augWsBytes ? e.alloc(augWsBytes) : 0, labelsF32: take(s.labelsF32!), labelsI32: take(s.labelsI32!), weights: take(s.weights!),
-    probs: take(s.probs!), dA: [take(s.dA!), take(s.dA!)], layers,
-    gemmWs: gemmWs || e.alloc(e.gemmWorkspaceBytes), grads: grads || e.allocF32(Math.max(1, core.paramCount)),
+    x: take(s.x!),
+    xAug: augWsBytes ? take(s.x!) : 0,
+    augWs: augWsBytes ? e.alloc(augWsBytes) : 0,
+    labelsF32: take(s.labelsF32!),
+    labelsI32: take(s.labelsI32!),
+    weights: take(s.weights!),
+    probs: take(s.probs!),
+    dA: [take(s.dA!), take(s.dA!)],
+    layers,
+    gemmWs: gemmWs || e.alloc(e.gemmWorkspaceBytes),
+    grads: grads || e.allocF32(Math.max(1, core.paramCount)),
   };
 }
 
@@ -95,7 +103,8 @@ export function freeShard(e: Engine, sb: ShardBuffers, ownGrads: boolean, ownWs:
 
 /** Runs the layers forward on ctx.rows rows of `input`; returns each layer's input and output. */
 export function forward(ctx: StepContext, core: ModelCore, sb: ShardBuffers, input: number): { inputs: number[]; outputs: number[] } {
-  const inputs: number[] = [], outputs: number[] = [];
+  const inputs: number[] = [],
+    outputs: number[] = [];
   let cur = input;
   for (let i = 0; i < core.layers.length; i++) {
     inputs.push(cur);
@@ -124,21 +133,39 @@ export interface ShardResult {
  * gradients add up to the batch gradient).
  */
 export function trainShard(
-  ctx: StepContext, core: ModelCore, sb: ShardBuffers, scale: number, useWeights: boolean, backward: boolean, countCorrect: boolean,
+  ctx: StepContext,
+  core: ModelCore,
+  sb: ShardBuffers,
+  scale: number,
+  useWeights: boolean,
+  backward: boolean,
+  countCorrect: boolean,
   input: number = sb.x,
 ): ShardResult {
-  const e = ctx.e, rows = ctx.rows, cols = core.outputSize;
+  const e = ctx.e,
+    rows = ctx.rows,
+    cols = core.outputSize;
   const { inputs, outputs } = forward(ctx, core, sb, input);
   const out = outputs[outputs.length - 1]!;
-  const lossSum = rows === 0 ? 0 : runLoss(e, core.loss, core.fused, {
-    output: out, labelsF32: sb.labelsF32, labelsI32: sb.labelsI32, weights: useWeights ? sb.weights : 0,
-    rows, cols, probs: core.fused ? sb.probs : 0, grad: backward ? sb.dA[0] : 0, scale,
-  });
-  const correct = countCorrect && rows > 0
-    ? f32_count_correct(e, predictionsOf(core, sb, outputs), rows, cols, sb.labelsI32, sb.labelsF32, useWeights ? sb.weights : 0)
-    : 0;
+  const lossSum =
+    rows === 0
+      ? 0
+      : runLoss(e, core.loss, core.fused, {
+          output: out,
+          labelsF32: sb.labelsF32,
+          labelsI32: sb.labelsI32,
+          weights: useWeights ? sb.weights : 0,
+          rows,
+          cols,
+          probs: core.fused ? sb.probs : 0,
+          grad: backward ? sb.dA[0] : 0,
+          scale,
+        });
+  const correct =
+    countCorrect && rows > 0 ? f32_count_correct(e, predictionsOf(core, sb, outputs), rows, cols, sb.labelsI32, sb.labelsF32, useWeights ? sb.weights : 0) : 0;
   if (backward) {
-    let d = sb.dA[0], spare = sb.dA[1];
+    let d = sb.dA[0],
+      spare = sb.dA[1];
     for (let i = core.layers.length - 1; i >= 0; i--) {
       const dIn = core.needsInputGrad[i] ? spare : 0;
       const res = core.layers[i]!.backward(ctx, sb.layers[i]!, inputs[i]!, outputs[i]!, d, dIn);
@@ -158,7 +185,8 @@ export function trainShard(
 export function regularize(e: Engine, core: ModelCore, params: number, grads: number, from: number, to: number): number {
   let penalty = 0;
   for (const r of core.regularized) {
-    const a = Math.max(from, r.offset), b = Math.min(to, r.offset + r.length);
+    const a = Math.max(from, r.offset),
+      b = Math.min(to, r.offset + r.length);
     if (b > a) penalty += f32_l1l2(e, params + a * 4, grads + a * 4, b - a, r.l1, r.l2);
   }
   return penalty;

@@ -29,9 +29,7 @@ import { deriveSeed, Random } from '../util/random';
 import { checkKnownOptions, finiteNumber, nonNegativeInt, positiveInt } from '../util/options';
 import { exampleWeights, nonFiniteError, toLabels, toMatrix, type Labels } from './data';
 import { EpochTally, batchLoss, parallelBackend, type BatchHooks, type EpochRunner, type FitData, type RunnerSpec } from './parallel';
-import {
-  allocateShard, forward, freeShard, penaltyOnly, regularize, trainShard, type ModelCore, type ShardBuffers,
-} from './runtime';
+import { allocateShard, forward, freeShard, penaltyOnly, regularize, trainShard, type ModelCore, type ShardBuffers } from './runtime';
 import { saveModel, type SaveResult } from '../io/io';
 import { AugmentationPipeline } from '../data/augment';
 import { HEALTH_EVERY, HealthRecorder, healthProbes, measureHealth, recordSize } from './health';
@@ -102,8 +100,23 @@ export interface FitOptions {
 /** What evaluate returns: the loss (with regularization) and the compiled metrics. */
 export type EvaluateResult = { loss: number; accuracy?: number };
 
-const FIT_OPTIONS = ['batchSize', 'epochs', 'verbose', 'callbacks', 'validationData', 'validationSplit', 'shuffle',
-  'sampleWeight', 'classWeight', 'initialEpoch', 'clipNorm', 'signal', 'workers', 'augment', 'health'] as const;
+const FIT_OPTIONS = [
+  'batchSize',
+  'epochs',
+  'verbose',
+  'callbacks',
+  'validationData',
+  'validationSplit',
+  'shuffle',
+  'sampleWeight',
+  'classWeight',
+  'initialEpoch',
+  'clipNorm',
+  'signal',
+  'workers',
+  'augment',
+  'health',
+] as const;
 
 /** Data copied into engine memory for one fit or evaluation. */
 interface StagedData {
@@ -125,11 +138,18 @@ interface Runtime {
 /** The seed stream of augmentation (apart from initialization, shuffling and dropout). */
 export const AUGMENT_STREAM = 0xa06;
 
-const registry = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<{ e: Engine; ptrs: number[] }>(({ e, ptrs }) => {
-    for (const p of ptrs) if (p) try { e.free(p); } catch { /* already freed */ }
-  })
-  : undefined;
+const registry =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<{ e: Engine; ptrs: number[] }>(({ e, ptrs }) => {
+        for (const p of ptrs)
+          if (p)
+            try {
+              e.free(p);
+            } catch {
+              /* already freed */
+            }
+      })
+    : undefined;
 
 let modelCount = 0;
 
@@ -356,9 +376,18 @@ export class Sequential implements ModelCore {
       e.free(x);
       throw nonFiniteError(where, 'x', bad, v, this.inputSize);
     }
-    let labelsF32 = 0, labelsI32 = 0, weights = 0, totalWeight = rows;
-    if (labels.f32) { labelsF32 = e.allocF32(Math.max(1, labels.f32.length)); e.f32.set(labels.f32, labelsF32 >> 2); }
-    if (labels.i32) { labelsI32 = e.allocF32(Math.max(1, rows)); e.i32.set(labels.i32, labelsI32 >> 2); }
+    let labelsF32 = 0,
+      labelsI32 = 0,
+      weights = 0,
+      totalWeight = rows;
+    if (labels.f32) {
+      labelsF32 = e.allocF32(Math.max(1, labels.f32.length));
+      e.f32.set(labels.f32, labelsF32 >> 2);
+    }
+    if (labels.i32) {
+      labelsI32 = e.allocF32(Math.max(1, rows));
+      e.i32.set(labels.i32, labelsI32 >> 2);
+    }
     if (w) {
       weights = e.allocF32(Math.max(1, rows));
       e.f32.set(w, weights >> 2);
@@ -399,9 +428,22 @@ export class Sequential implements ModelCore {
   /** A one-shard step context. */
   private context(sb: ShardBuffers, rows: number, training: boolean, step: number): StepContext {
     const ctx: StepContext = {
-      e: this.e, params: this.params, state: this.state, grads: sb.grads, training, rows, batchRows: rows, rowOffset: 0,
-      seed: this.seed, step, shard: 0, shards: 1, shardRows: () => ctx.rows, scratchOf: (_s, l) => sb.layers[l]!,
-      barrier: () => {}, gemmWs: sb.gemmWs,
+      e: this.e,
+      params: this.params,
+      state: this.state,
+      grads: sb.grads,
+      training,
+      rows,
+      batchRows: rows,
+      rowOffset: 0,
+      seed: this.seed,
+      step,
+      shard: 0,
+      shards: 1,
+      shardRows: () => ctx.rows,
+      scratchOf: (_s, l) => sb.layers[l]!,
+      barrier: () => {},
+      gemmWs: sb.gemmWs,
     };
     return ctx;
   }
@@ -453,21 +495,27 @@ export class Sequential implements ModelCore {
     const clipNorm = options.clipNorm === undefined ? undefined : finiteNumber(W, 'options.clipNorm', options.clipNorm);
     if (clipNorm !== undefined && clipNorm <= 0) throw new RangeError(`${W}: options.clipNorm must be > 0, got ${clipNorm}`);
     const workers = options.workers ?? 1;
-    if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1)) throw new RangeError(`${W}: options.workers must be a positive integer or 'auto', got ${describe(workers)}`);
+    if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1))
+      throw new RangeError(`${W}: options.workers must be a positive integer or 'auto', got ${describe(workers)}`);
     if (options.callbacks !== undefined && !Array.isArray(options.callbacks)) throw new TypeError(`${W}: options.callbacks must be an array`);
     const signal = options.signal;
     signal?.throwIfAborted?.();
     const augment = options.augment;
     if (augment !== undefined) {
-      if (!(augment instanceof AugmentationPipeline)) throw new TypeError(`${W}: options.augment must be a knobs.data.augmentation(...) pipeline, got ${describe(augment)}`);
+      if (!(augment instanceof AugmentationPipeline))
+        throw new TypeError(`${W}: options.augment must be a knobs.data.augmentation(...) pipeline, got ${describe(augment)}`);
       const { height, width, channels } = augment.shape;
       if (height * width * channels !== this.inputSize) {
-        throw new ShapeError(`${W}: options.augment works on ${height} x ${width} x ${channels} images (${height * width * channels} values) but the model's input has ${this.inputSize}`);
+        throw new ShapeError(
+          `${W}: options.augment works on ${height} x ${width} x ${channels} images (${height * width * channels} values) but the model's input has ${this.inputSize}`,
+        );
       }
     }
 
     // data: validation split first (Keras takes the tail, before any shuffling)
-    let xs: unknown = x, ys: unknown = y, sw: unknown = options.sampleWeight;
+    let xs: unknown = x,
+      ys: unknown = y,
+      sw: unknown = options.sampleWeight;
     let validation = options.validationData;
     if (options.validationSplit !== undefined) {
       const f = finiteNumber(W, 'options.validationSplit', options.validationSplit);
@@ -488,16 +536,27 @@ export class Sequential implements ModelCore {
     let dev: StagedData | undefined;
     try {
       if (validation) {
-        if (!Array.isArray(validation) || validation.length < 2) throw new TypeError(`${W}: options.validationData must be [xDev, yDev] or [xDev, yDev, sampleWeight]`);
+        if (!Array.isArray(validation) || validation.length < 2)
+          throw new TypeError(`${W}: options.validationData must be [xDev, yDev] or [xDev, yDev, sampleWeight]`);
         dev = this.stage(`${W} (validationData)`, validation[0], validation[1], validation[2], undefined);
       }
       // a normalization layer that was not adapted learns its statistics from the training data only
       const norm = this.layers[0];
       if (norm instanceof Normalization && !norm.adapted) norm.adapt(this.e.f32.slice(train.x >> 2, (train.x >> 2) + train.rows * this.inputSize));
-      const health = options.health === false ? 0 : typeof options.health === 'object' ? positiveInt(W, 'options.health.every', options.health.every) : HEALTH_EVERY;
+      const health =
+        options.health === false ? 0 : typeof options.health === 'object' ? positiveInt(W, 'options.health.every', options.health.every) : HEALTH_EVERY;
       return await this.trainLoop(train, dev, {
-        batchSize, epochs, verbose, initialEpoch, clipNorm, workers, signal, augment, health,
-        shuffle: options.shuffle ?? true, callbacks: (options.callbacks ?? []).map(toCallback),
+        batchSize,
+        epochs,
+        verbose,
+        initialEpoch,
+        clipNorm,
+        workers,
+        signal,
+        augment,
+        health,
+        shuffle: options.shuffle ?? true,
+        callbacks: (options.callbacks ?? []).map(toCallback),
       });
     } finally {
       this.unstage(train);
@@ -506,10 +565,21 @@ export class Sequential implements ModelCore {
   }
 
   private async trainLoop(
-    train: StagedData, dev: StagedData | undefined,
-    o: { batchSize: number; epochs: number; verbose: number; initialEpoch: number; clipNorm: number | undefined;
-      workers: number | 'auto'; signal: AbortSignal | undefined; shuffle: boolean; callbacks: Callback[]; augment: AugmentationPipeline | undefined;
-      health: number },
+    train: StagedData,
+    dev: StagedData | undefined,
+    o: {
+      batchSize: number;
+      epochs: number;
+      verbose: number;
+      initialEpoch: number;
+      clipNorm: number | undefined;
+      workers: number | 'auto';
+      signal: AbortSignal | undefined;
+      shuffle: boolean;
+      callbacks: Callback[];
+      augment: AugmentationPipeline | undefined;
+      health: number;
+    },
   ): Promise<History> {
     const c = this.compiled!;
     const e = this.e;
@@ -517,8 +587,14 @@ export class Sequential implements ModelCore {
     const callbacks: Callback[] = [new ProgressBar(o.verbose), ...o.callbacks, history];
     const steps = Math.ceil(train.rows / o.batchSize);
     const params: FitParams = {
-      epochs: o.epochs, initialEpoch: o.initialEpoch, steps, batchSize: o.batchSize, samples: train.rows,
-      verbose: o.verbose, doValidation: dev !== undefined, metrics: ['loss', ...c.metrics],
+      epochs: o.epochs,
+      initialEpoch: o.initialEpoch,
+      steps,
+      batchSize: o.batchSize,
+      samples: train.rows,
+      verbose: o.verbose,
+      doValidation: dev !== undefined,
+      metrics: ['loss', ...c.metrics],
     };
     for (const cb of callbacks) {
       cb.setModel(this);
@@ -533,8 +609,15 @@ export class Sequential implements ModelCore {
     this.stopTraining = false;
     try {
       const spec: RunnerSpec = {
-        core: this, data: fitData, batchSize: o.batchSize, sparse: c.sparse, useWeights: train.weights !== 0,
-        countCorrect: c.metrics.includes('accuracy'), clipNorm: o.clipNorm, seed: this.seed, workers: o.workers,
+        core: this,
+        data: fitData,
+        batchSize: o.batchSize,
+        sparse: c.sparse,
+        useWeights: train.weights !== 0,
+        countCorrect: c.metrics.includes('accuracy'),
+        clipNorm: o.clipNorm,
+        seed: this.seed,
+        workers: o.workers,
         augment: o.augment ? { pipeline: o.augment, seed: deriveSeed(this.seed, AUGMENT_STREAM) } : undefined,
         health: o.health ? { every: o.health, recorder: new HealthRecorder(healthProbes(this)) } : undefined,
       };
@@ -663,7 +746,9 @@ export class Sequential implements ModelCore {
     const c = this.compiled!;
     const rt = this.runtime(Math.min(batchSize, Math.max(1, d.rows)), c.sparse);
     const sb = rt.shard;
-    let lossSum = 0, correct = 0, weightSum = 0;
+    let lossSum = 0,
+      correct = 0,
+      weightSum = 0;
     for (let start = 0; start < d.rows; start += rt.rowsCap) {
       const rows = Math.min(rt.rowsCap, d.rows - start);
       const w = this.loadBatch(d, sb, 0, start, rows, c.sparse);
@@ -738,7 +823,9 @@ export class Sequential implements ModelCore {
    * getWeights(). The loss includes the regularization terms.
    */
   computeGradients(
-    x: Float32Array | number[][], y: unknown, options: { sampleWeight?: Float32Array | number[]; training?: boolean; step?: number } = {},
+    x: Float32Array | number[][],
+    y: unknown,
+    options: { sampleWeight?: Float32Array | number[]; training?: boolean; step?: number } = {},
   ): { loss: number; grads: Float32Array[] } {
     const W = 'computeGradients';
     checkKnownOptions(W, options, ['sampleWeight', 'training', 'step']);
@@ -776,12 +863,23 @@ export class Sequential implements ModelCore {
       rows.push([`${l.name} (${l.className})`, `[null, ${l.outputShape.join(', ')}]`, String(p.trainable + p.nonTrainable)]);
     }
     const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)) + 2);
-    const line = (r: string[]): string => r.map((s, i) => s.padEnd(w[i]!)).join('').trimEnd();
+    const line = (r: string[]): string =>
+      r
+        .map((s, i) => s.padEnd(w[i]!))
+        .join('')
+        .trimEnd();
     const rule = '_'.repeat(w.reduce((a, b) => a + b, 0));
     const text = [
-      `Model: "${this.name}"`, rule, line(rows[0]!), '='.repeat(rule.length),
-      ...rows.slice(1).map(line), '='.repeat(rule.length),
-      `Total params: ${this.countParams()}`, `Trainable params: ${this.paramCount}`, `Non-trainable params: ${this.stateCount}`, rule,
+      `Model: "${this.name}"`,
+      rule,
+      line(rows[0]!),
+      '='.repeat(rule.length),
+      ...rows.slice(1).map(line),
+      '='.repeat(rule.length),
+      `Total params: ${this.countParams()}`,
+      `Trainable params: ${this.paramCount}`,
+      `Non-trainable params: ${this.stateCount}`,
+      rule,
     ].join('\n');
     for (const l of text.split('\n')) print(l);
     return text;
@@ -790,16 +888,34 @@ export class Sequential implements ModelCore {
   /** The model's architecture, as saved in model.json. */
   getConfig(): { name: string; seed: number; inputShape: number[]; layers: LayerConfig[] } {
     return {
-      name: this.name, seed: this.seed, inputShape: this.inputShape,
+      name: this.name,
+      seed: this.seed,
+      inputShape: this.inputShape,
       layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })),
     };
   }
 
   /** The compile configuration and training progress, as saved in model.json. */
-  trainingState(): { loss: LossName; metrics: string[]; optimizer: ReturnType<Optimizer['getConfig']>; iterations: number; epochsCompleted: number; slotNames: readonly string[] } | undefined {
+  trainingState():
+    | {
+        loss: LossName;
+        metrics: string[];
+        optimizer: ReturnType<Optimizer['getConfig']>;
+        iterations: number;
+        epochsCompleted: number;
+        slotNames: readonly string[];
+      }
+    | undefined {
     if (!this.compiled) return undefined;
     const o = this.compiled.optimizer;
-    return { loss: this.compiled.loss, metrics: this.compiled.metrics, optimizer: o.getConfig(), iterations: o.iterations, epochsCompleted: this.epochsCompleted, slotNames: o.slotNames };
+    return {
+      loss: this.compiled.loss,
+      metrics: this.compiled.metrics,
+      optimizer: o.getConfig(),
+      iterations: o.iterations,
+      epochsCompleted: this.epochsCompleted,
+      slotNames: o.slotNames,
+    };
   }
 
   /** The optimizer's state buffers (copies), in slotNames order. */
@@ -811,7 +927,8 @@ export class Sequential implements ModelCore {
   /** Restores the optimizer's state buffers. */
   setOptimizerState(slots: Float32Array[], iterations: number): void {
     const c = this.requireCompiled('setOptimizerState');
-    if (slots.length !== this.slots.length) throw new ShapeError(`setOptimizerState: the optimizer has ${this.slots.length} state buffers, got ${slots.length}`);
+    if (slots.length !== this.slots.length)
+      throw new ShapeError(`setOptimizerState: the optimizer has ${this.slots.length} state buffers, got ${slots.length}`);
     slots.forEach((s, i) => {
       if (s.length !== this.paramCount) throw new ShapeError(`setOptimizerState: state buffer ${i} needs ${this.paramCount} values, got ${s.length}`);
       this.e.f32.set(s, this.slots[i]! >> 2);
@@ -845,7 +962,13 @@ export function sequential(options: SequentialOptions): Sequential {
 
 /** Rebuilds a model from its configuration (architecture only; weights initialized from the seed). */
 export function modelFromConfig(config: { name?: string; seed: number; inputShape: number[]; layers: LayerConfig[] }, initialize = true): Sequential {
-  return new Sequential({ name: config.name, seed: config.seed, inputShape: config.inputShape, layers: config.layers.map(layerFromConfig), initialize } as SequentialOptions);
+  return new Sequential({
+    name: config.name,
+    seed: config.seed,
+    inputShape: config.inputShape,
+    layers: config.layers.map(layerFromConfig),
+    initialize,
+  } as SequentialOptions);
 }
 
 /** Yields to the event loop (setImmediate in Node, a message in browsers): fast, unlike setTimeout(0). */
@@ -855,7 +978,10 @@ function yieldToEventLoop(): Promise<void> {
   if (typeof MessageChannel === 'function') {
     return new Promise((r) => {
       const ch = new MessageChannel();
-      ch.port1.onmessage = () => { ch.port1.close(); r(); };
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        r();
+      };
       ch.port2.postMessage(0);
     });
   }

@@ -27,7 +27,11 @@ function writeDurable(path: string, data: Uint8Array): void {
 function syncDir(dir: string): void {
   try {
     const fd = openSync(dir, 'r');
-    try { fsyncSync(fd); } finally { closeSync(fd); }
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     // some platforms cannot open directories; the rename is still atomic there
   }
@@ -49,7 +53,11 @@ export function fileHandler(dirPath: string): IOHandler {
       syncDir(dir);
       for (const f of readdirSync(dir)) {
         if ((/^weights-.*\.bin$/.test(f) && f !== weightsName) || /^model\.json\..*\.tmp$/.test(f)) {
-          try { unlinkSync(join(dir, f)); } catch { /* another process may be cleaning up too */ }
+          try {
+            unlinkSync(join(dir, f));
+          } catch {
+            /* another process may be cleaning up too */
+          }
         }
       }
       return { url: `file://${dirPath}`, modelJsonBytes: text.length, weightDataBytes: a.weightData.byteLength };
@@ -65,7 +73,10 @@ export function fileHandler(dirPath: string): IOHandler {
       const total = parts.reduce((s, b) => s + b.length, 0);
       const data = new Uint8Array(total);
       let o = 0;
-      for (const b of parts) { data.set(b, o); o += b.length; }
+      for (const b of parts) {
+        data.set(b, o);
+        o += b.length;
+      }
       return { modelJson, weightData: data.buffer };
     },
   };

@@ -60,7 +60,10 @@ export class Sgd extends Optimizer {
   }
 
   getConfig(): OptimizerConfig {
-    return { className: this.className, config: { learningRate: this.learningRate, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov, weightDecay: this.weightDecay } };
+    return {
+      className: this.className,
+      config: { learningRate: this.learningRate, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov, weightDecay: this.weightDecay },
+    };
   }
 }
 
@@ -149,7 +152,17 @@ export class Rmsprop extends Optimizer {
   }
 
   getConfig(): OptimizerConfig {
-    return { className: this.className, config: { learningRate: this.learningRate, rho: this.rho, epsilon: this.epsilon, momentum: this.momentum, centered: this.centered, weightDecay: this.weightDecay } };
+    return {
+      className: this.className,
+      config: {
+        learningRate: this.learningRate,
+        rho: this.rho,
+        epsilon: this.epsilon,
+        momentum: this.momentum,
+        centered: this.centered,
+        weightDecay: this.weightDecay,
+      },
+    };
   }
 }
 
@@ -195,12 +208,16 @@ export class Adam extends Optimizer {
   }
 
   step(e: Engine, p: number, g: number, slots: number[], n: number, t: number, lr: number, out = 0): void {
-    const bc1 = 1 - Math.pow(this.beta1, t), bc2 = 1 - Math.pow(this.beta2, t);
+    const bc1 = 1 - Math.pow(this.beta1, t),
+      bc2 = 1 - Math.pow(this.beta2, t);
     f32_adam(e, p, g, slots[0]!, slots[1]!, n, lr, this.beta1, this.beta2, this.epsilon, this.weightDecay, this.decoupled, bc1, bc2, out);
   }
 
   getConfig(): OptimizerConfig {
-    return { className: this.className, config: { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay } };
+    return {
+      className: this.className,
+      config: { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay },
+    };
   }
 }
 
@@ -219,12 +236,18 @@ export const adamw = (options: AdamOptions = {}): Adam => new Adam(options, true
 export function optimizerFromConfig(c: OptimizerConfig): Optimizer {
   const o = c.config as Record<string, never>;
   switch (c.className) {
-    case 'SGD': return sgd(o);
-    case 'Momentum': return momentum(o);
-    case 'RMSprop': return rmsprop(o);
-    case 'Adam': return adam(o);
-    case 'AdamW': return adamw(o);
-    default: throw new RangeError(`unknown optimizer class ${describe(c.className)}`);
+    case 'SGD':
+      return sgd(o);
+    case 'Momentum':
+      return momentum(o);
+    case 'RMSprop':
+      return rmsprop(o);
+    case 'Adam':
+      return adam(o);
+    case 'AdamW':
+      return adamw(o);
+    default:
+      throw new RangeError(`unknown optimizer class ${describe(c.className)}`);
   }
 }
 

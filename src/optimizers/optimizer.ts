@@ -78,7 +78,9 @@ export abstract class Optimizer {
     });
     const n = sizes.reduce((a, b) => a + b, 0);
     if (this.own && (this.own.sizes.length !== sizes.length || this.own.sizes.some((s, i) => s !== sizes[i]))) {
-      throw new ShapeError(`${W}: the arrays changed shape since the first call ([${this.own.sizes.join(', ')}] then [${sizes.join(', ')}]); use a new optimizer`);
+      throw new ShapeError(
+        `${W}: the arrays changed shape since the first call ([${this.own.sizes.join(', ')}] then [${sizes.join(', ')}]); use a new optimizer`,
+      );
     }
     if (!this.own) {
       const e = engine();

@@ -69,7 +69,11 @@ export class Babysitter {
   private batchSize: number | undefined;
 
   /** @internal */
-  constructor(public model: Sequential, private readonly options: BabysitOptions, trial: Trial) {
+  constructor(
+    public model: Sequential,
+    private readonly options: BabysitOptions,
+    trial: Trial,
+  ) {
     this.trial = trial;
   }
 
@@ -80,26 +84,39 @@ export class Babysitter {
   /** Trains `options.epochs` more epochs, reports each epoch to the study, then saves a checkpoint. */
   async fit(x: Float32Array | number[][], y: unknown, options: FitOptions & { epochs: number }): Promise<History> {
     const W = 'babysit.fit';
-    if (!options || !Number.isInteger(options.epochs) || options.epochs < 1) throw new RangeError(`${W}: options.epochs (more epochs to train) must be a positive integer, got ${describe(options?.epochs)}`);
+    if (!options || !Number.isInteger(options.epochs) || options.epochs < 1)
+      throw new RangeError(`${W}: options.epochs (more epochs to train) must be a positive integer, got ${describe(options?.epochs)}`);
     const opt = this.model.optimizer;
     if (!opt) throw new Error(`${W}: compile the model first`);
     const batchSize = options.batchSize ?? this.batchSize;
     this.batchSize = batchSize;
     const from = this.model.epochsCompleted;
     const monitor = this.options.monitor ?? (options.validationData ? 'val_accuracy' : 'loss');
-    const stretch: Stretch = { fromEpoch: from, toEpoch: from, learningRate: opt.learningRate, batchSize, ...(this.pending?.reason ? { reason: this.pending.reason } : {}) };
+    const stretch: Stretch = {
+      fromEpoch: from,
+      toEpoch: from,
+      learningRate: opt.learningRate,
+      batchSize,
+      ...(this.pending?.reason ? { reason: this.pending.reason } : {}),
+    };
     this.pending = undefined;
     this.stretches.push(stretch);
     const history = await this.model.fit(x as Float32Array, y, {
-      ...options, ...(batchSize !== undefined ? { batchSize } : {}), epochs: from + options.epochs, initialEpoch: from,
-      callbacks: [...(options.callbacks ?? []), {
-        onEpochEnd: (epoch: number, logs?: Record<string, number>) => {
-          this.curve.push({ epoch, logs: { ...logs } });
-          const v = logs?.[monitor];
-          if (v !== undefined && Number.isFinite(v)) this.trial.report(v, epoch);
-          stretch.toEpoch = epoch + 1;
+      ...options,
+      ...(batchSize !== undefined ? { batchSize } : {}),
+      epochs: from + options.epochs,
+      initialEpoch: from,
+      callbacks: [
+        ...(options.callbacks ?? []),
+        {
+          onEpochEnd: (epoch: number, logs?: Record<string, number>) => {
+            this.curve.push({ epoch, logs: { ...logs } });
+            const v = logs?.[monitor];
+            if (v !== undefined && Number.isFinite(v)) this.trial.report(v, epoch);
+            stretch.toEpoch = epoch + 1;
+          },
         },
-      }],
+      ],
     });
     if (this.options.checkpoint) {
       stretch.checkpoint = `${this.options.checkpoint}/stretch-${this.stretches.length - 1}`;
@@ -112,14 +129,19 @@ export class Babysitter {
   /** Changes hyperparameters for the following stretches, recording why. */
   async change(change: BabysitChange, reason?: string): Promise<void> {
     const W = 'babysit.change';
-    if (change === null || typeof change !== 'object') throw new TypeError(`${W}: change must be an object such as { learningRate: 1e-4 }, got ${describe(change)}`);
-    for (const k of Object.keys(change)) if (k !== 'learningRate' && k !== 'batchSize') throw new TypeError(`${W}: unknown change ${JSON.stringify(k)}; babysitting changes learningRate and batchSize`);
+    if (change === null || typeof change !== 'object')
+      throw new TypeError(`${W}: change must be an object such as { learningRate: 1e-4 }, got ${describe(change)}`);
+    for (const k of Object.keys(change))
+      if (k !== 'learningRate' && k !== 'batchSize')
+        throw new TypeError(`${W}: unknown change ${JSON.stringify(k)}; babysitting changes learningRate and batchSize`);
     if (change.learningRate !== undefined) {
-      if (!(change.learningRate >= 0) || !Number.isFinite(change.learningRate)) throw new RangeError(`${W}: learningRate must be a finite number >= 0, got ${describe(change.learningRate)}`);
+      if (!(change.learningRate >= 0) || !Number.isFinite(change.learningRate))
+        throw new RangeError(`${W}: learningRate must be a finite number >= 0, got ${describe(change.learningRate)}`);
       this.model.optimizer!.learningRate = change.learningRate;
     }
     if (change.batchSize !== undefined) {
-      if (!Number.isInteger(change.batchSize) || change.batchSize < 1) throw new RangeError(`${W}: batchSize must be a positive integer, got ${describe(change.batchSize)}`);
+      if (!Number.isInteger(change.batchSize) || change.batchSize < 1)
+        throw new RangeError(`${W}: batchSize must be a positive integer, got ${describe(change.batchSize)}`);
       this.batchSize = change.batchSize;
     }
     this.pending = { change, ...(reason ? { reason } : {}) };

@@ -72,7 +72,9 @@ export interface FrozenTrial {
 
 /** Steps the trial reported at, ascending. */
 export function reportedSteps(trial: FrozenTrial): number[] {
-  return Object.keys(trial.intermediateValues).map(Number).sort((a, b) => a - b);
+  return Object.keys(trial.intermediateValues)
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 /** The last step the trial reported at, or null. */

@@ -85,7 +85,9 @@ export function toPyJson(value: unknown): string {
   }
 }
 
-const NAN = '\u0000knobs:NaN', INF = '\u0000knobs:Infinity', NINF = '\u0000knobs:-Infinity';
+const NAN = '\u0000knobs:NaN',
+  INF = '\u0000knobs:Infinity',
+  NINF = '\u0000knobs:-Infinity';
 
 /** `JSON.parse` that also accepts Python's `NaN`, `Infinity` and `-Infinity`. */
 export function parsePyJson(text: string): unknown {

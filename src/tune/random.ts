@@ -14,7 +14,10 @@
 /** 128 bits of state from any list of parts (cyrb128-style string hash). */
 function hashParts(parts: readonly (string | number)[]): [number, number, number, number] {
   const s = parts.map((p) => (typeof p === 'number' ? `n${p}` : `s${p}`)).join('\u0000');
-  let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
+  let h1 = 1779033703,
+    h2 = 3144134277,
+    h3 = 1013904242,
+    h4 = 2773480762;
   for (let i = 0; i < s.length; i++) {
     const k = s.charCodeAt(i);
     h1 = h2 ^ Math.imul(h1 ^ k, 597399067);

@@ -57,7 +57,8 @@ export function nondominationRanks(losses: readonly (readonly number[])[]): numb
     }
     return better;
   };
-  let rank = 0, left = n;
+  let rank = 0,
+    left = n;
   while (left > 0) {
     const front: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -83,7 +84,7 @@ export function loss(value: number, direction: StudyDirection): number {
  * nondomination rank (several), then infeasible ones by violation. Ties keep number order.
  */
 export function completedOrder(
-  study: { readonly directions: readonly StudyDirection[]; getTrials(o?: { states?: readonly ('COMPLETE')[] }): readonly FrozenTrial[] },
+  study: { readonly directions: readonly StudyDirection[]; getTrials(o?: { states?: readonly 'COMPLETE'[] }): readonly FrozenTrial[] },
   filter: (t: FrozenTrial) => boolean = () => true,
 ): FrozenTrial[] {
   const trials = study.getTrials({ states: ['COMPLETE'] }).filter((t) => t.values && filter(t));
@@ -96,7 +97,8 @@ export function completedOrder(
     trials.forEach((t, i) => key.set(t, ranks[i]!));
   }
   return [...trials].sort((a, b) => {
-    const va = violation(a), vb = violation(b);
+    const va = violation(a),
+      vb = violation(b);
     if (va !== vb) return va - vb;
     return key.get(a)! - key.get(b)! || a.number - b.number;
   });

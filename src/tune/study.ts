@@ -17,15 +17,7 @@
 import { CategoricalDistribution, type Distribution, FloatDistribution, IntDistribution, type ParamValue } from './distributions';
 import { DuplicatedStudyError, StorageError, isTrialPruned } from './errors';
 import { type Executor, type Objective, type ObjectiveValue, inProcessExecutor } from './executor';
-import {
-  type FrozenTrial,
-  type JsonValue,
-  type StudyDirection,
-  type TrialState,
-  type TrialTemplate,
-  isFinished,
-  lastStep,
-} from './frozenTrial';
+import { type FrozenTrial, type JsonValue, type StudyDirection, type TrialState, type TrialTemplate, isFinished, lastStep } from './frozenTrial';
 import { type MaybePromise, isPromise, andThen } from './maybe';
 import type { Pruner } from './pruners/base';
 import { medianPruner } from './pruners/median';
@@ -37,15 +29,7 @@ import { inMemoryStorage } from './storages/journal/storage';
 import { storageFromUrl } from './storages/registry';
 import { type Cell, type TrialsTableOptions, trialsTable } from './table';
 import { Trial } from './trial';
-import {
-  checkBoolean,
-  checkFunction,
-  checkInteger,
-  checkOptions,
-  checkPositive,
-  checkString,
-  describe,
-} from './validate';
+import { checkBoolean, checkFunction, checkInteger, checkOptions, checkPositive, checkString, describe } from './validate';
 
 /** Satisficing metrics: values <= 0 mean satisfied (Optuna's `constraints_func`). */
 export type ConstraintsFunc = (trial: FrozenTrial) => readonly number[];
@@ -127,7 +111,13 @@ function uuid(): string {
 
 function isStorage(x: unknown): x is Storage {
   const s = x as Storage;
-  return typeof x === 'object' && x !== null && typeof s.createNewTrial === 'function' && typeof s.getAllTrials === 'function' && typeof s.createNewStudy === 'function';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof s.createNewTrial === 'function' &&
+    typeof s.getAllTrials === 'function' &&
+    typeof s.createNewStudy === 'function'
+  );
 }
 
 /** A promise-based mutex: asks run one at a time so two never claim one WAITING trial. */
@@ -165,21 +155,38 @@ function resolveOptions(fn: string, o: Record<string, unknown>): Resolved {
   else if (isStorage(o.storage)) storage = o.storage;
   else throw new TypeError(`${fn}: options.storage must be a Storage or a URL string like "journal:./study.jsonl", got ${describe(o.storage)}`);
   const sampler = (o.sampler ?? tpeSampler()) as Sampler;
-  if (typeof sampler !== 'object' || sampler === null || typeof sampler.sample !== 'function') throw new TypeError(`${fn}: options.sampler must be a sampler (an object with sample()), got ${describe(o.sampler)}`);
+  if (typeof sampler !== 'object' || sampler === null || typeof sampler.sample !== 'function')
+    throw new TypeError(`${fn}: options.sampler must be a sampler (an object with sample()), got ${describe(o.sampler)}`);
   const pruner = (o.pruner ?? medianPruner()) as Pruner;
-  if (typeof pruner !== 'object' || pruner === null || typeof pruner.prune !== 'function') throw new TypeError(`${fn}: options.pruner must be a pruner (an object with prune()), got ${describe(o.pruner)}`);
+  if (typeof pruner !== 'object' || pruner === null || typeof pruner.prune !== 'function')
+    throw new TypeError(`${fn}: options.pruner must be a pruner (an object with prune()), got ${describe(o.pruner)}`);
   const studyName = o.studyName === undefined ? `no-name-${uuid()}` : checkString(fn, 'options.studyName', o.studyName);
   if (studyName === '') throw new RangeError(`${fn}: options.studyName must not be empty`);
   const constraintsFunc = o.constraintsFunc === undefined ? undefined : checkFunction<ConstraintsFunc>(fn, 'options.constraintsFunc', o.constraintsFunc);
   const failStale = o.failStaleTrials === undefined ? true : checkBoolean(fn, 'options.failStaleTrials', o.failStaleTrials);
   const retries = o.staleTrialRetries === undefined ? 3 : checkInteger(fn, 'options.staleTrialRetries', o.staleTrialRetries, 0);
   const heartbeatMs = o.heartbeatInterval === undefined ? undefined : checkPositive(fn, 'options.heartbeatInterval', o.heartbeatInterval) * 1000;
-  const graceMs = o.gracePeriod === undefined ? (heartbeatMs === undefined ? undefined : 2 * heartbeatMs) : checkPositive(fn, 'options.gracePeriod', o.gracePeriod) * 1000;
-  if (graceMs !== undefined && heartbeatMs === undefined) throw new RangeError(`${fn}: options.gracePeriod needs options.heartbeatInterval, got gracePeriod=${o.gracePeriod}`);
+  const graceMs =
+    o.gracePeriod === undefined ? (heartbeatMs === undefined ? undefined : 2 * heartbeatMs) : checkPositive(fn, 'options.gracePeriod', o.gracePeriod) * 1000;
+  if (graceMs !== undefined && heartbeatMs === undefined)
+    throw new RangeError(`${fn}: options.gracePeriod needs options.heartbeatInterval, got gracePeriod=${o.gracePeriod}`);
   return { storage, sampler, pruner, studyName, constraintsFunc, failStale, retries, heartbeatMs, graceMs };
 }
 
-const CREATE_KEYS = ['direction', 'directions', 'sampler', 'pruner', 'storage', 'studyName', 'loadIfExists', 'constraintsFunc', 'failStaleTrials', 'staleTrialRetries', 'heartbeatInterval', 'gracePeriod'];
+const CREATE_KEYS = [
+  'direction',
+  'directions',
+  'sampler',
+  'pruner',
+  'storage',
+  'studyName',
+  'loadIfExists',
+  'constraintsFunc',
+  'failStaleTrials',
+  'staleTrialRetries',
+  'heartbeatInterval',
+  'gracePeriod',
+];
 
 function checkDirection(fn: string, name: string, d: unknown): StudyDirection {
   if (d !== 'minimize' && d !== 'maximize') throw new RangeError(`${fn}: ${name} must be 'minimize' or 'maximize', got ${describe(d)}`);
@@ -244,7 +251,9 @@ export class Study {
         if (directions === null || loadIfExists) {
           const existing = storage.getStudy(id).directions;
           if (directions !== null && explicitDirections && (existing.length !== directions.length || existing.some((d, i) => d !== directions[i]))) {
-            throw new RangeError(`createStudy: study ${JSON.stringify(this.studyName)} exists with directions ${JSON.stringify(existing)}, got ${JSON.stringify(directions)}`);
+            throw new RangeError(
+              `createStudy: study ${JSON.stringify(this.studyName)} exists with directions ${JSON.stringify(existing)}, got ${JSON.stringify(directions)}`,
+            );
           }
           this.studyId = id;
           return;
@@ -299,7 +308,8 @@ export class Study {
 
   private get id(): number {
     if (this.initError !== undefined) throw this.initError;
-    if (this.studyId === undefined) throw new StorageError(`study ${JSON.stringify(this.studyName)} is still loading from its storage: await study.ready() first`);
+    if (this.studyId === undefined)
+      throw new StorageError(`study ${JSON.stringify(this.studyName)} is still loading from its storage: await study.ready() first`);
     return this.studyId;
   }
 
@@ -432,7 +442,8 @@ export class Study {
    */
   enqueueTrial(params: Record<string, ParamValue>, options: { userAttrs?: Record<string, JsonValue>; skipIfExists?: boolean } = {}): Promise<void> {
     const fn = 'enqueueTrial';
-    if (typeof params !== 'object' || params === null || Array.isArray(params)) return Promise.reject(new TypeError(`${fn}: params must be an object, got ${describe(params)}`));
+    if (typeof params !== 'object' || params === null || Array.isArray(params))
+      return Promise.reject(new TypeError(`${fn}: params must be an object, got ${describe(params)}`));
     let o: Record<string, unknown>;
     try {
       o = checkOptions(fn, options, ['userAttrs', 'skipIfExists']);
@@ -498,7 +509,9 @@ export class Study {
     }
     for (const [name, d] of Object.entries(fixedDistributions ?? {})) {
       if (!(d instanceof FloatDistribution || d instanceof IntDistribution || d instanceof CategoricalDistribution)) {
-        return Promise.reject(new TypeError(`ask: fixedDistributions.${name} must be a FloatDistribution, IntDistribution or CategoricalDistribution, got ${describe(d)}`));
+        return Promise.reject(
+          new TypeError(`ask: fixedDistributions.${name} must be a FloatDistribution, IntDistribution or CategoricalDistribution, got ${describe(d)}`),
+        );
       }
     }
     return this.askMutex.run(async () => {
@@ -579,7 +592,14 @@ export class Study {
         systemAttrs[k] = v;
       }
       systemAttrs.retry_history = history;
-      await storage.createNewTrial(this.id, { state: 'WAITING', params: { ...t.params }, distributions: { ...t.distributions }, userAttrs: { ...t.userAttrs }, systemAttrs, datetimeStart: null });
+      await storage.createNewTrial(this.id, {
+        state: 'WAITING',
+        params: { ...t.params },
+        distributions: { ...t.distributions },
+        userAttrs: { ...t.userAttrs },
+        systemAttrs,
+        datetimeStart: null,
+      });
     }
     return failed;
   }
@@ -681,7 +701,8 @@ export class Study {
     const timeout = o.timeout === undefined ? undefined : checkPositive(fn, 'options.timeout', o.timeout);
     const concurrency = o.concurrency === undefined ? 1 : checkInteger(fn, 'options.concurrency', o.concurrency, 1);
     const executor = (o.executor ?? inProcessExecutor) as Executor<O>;
-    if (typeof executor !== 'object' || executor === null || typeof executor.run !== 'function') throw new TypeError(`${fn}: options.executor must have a run() method, got ${describe(o.executor)}`);
+    if (typeof executor !== 'object' || executor === null || typeof executor.run !== 'function')
+      throw new TypeError(`${fn}: options.executor must have a run() method, got ${describe(o.executor)}`);
     if (o.executor === undefined && typeof objective !== 'function') throw new TypeError(`${fn}: objective must be a function, got ${describe(objective)}`);
     const catchOpt = o.catch as OptimizeOptions['catch'];
     const caught = (e: unknown): boolean => {
@@ -691,7 +712,8 @@ export class Study {
       return catchOpt.some((cls) => e instanceof (cls as abstract new () => unknown));
     };
     const callbacks = (o.callbacks ?? []) as readonly OptimizeCallback[];
-    if (!Array.isArray(callbacks) || callbacks.some((c) => typeof c !== 'function')) throw new TypeError(`${fn}: options.callbacks must be an array of functions, got ${describe(o.callbacks)}`);
+    if (!Array.isArray(callbacks) || callbacks.some((c) => typeof c !== 'function'))
+      throw new TypeError(`${fn}: options.callbacks must be an array of functions, got ${describe(o.callbacks)}`);
     await this.ready();
 
     this.stopRequested = false;
@@ -762,7 +784,8 @@ export function createStudy(options: CreateStudyOptions = {}): Study {
   if (o.direction !== undefined && o.directions !== undefined) throw new TypeError(`${fn}: pass options.direction or options.directions, not both`);
   let directions: StudyDirection[];
   if (o.directions !== undefined) {
-    if (!Array.isArray(o.directions) || o.directions.length === 0) throw new TypeError(`${fn}: options.directions must be a non-empty array, got ${describe(o.directions)}`);
+    if (!Array.isArray(o.directions) || o.directions.length === 0)
+      throw new TypeError(`${fn}: options.directions must be a non-empty array, got ${describe(o.directions)}`);
     directions = o.directions.map((d, i) => checkDirection(fn, `options.directions[${i}]`, d));
   } else {
     directions = [o.direction === undefined ? 'minimize' : checkDirection(fn, 'options.direction', o.direction)];
@@ -784,7 +807,11 @@ export function createStudy(options: CreateStudyOptions = {}): Study {
  */
 export function loadStudy(options: LoadStudyOptions): Study {
   const fn = 'loadStudy';
-  const o = checkOptions(fn, options, CREATE_KEYS.filter((k) => k !== 'direction' && k !== 'directions' && k !== 'loadIfExists'));
+  const o = checkOptions(
+    fn,
+    options,
+    CREATE_KEYS.filter((k) => k !== 'direction' && k !== 'directions' && k !== 'loadIfExists'),
+  );
   if (o.studyName === undefined) throw new TypeError(`${fn}: options.studyName is required`);
   if (o.storage === undefined) throw new TypeError(`${fn}: options.storage is required`);
   return new Study(resolveOptions(fn, o), null, true);

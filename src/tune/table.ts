@@ -12,16 +12,7 @@ import { checkOptions } from './validate';
 
 /** Which columns: Optuna's `attrs` names. */
 export type TrialsTableAttr =
-  | 'number'
-  | 'value'
-  | 'datetime_start'
-  | 'datetime_complete'
-  | 'duration'
-  | 'params'
-  | 'user_attrs'
-  | 'system_attrs'
-  | 'state'
-  | 'intermediate_values';
+  'number' | 'value' | 'datetime_start' | 'datetime_complete' | 'duration' | 'params' | 'user_attrs' | 'system_attrs' | 'state' | 'intermediate_values';
 
 /** Options of `study.trialsTable`. */
 export interface TrialsTableOptions {
@@ -34,7 +25,17 @@ export interface TrialsTableOptions {
 /** A table cell. */
 export type Cell = JsonValue;
 
-const DEFAULT_ATTRS: readonly TrialsTableAttr[] = ['number', 'value', 'datetime_start', 'datetime_complete', 'duration', 'params', 'user_attrs', 'system_attrs', 'state'];
+const DEFAULT_ATTRS: readonly TrialsTableAttr[] = [
+  'number',
+  'value',
+  'datetime_start',
+  'datetime_complete',
+  'duration',
+  'params',
+  'user_attrs',
+  'system_attrs',
+  'state',
+];
 const ALL_ATTRS: readonly TrialsTableAttr[] = [...DEFAULT_ATTRS, 'intermediate_values'];
 
 function csvCell(v: Cell | undefined): string {
@@ -47,13 +48,16 @@ function csvCell(v: Cell | undefined): string {
 export function trialsTable(trials: readonly FrozenTrial[], nObjectives: number, options: TrialsTableOptions = {}): Record<string, Cell>[] | string {
   const o = checkOptions('trialsTable', options, ['format', 'attrs']);
   const format = o.format ?? 'rows';
-  if (format !== 'rows' && format !== 'json' && format !== 'csv') throw new RangeError(`trialsTable: options.format must be 'rows', 'json' or 'csv', got ${JSON.stringify(format)}`);
+  if (format !== 'rows' && format !== 'json' && format !== 'csv')
+    throw new RangeError(`trialsTable: options.format must be 'rows', 'json' or 'csv', got ${JSON.stringify(format)}`);
   const attrs = (o.attrs as readonly TrialsTableAttr[] | undefined) ?? DEFAULT_ATTRS;
   if (!Array.isArray(attrs)) throw new TypeError(`trialsTable: options.attrs must be an array, got ${JSON.stringify(attrs)}`);
   for (const a of attrs) if (!ALL_ATTRS.includes(a)) throw new RangeError(`trialsTable: unknown attr ${JSON.stringify(a)} (known: ${ALL_ATTRS.join(', ')})`);
 
   const keysOf = (pick: (t: FrozenTrial) => object) => [...new Set(trials.flatMap((t) => Object.keys(pick(t))))].sort();
-  const paramKeys = keysOf((t) => t.params), userKeys = keysOf((t) => t.userAttrs), systemKeys = keysOf((t) => t.systemAttrs);
+  const paramKeys = keysOf((t) => t.params),
+    userKeys = keysOf((t) => t.userAttrs),
+    systemKeys = keysOf((t) => t.systemAttrs);
   const columns: string[] = [];
   for (const a of attrs) {
     if (a === 'value') {

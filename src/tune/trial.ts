@@ -207,7 +207,8 @@ export class Trial {
    * ```
    */
   report(value: number, step: number): void {
-    if (this.host.directions.length > 1) throw new RangeError(`report: intermediate values are for single-objective studies; this study has ${this.host.directions.length} directions`);
+    if (this.host.directions.length > 1)
+      throw new RangeError(`report: intermediate values are for single-objective studies; this study has ${this.host.directions.length} directions`);
     if (typeof value !== 'number') throw new TypeError(`report: value must be a number, got ${describe(value)}`);
     checkInteger('report', 'step', step, 0);
     if (step in this.frozen.intermediateValues) return;
@@ -223,7 +224,8 @@ export class Trial {
    * ```
    */
   shouldPrune(): boolean {
-    if (this.host.directions.length > 1) throw new RangeError(`shouldPrune: pruning is for single-objective studies; this study has ${this.host.directions.length} directions`);
+    if (this.host.directions.length > 1)
+      throw new RangeError(`shouldPrune: pruning is for single-objective studies; this study has ${this.host.directions.length} directions`);
     const frozen = this.frozen;
     const study = this.host.pruner.filterStudy?.(this.host.view, frozen) ?? this.host.view;
     return this.host.pruner.prune(study, frozen);

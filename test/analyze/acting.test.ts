@@ -9,7 +9,8 @@ import { expectThrows, near } from '../metrics/helpers';
 describe('errorFocusedWeights', () => {
   // errors: example 1 (class 0) and example 4 (class 2): shares 1/2, 0, 1/2 over K = 3 classes
   // class factors 1 + 3 x share: 2.5, 1, 2.5
-  const T = [0, 0, 1, 1, 2, 2], P = [0, 1, 1, 1, 0, 2];
+  const T = [0, 0, 1, 1, 2, 2],
+    P = [0, 1, 1, 1, 0, 2];
   const CASES: [string, ErrorFocusedOptions, number[]][] = [
     ['class shares, scaled to mean 1', {}, [2.5, 2.5, 1, 1, 2.5, 2.5].map((v) => v / 2)],
     ['strength 0 gives ones', { strength: 0 }, [1, 1, 1, 1, 1, 1]],
@@ -36,8 +37,12 @@ describe('cleaningLoop', () => {
   const truth = Array.from({ length: 20 }, (_, i) => i % 4);
   const given = truth.map((t, i) => ([3, 7, 11].includes(i) ? (t + 1) % 4 : t));
   const devError = (labels: Int32Array, active: Uint8Array): number => {
-    let wrong = 0, removed = 0;
-    labels.forEach((l, i) => { if (!active[i]) removed++; else if (l !== truth[i]) wrong++; });
+    let wrong = 0,
+      removed = 0;
+    labels.forEach((l, i) => {
+      if (!active[i]) removed++;
+      else if (l !== truth[i]) wrong++;
+    });
     return 0.05 + 0.02 * wrong + 0.005 * removed;
   };
   const listSuspects = (s: { labels: Int32Array }): Suspect[] => [
@@ -49,49 +54,91 @@ describe('cleaningLoop', () => {
   it('relabels by a rule, records the dev error each round, keeps the original labels', async () => {
     const seen: number[][] = [];
     const r = await cleaningLoop({
-      labels: given, rounds: 3,
-      trainAndEvaluate: async (s) => { seen.push([s.round, s.trainIdx.length]); return { devError: devError(s.labels, s.active) }; },
-      listSuspects, decide: confidentRelabel(0.9),
+      labels: given,
+      rounds: 3,
+      trainAndEvaluate: async (s) => {
+        seen.push([s.round, s.trainIdx.length]);
+        return { devError: devError(s.labels, s.active) };
+      },
+      listSuspects,
+      decide: confidentRelabel(0.9),
     });
-    near(r.rounds.map((x) => x.devError), [0.11, 0.05]);
+    near(
+      r.rounds.map((x) => x.devError),
+      [0.11, 0.05],
+    );
     near(r.rounds[1]!.change, -0.06);
-    expect(r.rounds[1]!.relabeled).toEqual([{ index: 3, from: 0, to: 3 }, { index: 7, from: 0, to: 3 }, { index: 11, from: 0, to: 3 }]);
+    expect(r.rounds[1]!.relabeled).toEqual([
+      { index: 3, from: 0, to: 3 },
+      { index: 7, from: 0, to: 3 },
+      { index: 11, from: 0, to: 3 },
+    ]);
     expect(r.stopped).toBe('no changes');
     expect(r.bestRound).toBe(1);
     expect([...r.labels]).toEqual(truth);
     expect([...r.originalLabels]).toEqual(given);
-    expect(seen).toEqual([[0, 20], [1, 20]]);
+    expect(seen).toEqual([
+      [0, 20],
+      [1, 20],
+    ]);
   });
 
   it('removes by decision and never decides on a removed example again', async () => {
     const listed: number[][] = [];
     const r = await cleaningLoop({
-      labels: given, rounds: 2, maxSuspectsPerRound: 2,
+      labels: given,
+      rounds: 2,
+      maxSuspectsPerRound: 2,
       trainAndEvaluate: async (s) => ({ devError: devError(s.labels, s.active) }),
-      listSuspects: (s) => { const l = listSuspects(s); listed.push(l.map((x) => x.index)); return l; },
+      listSuspects: (s) => {
+        const l = listSuspects(s);
+        listed.push(l.map((x) => x.index));
+        return l;
+      },
       decide: confidentRelabel(0.99, 'remove'),
     });
     expect(r.rounds.map((x) => x.removed)).toEqual([[], [3, 7], [11, 0]]);
-    near(r.rounds.map((x) => x.devError), [0.11, 0.05 + 0.02 + 0.01, 0.05 + 0.02]);
+    near(
+      r.rounds.map((x) => x.devError),
+      [0.11, 0.05 + 0.02 + 0.01, 0.05 + 0.02],
+    );
     expect([...r.active].filter((a) => a === 0)).toHaveLength(4);
     expect(listed[1]).toEqual([3, 7, 11, 0]);
     expect(r.stopped).toBe('rounds');
   });
 
   it('rejects bad callbacks and decisions', async () => {
-    await expect(cleaningLoop({ labels: given, rounds: 1, trainAndEvaluate: async () => ({}) as never, listSuspects, decide: confidentRelabel() })).rejects.toThrow(/devError/);
-    await expect(cleaningLoop({ labels: given, rounds: 1, trainAndEvaluate: async () => ({ devError: 0.1 }), listSuspects, decide: () => ({ action: 'fix' }) as never })).rejects.toThrow(/'keep', 'relabel' or 'remove'/);
-    await expect(cleaningLoop({ labels: given, rounds: -1, trainAndEvaluate: async () => ({ devError: 0.1 }), listSuspects, decide: confidentRelabel() })).rejects.toThrow(/options.rounds/);
+    await expect(
+      cleaningLoop({ labels: given, rounds: 1, trainAndEvaluate: async () => ({}) as never, listSuspects, decide: confidentRelabel() }),
+    ).rejects.toThrow(/devError/);
+    await expect(
+      cleaningLoop({ labels: given, rounds: 1, trainAndEvaluate: async () => ({ devError: 0.1 }), listSuspects, decide: () => ({ action: 'fix' }) as never }),
+    ).rejects.toThrow(/'keep', 'relabel' or 'remove'/);
+    await expect(
+      cleaningLoop({ labels: given, rounds: -1, trainAndEvaluate: async () => ({ devError: 0.1 }), listSuspects, decide: confidentRelabel() }),
+    ).rejects.toThrow(/options.rounds/);
   });
 });
 
 describe('analyze(model, x, yTrue)', () => {
   // a 2 x 2 "image" model whose first three inputs are its class probabilities, plus a constant
   const model: Predictor = {
-    inputSize: 4, outputSize: 3,
-    predict: (x) => { const n = x.length / 4, out = new Float32Array(n * 3); for (let i = 0; i < n; i++) out.set(x.subarray(i * 4, i * 4 + 3), i * 3); return out; },
+    inputSize: 4,
+    outputSize: 3,
+    predict: (x) => {
+      const n = x.length / 4,
+        out = new Float32Array(n * 3);
+      for (let i = 0; i < n; i++) out.set(x.subarray(i * 4, i * 4 + 3), i * 3);
+      return out;
+    },
   };
-  const rows = [[0.8, 0.1, 0.1], [0.1, 0.7, 0.2], [0.45, 0.5, 0.05], [0.2, 0.2, 0.6], [0.6, 0.3, 0.1]];
+  const rows = [
+    [0.8, 0.1, 0.1],
+    [0.1, 0.7, 0.2],
+    [0.45, 0.5, 0.05],
+    [0.2, 0.2, 0.6],
+    [0.6, 0.3, 0.1],
+  ];
   const x = new Float32Array(rows.flatMap((r) => [...r, 1]));
   const y = [0, 1, 0, 2, 2];
 
@@ -99,8 +146,15 @@ describe('analyze(model, x, yTrue)', () => {
     const a = analyze(model, x, y, { images: { height: 2, width: 2, scale: 1 } });
     expect([...a.predictions]).toEqual([0, 1, 1, 2, 0]);
     near(a.accuracy, 0.6);
-    expect(a.confusion).toEqual([[1, 1, 0], [0, 1, 0], [1, 0, 1]]);
-    expect(a.topConfusions.map((c) => [c.trueLabel, c.predLabel, c.indices])).toEqual([[0, 1, [2]], [2, 0, [4]]]);
+    expect(a.confusion).toEqual([
+      [1, 1, 0],
+      [0, 1, 0],
+      [1, 0, 1],
+    ]);
+    expect(a.topConfusions.map((c) => [c.trueLabel, c.predLabel, c.indices])).toEqual([
+      [0, 1, [2]],
+      [2, 0, [4]],
+    ]);
     expect(a.errorsByClass.classes.map((c) => c.label)).toEqual([0, 2, 1]);
     expect(a.hesitant.map((h) => h.index)).toEqual([2]);
     expect(a.report.split('\n')[0]).toBe('              precision    recall  f1-score   support');

@@ -32,7 +32,10 @@ describe('errorsByClass', () => {
 
   it('includes classes absent from the data when labels are given', () => {
     const e = errorsByClass([0, 1], [0, 0], { labels: [0, 1, 2] });
-    near(e.classes.find((c) => c.label === 2), { support: 0, errors: 0, errorRate: NaN, share: 0 });
+    near(
+      e.classes.find((c) => c.label === 2),
+      { support: 0, errors: 0, errorRate: NaN, share: 0 },
+    );
   });
 });
 
@@ -69,9 +72,15 @@ describe('tagTally', () => {
   it("reproduces the lecture's error-analysis table", () => {
     // 100 misclassified examples; example 1 blurry and mislabeled, example 2 cars with a weak class
     const tags = new Map<number, string[]>();
-    const tag = (from: number, to: number, name: string): void => { for (let i = from; i < to; i++) tags.set(i, [...(tags.get(i) ?? []), name]); };
-    tag(0, 42, 'Blurry'); tag(0, 18, 'Mislabeled'); tag(42, 74, 'Cars'); tag(42, 60, 'Weak representation of this class');
-    tag(60, 75, 'Too big'); tag(80, 92, 'Data Distribution 1');
+    const tag = (from: number, to: number, name: string): void => {
+      for (let i = from; i < to; i++) tags.set(i, [...(tags.get(i) ?? []), name]);
+    };
+    tag(0, 42, 'Blurry');
+    tag(0, 18, 'Mislabeled');
+    tag(42, 74, 'Cars');
+    tag(42, 60, 'Weak representation of this class');
+    tag(60, 75, 'Too big');
+    tag(80, 92, 'Data Distribution 1');
     const errors = Array.from({ length: 100 }, (_, i) => i);
     const t = tagTally(errors, tags);
     const byName = Object.fromEntries(t.tags.map((x) => [x.tag, Math.round(x.share * 100)]));
@@ -84,7 +93,11 @@ describe('tagTally', () => {
 
   it('counts each error once, ignores tags of other examples, accepts a plain object', () => {
     const t = tagTally([3, 8, 12, 20, 3], { 3: ['blurry', 'mislabeled', 'blurry'], 8: ['blurry'], 20: ['cars'], 99: ['blurry'] });
-    expect(t.tags.map((x) => [x.tag, x.count, x.share])).toEqual([['blurry', 2, 0.5], ['mislabeled', 1, 0.25], ['cars', 1, 0.25]]);
+    expect(t.tags.map((x) => [x.tag, x.count, x.share])).toEqual([
+      ['blurry', 2, 0.5],
+      ['mislabeled', 1, 0.25],
+      ['cars', 1, 0.25],
+    ]);
     expect(t.untagged).toEqual([12]);
   });
 

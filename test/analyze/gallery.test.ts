@@ -29,7 +29,10 @@ describe('misclassifiedGallery', () => {
 
   it('lays out the misclassified images with "true>predicted" under each', () => {
     const g = misclassifiedGallery(images, { height: 4, width: 4 }, [1, 2, 3], [1, 7, 5], { scale: 1 });
-    expect(g.tiles).toEqual([{ index: 1, trueLabel: 2, predLabel: 7 }, { index: 2, trueLabel: 3, predLabel: 5 }]);
+    expect(g.tiles).toEqual([
+      { index: 1, trueLabel: 2, predLabel: 7 },
+      { index: 2, trueLabel: 3, predLabel: 5 },
+    ]);
     // tiles are 11 wide (the caption "2>7") and 4 + 7 high; 2 columns with 1-pixel borders
     expect([g.width, g.height]).toEqual([25, 13]);
     const png = decodePng(g.png);
@@ -40,7 +43,16 @@ describe('misclassifiedGallery', () => {
     // caption row 0 at y = 1 + 5: "2" (111) in green, ">" (100) in gray, "7" (111) in red
     // (green 0.9 in float32 is 0.8999999762: 229.49 rounds to 229)
     const row = [0, 1, 2, 4, 5, 8, 9, 10].map((x) => png.rgb(1 + x, 1 + 5));
-    expect(row).toEqual([[26, 229, 51], [26, 229, 51], [26, 229, 51], [153, 153, 153], [0, 0, 0], [255, 51, 51], [255, 51, 51], [255, 51, 51]]);
+    expect(row).toEqual([
+      [26, 229, 51],
+      [26, 229, 51],
+      [26, 229, 51],
+      [153, 153, 153],
+      [0, 0, 0],
+      [255, 51, 51],
+      [255, 51, 51],
+      [255, 51, 51],
+    ]);
     // tile 1 starts at x = 1 + 11 + 1: its image holds 0.75
     expect(png.rgb(13 + 3, 1)).toEqual([191, 191, 191]);
   });

@@ -29,7 +29,9 @@ describe('outOfFoldProbabilities', () => {
     const oof = await outOfFoldProbabilities(10, 3, 7, async (trainIdx, valIdx) => {
       calls.push([trainIdx.length, valIdx.length]);
       const out = new Float32Array(valIdx.length * 3);
-      valIdx.forEach((row, r) => { out[r * 3 + (row % 3)] = 1; });
+      valIdx.forEach((row, r) => {
+        out[r * 3 + (row % 3)] = 1;
+      });
       return out;
     });
     expect(calls.map(([t, v]) => t + v)).toEqual([10, 10, 10]);
@@ -38,7 +40,9 @@ describe('outOfFoldProbabilities', () => {
 
   it('rejects inconsistent predictions', async () => {
     let fold = 0;
-    await expect(outOfFoldProbabilities(6, 2, 0, async (_t, v) => new Float32Array(v.length * (fold++ === 0 ? 2 : 3)))).rejects.toThrow(/fold 1 returned 9 values for 3 rows; expected 6/);
+    await expect(outOfFoldProbabilities(6, 2, 0, async (_t, v) => new Float32Array(v.length * (fold++ === 0 ? 2 : 3)))).rejects.toThrow(
+      /fold 1 returned 9 values for 3 rows; expected 6/,
+    );
     await expect(outOfFoldProbabilities(6, 7, 0, async () => new Float32Array(0))).rejects.toThrow(/k must be an integer in \[2, n = 6\]/);
     await expect(outOfFoldProbabilities(6, 2, 0, async () => [0.5] as never)).rejects.toThrow(TypeError);
   });
@@ -60,7 +64,10 @@ describe('rankSuspectedMislabels', () => {
 
   it('finds flipped labels: at least 70% of the top 5% suspects are flipped ones', async () => {
     // 2000 points in 8 dimensions around 5 class centres; 5% of the labels flipped with a seed
-    const n = 2000, d = 8, k = 5, r = rng(2024);
+    const n = 2000,
+      d = 8,
+      k = 5,
+      r = rng(2024);
     const gauss = (): number => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
     const centres = Array.from({ length: k * d }, () => gauss() * 2);
     const truth = Array.from({ length: n }, (_, i) => i % k);
@@ -76,8 +83,12 @@ describe('rankSuspectedMislabels', () => {
     }
     // nearest-centroid classifier with Gaussian posteriors, trained on the (noisy) labels of the other folds
     const oof = await outOfFoldProbabilities(n, 5, 1, async (trainIdx, valIdx) => {
-      const mean = new Float64Array(k * d), count = new Float64Array(k);
-      for (const i of trainIdx) { count[labels[i]!]!++; for (let j = 0; j < d; j++) mean[labels[i]! * d + j]! += x[i * d + j]!; }
+      const mean = new Float64Array(k * d),
+        count = new Float64Array(k);
+      for (const i of trainIdx) {
+        count[labels[i]!]!++;
+        for (let j = 0; j < d; j++) mean[labels[i]! * d + j]! += x[i * d + j]!;
+      }
       for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) mean[c * d + j]! /= count[c]!;
       const out = new Float32Array(valIdx.length * k);
       valIdx.forEach((i, row) => {
@@ -86,8 +97,12 @@ describe('rankSuspectedMislabels', () => {
           for (let j = 0; j < d; j++) s += (x[i * d + j]! - mean[c * d + j]!) ** 2;
           return -s / 2;
         });
-        const m = Math.max(...logits), e = logits.map((v) => Math.exp(v - m)), z = e.reduce((a, b) => a + b);
-        e.forEach((v, c) => { out[row * k + c] = v / z; });
+        const m = Math.max(...logits),
+          e = logits.map((v) => Math.exp(v - m)),
+          z = e.reduce((a, b) => a + b);
+        e.forEach((v, c) => {
+          out[row * k + c] = v / z;
+        });
       });
       return out;
     });

@@ -14,20 +14,38 @@ describe('cleaningLoop(buildModel, { train, dev }) on MNIST with 20% of the labe
   // mostly ignores uniform label noise, and relabelling gains little: the few clean but hard
   // examples relabelled wrongly can then cost as much as the corrections gain.)
   it('lowers the dev error round after round, relabels mostly flipped examples, and keeps the original labels', async () => {
-    const train = await mnist(4000), dev = await mnist(4000, 6000);
+    const train = await mnist(4000),
+      dev = await mnist(4000, 6000);
     const { noisy, flipped } = flipLabels(train.y, 800, 2);
     const given = noisy.slice();
     const t0 = performance.now();
-    const result = await knobs.analyze.cleaningLoop(mlp([128], 1), { train: { x: train.x, y: noisy }, dev }, {
-      rounds: 2, decide: knobs.analyze.confidentRelabel(0.9), k: 5, seed: 3, fit: { epochs: 20, batchSize: 64 },
-    });
+    const result = await knobs.analyze.cleaningLoop(
+      mlp([128], 1),
+      { train: { x: train.x, y: noisy }, dev },
+      {
+        rounds: 2,
+        decide: knobs.analyze.confidentRelabel(0.9),
+        k: 5,
+        seed: 3,
+        fit: { epochs: 20, batchSize: 64 },
+      },
+    );
     const seconds = (performance.now() - t0) / 1000;
     const wrongLabels = (labels: Int32Array): number => labels.reduce((n, l, i) => n + (l !== train.y[i] ? 1 : 0), 0);
-    console.log(`cleaning loop (4,000 digits, 800 labels flipped, 784-128-10, 20 epochs, 5 folds), ${seconds.toFixed(1)} s:\n` +
-      result.rounds.map((r) => `  round ${r.round}: dev error ${pct(r.devError)}` +
-        (r.change === null ? '' : ` (${r.change <= 0 ? '' : '+'}${pct(r.change)}), ${r.suspects} suspects, ${r.relabeled.length} relabelled ` +
-          `(${r.relabeled.filter((c) => c.to === train.y[c.index]).length} back to the true class)`)).join('\n') +
-      `\n  wrong labels: ${wrongLabels(given)} before, ${wrongLabels(result.labels)} after`);
+    console.log(
+      `cleaning loop (4,000 digits, 800 labels flipped, 784-128-10, 20 epochs, 5 folds), ${seconds.toFixed(1)} s:\n` +
+        result.rounds
+          .map(
+            (r) =>
+              `  round ${r.round}: dev error ${pct(r.devError)}` +
+              (r.change === null
+                ? ''
+                : ` (${r.change <= 0 ? '' : '+'}${pct(r.change)}), ${r.suspects} suspects, ${r.relabeled.length} relabelled ` +
+                  `(${r.relabeled.filter((c) => c.to === train.y[c.index]).length} back to the true class)`),
+          )
+          .join('\n') +
+        `\n  wrong labels: ${wrongLabels(given)} before, ${wrongLabels(result.labels)} after`,
+    );
 
     expect(result.rounds.map((r) => r.round)).toEqual([0, 1, 2]);
     expect(result.stopped).toBe('rounds');
@@ -44,7 +62,10 @@ describe('cleaningLoop(buildModel, { train, dev }) on MNIST with 20% of the labe
     expect(noisy).toEqual(given);
     // the cleaned labels are the originals with exactly the recorded changes
     const replay = given.slice();
-    for (const c of changes) { expect(replay[c.index]).toBe(c.from); replay[c.index] = c.to; }
+    for (const c of changes) {
+      expect(replay[c.index]).toBe(c.from);
+      replay[c.index] = c.to;
+    }
     expect(result.labels).toEqual(replay);
     expect([...result.active].every((a) => a === 1)).toBe(true);
   });
@@ -52,7 +73,9 @@ describe('cleaningLoop(buildModel, { train, dev }) on MNIST with 20% of the labe
 
 describe('errorFocusedWeights(model, train, { shareFrom: dev }) fed to fit({ sampleWeight })', () => {
   it('upweights the class holding most dev errors, and retraining with the weights raises its recall on held-out digits', async () => {
-    const train = await mnist(4000), dev = await mnist(2000, 6000), test = await mnist(2000, 8000);
+    const train = await mnist(4000),
+      dev = await mnist(2000, 6000),
+      test = await mnist(2000, 8000);
     const build = mlp([128], 1);
     const fit = { epochs: 5, batchSize: 64, verbose: 0 };
     const plain = build();
@@ -75,11 +98,14 @@ describe('errorFocusedWeights(model, train, { shareFrom: dev }) fed to fit({ sam
     await weighted.fit(train.x, train.y, { ...fit, sampleWeight: w });
     const recall = (m: knobs.Sequential): number[] =>
       knobs.metrics.recallScore(test.y, knobs.analyze.argmaxRows(m.predict(test.x), 10), { average: null, labels: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }) as number[];
-    const before = recall(plain), after = recall(weighted);
+    const before = recall(plain),
+      after = recall(weighted);
     const testError = (m: knobs.Sequential): number => 1 - m.evaluate(test.x, test.y).accuracy!;
-    console.log(`error-focused weights: class ${top} holds ${pct(byClass.classes[0]!.share)} of the dev errors; its weight share ${pct(weightShare)} ` +
-      `(example share ${pct(exampleShare)}); its recall on 2,000 held-out digits ${pct(before[top]!)} -> ${pct(after[top]!)}; ` +
-      `test error ${pct(testError(plain))} -> ${pct(testError(weighted))}`);
+    console.log(
+      `error-focused weights: class ${top} holds ${pct(byClass.classes[0]!.share)} of the dev errors; its weight share ${pct(weightShare)} ` +
+        `(example share ${pct(exampleShare)}); its recall on 2,000 held-out digits ${pct(before[top]!)} -> ${pct(after[top]!)}; ` +
+        `test error ${pct(testError(plain))} -> ${pct(testError(weighted))}`,
+    );
     expect(after[top]!).toBeGreaterThanOrEqual(before[top]!);
   });
 });

@@ -11,7 +11,8 @@ import { mlp, mnist, pct } from './mnist-noisy';
 
 describe('analyze(model, x, y, { images }) on MNIST', () => {
   it('agrees with evaluate and the metrics, and draws a valid PNG gallery of the errors', async () => {
-    const train = await mnist(2000), test = await mnist(1000, 8000);
+    const train = await mnist(2000),
+      test = await mnist(1000, 8000);
     const model = mlp([64], 1)();
     await model.fit(train.x, train.y, { epochs: 5, batchSize: 32, verbose: 0 });
     const a = knobs.analyze.analyze(model, test.x, test.y, { images: { height: 28, width: 28 }, top: 5 });
@@ -24,10 +25,12 @@ describe('analyze(model, x, y, { images }) on MNIST', () => {
     expect(a.topConfusions).toHaveLength(5);
     expect(a.topConfusions.reduce((n, g) => n + g.count, 0)).toBeLessThanOrEqual(errors);
     expect(a.report).toContain('accuracy');
-    console.log(`analyze on MNIST (784-64-10, 2,000 digits, 5 epochs): accuracy ${pct(a.accuracy)} on 1,000 digits; ` +
-      `top confusion ${a.topConfusions[0]!.trueLabel}>${a.topConfusions[0]!.predLabel} (${a.topConfusions[0]!.count}); ` +
-      `class ${a.errorsByClass.classes[0]!.label} holds ${pct(a.errorsByClass.classes[0]!.share)} of the errors; ` +
-      `gallery ${a.gallery!.width} x ${a.gallery!.height} px, ${a.gallery!.png.length} bytes`);
+    console.log(
+      `analyze on MNIST (784-64-10, 2,000 digits, 5 epochs): accuracy ${pct(a.accuracy)} on 1,000 digits; ` +
+        `top confusion ${a.topConfusions[0]!.trueLabel}>${a.topConfusions[0]!.predLabel} (${a.topConfusions[0]!.count}); ` +
+        `class ${a.errorsByClass.classes[0]!.label} holds ${pct(a.errorsByClass.classes[0]!.share)} of the errors; ` +
+        `gallery ${a.gallery!.width} x ${a.gallery!.height} px, ${a.gallery!.png.length} bytes`,
+    );
 
     const g = a.gallery!;
     expect(g.tiles).toHaveLength(Math.min(100, errors));

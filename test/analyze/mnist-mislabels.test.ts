@@ -20,7 +20,9 @@ describe('suspectMislabels on MNIST with 5% of the labels flipped', () => {
     const seconds = (performance.now() - t0) / 1000;
     const hits = suspects.filter((s) => flipped.has(s.index)).length;
     const precision = hits / suspects.length;
-    console.log(`suspected mislabels: ${hits} of the top 400 are flipped labels (${pct(precision)}), 5 folds of a 784-128-64-10 MLP, 5 epochs each, in ${seconds.toFixed(1)} s`);
+    console.log(
+      `suspected mislabels: ${hits} of the top 400 are flipped labels (${pct(precision)}), 5 folds of a 784-128-64-10 MLP, 5 epochs each, in ${seconds.toFixed(1)} s`,
+    );
     expect(suspects).toHaveLength(400);
     expect(precision).toBeGreaterThanOrEqual(0.7);
     // ranked by the out-of-fold probability of the given label, lowest first

@@ -39,10 +39,14 @@ export function flipLabels(labels: Int32Array, flips: number, seed: number, clas
 export function mlp(hidden: number[] = [128], seed = 1, learningRate = 1e-3, decayEpochs?: number): () => knobs.Sequential {
   return () => {
     const lr = decayEpochs ? knobs.schedules.cosineDecay({ initialLearningRate: learningRate, decayEpochs }) : learningRate;
-    const m = knobs.sequential({ inputShape: [784], seed, layers: [
-      ...hidden.map((units) => knobs.layers.dense({ units, activation: 'relu', kernelInitializer: 'heNormal' })),
-      knobs.layers.dense({ units: 10, activation: 'softmax' }),
-    ] });
+    const m = knobs.sequential({
+      inputShape: [784],
+      seed,
+      layers: [
+        ...hidden.map((units) => knobs.layers.dense({ units, activation: 'relu', kernelInitializer: 'heNormal' })),
+        knobs.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
     m.compile({ optimizer: knobs.optimizers.adam({ learningRate: lr }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     return m;
   };

@@ -19,19 +19,32 @@ export interface BenchResult {
 const CASES: { name: string; steps: AugmentationSpec[]; target?: string }[] = [
   {
     name: 'augment 28x28 rotate+scale+translate (one core)',
-    steps: [{ type: 'rotate', degrees: 15 }, { type: 'scale', range: [0.9, 1.1] }, { type: 'translate', pixels: 2 }],
+    steps: [
+      { type: 'rotate', degrees: 15 },
+      { type: 'scale', range: [0.9, 1.1] },
+      { type: 'translate', pixels: 2 },
+    ],
     target: '>= 50000 images/s',
   },
   { name: 'augment 28x28 elastic (alpha 34, sigma 4)', steps: [{ type: 'elastic', alpha: 34, sigma: 4 }] },
-  { name: 'augment 28x28 noise + brightness + contrast', steps: [{ type: 'noise', std: 0.1 }, { type: 'brightness', delta: 0.1 }, { type: 'contrast', range: 0.2 }] },
+  {
+    name: 'augment 28x28 noise + brightness + contrast',
+    steps: [
+      { type: 'noise', std: 0.1 },
+      { type: 'brightness', delta: 0.1 },
+      { type: 'contrast', range: 0.2 },
+    ],
+  },
   { name: 'augment 28x28 blur (sigma 0.5-1.5)', steps: [{ type: 'blur', sigma: [0.5, 1.5] }] },
 ];
 
 /** Images per second of each case on this thread. */
 export async function benchAugment(): Promise<BenchResult[]> {
   const e = engine();
-  const rows = 256, n = 28 * 28;
-  const src = e.alloc(rows * n * 4), dst = e.alloc(rows * n * 4);
+  const rows = 256,
+    n = 28 * 28;
+  const src = e.alloc(rows * n * 4),
+    dst = e.alloc(rows * n * 4);
   const pixels = e.f32.subarray(src >> 2, (src >> 2) + rows * n);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (Math.sin(i * 0.37) + 1) / 2;
   const out: BenchResult[] = [];

@@ -39,7 +39,9 @@ function rounds(settings: { key: string; script: string; args: (string | number)
       // knobs gets seed r + 1 each round; tfjs draws its own random initialization
       const res = child(s.script, s.script.startsWith('train-knobs') ? [...s.args, ...(s.args.length === 2 ? [5] : []), r + 1] : s.args);
       (runs.get(s.key) ?? runs.set(s.key, []).get(s.key)!).push(res);
-      process.stderr.write(`  ${s.key}: ${fmt(res.samplesPerSec, 0)} samples/s, test ${fmt(100 * res.testAccuracy, 2)}%, peak RSS ${fmt(res.peakRssMiB, 0)} MiB\n`);
+      process.stderr.write(
+        `  ${s.key}: ${fmt(res.samplesPerSec, 0)} samples/s, test ${fmt(100 * res.testAccuracy, 2)}%, peak RSS ${fmt(res.peakRssMiB, 0)} MiB\n`,
+      );
     }
   }
   const out = new Map<string, TrainResult>();
@@ -74,31 +76,57 @@ if (all || wanted.has('train') || wanted.has('workers')) {
   const res = rounds(settings, 3);
   const g = (k: string): TrainResult => res.get(k)!;
   const tf64 = g('tfjs b64').samplesPerSec;
-  sections.push(table('Training, MNIST MLP 784-128-64-10, ReLU, softmax + CE, Adam 1e-3, 5 epochs, 8,000 train / 2,000 test (medians of 3)',
-    ['system', 'batch', 'steady samples/s (epochs 2-5)', 'vs tfjs-wasm (batch 64)', 'speed-up vs 1 worker', 'test accuracy', 'peak RSS MiB'],
-    settings.map((s) => {
-      const r = g(s.key);
-      const batch = Number(s.key.endsWith('256') ? 256 : 64);
-      const one = s.key.startsWith('knobs') ? g(`knobs 1w b${batch}`).samplesPerSec : NaN;
-      return [r.system, batch, fmt(r.samplesPerSec, 0), `${fmt(r.samplesPerSec / tf64, 1)}x`,
-        s.key.startsWith('knobs') ? `${fmt(r.samplesPerSec / one, 2)}x` : '-', `${fmt(100 * r.testAccuracy, 2)}%`, fmt(r.peakRssMiB, 0)];
-    })));
+  sections.push(
+    table(
+      'Training, MNIST MLP 784-128-64-10, ReLU, softmax + CE, Adam 1e-3, 5 epochs, 8,000 train / 2,000 test (medians of 3)',
+      ['system', 'batch', 'steady samples/s (epochs 2-5)', 'vs tfjs-wasm (batch 64)', 'speed-up vs 1 worker', 'test accuracy', 'peak RSS MiB'],
+      settings.map((s) => {
+        const r = g(s.key);
+        const batch = Number(s.key.endsWith('256') ? 256 : 64);
+        const one = s.key.startsWith('knobs') ? g(`knobs 1w b${batch}`).samplesPerSec : NaN;
+        return [
+          r.system,
+          batch,
+          fmt(r.samplesPerSec, 0),
+          `${fmt(r.samplesPerSec / tf64, 1)}x`,
+          s.key.startsWith('knobs') ? `${fmt(r.samplesPerSec / one, 2)}x` : '-',
+          `${fmt(100 * r.testAccuracy, 2)}%`,
+          fmt(r.peakRssMiB, 0),
+        ];
+      }),
+    ),
+  );
 }
 
 if (all || wanted.has('crossover')) {
   process.stderr.write('workers crossover (1 vs 2 workers by batch size; 3 epochs each)\n');
   const rows: (string | number)[][] = [];
   for (const b of [8, 16, 32, 64, 128, 256]) {
-    const r = rounds([{ key: `1w ${b}`, script: 'train-knobs.js', args: [1, b, 3] }, { key: `2w ${b}`, script: 'train-knobs.js', args: [2, b, 3] }], 2);
-    const one = r.get(`1w ${b}`)!.samplesPerSec, two = r.get(`2w ${b}`)!.samplesPerSec;
+    const r = rounds(
+      [
+        { key: `1w ${b}`, script: 'train-knobs.js', args: [1, b, 3] },
+        { key: `2w ${b}`, script: 'train-knobs.js', args: [2, b, 3] },
+      ],
+      2,
+    );
+    const one = r.get(`1w ${b}`)!.samplesPerSec,
+      two = r.get(`2w ${b}`)!.samplesPerSec;
     rows.push([b, fmt(one, 0), fmt(two, 0), `${fmt(two / one, 2)}x`]);
   }
-  sections.push(table('Worker crossover: MNIST MLP, samples/s with 1 and 2 workers by batch size (medians of 2)', ['batch', '1 worker', '2 workers', 'speed-up'], rows));
+  sections.push(
+    table('Worker crossover: MNIST MLP, samples/s with 1 and 2 workers by batch size (medians of 2)', ['batch', '1 worker', '2 workers', 'speed-up'], rows),
+  );
 }
 
 if (all || wanted.has('augment')) {
   const res = await benchAugment();
-  sections.push(table('Augmentation throughput, one core', ['pipeline', 'images/s', 'target'], res.map((r) => [r.name, fmt(r.value, 0), r.target ?? '-'])));
+  sections.push(
+    table(
+      'Augmentation throughput, one core',
+      ['pipeline', 'images/s', 'target'],
+      res.map((r) => [r.name, fmt(r.value, 0), r.target ?? '-']),
+    ),
+  );
 }
 
 mkdirSync('runs', { recursive: true });

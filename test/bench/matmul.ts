@@ -8,13 +8,20 @@ import * as knobs from '../../src/index.node';
 import { engine } from '../../src/engine/engine';
 import { fmt, table, tfjsWasm, timeMs } from './util';
 
-export const SHAPES: [number, number, number][] = [[64, 784, 128], [64, 128, 64], [256, 256, 256], [512, 512, 512], [1024, 1024, 1024]];
+export const SHAPES: [number, number, number][] = [
+  [64, 784, 128],
+  [64, 128, 64],
+  [256, 256, 256],
+  [512, 512, 512],
+  [1024, 1024, 1024],
+];
 
 /** GFLOP/s of the SIMD probe. */
 export function simdPeak(): number {
   const e = engine();
   const ws = e.alloc(e.k.bench_simd_peak_workspace_bytes());
-  const iters = 20000, flops = e.k.bench_simd_peak_flops_per_iter() * iters;
+  const iters = 20000,
+    flops = e.k.bench_simd_peak_flops_per_iter() * iters;
   const ms = timeMs(() => void e.k.bench_simd_peak(iters, ws), 5, 9);
   e.free(ws);
   return flops / ms / 1e6;
@@ -27,22 +34,33 @@ export async function benchMatmul(): Promise<{ markdown: string; rows: { shape: 
   for (const [m, k, n] of SHAPES) {
     const flops = 2 * m * k * n;
     const reps = Math.max(2, Math.round(3e8 / flops));
-    const a = knobs.ops.alloc(m * k), b = knobs.ops.alloc(k * n), c = knobs.ops.alloc(m * n);
+    const a = knobs.ops.alloc(m * k),
+      b = knobs.ops.alloc(k * n),
+      c = knobs.ops.alloc(m * n);
     for (let i = 0; i < a.length; i++) a[i] = Math.random() - 0.5;
     for (let i = 0; i < b.length; i++) b[i] = Math.random() - 0.5;
-    const ta = tf.tensor2d(a, [m, k]), tb = tf.tensor2d(b, [k, n]);
+    const ta = tf.tensor2d(a, [m, k]),
+      tb = tf.tensor2d(b, [k, n]);
     // alternate the two systems, so that drifts in the machine's speed hit both alike
-    const kn: number[] = [], tj: number[] = [];
+    const kn: number[] = [],
+      tj: number[] = [];
     for (let round = 0; round < 3; round++) {
       kn.push(flops / timeMs(() => void knobs.ops.matMul(a, b, { m, k, n, out: c }), reps, 5, 2) / 1e6);
       tj.push(flops / timeMs(() => tf.matMul(ta, tb).dispose(), reps, 5, 2) / 1e6);
     }
-    const kMed = kn.sort((x, y) => x - y)[1]!, tMed = tj.sort((x, y) => x - y)[1]!;
+    const kMed = kn.sort((x, y) => x - y)[1]!,
+      tMed = tj.sort((x, y) => x - y)[1]!;
     out.push({ shape: `(${m},${k},${n})`, knobs: kMed, tfjs: tMed, ratio: kMed / tMed });
-    ta.dispose(); tb.dispose();
-    knobs.ops.free(a); knobs.ops.free(b); knobs.ops.free(c);
+    ta.dispose();
+    tb.dispose();
+    knobs.ops.free(a);
+    knobs.ops.free(b);
+    knobs.ops.free(c);
   }
-  const markdown = table('Matrix product, one thread, GFLOP/s (median)', ['(M,K,N)', 'knobs', 'tfjs-wasm matMul', 'knobs / tfjs', 'SIMD rate measured (this run)', 'knobs / SIMD rate'],
-    out.map((r) => [r.shape, fmt(r.knobs), fmt(r.tfjs), fmt(r.ratio, 2) + 'x', fmt(peak), `${fmt((100 * r.knobs) / peak, 0)}%`]));
+  const markdown = table(
+    'Matrix product, one thread, GFLOP/s (median)',
+    ['(M,K,N)', 'knobs', 'tfjs-wasm matMul', 'knobs / tfjs', 'SIMD rate measured (this run)', 'knobs / SIMD rate'],
+    out.map((r) => [r.shape, fmt(r.knobs), fmt(r.tfjs), fmt(r.ratio, 2) + 'x', fmt(peak), `${fmt((100 * r.knobs) / peak, 0)}%`]),
+  );
   return { markdown, rows: out };
 }

@@ -14,8 +14,11 @@ export async function benchData(): Promise<{ xTrain: Float32Array; yTrain: Float
     return y;
   };
   return {
-    xTrain: all.x.subarray(0, 8000 * 784), yTrain: oneHot(0, 8000),
-    xTest: all.x.subarray(8000 * 784, 10000 * 784), yTest: oneHot(8000, 10000), labelsTest: labels.subarray(8000, 10000),
+    xTrain: all.x.subarray(0, 8000 * 784),
+    yTrain: oneHot(0, 8000),
+    xTest: all.x.subarray(8000 * 784, 10000 * 784),
+    yTest: oneHot(8000, 10000),
+    labelsTest: labels.subarray(8000, 10000),
   };
 }
 

@@ -20,15 +20,22 @@ const wanted = new Set(process.argv.slice(2));
 const all = wanted.size === 0;
 const all10k = await knobs.data.loadMnist({ count: 10000 });
 const labels = all10k.y as Int32Array;
-const xTrain = all10k.x.subarray(0, 8000 * 784), yTrain = labels.subarray(0, 8000);
-const xDev = all10k.x.subarray(8000 * 784), yDev = labels.subarray(8000);
+const xTrain = all10k.x.subarray(0, 8000 * 784),
+  yTrain = labels.subarray(0, 8000);
+const xDev = all10k.x.subarray(8000 * 784),
+  yDev = labels.subarray(8000);
 
 function build(p: MlpParams, seed: number): knobs.Sequential {
   const L = knobs.layers;
-  const m = knobs.sequential({ inputShape: [784], seed, layers: [
-    L.dense({ units: p.units, activation: 'relu', kernelInitializer: 'heNormal', kernelRegularizer: knobs.regularizers.l2(p.l2) }),
-    L.dropout({ rate: p.dropout }),
-    L.dense({ units: 10, activation: 'softmax' })] });
+  const m = knobs.sequential({
+    inputShape: [784],
+    seed,
+    layers: [
+      L.dense({ units: p.units, activation: 'relu', kernelInitializer: 'heNormal', kernelRegularizer: knobs.regularizers.l2(p.l2) }),
+      L.dropout({ rate: p.dropout }),
+      L.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
   m.compile({ optimizer: knobs.optimizers.adam({ learningRate: p.lr }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   return m;
 }
@@ -63,8 +70,13 @@ const sections: string[] = [];
 
 if (wanted.has('samplers')) {
   const rows = await benchSamplers();
-  sections.push(table('Samplers on synthetic objectives: trials to reach the target, mean of 10 seeds (400 when never reached)',
-    ['objective', 'sampler', 'mean trials', 'seeds that reached it'], rows.map((r) => [r.objective, r.sampler, fmt(r.meanTrials, 1), `${r.reached}/10`])));
+  sections.push(
+    table(
+      'Samplers on synthetic objectives: trials to reach the target, mean of 10 seeds (400 when never reached)',
+      ['objective', 'sampler', 'mean trials', 'seeds that reached it'],
+      rows.map((r) => [r.objective, r.sampler, fmt(r.meanTrials, 1), `${r.reached}/10`]),
+    ),
+  );
 }
 
 if (all || wanted.has('search')) {
@@ -75,20 +87,41 @@ if (all || wanted.has('search')) {
   // search's final accuracy per seed from an earlier run (it is deterministic), not run again.
   const epochBudget = Number(process.env.KNOBS_BUDGET ?? 540);
   const seeds = (process.env.KNOBS_SEEDS ?? '0,1,2,3,4').split(',').map(Number);
-  const r = await benchTune({ makeTrial: local, epochBudget, maxEpochs: 9, seeds, log: true,
-    minResource: Number(process.env.KNOBS_MIN_RESOURCE ?? 1), reductionFactor: Number(process.env.KNOBS_REDUCTION ?? 3),
+  const r = await benchTune({
+    makeTrial: local,
+    epochBudget,
+    maxEpochs: 9,
+    seeds,
+    log: true,
+    minResource: Number(process.env.KNOBS_MIN_RESOURCE ?? 1),
+    reductionFactor: Number(process.env.KNOBS_REDUCTION ?? 3),
     multivariate: process.env.KNOBS_TPE_MULTIVARIATE === '1',
-    ...(process.env.KNOBS_RANDOM_BEST ? { randomBest: JSON.parse(process.env.KNOBS_RANDOM_BEST) } : {}) });
+    ...(process.env.KNOBS_RANDOM_BEST ? { randomBest: JSON.parse(process.env.KNOBS_RANDOM_BEST) } : {}),
+  });
   if (process.env.KNOBS_TUNE_OUT) (await import('node:fs')).writeFileSync(process.env.KNOBS_TUNE_OUT, JSON.stringify(r));
-  sections.push(table(`Tuning an MNIST MLP: random search vs TPE + ASHA, budget ${epochBudget} epochs per search (8,000 train / 2,000 dev digits)`,
-    ['seed', 'random: best dev acc.', 'random: trials', 'TPE+ASHA: best dev acc.', 'TPE+ASHA: trials (pruned)', "TPE+ASHA: epochs to reach random's best"],
-    seeds.map((s) => {
-      const rr = r.rows.find((x) => x.seed === s && x.method === 'random')!, tr = r.rows.find((x) => x.seed === s && x.method === 'tpe+asha')!;
-      return [s, `${fmt(100 * rr.bestDevAccuracy, 2)}%`, rr.trials, `${fmt(100 * tr.bestDevAccuracy, 2)}%`, `${tr.trials} (${tr.pruned})`, String(tr.epochsToReachRandom)];
-    })));
-  sections.push(`mean best: random ${fmt(100 * r.summary.meanBestRandom, 2)}%, TPE+ASHA ${fmt(100 * r.summary.meanBestTpeAsha, 2)}%; ` +
-    `TPE+ASHA needed ${fmt(100 * r.summary.meanEpochFraction, 0)}% of the budget on average to reach random search's final accuracy ` +
-    `(within half on ${r.summary.seedsWithinHalf} of ${r.summary.seeds} seeds; target <= 50%: ${r.summary.targetMet ? 'met' : 'missed'})\n`);
+  sections.push(
+    table(
+      `Tuning an MNIST MLP: random search vs TPE + ASHA, budget ${epochBudget} epochs per search (8,000 train / 2,000 dev digits)`,
+      ['seed', 'random: best dev acc.', 'random: trials', 'TPE+ASHA: best dev acc.', 'TPE+ASHA: trials (pruned)', "TPE+ASHA: epochs to reach random's best"],
+      seeds.map((s) => {
+        const rr = r.rows.find((x) => x.seed === s && x.method === 'random')!,
+          tr = r.rows.find((x) => x.seed === s && x.method === 'tpe+asha')!;
+        return [
+          s,
+          `${fmt(100 * rr.bestDevAccuracy, 2)}%`,
+          rr.trials,
+          `${fmt(100 * tr.bestDevAccuracy, 2)}%`,
+          `${tr.trials} (${tr.pruned})`,
+          String(tr.epochsToReachRandom),
+        ];
+      }),
+    ),
+  );
+  sections.push(
+    `mean best: random ${fmt(100 * r.summary.meanBestRandom, 2)}%, TPE+ASHA ${fmt(100 * r.summary.meanBestTpeAsha, 2)}%; ` +
+      `TPE+ASHA needed ${fmt(100 * r.summary.meanEpochFraction, 0)}% of the budget on average to reach random search's final accuracy ` +
+      `(within half on ${r.summary.seedsWithinHalf} of ${r.summary.seeds} seeds; target <= 50%: ${r.summary.targetMet ? 'met' : 'missed'})\n`,
+  );
 }
 
 if (all || wanted.has('throughput')) {
@@ -98,7 +131,9 @@ if (all || wanted.has('throughput')) {
   // in child processes, each training on its own thread (no pool, no shared memory): one
   // process, against two that each train all of them at once, is the ceiling two independent
   // trainings reach on this machine.
-  const TRIALS = 24, EPOCHS = 2, ROUNDS = Number(process.env.KNOBS_ROUNDS ?? 5);
+  const TRIALS = 24,
+    EPOCHS = 2,
+    ROUNDS = Number(process.env.KNOBS_ROUNDS ?? 5);
   const space = tune.createStudy({ sampler: tune.randomSampler({ seed: 0 }) });
   const params: MlpParams[] = [];
   for (let i = 0; i < TRIALS; i++) params.push(suggestMlpParams(await space.ask()));
@@ -106,33 +141,54 @@ if (all || wanted.has('throughput')) {
   const poolRate = async (concurrency: number): Promise<number> => {
     const study = tune.createStudy({ direction: 'maximize', sampler: tune.randomSampler({ seed: 0 }) });
     const t0 = performance.now();
-    await study.optimize(async (trial) => {
-      const p = suggestMlpParams(trial);
-      const m = build(p, trial.number);
-      try {
-        const h = await pool.train(m, xTrain, yTrain, { batchSize: p.batchSize, epochs: EPOCHS, validationData: [xDev, yDev],
-          onEpochEnd: (epoch, logs) => void trial.report(logs.val_accuracy!, epoch) });
-        return h.history.val_accuracy!.at(-1)!;
-      } finally {
-        m.dispose();
-      }
-    }, { nTrials: TRIALS, concurrency });
+    await study.optimize(
+      async (trial) => {
+        const p = suggestMlpParams(trial);
+        const m = build(p, trial.number);
+        try {
+          const h = await pool.train(m, xTrain, yTrain, {
+            batchSize: p.batchSize,
+            epochs: EPOCHS,
+            validationData: [xDev, yDev],
+            onEpochEnd: (epoch, logs) => void trial.report(logs.val_accuracy!, epoch),
+          });
+          return h.history.val_accuracy!.at(-1)!;
+        } finally {
+          m.dispose();
+        }
+      },
+      { nTrials: TRIALS, concurrency },
+    );
     return (TRIALS / (performance.now() - t0)) * 60_000;
   };
   const processRate = async (processes: number): Promise<number> => {
     // every process trains all the trials (equal work, so no split can leave a core idle)
-    const runs = await Promise.all(Array.from({ length: processes }, () => new Promise<{ start: number; end: number }>((resolve, reject) => {
-      const mine = params.map((p, i) => ({ p, i }));
-      execFile(process.execPath, [fileURLToPath(import.meta.url), 'child'], { env: { ...process.env, KNOBS_CHILD_TRIALS: JSON.stringify(mine) } }, (err, stdout) => {
-        if (err) reject(err);
-        else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!));
-      });
-    })));
+    const runs = await Promise.all(
+      Array.from(
+        { length: processes },
+        () =>
+          new Promise<{ start: number; end: number }>((resolve, reject) => {
+            const mine = params.map((p, i) => ({ p, i }));
+            execFile(
+              process.execPath,
+              [fileURLToPath(import.meta.url), 'child'],
+              { env: { ...process.env, KNOBS_CHILD_TRIALS: JSON.stringify(mine) } },
+              (err, stdout) => {
+                if (err) reject(err);
+                else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!));
+              },
+            );
+          }),
+      ),
+    );
     const wall = Math.max(...runs.map((r) => r.end)) - Math.min(...runs.map((r) => r.start));
     return ((processes * TRIALS) / wall) * 60_000;
   };
   await poolRate(1); // warm-up
-  const p1: number[] = [], p2: number[] = [], c1: number[] = [], c2: number[] = [];
+  const p1: number[] = [],
+    p2: number[] = [],
+    c1: number[] = [],
+    c2: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     p1.push(await poolRate(1));
     p2.push(await poolRate(2));
@@ -143,12 +199,19 @@ if (all || wanted.has('throughput')) {
     c2.push(await processRate(2));
   }
   const ratio = (a: number[], b: number[]) => median(b.map((x, i) => x / a[i]!));
-  console.log(`per round, 2 at once / 1 at once: pool ${p2.map((x, i) => fmt(x / p1[i]!, 2)).join(' ')}; processes ${c2.map((x, i) => fmt(x / c1[i]!, 2)).join(' ')}`);
-  sections.push(table(`Trial throughput: trials per minute, 1 and 2 at once (${TRIALS} MNIST MLP trials x ${EPOCHS} epochs; medians of ${ROUNDS} alternating rounds)`,
-    ['where trials train', '1 at once', '2 at once', 'ratio', 'target'], [
-      ['worker pool (study.optimize, concurrency 2, pool.train)', fmt(median(p1), 1), fmt(median(p2), 1), `${fmt(ratio(p1, p2), 2)}x`, '>= 1.8x'],
-      ['separate processes, nothing shared (the ceiling)', fmt(median(c1), 1), fmt(median(c2), 1), `${fmt(ratio(c1, c2), 2)}x`, '-'],
-    ]));
+  console.log(
+    `per round, 2 at once / 1 at once: pool ${p2.map((x, i) => fmt(x / p1[i]!, 2)).join(' ')}; processes ${c2.map((x, i) => fmt(x / c1[i]!, 2)).join(' ')}`,
+  );
+  sections.push(
+    table(
+      `Trial throughput: trials per minute, 1 and 2 at once (${TRIALS} MNIST MLP trials x ${EPOCHS} epochs; medians of ${ROUNDS} alternating rounds)`,
+      ['where trials train', '1 at once', '2 at once', 'ratio', 'target'],
+      [
+        ['worker pool (study.optimize, concurrency 2, pool.train)', fmt(median(p1), 1), fmt(median(p2), 1), `${fmt(ratio(p1, p2), 2)}x`, '>= 1.8x'],
+        ['separate processes, nothing shared (the ceiling)', fmt(median(c1), 1), fmt(median(c2), 1), `${fmt(ratio(c1, c2), 2)}x`, '-'],
+      ],
+    ),
+  );
 }
 
 await knobs.shutdown();

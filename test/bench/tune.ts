@@ -112,7 +112,11 @@ export interface BenchTuneResult {
 
 class BudgetSpent extends Error {}
 
-async function search(method: BenchTuneRow['method'], seed: number, o: Required<Omit<BenchTuneOptions, 'seeds' | 'log' | 'randomBest'>>): Promise<BenchTuneRow> {
+async function search(
+  method: BenchTuneRow['method'],
+  seed: number,
+  o: Required<Omit<BenchTuneOptions, 'seeds' | 'log' | 'randomBest'>>,
+): Promise<BenchTuneRow> {
   const study = tune.createStudy({
     direction: 'maximize',
     studyName: `${method}-${seed}`,
@@ -122,30 +126,35 @@ async function search(method: BenchTuneRow['method'], seed: number, o: Required<
   let epochs = 0;
   let best = -Infinity;
   const curve: [number, number][] = [];
-  await study.optimize(async (trial) => {
-    if (epochs >= o.epochBudget) throw new BudgetSpent();
-    const runner = await o.makeTrial(suggestMlpParams(trial), { seed, trialNumber: trial.number });
-    try {
-      let acc = 0;
-      for (let epoch = 0; epoch < o.maxEpochs; epoch++) {
-        if (epochs >= o.epochBudget) throw new BudgetSpent();
-        acc = await runner.trainEpoch();
-        epochs++;
-        trial.report(acc, epoch + 1); // step = epochs trained, so rungs are at epochs 1, 3, 9
-        if (trial.shouldPrune()) throw new tune.TrialPruned();
+  await study.optimize(
+    async (trial) => {
+      if (epochs >= o.epochBudget) throw new BudgetSpent();
+      const runner = await o.makeTrial(suggestMlpParams(trial), { seed, trialNumber: trial.number });
+      try {
+        let acc = 0;
+        for (let epoch = 0; epoch < o.maxEpochs; epoch++) {
+          if (epochs >= o.epochBudget) throw new BudgetSpent();
+          acc = await runner.trainEpoch();
+          epochs++;
+          trial.report(acc, epoch + 1); // step = epochs trained, so rungs are at epochs 1, 3, 9
+          if (trial.shouldPrune()) throw new tune.TrialPruned();
+        }
+        if (acc > best) best = acc;
+        curve.push([epochs, best]);
+        return acc;
+      } finally {
+        runner.dispose?.();
       }
-      if (acc > best) best = acc;
-      curve.push([epochs, best]);
-      return acc;
-    } finally {
-      runner.dispose?.();
-    }
-  }, {
-    catch: [BudgetSpent],
-    callbacks: [(s, t) => {
-      if (t.systemAttrs.fail_reason !== undefined || epochs >= o.epochBudget) s.stop();
-    }],
-  });
+    },
+    {
+      catch: [BudgetSpent],
+      callbacks: [
+        (s, t) => {
+          if (t.systemAttrs.fail_reason !== undefined || epochs >= o.epochBudget) s.stop();
+        },
+      ],
+    },
+  );
   return {
     method,
     seed,
@@ -182,15 +191,31 @@ export async function benchTune(options: BenchTuneOptions): Promise<BenchTuneRes
   const rows: BenchTuneRow[] = [];
   for (const seed of seeds) {
     const known = options.randomBest?.[seed];
-    const random = known === undefined ? await search('random', seed, o)
-      : { method: 'random' as const, seed, trials: NaN, completed: NaN, pruned: NaN, epochs: o.epochBudget, bestDevAccuracy: known, curve: [], trialCurves: [] };
+    const random =
+      known === undefined
+        ? await search('random', seed, o)
+        : {
+            method: 'random' as const,
+            seed,
+            trials: NaN,
+            completed: NaN,
+            pruned: NaN,
+            epochs: o.epochBudget,
+            bestDevAccuracy: known,
+            curve: [],
+            trialCurves: [],
+          };
     const tpe = await search('tpe+asha', seed, o);
     tpe.epochsToReachRandom = tpe.curve.find(([, b]) => b >= random.bestDevAccuracy)?.[0] ?? Infinity;
     rows.push(random, tpe);
     if (options.log) {
       for (const r of [random, tpe]) {
-        console.log(`${r.method.padEnd(8)} seed ${seed}: best dev accuracy ${(100 * r.bestDevAccuracy).toFixed(2)}% after ${r.epochs} epochs, ${r.trials} trials (${r.pruned} pruned)` +
-          (r.epochsToReachRandom !== undefined ? `; reached random's ${(100 * random.bestDevAccuracy).toFixed(2)}% after ${r.epochsToReachRandom} epochs` : ''));
+        console.log(
+          `${r.method.padEnd(8)} seed ${seed}: best dev accuracy ${(100 * r.bestDevAccuracy).toFixed(2)}% after ${r.epochs} epochs, ${r.trials} trials (${r.pruned} pruned)` +
+            (r.epochsToReachRandom !== undefined
+              ? `; reached random's ${(100 * random.bestDevAccuracy).toFixed(2)}% after ${r.epochsToReachRandom} epochs`
+              : ''),
+        );
       }
     }
   }
@@ -225,12 +250,13 @@ export async function benchTune(options: BenchTuneOptions): Promise<BenchTuneRes
  */
 export function syntheticMlpTrial(p: MlpParams, info: { seed: number; trialNumber: number }): TrialRunner {
   const lrOff = Math.log10(p.lr) - Math.log10(0.05);
-  const ceiling = 0.985
-    - 0.06 * lrOff * lrOff
-    - 0.04 * Math.max(0, Math.log2(128 / p.units))
-    - 0.05 * Math.max(0, Math.log10(p.l2) + 3)
-    - 0.08 * Math.max(0, p.dropout - 0.3)
-    - (p.lr > 0.5 ? 0.6 : 0); // diverges
+  const ceiling =
+    0.985 -
+    0.06 * lrOff * lrOff -
+    0.04 * Math.max(0, Math.log2(128 / p.units)) -
+    0.05 * Math.max(0, Math.log10(p.l2) + 3) -
+    0.08 * Math.max(0, p.dropout - 0.3) -
+    (p.lr > 0.5 ? 0.6 : 0); // diverges
   const speed = 0.5 * Math.min(1, p.lr / 0.02) * Math.sqrt(64 / p.batchSize) * (1 - 0.5 * p.dropout);
   let epoch = 0;
   let state = (info.seed * 7919 + info.trialNumber * 104729) >>> 0;
@@ -257,8 +283,11 @@ export function syntheticMlpTrial(p: MlpParams, info: { seed: number; trialNumbe
  * const rows = await benchSamplers({ seeds: 10, nTrials: 200 });
  * ```
  */
-export async function benchSamplers(options: { seeds?: number; nTrials?: number } = {}): Promise<{ objective: string; sampler: string; meanTrials: number; reached: number }[]> {
-  const seeds = options.seeds ?? 10, nTrials = options.nTrials ?? 200;
+export async function benchSamplers(
+  options: { seeds?: number; nTrials?: number } = {},
+): Promise<{ objective: string; sampler: string; meanTrials: number; reached: number }[]> {
+  const seeds = options.seeds ?? 10,
+    nTrials = options.nTrials ?? 200;
   const objectives: [string, tune.Objective, number][] = [
     ['Branin <= 0.5', braninObjective, 0.5],
     ['Rosenbrock 2-D <= 0.05', rosenbrockObjective(2), 0.05],
@@ -274,11 +303,23 @@ export async function benchSamplers(options: { seeds?: number; nTrials?: number 
   const rows = [];
   for (const [objective, fn, target] of objectives) {
     for (const [sampler, make] of samplers) {
-      let total = 0, reached = 0;
+      let total = 0,
+        reached = 0;
       for (let seed = 0; seed < seeds; seed++) {
         const study = tune.createStudy({ sampler: make(seed) });
         let n = 2 * nTrials;
-        await study.optimize(fn, { nTrials, callbacks: [(st, t) => { if (t.value! <= target) { n = t.number + 1; reached++; st.stop(); } }] });
+        await study.optimize(fn, {
+          nTrials,
+          callbacks: [
+            (st, t) => {
+              if (t.value! <= target) {
+                n = t.number + 1;
+                reached++;
+                st.stop();
+              }
+            },
+          ],
+        });
         total += n;
       }
       rows.push({ objective, sampler, meanTrials: total / seeds, reached });

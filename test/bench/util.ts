@@ -22,8 +22,9 @@ export function timeMs(fn: () => void, reps: number, samples = 7, warmup = 3): n
 
 /** Prints a markdown table. */
 export function table(title: string, header: string[], rows: (string | number)[][]): string {
-  const text = [`### ${title}`, '', `| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`), ''].join('\n');
+  const text = [`### ${title}`, '', `| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`), ''].join(
+    '\n',
+  );
   console.log(text);
   return text;
 }

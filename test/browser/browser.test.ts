@@ -11,7 +11,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 function data(n: number, f: number): { x: Float32Array; y: Int32Array } {
   let s = 12345;
-  const next = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+  const next = (): number => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
   const x = new Float32Array(n * f).map(() => next() * 2 - 1);
   const y = Int32Array.from({ length: n }, (_, i) => (x[i * f]! > 0 ? 1 : 0) + (x[i * f + 1]! > 0 ? 2 : 0));
   return { x, y };
@@ -20,8 +20,11 @@ function data(n: number, f: number): { x: Float32Array; y: Int32Array } {
 async function trainInNode(workers: number): Promise<number[][]> {
   const { x, y } = data(384, 24);
   const L = knobs.layers;
-  const m = knobs.sequential({ inputShape: [24], seed: 3, layers: [
-    L.dense({ units: 32, activation: 'relu' }), L.dropout({ rate: 0.2 }), L.dense({ units: 4, activation: 'softmax' })] });
+  const m = knobs.sequential({
+    inputShape: [24],
+    seed: 3,
+    layers: [L.dense({ units: 32, activation: 'relu' }), L.dropout({ rate: 0.2 }), L.dense({ units: 4, activation: 'softmax' })],
+  });
   m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   await m.fit(x, y, { batchSize: 64, epochs: 3, verbose: 0, workers });
   return m.getWeights().map((w) => Array.from(w));
@@ -31,11 +34,21 @@ let browser: Browser;
 let server: Awaited<ReturnType<typeof startServer>>;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium), or set CHROMIUM_PATH`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium), or set CHROMIUM_PATH`);
   server = await startServer();
   browser = await chromium.launch({
-    executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 
@@ -45,14 +58,22 @@ afterAll(async () => {
   await knobs.shutdown();
 });
 
-async function trainInPage(kind: 'isolated' | 'plain', workers: number): Promise<{ isolated: boolean; shared: boolean; loss: number[]; weights: number[][]; warnings: string[] }> {
+async function trainInPage(
+  kind: 'isolated' | 'plain',
+  workers: number,
+): Promise<{ isolated: boolean; shared: boolean; loss: number[]; weights: number[][]; warnings: string[] }> {
   const page = await browser.newPage();
   const warnings: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'warning') warnings.push(m.text());
+  });
   page.on('pageerror', (e) => warnings.push(`pageerror: ${e.message}`));
   await page.goto(`${server.url}/${kind}/`);
   await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true, undefined, { timeout: 30_000 });
-  const r = await page.evaluate((w) => (globalThis as unknown as { train(w: number): Promise<unknown> }).train(w), workers) as Omit<Awaited<ReturnType<typeof trainInPage>>, 'warnings'>;
+  const r = (await page.evaluate((w) => (globalThis as unknown as { train(w: number): Promise<unknown> }).train(w), workers)) as Omit<
+    Awaited<ReturnType<typeof trainInPage>>,
+    'warnings'
+  >;
   await page.close();
   return { ...r, warnings };
 }
@@ -91,7 +112,11 @@ describe('browser build in headless Chromium', () => {
       await first.goto(`${server.url}/plain/`);
       await first.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
       void first.evaluate(() => (globalThis as unknown as { tuneStudy(n: number, hang: number): Promise<unknown> }).tuneStudy(20, 6)).catch(() => {});
-      await first.waitForFunction(() => (globalThis as unknown as { tuneProgress: { running?: number }[] }).tuneProgress.some((p) => p.running === 6), undefined, { timeout: 30_000 });
+      await first.waitForFunction(
+        () => (globalThis as unknown as { tuneProgress: { running?: number }[] }).tuneProgress.some((p) => p.running === 6),
+        undefined,
+        { timeout: 30_000 },
+      );
       await first.close(); // the "crash": trial 6 was RUNNING
 
       const second = await context.newPage();
@@ -99,7 +124,9 @@ describe('browser build in headless Chromium', () => {
       await second.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
       await second.waitForTimeout(500); // longer than the grace period: trial 6's heartbeat has stopped
       type Row = { number: number; state: string; params: Record<string, number>; value: number | null; systemAttrs: Record<string, unknown> };
-      const trials = await second.evaluate(() => (globalThis as unknown as { tuneStudy(n: number, hang: number): Promise<unknown> }).tuneStudy(6, -1)) as Row[];
+      const trials = (await second.evaluate(() =>
+        (globalThis as unknown as { tuneStudy(n: number, hang: number): Promise<unknown> }).tuneStudy(6, -1),
+      )) as Row[];
       await second.close();
       expect(trials.map((t) => t.number)).toEqual([...Array(13).keys()]);
       expect(trials.slice(0, 6).every((t) => t.state === 'COMPLETE' && t.value !== null)).toBe(true);

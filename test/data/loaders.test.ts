@@ -16,7 +16,12 @@ describe('CsvTokenizer', () => {
     const text = 'a,b,c\r\n"x, y","say ""hi""",3\r\n\r\n"multi\nline",,\n4,5,6';
     const t = new CsvTokenizer();
     const recs = [...t.push(text), ...t.end()];
-    expect(recs.map((r) => r.fields)).toEqual([['a', 'b', 'c'], ['x, y', 'say "hi"', '3'], ['multi\nline', '', ''], ['4', '5', '6']]);
+    expect(recs.map((r) => r.fields)).toEqual([
+      ['a', 'b', 'c'],
+      ['x, y', 'say "hi"', '3'],
+      ['multi\nline', '', ''],
+      ['4', '5', '6'],
+    ]);
     expect(recs.map((r) => r.line)).toEqual([1, 2, 4, 6]);
   });
 
@@ -57,7 +62,9 @@ describe('fromCsv', () => {
     const test = fromCsv('age,color,size,label\n60,blue,1,no\n', { encoding: d.encoding });
     expect(Array.from(test.x)).toEqual([60, 2, 1]);
     expect(Array.from(test.y)).toEqual([0]);
-    expect(() => fromCsv('age,color,size,label\n60,purple,1,no\n', { encoding: d.encoding })).toThrow(/line 2 column "color": "purple" is not one of its 3 categories/);
+    expect(() => fromCsv('age,color,size,label\n60,purple,1,no\n', { encoding: d.encoding })).toThrow(
+      /line 2 column "color": "purple" is not one of its 3 categories/,
+    );
     expect(() => fromCsv('age,color,size,label\n60,red,1,maybe\n', { encoding: d.encoding })).toThrow(/"maybe" is not one of the 2 classes/);
   });
 
@@ -91,9 +98,19 @@ describe('fromCsv', () => {
     ['ragged rows', () => fromCsv('a,b\n1,2\n3\n4,5,6\n'), /ragged rows: the header has 2 columns but line 3 has 1, line 4 has 3/, ShapeError],
     ['an unknown label column', () => fromCsv(CSV, { labelColumn: 'nope' }), /options.labelColumn "nope" is not a column/, RangeError],
     ['an infinite number', () => fromCsv('a,b\n1,0\nInfinity,1\n'), /line 3 column "a": "Infinity" is not finite/, RangeError],
-    ['a text value in a forced numeric column', () => fromCsv('a,b\nx,0\n', { categorical: { a: 'numeric' } }), /line 2 column "a": "x" is not a number/, RangeError],
+    [
+      'a text value in a forced numeric column',
+      () => fromCsv('a,b\nx,0\n', { categorical: { a: 'numeric' } }),
+      /line 2 column "a": "x" is not a number/,
+      RangeError,
+    ],
     ['a duplicated header', () => fromCsv('a,a\n1,2\n'), /names column "a" twice/, RangeError],
-    ['a bad missing option', () => fromCsv(CSV, { missing: 'zero' as never }), /options.missing must be 'error', 'drop' or a finite number, got "zero"/, RangeError],
+    [
+      'a bad missing option',
+      () => fromCsv(CSV, { missing: 'zero' as never }),
+      /options.missing must be 'error', 'drop' or a finite number, got "zero"/,
+      RangeError,
+    ],
     ['a file path in the browser build', () => fromCsv({ path: 'x.csv' }), /needs Node.js/, TypeError],
   ];
   for (const [name, fn, message, type] of bad) {
@@ -106,10 +123,13 @@ describe('fromCsv', () => {
 
 describe('fromJsonRows', () => {
   it('reads numbers, booleans and string categories, with a source key', () => {
-    const d = fromJsonRows([
-      { age: 31, member: true, country: 'FR', code: '007', bought: 1 },
-      { age: 45, member: false, country: 'DE', code: '7', bought: 0 },
-    ], { labelKey: 'bought', sourceKey: 'country' });
+    const d = fromJsonRows(
+      [
+        { age: 31, member: true, country: 'FR', code: '007', bought: 1 },
+        { age: 45, member: false, country: 'DE', code: '7', bought: 0 },
+      ],
+      { labelKey: 'bought', sourceKey: 'country' },
+    );
     expect(d.featureNames).toEqual(['age', 'member', 'code=007', 'code=7']); // strings stay categories
     expect(Array.from(d.x)).toEqual([31, 1, 1, 0, 45, 0, 0, 1]);
     expect(d.source).toEqual(['FR', 'DE']);
@@ -117,7 +137,9 @@ describe('fromJsonRows', () => {
   });
 
   it('reports missing keys and nested values by row', () => {
-    expect(() => fromJsonRows([{ a: 1, y: 0 }, { y: 1 }, { a: null, y: 1 }], { labelKey: 'y' })).toThrow(/2 missing values: row 1 column "a", row 2 column "a"/);
+    expect(() => fromJsonRows([{ a: 1, y: 0 }, { y: 1 }, { a: null, y: 1 }], { labelKey: 'y' })).toThrow(
+      /2 missing values: row 1 column "a", row 2 column "a"/,
+    );
     expect(() => fromJsonRows([{ a: [1, 2], y: 0 }], { labelKey: 'y' })).toThrow(/row 0 key "a" holds an array of length 2/);
     expect(() => fromJsonRows([{ a: 1, y: 0 }, 5 as never])).toThrow(/row 1 must be an object, got 5/);
   });
@@ -162,7 +184,9 @@ describe('fromIdx', () => {
   it('rejects wrong magic numbers, truncated files and count mismatches', () => {
     const good = idx(0x08, [2, 2, 2], [0, 1, 2, 3, 4, 5, 6, 7]);
     expect(() => fromIdx(new Uint8Array([1, 2, 3, 4]), idx(0x08, [2], [0, 1]))).toThrow(/images is not an IDX file/);
-    expect(() => fromIdx(good.subarray(0, good.length - 1), idx(0x08, [2], [0, 1]))).toThrow(/images has 23 bytes, but its header \(uint8, dims 2 x 2 x 2\) needs exactly 24/);
+    expect(() => fromIdx(good.subarray(0, good.length - 1), idx(0x08, [2], [0, 1]))).toThrow(
+      /images has 23 bytes, but its header \(uint8, dims 2 x 2 x 2\) needs exactly 24/,
+    );
     expect(() => fromIdx(good, idx(0x08, [3], [0, 1, 2]))).toThrow(/2 images but 3 labels/);
     expect(() => fromIdx(good, idx(0x07, [2], [0, 1]))).toThrow(/unknown IDX type code 0x7/);
     expect(() => readIdx(new Uint8Array([0x1f, 0x8b, 8, 0]))).toThrow(/gzip-compressed/);

@@ -8,8 +8,12 @@ import * as data from '../../src/data/node/index';
 import { rng } from '../helpers';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'knobs-data-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'knobs-data-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** A CSV whose category "z" first appears near the end: a one-pass encoder would miss its column. */
 function generatedCsv(rows: number): string {
@@ -35,9 +39,14 @@ describe('streamCsv', () => {
     // the same columns in every batch, including the late category
     for (const b of batches) expect(b.featureNames).toEqual(['id', 'color=blue', 'color=green', 'color=red', 'color=z', 'weight']);
     for (const b of batches) expect(b.encoding).toEqual(batches[0]!.encoding);
-    const x = new Float32Array(5000 * whole.features), y = new Int32Array(5000);
+    const x = new Float32Array(5000 * whole.features),
+      y = new Int32Array(5000);
     let o = 0;
-    for (const b of batches) { x.set(b.x, o * whole.features); y.set(b.y as Int32Array, o); o += b.length; }
+    for (const b of batches) {
+      x.set(b.x, o * whole.features);
+      y.set(b.y as Int32Array, o);
+      o += b.length;
+    }
     expect(x).toEqual(whole.x);
     expect(y).toEqual(whole.y);
   });
@@ -51,8 +60,12 @@ describe('streamCsv', () => {
     expect(batches).toEqual([2, 1]);
     const bad = join(dir, 'bad.csv');
     await writeFile(bad, 'a,b,label\n1,x,0\n2,w,1\n');
-    await expect(async () => { for await (const _ of data.streamCsv(bad, { encoding })) void _; }).rejects.toThrow(/line 3 column "b": "w" is not one of its 2 categories/);
-    await expect(async () => { for await (const _ of data.streamCsv(path, { batchSize: 0 })) void _; }).rejects.toThrow(/options.batchSize must be a positive integer, got 0/);
+    await expect(async () => {
+      for await (const _ of data.streamCsv(bad, { encoding })) void _;
+    }).rejects.toThrow(/line 3 column "b": "w" is not one of its 2 categories/);
+    await expect(async () => {
+      for await (const _ of data.streamCsv(path, { batchSize: 0 })) void _;
+    }).rejects.toThrow(/options.batchSize must be a positive integer, got 0/);
   });
 });
 

@@ -6,7 +6,8 @@ import { expectClose, randomArray } from '../helpers';
 /** Column means and population standard deviations, float64. */
 function columnStats(x: Float32Array, f: number): { mean: number[]; std: number[] } {
   const n = x.length / f;
-  const mean = new Array<number>(f).fill(0), std = new Array<number>(f).fill(0);
+  const mean = new Array<number>(f).fill(0),
+    std = new Array<number>(f).fill(0);
   for (let i = 0; i < n; i++) for (let j = 0; j < f; j++) mean[j]! += x[i * f + j]! / n;
   for (let i = 0; i < n; i++) for (let j = 0; j < f; j++) std[j]! += (x[i * f + j]! - mean[j]!) ** 2 / n;
   return { mean, std: std.map(Math.sqrt) };
@@ -25,7 +26,8 @@ describe('standardize', () => {
 
   it('uses training statistics only: transforming dev neither depends on nor changes them', () => {
     const f = 3;
-    const train = randomArray(300 * f, 2, 0, 1), dev = randomArray(100 * f, 3, 5, 9);
+    const train = randomArray(300 * f, 2, 0, 1),
+      dev = randomArray(100 * f, 3, 5, 9);
     const norm = standardize().fit(train, f);
     const before = JSON.stringify(norm.toJSON());
     const devOut = norm.transform(dev);
@@ -54,7 +56,14 @@ describe('standardize', () => {
   });
 
   it('fits and transforms datasets', () => {
-    const d = dataset({ x: [[1, 10], [3, 30]], y: [0, 1], source: ['a', 'b'] });
+    const d = dataset({
+      x: [
+        [1, 10],
+        [3, 30],
+      ],
+      y: [0, 1],
+      source: ['a', 'b'],
+    });
     const norm = standardize().fit(d);
     const t = norm.transform(d);
     expect(Array.from(t.x)).toEqual([-1, -1, 1, 1]);
@@ -65,8 +74,12 @@ describe('standardize', () => {
   it('rejects non-finite data and shape mismatches', () => {
     expect(() => standardize().fit(new Float32Array([1, NaN]), 1)).toThrow(/non-finite value NaN at row 1, column 0/);
     expect(() => standardize().fit(new Float32Array(6), 4)).toThrow(/6 values, not a multiple of features = 4/);
-    expect(() => standardize().fit(new Float32Array(6), 3).transform(new Float32Array(4))).toThrow(/not a multiple of the 3 features the normalizer was fitted on/);
-    expect(() => normalizerFromJSON({ kind: 'standardize', features: 2, shift: [0, 0], scale: [1, 0] })).toThrow(/scale\[1\] must be a finite, non-zero number/);
+    expect(() => standardize().fit(new Float32Array(6), 3).transform(new Float32Array(4))).toThrow(
+      /not a multiple of the 3 features the normalizer was fitted on/,
+    );
+    expect(() => normalizerFromJSON({ kind: 'standardize', features: 2, shift: [0, 0], scale: [1, 0] })).toThrow(
+      /scale\[1\] must be a finite, non-zero number/,
+    );
   });
 });
 

@@ -9,8 +9,12 @@ function data(n: number, classes: number, seed = 1, withSource = false): Dataset
   const total = (classes * (classes + 1)) / 2;
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    let u = r() * total, c = 0;
-    while (u >= c + 1) { u -= c + 1; c++; }
+    let u = r() * total,
+      c = 0;
+    while (u >= c + 1) {
+      u -= c + 1;
+      c++;
+    }
     y[i] = Math.min(c, classes - 1);
   }
   const x = new Float32Array(n * 2).map((_, i) => i);
@@ -25,7 +29,12 @@ function counts(y: ArrayLike<number>, classes: number): number[] {
 
 describe('trainDevTestSplit', () => {
   it('keeps class proportions within one example per class, for every preset and size', () => {
-    for (const [n, classes] of [[1000, 5], [997, 10], [5000, 3], [123, 4]] as const) {
+    for (const [n, classes] of [
+      [1000, 5],
+      [997, 10],
+      [5000, 3],
+      [123, 4],
+    ] as const) {
       const d = data(n, classes, n);
       const total = counts(d.y, classes);
       for (const ratios of ['classic', [0.7, 0.15, 0.15], [0.5, 0.25, 0.25]] as const) {
@@ -52,7 +61,9 @@ describe('trainDevTestSplit', () => {
 
   it('is seeded: the same seed gives the same split, another seed another', () => {
     const d = data(300, 3);
-    const a = trainDevTestSplit(d, { seed: 5 }), b = trainDevTestSplit(d, { seed: 5 }), c = trainDevTestSplit(d, { seed: 6 });
+    const a = trainDevTestSplit(d, { seed: 5 }),
+      b = trainDevTestSplit(d, { seed: 5 }),
+      c = trainDevTestSplit(d, { seed: 6 });
     expect(a.indices.dev).toEqual(b.indices.dev);
     expect(a.indices.dev).not.toEqual(c.indices.dev);
   });
@@ -69,7 +80,11 @@ describe('trainDevTestSplit', () => {
     const d = data(2000, 3, 4, true);
     const s = trainDevTestSplit(d, { groups: 'source', ratios: [0.6, 0.2, 0.2], seed: 2 });
     const where = new Map<string, string>();
-    for (const [name, set] of [['train', s.train], ['dev', s.dev], ['test', s.test]] as const) {
+    for (const [name, set] of [
+      ['train', s.train],
+      ['dev', s.dev],
+      ['test', s.test],
+    ] as const) {
       for (const g of set.source as string[]) {
         expect(where.get(g) ?? name, `group ${g}`).toBe(name);
         where.set(g, name);
@@ -86,11 +101,22 @@ describe('trainDevTestSplit', () => {
   });
 
   const bad: [string, () => unknown, RegExp][] = [
-    ['ratios that do not sum to 1', () => trainDevTestSplit(data(100, 2), { ratios: [0.6, 0.3, 0.2] }), /options.ratios must sum to 1, got 0.6 \+ 0.3 \+ 0.2 = 1.1/],
+    [
+      'ratios that do not sum to 1',
+      () => trainDevTestSplit(data(100, 2), { ratios: [0.6, 0.3, 0.2] }),
+      /options.ratios must sum to 1, got 0.6 \+ 0.3 \+ 0.2 = 1.1/,
+    ],
     ['an unknown preset', () => trainDevTestSplit(data(100, 2), { ratios: 'huge' as never }), /options.ratios must be 'classic', 'large'/],
-    ['sizes over the total', () => trainDevTestSplit(data(100, 2), { sizes: { dev: 80, test: 30 } }), /options.sizes add up to 110, more than the 100 examples/],
-    ['a class left out of a set', () => trainDevTestSplit(new Dataset({ x: new Float32Array(12), features: 1, y: new Int32Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]) }), { seed: 1 }),
-      /leaves class 1 out of the (dev|test) set \(the class has 2 examples in all/],
+    [
+      'sizes over the total',
+      () => trainDevTestSplit(data(100, 2), { sizes: { dev: 80, test: 30 } }),
+      /options.sizes add up to 110, more than the 100 examples/,
+    ],
+    [
+      'a class left out of a set',
+      () => trainDevTestSplit(new Dataset({ x: new Float32Array(12), features: 1, y: new Int32Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]) }), { seed: 1 }),
+      /leaves class 1 out of the (dev|test) set \(the class has 2 examples in all/,
+    ],
     ['stratify with groups', () => trainDevTestSplit(data(100, 2, 1, true), { groups: 'source', stratify: true }), /cannot be combined/],
     ['groups of the wrong length', () => trainDevTestSplit(data(100, 2), { groups: ['a'] }), /options.groups has 1 values but the data has 100 examples/],
   ];
@@ -108,7 +134,8 @@ describe('trainDevSplit', () => {
     const { train, trainDev, indices } = trainDevSplit(d, { ratio: 0.1, seed: 2 });
     expect(trainDev.length).toBe(100);
     expect(train.length).toBe(900);
-    const total = counts(d.y, 4), c = counts(trainDev.y, 4);
+    const total = counts(d.y, 4),
+      c = counts(trainDev.y, 4);
     c.forEach((v, k) => expect(Math.abs(v - total[k]! * 0.1)).toBeLessThanOrEqual(1));
     expect(new Set([...indices.train, ...indices.trainDev]).size).toBe(1000);
     expect(() => trainDevSplit(d, { ratio: 1.5 })).toThrow(/options.ratio must be a number in \(0, 1\), got 1.5/);
@@ -134,7 +161,10 @@ describe('kFold and stratifiedKFold', () => {
     const sizes = folds.map((f) => f.dev.length);
     expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
     for (const f of folds) {
-      const c = counts(Array.from(f.dev, (i) => d.y[i]!), 6);
+      const c = counts(
+        Array.from(f.dev, (i) => d.y[i]!),
+        6,
+      );
       c.forEach((v, k) => expect(Math.abs(v - total[k]! / 5)).toBeLessThanOrEqual(1));
     }
     expect(() => stratifiedKFold([0, 0, 0, 1], { k: 2 })).toThrow(/class 1 has 1 example, fewer than k = 2/);
@@ -154,7 +184,12 @@ describe('splitReport', () => {
 
   it('warns when dev holds a source the training set lacks, or other class proportions', () => {
     const train = dataset({ x: new Float32Array(400), features: 1, y: new Int32Array(400).map((_, i) => i % 2), source: Array(400).fill('web') });
-    const dev = dataset({ x: new Float32Array(200), features: 1, y: new Int32Array(200).map((_, i) => (i % 10 === 0 ? 0 : 1)), source: Array.from({ length: 200 }, (_, i) => (i < 100 ? 'web' : 'phone')) });
+    const dev = dataset({
+      x: new Float32Array(200),
+      features: 1,
+      y: new Int32Array(200).map((_, i) => (i % 10 === 0 ? 0 : 1)),
+      source: Array.from({ length: 200 }, (_, i) => (i < 100 ? 'web' : 'phone')),
+    });
     const r = splitReport({ train, dev });
     expect(r.warnings.some((w) => /dev holds source "phone" \(100 examples, 50.0%\) that train lacks/.test(w))).toBe(true);
     expect(r.warnings.some((w) => /dev's class proportions differ from train's: total variation distance 0.400 > 0.1/.test(w))).toBe(true);

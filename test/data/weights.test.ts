@@ -65,7 +65,14 @@ describe('attributeWeights', () => {
   it('scales feature columns, zeroing a protected attribute', () => {
     const x = new Float32Array([1, 2, 3, 4, 5, 6]);
     expect(Array.from(attributeWeights(x, 3, [1, 0, 0.5]))).toEqual([1, 0, 1.5, 4, 0, 3]);
-    const d = dataset({ x: [[1, 2], [3, 4]], y: [0, 1], featureNames: ['income', 'gender'] });
+    const d = dataset({
+      x: [
+        [1, 2],
+        [3, 4],
+      ],
+      y: [0, 1],
+      featureNames: ['income', 'gender'],
+    });
     const out = attributeWeights(d, { gender: 0 });
     expect(Array.from(out.x)).toEqual([1, 0, 3, 0]);
     expect(Array.from(d.x)).toEqual([1, 2, 3, 4]); // the input is unchanged

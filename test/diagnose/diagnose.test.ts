@@ -11,10 +11,10 @@ describe('the lecture table of models A-D (Bayes error 0.5%, human-level error 0
   // Model B: the lecture prints variance 0.8%, but its dev - train is 4.0% - 3.5% = 0.5%
   // (A, C and D add up: 3.5 + 4.3 = 7.8, 1.0 + 4.0 = 5.0, 0.8 + 0.2 = 1.0). Either value is low.
   const TABLE: [string, number, number, { bias: number; avoidableBias: number; variance: number }, string, string][] = [
-    ['A', 0.035, 0.078, { bias: 0.030, avoidableBias: 0.028, variance: 0.043 }, 'bias', 'high bias, high variance: first focus on bias'],
-    ['B', 0.035, 0.040, { bias: 0.030, avoidableBias: 0.028, variance: 0.005 }, 'bias', 'high bias, low variance: focus on bias'],
-    ['C', 0.010, 0.050, { bias: 0.005, avoidableBias: 0.003, variance: 0.040 }, 'variance', 'low bias, high variance: focus on variance'],
-    ['D', 0.008, 0.010, { bias: 0.003, avoidableBias: 0.001, variance: 0.002 }, 'none', 'low bias and variance: quite well-trained model'],
+    ['A', 0.035, 0.078, { bias: 0.03, avoidableBias: 0.028, variance: 0.043 }, 'bias', 'high bias, high variance: first focus on bias'],
+    ['B', 0.035, 0.04, { bias: 0.03, avoidableBias: 0.028, variance: 0.005 }, 'bias', 'high bias, low variance: focus on bias'],
+    ['C', 0.01, 0.05, { bias: 0.005, avoidableBias: 0.003, variance: 0.04 }, 'variance', 'low bias, high variance: focus on variance'],
+    ['D', 0.008, 0.01, { bias: 0.003, avoidableBias: 0.001, variance: 0.002 }, 'none', 'low bias and variance: quite well-trained model'],
   ];
   for (const [name, trainError, devError, gaps, focus, verdict] of TABLE) {
     it(`model ${name}: ${verdict}`, () => {
@@ -32,7 +32,7 @@ describe('the lecture examples 1-4 (train/dev error)', () => {
   const TABLE: [string, number, number, 'high' | 'low', 'high' | 'low', boolean, boolean][] = [
     ['1', 0.01, 0.12, 'low', 'high', true, false],
     ['2', 0.12, 0.13, 'high', 'low', false, true],
-    ['3', 0.12, 0.20, 'high', 'high', true, true],
+    ['3', 0.12, 0.2, 'high', 'high', true, true],
     ['4', 0.01, 0.02, 'low', 'low', false, false],
   ];
   for (const [name, trainError, devError, bias, variance, overfitting, underfitting] of TABLE) {
@@ -44,7 +44,12 @@ describe('the lecture examples 1-4 (train/dev error)', () => {
 });
 
 const FOCUS: [string, DiagnoseErrors, string, string][] = [
-  ['data mismatch after bias and variance', { humanLevelError: 0.01, trainError: 0.02, trainDevError: 0.025, devError: 0.06 }, 'dataMismatch', 'make training data like dev'],
+  [
+    'data mismatch after bias and variance',
+    { humanLevelError: 0.01, trainError: 0.02, trainDevError: 0.025, devError: 0.06 },
+    'dataMismatch',
+    'make training data like dev',
+  ],
   ['dev overfitting last', { humanLevelError: 0.01, trainError: 0.02, devError: 0.025, testError: 0.06 }, 'devOverfit', 'bigger dev set'],
   ['bias before mismatch', { humanLevelError: 0.01, trainError: 0.05, trainDevError: 0.06, devError: 0.12 }, 'bias', 'bigger network'],
   ['variance before mismatch', { humanLevelError: 0.01, trainError: 0.02, trainDevError: 0.06, devError: 0.12 }, 'variance', 'more data'],
@@ -61,15 +66,19 @@ describe('focus order: bias, variance, data mismatch, dev overfitting, data qual
   }
 
   it('computes data mismatch and dev overfitting', () => {
-    near(diagnose({ humanLevelError: 0.01, trainError: 0.02, trainDevError: 0.025, devError: 0.06, testError: 0.07 }),
-      { avoidableBias: 0.01, variance: 0.005, dataMismatch: 0.035, devOverfit: 0.01, levels: { dataMismatch: 'high', devOverfit: 'low' } }, '', { atol: 1e-12 });
+    near(
+      diagnose({ humanLevelError: 0.01, trainError: 0.02, trainDevError: 0.025, devError: 0.06, testError: 0.07 }),
+      { avoidableBias: 0.01, variance: 0.005, dataMismatch: 0.035, devOverfit: 0.01, levels: { dataMismatch: 'high', devOverfit: 'low' } },
+      '',
+      { atol: 1e-12 },
+    );
     const d = diagnose({ humanLevelError: 0.01, trainError: 0.02, devError: 0.06 });
     expect([d.dataMismatch, d.devOverfit, d.levels.dataMismatch]).toEqual([null, null, null]);
     expect(d.notes.join(' ')).toContain('Without a train-dev set');
   });
 
   it('thresholds are options', () => {
-    const d = diagnose({ bayesError: 0.005, humanLevelError: 0.007, trainError: 0.008, devError: 0.010 }, { thresholds: { variance: 0.001 } });
+    const d = diagnose({ bayesError: 0.005, humanLevelError: 0.007, trainError: 0.008, devError: 0.01 }, { thresholds: { variance: 0.001 } });
     expect(d.focus).toBe('variance');
     expect(d.thresholds).toEqual({ bias: 0.015, variance: 0.001, dataMismatch: 0.015, devOverfit: 0.015, humanLevel: 0.05 });
   });
@@ -77,12 +86,27 @@ describe('focus order: bias, variance, data mismatch, dev overfitting, data qual
 
 describe('every knob names the option that turns it', () => {
   const REQUIRED: [keyof typeof KNOBS, string][] = [
-    ['bias', 'layers.dense({ units })'], ['bias', 'fit({ epochs })'], ['bias', 'optimizers.adam()'], ['bias', 'optimizers.rmsprop()'],
-    ['bias', 'optimizers.momentum()'], ['bias', "kernelInitializer: 'heNormal'"], ['bias', 'schedules.'], ['bias', 'layers.batchNormalization()'],
-    ['bias', 'tune.createStudy'], ['variance', 'regularizers.l2('], ['variance', 'layers.dropout({ rate'], ['variance', 'fit({ augment'],
-    ['variance', 'callbacks.earlyStopping('], ['variance', 'fit(x, y) with more training examples'], ['variance', 'tune.createStudy'],
-    ['dataMismatch', "type: 'noise'"], ['dataMismatch', "type: 'blur'"], ['dataMismatch', 'fit({ sampleWeight })'],
-    ['devOverfit', 'validationData'], ['dataQuality', 'analyze.cleaningLoop'], ['dataQuality', 'more input features'],
+    ['bias', 'layers.dense({ units })'],
+    ['bias', 'fit({ epochs })'],
+    ['bias', 'optimizers.adam()'],
+    ['bias', 'optimizers.rmsprop()'],
+    ['bias', 'optimizers.momentum()'],
+    ['bias', "kernelInitializer: 'heNormal'"],
+    ['bias', 'schedules.'],
+    ['bias', 'layers.batchNormalization()'],
+    ['bias', 'tune.createStudy'],
+    ['variance', 'regularizers.l2('],
+    ['variance', 'layers.dropout({ rate'],
+    ['variance', 'fit({ augment'],
+    ['variance', 'callbacks.earlyStopping('],
+    ['variance', 'fit(x, y) with more training examples'],
+    ['variance', 'tune.createStudy'],
+    ['dataMismatch', "type: 'noise'"],
+    ['dataMismatch', "type: 'blur'"],
+    ['dataMismatch', 'fit({ sampleWeight })'],
+    ['devOverfit', 'validationData'],
+    ['dataQuality', 'analyze.cleaningLoop'],
+    ['dataQuality', 'more input features'],
   ];
   for (const [focus, option] of REQUIRED) {
     it(`${focus}: ${option}`, () => expect(KNOBS[focus].some((k) => k.option.includes(option))).toBe(true));
@@ -132,8 +156,13 @@ describe('diagnose(model, sets, { humanLevelError })', () => {
   // The stub returns its input: each row of x is already the predicted probabilities.
   const identity: Predictor = { inputSize: 2, outputSize: 2, predict: (x) => x.slice() };
   const set = (n: number, wrong: number): { x: Float32Array; y: number[] } => {
-    const x = new Float32Array(2 * n), y: number[] = [];
-    for (let i = 0; i < n; i++) { const label = i % 2; y.push(label); x[2 * i + (i < wrong ? 1 - label : label)] = 0.9; }
+    const x = new Float32Array(2 * n),
+      y: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const label = i % 2;
+      y.push(label);
+      x[2 * i + (i < wrong ? 1 - label : label)] = 0.9;
+    }
     return { x, y };
   };
 
@@ -144,8 +173,19 @@ describe('diagnose(model, sets, { humanLevelError })', () => {
   });
 
   it('rejects mismatched sets', () => {
-    expectThrows(() => diagnose(identity, { train: set(4, 0), dev: { x: new Float32Array(6), y: [0, 1] } }, { humanLevelError: 0 }), RangeError, 'sets.dev.x', '3 rows', '2 labels');
-    expectThrows(() => diagnose(identity, { train: set(4, 0), dev: { x: new Float32Array(5), y: [0, 1] } }, { humanLevelError: 0 }), RangeError, 'sets.dev.x', 'model.inputSize');
+    expectThrows(
+      () => diagnose(identity, { train: set(4, 0), dev: { x: new Float32Array(6), y: [0, 1] } }, { humanLevelError: 0 }),
+      RangeError,
+      'sets.dev.x',
+      '3 rows',
+      '2 labels',
+    );
+    expectThrows(
+      () => diagnose(identity, { train: set(4, 0), dev: { x: new Float32Array(5), y: [0, 1] } }, { humanLevelError: 0 }),
+      RangeError,
+      'sets.dev.x',
+      'model.inputSize',
+    );
   });
 });
 
@@ -154,10 +194,21 @@ describe('diagnose rejects bad errors', () => {
     ['missing devError', { humanLevelError: 0.01, trainError: 0.02 }, TypeError, ['errors.devError', 'undefined']],
     ['percent instead of fraction', { humanLevelError: 1, trainError: 2, devError: 3 }, RangeError, ['errors.trainError', '[0, 1]', 'got 2']],
     ['NaN', { humanLevelError: 0.01, trainError: NaN, devError: 0.1 }, RangeError, ['errors.trainError', 'NaN']],
-    ['Bayes above human level', { bayesError: 0.02, humanLevelError: 0.01, trainError: 0.03, devError: 0.04 }, RangeError, ['bayesError (0.02)', 'humanLevelError (0.01)']],
+    [
+      'Bayes above human level',
+      { bayesError: 0.02, humanLevelError: 0.01, trainError: 0.03, devError: 0.04 },
+      RangeError,
+      ['bayesError (0.02)', 'humanLevelError (0.01)'],
+    ],
     ['unknown key', { humanLevelError: 0.01, trainError: 0.02, devError: 0.03, validationError: 0.1 }, RangeError, ['errors.validationError']],
     ['not an object', 0.1, TypeError, ['errors must be']],
   ];
   for (const [name, errors, type, fragments] of CASES) it(name, () => expectThrows(() => diagnose(errors as DiagnoseErrors), type, ...fragments));
-  it('bad thresholds', () => expectThrows(() => diagnose({ humanLevelError: 0, trainError: 0, devError: 0 }, { thresholds: { bias: -1 } }), RangeError, 'options.thresholds.bias', '-1'));
+  it('bad thresholds', () =>
+    expectThrows(
+      () => diagnose({ humanLevelError: 0, trainError: 0, devError: 0 }, { thresholds: { bias: -1 } }),
+      RangeError,
+      'options.thresholds.bias',
+      '-1',
+    ));
 });

@@ -9,7 +9,14 @@ import { near } from '../metrics/helpers';
 type Curve = (size: number) => { trainError: number; devError: number };
 const run = (curve: Curve, n = 1000, sizes?: number[]) => {
   const subsets: Int32Array[] = [];
-  const promise = learningCurve(async (idx) => { subsets.push(idx); return curve(idx.length); }, n, { seed: 7, ...(sizes ? { sizes } : {}) });
+  const promise = learningCurve(
+    async (idx) => {
+      subsets.push(idx);
+      return curve(idx.length);
+    },
+    n,
+    { seed: 7, ...(sizes ? { sizes } : {}) },
+  );
   return { promise, subsets };
 };
 
@@ -50,7 +57,9 @@ describe('learningCurve', () => {
 
   it('rejects bad arguments', async () => {
     await expect(learningCurve(async () => ({ trainError: 0, devError: 0 }), 10, { sizes: [5] })).rejects.toThrow(/at least 2 sizes/);
-    await expect(learningCurve(async () => ({ trainError: 0, devError: 0 }), 10, { sizes: [5, 20] })).rejects.toThrow(/options.sizes\[1\].*at most the 10 examples/);
+    await expect(learningCurve(async () => ({ trainError: 0, devError: 0 }), 10, { sizes: [5, 20] })).rejects.toThrow(
+      /options.sizes\[1\].*at most the 10 examples/,
+    );
     await expect(learningCurve(async () => ({ trainError: 2, devError: 0 }), 10)).rejects.toThrow(/fractions in \[0, 1\]/);
     await expect(learningCurve('fit' as never, 10)).rejects.toThrow(TypeError);
   });

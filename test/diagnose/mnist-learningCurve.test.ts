@@ -9,15 +9,25 @@ import { mlp, mnist, pct } from '../analyze/mnist-noisy';
 
 describe('learningCurve(buildModel, { train, dev }) on MNIST', () => {
   it('dev error falls from 250 to 2,000 training digits; more data helps', async () => {
-    const train = await mnist(2000), dev = await mnist(2000, 8000);
+    const train = await mnist(2000),
+      dev = await mnist(2000, 8000);
     let built = 0;
     const build = mlp([128], 1);
     const t0 = performance.now();
-    const curve = await knobs.learningCurve(() => { built++; return build(); }, { train, dev }, { sizes: [250, 500, 1000, 2000], seed: 3, fit: { epochs: 15, batchSize: 32 } });
+    const curve = await knobs.learningCurve(
+      () => {
+        built++;
+        return build();
+      },
+      { train, dev },
+      { sizes: [250, 500, 1000, 2000], seed: 3, fit: { epochs: 15, batchSize: 32 } },
+    );
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`learning curve (784-128-10, 15 epochs, batch 32), ${seconds.toFixed(1)} s:\n` +
-      curve.points.map((p) => `  ${String(p.size).padStart(5)}: train ${pct(p.trainError)}, dev ${pct(p.devError)}`).join('\n') +
-      `\n  ${curve.verdict}: ${curve.explanation}`);
+    console.log(
+      `learning curve (784-128-10, 15 epochs, batch 32), ${seconds.toFixed(1)} s:\n` +
+        curve.points.map((p) => `  ${String(p.size).padStart(5)}: train ${pct(p.trainError)}, dev ${pct(p.devError)}`).join('\n') +
+        `\n  ${curve.verdict}: ${curve.explanation}`,
+    );
     expect(curve.points.map((p) => p.size)).toEqual([250, 500, 1000, 2000]);
     expect(built).toBe(4);
     for (let i = 1; i < curve.points.length; i++) expect(curve.points[i]!.devError).toBeLessThan(curve.points[i - 1]!.devError);
@@ -26,7 +36,8 @@ describe('learningCurve(buildModel, { train, dev }) on MNIST', () => {
   });
 
   it('takes a [train, dev] pair of knobs Datasets, and a seed gives the same curve', async () => {
-    const train = await knobs.data.loadMnist({ count: 600 }), dev = await knobs.data.loadMnist({ offset: 8000, count: 500 });
+    const train = await knobs.data.loadMnist({ count: 600 }),
+      dev = await knobs.data.loadMnist({ offset: 8000, count: 500 });
     const options = { sizes: [0.5, 1], seed: 1, fit: { epochs: 3, batchSize: 32 } };
     const a = await knobs.learningCurve(mlp([32], 2), [train, dev], options);
     const b = await knobs.learningCurve(mlp([32], 2), { train: { x: train.x, y: train.y }, dev: { x: dev.x, y: dev.y } }, options);
@@ -35,9 +46,14 @@ describe('learningCurve(buildModel, { train, dev }) on MNIST', () => {
   });
 
   it('one-hot targets and a categorical cross-entropy model give the same curve as integer labels with the sparse loss', async () => {
-    const train = await knobs.data.loadMnist({ count: 400 }), dev = await knobs.data.loadMnist({ offset: 8000, count: 300 });
+    const train = await knobs.data.loadMnist({ count: 400 }),
+      dev = await knobs.data.loadMnist({ offset: 8000, count: 300 });
     const build = (loss: knobs.LossName) => () => {
-      const m = knobs.sequential({ inputShape: [784], seed: 5, layers: [knobs.layers.dense({ units: 16, activation: 'relu' }), knobs.layers.dense({ units: 10, activation: 'softmax' })] });
+      const m = knobs.sequential({
+        inputShape: [784],
+        seed: 5,
+        layers: [knobs.layers.dense({ units: 16, activation: 'relu' }), knobs.layers.dense({ units: 10, activation: 'softmax' })],
+      });
       m.compile({ optimizer: 'adam', loss });
       return m;
     };

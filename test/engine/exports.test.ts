@@ -12,12 +12,16 @@ function declaredNames(): string[] {
 }
 
 function moduleFunctions(shared: boolean): string[] {
-  return WebAssembly.Module.exports(compileModuleSync(shared)).filter((x) => x.kind === 'function').map((x) => x.name).sort();
+  return WebAssembly.Module.exports(compileModuleSync(shared))
+    .filter((x) => x.kind === 'function')
+    .map((x) => x.name)
+    .sort();
 }
 
 describe('engine exports', () => {
   it('src/engine/exports.ts declares exactly the functions the wasm module exports', () => {
-    const declared = declaredNames(), exported = moduleFunctions(false);
+    const declared = declaredNames(),
+      exported = moduleFunctions(false);
     const missingInTs = exported.filter((n) => !declared.includes(n));
     const missingInWasm = declared.filter((n) => !exported.includes(n));
     expect(missingInTs, 'exported by assembly/index.ts but not declared in src/engine/exports.ts').toEqual([]);

@@ -14,7 +14,8 @@ describe('engine loading', () => {
   });
 
   it('compiles a plain and a shared-memory module from the embedded bytes (no network)', () => {
-    const plain = createEngineSync({ shared: false }), shared = createEngineSync({ shared: true });
+    const plain = createEngineSync({ shared: false }),
+      shared = createEngineSync({ shared: true });
     expect(plain.memory.buffer).toBeInstanceOf(ArrayBuffer);
     expect(shared.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(WebAssembly.Module.imports(compileModuleSync(true))).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
@@ -23,12 +24,16 @@ describe('engine loading', () => {
   it('the heap allocates aligned blocks, reuses freed ones, merges neighbours and grows', () => {
     let end = 1024;
     const h = new Heap(100, end, (min) => (end = Math.max(min, end * 2)));
-    const a = h.alloc(10), b = h.alloc(100), c = h.alloc(64);
+    const a = h.alloc(10),
+      b = h.alloc(100),
+      c = h.alloc(64);
     expect([a % 64, b % 64, c % 64]).toEqual([0, 0, 0]);
     expect(new Set([a, b, c]).size).toBe(3);
     h.release(b);
     expect(h.alloc(100)).toBe(b);
-    h.release(a); h.release(b); h.release(c);
+    h.release(a);
+    h.release(b);
+    h.release(c);
     expect(h.usedBytes).toBe(0);
     const big = h.alloc(4000);
     expect(big + 4000).toBeLessThanOrEqual(end);

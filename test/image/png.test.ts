@@ -22,7 +22,9 @@ function noise(n: number, seed: number, levels = 256): Uint8Array {
 /** About n bytes of text: words from a small vocabulary, so many short matches at many distances. */
 function words(n: number, seed: number): Uint8Array {
   const r = rng(seed);
-  const vocabulary = Array.from({ length: 500 }, () => String.fromCharCode(...Array.from({ length: 2 + Math.floor(r() * 8) }, () => 97 + Math.floor(r() * 26))));
+  const vocabulary = Array.from({ length: 500 }, () =>
+    String.fromCharCode(...Array.from({ length: 2 + Math.floor(r() * 8) }, () => 97 + Math.floor(r() * 26))),
+  );
   let text = '';
   while (text.length < n) text += vocabulary[Math.floor(r() * r() * vocabulary.length)]! + ' ';
   return new TextEncoder().encode(text.slice(0, n));
@@ -30,7 +32,8 @@ function words(n: number, seed: number): Uint8Array {
 
 /** Adler-32, written independently of src/image/deflate.ts. */
 function adler32(data: Uint8Array): number {
-  let a = 1, b = 0;
+  let a = 1,
+    b = 0;
   for (const v of data) {
     a = (a + v) % 65521;
     b = (b + a) % 65521;
@@ -143,9 +146,11 @@ describe('zlibCompress', () => {
   it('round-trips mixtures of runs, noise and copies of earlier bytes', () => {
     const r = rng(13);
     for (let k = 0; k < 40; k++) {
-      const n = Math.floor(r() ** 2 * 150_000), data = new Uint8Array(n);
+      const n = Math.floor(r() ** 2 * 150_000),
+        data = new Uint8Array(n);
       for (let p = 0; p < n;) {
-        const len = Math.min(n - p, 1 + Math.floor(r() ** 3 * 3000)), kind = Math.floor(r() * 4);
+        const len = Math.min(n - p, 1 + Math.floor(r() ** 3 * 3000)),
+          kind = Math.floor(r() * 4);
         if (kind === 0) data.fill(Math.floor(r() * 256), p, p + len);
         else if (kind === 1 || p === 0) data.set(noise(len, k * 1000 + p, 1 + Math.floor(r() * 255)), p);
         else {
@@ -160,7 +165,13 @@ describe('zlibCompress', () => {
 });
 
 describe('encodePng', () => {
-  const cases: [number, number][] = [[1, 1], [2, 3], [17, 5], [5, 17], [300, 250]];
+  const cases: [number, number][] = [
+    [1, 1],
+    [2, 3],
+    [17, 5],
+    [5, 17],
+    [300, 250],
+  ];
   for (const channels of [1, 3, 4] as const) {
     for (const [w, h] of cases) {
       it(`round-trips a random ${w} x ${h} image with ${channels} channel${channels > 1 ? 's' : ''}`, () => {
@@ -174,17 +185,26 @@ describe('encodePng', () => {
   }
 
   it('round-trips 1 x 1 images of each kind', () => {
-    for (const [channels, pixels] of [[1, [0]], [1, [255]], [3, [1, 2, 3]], [4, [255, 0, 128, 7]]] as const) {
+    for (const [channels, pixels] of [
+      [1, [0]],
+      [1, [255]],
+      [3, [1, 2, 3]],
+      [4, [255, 0, 128, 7]],
+    ] as const) {
       expect([...readPng(encodePng(Uint8Array.from(pixels), 1, 1, channels)).pixels]).toEqual([...pixels]);
     }
   });
 
   it('compresses a mostly black image of digits (like MNIST tiles) over 50 times', () => {
     // 20 x 20 digits in white, each glyph pixel 4 x 4, on black: 640 x 480 gray = 307,680 raw bytes
-    const w = 640, h = 480, pixels = new Uint8Array(w * h), r = rng(11);
+    const w = 640,
+      h = 480,
+      pixels = new Uint8Array(w * h),
+      r = rng(11);
     for (let k = 0; k < 400; k++) {
       const { width, mask } = drawText(String(Math.floor(r() * 100)));
-      const x0 = (k % 20) * 32 + 2, y0 = Math.floor(k / 20) * 24 + 2;
+      const x0 = (k % 20) * 32 + 2,
+        y0 = Math.floor(k / 20) * 24 + 2;
       for (let y = 0; y < 20; y++) for (let x = 0; x < width * 4; x++) if (mask[(y >> 2) * width + (x >> 2)]) pixels[(y0 + y) * w + x0 + x] = 255;
     }
     const png = encodePng(pixels, w, h, 1);
@@ -197,8 +217,12 @@ describe('encodePng', () => {
 
   it('filters smooth images, and keeps them exact', () => {
     // a diagonal RGB gradient with a little noise: Sub, Up, Average or Paeth beat None
-    const w = 200, h = 150, r = rng(12), pixels = new Uint8Array(w * h * 3);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) pixels[(y * w + x) * 3 + c] = (x + 2 * y + 40 * c + Math.floor(r() * 3)) & 255;
+    const w = 200,
+      h = 150,
+      r = rng(12),
+      pixels = new Uint8Array(w * h * 3);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) pixels[(y * w + x) * 3 + c] = (x + 2 * y + 40 * c + Math.floor(r() * 3)) & 255;
     const png = encodePng(pixels, w, h, 3);
     const back = readPng(png);
     expect(Buffer.from(back.pixels).equals(Buffer.from(pixels))).toBe(true);
@@ -220,8 +244,10 @@ describe('encodePng', () => {
     const again = encodePng(png.pixels, g.width, g.height, 3);
     const ms = performance.now() - start;
     expect(again).toEqual(g.png);
-    console.log(`PNG of a 100-tile MNIST gallery (${g.width} x ${g.height} RGB, ${raw} raw bytes): ${g.png.length} bytes ` +
-      `(stored blocks: ${storedPngSize(raw)}, ${(storedPngSize(raw) / g.png.length).toFixed(1)} times larger), encoded in ${ms.toFixed(0)} ms`);
+    console.log(
+      `PNG of a 100-tile MNIST gallery (${g.width} x ${g.height} RGB, ${raw} raw bytes): ${g.png.length} bytes ` +
+        `(stored blocks: ${storedPngSize(raw)}, ${(storedPngSize(raw) / g.png.length).toFixed(1)} times larger), encoded in ${ms.toFixed(0)} ms`,
+    );
     expect(g.png.length * 20).toBeLessThan(raw);
   });
 });

@@ -42,12 +42,18 @@ export interface DecodedPng {
 export function readPng(png: Uint8Array): DecodedPng {
   expect([...png.subarray(0, 8)], 'PNG signature').toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
   const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  const chunks: string[] = [], idat: Uint8Array[] = [];
-  let p = 8, ihdr: DataView | undefined;
+  const chunks: string[] = [],
+    idat: Uint8Array[] = [];
+  let p = 8,
+    ihdr: DataView | undefined;
   while (p < png.length) {
-    const len = dv.getUint32(p), type = String.fromCharCode(...png.subarray(p + 4, p + 8));
+    const len = dv.getUint32(p),
+      type = String.fromCharCode(...png.subarray(p + 4, p + 8));
     expect(dv.getUint32(p + 8 + len), `CRC of ${type}`).toBe(crc32(png.subarray(p + 4, p + 8 + len)));
-    if (type === 'IHDR') { expect(len, 'IHDR length').toBe(13); ihdr = new DataView(png.buffer, png.byteOffset + p + 8, 13); }
+    if (type === 'IHDR') {
+      expect(len, 'IHDR length').toBe(13);
+      ihdr = new DataView(png.buffer, png.byteOffset + p + 8, 13);
+    }
     if (type === 'IDAT') idat.push(png.subarray(p + 8, p + 8 + len));
     chunks.push(type);
     p += 12 + len;
@@ -55,8 +61,13 @@ export function readPng(png: Uint8Array): DecodedPng {
   expect(p, 'chunks end with the file').toBe(png.length);
   expect(chunks[0]).toBe('IHDR');
   expect(chunks.at(-1)).toBe('IEND');
-  const width = ihdr!.getUint32(0), height = ihdr!.getUint32(4), bitDepth = ihdr!.getUint8(8), colorType = ihdr!.getUint8(9);
-  expect([bitDepth, ihdr!.getUint8(10), ihdr!.getUint8(11), ihdr!.getUint8(12)], 'bit depth 8, compression, filter and interlace methods 0').toEqual([8, 0, 0, 0]);
+  const width = ihdr!.getUint32(0),
+    height = ihdr!.getUint32(4),
+    bitDepth = ihdr!.getUint8(8),
+    colorType = ihdr!.getUint8(9);
+  expect([bitDepth, ihdr!.getUint8(10), ihdr!.getUint8(11), ihdr!.getUint8(12)], 'bit depth 8, compression, filter and interlace methods 0').toEqual([
+    8, 0, 0, 0,
+  ]);
   const channels = ({ 0: 1, 2: 3, 6: 4 } as Record<number, number>)[colorType]!;
   expect(channels, `color type ${colorType}`).toBeDefined();
 
@@ -65,7 +76,8 @@ export function readPng(png: Uint8Array): DecodedPng {
   const raw = new Uint8Array(inflateSync(zlib));
   const stride = width * channels;
   expect(raw.length, 'inflated size').toBe(height * (stride + 1));
-  const pixels = new Uint8Array(height * stride), filters: number[] = [];
+  const pixels = new Uint8Array(height * stride),
+    filters: number[] = [];
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)]!;
     filters.push(filter);
@@ -74,7 +86,9 @@ export function readPng(png: Uint8Array): DecodedPng {
       const a = x >= channels ? pixels[y * stride + x - channels]! : 0;
       const b = y > 0 ? pixels[(y - 1) * stride + x]! : 0;
       const c = x >= channels && y > 0 ? pixels[(y - 1) * stride + x - channels]! : 0;
-      const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+      const pa = Math.abs(b - c),
+        pb = Math.abs(a - c),
+        pc = Math.abs(a + b - 2 * c);
       const predictor = [0, a, b, (a + b) >> 1, pa <= pb && pa <= pc ? a : pb <= pc ? b : c][filter]!;
       pixels[y * stride + x] = (raw[y * (stride + 1) + 1 + x]! + predictor) & 255;
     }

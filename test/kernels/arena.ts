@@ -81,7 +81,8 @@ export function getI32(ptr: number, n: number): Int32Array {
 export function expectSameBits(actual: ArrayLike<number>, expected: ArrayLike<number>, label = ''): void {
   expect(actual.length, `${label}: length`).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, b = expected[i]!;
+    const a = actual[i]!,
+      b = expected[i]!;
     if (!Object.is(a, b) && !(Number.isNaN(a) && Number.isNaN(b))) {
       expect.fail(`${label}: differs at [${i}]: got ${a}, expected ${b}`);
     }

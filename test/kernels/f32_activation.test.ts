@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { engine } from '../../src/engine/engine';
 import {
-  ACTIVATION, type ActivationName, DEFAULT_ACTIVATION_ALPHA, activationKind, f32_activation, f32_activation_grad, f32_softmax, f32_softmax_grad,
+  ACTIVATION,
+  type ActivationName,
+  DEFAULT_ACTIVATION_ALPHA,
+  activationKind,
+  f32_activation,
+  f32_activation_grad,
+  f32_softmax,
+  f32_softmax_grad,
 } from '../../src/engine/kernels/f32_activation';
 import { SIZES, expectClose, randomArray } from '../helpers';
 import { Arena, expectSameBits } from './arena';
@@ -43,7 +50,12 @@ describe('f32_activation, f32_activation_grad', () => {
       for (const n of [0, ...SIZES]) {
         const x = randomArray(n, n + 1, -6, 6);
         const y = activate(name, x);
-        expectClose(y, Array.from(x, (v) => REF[name](v, alpha)), { rtol: 2e-6, atol: 1e-7 }, `${name} n=${n}`);
+        expectClose(
+          y,
+          Array.from(x, (v) => REF[name](v, alpha)),
+          { rtol: 2e-6, atol: 1e-7 },
+          `${name} n=${n}`,
+        );
         // shifting the input by 1..3 places moves elements between vector lanes and the tail
         for (const shift of [1, 2, 3]) {
           const ys = activate(name, [...new Array(shift).fill(0.5), ...x]);
@@ -88,7 +100,10 @@ describe('f32_activation, f32_activation_grad', () => {
   it('tanh and elu keep the sign of zero (tanh(-0) = elu(-0) = -0), in vector lanes and in the tail', () => {
     const x = [-0, 0, -0, 0, -0, 0, -0];
     for (const name of ['tanh', 'elu'] as const) {
-      expect(Array.from(activate(name, x), (v) => Object.is(v, -0)), name).toEqual(x.map((v) => Object.is(v, -0)));
+      expect(
+        Array.from(activate(name, x), (v) => Object.is(v, -0)),
+        name,
+      ).toEqual(x.map((v) => Object.is(v, -0)));
     }
     // sigmoid saturates through exp: e^88.5 is finite, so sigmoid(-88.5) is a subnormal, not 0
     expect(activate('sigmoid', [-88.5, -88.5, -88.5, -88.5, -88.5]).every((v) => v > 3.6e-39 && v < 3.7e-39)).toBe(true);
@@ -130,16 +145,17 @@ describe('f32_softmax', () => {
   };
 
   it('matches float64 over the size grid, rows summing to 1, in place too', () => {
-    for (const rows of [0, 1, 3, 5]) for (const cols of SIZES) {
-      const x = randomArray(rows * cols, rows * 100 + cols, -10, 10);
-      const y = run(x, rows, cols);
-      expectClose(y, reference(x, rows, cols), { rtol: 2e-6, atol: 1e-9 }, `${rows}x${cols}`);
-      for (let r = 0; r < rows; r++) {
-        const s = y.subarray(r * cols, (r + 1) * cols).reduce((a, b) => a + b, 0);
-        expect(Math.abs(s - 1)).toBeLessThan(1e-5 * Math.max(1, Math.sqrt(cols)));
+    for (const rows of [0, 1, 3, 5])
+      for (const cols of SIZES) {
+        const x = randomArray(rows * cols, rows * 100 + cols, -10, 10);
+        const y = run(x, rows, cols);
+        expectClose(y, reference(x, rows, cols), { rtol: 2e-6, atol: 1e-9 }, `${rows}x${cols}`);
+        for (let r = 0; r < rows; r++) {
+          const s = y.subarray(r * cols, (r + 1) * cols).reduce((a, b) => a + b, 0);
+          expect(Math.abs(s - 1)).toBeLessThan(1e-5 * Math.max(1, Math.sqrt(cols)));
+        }
+        expectSameBits(run(x, rows, cols, true), y, `${rows}x${cols} in place`);
       }
-      expectSameBits(run(x, rows, cols, true), y, `${rows}x${cols} in place`);
-    }
   });
 
   it('is stable for large inputs', () => {
@@ -159,7 +175,8 @@ describe('f32_softmax', () => {
   it('f32_softmax_grad is the Jacobian-vector product, checked by finite differences', () => {
     for (const cols of SIZES) {
       const rows = 3;
-      const x = randomArray(rows * cols, cols, -3, 3), dy = randomArray(rows * cols, cols + 1);
+      const x = randomArray(rows * cols, cols, -3, 3),
+        dy = randomArray(rows * cols, cols + 1);
       const y = run(x, rows, cols);
       const dx = arena.guarded(rows * cols);
       f32_softmax_grad(engine(), arena.f32(y), arena.f32(dy), dx.ptr, rows, cols);
@@ -171,8 +188,10 @@ describe('f32_softmax', () => {
         const loss = (z: number[]) => softmax(z).reduce((s, v, j) => s + g[j]! * v, 0);
         for (let j = 0; j < cols; j++) {
           const old = row[j]!;
-          row[j] = old + h; const lp = loss(row);
-          row[j] = old - h; const lm = loss(row);
+          row[j] = old + h;
+          const lp = loss(row);
+          row[j] = old - h;
+          const lm = loss(row);
           row[j] = old;
           fd.push((lp - lm) / (2 * h));
         }

@@ -29,7 +29,8 @@ function hash(seed: number, stream: number, a: number, b: number): number {
 const uniform = (h: number): number => (h >>> 8) / 2 ** 24;
 /** Box-Muller in float64 from the same bits. */
 function normal(h: number): number {
-  const u1 = ((h >>> 8) + 1) / 2 ** 24, u2 = uniform(mix(h ^ 0x85ebca6b));
+  const u1 = ((h >>> 8) + 1) / 2 ** 24,
+    u2 = uniform(mix(h ^ 0x85ebca6b));
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
@@ -37,10 +38,11 @@ function normal(h: number): number {
 function dropoutRef(x: ArrayLike<number>, rows: number, cols: number, rate: number, seed: number, step: number, rowOffset: number): number[] {
   const scale = rate < 1 ? f(1 / (1 - rate)) : 0;
   const out: number[] = [];
-  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) {
-    const kept = f(uniform(hash(seed, step, rowOffset + r, j))) >= f(rate);
-    out.push(f(f(x[r * cols + j]! * scale) * (kept ? 1 : 0)));
-  }
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < cols; j++) {
+      const kept = f(uniform(hash(seed, step, rowOffset + r, j))) >= f(rate);
+      out.push(f(f(x[r * cols + j]! * scale) * (kept ? 1 : 0)));
+    }
   return out;
 }
 
@@ -53,69 +55,99 @@ function dropout(x: Float32Array, rows: number, cols: number, rate: number, seed
 
 describe('f32_dropout_forward, f32_dropout_backward', () => {
   it('apply exactly the mask and scale of the documented generator, over the size grid', () => {
-    for (const rows of [1, 3, 5, 17]) for (const cols of SIZES) for (const rate of [0.1, 0.5]) {
-      const x = randomArray(rows * cols, rows * 100 + cols);
-      const got = dropout(x, rows, cols, rate, 1234, 7, 40);
-      expectSameBits(got, dropoutRef(x, rows, cols, rate, 1234, 7, 40), `${rows}x${cols} rate ${rate}`);
-    }
+    for (const rows of [1, 3, 5, 17])
+      for (const cols of SIZES)
+        for (const rate of [0.1, 0.5]) {
+          const x = randomArray(rows * cols, rows * 100 + cols);
+          const got = dropout(x, rows, cols, rate, 1234, 7, 40);
+          expectSameBits(got, dropoutRef(x, rows, cols, rate, 1234, 7, 40), `${rows}x${cols} rate ${rate}`);
+        }
   });
 
   it('give the same mask for a batch run whole or split into row shards (rowOffset)', () => {
-    const rows = 37, cols = 29;
+    const rows = 37,
+      cols = 29;
     const x = randomArray(rows * cols, 9);
     const whole = dropout(x, rows, cols, 0.4, 99, 3, 1000);
     const parts: number[] = [];
-    for (const [r0, r1] of [[0, 5], [5, 6], [6, 30], [30, 37]] as const) {
+    for (const [r0, r1] of [
+      [0, 5],
+      [5, 6],
+      [6, 30],
+      [30, 37],
+    ] as const) {
       parts.push(...dropout(x.slice(r0 * cols, r1 * cols), r1 - r0, cols, 0.4, 99, 3, 1000 + r0));
     }
     expectSameBits(parts, whole, 'shards');
   });
 
   it('keep 1 - rate of the elements (binomial tolerance) and preserve the mean (inverted scaling)', () => {
-    const rows = 500, cols = 200, n = rows * cols;
+    const rows = 500,
+      cols = 200,
+      n = rows * cols;
     for (const rate of [0.1, 0.3, 0.5, 0.8]) {
       const y = dropout(new Float32Array(n).fill(1), rows, cols, rate, 5, 11, 0);
-      let kept = 0, sum = 0;
-      for (const v of y) { if (v !== 0) kept++; sum += v; }
+      let kept = 0,
+        sum = 0;
+      for (const v of y) {
+        if (v !== 0) kept++;
+        sum += v;
+      }
       const p = 1 - rate;
       // 5 standard deviations of the binomial count
       expect(Math.abs(kept / n - p), `rate ${rate}: kept ${kept / n}`).toBeLessThanOrEqual(5 * Math.sqrt((p * (1 - p)) / n));
-      expect(Math.abs(sum / n - 1), `rate ${rate}: mean ${sum / n}`).toBeLessThanOrEqual(5 * Math.sqrt((p * (1 - p)) / n) / p);
+      expect(Math.abs(sum / n - 1), `rate ${rate}: mean ${sum / n}`).toBeLessThanOrEqual((5 * Math.sqrt((p * (1 - p)) / n)) / p);
       for (const v of y) if (v !== 0 && v !== f(1 / p)) expect.fail(`rate ${rate}: a kept element is ${v}, not 1/(1-rate)`);
     }
   });
 
   it('backward regenerates the forward mask, in place too', () => {
-    const rows = 13, cols = 21, rate = 0.35;
+    const rows = 13,
+      cols = 21,
+      rate = 0.35;
     const ones = dropout(new Float32Array(rows * cols).fill(1), rows, cols, rate, 77, 4, 8);
     const dy = randomArray(rows * cols, 4);
     const pdy = arena.f32(dy);
     f32_dropout_backward(engine(), pdy, pdy, rows, cols, rate, 77, 4, 8);
     const dx = engine().f32.slice(pdy >> 2, (pdy >> 2) + rows * cols);
-    expectSameBits(dx, Array.from(dy, (v, i) => f(f(v * f(1 / (1 - rate))) * (ones[i] === 0 ? 0 : 1))), 'dx');
+    expectSameBits(
+      dx,
+      Array.from(dy, (v, i) => f(f(v * f(1 / (1 - rate))) * (ones[i] === 0 ? 0 : 1))),
+      'dx',
+    );
     // forward in place as well
-    const x = randomArray(rows * cols, 5), px = arena.f32(x);
+    const x = randomArray(rows * cols, 5),
+      px = arena.f32(x);
     f32_dropout_forward(engine(), px, px, rows, cols, rate, 77, 4, 8);
     expectSameBits(engine().f32.slice(px >> 2, (px >> 2) + rows * cols), dropoutRef(x, rows, cols, rate, 77, 4, 8), 'in place');
   });
 
   it('depends on seed and step; rate 0 keeps everything, rate 1 drops everything', () => {
-    const rows = 50, cols = 40, n = rows * cols;
+    const rows = 50,
+      cols = 40,
+      n = rows * cols;
     const ones = new Float32Array(n).fill(1);
-    const a = dropout(ones, rows, cols, 0.5, 1, 1, 0), b = dropout(ones, rows, cols, 0.5, 1, 2, 0), c = dropout(ones, rows, cols, 0.5, 2, 1, 0);
+    const a = dropout(ones, rows, cols, 0.5, 1, 1, 0),
+      b = dropout(ones, rows, cols, 0.5, 1, 2, 0),
+      c = dropout(ones, rows, cols, 0.5, 2, 1, 0);
     const agree = (u: Float32Array, v: Float32Array) => u.reduce((s, x, i) => s + (x === v[i] ? 1 : 0), 0) / n;
     // independent masks agree on about half the elements
     expect(Math.abs(agree(a, b) - 0.5)).toBeLessThan(0.06);
     expect(Math.abs(agree(a, c) - 0.5)).toBeLessThan(0.06);
     const x = randomArray(n, 3);
     expectSameBits(dropout(x, rows, cols, 0, 1, 1, 0), x, 'rate 0');
-    expectSameBits(dropout(x, rows, cols, 1, 1, 1, 0), x.map((v) => v * 0), 'rate 1'); // 0 with x's sign
+    expectSameBits(
+      dropout(x, rows, cols, 1, 1, 1, 0),
+      x.map((v) => v * 0),
+      'rate 1',
+    ); // 0 with x's sign
   });
 
   it('propagates NaN and Infinity, also where an element is dropped', () => {
     const cols = 64;
     const ones = dropout(new Float32Array(cols).fill(1), 1, cols, 0.5, 3, 3, 0);
-    const dropped = ones.indexOf(0), kept = ones.findIndex((v) => v !== 0);
+    const dropped = ones.indexOf(0),
+      kept = ones.findIndex((v) => v !== 0);
     const x = new Float32Array(cols).fill(1);
     x[dropped] = NaN;
     x[kept] = NaN;
@@ -127,7 +159,10 @@ describe('f32_dropout_forward, f32_dropout_backward', () => {
   });
 
   it('zero rows or columns write nothing', () => {
-    for (const [rows, cols] of [[0, 4], [4, 0]] as const) {
+    for (const [rows, cols] of [
+      [0, 4],
+      [4, 0],
+    ] as const) {
       const y = arena.guarded(0);
       f32_dropout_forward(engine(), 0, y.ptr, rows, cols, 0.5, 1, 1, 0);
       f32_dropout_backward(engine(), 0, y.ptr, rows, cols, 0.5, 1, 1, 0);
@@ -169,15 +204,19 @@ describe('f32_random_uniform, f32_random_normal', () => {
   });
 
   it('uniform: mean, variance, and a chi-square over 16 bins', () => {
-    const n = 160_000, u = fillUniform(n, 2024, 3, 0);
-    let s = 0, q = 0;
+    const n = 160_000,
+      u = fillUniform(n, 2024, 3, 0);
+    let s = 0,
+      q = 0;
     const bins = new Array(16).fill(0);
     for (const v of u) {
       expect(v >= 0 && v < 1).toBe(true);
-      s += v; q += v * v;
+      s += v;
+      q += v * v;
       bins[Math.floor(v * 16)]++;
     }
-    const mean = s / n, variance = q / n - mean * mean;
+    const mean = s / n,
+      variance = q / n - mean * mean;
     // the standard error of the mean is sqrt(1/12 / n) = 7.2e-4
     expect(Math.abs(mean - 0.5)).toBeLessThan(5 * Math.sqrt(1 / 12 / n));
     expect(Math.abs(variance - 1 / 12)).toBeLessThan(2e-3);
@@ -191,14 +230,23 @@ describe('f32_random_uniform, f32_random_normal', () => {
   });
 
   it('normal: Box-Muller from the same bits, with mean 0, variance 1 and bounded tails', () => {
-    const n = 100_000, z = fillNormal(n, 31, 0, 0);
+    const n = 100_000,
+      z = fillNormal(n, 31, 0, 0);
     const expected = Array.from({ length: n }, (_, i) => normal(hash(31, 0, 0, i)));
     let worst = 0;
     for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(z[i]! - expected[i]!));
     // the kernel's log and cos are f32 approximations
     expect(worst).toBeLessThan(2e-6);
-    let s = 0, q = 0, max = 0, beyond2 = 0;
-    for (const v of z) { s += v; q += v * v; max = Math.max(max, Math.abs(v)); if (Math.abs(v) > 2) beyond2++; }
+    let s = 0,
+      q = 0,
+      max = 0,
+      beyond2 = 0;
+    for (const v of z) {
+      s += v;
+      q += v * v;
+      max = Math.max(max, Math.abs(v));
+      if (Math.abs(v) > 2) beyond2++;
+    }
     expect(Math.abs(s / n)).toBeLessThan(5 / Math.sqrt(n));
     expect(Math.abs(q / n - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
     expect(max).toBeLessThanOrEqual(5.78);
@@ -212,7 +260,8 @@ describe('f32_random_uniform, f32_random_normal', () => {
 describe('f32_dropout and f32_random wrappers', () => {
   it('reject bad arguments with messages that name them', () => {
     const e = engine();
-    const a = arena.f32(new Float32Array(16)), b = arena.f32(new Float32Array(16));
+    const a = arena.f32(new Float32Array(16)),
+      b = arena.f32(new Float32Array(16));
     expect(() => f32_dropout_forward(e, a, b, 2, 4, 1.5, 1, 1, 0)).toThrow(/f32_dropout_forward: rate must be a number in \[0, 1\], got 1.5/);
     expect(() => f32_dropout_forward(e, a, a + 4, 2, 4, 0.5, 1, 1, 0)).toThrow(/y overlaps x/);
     expect(() => f32_dropout_forward(e, a, b, 2, 4, 0.5, -1, 1, 0)).toThrow(/seed must be an integer in \[0, 2\^32\), got -1/);

@@ -1,8 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { engine } from '../../src/engine/engine';
 import {
-  f32_add, f32_add_bias_rows, f32_axpy, f32_col_sum, f32_fill, f32_find_nonfinite, f32_l1l2, f32_mul,
-  f32_reduce_slots, f32_row_argmax, f32_scale, f32_sum, f32_sum_squares,
+  f32_add,
+  f32_add_bias_rows,
+  f32_axpy,
+  f32_col_sum,
+  f32_fill,
+  f32_find_nonfinite,
+  f32_l1l2,
+  f32_mul,
+  f32_reduce_slots,
+  f32_row_argmax,
+  f32_scale,
+  f32_sum,
+  f32_sum_squares,
 } from '../../src/engine/kernels/f32_elementwise';
 import { SIZES, expectClose, finiteDiff, randomArray, rng } from '../helpers';
 import { Arena, expectSameBits, getI32 } from './arena';
@@ -21,20 +32,30 @@ describe('f32_add, f32_mul', () => {
   for (const { name, kernel, ref } of BINARY) {
     it(`${name} is exact (one f32 rounding) over the size grid, without writing outside out`, () => {
       for (const n of SIZES) {
-        const a = randomArray(n, n), b = randomArray(n, n + 100, -3, 3);
+        const a = randomArray(n, n),
+          b = randomArray(n, n + 100, -3, 3);
         const out = arena.guarded(n);
         kernel(engine(), arena.f32(a), arena.f32(b), out.ptr, n);
-        expectSameBits(out.read(), Array.from(a, (v, i) => ref(v, b[i]!)), `${name} n=${n}`);
+        expectSameBits(
+          out.read(),
+          Array.from(a, (v, i) => ref(v, b[i]!)),
+          `${name} n=${n}`,
+        );
         out.checkGuards(`${name} n=${n}`);
       }
     });
     it(`${name} may write over an input, propagates NaN, and does nothing for n = 0`, () => {
-      const a = randomArray(9, 1), b = randomArray(9, 2);
+      const a = randomArray(9, 1),
+        b = randomArray(9, 2);
       a[6] = NaN;
       const pa = arena.f32(a);
       kernel(engine(), pa, arena.f32(b), pa, 9);
       const got = engine().f32.slice(pa >> 2, (pa >> 2) + 9);
-      expectSameBits(got, Array.from(a, (v, i) => ref(v, b[i]!)), name);
+      expectSameBits(
+        got,
+        Array.from(a, (v, i) => ref(v, b[i]!)),
+        name,
+      );
       expect(Array.from(got, Number.isNaN)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => i === 6));
       const out = arena.guarded(0);
       kernel(engine(), 0, 0, out.ptr, 0);
@@ -46,14 +67,24 @@ describe('f32_add, f32_mul', () => {
 describe('f32_axpy, f32_scale, f32_fill', () => {
   it('match one f32 rounding per operation over the size grid', () => {
     for (const n of SIZES) {
-      const x = randomArray(n, n), y0 = randomArray(n, n + 1), alpha = -0.37;
+      const x = randomArray(n, n),
+        y0 = randomArray(n, n + 1),
+        alpha = -0.37;
       const y = arena.guarded(n, y0);
       f32_axpy(engine(), alpha, arena.f32(x), y.ptr, n);
-      expectSameBits(y.read(), Array.from(y0, (v, i) => f(v + f(f(alpha) * x[i]!))), `axpy n=${n}`);
+      expectSameBits(
+        y.read(),
+        Array.from(y0, (v, i) => f(v + f(f(alpha) * x[i]!))),
+        `axpy n=${n}`,
+      );
       y.checkGuards(`axpy n=${n}`);
       const out = arena.guarded(n);
       f32_scale(engine(), arena.f32(x), out.ptr, n, 3.5);
-      expectSameBits(out.read(), Array.from(x, (v) => f(3.5 * v)), `scale n=${n}`);
+      expectSameBits(
+        out.read(),
+        Array.from(x, (v) => f(3.5 * v)),
+        `scale n=${n}`,
+      );
       out.checkGuards(`scale n=${n}`);
       const fill = arena.guarded(n);
       f32_fill(engine(), fill.ptr, n, -2.25);
@@ -66,7 +97,11 @@ describe('f32_axpy, f32_scale, f32_fill', () => {
     x[4] = NaN;
     const px = arena.f32(x);
     f32_scale(engine(), px, px, 7, 2);
-    expectSameBits(engine().f32.slice(px >> 2, (px >> 2) + 7), Array.from(x, (v) => 2 * v), 'scale in place');
+    expectSameBits(
+      engine().f32.slice(px >> 2, (px >> 2) + 7),
+      Array.from(x, (v) => 2 * v),
+      'scale in place',
+    );
     const y = arena.guarded(5, [1, 2, 3, 4, 5]);
     f32_axpy(engine(), 1, arena.f32([0, 0, NaN, 0, 0]), y.ptr, 5);
     expectSameBits(y.read(), [1, 2, NaN, 4, 5], 'axpy NaN');
@@ -80,13 +115,19 @@ describe('f32_axpy, f32_scale, f32_fill', () => {
 
 describe('f32_add_bias_rows', () => {
   it('adds the bias to every row over the size grid', () => {
-    for (const rows of [1, 3, 5, 17]) for (const cols of SIZES) {
-      const x0 = randomArray(rows * cols, rows * 1000 + cols), bias = randomArray(cols, cols);
-      const x = arena.guarded(rows * cols, x0);
-      f32_add_bias_rows(engine(), x.ptr, arena.f32(bias), rows, cols);
-      expectSameBits(x.read(), Array.from(x0, (v, i) => f(v + bias[i % cols]!)), `${rows}x${cols}`);
-      x.checkGuards(`${rows}x${cols}`);
-    }
+    for (const rows of [1, 3, 5, 17])
+      for (const cols of SIZES) {
+        const x0 = randomArray(rows * cols, rows * 1000 + cols),
+          bias = randomArray(cols, cols);
+        const x = arena.guarded(rows * cols, x0);
+        f32_add_bias_rows(engine(), x.ptr, arena.f32(bias), rows, cols);
+        expectSameBits(
+          x.read(),
+          Array.from(x0, (v, i) => f(v + bias[i % cols]!)),
+          `${rows}x${cols}`,
+        );
+        x.checkGuards(`${rows}x${cols}`);
+      }
     f32_add_bias_rows(engine(), 0, 0, 0, 5);
   });
 });
@@ -103,19 +144,20 @@ describe('f32_col_sum', () => {
     return out;
   }
   it('sums each column in row order, with and without accumulate, over the size grid', () => {
-    for (const rows of [0, 1, 3, 4, 9, 33]) for (const cols of [...SIZES, 16, 20, 35]) {
-      const x = randomArray(rows * cols, rows * 97 + cols);
-      const out0 = randomArray(cols, cols + 7);
-      const px = arena.f32(x);
-      const a = arena.guarded(cols, out0);
-      f32_col_sum(engine(), px, rows, cols, a.ptr, false);
-      expectSameBits(a.read(), reference(x, rows, cols, undefined), `${rows}x${cols}`);
-      a.checkGuards(`${rows}x${cols}`);
-      const b = arena.guarded(cols, out0);
-      f32_col_sum(engine(), px, rows, cols, b.ptr, true);
-      expectSameBits(b.read(), reference(x, rows, cols, out0), `${rows}x${cols} accumulate`);
-      b.checkGuards(`${rows}x${cols} accumulate`);
-    }
+    for (const rows of [0, 1, 3, 4, 9, 33])
+      for (const cols of [...SIZES, 16, 20, 35]) {
+        const x = randomArray(rows * cols, rows * 97 + cols);
+        const out0 = randomArray(cols, cols + 7);
+        const px = arena.f32(x);
+        const a = arena.guarded(cols, out0);
+        f32_col_sum(engine(), px, rows, cols, a.ptr, false);
+        expectSameBits(a.read(), reference(x, rows, cols, undefined), `${rows}x${cols}`);
+        a.checkGuards(`${rows}x${cols}`);
+        const b = arena.guarded(cols, out0);
+        f32_col_sum(engine(), px, rows, cols, b.ptr, true);
+        expectSameBits(b.read(), reference(x, rows, cols, out0), `${rows}x${cols} accumulate`);
+        b.checkGuards(`${rows}x${cols} accumulate`);
+      }
   });
   it('keeps a NaN in its own column', () => {
     const x = randomArray(5 * 19, 5);
@@ -131,8 +173,12 @@ describe('f32_sum, f32_sum_squares', () => {
     for (const n of [0, ...SIZES, 1000, 4099]) {
       const x = randomArray(n, n + 5, -10, 10);
       const p = arena.f32(x);
-      let s = 0, q = 0;
-      for (const v of x) { s += v; q += v * v; }
+      let s = 0,
+        q = 0;
+      for (const v of x) {
+        s += v;
+        q += v * v;
+      }
       expect(Math.abs(f32_sum(engine(), p, n) - s)).toBeLessThanOrEqual(1e-12 * Math.max(1, q));
       expect(Math.abs(f32_sum_squares(engine(), p, n) - q)).toBeLessThanOrEqual(1e-13 * q);
     }
@@ -156,7 +202,10 @@ describe('f32_row_argmax', () => {
       let bi = cols === 0 ? -1 : 0;
       for (let j = 0; j < cols; j++) {
         const v = x[r * cols + j]!;
-        if (Number.isNaN(v)) { bi = j; break; }
+        if (Number.isNaN(v)) {
+          bi = j;
+          break;
+        }
         if (v > x[r * cols + bi]!) bi = j;
       }
       out.push(bi);
@@ -165,14 +214,15 @@ describe('f32_row_argmax', () => {
   }
   it('finds the first maximum over the size grid, with ties', () => {
     const r = rng(3);
-    for (const rows of [1, 3, 17]) for (const cols of [0, ...SIZES]) {
-      // few distinct values, so ties are common and the first one must win
-      const x = Float32Array.from({ length: rows * cols }, () => Math.floor(r() * 4) - 2);
-      const out = arena.guarded(rows);
-      f32_row_argmax(engine(), arena.f32(x), rows, cols, out.ptr);
-      expect(Array.from(getI32(out.ptr, rows)), `${rows}x${cols}`).toEqual(reference(x, rows, cols));
-      out.checkGuards(`${rows}x${cols}`);
-    }
+    for (const rows of [1, 3, 17])
+      for (const cols of [0, ...SIZES]) {
+        // few distinct values, so ties are common and the first one must win
+        const x = Float32Array.from({ length: rows * cols }, () => Math.floor(r() * 4) - 2);
+        const out = arena.guarded(rows);
+        f32_row_argmax(engine(), arena.f32(x), rows, cols, out.ptr);
+        expect(Array.from(getI32(out.ptr, rows)), `${rows}x${cols}`).toEqual(reference(x, rows, cols));
+        out.checkGuards(`${rows}x${cols}`);
+      }
   });
   it('returns the first NaN of a row, handles -Infinity and signed zeros', () => {
     const rows = [
@@ -202,17 +252,20 @@ describe('f32_reduce_slots', () => {
     });
   }
   it('adds the slots in slot order over the size grid', () => {
-    for (const count of [0, 1, 2, 3, 8]) for (const n of SIZES) {
-      const stride = n + (n % 3) * 4;
-      const src = randomArray(Math.max(0, (count - 1) * stride + n), count * 131 + n, -100, 100);
-      const dst = arena.guarded(n);
-      f32_reduce_slots(engine(), count ? arena.f32(src) : 0, stride, count, dst.ptr, n);
-      expectSameBits(dst.read(), reference(src, stride, count, n), `count=${count} n=${n}`);
-      dst.checkGuards(`count=${count} n=${n}`);
-    }
+    for (const count of [0, 1, 2, 3, 8])
+      for (const n of SIZES) {
+        const stride = n + (n % 3) * 4;
+        const src = randomArray(Math.max(0, (count - 1) * stride + n), count * 131 + n, -100, 100);
+        const dst = arena.guarded(n);
+        f32_reduce_slots(engine(), count ? arena.f32(src) : 0, stride, count, dst.ptr, n);
+        expectSameBits(dst.read(), reference(src, stride, count, n), `count=${count} n=${n}`);
+        dst.checkGuards(`count=${count} n=${n}`);
+      }
   });
   it('may write into slot 0 or the last slot, and propagates NaN', () => {
-    const n = 13, stride = 16, count = 4;
+    const n = 13,
+      stride = 16,
+      count = 4;
     for (const target of [0, count - 1]) {
       const src = randomArray((count - 1) * stride + n, target + 1);
       src[2 * stride + 5] = NaN;
@@ -248,22 +301,36 @@ describe('f32_find_nonfinite', () => {
 
 describe('f32_l1l2', () => {
   const penalty = (w: ArrayLike<number>, l1: number, l2: number): number => {
-    let a = 0, s = 0;
-    for (let i = 0; i < w.length; i++) { a += Math.abs(w[i]!); s += w[i]! * w[i]!; }
+    let a = 0,
+      s = 0;
+    for (let i = 0; i < w.length; i++) {
+      a += Math.abs(w[i]!);
+      s += w[i]! * w[i]!;
+    }
     return l1 * a + l2 * s;
   };
   it('returns the penalty and adds its gradient, over the size grid', () => {
-    for (const n of SIZES) for (const [l1, l2] of [[0.01, 0], [0, 0.02], [0.003, 0.5]] as const) {
-      // keep |w| away from 0, where the L1 term has its kink
-      const w = Float32Array.from(randomArray(n, n + 17), (v) => (v < 0 ? v - 0.05 : v + 0.05));
-      const g0 = randomArray(n, n + 3);
-      const g = arena.guarded(n, g0);
-      const got = f32_l1l2(engine(), arena.f32(w), g.ptr, n, l1, l2);
-      expect(Math.abs(got - penalty(w, l1, l2))).toBeLessThanOrEqual(1e-12);
-      const fd = finiteDiff((x) => penalty(x, l1, l2), Float64Array.from(w), 1e-4);
-      expectClose(g.read(), Array.from(g0, (v, i) => v + fd[i]!), { rtol: 1e-5, atol: 1e-6 }, `n=${n} l1=${l1} l2=${l2}`);
-      g.checkGuards(`n=${n}`);
-    }
+    for (const n of SIZES)
+      for (const [l1, l2] of [
+        [0.01, 0],
+        [0, 0.02],
+        [0.003, 0.5],
+      ] as const) {
+        // keep |w| away from 0, where the L1 term has its kink
+        const w = Float32Array.from(randomArray(n, n + 17), (v) => (v < 0 ? v - 0.05 : v + 0.05));
+        const g0 = randomArray(n, n + 3);
+        const g = arena.guarded(n, g0);
+        const got = f32_l1l2(engine(), arena.f32(w), g.ptr, n, l1, l2);
+        expect(Math.abs(got - penalty(w, l1, l2))).toBeLessThanOrEqual(1e-12);
+        const fd = finiteDiff((x) => penalty(x, l1, l2), Float64Array.from(w), 1e-4);
+        expectClose(
+          g.read(),
+          Array.from(g0, (v, i) => v + fd[i]!),
+          { rtol: 1e-5, atol: 1e-6 },
+          `n=${n} l1=${l1} l2=${l2}`,
+        );
+        g.checkGuards(`n=${n}`);
+      }
   });
   it('takes sign(0) = 0, skips the gradient when g = 0, and propagates NaN', () => {
     const g = arena.guarded(5, [1, 1, 1, 1, 1]);
@@ -281,7 +348,8 @@ describe('f32_l1l2', () => {
 describe('f32_elementwise wrappers', () => {
   it('reject bad dimensions, regions and overlaps with messages that name them', () => {
     const e = engine();
-    const a = arena.f32(new Float32Array(16)), b = arena.f32(new Float32Array(16));
+    const a = arena.f32(new Float32Array(16)),
+      b = arena.f32(new Float32Array(16));
     expect(() => f32_add(e, a, b, b, -1)).toThrow(/f32_add: n must be a non-negative integer, got -1/);
     expect(() => f32_add(e, a, b, a + 4, 8)).toThrow(/f32_add: out overlaps a/);
     expect(() => f32_mul(e, 2, b, b, 4)).toThrow(/f32_mul: a must be a 4-byte aligned/);

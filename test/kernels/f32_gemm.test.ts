@@ -7,9 +7,21 @@ import { SIZES, expectClose, get, put, randomArray } from '../helpers';
 
 /** float64 reference of act(alpha*op(A)op(B) + beta*C + bias) over strided storage. */
 function reference(o: {
-  transA: boolean; transB: boolean; m: number; n: number; k: number; alpha: number; beta: number;
-  a: Float32Array; lda: number; b: Float32Array; ldb: number; c: Float32Array; ldc: number;
-  bias?: Float32Array; act?: (x: number) => number;
+  transA: boolean;
+  transB: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha: number;
+  beta: number;
+  a: Float32Array;
+  lda: number;
+  b: Float32Array;
+  ldb: number;
+  c: Float32Array;
+  ldc: number;
+  bias?: Float32Array;
+  act?: (x: number) => number;
 }): Float64Array {
   const out = new Float64Array(o.m * o.n);
   for (let i = 0; i < o.m; i++) {
@@ -28,7 +40,18 @@ function reference(o: {
   return out;
 }
 
-interface Case { transA: boolean; transB: boolean; m: number; n: number; k: number; alpha?: number; beta?: number; pad?: number; bias?: boolean; act?: keyof typeof ACTIVATION }
+interface Case {
+  transA: boolean;
+  transB: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha?: number;
+  beta?: number;
+  pad?: number;
+  bias?: boolean;
+  act?: keyof typeof ACTIVATION;
+}
 
 const ACTS: Record<string, (x: number) => number> = {
   linear: (x) => x,
@@ -42,19 +65,45 @@ const ACTS: Record<string, (x: number) => number> = {
 /** Runs one case with guard bands around C and compares with the reference. */
 function check(cs: Case, seed: number): void {
   const { transA, transB, m, n, k } = cs;
-  const alpha = cs.alpha ?? 1, beta = cs.beta ?? 0, pad = cs.pad ?? 0;
+  const alpha = cs.alpha ?? 1,
+    beta = cs.beta ?? 0,
+    pad = cs.pad ?? 0;
   const [aRows, aCols] = transA ? [k, m] : [m, k];
   const [bRows, bCols] = transB ? [n, k] : [k, n];
-  const lda = aCols + pad, ldb = bCols + pad, ldc = n + pad;
-  const a = randomArray(aRows * lda, seed), b = randomArray(bRows * ldb, seed + 1), c0 = randomArray(m * ldc, seed + 2);
+  const lda = aCols + pad,
+    ldb = bCols + pad,
+    ldc = n + pad;
+  const a = randomArray(aRows * lda, seed),
+    b = randomArray(bRows * ldb, seed + 1),
+    c0 = randomArray(m * ldc, seed + 2);
   const bias = cs.bias ? randomArray(n, seed + 3) : undefined;
   const GUARD = 16;
   // C sits between guard bands of a sentinel value that must survive
   const cBuf = new Float32Array(GUARD + m * ldc + GUARD).fill(12345.5);
   cBuf.set(c0, GUARD);
-  const pa = put(a), pb = put(b), pc = put(cBuf), pbias = bias ? put(bias) : 0;
+  const pa = put(a),
+    pb = put(b),
+    pc = put(cBuf),
+    pbias = bias ? put(bias) : 0;
   const act = cs.act ?? 'linear';
-  f32_gemm(engine(), { transA, transB, m, n, k, alpha, beta, a: pa, lda, b: pb, ldb, c: pc + GUARD * 4, ldc, bias: pbias, act: ACTIVATION[act], actAlpha: act === 'leakyRelu' ? 0.3 : 1 });
+  f32_gemm(engine(), {
+    transA,
+    transB,
+    m,
+    n,
+    k,
+    alpha,
+    beta,
+    a: pa,
+    lda,
+    b: pb,
+    ldb,
+    c: pc + GUARD * 4,
+    ldc,
+    bias: pbias,
+    act: ACTIVATION[act],
+    actAlpha: act === 'leakyRelu' ? 0.3 : 1,
+  });
   const got = get(pc, cBuf.length);
   const expected = reference({ transA, transB, m, n, k, alpha, beta, a, lda, b, ldb, c: c0, ldc, ...(bias ? { bias } : {}), act: ACTS[act]! });
   const label = JSON.stringify(cs);
@@ -65,14 +114,20 @@ function check(cs: Case, seed: number): void {
   for (let i = 0; i < GUARD; i++) {
     if (got[i] !== 12345.5 || got[GUARD + m * ldc + i] !== 12345.5) expect.fail(`${label}: wrote outside C`);
   }
-  for (let i = 0; i < m; i++) for (let j = n; j < ldc; j++) {
-    if (got[GUARD + i * ldc + j] !== c0[i * ldc + j]) expect.fail(`${label}: wrote into C's padding at row ${i}, column ${j}`);
-  }
+  for (let i = 0; i < m; i++)
+    for (let j = n; j < ldc; j++) {
+      if (got[GUARD + i * ldc + j] !== c0[i * ldc + j]) expect.fail(`${label}: wrote into C's padding at row ${i}, column ${j}`);
+    }
   for (const p of [pa, pb, pc, pbias]) if (p) engine().free(p);
 }
 
 describe('f32_gemm', () => {
-  for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+  for (const [transA, transB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
     it(`matches a float64 reference over the size grid (transA=${transA}, transB=${transB})`, () => {
       let seed = 1;
       for (const m of SIZES) for (const n of SIZES) for (const k of [1, 3, 8, 17, 100]) check({ transA, transB, m, n, k }, seed++);
@@ -86,7 +141,11 @@ describe('f32_gemm', () => {
   it('applies alpha, beta, bias and every activation in the epilogue', () => {
     let seed = 100;
     for (const act of Object.keys(ACTIVATION) as (keyof typeof ACTIVATION)[]) {
-      for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25]]) {
+      for (const [alpha, beta] of [
+        [1, 0],
+        [0.5, 1],
+        [-2, 0.25],
+      ]) {
         check({ transA: false, transB: false, m: 17, n: 33, k: 9, alpha, beta, bias: true, act }, seed++);
         check({ transA: true, transB: false, m: 5, n: 7, k: 300, alpha, beta, bias: true, act, pad: 2 }, seed++);
       }
@@ -99,7 +158,9 @@ describe('f32_gemm', () => {
 
   it('with beta = 0 never reads C, even when it holds NaN', () => {
     const e = engine();
-    const a = put(randomArray(4 * 5, 1)), b = put(randomArray(5 * 3, 2)), c = put(new Float32Array(12).fill(NaN));
+    const a = put(randomArray(4 * 5, 1)),
+      b = put(randomArray(5 * 3, 2)),
+      c = put(new Float32Array(12).fill(NaN));
     f32_gemm(e, { m: 4, n: 3, k: 5, a, b, c });
     expect(Array.from(get(c, 12)).some(Number.isNaN)).toBe(false);
   });
@@ -108,7 +169,9 @@ describe('f32_gemm', () => {
     const e = engine();
     const av = randomArray(6 * 4, 3);
     av[2 * 4 + 1] = NaN; // row 2 of A
-    const a = put(av), b = put(randomArray(4 * 10, 4)), c = put(new Float32Array(60));
+    const a = put(av),
+      b = put(randomArray(4 * 10, 4)),
+      c = put(new Float32Array(60));
     f32_gemm(e, { m: 6, n: 10, k: 4, a, b, c });
     const out = get(c, 60);
     for (let i = 0; i < 6; i++) for (let j = 0; j < 10; j++) expect(Number.isNaN(out[i * 10 + j]), `[${i},${j}]`).toBe(i === 2);
@@ -118,7 +181,8 @@ describe('f32_gemm', () => {
     const e = engine();
     const c0 = randomArray(3 * 5, 9);
     const bias = randomArray(5, 10);
-    const c = put(c0), pbias = put(bias);
+    const c = put(c0),
+      pbias = put(bias);
     f32_gemm(e, { m: 3, n: 5, k: 0, a: 0, b: 0, c, beta: 2, bias: pbias, act: ACTIVATION.relu });
     const expected = Array.from(c0, (v, i) => Math.max(0, 2 * v + bias[i % 5]!));
     expectClose(get(c, 15), expected, {}, 'k=0');
@@ -130,7 +194,8 @@ describe('f32_gemm', () => {
 
   it('rejects bad shapes and regions with messages that name them', () => {
     const e = engine();
-    const a = put(new Float32Array(12)), c = put(new Float32Array(12));
+    const a = put(new Float32Array(12)),
+      c = put(new Float32Array(12));
     expect(() => f32_gemm(e, { m: -1, n: 2, k: 2, a, b: a, c })).toThrow(/f32_gemm: m must be a non-negative integer, got -1/);
     expect(() => f32_gemm(e, { m: 2, n: 2, k: 3, a, lda: 2, b: a, c })).toThrow(ShapeError);
     expect(() => f32_gemm(e, { m: 2, n: 2, k: 2, a: 2, b: a, c })).toThrow(/a must be a 4-byte aligned/);

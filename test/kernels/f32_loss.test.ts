@@ -2,8 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { engine, type Engine } from '../../src/engine/engine';
 import { f32_softmax } from '../../src/engine/kernels/f32_activation';
 import {
-  f32_binary_cross_entropy_probs, f32_cross_entropy_probs, f32_mean_squared_error, f32_sigmoid_binary_cross_entropy,
-  f32_softmax_cross_entropy, f32_softmax_cross_entropy_sparse,
+  f32_binary_cross_entropy_probs,
+  f32_cross_entropy_probs,
+  f32_mean_squared_error,
+  f32_sigmoid_binary_cross_entropy,
+  f32_softmax_cross_entropy,
+  f32_softmax_cross_entropy_sparse,
 } from '../../src/engine/kernels/f32_loss';
 import { SIZES, expectClose, randomArray, rng } from '../helpers';
 import { Arena, expectSameBits } from './arena';
@@ -89,38 +93,59 @@ const binaryLabels = (n: number, seed: number, soft: boolean): Float32Array => {
 const sparseLabels = (y: Float32Array, rows: number, cols: number): Int32Array =>
   Int32Array.from({ length: rows }, (_, i) => y.subarray(i * cols, (i + 1) * cols).indexOf(1));
 
-const withEps = (k: (e: Engine, p: number, y: number, w: number, rows: number, cols: number, g: number, s: number, eps: number) => number): Kernel =>
-  (e, input, y, w, rows, cols, _probs, grad, scale) => k(e, input, y, w, rows, cols, grad, scale, EPS);
+const withEps =
+  (k: (e: Engine, p: number, y: number, w: number, rows: number, cols: number, g: number, s: number, eps: number) => number): Kernel =>
+  (e, input, y, w, rows, cols, _probs, grad, scale) =>
+    k(e, input, y, w, rows, cols, grad, scale, EPS);
 
 const CASES: LossCase[] = [
   {
-    name: 'f32_softmax_cross_entropy', kernel: f32_softmax_cross_entropy, rowLoss: softmaxCE, activation: softmax,
+    name: 'f32_softmax_cross_entropy',
+    kernel: f32_softmax_cross_entropy,
+    rowLoss: softmaxCE,
+    activation: softmax,
     inputs: (rows, cols, seed, soft) => ({ x: randomArray(rows * cols, seed, -3, 3), y: labels(rows, cols, seed + 1, soft) }),
   },
   {
-    name: 'f32_softmax_cross_entropy_sparse', kernel: f32_softmax_cross_entropy_sparse, rowLoss: softmaxCE, activation: softmax, sparse: true,
+    name: 'f32_softmax_cross_entropy_sparse',
+    kernel: f32_softmax_cross_entropy_sparse,
+    rowLoss: softmaxCE,
+    activation: softmax,
+    sparse: true,
     inputs: (rows, cols, seed) => ({ x: randomArray(rows * cols, seed, -3, 3), y: labels(rows, cols, seed + 1, false) }),
   },
   {
-    name: 'f32_sigmoid_binary_cross_entropy', kernel: f32_sigmoid_binary_cross_entropy, rowLoss: sigmoidBCE,
+    name: 'f32_sigmoid_binary_cross_entropy',
+    kernel: f32_sigmoid_binary_cross_entropy,
+    rowLoss: sigmoidBCE,
     activation: (x) => Array.from(x, sigmoid),
     inputs: (rows, cols, seed, soft) => ({ x: randomArray(rows * cols, seed, -4, 4), y: binaryLabels(rows * cols, seed + 1, soft) }),
   },
   {
-    name: 'f32_mean_squared_error', kernel: (e, p, t, w, rows, cols, _probs, g, s) => f32_mean_squared_error(e, p, t, w, rows, cols, g, s), rowLoss: mse,
+    name: 'f32_mean_squared_error',
+    kernel: (e, p, t, w, rows, cols, _probs, g, s) => f32_mean_squared_error(e, p, t, w, rows, cols, g, s),
+    rowLoss: mse,
     inputs: (rows, cols, seed) => ({ x: randomArray(rows * cols, seed, -2, 2), y: randomArray(rows * cols, seed + 1, -2, 2) }),
   },
   {
-    name: 'f32_cross_entropy_probs', kernel: withEps(f32_cross_entropy_probs), rowLoss: ceProbs,
+    name: 'f32_cross_entropy_probs',
+    kernel: withEps(f32_cross_entropy_probs),
+    rowLoss: ceProbs,
     inputs: (rows, cols, seed, soft) => ({ x: randomArray(rows * cols, seed, 0.02, 0.98), y: labels(rows, cols, seed + 1, soft) }),
   },
   {
-    name: 'f32_binary_cross_entropy_probs', kernel: withEps(f32_binary_cross_entropy_probs), rowLoss: bceProbs,
+    name: 'f32_binary_cross_entropy_probs',
+    kernel: withEps(f32_binary_cross_entropy_probs),
+    rowLoss: bceProbs,
     inputs: (rows, cols, seed, soft) => ({ x: randomArray(rows * cols, seed, 0.02, 0.98), y: binaryLabels(rows * cols, seed + 1, soft) }),
   },
 ];
 
-interface Run { total: number; probs: Float32Array; grad: Float32Array }
+interface Run {
+  total: number;
+  probs: Float32Array;
+  grad: Float32Array;
+}
 
 /** Runs a loss kernel on fresh buffers (guarded outputs), checking the guards. */
 function run(c: LossCase, x: Float32Array, y: Float32Array, w: Float32Array | undefined, rows: number, cols: number, scale: number, outputs = true): Run {
@@ -128,7 +153,8 @@ function run(c: LossCase, x: Float32Array, y: Float32Array, w: Float32Array | un
   const px = arena.f32(x);
   const py = c.sparse ? arena.i32(sparseLabels(y, rows, cols)) : arena.f32(y);
   const pw = w ? arena.f32(w) : 0;
-  const probs = arena.guarded(n), grad = arena.guarded(n);
+  const probs = arena.guarded(n),
+    grad = arena.guarded(n);
   const total = c.kernel(engine(), px, py, pw, rows, cols, outputs && c.activation ? probs.ptr : 0, outputs ? grad.ptr : 0, scale);
   probs.checkGuards(`${c.name} probs`);
   grad.checkGuards(`${c.name} grad`);
@@ -141,7 +167,8 @@ function reference(c: LossCase, x: Float32Array, y: Float32Array, w: Float32Arra
   const fd = new Float64Array(rows * cols);
   const h = 1e-4;
   for (let i = 0; i < rows; i++) {
-    const xi = Float64Array.from(x.subarray(i * cols, (i + 1) * cols)), yi = y.subarray(i * cols, (i + 1) * cols);
+    const xi = Float64Array.from(x.subarray(i * cols, (i + 1) * cols)),
+      yi = y.subarray(i * cols, (i + 1) * cols);
     const wi = w ? w[i]! : 1;
     total += wi * c.rowLoss(xi, yi);
     for (let j = 0; j < cols; j++) {
@@ -163,44 +190,53 @@ describe('losses', () => {
       for (const soft of c.sparse || c.name === 'f32_mean_squared_error' ? [false] : [false, true]) {
         it(`${c.name}: loss and gradient (by finite differences) over the size grid, ${weighted ? 'weighted' : 'unweighted'}, ${soft ? 'soft' : 'hard'} labels`, () => {
           let seed = 1;
-          for (const rows of [1, 3, 5, 17]) for (const cols of SIZES) {
-            const { x, y } = c.inputs(rows, cols, seed++, soft);
-            const w = weighted ? randomArray(rows, seed++, 0, 2) : undefined;
-            if (w && rows > 2) w[1] = 0;
-            const scale = 1 / (w ? w.reduce((a, b) => a + b, 0) : rows);
-            const got = run(c, x, y, w, rows, cols, scale);
-            const ref = reference(c, x, y, w, rows, cols, scale);
-            const label = `${c.name} ${rows}x${cols}`;
-            expect(Math.abs(got.total - ref.total), `${label}: total ${got.total} vs ${ref.total}`).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(ref.total)));
-            expectClose(got.grad, ref.fd, { rtol: 2e-3, atol: 2e-5 * scale }, `${label} grad`);
-            if (c.activation) {
-              const expected: number[] = [];
-              for (let i = 0; i < rows; i++) expected.push(...c.activation(x.subarray(i * cols, (i + 1) * cols)));
-              expectClose(got.probs, expected, { rtol: 2e-6, atol: 1e-8 }, `${label} probs`);
+          for (const rows of [1, 3, 5, 17])
+            for (const cols of SIZES) {
+              const { x, y } = c.inputs(rows, cols, seed++, soft);
+              const w = weighted ? randomArray(rows, seed++, 0, 2) : undefined;
+              if (w && rows > 2) w[1] = 0;
+              const scale = 1 / (w ? w.reduce((a, b) => a + b, 0) : rows);
+              const got = run(c, x, y, w, rows, cols, scale);
+              const ref = reference(c, x, y, w, rows, cols, scale);
+              const label = `${c.name} ${rows}x${cols}`;
+              expect(Math.abs(got.total - ref.total), `${label}: total ${got.total} vs ${ref.total}`).toBeLessThanOrEqual(
+                2e-6 * Math.max(1, Math.abs(ref.total)),
+              );
+              expectClose(got.grad, ref.fd, { rtol: 2e-3, atol: 2e-5 * scale }, `${label} grad`);
+              if (c.activation) {
+                const expected: number[] = [];
+                for (let i = 0; i < rows; i++) expected.push(...c.activation(x.subarray(i * cols, (i + 1) * cols)));
+                expectClose(got.probs, expected, { rtol: 2e-6, atol: 1e-8 }, `${label} probs`);
+              }
+              // without outputs, the same total and nothing written
+              const bare = run(c, x, y, w, rows, cols, scale, false);
+              expect(bare.total).toBe(got.total);
             }
-            // without outputs, the same total and nothing written
-            const bare = run(c, x, y, w, rows, cols, scale, false);
-            expect(bare.total).toBe(got.total);
-          }
         });
       }
     }
 
     it(`${c.name}: NaN in one row makes the total and only that row's gradient NaN`, () => {
-      const rows = 4, cols = 7;
+      const rows = 4,
+        cols = 7;
       const { x, y } = c.inputs(rows, cols, 77, false);
       x[1 * cols + 5] = NaN;
       const got = run(c, x, y, undefined, rows, cols, 0.25);
       expect(got.total).toBeNaN();
-      for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
-        const v = got.grad[i * cols + j]!;
-        if (i !== 1) expect(Number.isFinite(v), `grad[${i},${j}] = ${v}`).toBe(true);
-      }
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < cols; j++) {
+          const v = got.grad[i * cols + j]!;
+          if (i !== 1) expect(Number.isFinite(v), `grad[${i},${j}] = ${v}`).toBe(true);
+        }
       expect(got.grad[1 * cols + 5]).toBeNaN();
     });
 
     it(`${c.name}: zero rows or zero columns give 0 and write nothing`, () => {
-      for (const [rows, cols] of [[0, 5], [3, 0], [0, 0]] as const) {
+      for (const [rows, cols] of [
+        [0, 5],
+        [3, 0],
+        [0, 0],
+      ] as const) {
         const { x, y } = c.inputs(rows, cols, 5, false);
         const got = run(c, x, y, undefined, rows, cols, 1);
         expect(got.total).toBe(0);
@@ -208,7 +244,8 @@ describe('losses', () => {
     });
 
     it(`${c.name}: row shards with the batch scale give the batch gradient and total`, () => {
-      const rows = 9, cols = 13;
+      const rows = 9,
+        cols = 13;
       const { x, y } = c.inputs(rows, cols, 11, false);
       const w = randomArray(rows, 12, 0.5, 1.5);
       const scale = 1 / w.reduce((a, b) => a + b, 0);
@@ -229,7 +266,8 @@ describe('softmax cross-entropy specifics', () => {
       const x = randomArray(rows * cols, cols, -20, 20);
       const y = labels(rows, cols, cols + 1, true);
       const got = run(CASES[0]!, x, y, undefined, rows, cols, 1);
-      const px = arena.f32(x), out = arena.guarded(rows * cols);
+      const px = arena.f32(x),
+        out = arena.guarded(rows * cols);
       f32_softmax(engine(), px, out.ptr, rows, cols);
       expectSameBits(got.probs, out.read(), `cols=${cols}`);
     }
@@ -245,20 +283,24 @@ describe('softmax cross-entropy specifics', () => {
   it('sparse labels give the same bits as one-hot f32 labels', () => {
     for (const cols of SIZES) {
       const rows = 5;
-      const x = randomArray(rows * cols, cols, -3, 3), y = labels(rows, cols, cols + 3, false);
+      const x = randomArray(rows * cols, cols, -3, 3),
+        y = labels(rows, cols, cols + 3, false);
       const w = randomArray(rows, cols + 4, 0, 1);
-      const dense = run(CASES[0]!, x, y, w, rows, cols, 0.3), sparse = run(CASES[1]!, x, y, w, rows, cols, 0.3);
+      const dense = run(CASES[0]!, x, y, w, rows, cols, 0.3),
+        sparse = run(CASES[1]!, x, y, w, rows, cols, 0.3);
       expect(sparse.total).toBe(dense.total);
       expectSameBits(sparse.grad, dense.grad, `grad cols=${cols}`);
       expectSameBits(sparse.probs, dense.probs, `probs cols=${cols}`);
     }
   });
   it('sparse: an out-of-range label counts as no label (loss 0, gradient 0)', () => {
-    const rows = 3, cols = 5;
+    const rows = 3,
+      cols = 5;
     const x = randomArray(rows * cols, 3);
     const e = engine();
     for (const bad of [-1, 5, 1 << 30]) {
-      const probs = arena.guarded(rows * cols), grad = arena.guarded(rows * cols);
+      const probs = arena.guarded(rows * cols),
+        grad = arena.guarded(rows * cols);
       const total = f32_softmax_cross_entropy_sparse(e, arena.f32(x), arena.i32([2, bad, 0]), 0, rows, cols, probs.ptr, grad.ptr, 1);
       const expected = softmaxCE(x.subarray(0, 5), [0, 0, 1, 0, 0]) + softmaxCE(x.subarray(10, 15), [1, 0, 0, 0, 0]);
       expect(total).toBeCloseTo(expected, 5);
@@ -287,7 +329,9 @@ describe('losses on probabilities: the clip', () => {
 describe('f32_loss wrappers', () => {
   it('reject bad shapes, regions, overlaps and scalars with messages that name them', () => {
     const e = engine();
-    const a = arena.f32(new Float32Array(64)), b = arena.f32(new Float32Array(64)), g = arena.f32(new Float32Array(64));
+    const a = arena.f32(new Float32Array(64)),
+      b = arena.f32(new Float32Array(64)),
+      g = arena.f32(new Float32Array(64));
     expect(() => f32_softmax_cross_entropy(e, a, b, 0, -1, 4, 0, 0, 1)).toThrow(/f32_softmax_cross_entropy: rows must be a non-negative integer, got -1/);
     expect(() => f32_softmax_cross_entropy(e, a, b, 0, 2, 4, 0, a + 4, 1)).toThrow(/grad overlaps logits/);
     expect(() => f32_softmax_cross_entropy(e, a, b, 0, 2, 4, g, g, 1)).toThrow(/grad overlaps probs/);

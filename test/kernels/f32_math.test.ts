@@ -10,11 +10,16 @@ const FLT_MIN = 2 ** -126;
  * Inputs are f32 values, so Math's float64 result is the exact reference for that input.
  */
 function checkAccuracy(name: string, fn: (x: number) => number, ref: (x: number) => number, xs: number[], rtol: number, atol = 0): void {
-  let worst = 0, at = NaN;
+  let worst = 0,
+    at = NaN;
   for (const x of xs) {
-    const want = ref(x), got = fn(x);
+    const want = ref(x),
+      got = fn(x);
     const excess = Math.abs(got - want) / (rtol * Math.abs(want) + atol);
-    if (!(excess <= worst)) { worst = excess; at = x; }
+    if (!(excess <= worst)) {
+      worst = excess;
+      at = x;
+    }
   }
   expect(worst, `${name}: worst at x = ${at}: got ${fn(at)}, expected ${ref(at)}`).toBeLessThanOrEqual(1);
 }
@@ -36,12 +41,15 @@ function logspaceBoth(lo: number, hi: number, count: number): number[] {
 // The normal-range domains: exp's result is a normal f32 for x in [ln(FLT_MIN), ln(FLT_MAX)];
 // EXP_HI = 88.72283 is the largest f32 below ln(FLT_MAX) = 88.7228391, the next one (88.7228394)
 // overflows. Below ln(FLT_MIN) = -87.3365 the result is flushed to 0.
-const EXP_LO = -87.3365, EXP_HI = 88.72283;
+const EXP_LO = -87.3365,
+  EXP_HI = 88.72283;
 const FLT_MAX = 3.4028234663852886e38;
 
 /** Every f32 in [lo, hi], 0 <= lo <= hi, in increasing order. */
 function allFloats(lo: number, hi: number): number[] {
-  const b = new Float32Array(1), u = new Uint32Array(b.buffer), out: number[] = [];
+  const b = new Float32Array(1),
+    u = new Uint32Array(b.buffer),
+    out: number[] = [];
   for (b[0] = lo; b[0] <= hi; u[0]++) out.push(b[0]);
   return out;
 }
@@ -71,11 +79,16 @@ describe('f32_math: exp, expm1, tanh, sigmoid against Math (float64)', () => {
     // 127.5 ln 2 = 88.376 starts n = 128, where 2^n alone is no finite f32
     const xs = allFloats(88, EXP_HI);
     expect(xs.length).toBeGreaterThan(90_000);
-    let worst = 0, at = NaN;
+    let worst = 0,
+      at = NaN;
     for (const x of xs) {
-      const want = f(Math.exp(x)), got = k.f32_exp(x);
+      const want = f(Math.exp(x)),
+        got = k.f32_exp(x);
       const err = Number.isFinite(got) ? Math.abs(got - want) / ulp(want) : Infinity;
-      if (!(err <= worst)) { worst = err; at = x; }
+      if (!(err <= worst)) {
+        worst = err;
+        at = x;
+      }
     }
     expect(worst, `worst at x = ${at}: got ${k.f32_exp(at)}, expected ${f(Math.exp(at))}`).toBeLessThanOrEqual(1);
     expect(Math.abs(k.f32_exp(88.5) / Math.exp(88.5) - 1)).toBeLessThan(1e-6);
@@ -97,7 +110,13 @@ describe('f32_math: exp, expm1, tanh, sigmoid against Math (float64)', () => {
 
   it('expm1: relative error <= 1e-6 on [-87.33, 88.72], tiny and subnormal arguments included', () => {
     const xs = [...linspace(EXP_LO, EXP_HI, 1_000_001), ...linspace(-1, 1, 200_001), ...logspaceBoth(1e-44, 1, 50_000)];
-    checkAccuracy('expm1', k.f32_expm1, Math.expm1, xs.filter((x) => x !== 0), 1e-6);
+    checkAccuracy(
+      'expm1',
+      k.f32_expm1,
+      Math.expm1,
+      xs.filter((x) => x !== 0),
+      1e-6,
+    );
     expect(Object.is(k.f32_expm1(0), 0)).toBe(true);
     expect(Object.is(k.f32_expm1(-0), -0)).toBe(true);
     expect(k.f32_expm1(-1000)).toBe(-1);
@@ -109,7 +128,13 @@ describe('f32_math: exp, expm1, tanh, sigmoid against Math (float64)', () => {
 
   it('tanh: relative error <= 1e-6 over the reals (sampled on [-20, 20] and down to 1e-40)', () => {
     const xs = [...linspace(-20, 20, 1_000_001), ...logspaceBoth(1e-40, 20, 50_000), ...linspace(0.6, 0.65, 10_001)];
-    checkAccuracy('tanh', k.f32_tanh, Math.tanh, xs.filter((x) => x !== 0), 1e-6);
+    checkAccuracy(
+      'tanh',
+      k.f32_tanh,
+      Math.tanh,
+      xs.filter((x) => x !== 0),
+      1e-6,
+    );
     // odd to the bit, the sign of zero included
     expect(Object.is(k.f32_tanh(-0), -0)).toBe(true);
     expect(Object.is(k.f32_tanh(0), 0)).toBe(true);

@@ -24,15 +24,19 @@ const e = () => engine();
 
 function sgdCase(lr: number, wd: number): OptCase {
   return {
-    name: `sgd lr=${lr} wd=${wd}`, slots: 0,
-    ref: ([p], g) => { for (let i = 0; i < g.length; i++) p![i]! -= lr * (g[i]! + wd * p![i]!); },
+    name: `sgd lr=${lr} wd=${wd}`,
+    slots: 0,
+    ref: ([p], g) => {
+      for (let i = 0; i < g.length; i++) p![i]! -= lr * (g[i]! + wd * p![i]!);
+    },
     kernel: ([p], g, n) => f32_sgd(e(), p!, g, n, lr, wd),
   };
 }
 
 function momentumCase(lr: number, mu: number, damp: number, nesterov: boolean, wd: number): OptCase {
   return {
-    name: `sgd momentum lr=${lr} momentum=${mu} dampening=${damp} nesterov=${nesterov} wd=${wd}`, slots: 1,
+    name: `sgd momentum lr=${lr} momentum=${mu} dampening=${damp} nesterov=${nesterov} wd=${wd}`,
+    slots: 1,
     ref: ([p, buf], g, t) => {
       for (let i = 0; i < g.length; i++) {
         const d = g[i]! + wd * p![i]!;
@@ -46,7 +50,8 @@ function momentumCase(lr: number, mu: number, damp: number, nesterov: boolean, w
 
 function rmspropCase(lr: number, alpha: number, eps: number, wd: number, mu: number, centered: boolean): OptCase {
   return {
-    name: `rmsprop alpha=${alpha} wd=${wd} momentum=${mu} centered=${centered}`, slots: 3,
+    name: `rmsprop alpha=${alpha} wd=${wd} momentum=${mu} centered=${centered}`,
+    slots: 3,
     ref: ([p, sq, mom, gavg], g) => {
       for (let i = 0; i < g.length; i++) {
         const d = g[i]! + wd * p![i]!;
@@ -68,9 +73,11 @@ function rmspropCase(lr: number, alpha: number, eps: number, wd: number, mu: num
 
 function adamCase(lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: boolean): OptCase {
   return {
-    name: `adam${decoupled ? 'w' : ''} b1=${b1} b2=${b2} wd=${wd}`, slots: 2,
+    name: `adam${decoupled ? 'w' : ''} b1=${b1} b2=${b2} wd=${wd}`,
+    slots: 2,
     ref: ([p, m, v], g, t) => {
-      const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
+      const bc1 = 1 - b1 ** t,
+        bc2 = 1 - b2 ** t;
       for (let i = 0; i < g.length; i++) {
         let d = g[i]!;
         if (decoupled) p![i]! *= 1 - lr * wd;
@@ -85,11 +92,18 @@ function adamCase(lr: number, b1: number, b2: number, eps: number, wd: number, d
 }
 
 const CASES: OptCase[] = [
-  sgdCase(0.1, 0), sgdCase(0.05, 0.01),
-  momentumCase(0.1, 0.9, 0, false, 0), momentumCase(0.05, 0.9, 0, true, 0.001), momentumCase(0.1, 0.8, 0.3, false, 0.01),
-  rmspropCase(0.01, 0.99, 1e-8, 0, 0, false), rmspropCase(0.01, 0.9, 1e-6, 0.01, 0.9, false),
-  rmspropCase(0.01, 0.9, 1e-8, 0, 0, true), rmspropCase(0.005, 0.95, 1e-7, 0.001, 0.5, true),
-  adamCase(0.01, 0.9, 0.999, 1e-8, 0, false), adamCase(0.01, 0.9, 0.999, 1e-7, 0.01, false), adamCase(0.001, 0.8, 0.99, 1e-8, 0.1, true),
+  sgdCase(0.1, 0),
+  sgdCase(0.05, 0.01),
+  momentumCase(0.1, 0.9, 0, false, 0),
+  momentumCase(0.05, 0.9, 0, true, 0.001),
+  momentumCase(0.1, 0.8, 0.3, false, 0.01),
+  rmspropCase(0.01, 0.99, 1e-8, 0, 0, false),
+  rmspropCase(0.01, 0.9, 1e-6, 0.01, 0.9, false),
+  rmspropCase(0.01, 0.9, 1e-8, 0, 0, true),
+  rmspropCase(0.005, 0.95, 1e-7, 0.001, 0.5, true),
+  adamCase(0.01, 0.9, 0.999, 1e-8, 0, false),
+  adamCase(0.01, 0.9, 0.999, 1e-7, 0.01, false),
+  adamCase(0.001, 0.8, 0.99, 1e-8, 0.1, true),
 ];
 
 /** Runs `steps` steps of the kernel and of the float64 rule from the same start; compares every buffer after every step. */
@@ -100,7 +114,12 @@ function trajectory(c: OptCase, n: number, seed: number, steps = STEPS): void {
   for (let t = 1; t <= steps; t++) {
     const g = randomArray(n, seed * 1000 + t, -1, 1);
     const pg = arena.f32(g);
-    c.kernel(bufs.map((b) => b.ptr), pg, n, t);
+    c.kernel(
+      bufs.map((b) => b.ptr),
+      pg,
+      n,
+      t,
+    );
     c.ref(ref, Float64Array.from(g), t);
     const label = `${c.name} n=${n} step ${t}`;
     expectSameBits(engine().f32.subarray(pg >> 2, (pg >> 2) + n), g, `${label}: g must not change`);
@@ -126,7 +145,12 @@ describe('optimizers: trajectories against the float64 rules', () => {
       const bufs = [arena.guarded(n, randomArray(n, 1)), ...Array.from({ length: c.slots }, () => arena.guarded(n, new Float32Array(n)))];
       const g = randomArray(n, 2);
       g[6] = NaN;
-      c.kernel(bufs.map((b) => b.ptr), arena.f32(g), n, 1);
+      c.kernel(
+        bufs.map((b) => b.ptr),
+        arena.f32(g),
+        n,
+        1,
+      );
       expect(Array.from(bufs[0]!.read(), Number.isNaN), c.name).toEqual(Array.from({ length: n }, (_, i) => i === 6));
     }
   });
@@ -134,10 +158,14 @@ describe('optimizers: trajectories against the float64 rules', () => {
 
 describe('f32_sgd_momentum', () => {
   it("with momentum = dampening = beta and firstStep = false is the lecture's v = beta v + (1 - beta) g", () => {
-    const n = 17, beta = 0.9, lr = 0.05;
+    const n = 17,
+      beta = 0.9,
+      lr = 0.05;
     const p0 = randomArray(n, 5);
-    const p = arena.f32(p0), buf = arena.f32(new Float32Array(n));
-    const pr = Float64Array.from(p0), v = new Float64Array(n);
+    const p = arena.f32(p0),
+      buf = arena.f32(new Float32Array(n));
+    const pr = Float64Array.from(p0),
+      v = new Float64Array(n);
     for (let t = 1; t <= STEPS; t++) {
       const g = randomArray(n, 100 + t);
       f32_sgd_momentum(engine(), p, arena.f32(g), buf, n, lr, beta, beta, false, 0, false);
@@ -150,7 +178,9 @@ describe('f32_sgd_momentum', () => {
     }
   });
   it('copies d into the buffer on the first step (no dampening there), as PyTorch', () => {
-    const p = arena.f32([1, 2, 3, 4, 5]), g = arena.f32([1, 1, 1, 1, 1]), buf = arena.f32([9, 9, 9, 9, 9]);
+    const p = arena.f32([1, 2, 3, 4, 5]),
+      g = arena.f32([1, 1, 1, 1, 1]),
+      buf = arena.f32([9, 9, 9, 9, 9]);
     f32_sgd_momentum(engine(), p, g, buf, 5, 0.5, 0.9, 0.5, false, 0, true);
     expect(Array.from(engine().f32.slice(buf >> 2, (buf >> 2) + 5))).toEqual([1, 1, 1, 1, 1]);
     expect(Array.from(engine().f32.slice(p >> 2, (p >> 2) + 5))).toEqual([0.5, 1.5, 2.5, 3.5, 4.5]);
@@ -186,7 +216,10 @@ describe('f32_clip_by_global_norm', () => {
 describe('f32_optimizer wrappers', () => {
   it('reject bad buffers and hyperparameters with messages that name them', () => {
     const k = engine();
-    const a = arena.f32(new Float32Array(16)), b = arena.f32(new Float32Array(16)), c = arena.f32(new Float32Array(16)), d = arena.f32(new Float32Array(16));
+    const a = arena.f32(new Float32Array(16)),
+      b = arena.f32(new Float32Array(16)),
+      c = arena.f32(new Float32Array(16)),
+      d = arena.f32(new Float32Array(16));
     expect(() => f32_sgd(k, a, b, -4, 0.1, 0)).toThrow(/f32_sgd: n must be a non-negative integer, got -4/);
     expect(() => f32_sgd(k, a, a + 4, 8, 0.1, 0)).toThrow(/f32_sgd: g overlaps p/);
     expect(() => f32_sgd(k, a, b, 8, NaN, 0)).toThrow(/f32_sgd: lr must be a finite number, got NaN/);
@@ -197,7 +230,9 @@ describe('f32_optimizer wrappers', () => {
     expect(() => f32_rmsprop(k, a, b, c, 0, 0, 8, 0.1, 0.9, 1e-8, 0, 0, true)).toThrow(/gavg must point to n floats when centered/);
     expect(() => f32_rmsprop(k, a, b, c, 0, 0, 8, 0.1, 1.5, 1e-8, 0, 0, false)).toThrow(/alpha must be a finite number in \[0, 1\], got 1.5/);
     expect(() => f32_rmsprop(k, a, b, c, 0, 0, 8, 0.1, 0.9, 1e-8, 0, 0, false)).not.toThrow();
-    expect(() => f32_adam(k, a, b, c, d, 8, 0.1, 0.9, 0.999, 1e-8, -1, false, 0.1, 0.001)).toThrow(/f32_adam: weightDecay must be a finite number >= 0, got -1/);
+    expect(() => f32_adam(k, a, b, c, d, 8, 0.1, 0.9, 0.999, 1e-8, -1, false, 0.1, 0.001)).toThrow(
+      /f32_adam: weightDecay must be a finite number >= 0, got -1/,
+    );
     expect(() => f32_adam(k, a, b, c, d, 8, 0.1, 0.9, 0.999, 1e-8, 0, false, 0, 0.001)).toThrow(/biasCorrection1 must be in \(0, 1\], got 0/);
     expect(() => f32_adam(k, a, b, c, c, 8, 0.1, 0.9, 0.999, 1e-8, 0, false, 0.1, 0.001)).toThrow(/v overlaps m/);
     expect(() => f32_clip_by_global_norm(k, a, 8, 0)).toThrow(/maxNorm must be a positive number, got 0/);

@@ -11,11 +11,18 @@ import { near } from './helpers';
 describe('documented examples', () => {
   it('knobs.metrics module example', () => {
     expect(metrics.f1Score([0, 1, 1, 0, 1], [0, 1, 0, 0, 1])).toBeCloseTo(0.8, 12);
-    expect(metrics.confusionMatrix([0, 1, 2, 2], [0, 2, 2, 1])).toEqual([[1, 0, 0], [0, 0, 1], [0, 1, 1]]);
+    expect(metrics.confusionMatrix([0, 1, 2, 2], [0, 2, 2, 1])).toEqual([
+      [1, 0, 0],
+      [0, 0, 1],
+      [0, 1, 1],
+    ]);
   });
 
   it('confusionMatrix, fbetaScore, rocAucScore, rocCurve, ratesFromCounts', () => {
-    expect(metrics.confusionMatrix([0, 1, 1], [0, 1, 0], { normalize: 'true' })).toEqual([[1, 0], [0.5, 0.5]]);
+    expect(metrics.confusionMatrix([0, 1, 1], [0, 1, 0], { normalize: 'true' })).toEqual([
+      [1, 0],
+      [0.5, 0.5],
+    ]);
     near(metrics.fbetaScore([0, 1, 2, 0, 1, 2], [0, 2, 1, 0, 0, 1], { beta: 0.5, average: 'macro' }), (1.25 * 2) / (0.25 * 2 + 3) / 3);
     near(metrics.rocAucScore([0, 1, 2], new Float32Array([0.8, 0.1, 0.1, 0.3, 0.6, 0.1, 0.2, 0.3, 0.5])), 1);
     near(metrics.ratesFromCounts(35, 10, 5, 50).dor, 35);
@@ -24,7 +31,11 @@ describe('documented examples', () => {
   it('diagnose and formatDiagnosis', () => {
     const d = diagnose({ bayesError: 0.005, humanLevelError: 0.007, trainError: 0.035, devError: 0.078 });
     expect([d.verdict, d.focus, d.knobs[0]!.knob]).toEqual(['high bias, high variance: first focus on bias', 'bias', 'bigger network']);
-    expect(formatDiagnosis(diagnose({ humanLevelError: 0.007, trainError: 0.035, devError: 0.04 })).split('\n').slice(0, 6)).toEqual([
+    expect(
+      formatDiagnosis(diagnose({ humanLevelError: 0.007, trainError: 0.035, devError: 0.04 }))
+        .split('\n')
+        .slice(0, 6),
+    ).toEqual([
       'Errors: human-level 0.70%, train 3.50%, dev 4.00%',
       '  avoidable bias   2.80%  high  (train - human-level; high above 1.50%)',
       '  variance         0.50%  low   (dev - train; high above 1.50%)',

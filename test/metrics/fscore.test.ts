@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { f1Score, fbetaScore, precisionRecallFscoreSupport, precisionScore, recallScore, type PrfOptions } from '../../src/metrics';
 import { captureWarnings, fromCounts, near } from './helpers';
 
-afterEach(() => { vi.restoreAllMocks(); });
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 // Multiclass case M: class 3 is never predicted, class 4 never occurs in yTrue.
 //   confusion (rows true 0..4, columns predicted 0..4):
@@ -86,17 +88,25 @@ const CASES: [string, Fn, number[], number[], PrfOptions & { beta?: number }, nu
   ['W F-beta 0.5', FB, WT, WP, { sampleWeight: WW, beta: 0.5 }, 1.875 / 5.375],
   ['W per-class F1', F, WT, WP, { sampleWeight: WW, average: null }, [4 / 9, 3 / 8]],
   ['W macro F1', F, WT, WP, { sampleWeight: WW, average: 'macro' }, (4 / 9 + 3 / 8) / 2],
-  ['W weighted F1', F, WT, WP, { sampleWeight: WW, average: 'weighted' }, (5 * 4 / 9 + 3.5 * 3 / 8) / 8.5],
+  ['W weighted F1', F, WT, WP, { sampleWeight: WW, average: 'weighted' }, ((5 * 4) / 9 + (3.5 * 3) / 8) / 8.5],
   ['W weighted recall is weighted accuracy', R, WT, WP, { sampleWeight: WW, average: 'weighted' }, 3.5 / 8.5],
   ['W zero weights drop examples', P, WT, WP, { sampleWeight: [1, 1, 1, 0, 1, 1] }, 1],
 ];
 
 describe('precision, recall and F-scores', () => {
-  for (const [name, fn, t, p, o, expected] of CASES) it(name, () => { captureWarnings(); near(fn(t, p, o), expected, name); });
+  for (const [name, fn, t, p, o, expected] of CASES)
+    it(name, () => {
+      captureWarnings();
+      near(fn(t, p, o), expected, name);
+    });
 
   it('precisionRecallFscoreSupport gives per-class values with labels and support', () => {
     near(precisionRecallFscoreSupport(MT, MP, { zeroDivision: 0 }), {
-      labels: [0, 1, 2, 3, 4], precision: [2 / 3, 1 / 3, 2 / 3, 0, 0], recall: [2 / 3, 0.5, 2 / 3, 0, 0], fScore: [2 / 3, 0.4, 2 / 3, 0, 0], support: [3, 2, 3, 2, 0],
+      labels: [0, 1, 2, 3, 4],
+      precision: [2 / 3, 1 / 3, 2 / 3, 0, 0],
+      recall: [2 / 3, 0.5, 2 / 3, 0, 0],
+      fScore: [2 / 3, 0.4, 2 / 3, 0, 0],
+      support: [3, 2, 3, 2, 0],
     });
     near(precisionRecallFscoreSupport(WT, WP, { sampleWeight: WW }), { labels: [0, 1], support: [5, 3.5] });
     const avg = precisionRecallFscoreSupport(MT, MP, { average: 'macro', zeroDivision: 0 });
@@ -122,7 +132,7 @@ describe('precision, recall and F-scores', () => {
   it('reproduces the lecture F1 scores of classifiers A, B and C', () => {
     // precision tp/(tp+fp) and recall tp/(tp+fn) exactly 0.96/0.90, 0.98/0.88, 0.94/0.93
     const table: [{ tp: number; fp: number; fn: number; tn: number }, number, number, string][] = [
-      [{ tp: 432, fp: 18, fn: 48, tn: 502 }, 0.96, 0.90, '92.90'],
+      [{ tp: 432, fp: 18, fn: 48, tn: 502 }, 0.96, 0.9, '92.90'],
       [{ tp: 1078, fp: 22, fn: 147, tn: 753 }, 0.98, 0.88, '92.73'],
       [{ tp: 4371, fp: 279, fn: 329, tn: 1021 }, 0.94, 0.93, '93.50'],
     ];

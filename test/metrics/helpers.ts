@@ -7,7 +7,8 @@ import { expect, vi, type MockInstance } from 'vitest';
 
 /** Asserts `actual` is within atol + rtol * |expected| of `expected`, element-wise and recursively. */
 export function near(actual: unknown, expected: unknown, label = '', tol: { atol?: number; rtol?: number } = {}): void {
-  const atol = tol.atol ?? 1e-9, rtol = tol.rtol ?? 1e-9;
+  const atol = tol.atol ?? 1e-9,
+    rtol = tol.rtol ?? 1e-9;
   const walk = (a: unknown, e: unknown, path: string): void => {
     if (typeof e === 'number') {
       if (typeof a !== 'number') expect.fail(`${label}${path}: got ${String(a)}, expected the number ${e}`);
@@ -20,7 +21,8 @@ export function near(actual: unknown, expected: unknown, label = '', tol: { atol
       return;
     }
     if (Array.isArray(e) || ArrayBuffer.isView(e)) {
-      const ea = e as ArrayLike<unknown>, aa = a as ArrayLike<unknown>;
+      const ea = e as ArrayLike<unknown>,
+        aa = a as ArrayLike<unknown>;
       if (aa === null || typeof aa !== 'object' || typeof aa.length !== 'number') expect.fail(`${label}${path}: got ${String(a)}, expected an array`);
       if (aa.length !== ea.length) expect.fail(`${label}${path}: length ${aa.length}, expected ${ea.length}`);
       for (let i = 0; i < ea.length; i++) walk(aa[i], ea[i], `${path}[${i}]`);
@@ -37,9 +39,18 @@ export function near(actual: unknown, expected: unknown, label = '', tol: { atol
 
 /** Binary labels with the given confusion counts (positive class 1), in a fixed order. */
 export function fromCounts(c: { tp: number; fp: number; fn: number; tn: number }): { yTrue: number[]; yPred: number[] } {
-  const yTrue: number[] = [], yPred: number[] = [];
-  const add = (t: number, p: number, n: number): void => { for (let i = 0; i < n; i++) { yTrue.push(t); yPred.push(p); } };
-  add(1, 1, c.tp); add(0, 1, c.fp); add(1, 0, c.fn); add(0, 0, c.tn);
+  const yTrue: number[] = [],
+    yPred: number[] = [];
+  const add = (t: number, p: number, n: number): void => {
+    for (let i = 0; i < n; i++) {
+      yTrue.push(t);
+      yPred.push(p);
+    }
+  };
+  add(1, 1, c.tp);
+  add(0, 1, c.fp);
+  add(1, 0, c.fn);
+  add(0, 0, c.tn);
   return { yTrue, yPred };
 }
 
@@ -53,7 +64,11 @@ export function captureWarnings(): MockInstance<(...args: unknown[]) => void> {
 /** Expects `f` to throw an error of class `type` whose message contains every fragment. */
 export function expectThrows(f: () => unknown, type: new (...args: never[]) => Error, ...fragments: string[]): void {
   let caught: unknown;
-  try { f(); } catch (e) { caught = e; }
+  try {
+    f();
+  } catch (e) {
+    caught = e;
+  }
   if (!(caught instanceof type)) expect.fail(`expected a ${type.name}, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`);
   for (const f of fragments) expect((caught as Error).message).toContain(f);
 }

@@ -6,19 +6,53 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { binaryRates, classMeans, precisionScore, rankClassifiers, recallScore } from '../../src/metrics';
 import { captureWarnings, expectThrows, near } from './helpers';
 
-afterEach(() => { vi.restoreAllMocks(); });
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 // rows true 0/1, columns predicted 0/1: tn 50, fp 10, fn 5, tp 35; P 40, N 60, PP 45, PN 55
 const RATES_50_10_5_35 = {
-  tp: 35, fp: 10, fn: 5, tn: 50, p: 40, n: 60, pp: 45, pn: 55, total: 100,
-  tpr: 35 / 40, recall: 35 / 40, sensitivity: 35 / 40, tnr: 50 / 60, specificity: 50 / 60, selectivity: 50 / 60,
-  fpr: 10 / 60, fallOut: 10 / 60, fnr: 5 / 40, missRate: 5 / 40, ppv: 35 / 45, precision: 35 / 45,
-  npv: 50 / 55, fdr: 10 / 45, for: 5 / 55, prevalence: 0.4, accuracy: 0.85, f1: 70 / 85,
-  lrPlus: (35 / 40) / (10 / 60), lrMinus: (5 / 40) / (50 / 60), dor: (35 * 50) / (10 * 5),
+  tp: 35,
+  fp: 10,
+  fn: 5,
+  tn: 50,
+  p: 40,
+  n: 60,
+  pp: 45,
+  pn: 55,
+  total: 100,
+  tpr: 35 / 40,
+  recall: 35 / 40,
+  sensitivity: 35 / 40,
+  tnr: 50 / 60,
+  specificity: 50 / 60,
+  selectivity: 50 / 60,
+  fpr: 10 / 60,
+  fallOut: 10 / 60,
+  fnr: 5 / 40,
+  missRate: 5 / 40,
+  ppv: 35 / 45,
+  precision: 35 / 45,
+  npv: 50 / 55,
+  fdr: 10 / 45,
+  for: 5 / 55,
+  prevalence: 0.4,
+  accuracy: 0.85,
+  f1: 70 / 85,
+  lrPlus: 35 / 40 / (10 / 60),
+  lrMinus: 5 / 40 / (50 / 60),
+  dor: (35 * 50) / (10 * 5),
 };
 
 describe('binaryRates', () => {
-  it('gives every rate of a 2 x 2 confusion matrix', () => near(binaryRates([[50, 10], [5, 35]]), RATES_50_10_5_35));
+  it('gives every rate of a 2 x 2 confusion matrix', () =>
+    near(
+      binaryRates([
+        [50, 10],
+        [5, 35],
+      ]),
+      RATES_50_10_5_35,
+    ));
 
   it('gives the same rates from labels', () => {
     const yTrue = [...Array(60).fill(0), ...Array(40).fill(1)];
@@ -28,19 +62,36 @@ describe('binaryRates', () => {
   });
 
   it('is one-vs-rest per class, consistent with per-class precision and recall', () => {
-    const t = [0, 0, 0, 1, 1, 2, 2, 2, 3, 3], p = [0, 0, 1, 1, 4, 2, 2, 0, 2, 1];
+    const t = [0, 0, 0, 1, 1, 2, 2, 2, 3, 3],
+      p = [0, 0, 1, 1, 4, 2, 2, 0, 2, 1];
     captureWarnings();
     const per = binaryRates(t, p, { perClass: true });
     expect(per.map((r) => r.label)).toEqual([0, 1, 2, 3, 4]);
-    near(per.map((r) => r.precision), precisionScore(t, p, { average: null, zeroDivision: NaN }));
-    near(per.map((r) => r.recall), recallScore(t, p, { average: null, zeroDivision: NaN }));
+    near(
+      per.map((r) => r.precision),
+      precisionScore(t, p, { average: null, zeroDivision: NaN }),
+    );
+    near(
+      per.map((r) => r.recall),
+      recallScore(t, p, { average: null, zeroDivision: NaN }),
+    );
     // class 3 is never predicted: tp 0, fn 2, fp 0, tn 8
     near(per[3], { tp: 0, fn: 2, fp: 0, tn: 8, tpr: 0, fpr: 0, ppv: NaN, npv: 0.8, lrPlus: NaN, dor: NaN });
     near(binaryRates(t, p, { posLabel: 3, zeroDivision: 0 }), { ppv: 0, lrPlus: 0 });
   });
 
   it('works from a k x k matrix with a positive row index, and weights', () => {
-    near(binaryRates([[5, 1, 0], [2, 6, 1], [0, 0, 4]], { posLabel: 1 }), { tp: 6, fn: 3, fp: 1, tn: 9 });
+    near(
+      binaryRates(
+        [
+          [5, 1, 0],
+          [2, 6, 1],
+          [0, 0, 4],
+        ],
+        { posLabel: 1 },
+      ),
+      { tp: 6, fn: 3, fp: 1, tn: 9 },
+    );
     near(binaryRates([1, 1, 1, 0, 0, 0], [1, 0, 1, 1, 0, 0], { sampleWeight: [1, 2, 0.5, 3, 1, 1] }), { tp: 1.5, fn: 2, fp: 3, tn: 2 });
   });
 
@@ -48,7 +99,16 @@ describe('binaryRates', () => {
     expectThrows(() => binaryRates([0, 1, 2], [0, 1, 1]), RangeError, 'posLabel', 'perClass');
     expectThrows(() => binaryRates([0, 1, 1], [0, 1, 0], { posLabel: 7 }), RangeError, 'options.posLabel', '7', '[0, 1]');
     expectThrows(() => binaryRates([[1, 2], [3]]), RangeError, 'square');
-    expectThrows(() => binaryRates([[1, 2], [3, -1]]), RangeError, 'matrix[1][1]', '-1');
+    expectThrows(
+      () =>
+        binaryRates([
+          [1, 2],
+          [3, -1],
+        ]),
+      RangeError,
+      'matrix[1][1]',
+      '-1',
+    );
   });
 });
 
@@ -80,7 +140,10 @@ describe('class means (the lecture table of classifiers A-F over classes A-D)', 
   });
 
   it('shares a rank on exact ties and keeps the input order', () => {
-    const ranked = rankClassifiers(TABLE.map(([name, perClass]) => ({ name, perClass: perClass.map((v) => v / 100) })), { by: 'arithmetic' });
+    const ranked = rankClassifiers(
+      TABLE.map(([name, perClass]) => ({ name, perClass: perClass.map((v) => v / 100) })),
+      { by: 'arithmetic' },
+    );
     expect(ranked.map((r) => `${r.rank}${r.name}`)).toEqual(['1E', '2D', '3B', '4A', '4F', '6C']);
   });
 

@@ -6,12 +6,19 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { logLoss, precisionRecallCurve, rocAucScore, rocCurve } from '../../src/metrics';
 import { captureWarnings, near, rng } from './helpers';
 
-afterEach(() => { vi.restoreAllMocks(); });
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 /** The probability that a positive outscores a negative (ties count half), weighted by pair. */
 function pairwiseAuc(positive: boolean[], score: ArrayLike<number>, w?: number[]): number {
-  let num = 0, wp = 0, wn = 0;
-  positive.forEach((p, i) => { if (p) wp += w?.[i] ?? 1; else wn += w?.[i] ?? 1; });
+  let num = 0,
+    wp = 0,
+    wn = 0;
+  positive.forEach((p, i) => {
+    if (p) wp += w?.[i] ?? 1;
+    else wn += w?.[i] ?? 1;
+  });
   positive.forEach((pi, i) => {
     if (!pi) return;
     positive.forEach((pj, j) => {
@@ -30,7 +37,11 @@ function randomProblem(n: number, k: number, seed: number): { y: number[]; s: Fl
   const s = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
     let sum = 0;
-    for (let j = 0; j < k; j++) { const v = Math.round((r() + (y[i] === j ? 0.6 : 0)) * 10) / 10 + 0.1; s[i * k + j] = v; sum += v; }
+    for (let j = 0; j < k; j++) {
+      const v = Math.round((r() + (y[i] === j ? 0.6 : 0)) * 10) / 10 + 0.1;
+      s[i * k + j] = v;
+      sum += v;
+    }
     for (let j = 0; j < k; j++) s[i * k + j]! /= sum;
   }
   return { y, s, w: Array.from({ length: n }, () => Math.round(r() * 4) / 2) };
@@ -43,7 +54,8 @@ describe('rocCurve and rocAucScore', () => {
   });
 
   it('drops collinear points only when asked', () => {
-    const y = [1, 1, 1, 0, 0, 0], s = [0.9, 0.8, 0.7, 0.3, 0.2, 0.1];
+    const y = [1, 1, 1, 0, 0, 0],
+      s = [0.9, 0.8, 0.7, 0.3, 0.2, 0.1];
     // fps [0,0,0,1,2,3], tps [1,2,3,3,3,3]: the corners are the first point, (0, 3) and the last
     expect(rocCurve(y, s).fpr).toEqual([0, 0, 0, 1]);
     expect(rocCurve(y, s).tpr).toEqual([0, 1 / 3, 1, 1]);
@@ -58,15 +70,42 @@ describe('rocCurve and rocAucScore', () => {
     ['weighted with ties', [0, 1, 0, 1, 1, 0], [0.5, 0.5, 0.2, 0.9, 0.2, 0.7], [1, 2, 0.5, 1, 3, 2]],
   ];
   for (const [name, y, s, w] of binary) {
-    it(`binary AUC: ${name}`, () => near(rocAucScore(y, s, w ? { sampleWeight: w } : {}), pairwiseAuc(y.map((v) => v === 1), s, w), name, { atol: 1e-12 }));
+    it(`binary AUC: ${name}`, () =>
+      near(
+        rocAucScore(y, s, w ? { sampleWeight: w } : {}),
+        pairwiseAuc(
+          y.map((v) => v === 1),
+          s,
+          w,
+        ),
+        name,
+        { atol: 1e-12 },
+      ));
   }
 
   it('binary AUC of random scores matches the pairwise reference, weighted or not', () => {
     for (let seed = 1; seed <= 5; seed++) {
       const { y, s, w } = randomProblem(60, 2, seed);
       const pos = Float64Array.from({ length: 60 }, (_, i) => s[2 * i + 1]!);
-      near(rocAucScore(y, pos), pairwiseAuc(y.map((v) => v === 1), pos), `seed ${seed}`, { atol: 1e-12 });
-      near(rocAucScore(y, pos, { sampleWeight: w }), pairwiseAuc(y.map((v) => v === 1), pos, w), `weighted seed ${seed}`, { atol: 1e-12 });
+      near(
+        rocAucScore(y, pos),
+        pairwiseAuc(
+          y.map((v) => v === 1),
+          pos,
+        ),
+        `seed ${seed}`,
+        { atol: 1e-12 },
+      );
+      near(
+        rocAucScore(y, pos, { sampleWeight: w }),
+        pairwiseAuc(
+          y.map((v) => v === 1),
+          pos,
+          w,
+        ),
+        `weighted seed ${seed}`,
+        { atol: 1e-12 },
+      );
       near(rocAucScore(y, s), rocAucScore(y, pos), 'n x 2 scores use the second column', { atol: 0 });
     }
   });
@@ -82,18 +121,37 @@ describe('rocCurve and rocAucScore', () => {
       const { y, s, w } = randomProblem(40 + seed, k, 100 + seed);
       const n = y.length;
       const col = (c: number): number[] => Array.from({ length: n }, (_, i) => s[i * k + c]!);
-      const per = Array.from({ length: k }, (_, c) => pairwiseAuc(y.map((v) => v === c), col(c)));
-      const perW = Array.from({ length: k }, (_, c) => pairwiseAuc(y.map((v) => v === c), col(c), w));
+      const per = Array.from({ length: k }, (_, c) =>
+        pairwiseAuc(
+          y.map((v) => v === c),
+          col(c),
+        ),
+      );
+      const perW = Array.from({ length: k }, (_, c) =>
+        pairwiseAuc(
+          y.map((v) => v === c),
+          col(c),
+          w,
+        ),
+      );
       const prevalence = Array.from({ length: k }, (_, c) => y.filter((v) => v === c).length);
       const prevalenceW = Array.from({ length: k }, (_, c) => y.reduce((a, v, i) => a + (v === c ? w[i]! : 0), 0));
-      const micro = pairwiseAuc(Array.from({ length: n * k }, (_, i) => y[Math.floor(i / k)] === i % k), s);
+      const micro = pairwiseAuc(
+        Array.from({ length: n * k }, (_, i) => y[Math.floor(i / k)] === i % k),
+        s,
+      );
       const label = `seed ${seed}`;
       near(rocAucScore(y, s, { average: null }), per, label, { atol: 1e-12 });
       near(rocAucScore(y, s), per.reduce((a, b) => a + b) / k, label, { atol: 1e-12 });
       near(rocAucScore(y, s, { average: 'weighted' }), per.reduce((a, v, c) => a + v * prevalence[c]!, 0) / n, label, { atol: 1e-12 });
       near(rocAucScore(y, s, { average: 'micro' }), micro, label, { atol: 1e-12 });
       near(rocAucScore(y, s, { sampleWeight: w, average: null }), perW, `weighted ${label}`, { atol: 1e-12 });
-      near(rocAucScore(y, s, { sampleWeight: w, average: 'weighted' }), perW.reduce((a, v, c) => a + v * prevalenceW[c]!, 0) / prevalenceW.reduce((a, b) => a + b), `weighted ${label}`, { atol: 1e-12 });
+      near(
+        rocAucScore(y, s, { sampleWeight: w, average: 'weighted' }),
+        perW.reduce((a, v, c) => a + v * prevalenceW[c]!, 0) / prevalenceW.reduce((a, b) => a + b),
+        `weighted ${label}`,
+        { atol: 1e-12 },
+      );
     }
   });
 });
@@ -101,7 +159,9 @@ describe('rocCurve and rocAucScore', () => {
 describe('precisionRecallCurve', () => {
   it("matches scikit-learn's documented curve", () => {
     near(precisionRecallCurve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), {
-      precision: [0.5, 2 / 3, 0.5, 1, 1], recall: [1, 1, 0.5, 0.5, 0], thresholds: [0.1, 0.35, 0.4, 0.8],
+      precision: [0.5, 2 / 3, 0.5, 1, 1],
+      recall: [1, 1, 0.5, 0.5, 0],
+      thresholds: [0.1, 0.35, 0.4, 0.8],
     });
   });
 
@@ -109,7 +169,9 @@ describe('precisionRecallCurve', () => {
     // sorted by score: 0.9 (pos, w2), 0.5 (pos w1, neg w1), 0.2 (neg w3)
     // thresholds 0.9: tp 2 fp 0; 0.5: tp 3 fp 1; 0.2: tp 3 fp 4
     near(precisionRecallCurve([1, 1, 0, 0], [0.9, 0.5, 0.5, 0.2], { sampleWeight: [2, 1, 1, 3] }), {
-      precision: [3 / 7, 3 / 4, 1, 1], recall: [1, 1, 2 / 3, 0], thresholds: [0.2, 0.5, 0.9],
+      precision: [3 / 7, 3 / 4, 1, 1],
+      recall: [1, 1, 2 / 3, 0],
+      thresholds: [0.2, 0.5, 0.9],
     });
   });
 

@@ -10,7 +10,7 @@ import { expectThrows } from './helpers';
 // The lecture: "the accuracy must be the highest but available at the acceptable time, e.g. < 100 ms"
 const LECTURE = [
   { name: 'A', metrics: { accuracy: 0.945, latencyMs: 70 } },
-  { name: 'B', metrics: { accuracy: 0.950, latencyMs: 95 } },
+  { name: 'B', metrics: { accuracy: 0.95, latencyMs: 95 } },
   { name: 'C', metrics: { accuracy: 0.943, latencyMs: 35 } },
   { name: 'D', metrics: { accuracy: 0.955, latencyMs: 240 } },
   { name: 'E', metrics: { accuracy: 0.968, latencyMs: 980 } },
@@ -23,14 +23,19 @@ describe('selectModel', () => {
     expect(s.best?.name).toBe('B');
     expect(s.direction).toBe('maximize');
     expect(s.ranking.map((r) => `${r.rank}${r.candidate.name}`)).toEqual(['1B', '2A', '2F', '4C']);
-    expect(s.rejected.map((r) => [r.candidate.name, r.reasons])).toEqual([['D', ['latencyMs 240 > max 100']], ['E', ['latencyMs 980 > max 100']]]);
-    expect(s.explanation).toBe([
-      'Optimizing accuracy (maximize) subject to latencyMs <= 100.',
-      'Chosen: B (accuracy 0.95).',
-      'Satisfying every constraint: 1. B (0.95), 2. A (0.945), 2. F (0.945), 4. C (0.943).',
-      'Rejected D: latencyMs 240 > max 100.',
-      'Rejected E: latencyMs 980 > max 100.',
-    ].join('\n'));
+    expect(s.rejected.map((r) => [r.candidate.name, r.reasons])).toEqual([
+      ['D', ['latencyMs 240 > max 100']],
+      ['E', ['latencyMs 980 > max 100']],
+    ]);
+    expect(s.explanation).toBe(
+      [
+        'Optimizing accuracy (maximize) subject to latencyMs <= 100.',
+        'Chosen: B (accuracy 0.95).',
+        'Satisfying every constraint: 1. B (0.95), 2. A (0.945), 2. F (0.945), 4. C (0.943).',
+        'Rejected D: latencyMs 240 > max 100.',
+        'Rejected E: latencyMs 980 > max 100.',
+      ].join('\n'),
+    );
   });
 
   it('without constraints picks E; minimizes cost-like metrics by default', () => {
@@ -42,14 +47,23 @@ describe('selectModel', () => {
   });
 
   it('reports ties on the optimized metric and missing metrics', () => {
-    const s = selectModel([
-      { name: 'x', metrics: { accuracy: 0.9 } },
-      { name: 'y', metrics: { accuracy: 0.3 * 3 } }, // 0.8999999999999999: rounding noise is a tie
-      { name: 'z', metrics: { sizeBytes: 10 } },
-    ], { optimize: 'accuracy', constraints: { sizeBytes: { max: 100 } } });
+    const s = selectModel(
+      [
+        { name: 'x', metrics: { accuracy: 0.9 } },
+        { name: 'y', metrics: { accuracy: 0.3 * 3 } }, // 0.8999999999999999: rounding noise is a tie
+        { name: 'z', metrics: { sizeBytes: 10 } },
+      ],
+      { optimize: 'accuracy', constraints: { sizeBytes: { max: 100 } } },
+    );
     expect(s.best).toBeNull();
     expect(s.rejected.map((r) => r.reasons)).toEqual([['has no sizeBytes'], ['has no sizeBytes'], ['has no accuracy (the optimized metric)']]);
-    const t = selectModel([{ name: 'x', metrics: { accuracy: 0.9 } }, { name: 'y', metrics: { accuracy: 0.3 * 3 } }], { optimize: 'accuracy' });
+    const t = selectModel(
+      [
+        { name: 'x', metrics: { accuracy: 0.9 } },
+        { name: 'y', metrics: { accuracy: 0.3 * 3 } },
+      ],
+      { optimize: 'accuracy' },
+    );
     expect(t.ranking.map((r) => r.rank)).toEqual([1, 1]);
     expect(t.explanation).toContain('Chosen: x (accuracy 0.9), tied with y (first listed wins).');
   });
@@ -69,14 +83,18 @@ describe('selectModel', () => {
 
 describe('measureLatency', () => {
   it('times predict calls after a warmup and summarizes them', () => {
-    let calls = 0, lastBatch = 0;
+    let calls = 0,
+      lastBatch = 0;
     const model: Predictor = {
-      inputSize: 4, outputSize: 2,
+      inputSize: 4,
+      outputSize: 2,
       predict: (x) => {
         calls++;
         lastBatch = x.length / 4;
         const end = performance.now() + 0.2;
-        while (performance.now() < end) { /* busy: about 0.2 ms */ }
+        while (performance.now() < end) {
+          /* busy: about 0.2 ms */
+        }
         return new Float32Array(lastBatch * 2);
       },
     };

@@ -8,31 +8,43 @@ import { ProgressBar } from '../../src/callbacks/progress';
 import { randomArray } from '../helpers';
 
 function stats(a: Float32Array): { mean: number; std: number; min: number; max: number } {
-  let s = 0, q = 0, min = Infinity, max = -Infinity;
-  for (const v of a) { s += v; q += v * v; min = Math.min(min, v); max = Math.max(max, v); }
+  let s = 0,
+    q = 0,
+    min = Infinity,
+    max = -Infinity;
+  for (const v of a) {
+    s += v;
+    q += v * v;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
   const mean = s / a.length;
   return { mean, std: Math.sqrt(q / a.length - mean * mean), min, max };
 }
 
 describe('initializers', () => {
-  const fanIn = 400, fanOut = 200, n = fanIn * fanOut;
+  const fanIn = 400,
+    fanOut = 200,
+    n = fanIn * fanOut;
   const cases: [knobs.InitializerName, number, number | undefined][] = [
     // name, expected standard deviation, bound (uniform limit or 2 sd for truncated normals)
     ['glorotUniform', Math.sqrt(6 / (fanIn + fanOut)) / Math.sqrt(3), Math.sqrt(6 / (fanIn + fanOut))],
-    ['glorotNormal', Math.sqrt(2 / (fanIn + fanOut)), 2 * Math.sqrt(2 / (fanIn + fanOut)) / 0.8796256610342398],
+    ['glorotNormal', Math.sqrt(2 / (fanIn + fanOut)), (2 * Math.sqrt(2 / (fanIn + fanOut))) / 0.8796256610342398],
     ['heUniform', Math.sqrt(6 / fanIn) / Math.sqrt(3), Math.sqrt(6 / fanIn)],
-    ['heNormal', Math.sqrt(2 / fanIn), 2 * Math.sqrt(2 / fanIn) / 0.8796256610342398],
-    ['lecunNormal', Math.sqrt(1 / fanIn), 2 * Math.sqrt(1 / fanIn) / 0.8796256610342398],
+    ['heNormal', Math.sqrt(2 / fanIn), (2 * Math.sqrt(2 / fanIn)) / 0.8796256610342398],
+    ['lecunNormal', Math.sqrt(1 / fanIn), (2 * Math.sqrt(1 / fanIn)) / 0.8796256610342398],
   ];
   for (const [name, sd, bound] of cases) {
     it(`${name} has the variance of its definition and is seeded`, () => {
-      const a = new Float32Array(n), b = new Float32Array(n), c = new Float32Array(n);
+      const a = new Float32Array(n),
+        b = new Float32Array(n),
+        c = new Float32Array(n);
       const init = knobs.initializers[name]();
       init.fill(a, fanIn, fanOut, 1);
       init.fill(b, fanIn, fanOut, 1);
       init.fill(c, fanIn, fanOut, 2);
       const s = stats(a);
-      expect(Math.abs(s.mean)).toBeLessThan(3 * sd / Math.sqrt(n) + 1e-4);
+      expect(Math.abs(s.mean)).toBeLessThan((3 * sd) / Math.sqrt(n) + 1e-4);
       expect(s.std / sd).toBeGreaterThan(0.98);
       expect(s.std / sd).toBeLessThan(1.02);
       if (bound) expect(Math.max(-s.min, s.max)).toBeLessThanOrEqual(bound * (1 + 1e-6));
@@ -64,7 +76,8 @@ describe('input normalization', () => {
     await m.fit(x, y, { epochs: 1, verbose: 0, validationData: [dev, new Int32Array(50)] });
     const [mean, variance] = m.getWeights();
     for (let j = 0; j < 3; j++) {
-      let s = 0, q = 0;
+      let s = 0,
+        q = 0;
       for (let i = 0; i < 200; i++) s += x[i * 3 + j]!;
       const mu = s / 200;
       for (let i = 0; i < 200; i++) q += (x[i * 3 + j]! - mu) ** 2;
@@ -88,7 +101,11 @@ describe('callbacks and options', () => {
   const x = randomArray(64 * 4, 3);
   const y = Int32Array.from({ length: 64 }, (_, i) => (x[i * 4]! + x[i * 4 + 1]! > 0 ? 1 : 0));
   const tiny = (): knobs.Sequential => {
-    const m = knobs.sequential({ inputShape: [4], seed: 2, layers: [knobs.layers.dense({ units: 8, activation: 'tanh' }), knobs.layers.dense({ units: 2, activation: 'softmax' })] });
+    const m = knobs.sequential({
+      inputShape: [4],
+      seed: 2,
+      layers: [knobs.layers.dense({ units: 8, activation: 'tanh' }), knobs.layers.dense({ units: 2, activation: 'softmax' })],
+    });
     m.compile({ optimizer: knobs.optimizers.sgd({ learningRate: 0.2 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     return m;
   };
@@ -106,7 +123,7 @@ describe('callbacks and options', () => {
     expect(best.epochsCompleted).toBe(ckpt.saved.at(-1)! + 1);
   });
 
-  it("earlyStopping honours minDelta, mode, baseline and startFromEpoch", async () => {
+  it('earlyStopping honours minDelta, mode, baseline and startFromEpoch', async () => {
     const run = async (o: Parameters<typeof knobs.callbacks.earlyStopping>[0]): Promise<number> => {
       const h = await tiny().fit(x, y, { epochs: 20, verbose: 0, callbacks: [knobs.callbacks.earlyStopping(o)] });
       return h.epoch.length;
@@ -120,7 +137,8 @@ describe('callbacks and options', () => {
 
   it("classWeight 'balanced' weights classes by n / (classes * count)", async () => {
     const yy = Int32Array.from({ length: 64 }, (_, i) => (i < 48 ? 0 : 1));
-    const a = tiny(), b = tiny();
+    const a = tiny(),
+      b = tiny();
     await a.fit(x, yy, { batchSize: 64, epochs: 1, verbose: 0, shuffle: false, classWeight: 'balanced' });
     await b.fit(x, yy, { batchSize: 64, epochs: 1, verbose: 0, shuffle: false, classWeight: { 0: 64 / (2 * 48), 1: 64 / (2 * 16) } });
     expect(a.getWeights().map((w) => Array.from(w))).toEqual(b.getWeights().map((w) => Array.from(w)));

@@ -58,10 +58,11 @@ describe('gradients against finite differences', () => {
   for (const act of activations) {
     it(`dense with ${act}, softmax cross-entropy`, () => {
       const { x, labels } = data(7, 5, 3, 1);
-      const model = knobs.sequential({ inputShape: [5], seed: 3, layers: [
-        knobs.layers.dense({ units: 6, activation: act }),
-        knobs.layers.dense({ units: 3, activation: 'softmax' }),
-      ] });
+      const model = knobs.sequential({
+        inputShape: [5],
+        seed: 3,
+        layers: [knobs.layers.dense({ units: 6, activation: act }), knobs.layers.dense({ units: 3, activation: 'softmax' })],
+      });
       model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
       checkGradients(model, x, oneHot(labels, 3));
     });
@@ -69,8 +70,11 @@ describe('gradients against finite differences', () => {
 
   it('sparse categorical cross-entropy with per-example weights', () => {
     const { x, labels } = data(9, 4, 5, 2);
-    const model = knobs.sequential({ inputShape: [4], seed: 4, layers: [
-      knobs.layers.dense({ units: 8, activation: 'tanh' }), knobs.layers.dense({ units: 5, activation: 'softmax' })] });
+    const model = knobs.sequential({
+      inputShape: [4],
+      seed: 4,
+      layers: [knobs.layers.dense({ units: 8, activation: 'tanh' }), knobs.layers.dense({ units: 5, activation: 'softmax' })],
+    });
     model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     checkGradients(model, x, labels, { sampleWeight: randomArray(9, 5, 0.1, 2) });
   });
@@ -78,30 +82,46 @@ describe('gradients against finite differences', () => {
   it('binary cross-entropy with a sigmoid output (fused) and with probabilities (not fused)', () => {
     const { x, labels } = data(8, 3, 2, 3);
     const y = Float32Array.from(labels);
-    const fused = knobs.sequential({ inputShape: [3], seed: 5, layers: [
-      knobs.layers.dense({ units: 4, activation: 'elu' }), knobs.layers.dense({ units: 1, activation: 'sigmoid' })] });
+    const fused = knobs.sequential({
+      inputShape: [3],
+      seed: 5,
+      layers: [knobs.layers.dense({ units: 4, activation: 'elu' }), knobs.layers.dense({ units: 1, activation: 'sigmoid' })],
+    });
     fused.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
     checkGradients(fused, x, y);
-    const probs = knobs.sequential({ inputShape: [3], seed: 5, layers: [
-      knobs.layers.dense({ units: 4, activation: 'relu' }), knobs.layers.dense({ units: 1, activation: 'sigmoid' }), knobs.layers.activation({ activation: 'linear' })] });
+    const probs = knobs.sequential({
+      inputShape: [3],
+      seed: 5,
+      layers: [
+        knobs.layers.dense({ units: 4, activation: 'relu' }),
+        knobs.layers.dense({ units: 1, activation: 'sigmoid' }),
+        knobs.layers.activation({ activation: 'linear' }),
+      ],
+    });
     probs.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
     checkGradients(probs, x, y);
   });
 
   it('categorical cross-entropy on probabilities from a separate softmax layer after a dense layer with tanh', () => {
     const { x, labels } = data(6, 4, 3, 4);
-    const model = knobs.sequential({ inputShape: [4], seed: 6, layers: [
-      knobs.layers.dense({ units: 3, activation: 'tanh' }), knobs.layers.dense({ units: 3 }),
-      knobs.layers.activation({ activation: 'sigmoid' })] });
+    const model = knobs.sequential({
+      inputShape: [4],
+      seed: 6,
+      layers: [knobs.layers.dense({ units: 3, activation: 'tanh' }), knobs.layers.dense({ units: 3 }), knobs.layers.activation({ activation: 'sigmoid' })],
+    });
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
     checkGradients(model, x, oneHot(labels, 3));
   });
 
   it('mean squared error with softmax, sigmoid and linear outputs', () => {
     for (const act of ['linear', 'softmax', 'sigmoid'] as const) {
-      const x = randomArray(5 * 3, 8), y = randomArray(5 * 2, 9, 0, 1);
-      const model = knobs.sequential({ inputShape: [3], seed: 7, layers: [
-        knobs.layers.dense({ units: 4, activation: 'relu' }), knobs.layers.dense({ units: 2, activation: act })] });
+      const x = randomArray(5 * 3, 8),
+        y = randomArray(5 * 2, 9, 0, 1);
+      const model = knobs.sequential({
+        inputShape: [3],
+        seed: 7,
+        layers: [knobs.layers.dense({ units: 4, activation: 'relu' }), knobs.layers.dense({ units: 2, activation: act })],
+      });
       model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
       checkGradients(model, x, y, { sampleWeight: randomArray(5, 10, 0.5, 1.5) });
     }
@@ -109,42 +129,63 @@ describe('gradients against finite differences', () => {
 
   it('batch normalization (training mode, batch statistics), dropout and flatten', () => {
     const { x, labels } = data(10, 6, 4, 5);
-    const model = knobs.sequential({ inputShape: [2, 3], seed: 8, layers: [
-      knobs.layers.flatten(),
-      // ELU, not ReLU: finite differences across a ReLU kink, amplified by the batch statistics, are not derivatives
-      knobs.layers.dense({ units: 7, activation: 'elu' }),
-      knobs.layers.batchNormalization(),
-      knobs.layers.dropout({ rate: 0.3 }),
-      knobs.layers.dense({ units: 4, activation: 'softmax' })] });
+    const model = knobs.sequential({
+      inputShape: [2, 3],
+      seed: 8,
+      layers: [
+        knobs.layers.flatten(),
+        // ELU, not ReLU: finite differences across a ReLU kink, amplified by the batch statistics, are not derivatives
+        knobs.layers.dense({ units: 7, activation: 'elu' }),
+        knobs.layers.batchNormalization(),
+        knobs.layers.dropout({ rate: 0.3 }),
+        knobs.layers.dense({ units: 4, activation: 'softmax' }),
+      ],
+    });
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
     checkGradients(model, x, oneHot(labels, 4));
   });
 
   it('batch normalization without center or scale, and a leading normalization layer', () => {
     const { x, labels } = data(8, 4, 3, 6);
-    const model = knobs.sequential({ inputShape: [4], seed: 9, layers: [
-      knobs.layers.normalization({ mean: [0.1, -0.2, 0, 0.3], variance: [1, 2, 0.5, 1] }),
-      knobs.layers.dense({ units: 5, activation: 'sigmoid' }),
-      knobs.layers.batchNormalization({ center: false, scale: false }),
-      knobs.layers.dense({ units: 3, activation: 'softmax' })] });
+    const model = knobs.sequential({
+      inputShape: [4],
+      seed: 9,
+      layers: [
+        knobs.layers.normalization({ mean: [0.1, -0.2, 0, 0.3], variance: [1, 2, 0.5, 1] }),
+        knobs.layers.dense({ units: 5, activation: 'sigmoid' }),
+        knobs.layers.batchNormalization({ center: false, scale: false }),
+        knobs.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
     checkGradients(model, x, oneHot(labels, 3));
   });
 
   it('L1, L2 and L1L2 regularizers add their penalty to the loss and their gradient', () => {
     const { x, labels } = data(6, 4, 3, 7);
-    const model = knobs.sequential({ inputShape: [4], seed: 10, layers: [
-      knobs.layers.dense({ units: 5, activation: 'relu', kernelRegularizer: knobs.regularizers.l2(0.05), biasRegularizer: knobs.regularizers.l1(0.02) }),
-      knobs.layers.dense({ units: 3, activation: 'softmax', kernelRegularizer: knobs.regularizers.l1l2({ l1: 0.01, l2: 0.03 }) })] });
+    const model = knobs.sequential({
+      inputShape: [4],
+      seed: 10,
+      layers: [
+        knobs.layers.dense({ units: 5, activation: 'relu', kernelRegularizer: knobs.regularizers.l2(0.05), biasRegularizer: knobs.regularizers.l1(0.02) }),
+        knobs.layers.dense({ units: 3, activation: 'softmax', kernelRegularizer: knobs.regularizers.l1l2({ l1: 0.01, l2: 0.03 }) }),
+      ],
+    });
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
     checkGradients(model, x, oneHot(labels, 3));
     // the penalty itself: loss with and without regularization differs by sum of c*||W||
-    const plain = knobs.sequential({ inputShape: [4], seed: 10, layers: [
-      knobs.layers.dense({ units: 5, activation: 'relu' }), knobs.layers.dense({ units: 3, activation: 'softmax' })] });
+    const plain = knobs.sequential({
+      inputShape: [4],
+      seed: 10,
+      layers: [knobs.layers.dense({ units: 5, activation: 'relu' }), knobs.layers.dense({ units: 3, activation: 'softmax' })],
+    });
     plain.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
     const w = model.getWeights();
-    const penalty = 0.05 * w[0]!.reduce((s, v) => s + v * v, 0) + 0.02 * w[1]!.reduce((s, v) => s + Math.abs(v), 0)
-      + 0.01 * w[2]!.reduce((s, v) => s + Math.abs(v), 0) + 0.03 * w[2]!.reduce((s, v) => s + v * v, 0);
+    const penalty =
+      0.05 * w[0]!.reduce((s, v) => s + v * v, 0) +
+      0.02 * w[1]!.reduce((s, v) => s + Math.abs(v), 0) +
+      0.01 * w[2]!.reduce((s, v) => s + Math.abs(v), 0) +
+      0.03 * w[2]!.reduce((s, v) => s + v * v, 0);
     const y = oneHot(labels, 3);
     expect(model.computeGradients(x, y).loss - plain.computeGradients(x, y).loss).toBeCloseTo(penalty, 5);
   });

@@ -8,11 +8,16 @@ import * as knobs from '../../src/index.node';
 import { randomArray } from '../helpers';
 
 function model(seed = 3): knobs.Sequential {
-  const m = knobs.sequential({ inputShape: [6], seed, layers: [
-    knobs.layers.dense({ units: 8, activation: 'relu', kernelRegularizer: knobs.regularizers.l2(1e-3) }),
-    knobs.layers.batchNormalization(),
-    knobs.layers.dropout({ rate: 0.2 }),
-    knobs.layers.dense({ units: 3, activation: 'softmax' })] });
+  const m = knobs.sequential({
+    inputShape: [6],
+    seed,
+    layers: [
+      knobs.layers.dense({ units: 8, activation: 'relu', kernelRegularizer: knobs.regularizers.l2(1e-3) }),
+      knobs.layers.batchNormalization(),
+      knobs.layers.dropout({ rate: 0.2 }),
+      knobs.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
   m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   return m;
 }
@@ -77,7 +82,9 @@ describe('save and load', () => {
     // the child saves again and again, each time with every weight set to the save's number
     const script = join(dir, 'saver.mjs');
     const entry = new URL('../../build/dist/node/knobs.js', import.meta.url).pathname;
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
       import * as knobs from ${JSON.stringify(entry)};
       const m = knobs.sequential({ inputShape: [64], seed: 1, layers: [knobs.layers.dense({ units: 256 }), knobs.layers.dense({ units: 64 })] });
       m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
@@ -85,7 +92,8 @@ describe('save and load', () => {
         m.setWeights(m.getWeights().map((w) => w.fill(k)));
         await m.save('file://${dir}/model');
         if (k === 1) process.stdout.write('saved\\n');
-      }`);
+      }`,
+    );
     for (let round = 0; round < 5; round++) {
       const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
       await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));

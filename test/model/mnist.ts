@@ -4,7 +4,12 @@
  */
 import { loadMnist } from '../../src/data/node/mnist';
 
-export interface Split { x: Float32Array; y: Float32Array; labels: Int32Array; rows: number }
+export interface Split {
+  x: Float32Array;
+  y: Float32Array;
+  labels: Int32Array;
+  rows: number;
+}
 
 const cache = new Map<string, { train: Split; test: Split }>();
 

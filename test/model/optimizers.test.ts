@@ -25,7 +25,9 @@ function compare(opt: knobs.optimizers.Optimizer, rule: Rule, steps = 12): void 
 
 describe('optimizers follow their documented rules (float64 reference, 12 steps)', () => {
   it('sgd', () => {
-    compare(knobs.optimizers.sgd({ learningRate: 0.1 }), (p, g) => { for (let i = 0; i < p.length; i++) p[i] -= 0.1 * g[i]!; });
+    compare(knobs.optimizers.sgd({ learningRate: 0.1 }), (p, g) => {
+      for (let i = 0; i < p.length; i++) p[i] -= 0.1 * g[i]!;
+    });
   });
 
   it('sgd with weight decay, momentum, dampening', () => {
@@ -52,16 +54,24 @@ describe('optimizers follow their documented rules (float64 reference, 12 steps)
   it("the lecture's momentum: v = beta v + (1 - beta) g from 0", () => {
     const v = new Float64Array(37);
     compare(knobs.optimizers.momentum({ learningRate: 0.3, beta: 0.9 }), (p, g) => {
-      for (let i = 0; i < p.length; i++) { v[i] = 0.9 * v[i]! + 0.1 * g[i]!; p[i] -= 0.3 * v[i]!; }
+      for (let i = 0; i < p.length; i++) {
+        v[i] = 0.9 * v[i]! + 0.1 * g[i]!;
+        p[i] -= 0.3 * v[i]!;
+      }
     });
   });
 
   it('rmsprop, plain and centered with momentum and weight decay', () => {
     const s = new Float64Array(37);
     compare(knobs.optimizers.rmsprop({ learningRate: 0.01, rho: 0.9, epsilon: 1e-7 }), (p, g) => {
-      for (let i = 0; i < p.length; i++) { s[i] = 0.9 * s[i]! + 0.1 * g[i]! ** 2; p[i] -= (0.01 * g[i]!) / (Math.sqrt(s[i]!) + 1e-7); }
+      for (let i = 0; i < p.length; i++) {
+        s[i] = 0.9 * s[i]! + 0.1 * g[i]! ** 2;
+        p[i] -= (0.01 * g[i]!) / (Math.sqrt(s[i]!) + 1e-7);
+      }
     });
-    const s2 = new Float64Array(37), m = new Float64Array(37), a = new Float64Array(37);
+    const s2 = new Float64Array(37),
+      m = new Float64Array(37),
+      a = new Float64Array(37);
     compare(knobs.optimizers.rmsprop({ learningRate: 0.01, rho: 0.95, epsilon: 1e-6, momentum: 0.5, centered: true, weightDecay: 0.02 }), (p, g) => {
       for (let i = 0; i < p.length; i++) {
         const d = g[i]! + 0.02 * p[i]!;
@@ -74,9 +84,13 @@ describe('optimizers follow their documented rules (float64 reference, 12 steps)
     });
   });
 
-  for (const [name, decoupled] of [['adam', false], ['adamw', true]] as const) {
+  for (const [name, decoupled] of [
+    ['adam', false],
+    ['adamw', true],
+  ] as const) {
     it(`${name} with bias correction and ${decoupled ? 'decoupled' : 'coupled'} weight decay`, () => {
-      const m = new Float64Array(37), v = new Float64Array(37);
+      const m = new Float64Array(37),
+        v = new Float64Array(37);
       const opt = knobs.optimizers[name]({ learningRate: 0.01, beta1: 0.85, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.05 });
       compare(opt, (p, g, t) => {
         for (let i = 0; i < p.length; i++) {
@@ -85,7 +99,8 @@ describe('optimizers follow their documented rules (float64 reference, 12 steps)
           else d += 0.05 * p[i]!;
           m[i] = 0.85 * m[i]! + 0.15 * d;
           v[i] = 0.99 * v[i]! + 0.01 * d * d;
-          const mh = m[i]! / (1 - 0.85 ** t), vh = v[i]! / (1 - 0.99 ** t);
+          const mh = m[i]! / (1 - 0.85 ** t),
+            vh = v[i]! / (1 - 0.99 ** t);
           p[i] -= (0.01 * mh) / (Math.sqrt(vh) + 1e-8);
         }
       });

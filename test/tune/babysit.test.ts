@@ -16,7 +16,11 @@ describe('babysit', () => {
   it('records stretches, changes and the curve in one trial, and restores a checkpoint', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'knobs-panda-'));
     const study = knobs.tune.createStudy({ direction: 'maximize', studyName: 'panda' });
-    const model = knobs.sequential({ inputShape: [8], seed: 1, layers: [knobs.layers.dense({ units: 16, activation: 'relu' }), knobs.layers.dense({ units: 2, activation: 'softmax' })] });
+    const model = knobs.sequential({
+      inputShape: [8],
+      seed: 1,
+      layers: [knobs.layers.dense({ units: 16, activation: 'relu' }), knobs.layers.dense({ units: 2, activation: 'softmax' })],
+    });
     model.compile({ optimizer: knobs.optimizers.adam({ learningRate: 1e-2 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const panda = await knobs.tune.babysit(model, { study, checkpoint: `file://${dir}` });
     await panda.fit(x, y, { epochs: 3, batchSize: 32, validationData: [xDev, yDev], verbose: 0 });

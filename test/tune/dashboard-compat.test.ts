@@ -23,7 +23,9 @@ import { pythonWithOptuna, tempDir } from './helpers';
 
 const python = pythonWithOptuna();
 if (!python) {
-  console.warn('dashboard-compat.test.ts: SKIPPED, no python3 with optuna >= 3.1 here (apt-get install python3-optuna, or set KNOBS_PYTHON); CI installs it and runs these tests.');
+  console.warn(
+    'dashboard-compat.test.ts: SKIPPED, no python3 with optuna >= 3.1 here (apt-get install python3-optuna, or set KNOBS_PYTHON); CI installs it and runs these tests.',
+  );
 }
 const sklearn = !!python && spawnSync(python, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
 if (python && !sklearn && process.env.KNOBS_REQUIRE_PYTHON) {
@@ -54,26 +56,29 @@ async function writeStudies(path: string) {
   });
   single.setUserAttr('owner', 'knobs');
   single.setUserAttr('notes', { dataset: 'digits', tags: ['a', 'b'] });
-  await single.optimize((t) => {
-    const x = t.suggestFloat('x', -5, 5);
-    const lr = t.suggestFloat('lr', 1e-5, 1e-1, { log: true });
-    const dropout = t.suggestFloat('dropout', 0, 0.5, { step: 0.1 });
-    const units = t.suggestInt('units', 1, 128, { log: true });
-    const batch = t.suggestInt('batch', 32, 256, { step: 32 });
-    const act = t.suggestCategorical('act', ['relu', 'tanh', null, false]);
-    t.suggestFloat('beta', 0.9, 0.999, { log: 'oneMinus' });
-    t.setUserAttr('latencyMs', 10 * Math.abs(x) + units / 4);
-    t.setUserAttr('tag', `t${t.number}`);
-    t.setUserAttr('ok', true);
-    if (t.number === 2) throw new RangeError('a failing trial');
-    let v = 0;
-    for (let step = 0; step < 4; step++) {
-      v = -x * x + Math.log(units) + (act === 'relu' ? 1 : 0) - 1 / (step + 1) - dropout + Math.log10(lr) / 10 + batch / 1e4;
-      t.report(v, step);
-      if (t.shouldPrune()) throw new tune.TrialPruned();
-    }
-    return v;
-  }, { nTrials: 16, catch: [RangeError] });
+  await single.optimize(
+    (t) => {
+      const x = t.suggestFloat('x', -5, 5);
+      const lr = t.suggestFloat('lr', 1e-5, 1e-1, { log: true });
+      const dropout = t.suggestFloat('dropout', 0, 0.5, { step: 0.1 });
+      const units = t.suggestInt('units', 1, 128, { log: true });
+      const batch = t.suggestInt('batch', 32, 256, { step: 32 });
+      const act = t.suggestCategorical('act', ['relu', 'tanh', null, false]);
+      t.suggestFloat('beta', 0.9, 0.999, { log: 'oneMinus' });
+      t.setUserAttr('latencyMs', 10 * Math.abs(x) + units / 4);
+      t.setUserAttr('tag', `t${t.number}`);
+      t.setUserAttr('ok', true);
+      if (t.number === 2) throw new RangeError('a failing trial');
+      let v = 0;
+      for (let step = 0; step < 4; step++) {
+        v = -x * x + Math.log(units) + (act === 'relu' ? 1 : 0) - 1 / (step + 1) - dropout + Math.log10(lr) / 10 + batch / 1e4;
+        t.report(v, step);
+        if (t.shouldPrune()) throw new tune.TrialPruned();
+      }
+      return v;
+    },
+    { nTrials: 16, catch: [RangeError] },
+  );
   const running = await single.ask(); // left RUNNING
   running.suggestFloat('x', -5, 5);
   await single.enqueueTrial({ x: -0.25, units: 8, act: false }); // left WAITING
@@ -83,20 +88,23 @@ async function writeStudies(path: string) {
 
   // Values the dashboard writes as "inf", "-inf" and "nan".
   const edge = tune.createStudy({ storage, studyName: 'knobs-inf', direction: 'minimize', sampler: tune.randomSampler({ seed: 3 }) });
-  await edge.optimize((t) => {
-    const u = t.suggestFloat('u', 0, 1);
-    if (t.number === 0) {
-      t.report(Infinity, 0);
-      t.report(-Infinity, 1);
-      t.report(NaN, 2);
-      return Infinity;
-    }
-    return u;
-  }, { nTrials: 2 });
+  await edge.optimize(
+    (t) => {
+      const u = t.suggestFloat('u', 0, 1);
+      if (t.number === 0) {
+        t.report(Infinity, 0);
+        t.report(-Infinity, 1);
+        t.report(NaN, 2);
+        return Infinity;
+      }
+      return u;
+    },
+    { nTrials: 2 },
+  );
   return [single, multi, edge];
 }
 
-describe.skipIf(!python)('a knobs journal through optuna-dashboard\'s Optuna calls', () => {
+describe.skipIf(!python)("a knobs journal through optuna-dashboard's Optuna calls", () => {
   const path = join(tempDir(), 'knobs.jsonl');
   let studies: tune.Study[];
   let got: { have_sklearn: boolean; studies: any[] };
@@ -123,7 +131,7 @@ describe.skipIf(!python)('a knobs journal through optuna-dashboard\'s Optuna cal
     expect(got.studies[1].directions).toEqual(['maximize', 'minimize']);
   });
 
-  test('a study\'s trials, best trials and search space (GET /api/studies/<id>)', () => {
+  test("a study's trials, best trials and search space (GET /api/studies/<id>)", () => {
     for (const [i, study] of studies.entries()) {
       const s = got.studies[i];
       const trials = study.trials;
@@ -134,7 +142,13 @@ describe.skipIf(!python)('a knobs journal through optuna-dashboard\'s Optuna cal
       expect(s.best_trials).toEqual(study.directions.length === 1 ? [study.bestTrial.number] : study.bestTrials.map((t) => t.number).sort((a, b) => a - b));
       for (const [j, t] of trials.entries()) {
         const p = s.trials[j];
-        expect(p).toMatchObject({ trial_id: t.trialId, number: t.number, state: capitalized(t.state), is_finished: !['RUNNING', 'WAITING'].includes(t.state), values: t.values });
+        expect(p).toMatchObject({
+          trial_id: t.trialId,
+          number: t.number,
+          state: capitalized(t.state),
+          is_finished: !['RUNNING', 'WAITING'].includes(t.state),
+          values: t.values,
+        });
         if (t.values) expect(p.value_types).toEqual(t.values.map(() => 'float'));
         expect(Object.keys(p.params)).toEqual(Object.keys(t.params));
         for (const [name, value] of Object.entries(t.params)) {
@@ -147,7 +161,11 @@ describe.skipIf(!python)('a knobs journal through optuna-dashboard\'s Optuna cal
           if (type === 'CategoricalDistribution') expect(fields.choices.map((c: { value: string }) => c.value)).toEqual(dj.attributes.choices.map(pyStr));
           else expect(fields).toEqual(dj.attributes);
         }
-        expect(p.intermediate_values).toEqual(Object.entries(t.intermediateValues).map(([k, v]) => [Number(k), v]).sort((a, b) => a[0]! - b[0]!));
+        expect(p.intermediate_values).toEqual(
+          Object.entries(t.intermediateValues)
+            .map(([k, v]) => [Number(k), v])
+            .sort((a, b) => a[0]! - b[0]!),
+        );
         expect(p.user_attrs).toEqual(t.userAttrs);
         expect(p.constraints).toEqual(t.systemAttrs.constraints ?? []);
         expect(p.datetime_start === null).toBe(t.datetimeStart === null);
@@ -163,7 +181,10 @@ describe.skipIf(!python)('a knobs journal through optuna-dashboard\'s Optuna cal
     expect(pruned.values).toEqual([pruned.intermediate_values.at(-1)[1]]); // as Optuna's tell does
     const complete = single.trials[0];
     expect(complete.params.act.distribution.choices).toEqual([
-      { pytype: 'str', value: 'relu' }, { pytype: 'str', value: 'tanh' }, { pytype: 'NoneType', value: 'None' }, { pytype: 'bool', value: 'False' },
+      { pytype: 'str', value: 'relu' },
+      { pytype: 'str', value: 'tanh' },
+      { pytype: 'NoneType', value: 'None' },
+      { pytype: 'bool', value: 'False' },
     ]);
     expect(complete.params.lr.distribution).toMatchObject({ type: 'FloatDistribution', log: true, step: null });
     expect(complete.params.dropout.distribution).toMatchObject({ type: 'FloatDistribution', log: false, step: 0.1 });
@@ -173,7 +194,15 @@ describe.skipIf(!python)('a knobs journal through optuna-dashboard\'s Optuna cal
     expect(complete.sortable_user_attrs).toEqual(['latencyMs']);
     expect(complete.constraints).toHaveLength(1);
     expect(single.trials.at(-1)).toMatchObject({ state: 'Waiting', params: {}, fixed_params: { x: '-0.25', units: '8', act: 'False' }, datetime_start: null });
-    expect(got.studies[2].trials[0]).toMatchObject({ state: 'Complete', values: [Infinity], intermediate_values: [[0, Infinity], [1, -Infinity], [2, NaN]] });
+    expect(got.studies[2].trials[0]).toMatchObject({
+      state: 'Complete',
+      values: [Infinity],
+      intermediate_values: [
+        [0, Infinity],
+        [1, -Infinity],
+        [2, NaN],
+      ],
+    });
   });
 
   test.skipIf(!sklearn)('parameter importances (GET /api/studies/<id>/param_importances; needs scikit-learn)', () => {
@@ -190,7 +219,7 @@ describe.skipIf(!python)('a knobs journal through optuna-dashboard\'s Optuna cal
     }
   });
 
-  test('the dashboard\'s writes (notes, tell, user attrs, a new study), read by knobs', async () => {
+  test("the dashboard's writes (notes, tell, user attrs, a new study), read by knobs", async () => {
     const copy = join(tempDir(), 'written.jsonl');
     copyFileSync(path, copy);
     const { trial_number: n } = py('write', copy);

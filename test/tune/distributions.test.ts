@@ -1,13 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { pyFloat, pyFloatRepr, parsePyJson, toPyJson } from '../../src/tune/pyjson';
-import {
-  CategoricalDistribution,
-  FloatDistribution,
-  IntDistribution,
-  distributionToJson,
-  jsonToDistribution,
-  type Distribution,
-} from '../../src/tune';
+import { CategoricalDistribution, FloatDistribution, IntDistribution, distributionToJson, jsonToDistribution, type Distribution } from '../../src/tune';
 
 describe('pyjson writes what Python json.dumps writes', () => {
   // Reference strings printed by Python 3.11: json.dumps([...]) and repr(float).
@@ -27,7 +20,9 @@ describe('pyjson writes what Python json.dumps writes', () => {
   ])('float %s -> %s', (x, s) => expect(pyFloatRepr(x)).toBe(s));
 
   test('objects, strings, ints and marked floats', () => {
-    expect(toPyJson({ a: [1, pyFloat(1), 0.5], s: 'é\u0001"x', n: null, b: true })).toBe('{"a": [1, 1.0, 0.5], "s": "\\u00e9\\u0001\\"x", "n": null, "b": true}');
+    expect(toPyJson({ a: [1, pyFloat(1), 0.5], s: 'é\u0001"x', n: null, b: true })).toBe(
+      '{"a": [1, 1.0, 0.5], "s": "\\u00e9\\u0001\\"x", "n": null, "b": true}',
+    );
   });
 
   test('parses NaN and Infinity outside strings only', () => {
@@ -52,9 +47,15 @@ describe('distributions', () => {
   test('reads the abbreviated and deprecated forms Optuna reads', () => {
     expect(jsonToDistribution('{"type": "float", "low": 0, "high": 1, "log": false}')).toEqual(new FloatDistribution(0, 1));
     expect(jsonToDistribution('{"type": "int", "low": 1, "high": 9}')).toEqual(new IntDistribution(1, 9));
-    expect(jsonToDistribution('{"name": "LogUniformDistribution", "attributes": {"low": 0.001, "high": 1.0}}')).toEqual(new FloatDistribution(0.001, 1, { log: true }));
-    expect(jsonToDistribution('{"name": "DiscreteUniformDistribution", "attributes": {"low": 0.0, "high": 1.0, "q": 0.5}}')).toEqual(new FloatDistribution(0, 1, { step: 0.5 }));
-    expect(jsonToDistribution('{"name": "IntUniformDistribution", "attributes": {"low": 0, "high": 8, "step": 2}}')).toEqual(new IntDistribution(0, 8, { step: 2 }));
+    expect(jsonToDistribution('{"name": "LogUniformDistribution", "attributes": {"low": 0.001, "high": 1.0}}')).toEqual(
+      new FloatDistribution(0.001, 1, { log: true }),
+    );
+    expect(jsonToDistribution('{"name": "DiscreteUniformDistribution", "attributes": {"low": 0.0, "high": 1.0, "q": 0.5}}')).toEqual(
+      new FloatDistribution(0, 1, { step: 0.5 }),
+    );
+    expect(jsonToDistribution('{"name": "IntUniformDistribution", "attributes": {"low": 0, "high": 8, "step": 2}}')).toEqual(
+      new IntDistribution(0, 8, { step: 2 }),
+    );
   });
 
   test('a step that does not divide the range lowers high, on decimal digits (as Optuna)', () => {

@@ -24,19 +24,27 @@ const objective: knobs.tune.Objective = (t) => t.suggestFloat('x', 0, 1);
 
 describe('knobs.tune examples', () => {
   test('module example (journal, TPE, ASHA, concurrency)', async () => {
-    const study = knobs.tune.createStudy({ direction: 'maximize', sampler: knobs.tune.tpeSampler({ seed: 1 }),
-      pruner: knobs.tune.ashaPruner(), storage: 'journal:./study.jsonl', studyName: 'mnist-mlp' });
-    await study.optimize(async (trial) => {
-      const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
-      const units = trial.suggestInt('units', 32, 512, { log: true });
-      let valAccuracy = 0;
-      for (let epoch = 0; epoch < 10; epoch++) {
-        valAccuracy = await trainEpoch({ lr, units });
-        trial.report(valAccuracy, epoch);
-        if (trial.shouldPrune()) throw new knobs.tune.TrialPruned();
-      }
-      return valAccuracy;
-    }, { nTrials: 12, concurrency: 2 });
+    const study = knobs.tune.createStudy({
+      direction: 'maximize',
+      sampler: knobs.tune.tpeSampler({ seed: 1 }),
+      pruner: knobs.tune.ashaPruner(),
+      storage: 'journal:./study.jsonl',
+      studyName: 'mnist-mlp',
+    });
+    await study.optimize(
+      async (trial) => {
+        const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
+        const units = trial.suggestInt('units', 32, 512, { log: true });
+        let valAccuracy = 0;
+        for (let epoch = 0; epoch < 10; epoch++) {
+          valAccuracy = await trainEpoch({ lr, units });
+          trial.report(valAccuracy, epoch);
+          if (trial.shouldPrune()) throw new knobs.tune.TrialPruned();
+        }
+        return valAccuracy;
+      },
+      { nTrials: 12, concurrency: 2 },
+    );
     expect(Object.keys(study.bestParams)).toEqual(['lr', 'units']);
     const same = knobs.tune.createStudy({ storage: knobs.tune.journalFileStorage('./study.jsonl', { fsync: false }), studyName: 'mnist-mlp' });
     expect(same.trials).toHaveLength(12);
@@ -46,11 +54,17 @@ describe('knobs.tune examples', () => {
     const storage = knobs.tune.inMemoryStorage();
     knobs.tune.createStudy({ storage, studyName: 'a' });
     let caught = '';
-    try { knobs.tune.createStudy({ storage, studyName: 'a', loadIfExists: false }); }
-    catch (e) { if (e instanceof knobs.tune.DuplicatedStudyError) caught = 'already there'; }
+    try {
+      knobs.tune.createStudy({ storage, studyName: 'a', loadIfExists: false });
+    } catch (e) {
+      if (e instanceof knobs.tune.DuplicatedStudyError) caught = 'already there';
+    }
     expect(caught).toBe('already there');
-    try { await knobs.tune.loadStudy({ storage, studyName: 'missing' }).ready(); }
-    catch (e) { if (e instanceof knobs.tune.StorageError) caught = e.message; }
+    try {
+      await knobs.tune.loadStudy({ storage, studyName: 'missing' }).ready();
+    } catch (e) {
+      if (e instanceof knobs.tune.StorageError) caught = e.message;
+    }
     expect(caught).toMatch(/no study named "missing"/);
   });
 
@@ -76,22 +90,31 @@ describe('knobs.tune examples', () => {
     const logs: knobs.tune.JournalLog[] = [];
     const backend: knobs.tune.JournalBackend = {
       readLogs: (from) => logs.slice(from),
-      appendLogs: (more) => { logs.push(...more); },
+      appendLogs: (more) => {
+        logs.push(...more);
+      },
     };
     const storage = new knobs.tune.JournalStorage(backend);
     const study = knobs.tune.createStudy({ storage, sampler: middle, pruner: threshold });
     const timed: knobs.tune.Executor = {
       async run(objective, trial) {
         const t0 = performance.now();
-        try { return await objective(trial); } finally { trial.setUserAttr('ms', performance.now() - t0); }
+        try {
+          return await objective(trial);
+        } finally {
+          trial.setUserAttr('ms', performance.now() - t0);
+        }
       },
     };
-    await study.optimize((t) => {
-      const x = t.suggestFloat('x', 0, 20, { step: 1 });
-      t.report(x, 0);
-      if (t.shouldPrune()) throw new knobs.tune.TrialPruned();
-      return x;
-    }, { nTrials: 1, executor: timed });
+    await study.optimize(
+      (t) => {
+        const x = t.suggestFloat('x', 0, 20, { step: 1 });
+        t.report(x, 0);
+        if (t.shouldPrune()) throw new knobs.tune.TrialPruned();
+        return x;
+      },
+      { nTrials: 1, executor: timed },
+    );
     expect(study.trials[0]!.params.x).toBe(10);
     expect(typeof study.trials[0]!.userAttrs.ms).toBe('number');
     expect(logs.length).toBeGreaterThan(3);
@@ -115,10 +138,13 @@ describe('knobs.tune examples', () => {
     expect(Math.abs(Math.log10(c2fStudy.bestParams.lr as number) + 3)).toBeLessThan(0.2);
 
     const tpeStudy = knobs.tune.createStudy({ direction: 'maximize', sampler: knobs.tune.tpeSampler({ seed: 1 }) });
-    await tpeStudy.optimize((trial) => {
-      const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
-      return -((Math.log10(lr) + 2.5) ** 2);
-    }, { nTrials: 40 });
+    await tpeStudy.optimize(
+      (trial) => {
+        const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
+        return -((Math.log10(lr) + 2.5) ** 2);
+      },
+      { nTrials: 40 },
+    );
     expect(Math.abs(Math.log10(tpeStudy.bestParams.lr as number) + 2.5)).toBeLessThan(0.3);
 
     expect(knobs.tune.createStudy({ sampler: knobs.tune.randomSampler({ seed: 42 }) })).toBeInstanceOf(knobs.tune.Study);
@@ -139,10 +165,13 @@ describe('knobs.tune examples', () => {
 
   test('study: ask/tell, enqueue, addTrial, tables, importance, plots, storages', async () => {
     const study = knobs.tune.createStudy({ direction: 'maximize', sampler: knobs.tune.tpeSampler({ seed: 1 }) });
-    await study.optimize((trial) => {
-      const x = trial.suggestFloat('x', -10, 10);
-      return -((x - 2) ** 2);
-    }, { nTrials: 30 });
+    await study.optimize(
+      (trial) => {
+        const x = trial.suggestFloat('x', -10, 10);
+        return -((x - 2) ** 2);
+      },
+      { nTrials: 30 },
+    );
     expect(study.bestValue).toBeGreaterThan(-1);
     const importances = knobs.tune.getParamImportances(study);
     expect(importances).toEqual({ x: 1 });
@@ -160,8 +189,12 @@ describe('knobs.tune examples', () => {
     await study.optimize((t) => t.suggestFloat('lr', 1e-5, 1e-1, { log: true }), { nTrials: 1 });
     expect(study.trials.at(-1)!.params.lr).toBe(1e-3);
 
-    await study.addTrial({ state: 'COMPLETE', values: [0.91], params: { lr: 1e-3 },
-      distributions: { lr: new knobs.tune.FloatDistribution(1e-5, 1e-1, { log: true }) } });
+    await study.addTrial({
+      state: 'COMPLETE',
+      values: [0.91],
+      params: { lr: 1e-3 },
+      distributions: { lr: new knobs.tune.FloatDistribution(1e-5, 1e-1, { log: true }) },
+    });
     expect(study.trials.at(-1)!.state).toBe('COMPLETE');
 
     writeFileSync('trials.csv', study.trialsTable({ format: 'csv' }));
@@ -180,7 +213,8 @@ describe('knobs.tune examples', () => {
     const storage = new knobs.tune.JournalStorage(new knobs.tune.MemoryJournalBackend());
     expect(knobs.tune.createStudy({ storage, studyName: 'demo' }).studyName).toBe('demo');
     const backend = new knobs.tune.MemoryJournalBackend();
-    const a = new knobs.tune.JournalStorage(backend), b = new knobs.tune.JournalStorage(backend);
+    const a = new knobs.tune.JournalStorage(backend),
+      b = new knobs.tune.JournalStorage(backend);
     knobs.tune.createStudy({ storage: a, studyName: 'shared' });
     expect(knobs.tune.loadStudy({ storage: b, studyName: 'shared' }).studyName).toBe('shared');
     expect(knobs.tune.createStudy({ storage: knobs.tune.inMemoryStorage() }).trials).toEqual([]);
@@ -218,8 +252,12 @@ describe('knobs.tune examples', () => {
   });
 
   test('helpers: distributions as JSON, TPE gamma and weights, journal op codes, schemes', async () => {
-    expect(knobs.tune.distributionToJson(new knobs.tune.IntDistribution(32, 512, { log: true }))).toBe('{"name": "IntDistribution", "attributes": {"log": true, "step": 1, "low": 32, "high": 512}}');
-    expect(knobs.tune.jsonToDistribution('{"type": "float", "low": 0.0001, "high": 0.1, "log": true}')).toEqual(new knobs.tune.FloatDistribution(1e-4, 0.1, { log: true }));
+    expect(knobs.tune.distributionToJson(new knobs.tune.IntDistribution(32, 512, { log: true }))).toBe(
+      '{"name": "IntDistribution", "attributes": {"log": true, "step": 1, "low": 32, "high": 512}}',
+    );
+    expect(knobs.tune.jsonToDistribution('{"type": "float", "low": 0.0001, "high": 0.1, "log": true}')).toEqual(
+      new knobs.tune.FloatDistribution(1e-4, 0.1, { log: true }),
+    );
     expect(knobs.tune.defaultGamma(40)).toBe(4);
     expect(knobs.tune.defaultWeights(3)).toEqual([1, 1, 1]);
     for (const sampler of [
@@ -242,7 +280,14 @@ describe('knobs.tune examples', () => {
     const study = knobs.tune.createStudy({ direction: 'maximize' });
     study.setUserAttr('dataset', 'mnist');
     expect(study.userAttrs.dataset).toBe('mnist');
-    await study.optimize((t) => t.suggestFloat('x', 0.98, 1), { nTrials: 50, callbacks: [(s, t) => { if (t.value! > 0.99) s.stop(); }] });
+    await study.optimize((t) => t.suggestFloat('x', 0.98, 1), {
+      nTrials: 50,
+      callbacks: [
+        (s, t) => {
+          if (t.value! > 0.99) s.stop();
+        },
+      ],
+    });
     expect(study.trials.length).toBeLessThan(50);
     const accuracyOf = (t: knobs.tune.Trial) => t.suggestFloat('units', 0, 1);
     const latencyMsOf = (t: knobs.tune.Trial) => 100 * (t.params.units as number) ** 2;

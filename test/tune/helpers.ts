@@ -11,7 +11,12 @@ import * as tune from '../../src/tune';
 
 /** Branin on [-5, 10] x [0, 15]; minimum 0.397887 at (-pi, 12.275), (pi, 2.275), (9.42478, 2.475). */
 export function branin(x: number, y: number): number {
-  const a = 1, b = 5.1 / (4 * Math.PI ** 2), c = 5 / Math.PI, r = 6, s = 10, t = 1 / (8 * Math.PI);
+  const a = 1,
+    b = 5.1 / (4 * Math.PI ** 2),
+    c = 5 / Math.PI,
+    r = 6,
+    s = 10,
+    t = 1 / (8 * Math.PI);
   return a * (y - b * x * x + c * x - r) ** 2 + s * (1 - t) * Math.cos(x) + s;
 }
 export const BRANIN_MIN = 0.397887;

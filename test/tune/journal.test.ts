@@ -13,7 +13,10 @@ import { JournalFileBackend, journalFileStorage } from '../../src/tune/node';
 import { bundleScript, tempDir } from './helpers';
 import { fakeIndexedDb } from './fixtures/fakeIndexedDb';
 
-const lines = (path: string) => readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+const lines = (path: string) =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 const records = (path: string) => lines(path).map((l) => JSON.parse(l) as Record<string, unknown>);
 
 function objective(t: tune.Trial): number {
@@ -41,7 +44,11 @@ describe('journal file', () => {
     expect(lines(path)[0]).toMatch(/^\{"op_code": 0, "worker_id": "[0-9a-f-]{36}-knobs-\d+@.+", "study_name": "mlp", "directions": \[1\]\}$/);
     const done = recs.filter((r) => r.op_code === 6);
     expect(done.map((r) => r.state)).toEqual([1, 1, 1]);
-    expect(lines(path).filter((l) => l.includes('"op_code": 6')).every((l) => /"values": \[-?\d+\.\d+(e[+-]\d+)?\]/.test(l))).toBe(true);
+    expect(
+      lines(path)
+        .filter((l) => l.includes('"op_code": 6'))
+        .every((l) => /"values": \[-?\d+\.\d+(e[+-]\d+)?\]/.test(l)),
+    ).toBe(true);
 
     // Another storage on the file (as another process would) sees everything and continues.
     const again = tune.createStudy({ storage: `journal:${path}`, studyName: 'mlp', sampler: tune.randomSampler({ seed: 1 }) });
@@ -111,7 +118,8 @@ describe('with real processes', () => {
   const start = (config: object): ChildProcess => spawn(process.execPath, [script, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const finish = (child: ChildProcess): Promise<string> =>
     new Promise((resolve, reject) => {
-      let out = '', err = '';
+      let out = '',
+        err = '';
       child.stdout!.on('data', (d) => (out += d));
       child.stderr!.on('data', (d) => (err += d));
       child.on('exit', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`child exited with ${code ?? signal}: ${err}`))));
@@ -119,8 +127,11 @@ describe('with real processes', () => {
 
   test('several processes append to one journal at once without corrupting it', async () => {
     const journal = join(tempDir(), 'shared.jsonl');
-    const n = 4, each = 12;
-    await Promise.all(Array.from({ length: n }, (_, i) => finish(start({ journal, studyName: 'shared', seed: i, nTrials: each, steps: 5, sleepMs: 0, sampler: 'random' }))));
+    const n = 4,
+      each = 12;
+    await Promise.all(
+      Array.from({ length: n }, (_, i) => finish(start({ journal, studyName: 'shared', seed: i, nTrials: each, steps: 5, sleepMs: 0, sampler: 'random' }))),
+    );
     // Every line parses; Optuna's replay rules give each trial one number.
     const recs = records(journal);
     expect(recs.length).toBeGreaterThan(n * each * 9);

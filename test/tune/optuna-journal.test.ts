@@ -21,7 +21,9 @@ import { pythonWithOptuna, tempDir } from './helpers';
 
 const python = pythonWithOptuna();
 if (!python) {
-  console.warn('optuna-journal.test.ts: SKIPPED, no python3 with optuna >= 3.1 here (apt-get install python3-optuna, or set KNOBS_PYTHON); CI installs it and runs these tests.');
+  console.warn(
+    'optuna-journal.test.ts: SKIPPED, no python3 with optuna >= 3.1 here (apt-get install python3-optuna, or set KNOBS_PYTHON); CI installs it and runs these tests.',
+  );
 }
 const script = join(__dirname, 'fixtures/optuna_journal.py');
 
@@ -78,21 +80,24 @@ describe.skipIf(!python)('journal compatibility with Optuna', () => {
     });
     study.setUserAttr('owner', 'knobs');
     await study.enqueueTrial({ x: 1.5, act: null });
-    await study.optimize((t) => {
-      const x = t.suggestFloat('x', -5, 5);
-      const units = t.suggestInt('units', 1, 128, { log: true });
-      const act = t.suggestCategorical('act', ['relu', 'tanh', null, false]);
-      t.suggestFloat('beta', 0.9, 0.999, { log: 'oneMinus' });
-      t.setUserAttr('latencyMs', 10 * Math.abs(x) + units / 4);
-      if (t.number === 2) throw new RangeError('a failing trial');
-      let v = 0;
-      for (let step = 0; step < 3; step++) {
-        v = -x * x + Math.log(units) + (act === 'relu' ? 1 : 0) - 1 / (step + 1);
-        t.report(v, step);
-        if (t.shouldPrune()) throw new tune.TrialPruned();
-      }
-      return v;
-    }, { nTrials: 10, catch: [RangeError] });
+    await study.optimize(
+      (t) => {
+        const x = t.suggestFloat('x', -5, 5);
+        const units = t.suggestInt('units', 1, 128, { log: true });
+        const act = t.suggestCategorical('act', ['relu', 'tanh', null, false]);
+        t.suggestFloat('beta', 0.9, 0.999, { log: 'oneMinus' });
+        t.setUserAttr('latencyMs', 10 * Math.abs(x) + units / 4);
+        if (t.number === 2) throw new RangeError('a failing trial');
+        let v = 0;
+        for (let step = 0; step < 3; step++) {
+          v = -x * x + Math.log(units) + (act === 'relu' ? 1 : 0) - 1 / (step + 1);
+          t.report(v, step);
+          if (t.shouldPrune()) throw new tune.TrialPruned();
+        }
+        return v;
+      },
+      { nTrials: 10, catch: [RangeError] },
+    );
     const running = await study.ask(); // left RUNNING
     running.suggestFloat('x', -5, 5);
     await study.enqueueTrial({ x: -0.25, units: 8, act: false }); // left WAITING
@@ -128,23 +133,31 @@ describe.skipIf(!python)('journal compatibility with Optuna', () => {
     expect(states.at(-1)).toBe('WAITING');
 
     // knobs continues Optuna's study; the trial Optuna enqueued runs first.
-    const study = tune.loadStudy({ storage: journalFileStorage(path), studyName: 'py-single', sampler: tune.tpeSampler({ seed: 4 }), pruner: tune.ashaPruner({ minResource: 1, reductionFactor: 2 }) });
+    const study = tune.loadStudy({
+      storage: journalFileStorage(path),
+      studyName: 'py-single',
+      sampler: tune.tpeSampler({ seed: 4 }),
+      pruner: tune.ashaPruner({ minResource: 1, reductionFactor: 2 }),
+    });
     expect(study.direction).toBe('maximize');
     expect(study.userAttrs).toEqual({ owner: 'python' });
-    await study.optimize((t) => {
-      const lr = t.suggestFloat('lr', 1e-5, 1e-1, { log: true });
-      const units = t.suggestInt('units', 16, 256, { log: true });
-      const dropout = t.suggestFloat('dropout', 0, 0.5, { step: 0.1 });
-      const batch = t.suggestInt('batch', 32, 256, { step: 32 });
-      const act = t.suggestCategorical('act', ['relu', 'tanh', null, true, 2.5]);
-      let v = 0;
-      for (let step = 0; step < 5; step++) {
-        v = (1 - Math.abs(Math.log10(lr) + 3) / 4) * (1 - dropout / 2) * ((step + 1) / 5) + units / 1e4 + batch / 1e5 + (act === 'relu' ? 0.01 : 0);
-        t.report(v, step);
-        if (t.shouldPrune()) throw new tune.TrialPruned();
-      }
-      return v;
-    }, { nTrials: 4 });
+    await study.optimize(
+      (t) => {
+        const lr = t.suggestFloat('lr', 1e-5, 1e-1, { log: true });
+        const units = t.suggestInt('units', 16, 256, { log: true });
+        const dropout = t.suggestFloat('dropout', 0, 0.5, { step: 0.1 });
+        const batch = t.suggestInt('batch', 32, 256, { step: 32 });
+        const act = t.suggestCategorical('act', ['relu', 'tanh', null, true, 2.5]);
+        let v = 0;
+        for (let step = 0; step < 5; step++) {
+          v = (1 - Math.abs(Math.log10(lr) + 3) / 4) * (1 - dropout / 2) * ((step + 1) / 5) + units / 1e4 + batch / 1e5 + (act === 'relu' ? 0.01 : 0);
+          t.report(v, step);
+          if (t.shouldPrune()) throw new tune.TrialPruned();
+        }
+        return v;
+      },
+      { nTrials: 4 },
+    );
     const n = expected[0]!.trials.length;
     expect(study.trials[n - 1]!.params).toMatchObject({ lr: 0.01, act: null });
     expect(study.trials).toHaveLength(n + 3);

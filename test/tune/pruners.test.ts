@@ -40,7 +40,15 @@ describe('medianPruner', () => {
   test('percentilePruner keeps the top quarter', async () => {
     const completed = [[1], [2], [3], [4], [5]];
     // 25th percentile from the top of [1..5] = 4 (maximize): 3.9 is pruned, 4 is not.
-    expect(await decisions(tune.percentilePruner({ percentile: 25, nStartupTrials: 5 }), [...completed, [3.9], [4]])).toEqual([null, null, null, null, null, 0, null]);
+    expect(await decisions(tune.percentilePruner({ percentile: 25, nStartupTrials: 5 }), [...completed, [3.9], [4]])).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      0,
+      null,
+    ]);
   });
 });
 
@@ -112,7 +120,14 @@ describe('hyperbandPruner', () => {
       null, // T10 (b1): rung 3 top of 5; rung 9 {.3,.35,.36}: top
       null, // T11 (b0): best at rungs 1, 3, 9
     ];
-    expect(await decisions(pruner, levels.map((l) => new Array(10).fill(l)), 'maximize', 'hb')).toEqual(expected);
+    expect(
+      await decisions(
+        pruner,
+        levels.map((l) => new Array(10).fill(l)),
+        'maximize',
+        'hb',
+      ),
+    ).toEqual(expected);
     expect(levels.map((_, n) => pruner.bracketOf('hb', n))).toEqual([0, 0, 2, 2, 1, 1, 1, 2, 1, 0, 1, 0]);
   });
 
@@ -127,15 +142,22 @@ describe('hyperbandPruner', () => {
 });
 
 test('a pruned trial keeps its reported curve', async () => {
-  const study = tune.createStudy({ direction: 'maximize', pruner: tune.ashaPruner({ minResource: 1, reductionFactor: 2 }), sampler: tune.randomSampler({ seed: 1 }) });
-  await study.optimize((t) => {
-    const x = t.suggestFloat('x', 0, 1);
-    for (let step = 0; step < 5; step++) {
-      t.report(x * (step + 1), step);
-      if (t.shouldPrune()) throw new tune.TrialPruned();
-    }
-    return x * 5;
-  }, { nTrials: 10 });
+  const study = tune.createStudy({
+    direction: 'maximize',
+    pruner: tune.ashaPruner({ minResource: 1, reductionFactor: 2 }),
+    sampler: tune.randomSampler({ seed: 1 }),
+  });
+  await study.optimize(
+    (t) => {
+      const x = t.suggestFloat('x', 0, 1);
+      for (let step = 0; step < 5; step++) {
+        t.report(x * (step + 1), step);
+        if (t.shouldPrune()) throw new tune.TrialPruned();
+      }
+      return x * 5;
+    },
+    { nTrials: 10 },
+  );
   const pruned = study.getTrials({ states: ['PRUNED'] });
   expect(pruned.length).toBeGreaterThan(2);
   for (const t of pruned) {

@@ -52,9 +52,14 @@ describe('gridSampler', () => {
   test('visits every point once, then the study stops by itself', async () => {
     const space = { lr: [1e-3, 1e-2, 1e-1], units: [32, 64], act: ['relu', 'tanh'] };
     const study = tune.createStudy({ sampler: tune.gridSampler(space, { seed: 1 }) });
-    await study.optimize((t) => {
-      return t.suggestFloat('lr', 1e-4, 1, { log: true }) * t.suggestInt('units', 16, 128) + (t.suggestCategorical('act', ['relu', 'tanh']) === 'relu' ? 0 : 1);
-    }, { nTrials: 100, concurrency: 2 });
+    await study.optimize(
+      (t) => {
+        return (
+          t.suggestFloat('lr', 1e-4, 1, { log: true }) * t.suggestInt('units', 16, 128) + (t.suggestCategorical('act', ['relu', 'tanh']) === 'relu' ? 0 : 1)
+        );
+      },
+      { nTrials: 100, concurrency: 2 },
+    );
     expect(study.trials).toHaveLength(12);
     const seen = new Set(study.trials.map((t) => JSON.stringify([t.params.act, t.params.lr, t.params.units])));
     expect(seen.size).toBe(12);
@@ -72,19 +77,27 @@ describe('gridSampler', () => {
 });
 
 /** Mean over seeds of the trials needed to reach `target` (capped at 2 * nTrials when never reached). */
-async function meanTrialsToTarget(make: (seed: number) => tune.Sampler, objective: tune.Objective, target: number, nTrials: number, seeds = 10): Promise<number> {
+async function meanTrialsToTarget(
+  make: (seed: number) => tune.Sampler,
+  objective: tune.Objective,
+  target: number,
+  nTrials: number,
+  seeds = 10,
+): Promise<number> {
   let total = 0;
   for (let seed = 0; seed < seeds; seed++) {
     const study = tune.createStudy({ sampler: make(seed) });
     let reached = 2 * nTrials;
     await study.optimize(objective, {
       nTrials,
-      callbacks: [(s, t) => {
-        if (t.value! <= target) {
-          reached = t.number + 1;
-          s.stop();
-        }
-      }],
+      callbacks: [
+        (s, t) => {
+          if (t.value! <= target) {
+            reached = t.number + 1;
+            s.stop();
+          }
+        },
+      ],
     });
     total += reached;
   }
@@ -158,17 +171,24 @@ describe('TPE details', () => {
   });
 
   test('learns from pruned trials (ranked after completed ones, by how far they got)', async () => {
-    const study = tune.createStudy({ direction: 'maximize', sampler: tune.tpeSampler({ seed: 2, nStartupTrials: 5 }), pruner: tune.ashaPruner({ minResource: 1, reductionFactor: 3 }) });
-    await study.optimize((t) => {
-      const x = t.suggestFloat('x', 0, 1);
-      let v = 0;
-      for (let step = 0; step < 9; step++) {
-        v = (1 - (x - 0.7) ** 2) * (1 - 1 / (step + 2));
-        t.report(v, step);
-        if (t.shouldPrune()) throw new tune.TrialPruned();
-      }
-      return v;
-    }, { nTrials: 40 });
+    const study = tune.createStudy({
+      direction: 'maximize',
+      sampler: tune.tpeSampler({ seed: 2, nStartupTrials: 5 }),
+      pruner: tune.ashaPruner({ minResource: 1, reductionFactor: 3 }),
+    });
+    await study.optimize(
+      (t) => {
+        const x = t.suggestFloat('x', 0, 1);
+        let v = 0;
+        for (let step = 0; step < 9; step++) {
+          v = (1 - (x - 0.7) ** 2) * (1 - 1 / (step + 2));
+          t.report(v, step);
+          if (t.shouldPrune()) throw new tune.TrialPruned();
+        }
+        return v;
+      },
+      { nTrials: 40 },
+    );
     expect(study.getTrials({ states: ['PRUNED'] }).length).toBeGreaterThan(10);
     expect(Math.abs((study.bestParams.x as number) - 0.7)).toBeLessThan(0.1);
   });

@@ -17,15 +17,19 @@ describe('optimize', () => {
 
   test('concurrency runs that many trials at once, each number once', async () => {
     const study = tune.createStudy({ sampler: random() });
-    let running = 0, peak = 0;
-    await study.optimize(async (t) => {
-      running++;
-      peak = Math.max(peak, running);
-      const x = t.suggestFloat('x', 0, 1);
-      await new Promise((r) => setTimeout(r, 5 + 10 * x));
-      running--;
-      return x;
-    }, { nTrials: 12, concurrency: 3 });
+    let running = 0,
+      peak = 0;
+    await study.optimize(
+      async (t) => {
+        running++;
+        peak = Math.max(peak, running);
+        const x = t.suggestFloat('x', 0, 1);
+        await new Promise((r) => setTimeout(r, 5 + 10 * x));
+        running--;
+        return x;
+      },
+      { nTrials: 12, concurrency: 3 },
+    );
     expect(peak).toBe(3);
     expect(study.trials).toHaveLength(12);
     expect(new Set(study.trials.map((t) => t.number)).size).toBe(12);
@@ -90,10 +94,13 @@ describe('optimize', () => {
   test('timeout (seconds) stops starting trials', async () => {
     const study = tune.createStudy({ sampler: random() });
     const t0 = Date.now();
-    await study.optimize(async () => {
-      await new Promise((r) => setTimeout(r, 20));
-      return 0;
-    }, { timeout: 0.1 });
+    await study.optimize(
+      async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        return 0;
+      },
+      { timeout: 0.1 },
+    );
     // No trial starts after 0.1 s: at most 0.1 / 0.02 + 1 trials (fewer on a loaded machine).
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(study.trials.length).toBeGreaterThanOrEqual(1);
@@ -152,7 +159,9 @@ describe('ask and tell', () => {
     expect(t.suggestFloat('lr', 1e-5, 1e-1, { log: true })).toBe(t.params.lr);
     const u = await study.ask();
     expect(Object.keys(u.params)).toEqual([]);
-    await expect(study.ask({ lr: { low: 0, high: 1 } as never })).rejects.toThrow(/fixedDistributions.lr must be a FloatDistribution, IntDistribution or CategoricalDistribution/);
+    await expect(study.ask({ lr: { low: 0, high: 1 } as never })).rejects.toThrow(
+      /fixedDistributions.lr must be a FloatDistribution, IntDistribution or CategoricalDistribution/,
+    );
   });
 });
 
@@ -182,7 +191,9 @@ describe('suggest', () => {
     const above099 = betas.filter((b) => b >= 0.99).length / betas.length;
     expect(above099).toBeGreaterThan(0.4);
     expect(above099).toBeLessThan(0.6);
-    expect(tune.distributionToJson(study.trials[0]!.distributions.beta!)).toBe('{"name": "FloatDistribution", "attributes": {"step": null, "low": 0.9, "high": 0.999, "log": false}}');
+    expect(tune.distributionToJson(study.trials[0]!.distributions.beta!)).toBe(
+      '{"name": "FloatDistribution", "attributes": {"step": null, "low": 0.9, "high": 0.999, "log": false}}',
+    );
   });
 
   test('log scale for learning rates: each decade equally likely', async () => {
@@ -243,7 +254,13 @@ describe('several objectives and constraints', () => {
   test('bestTrials is the Pareto front', async () => {
     const study = tune.createStudy({ directions: ['maximize', 'minimize'], sampler: random() });
     // (accuracy, latency): 0 and 2 and 4 are not dominated; 1 is dominated by 0, 3 by 2.
-    const points = [[0.9, 10], [0.85, 12], [0.95, 20], [0.94, 25], [0.8, 5]];
+    const points = [
+      [0.9, 10],
+      [0.85, 12],
+      [0.95, 20],
+      [0.94, 25],
+      [0.8, 5],
+    ];
     for (const p of points) await study.tell(await study.ask(), p);
     expect(study.bestTrials.map((t) => t.number)).toEqual([0, 2, 4]);
     expect(() => study.bestTrial).toThrow(/several objectives; use bestTrials/);
@@ -273,7 +290,12 @@ describe('several objectives and constraints', () => {
     expect(study.trials.map((t) => t.systemAttrs.constraints)).toEqual([[50], [-20], [0], [1]]);
     expect(study.bestTrials.map((t) => t.number)).toEqual([2]);
     const multi = tune.createStudy({ directions: ['maximize', 'minimize'], sampler: random(), constraintsFunc: (t) => [t.values![1]! - 100] });
-    for (const p of [[0.99, 150], [0.9, 80], [0.95, 99]]) await multi.tell(await multi.ask(), p);
+    for (const p of [
+      [0.99, 150],
+      [0.9, 80],
+      [0.95, 99],
+    ])
+      await multi.tell(await multi.ask(), p);
     expect(multi.bestTrials.map((t) => t.number)).toEqual([1, 2]);
     expect(tune.plotData.paretoFront(multi).infeasible.map((p) => p.number)).toEqual([0]);
   });
@@ -293,10 +315,14 @@ describe('several objectives and constraints', () => {
 
   test('multi-objective TPE runs and spreads along the front', async () => {
     const study = tune.createStudy({ directions: ['minimize', 'minimize'], sampler: tune.tpeSampler({ seed: 2 }) });
-    await study.optimize((t) => {
-      const x = t.suggestFloat('x', 0, 1), y = t.suggestFloat('y', 0, 1);
-      return [x + y * y, 1 - x + y * y];
-    }, { nTrials: 50 });
+    await study.optimize(
+      (t) => {
+        const x = t.suggestFloat('x', 0, 1),
+          y = t.suggestFloat('y', 0, 1);
+        return [x + y * y, 1 - x + y * y];
+      },
+      { nTrials: 50 },
+    );
     const front = study.bestTrials;
     expect(front.length).toBeGreaterThan(5);
     for (const t of front) expect(t.params.y as number).toBeLessThan(0.35);
@@ -346,13 +372,27 @@ describe('results', () => {
   test('trials table as rows, JSON and CSV with Optuna column names', async () => {
     const study = tune.createStudy({ sampler: random() });
     await study.enqueueTrial({ act: 'relu, "fast"', lr: 0.01 });
-    await study.optimize((t) => {
-      t.suggestCategorical('act', ['relu, "fast"', 'tanh']);
-      t.setUserAttr('note', 'x');
-      return t.suggestFloat('lr', 1e-3, 1e-1, { log: true });
-    }, { nTrials: 3 });
+    await study.optimize(
+      (t) => {
+        t.suggestCategorical('act', ['relu, "fast"', 'tanh']);
+        t.setUserAttr('note', 'x');
+        return t.suggestFloat('lr', 1e-3, 1e-1, { log: true });
+      },
+      { nTrials: 3 },
+    );
     const rows = study.trialsTable();
-    expect(Object.keys(rows[0]!)).toEqual(['number', 'value', 'datetime_start', 'datetime_complete', 'duration', 'params_act', 'params_lr', 'user_attrs_note', 'system_attrs_fixed_params', 'state']);
+    expect(Object.keys(rows[0]!)).toEqual([
+      'number',
+      'value',
+      'datetime_start',
+      'datetime_complete',
+      'duration',
+      'params_act',
+      'params_lr',
+      'user_attrs_note',
+      'system_attrs_fixed_params',
+      'state',
+    ]);
     expect(rows[0]).toMatchObject({ number: 0, value: 0.01, params_act: 'relu, "fast"', params_lr: 0.01, state: 'COMPLETE' });
     expect(typeof rows[0]!.duration).toBe('number');
     expect(JSON.parse(study.trialsTable({ format: 'json' }))).toEqual(rows);
@@ -366,12 +406,16 @@ describe('results', () => {
 
   test('importance (fANOVA on a random forest) ranks what the objective depends on', async () => {
     const study = tune.createStudy({ sampler: random(5) });
-    await study.optimize((t) => {
-      const x = t.suggestFloat('x', 0, 1), y = t.suggestFloat('y', 0, 1);
-      t.suggestFloat('z', 0, 1);
-      const c = t.suggestCategorical('c', ['a', 'b']);
-      return 10 * x * x + 2 * y + (c === 'a' ? 0.5 : 0);
-    }, { nTrials: 150 });
+    await study.optimize(
+      (t) => {
+        const x = t.suggestFloat('x', 0, 1),
+          y = t.suggestFloat('y', 0, 1);
+        t.suggestFloat('z', 0, 1);
+        const c = t.suggestCategorical('c', ['a', 'b']);
+        return 10 * x * x + 2 * y + (c === 'a' ? 0.5 : 0);
+      },
+      { nTrials: 150 },
+    );
     const imp = tune.getParamImportances(study, { nTrees: 16 });
     expect(Object.keys(imp)).toEqual(['x', 'y', 'c', 'z']);
     expect(imp.x!).toBeGreaterThan(0.6);
@@ -382,13 +426,16 @@ describe('results', () => {
 
   test('plot data: history, learning curves, parallel coordinates, slices', async () => {
     const study = tune.createStudy({ direction: 'minimize', sampler: random(7), pruner: tune.nopPruner() });
-    await study.optimize((t) => {
-      const lr = t.suggestFloat('lr', 1e-4, 1, { log: true });
-      const act = t.suggestCategorical('act', ['relu', 'tanh']);
-      for (let s = 0; s < 3; s++) t.report(lr / (s + 1), s);
-      if (t.number === 2) throw new tune.TrialPruned();
-      return lr + (act === 'relu' ? 0 : 1);
-    }, { nTrials: 6 });
+    await study.optimize(
+      (t) => {
+        const lr = t.suggestFloat('lr', 1e-4, 1, { log: true });
+        const act = t.suggestCategorical('act', ['relu', 'tanh']);
+        for (let s = 0; s < 3; s++) t.report(lr / (s + 1), s);
+        if (t.number === 2) throw new tune.TrialPruned();
+        return lr + (act === 'relu' ? 0 : 1);
+      },
+      { nTrials: 6 },
+    );
     const h = tune.plotData.optimizationHistory(study);
     expect(h.points.map((p) => p.number)).toEqual([0, 1, 3, 4, 5]);
     for (let i = 1; i < h.points.length; i++) expect(h.points[i]!.best!).toBeLessThanOrEqual(h.points[i - 1]!.best!);
@@ -397,7 +444,11 @@ describe('results', () => {
     expect(curves).toHaveLength(6);
     expect(curves[2]).toMatchObject({ number: 2, state: 'PRUNED', steps: [0, 1, 2] });
     const pc = tune.plotData.parallelCoordinate(study);
-    expect(pc.axes.map((a) => [a.name, a.scale])).toEqual([['Objective Value', 'linear'], ['act', 'categorical'], ['lr', 'log']]);
+    expect(pc.axes.map((a) => [a.name, a.scale])).toEqual([
+      ['Objective Value', 'linear'],
+      ['act', 'categorical'],
+      ['lr', 'log'],
+    ]);
     expect(pc.numbers).toEqual([0, 1, 3, 4, 5]);
     const sl = tune.plotData.slice(study);
     expect(sl.lr!.scale).toBe('log');

@@ -13,29 +13,48 @@ afterAll(() => pool.close());
 
 describe('tuning on the worker pool', () => {
   it('runs trials two at a time in workers, reports every epoch and prunes', async () => {
-    const study = knobs.tune.createStudy({ direction: 'maximize', sampler: knobs.tune.tpeSampler({ seed: 3 }), pruner: knobs.tune.medianPruner({ nStartupTrials: 2, nWarmupSteps: 1 }) });
-    let running = 0, maxRunning = 0;
-    await study.optimize(async (trial) => {
-      const lr = trial.suggestFloat('lr', 1e-4, 1e-1, { log: true });
-      const units = trial.suggestInt('units', 8, 64, { log: true });
-      const m = knobs.sequential({ inputShape: [16], seed: trial.number, layers: [
-        knobs.layers.dense({ units, activation: 'relu' }), knobs.layers.dense({ units: 2, activation: 'softmax' })] });
-      m.compile({ optimizer: knobs.optimizers.adam({ learningRate: lr }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-      running++;
-      maxRunning = Math.max(maxRunning, running);
-      let pruned = false;
-      try {
-        const h = await pool.train(m, x, y, { batchSize: 32, epochs: 6, validationData: [xDev, yDev], onEpochEnd: (epoch, logs) => {
-          trial.report(logs.val_accuracy!, epoch);
-          if (trial.shouldPrune()) { pruned = true; return 'stop'; }
-          return undefined;
-        } });
-        if (pruned) throw new knobs.tune.TrialPruned();
-        return h.history.val_accuracy!.at(-1)!;
-      } finally {
-        running--;
-      }
-    }, { nTrials: 10, concurrency: 2 });
+    const study = knobs.tune.createStudy({
+      direction: 'maximize',
+      sampler: knobs.tune.tpeSampler({ seed: 3 }),
+      pruner: knobs.tune.medianPruner({ nStartupTrials: 2, nWarmupSteps: 1 }),
+    });
+    let running = 0,
+      maxRunning = 0;
+    await study.optimize(
+      async (trial) => {
+        const lr = trial.suggestFloat('lr', 1e-4, 1e-1, { log: true });
+        const units = trial.suggestInt('units', 8, 64, { log: true });
+        const m = knobs.sequential({
+          inputShape: [16],
+          seed: trial.number,
+          layers: [knobs.layers.dense({ units, activation: 'relu' }), knobs.layers.dense({ units: 2, activation: 'softmax' })],
+        });
+        m.compile({ optimizer: knobs.optimizers.adam({ learningRate: lr }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        let pruned = false;
+        try {
+          const h = await pool.train(m, x, y, {
+            batchSize: 32,
+            epochs: 6,
+            validationData: [xDev, yDev],
+            onEpochEnd: (epoch, logs) => {
+              trial.report(logs.val_accuracy!, epoch);
+              if (trial.shouldPrune()) {
+                pruned = true;
+                return 'stop';
+              }
+              return undefined;
+            },
+          });
+          if (pruned) throw new knobs.tune.TrialPruned();
+          return h.history.val_accuracy!.at(-1)!;
+        } finally {
+          running--;
+        }
+      },
+      { nTrials: 10, concurrency: 2 },
+    );
     expect(maxRunning).toBe(2);
     const states = study.trials.map((t) => t.state);
     expect(states.filter((s) => s === knobs.tune.TrialState.COMPLETE).length).toBeGreaterThan(0);

@@ -9,17 +9,24 @@ import * as knobs from '../../build/entry.node';
 import { autoWorkers } from '../../workers/data-parallel';
 import { randomArray } from '../helpers';
 
-const N = 512, F = 40, C = 4;
+const N = 512,
+  F = 40,
+  C = 4;
 const x = randomArray(N * F, 21);
-const labels = Int32Array.from({ length: N }, (_, i) => ((x[i * F]! > 0 ? 1 : 0) + (x[i * F + 1]! > 0 ? 2 : 0)));
+const labels = Int32Array.from({ length: N }, (_, i) => (x[i * F]! > 0 ? 1 : 0) + (x[i * F + 1]! > 0 ? 2 : 0));
 
 function model(seed = 5, extra: 'bn' | 'dropout' | 'none' = 'none'): knobs.Sequential {
   const L = knobs.layers;
-  const m = knobs.sequential({ inputShape: [F], seed, layers: [
-    L.dense({ units: 64, activation: 'relu', kernelRegularizer: knobs.regularizers.l2(1e-4) }),
-    ...(extra === 'bn' ? [L.batchNormalization()] : extra === 'dropout' ? [L.dropout({ rate: 0.25 })] : []),
-    L.dense({ units: 32, activation: 'tanh' }),
-    L.dense({ units: C, activation: 'softmax' })] });
+  const m = knobs.sequential({
+    inputShape: [F],
+    seed,
+    layers: [
+      L.dense({ units: 64, activation: 'relu', kernelRegularizer: knobs.regularizers.l2(1e-4) }),
+      ...(extra === 'bn' ? [L.batchNormalization()] : extra === 'dropout' ? [L.dropout({ rate: 0.25 })] : []),
+      L.dense({ units: 32, activation: 'tanh' }),
+      L.dense({ units: C, activation: 'softmax' }),
+    ],
+  });
   m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 3e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   return m;
 }
@@ -30,8 +37,12 @@ const bits = (ws: Float32Array[]): string[] => ws.map((w) => Buffer.from(w.buffe
 function relDiff(a: Float32Array[], b: Float32Array[]): number {
   let worst = 0;
   a.forEach((w, i) => {
-    let d = 0, n = 0;
-    w.forEach((v, j) => { d += (v - b[i]![j]!) ** 2; n += v * v; });
+    let d = 0,
+      n = 0;
+    w.forEach((v, j) => {
+      d += (v - b[i]![j]!) ** 2;
+      n += v * v;
+    });
     worst = Math.max(worst, Math.sqrt(d / Math.max(n, 1e-30)));
   });
   return worst;
@@ -53,7 +64,9 @@ describe('data-parallel fit', () => {
         await m.fit(x, labels, { batchSize: 64, epochs: 1, verbose: 0, workers });
         return m.getWeights();
       };
-      const one = await run(1), twoA = await run(2), twoB = await run(2);
+      const one = await run(1),
+        twoA = await run(2),
+        twoB = await run(2);
       expect(bits(twoA)).toEqual(bits(twoB));
       const d = relDiff(one, twoA);
       console.log(`1 vs 2 workers (${extra}), one epoch: relative difference ${d.toExponential(2)}`);
@@ -73,9 +86,19 @@ describe('data-parallel fit', () => {
   it('augments the same examples the same way whatever the worker count', async () => {
     const img = randomArray(128 * 36, 4, 0, 1);
     const lab = Int32Array.from({ length: 128 }, (_, i) => i % 3);
-    const augment = knobs.data.augmentation([{ type: 'rotate', degrees: 20 }, { type: 'noise', std: 0.05 }], { height: 6, width: 6, channels: 1 });
+    const augment = knobs.data.augmentation(
+      [
+        { type: 'rotate', degrees: 20 },
+        { type: 'noise', std: 0.05 },
+      ],
+      { height: 6, width: 6, channels: 1 },
+    );
     const run = async (workers: number): Promise<Float32Array[]> => {
-      const m = knobs.sequential({ inputShape: [36], seed: 2, layers: [knobs.layers.dense({ units: 16, activation: 'relu' }), knobs.layers.dense({ units: 3, activation: 'softmax' })] });
+      const m = knobs.sequential({
+        inputShape: [36],
+        seed: 2,
+        layers: [knobs.layers.dense({ units: 16, activation: 'relu' }), knobs.layers.dense({ units: 3, activation: 'softmax' })],
+      });
       m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
       await m.fit(img, lab, { batchSize: 32, epochs: 2, verbose: 0, workers, augment });
       return m.getWeights();
@@ -105,7 +128,8 @@ describe('data-parallel fit', () => {
     const m = model(7);
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error('user cancelled')), 40);
-    const bigX = randomArray(8192 * F, 9), bigY = Int32Array.from({ length: 8192 }, (_, i) => i % C);
+    const bigX = randomArray(8192 * F, 9),
+      bigY = Int32Array.from({ length: 8192 }, (_, i) => i % C);
     await expect(m.fit(bigX, bigY, { batchSize: 32, epochs: 50, verbose: 0, workers: 2, signal: ac.signal })).rejects.toThrow(/user cancelled/);
     const steps = m.optimizer!.iterations;
     expect(steps).toBeGreaterThan(0);
@@ -119,18 +143,41 @@ describe('data-parallel fit', () => {
     let epoch = 0;
     let atAbort: Float32Array[] | null = null;
     const ref = model(8);
-    await ref.fit(x, labels, { batchSize: 64, epochs: 2, verbose: 0, workers: 2, callbacks: [{
-      onEpochBegin: (e) => void (epoch = e),
-      onBatchEnd: (b) => { if (epoch === 1 && b === 3) atAbort = ref.getWeights(); },
-    }] });
+    await ref.fit(x, labels, {
+      batchSize: 64,
+      epochs: 2,
+      verbose: 0,
+      workers: 2,
+      callbacks: [
+        {
+          onEpochBegin: (e) => void (epoch = e),
+          onBatchEnd: (b) => {
+            if (epoch === 1 && b === 3) atAbort = ref.getWeights();
+          },
+        },
+      ],
+    });
     expect(atAbort).not.toBeNull();
 
     const m = model(8);
     const ac = new AbortController();
-    const err = await m.fit(x, labels, { batchSize: 64, epochs: 2, verbose: 0, workers: 2, signal: ac.signal, callbacks: [{
-      onEpochBegin: (e) => void (epoch = e),
-      onBatchEnd: (b) => { if (epoch === 1 && b === 3) ac.abort(new Error('stop here')); },
-    }] }).catch((e: unknown) => e);
+    const err = await m
+      .fit(x, labels, {
+        batchSize: 64,
+        epochs: 2,
+        verbose: 0,
+        workers: 2,
+        signal: ac.signal,
+        callbacks: [
+          {
+            onEpochBegin: (e) => void (epoch = e),
+            onBatchEnd: (b) => {
+              if (epoch === 1 && b === 3) ac.abort(new Error('stop here'));
+            },
+          },
+        ],
+      })
+      .catch((e: unknown) => e);
     expect(String(err)).toMatch(/stop here/);
     expect(m.optimizer!.iterations).toBe(12);
     expect(bits(m.getWeights())).toEqual(bits(atAbort!));
@@ -167,7 +214,9 @@ describe('faults', () => {
     const throwing = knobs.workerPool({ size: 2, faults: { shard: 0, step: 3, kind: 'throw' } });
     knobs.useWorkerPool(throwing);
     try {
-      const err = await model(12).fit(x, labels, { batchSize: 64, epochs: 2, verbose: 0, workers: 2 }).catch((e: unknown) => e) as Error;
+      const err = (await model(12)
+        .fit(x, labels, { batchSize: 64, epochs: 2, verbose: 0, workers: 2 })
+        .catch((e: unknown) => e)) as Error;
       expect(err.message).toMatch(/worker 0 failed at epoch 1, batch 3 \(Error: injected fault at step 3\)/);
       expect((err.cause as Error).stack).toMatch(/injected fault/);
     } finally {
@@ -175,9 +224,10 @@ describe('faults', () => {
       await throwing.close();
     }
     const m = model(13);
-    const bigX = randomArray(8192 * F, 10), bigY = Int32Array.from({ length: 8192 }, (_, i) => i % C);
+    const bigX = randomArray(8192 * F, 10),
+      bigY = Int32Array.from({ length: 8192 }, (_, i) => i % C);
     setTimeout(() => void pool.threads[1]!.terminate(), 60);
-    const err = await m.fit(bigX, bigY, { batchSize: 32, epochs: 50, verbose: 0, workers: 2 }).catch((e: unknown) => e) as Error;
+    const err = (await m.fit(bigX, bigY, { batchSize: 32, epochs: 50, verbose: 0, workers: 2 }).catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(knobs.WorkerFailedError);
     expect(err.message).toMatch(/worker \d failed at epoch \d+, batch \d+/);
     m.getWeights().forEach((w) => expect(w.every(Number.isFinite)).toBe(true));
@@ -205,7 +255,14 @@ describe('many models at once', () => {
   it('reports every epoch to the main thread, which can stop a job (a pruned trial)', async () => {
     const m = model(31);
     const epochs: number[] = [];
-    const h = await pool.train(m, x, labels, { batchSize: 64, epochs: 10, onEpochEnd: (e) => { epochs.push(e); return e === 2 ? 'stop' : undefined; } });
+    const h = await pool.train(m, x, labels, {
+      batchSize: 64,
+      epochs: 10,
+      onEpochEnd: (e) => {
+        epochs.push(e);
+        return e === 2 ? 'stop' : undefined;
+      },
+    });
     expect(epochs).toEqual([0, 1, 2]);
     expect(h.epoch).toEqual([0, 1, 2]);
     expect(m.epochsCompleted).toBe(3);
@@ -217,13 +274,16 @@ describe('process lifetime', () => {
     const dir = mkdtempSync(join(tmpdir(), 'knobs-exit-'));
     const entry = new URL('../../build/dist/node/knobs.js', import.meta.url).pathname;
     const script = join(dir, 'train.mjs');
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
       import * as knobs from ${JSON.stringify(entry)};
       const x = new Float32Array(256 * 8).map(() => Math.random()), y = Int32Array.from({ length: 256 }, (_, i) => i % 2);
       const m = knobs.sequential({ inputShape: [8], layers: [knobs.layers.dense({ units: 2, activation: 'softmax' })] });
       m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
       await m.fit(x, y, { batchSize: 64, epochs: 2, verbose: 0, workers: 2 });
-      console.log('trained');`);
+      console.log('trained');`,
+    );
     const t0 = Date.now();
     const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
     expect(r.stdout).toContain('trained');

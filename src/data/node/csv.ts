@@ -94,7 +94,8 @@ export async function* streamCsv(path: string, options: StreamCsvOptions = {}): 
   const where = 'streamCsv';
   if (typeof path !== 'string') throw new TypeError(`${where}: path must be a string, got ${describe(path)}`);
   const batchSize = options.batchSize ?? 1024;
-  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`${where}: options.batchSize must be a positive integer, got ${describe(batchSize)}`);
+  if (!Number.isInteger(batchSize) || batchSize <= 0)
+    throw new RangeError(`${where}: options.batchSize must be a positive integer, got ${describe(batchSize)}`);
   const encoding = options.encoding ?? (await fitCsvEncoding(path, options));
   const opts = { ...options, encoding };
   const fitter = new EncodingFitter(where, opts);

@@ -83,7 +83,10 @@ export async function loadMnist(options: MnistOptions = {}): Promise<Dataset> {
   const x = new Float32Array(count * PIXELS);
   for (let i = 0; i < x.length; i++) x[i] = bytes.pixels[i]! / 255;
   return new Dataset({
-    x, y: Int32Array.from(bytes.labels), features: PIXELS, classes: 10,
+    x,
+    y: Int32Array.from(bytes.labels),
+    features: PIXELS,
+    classes: 10,
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
     shape: { height: 28, width: 28, channels: 1 },
   });
@@ -106,10 +109,12 @@ async function readCache(path: string, offset: number, count: number): Promise<M
     const head = new Uint8Array(HEADER);
     await fh.read(head, 0, HEADER, 0);
     const v = new DataView(head.buffer);
-    if (v.getUint32(0, true) !== MAGIC || v.getUint32(4, true) !== VERSION || v.getUint32(8, true) !== MNIST_COUNT || v.getUint32(12, true) !== PIXELS) return undefined;
+    if (v.getUint32(0, true) !== MAGIC || v.getUint32(4, true) !== VERSION || v.getUint32(8, true) !== MNIST_COUNT || v.getUint32(12, true) !== PIXELS)
+      return undefined;
     const { size } = await fh.stat();
     if (size !== HEADER + MNIST_COUNT * (1 + PIXELS)) return undefined;
-    const labels = new Uint8Array(count), pixels = new Uint8Array(count * PIXELS);
+    const labels = new Uint8Array(count),
+      pixels = new Uint8Array(count * PIXELS);
     if (count > 0) {
       await fh.read(labels, 0, count, HEADER + offset);
       await fh.read(pixels, 0, count * PIXELS, HEADER + MNIST_COUNT + offset * PIXELS);
@@ -162,11 +167,15 @@ function readPackage(): MnistBytes {
   // (class, index within class) of every digit, shuffled once with a fixed seed
   const order = new Int32Array(total);
   let k = 0;
-  counts.forEach((n, d) => { for (let i = 0; i < n; i++) order[k++] = (d << 16) | i; });
+  counts.forEach((n, d) => {
+    for (let i = 0; i < n; i++) order[k++] = (d << 16) | i;
+  });
   shuffleInPlace(order, seededRandom(ORDER_SEED));
-  const labels = new Uint8Array(total), pixels = new Uint8Array(total * PIXELS);
+  const labels = new Uint8Array(total),
+    pixels = new Uint8Array(total * PIXELS);
   for (let j = 0; j < total; j++) {
-    const d = order[j]! >>> 16, i = order[j]! & 0xffff;
+    const d = order[j]! >>> 16,
+      i = order[j]! & 0xffff;
     labels[j] = d;
     pixels.set(byClass[d]!.subarray(i * PIXELS, (i + 1) * PIXELS), j * PIXELS);
   }
@@ -190,19 +199,38 @@ export function scanPixels(text: Uint8Array, file: string): Uint8Array {
   while (i < n) {
     let c = text[i]!;
     if (c === 0x5d /* ] */) break;
-    if (c === 0x2c || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) { i++; continue; }
+    if (c === 0x2c || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+      i++;
+      continue;
+    }
     // a number: digits, optionally . and digits
-    let int = 0, frac = 0, scale = 1, digits = 0;
-    while (i < n && (c = text[i]!) >= 0x30 && c <= 0x39) { int = int * 10 + (c - 0x30); i++; digits++; }
+    let int = 0,
+      frac = 0,
+      scale = 1,
+      digits = 0;
+    while (i < n && (c = text[i]!) >= 0x30 && c <= 0x39) {
+      int = int * 10 + (c - 0x30);
+      i++;
+      digits++;
+    }
     if (c === 0x2e /* . */) {
       i++;
-      while (i < n && (c = text[i]!) >= 0x30 && c <= 0x39) { frac = frac * 10 + (c - 0x30); scale *= 10; i++; digits++; }
+      while (i < n && (c = text[i]!) >= 0x30 && c <= 0x39) {
+        frac = frac * 10 + (c - 0x30);
+        scale *= 10;
+        i++;
+        digits++;
+      }
     }
     if (digits === 0) throw new Error(`loadMnist: unexpected character ${JSON.stringify(String.fromCharCode(c))} at byte ${i} of ${file}`);
     const v = int + frac / scale;
     const b = Math.round(v * 255);
     if (!(b >= 0 && b <= 255) || Math.abs(b / 255 - v) > 0.0006) throw new Error(`loadMnist: value ${v} at byte ${i} of ${file} is not a pixel k/255`);
-    if (len === out.length) { const bigger = new Uint8Array(out.length * 2); bigger.set(out); out = bigger; }
+    if (len === out.length) {
+      const bigger = new Uint8Array(out.length * 2);
+      bigger.set(out);
+      out = bigger;
+    }
     out[len++] = b;
   }
   if (len % PIXELS !== 0) throw new Error(`loadMnist: ${file} holds ${len} values, not a multiple of 784`);

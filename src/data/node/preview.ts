@@ -18,7 +18,11 @@ import type { Dataset } from '../dataset';
  */
 export function preview(pipeline: AugmentationPipeline, images: Float32Array | Dataset, options: PreviewOptions & { path: string }): Promise<Uint8Array>;
 export function preview(pipeline: AugmentationPipeline, images: Float32Array | Dataset, options?: PreviewOptions): Uint8Array;
-export function preview(pipeline: AugmentationPipeline, images: Float32Array | Dataset, options: PreviewOptions & { path?: string } = {}): Uint8Array | Promise<Uint8Array> {
+export function preview(
+  pipeline: AugmentationPipeline,
+  images: Float32Array | Dataset,
+  options: PreviewOptions & { path?: string } = {},
+): Uint8Array | Promise<Uint8Array> {
   const { path, ...rest } = options;
   if (path === undefined) return previewBytes(pipeline, images, rest);
   let png: Uint8Array;
@@ -27,5 +31,7 @@ export function preview(pipeline: AugmentationPipeline, images: Float32Array | D
   } catch (err) {
     return Promise.reject(err);
   }
-  return mkdir(dirname(path), { recursive: true }).then(() => writeFile(path, png)).then(() => png);
+  return mkdir(dirname(path), { recursive: true })
+    .then(() => writeFile(path, png))
+    .then(() => png);
 }

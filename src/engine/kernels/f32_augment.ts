@@ -68,7 +68,11 @@ function checkU32(kernel: string, name: string, v: number): void {
 export function f32_augment(e: Engine, g: AugmentArgs): void {
   const K = 'f32_augment';
   checkDim(K, 'rows', g.rows);
-  for (const [name, v] of [['height', g.height], ['width', g.width], ['channels', g.channels]] as const) {
+  for (const [name, v] of [
+    ['height', g.height],
+    ['width', g.width],
+    ['channels', g.channels],
+  ] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${K}: ${name} must be a positive integer, got ${v}`);
   }
   checkDim(K, 'nOps', g.nOps);

@@ -21,7 +21,9 @@ type Named = [string, number];
 function checkOutputs(K: string, outs: Named[], outFloats: number[], ins: Named[], inFloats: number[]): void {
   outs.forEach(([on, op], i) => {
     if (op === 0) return;
-    ins.forEach(([inName, ip], k) => { if (ip !== 0) checkDisjoint(K, on, op, outFloats[i]!, inName, ip, inFloats[k]!); });
+    ins.forEach(([inName, ip], k) => {
+      if (ip !== 0) checkDisjoint(K, on, op, outFloats[i]!, inName, ip, inFloats[k]!);
+    });
     for (let k = 0; k < i; k++) if (outs[k]![1] !== 0) checkDisjoint(K, on, op, outFloats[i]!, outs[k]![0], outs[k]![1], outFloats[k]!);
   });
 }
@@ -42,7 +44,16 @@ export function f32_bn_moments(e: Engine, x: number, rows: number, cols: number,
   checkRegion(e, K, 'x', x, rows * cols);
   checkRegion(e, K, 'mean', mean, cols);
   checkRegion(e, K, 'm2', m2, cols);
-  checkOutputs(K, [['mean', mean], ['m2', m2]], [cols, cols], [['x', x]], [rows * cols]);
+  checkOutputs(
+    K,
+    [
+      ['mean', mean],
+      ['m2', m2],
+    ],
+    [cols, cols],
+    [['x', x]],
+    [rows * cols],
+  );
   e.k.f32_bn_moments(x, rows, cols, mean, m2);
 }
 
@@ -55,8 +66,26 @@ export function f32_bn_merge(e: Engine, meanA: number, m2A: number, nA: number, 
   checkDim(K, 'nA', nA);
   checkDim(K, 'nB', nB);
   checkDim(K, 'cols', cols);
-  for (const [name, p] of [['meanA', meanA], ['m2A', m2A], ['meanB', meanB], ['m2B', m2B]] as Named[]) checkRegion(e, K, name, p, cols);
-  checkOutputs(K, [['meanA', meanA], ['m2A', m2A]], [cols, cols], [['meanB', meanB], ['m2B', m2B]], [cols, cols]);
+  for (const [name, p] of [
+    ['meanA', meanA],
+    ['m2A', m2A],
+    ['meanB', meanB],
+    ['m2B', m2B],
+  ] as Named[])
+    checkRegion(e, K, name, p, cols);
+  checkOutputs(
+    K,
+    [
+      ['meanA', meanA],
+      ['m2A', m2A],
+    ],
+    [cols, cols],
+    [
+      ['meanB', meanB],
+      ['m2B', m2B],
+    ],
+    [cols, cols],
+  );
   e.k.f32_bn_merge(meanA, m2A, nA, meanB, m2B, nB, cols);
 }
 
@@ -64,8 +93,18 @@ export function f32_bn_merge(e: Engine, meanA: number, m2A: number, nA: number, 
  * y = gamma * (x - mean) / sqrt(variance + eps) + beta per column (training with the batch
  * statistics, inference with the moving ones). y may be x; gamma / beta may be 0.
  */
-export function f32_bn_normalize(e: Engine, x: number, y: number, rows: number, cols: number, mean: number, variance: number,
-                                 gamma: number, beta: number, eps: number): void {
+export function f32_bn_normalize(
+  e: Engine,
+  x: number,
+  y: number,
+  rows: number,
+  cols: number,
+  mean: number,
+  variance: number,
+  gamma: number,
+  beta: number,
+  eps: number,
+): void {
   const K = 'f32_bn_normalize';
   checkShape(K, rows, cols);
   const n = rows * cols;
@@ -73,7 +112,12 @@ export function f32_bn_normalize(e: Engine, x: number, y: number, rows: number, 
   checkRegion(e, K, 'y', y, n);
   checkSameOrDisjoint(K, 'y', y, n, 'x', x, n);
   const c = rows === 0 ? 0 : cols;
-  const params: Named[] = [['mean', mean], ['variance', variance], ['gamma', gamma], ['beta', beta]];
+  const params: Named[] = [
+    ['mean', mean],
+    ['variance', variance],
+    ['gamma', gamma],
+    ['beta', beta],
+  ];
   for (const [name, p] of params) if (p !== 0 || (name !== 'gamma' && name !== 'beta')) checkRegion(e, K, name, p, c);
   checkOutputs(K, [['y', y]], [n], params, [c, c, c, c]);
   checkEps(K, eps);
@@ -85,8 +129,19 @@ export function f32_bn_normalize(e: Engine, x: number, y: number, rows: number, 
  * the gradients of beta and gamma, and the sums f32_bn_backward needs. accumulate adds to the
  * sums already there.
  */
-export function f32_bn_backward_sums(e: Engine, dy: number, x: number, rows: number, cols: number, mean: number, variance: number, eps: number,
-                                     sumDy: number, sumDyXhat: number, accumulate: boolean): void {
+export function f32_bn_backward_sums(
+  e: Engine,
+  dy: number,
+  x: number,
+  rows: number,
+  cols: number,
+  mean: number,
+  variance: number,
+  eps: number,
+  sumDy: number,
+  sumDyXhat: number,
+  accumulate: boolean,
+): void {
   const K = 'f32_bn_backward_sums';
   checkShape(K, rows, cols);
   const n = rows * cols;
@@ -97,8 +152,21 @@ export function f32_bn_backward_sums(e: Engine, dy: number, x: number, rows: num
   checkRegion(e, K, 'variance', variance, c);
   checkRegion(e, K, 'sumDy', sumDy, cols);
   checkRegion(e, K, 'sumDyXhat', sumDyXhat, cols);
-  checkOutputs(K, [['sumDy', sumDy], ['sumDyXhat', sumDyXhat]], [cols, cols],
-    [['dy', dy], ['x', x], ['mean', mean], ['variance', variance]], [n, n, c, c]);
+  checkOutputs(
+    K,
+    [
+      ['sumDy', sumDy],
+      ['sumDyXhat', sumDyXhat],
+    ],
+    [cols, cols],
+    [
+      ['dy', dy],
+      ['x', x],
+      ['mean', mean],
+      ['variance', variance],
+    ],
+    [n, n, c, c],
+  );
   checkEps(K, eps);
   e.k.f32_bn_backward_sums(dy, x, rows, cols, mean, variance, eps, sumDy, sumDyXhat, accumulate ? 1 : 0);
 }
@@ -107,8 +175,21 @@ export function f32_bn_backward_sums(e: Engine, dy: number, x: number, rows: num
  * dx = gamma * invstd / count * (count * dy - sumDy - xhat * sumDyXhat), with count the batch
  * size over all shards and the sums over all shards. dx may be dy; gamma may be 0 (= 1).
  */
-export function f32_bn_backward(e: Engine, dy: number, x: number, dx: number, rows: number, cols: number, mean: number, variance: number,
-                                eps: number, gamma: number, sumDy: number, sumDyXhat: number, count: number): void {
+export function f32_bn_backward(
+  e: Engine,
+  dy: number,
+  x: number,
+  dx: number,
+  rows: number,
+  cols: number,
+  mean: number,
+  variance: number,
+  eps: number,
+  gamma: number,
+  sumDy: number,
+  sumDyXhat: number,
+  count: number,
+): void {
   const K = 'f32_bn_backward';
   checkShape(K, rows, cols);
   const n = rows * cols;
@@ -117,7 +198,13 @@ export function f32_bn_backward(e: Engine, dy: number, x: number, dx: number, ro
   checkRegion(e, K, 'dx', dx, n);
   checkSameOrDisjoint(K, 'dx', dx, n, 'dy', dy, n);
   const c = rows === 0 ? 0 : cols;
-  const params: Named[] = [['mean', mean], ['variance', variance], ['gamma', gamma], ['sumDy', sumDy], ['sumDyXhat', sumDyXhat]];
+  const params: Named[] = [
+    ['mean', mean],
+    ['variance', variance],
+    ['gamma', gamma],
+    ['sumDy', sumDy],
+    ['sumDyXhat', sumDyXhat],
+  ];
   for (const [name, p] of params) if (p !== 0 || name !== 'gamma') checkRegion(e, K, name, p, c);
   checkOutputs(K, [['dx', dx]], [n], [['x', x], ...params], [n, c, c, c, c, c]);
   checkEps(K, eps);
@@ -131,8 +218,26 @@ export function f32_bn_backward(e: Engine, dy: number, x: number, dx: number, ro
 export function f32_bn_update_moving(e: Engine, movingMean: number, movingVar: number, mean: number, variance: number, cols: number, momentum: number): void {
   const K = 'f32_bn_update_moving';
   checkDim(K, 'cols', cols);
-  for (const [name, p] of [['movingMean', movingMean], ['movingVar', movingVar], ['mean', mean], ['variance', variance]] as Named[]) checkRegion(e, K, name, p, cols);
-  checkOutputs(K, [['movingMean', movingMean], ['movingVar', movingVar]], [cols, cols], [['mean', mean], ['variance', variance]], [cols, cols]);
+  for (const [name, p] of [
+    ['movingMean', movingMean],
+    ['movingVar', movingVar],
+    ['mean', mean],
+    ['variance', variance],
+  ] as Named[])
+    checkRegion(e, K, name, p, cols);
+  checkOutputs(
+    K,
+    [
+      ['movingMean', movingMean],
+      ['movingVar', movingVar],
+    ],
+    [cols, cols],
+    [
+      ['mean', mean],
+      ['variance', variance],
+    ],
+    [cols, cols],
+  );
   if (!(momentum >= 0 && momentum <= 1)) throw new RangeError(`${K}: momentum must be a number in [0, 1], got ${momentum}`);
   e.k.f32_bn_update_moving(movingMean, movingVar, mean, variance, cols, momentum);
 }

@@ -13,8 +13,20 @@ import { checkU32 } from './f32_random';
 // The random fills share the generator; they live in f32_random.ts and are re-exported here.
 export { f32_random_normal, f32_random_uniform } from './f32_random';
 
-function checkDropout(e: Engine, K: string, inName: string, inp: number, outName: string, out: number, rows: number, cols: number,
-                      rate: number, seed: number, step: number, rowOffset: number): void {
+function checkDropout(
+  e: Engine,
+  K: string,
+  inName: string,
+  inp: number,
+  outName: string,
+  out: number,
+  rows: number,
+  cols: number,
+  rate: number,
+  seed: number,
+  step: number,
+  rowOffset: number,
+): void {
   checkDim(K, 'rows', rows);
   checkDim(K, 'cols', cols);
   checkRegion(e, K, inName, inp, rows * cols);
@@ -32,13 +44,33 @@ function checkDropout(e: Engine, K: string, inName: string, inp: number, outName
  * uniform(seed, step, rowOffset + r, j) >= rate; y = kept ? x / (1 - rate) : 0 (NaN in x stays
  * NaN even where dropped). y may be x. rate = 1 drops everything.
  */
-export function f32_dropout_forward(e: Engine, x: number, y: number, rows: number, cols: number, rate: number, seed: number, step: number, rowOffset: number): void {
+export function f32_dropout_forward(
+  e: Engine,
+  x: number,
+  y: number,
+  rows: number,
+  cols: number,
+  rate: number,
+  seed: number,
+  step: number,
+  rowOffset: number,
+): void {
   checkDropout(e, 'f32_dropout_forward', 'x', x, 'y', y, rows, cols, rate, seed, step, rowOffset);
   e.k.f32_dropout_forward(x, y, rows, cols, rate, seed, step, rowOffset);
 }
 
 /** dx = dy through the mask and scale of f32_dropout_forward with the same arguments; dx may be dy. */
-export function f32_dropout_backward(e: Engine, dy: number, dx: number, rows: number, cols: number, rate: number, seed: number, step: number, rowOffset: number): void {
+export function f32_dropout_backward(
+  e: Engine,
+  dy: number,
+  dx: number,
+  rows: number,
+  cols: number,
+  rate: number,
+  seed: number,
+  step: number,
+  rowOffset: number,
+): void {
   checkDropout(e, 'f32_dropout_backward', 'dy', dy, 'dx', dx, rows, cols, rate, seed, step, rowOffset);
   e.k.f32_dropout_backward(dy, dx, rows, cols, rate, seed, step, rowOffset);
 }

@@ -42,11 +42,14 @@ export function f32_gemm(e: Engine, g: GemmArgs): void {
   checkDim(K, 'm', m);
   checkDim(K, 'n', n);
   checkDim(K, 'k', k);
-  const transA = g.transA ?? false, transB = g.transB ?? false;
+  const transA = g.transA ?? false,
+    transB = g.transB ?? false;
   // stored shapes: A is m x k (or k x m), B is k x n (or n x k)
   const [aRows, aCols] = transA ? [k, m] : [m, k];
   const [bRows, bCols] = transB ? [n, k] : [k, n];
-  const lda = g.lda ?? Math.max(1, aCols), ldb = g.ldb ?? Math.max(1, bCols), ldc = g.ldc ?? Math.max(1, n);
+  const lda = g.lda ?? Math.max(1, aCols),
+    ldb = g.ldb ?? Math.max(1, bCols),
+    ldc = g.ldc ?? Math.max(1, n);
   checkLd(K, 'lda', lda, aCols);
   checkLd(K, 'ldb', ldb, bCols);
   checkLd(K, 'ldc', ldc, n);

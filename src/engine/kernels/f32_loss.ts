@@ -56,8 +56,17 @@ function checkEpsilon(K: string, epsilon: number): void {
  * Softmax cross-entropy on logits with f32 labels (one-hot or soft), both rows x cols:
  * L_i = logsumexp(z_i) * sum_j y_ij - sum_j y_ij z_ij; grad = scale * w_i * (p * sum_j y_ij - y).
  */
-export function f32_softmax_cross_entropy(e: Engine, logits: number, labels: number, weights: number, rows: number, cols: number,
-                                          probs: number, grad: number, scale: number): number {
+export function f32_softmax_cross_entropy(
+  e: Engine,
+  logits: number,
+  labels: number,
+  weights: number,
+  rows: number,
+  cols: number,
+  probs: number,
+  grad: number,
+  scale: number,
+): number {
   const K = 'f32_softmax_cross_entropy';
   checkLoss(e, K, { input: logits, inputName: 'logits', labels, labelCount: rows * cols, weights, rows, cols, probs, grad, scale });
   return e.k.f32_softmax_cross_entropy(logits, labels, weights, rows, cols, probs, grad, scale);
@@ -68,8 +77,17 @@ export function f32_softmax_cross_entropy(e: Engine, logits: number, labels: num
  * scanned here (the caller validated them); an out-of-range label counts as a row without a
  * label (loss 0, gradient 0), and the kernel never indexes with it.
  */
-export function f32_softmax_cross_entropy_sparse(e: Engine, logits: number, labels: number, weights: number, rows: number, cols: number,
-                                                 probs: number, grad: number, scale: number): number {
+export function f32_softmax_cross_entropy_sparse(
+  e: Engine,
+  logits: number,
+  labels: number,
+  weights: number,
+  rows: number,
+  cols: number,
+  probs: number,
+  grad: number,
+  scale: number,
+): number {
   const K = 'f32_softmax_cross_entropy_sparse';
   checkLoss(e, K, { input: logits, inputName: 'logits', labels, labelCount: rows, weights, rows, cols, probs, grad, scale });
   return e.k.f32_softmax_cross_entropy_sparse(logits, labels, weights, rows, cols, probs, grad, scale);
@@ -79,16 +97,33 @@ export function f32_softmax_cross_entropy_sparse(e: Engine, logits: number, labe
  * Sigmoid binary cross-entropy on logits, averaged over the columns (as Keras):
  * L_i = mean_j [max(z, 0) - z y + log1p(exp(-|z|))]; grad = scale * w_i * (sigmoid(z) - y) / cols.
  */
-export function f32_sigmoid_binary_cross_entropy(e: Engine, logits: number, labels: number, weights: number, rows: number, cols: number,
-                                                 probs: number, grad: number, scale: number): number {
+export function f32_sigmoid_binary_cross_entropy(
+  e: Engine,
+  logits: number,
+  labels: number,
+  weights: number,
+  rows: number,
+  cols: number,
+  probs: number,
+  grad: number,
+  scale: number,
+): number {
   const K = 'f32_sigmoid_binary_cross_entropy';
   checkLoss(e, K, { input: logits, inputName: 'logits', labels, labelCount: rows * cols, weights, rows, cols, probs, grad, scale });
   return e.k.f32_sigmoid_binary_cross_entropy(logits, labels, weights, rows, cols, probs, grad, scale);
 }
 
 /** Mean squared error: L_i = mean_j (p - t)^2; grad = scale * w_i * 2 (p - t) / cols. */
-export function f32_mean_squared_error(e: Engine, pred: number, target: number, weights: number, rows: number, cols: number,
-                                       grad: number, scale: number): number {
+export function f32_mean_squared_error(
+  e: Engine,
+  pred: number,
+  target: number,
+  weights: number,
+  rows: number,
+  cols: number,
+  grad: number,
+  scale: number,
+): number {
   const K = 'f32_mean_squared_error';
   checkLoss(e, K, { input: pred, inputName: 'pred', labels: target, labelCount: rows * cols, weights, rows, cols, probs: 0, grad, scale });
   return e.k.f32_mean_squared_error(pred, target, weights, rows, cols, grad, scale);
@@ -98,8 +133,17 @@ export function f32_mean_squared_error(e: Engine, pred: number, target: number, 
  * Categorical cross-entropy on probabilities (Keras from_logits = false): p clipped to
  * [epsilon, 1 - epsilon]; L_i = -sum_j y log(p); grad = -scale * w_i * y / p, 0 where clipped.
  */
-export function f32_cross_entropy_probs(e: Engine, probs: number, labels: number, weights: number, rows: number, cols: number,
-                                        grad: number, scale: number, epsilon: number): number {
+export function f32_cross_entropy_probs(
+  e: Engine,
+  probs: number,
+  labels: number,
+  weights: number,
+  rows: number,
+  cols: number,
+  grad: number,
+  scale: number,
+  epsilon: number,
+): number {
   const K = 'f32_cross_entropy_probs';
   checkLoss(e, K, { input: probs, inputName: 'probs', labels, labelCount: rows * cols, weights, rows, cols, probs: 0, grad, scale });
   checkEpsilon(K, epsilon);
@@ -111,8 +155,17 @@ export function f32_cross_entropy_probs(e: Engine, probs: number, labels: number
  * L_i = mean_j -[y log p + (1 - y) log(1 - p)] with p clipped to [epsilon, 1 - epsilon];
  * grad = scale * w_i * ((1 - y) / (1 - p) - y / p) / cols, 0 where clipped.
  */
-export function f32_binary_cross_entropy_probs(e: Engine, probs: number, labels: number, weights: number, rows: number, cols: number,
-                                               grad: number, scale: number, epsilon: number): number {
+export function f32_binary_cross_entropy_probs(
+  e: Engine,
+  probs: number,
+  labels: number,
+  weights: number,
+  rows: number,
+  cols: number,
+  grad: number,
+  scale: number,
+  epsilon: number,
+): number {
   const K = 'f32_binary_cross_entropy_probs';
   checkLoss(e, K, { input: probs, inputName: 'probs', labels, labelCount: rows * cols, weights, rows, cols, probs: 0, grad, scale });
   checkEpsilon(K, epsilon);

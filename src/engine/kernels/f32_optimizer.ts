@@ -49,7 +49,10 @@ function checkLr(K: string, lr: number): void {
 /** SGD: d = g + weightDecay * p; p -= lr * d. */
 export function f32_sgd(e: Engine, p: number, g: number, n: number, lr: number, weightDecay: number, out = 0): void {
   const K = 'f32_sgd';
-  checkBuffers(e, K, n, [['p', p], ['g', g]]);
+  checkBuffers(e, K, n, [
+    ['p', p],
+    ['g', g],
+  ]);
   checkOut(e, K, n, out, [['p', p]]);
   checkLr(K, lr);
   checkRange(K, 'weightDecay', weightDecay, 0);
@@ -63,11 +66,30 @@ export function f32_sgd(e: Engine, p: number, g: number, n: number, lr: number, 
  * With momentum = dampening = beta and firstStep = false from a zero buffer, buf is the
  * exponentially weighted average beta * v + (1 - beta) * g.
  */
-export function f32_sgd_momentum(e: Engine, p: number, g: number, buf: number, n: number, lr: number, momentum: number, dampening: number,
-                                 nesterov: boolean, weightDecay: number, firstStep: boolean, out = 0): void {
+export function f32_sgd_momentum(
+  e: Engine,
+  p: number,
+  g: number,
+  buf: number,
+  n: number,
+  lr: number,
+  momentum: number,
+  dampening: number,
+  nesterov: boolean,
+  weightDecay: number,
+  firstStep: boolean,
+  out = 0,
+): void {
   const K = 'f32_sgd_momentum';
-  checkBuffers(e, K, n, [['p', p], ['g', g], ['buf', buf]]);
-  checkOut(e, K, n, out, [['p', p], ['buf', buf]]);
+  checkBuffers(e, K, n, [
+    ['p', p],
+    ['g', g],
+    ['buf', buf],
+  ]);
+  checkOut(e, K, n, out, [
+    ['p', p],
+    ['buf', buf],
+  ]);
   checkLr(K, lr);
   checkRange(K, 'momentum', momentum, 0);
   checkRange(K, 'dampening', dampening, 0, 1);
@@ -81,14 +103,39 @@ export function f32_sgd_momentum(e: Engine, p: number, g: number, buf: number, n
  * sqrt(sq) + eps; with momentum > 0, mom = momentum * mom + d / avg and p -= lr * mom, else
  * p -= lr * d / avg. mom may be 0 when momentum is 0, gavg may be 0 when not centered.
  */
-export function f32_rmsprop(e: Engine, p: number, g: number, sq: number, mom: number, gavg: number, n: number, lr: number, alpha: number,
-                            eps: number, weightDecay: number, momentum: number, centered: boolean, out = 0): void {
+export function f32_rmsprop(
+  e: Engine,
+  p: number,
+  g: number,
+  sq: number,
+  mom: number,
+  gavg: number,
+  n: number,
+  lr: number,
+  alpha: number,
+  eps: number,
+  weightDecay: number,
+  momentum: number,
+  centered: boolean,
+  out = 0,
+): void {
   const K = 'f32_rmsprop';
   checkRange(K, 'momentum', momentum, 0);
   if (momentum > 0 && mom === 0 && n > 0) throw new RangeError(`${K}: mom must point to n floats when momentum > 0, got 0`);
   if (centered && gavg === 0 && n > 0) throw new RangeError(`${K}: gavg must point to n floats when centered, got 0`);
-  checkBuffers(e, K, n, [['p', p], ['g', g], ['sq', sq], ['mom', momentum > 0 ? mom : undefined], ['gavg', centered ? gavg : undefined]]);
-  checkOut(e, K, n, out, [['p', p], ['sq', sq], ['mom', momentum > 0 ? mom : undefined], ['gavg', centered ? gavg : undefined]]);
+  checkBuffers(e, K, n, [
+    ['p', p],
+    ['g', g],
+    ['sq', sq],
+    ['mom', momentum > 0 ? mom : undefined],
+    ['gavg', centered ? gavg : undefined],
+  ]);
+  checkOut(e, K, n, out, [
+    ['p', p],
+    ['sq', sq],
+    ['mom', momentum > 0 ? mom : undefined],
+    ['gavg', centered ? gavg : undefined],
+  ]);
   checkLr(K, lr);
   checkRange(K, 'alpha', alpha, 0, 1);
   checkRange(K, 'eps', eps, 0);
@@ -101,11 +148,35 @@ export function f32_rmsprop(e: Engine, p: number, g: number, sq: number, mom: nu
  * with PyTorch's update p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps); the bias
  * corrections bc1 = 1 - beta1^t and bc2 = 1 - beta2^t come from the caller (in float64).
  */
-export function f32_adam(e: Engine, p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number,
-                         eps: number, weightDecay: number, decoupled: boolean, biasCorrection1: number, biasCorrection2: number, out = 0): void {
+export function f32_adam(
+  e: Engine,
+  p: number,
+  g: number,
+  m: number,
+  v: number,
+  n: number,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  weightDecay: number,
+  decoupled: boolean,
+  biasCorrection1: number,
+  biasCorrection2: number,
+  out = 0,
+): void {
   const K = 'f32_adam';
-  checkBuffers(e, K, n, [['p', p], ['g', g], ['m', m], ['v', v]]);
-  checkOut(e, K, n, out, [['p', p], ['m', m], ['v', v]]);
+  checkBuffers(e, K, n, [
+    ['p', p],
+    ['g', g],
+    ['m', m],
+    ['v', v],
+  ]);
+  checkOut(e, K, n, out, [
+    ['p', p],
+    ['m', m],
+    ['v', v],
+  ]);
   checkLr(K, lr);
   checkRange(K, 'beta1', beta1, 0, 1);
   checkRange(K, 'beta2', beta2, 0, 1);

@@ -42,7 +42,9 @@ function adjustFloatHigh(low: number, high: number, step: number): number {
   const places = Math.min(20, Math.max(decimalPlaces(low), decimalPlaces(high), decimalPlaces(step)));
   const scale = 10 ** places;
   const toInt = (v: number) => BigInt(Math.round(v * scale));
-  const l = toInt(low), h = toInt(high), s = toInt(step);
+  const l = toInt(low),
+    h = toInt(high),
+    s = toInt(step);
   if (s <= 0n) return high;
   const r = h - l;
   if (r % s === 0n) return high;
@@ -82,7 +84,8 @@ export class FloatDistribution {
     if (low > high) throw new RangeError(`${fn}: low must be <= high, got low=${low}, high=${high}`);
     if (log && step !== null) throw new RangeError(`${fn}: step is not supported with log=true, got step=${step}`);
     if (log && low <= 0) throw new RangeError(`${fn}: low must be > 0 with log=true, got low=${low}, high=${high}`);
-    if (step !== null && !(typeof step === 'number' && step > 0 && Number.isFinite(step))) throw new RangeError(`${fn}: step must be a positive number, got ${describe(step)}`);
+    if (step !== null && !(typeof step === 'number' && step > 0 && Number.isFinite(step)))
+      throw new RangeError(`${fn}: step must be a positive number, got ${describe(step)}`);
     if (oneMinusLog) {
       if (log || step !== null) throw new RangeError(`${fn}: log='oneMinus' excludes step, got step=${step}`);
       if (!(high < 1)) throw new RangeError(`${fn}: high must be < 1 with log='oneMinus' (1 - x must stay > 0), got high=${high}`);
@@ -263,7 +266,9 @@ export function checkDistributionCompatibility(name: string, previous: Distribut
     throw new RangeError(`parameter ${JSON.stringify(name)} had log=${previous.log} in an earlier trial, got log=${(next as FloatDistribution).log}`);
   }
   if (previous.type === 'categorical' && !distributionsEqual(previous, next)) {
-    throw new RangeError(`parameter ${JSON.stringify(name)} had choices ${JSON.stringify(previous.choices)} in an earlier trial, got ${JSON.stringify((next as CategoricalDistribution).choices)} (categorical choices cannot change)`);
+    throw new RangeError(
+      `parameter ${JSON.stringify(name)} had choices ${JSON.stringify(previous.choices)} in an earlier trial, got ${JSON.stringify((next as CategoricalDistribution).choices)} (categorical choices cannot change)`,
+    );
   }
 }
 
@@ -326,7 +331,9 @@ export function jsonToDistribution(json: string | Record<string, unknown>): Dist
     }
   }
   if (d.type === 'categorical') return new CategoricalDistribution(d.choices as CategoricalChoice[]);
-  if (d.type === 'float') return new FloatDistribution(d.low as number, d.high as number, { log: Boolean(d.log), step: (d.step as number | null | undefined) ?? null });
-  if (d.type === 'int') return new IntDistribution(d.low as number, d.high as number, { log: Boolean(d.log), step: (d.step as number | null | undefined) ?? 1 });
+  if (d.type === 'float')
+    return new FloatDistribution(d.low as number, d.high as number, { log: Boolean(d.log), step: (d.step as number | null | undefined) ?? null });
+  if (d.type === 'int')
+    return new IntDistribution(d.low as number, d.high as number, { log: Boolean(d.log), step: (d.step as number | null | undefined) ?? 1 });
   throw new RangeError(`jsonToDistribution: unknown distribution ${describe(json)}`);
 }

@@ -50,8 +50,10 @@ function buildTree(X: number[][], y: number[], rows: number[], depth: number, ma
   for (let dim = 0; dim < d; dim++) {
     const sorted = [...rows].sort((a, b) => X[a]![dim]! - X[b]![dim]!);
     // Prefix sums for the squared error of each split point.
-    let sumL = 0, sqL = 0;
-    let sumR = 0, sqR = 0;
+    let sumL = 0,
+      sqL = 0;
+    let sumR = 0,
+      sqR = 0;
     for (const r of sorted) {
       sumR += y[r]!;
       sqR += y[r]! ** 2;
@@ -62,9 +64,11 @@ function buildTree(X: number[][], y: number[], rows: number[], depth: number, ma
       sqL += v * v;
       sumR -= v;
       sqR -= v * v;
-      const a = X[sorted[i]!]![dim]!, b = X[sorted[i + 1]!]![dim]!;
+      const a = X[sorted[i]!]![dim]!,
+        b = X[sorted[i + 1]!]![dim]!;
       if (a === b) continue;
-      const nL = i + 1, nR = sorted.length - nL;
+      const nL = i + 1,
+        nR = sorted.length - nL;
       const err = sqL - (sumL * sumL) / nL + sqR - (sumR * sumR) / nR;
       const gain = sse - err;
       if (!best || gain > best.gain) best = { gain, dim, threshold: (a + b) / 2 };
@@ -73,7 +77,13 @@ function buildTree(X: number[][], y: number[], rows: number[], depth: number, ma
   if (!best || best.gain <= 0) return { leaf: true, value: mean };
   const left = rows.filter((r) => X[r]![best!.dim]! <= best!.threshold);
   const right = rows.filter((r) => X[r]![best!.dim]! > best!.threshold);
-  return { leaf: false, dim: best.dim, threshold: best.threshold, left: buildTree(X, y, left, depth + 1, maxDepth), right: buildTree(X, y, right, depth + 1, maxDepth) };
+  return {
+    leaf: false,
+    dim: best.dim,
+    threshold: best.threshold,
+    left: buildTree(X, y, left, depth + 1, maxDepth),
+    right: buildTree(X, y, right, depth + 1, maxDepth),
+  };
 }
 
 interface Leaf {
@@ -88,7 +98,8 @@ function leaves(node: TreeNode, lo: number[], hi: number[], out: Leaf[]): Leaf[]
     return out;
   }
   const t = Math.min(hi[node.dim]!, Math.max(lo[node.dim]!, node.threshold));
-  const hiL = [...hi], loR = [...lo];
+  const hiL = [...hi],
+    loR = [...lo];
   hiL[node.dim] = t;
   loR[node.dim] = t;
   leaves(node.left, lo, hiL, out);
@@ -110,7 +121,8 @@ export function treeMainEffects(tree: TreeNode, d: number): number[] {
     const cuts = [...new Set([0, 1, ...ls.flatMap((l) => [l.lo[i]!, l.hi[i]!])])].sort((a, b) => a - b);
     let vi = 0;
     for (let k = 0; k < cuts.length - 1; k++) {
-      const a = cuts[k]!, b = cuts[k + 1]!;
+      const a = cuts[k]!,
+        b = cuts[k + 1]!;
       if (b <= a) continue;
       const mid = (a + b) / 2;
       let m = 0;
@@ -138,7 +150,7 @@ export function features(trials: readonly FrozenTrial[], names: readonly string[
  * ```
  */
 export function getParamImportances(
-  study: { readonly directions: readonly StudyDirection[]; getTrials(o?: { states?: readonly ('COMPLETE')[] }): readonly FrozenTrial[] },
+  study: { readonly directions: readonly StudyDirection[]; getTrials(o?: { states?: readonly 'COMPLETE'[] }): readonly FrozenTrial[] },
   options: ParamImportanceOptions = {},
 ): Record<string, number> {
   const fn = 'getParamImportances';
@@ -154,7 +166,8 @@ export function getParamImportances(
   let names = Object.keys(space).filter((n) => !space[n]!.single());
   if (o.params !== undefined) {
     if (!Array.isArray(o.params)) throw new TypeError(`${fn}: options.params must be an array of names`);
-    for (const n of o.params) if (!(n in space)) throw new RangeError(`${fn}: parameter ${JSON.stringify(n)} is not in every completed trial (have: ${names.join(', ')})`);
+    for (const n of o.params)
+      if (!(n in space)) throw new RangeError(`${fn}: parameter ${JSON.stringify(n)} is not in every completed trial (have: ${names.join(', ')})`);
     names = [...(o.params as string[])];
   }
   if (names.length === 0) return {};

@@ -63,7 +63,11 @@ class JournalFileLock {
   private readonly lockPath: string;
   private readonly tag = `knobs-lock:${process.pid}@${os.hostname()}`;
 
-  constructor(readonly path: string, private readonly kind: 'symlink' | 'open', private readonly staleMs: number) {
+  constructor(
+    readonly path: string,
+    private readonly kind: 'symlink' | 'open',
+    private readonly staleMs: number,
+  ) {
     this.lockPath = `${path}.lock`;
   }
 
@@ -151,11 +155,15 @@ export class JournalFileBackend implements JournalBackend {
   private readCount = 0;
   private readOffset = 0;
 
-  constructor(readonly path: string, options: JournalFileOptions = {}) {
+  constructor(
+    readonly path: string,
+    options: JournalFileOptions = {},
+  ) {
     const o = checkOptions('JournalFileBackend', options, ['lock', 'fsync', 'staleLockMs']);
     if (typeof path !== 'string' || path === '') throw new TypeError(`JournalFileBackend: path must be a non-empty string, got ${JSON.stringify(path)}`);
     const lock = o.lock ?? 'symlink';
-    if (lock !== 'symlink' && lock !== 'open') throw new RangeError(`JournalFileBackend: options.lock must be "symlink" or "open", got ${JSON.stringify(lock)}`);
+    if (lock !== 'symlink' && lock !== 'open')
+      throw new RangeError(`JournalFileBackend: options.lock must be "symlink" or "open", got ${JSON.stringify(lock)}`);
     this.fsync = o.fsync === undefined ? true : checkBoolean('JournalFileBackend', 'options.fsync', o.fsync);
     const staleMs = o.staleLockMs === undefined ? 10_000 : checkPositive('JournalFileBackend', 'options.staleLockMs', o.staleLockMs);
     this.lock = new JournalFileLock(path, lock, staleMs);
@@ -189,7 +197,9 @@ export class JournalFileBackend implements JournalBackend {
         try {
           logs.push(lineToJournalLog(line));
         } catch (e) {
-          throw new StorageError(`journal ${this.path}: record ${this.readCount + logs.length} (byte ${this.readOffset + start}) is not valid JSON: ${(e as Error).message}`);
+          throw new StorageError(
+            `journal ${this.path}: record ${this.readCount + logs.length} (byte ${this.readOffset + start}) is not valid JSON: ${(e as Error).message}`,
+          );
         }
       }
       start = nl + 1;

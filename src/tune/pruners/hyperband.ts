@@ -63,7 +63,8 @@ export function hyperbandPruner(options: HyperbandPrunerOptions = {}): Pruner & 
   const minResource = o.minResource === undefined ? 1 : checkInteger(fn, 'options.minResource', o.minResource, 1);
   let maxResource: number | null = null;
   if (o.maxResource !== undefined && o.maxResource !== 'auto') maxResource = checkInteger(fn, 'options.maxResource', o.maxResource, 1);
-  else if (typeof o.maxResource === 'string' && o.maxResource !== 'auto') throw new RangeError(`${fn}: options.maxResource must be an integer or 'auto', got ${describe(o.maxResource)}`);
+  else if (typeof o.maxResource === 'string' && o.maxResource !== 'auto')
+    throw new RangeError(`${fn}: options.maxResource must be an integer or 'auto', got ${describe(o.maxResource)}`);
   const eta = o.reductionFactor === undefined ? 3 : checkInteger(fn, 'options.reductionFactor', o.reductionFactor, 2);
   const bootstrapCount = o.bootstrapCount === undefined ? 0 : checkInteger(fn, 'options.bootstrapCount', o.bootstrapCount, 0);
   if (bootstrapCount > 0 && maxResource === null) throw new RangeError(`${fn}: options.bootstrapCount > 0 needs an integer maxResource, got 'auto'`);
@@ -75,7 +76,10 @@ export function hyperbandPruner(options: HyperbandPrunerOptions = {}): Pruner & 
   const init = (study: StudyView): boolean => {
     if (pruners.length) return true;
     if (maxResource === null) {
-      const steps = study.getTrials({ states: ['COMPLETE'] }).map(lastStep).filter((s): s is number => s !== null);
+      const steps = study
+        .getTrials({ states: ['COMPLETE'] })
+        .map(lastStep)
+        .filter((s): s is number => s !== null);
       if (steps.length === 0) return false;
       maxResource = Math.max(...steps) + 1;
     }

@@ -5,9 +5,4 @@
 export { nopPruner, type Pruner } from './base';
 export { hyperbandPruner, type HyperbandPrunerOptions } from './hyperband';
 export { medianPruner, percentilePruner, type MedianPrunerOptions, type PercentilePrunerOptions } from './median';
-export {
-  ashaPruner,
-  successiveHalvingPruner,
-  type AshaPrunerOptions,
-  type SuccessiveHalvingPrunerOptions,
-} from './successiveHalving';
+export { ashaPruner, successiveHalvingPruner, type AshaPrunerOptions, type SuccessiveHalvingPrunerOptions } from './successiveHalving';

@@ -36,7 +36,8 @@ function percentileOf(values: number[], q: number): number {
   const v = values.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   if (v.length === 0) return NaN;
   const pos = (q / 100) * (v.length - 1);
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  const lo = Math.floor(pos),
+    hi = Math.ceil(pos);
   return v[lo]! + (v[hi]! - v[lo]!) * (pos - lo);
 }
 

@@ -141,7 +141,14 @@ export function ashaPruner(options: AshaPrunerOptions = {}): Pruner {
   const fn = 'ashaPruner';
   const c = parse(fn, checkOptions(fn, options, ['minResource', 'reductionFactor', 'minEarlyStoppingRate', 'bootstrapCount']), 4);
   return {
-    prune: (study, trial) => climb(c, study, trial, () => true, () => {}),
+    prune: (study, trial) =>
+      climb(
+        c,
+        study,
+        trial,
+        () => true,
+        () => {},
+      ),
   };
 }
 

@@ -71,11 +71,15 @@ export function coarseToFineSampler(options: CoarseToFineSamplerOptions = {}): S
       const withParam = top.filter((t) => name in t.params);
       const d = withParam[0]!.distributions[name]!;
       if (d.type === 'categorical') {
-        r.choices.set(name, [...new Set(withParam.map((t) => d.toInternal(t.params[name])))].sort((a, b) => a - b));
+        r.choices.set(
+          name,
+          [...new Set(withParam.map((t) => d.toInternal(t.params[name])))].sort((a, b) => a - b),
+        );
         continue;
       }
       const us = withParam.map((t) => unitPosition(d, t.params[name]));
-      let lo = Math.min(...us), hi = Math.max(...us);
+      let lo = Math.min(...us),
+        hi = Math.max(...us);
       const pad = margin * (hi - lo);
       lo -= pad;
       hi += pad;

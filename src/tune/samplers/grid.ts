@@ -36,7 +36,10 @@ function sameValue(a: unknown, b: unknown): boolean {
  * study.trials.length; // 6: the study stopped when the grid was done
  * ```
  */
-export function gridSampler(searchSpace: Record<string, readonly CategoricalChoice[]>, options: GridSamplerOptions = {}): Sampler & { readonly gridSize: number } {
+export function gridSampler(
+  searchSpace: Record<string, readonly CategoricalChoice[]>,
+  options: GridSamplerOptions = {},
+): Sampler & { readonly gridSize: number } {
   if (typeof searchSpace !== 'object' || searchSpace === null || Array.isArray(searchSpace)) {
     throw new TypeError(`gridSampler: searchSpace must be an object of value lists, got ${describe(searchSpace)}`);
   }
@@ -47,7 +50,8 @@ export function gridSampler(searchSpace: Record<string, readonly CategoricalChoi
   const space: Record<string, CategoricalChoice[]> = {};
   for (const name of names) {
     const values = searchSpace[name];
-    if (!Array.isArray(values) || values.length === 0) throw new RangeError(`gridSampler: searchSpace.${name} must be a non-empty array, got ${describe(values)}`);
+    if (!Array.isArray(values) || values.length === 0)
+      throw new RangeError(`gridSampler: searchSpace.${name} must be a non-empty array, got ${describe(values)}`);
     for (const v of values) {
       if (v !== null && typeof v !== 'number' && typeof v !== 'string' && typeof v !== 'boolean') {
         throw new TypeError(`gridSampler: searchSpace.${name} values must be numbers, strings, booleans or null, got ${describe(v)}`);
@@ -78,7 +82,8 @@ export function gridSampler(searchSpace: Record<string, readonly CategoricalChoi
   /** Grid ids not visited, and not being visited unless every unvisited one is (then `busy`). */
   const unvisited = (study: StudyView): number[] => unvisitedOrBusy(study).ids;
   const unvisitedOrBusy = (study: StudyView): { ids: number[]; busy: boolean } => {
-    const visited = new Set<number>(), running = new Set<number>();
+    const visited = new Set<number>(),
+      running = new Set<number>();
     for (const t of study.getTrials()) {
       const id = t.systemAttrs.grid_id;
       if (typeof id !== 'number' || !sameSpace(t.systemAttrs.search_space)) continue;

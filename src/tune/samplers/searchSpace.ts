@@ -33,7 +33,8 @@ export function groupDecomposedSearchSpace(trials: readonly FrozenTrial[]): Reco
     const names = new Set(Object.keys(t.distributions));
     const next: Record<string, Distribution>[] = [];
     for (const g of groups) {
-      const inter: Record<string, Distribution> = {}, diff: Record<string, Distribution> = {};
+      const inter: Record<string, Distribution> = {},
+        diff: Record<string, Distribution> = {};
       for (const [name, d] of Object.entries(g)) {
         if (names.has(name)) inter[name] = d;
         else diff[name] = d;

@@ -46,10 +46,14 @@ export class IndexedDbJournalBackend implements JournalBackend {
   private lastKey: IDBValidKey | undefined;
   private count = 0;
 
-  constructor(readonly dbName: string, options: IndexedDbOptions = {}) {
+  constructor(
+    readonly dbName: string,
+    options: IndexedDbOptions = {},
+  ) {
     const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
     const keyRange = options.keyRange ?? (globalThis as { IDBKeyRange?: typeof IDBKeyRange }).IDBKeyRange;
-    if (!factory || !keyRange) throw new StorageError(`IndexedDbJournalBackend: IndexedDB is not available here (dbName=${JSON.stringify(dbName)}); in Node use a journal file`);
+    if (!factory || !keyRange)
+      throw new StorageError(`IndexedDbJournalBackend: IndexedDB is not available here (dbName=${JSON.stringify(dbName)}); in Node use a journal file`);
     this.keyRange = keyRange;
     this.db = new Promise((resolve, reject) => {
       const req = factory.open(dbName, 1);

@@ -29,7 +29,8 @@ const schemes = new Map<string, StorageFactory>([
  * ```
  */
 export function registerStorageScheme(scheme: string, factory: StorageFactory): void {
-  if (typeof scheme !== 'string' || !/^[a-z][a-z0-9+.-]*$/i.test(scheme)) throw new TypeError(`registerStorageScheme: scheme must be a word like "journal", got ${describe(scheme)}`);
+  if (typeof scheme !== 'string' || !/^[a-z][a-z0-9+.-]*$/i.test(scheme))
+    throw new TypeError(`registerStorageScheme: scheme must be a word like "journal", got ${describe(scheme)}`);
   if (typeof factory !== 'function') throw new TypeError(`registerStorageScheme: factory must be a function, got ${describe(factory)}`);
   schemes.set(scheme.toLowerCase(), factory);
 }
@@ -53,7 +54,11 @@ export function storageFromUrl(url: string, fn = 'createStudy'): Storage {
   const factory = schemes.get(scheme);
   if (!factory) {
     const hint = scheme === 'journal' ? ' (journal files need Node: import the Node entry of knobs, or src/tune/node, which registers "journal:")' : '';
-    throw new RangeError(`${fn}: options.storage ${JSON.stringify(url)} has no known scheme${hint}; known schemes: ${storageSchemes().map((s) => `"${s}:"`).join(', ')}`);
+    throw new RangeError(
+      `${fn}: options.storage ${JSON.stringify(url)} has no known scheme${hint}; known schemes: ${storageSchemes()
+        .map((s) => `"${s}:"`)
+        .join(', ')}`,
+    );
   }
   return factory(url.slice(i + 1));
 }

@@ -26,7 +26,11 @@ export interface TargetOptions {
   targetName?: string;
 }
 
-function targetOf(fn: string, study: PlotStudy, o: Record<string, unknown>): { target: (t: FrozenTrial) => number; name: string; direction: StudyDirection | null } {
+function targetOf(
+  fn: string,
+  study: PlotStudy,
+  o: Record<string, unknown>,
+): { target: (t: FrozenTrial) => number; name: string; direction: StudyDirection | null } {
   if (o.target === undefined && study.directions.length > 1) throw new RangeError(`${fn}: a study with several objectives needs options.target`);
   const target = o.target === undefined ? (t: FrozenTrial) => t.values![0]! : checkFunction<(t: FrozenTrial) => number>(fn, 'options.target', o.target);
   return { target, name: (o.targetName as string | undefined) ?? 'Objective Value', direction: o.target === undefined ? study.directions[0]! : null };
@@ -51,17 +55,23 @@ export interface HistoryPoint {
  * // points: [{ number: 0, value: 0.81, best: 0.81, feasible: true }, ...]
  * ```
  */
-export function optimizationHistory(study: PlotStudy, options: TargetOptions = {}): { targetName: string; direction: StudyDirection | null; points: HistoryPoint[] } {
+export function optimizationHistory(
+  study: PlotStudy,
+  options: TargetOptions = {},
+): { targetName: string; direction: StudyDirection | null; points: HistoryPoint[] } {
   const o = checkOptions('optimizationHistory', options, ['target', 'targetName']);
   const { target, name, direction } = targetOf('optimizationHistory', study, o);
   const better = (a: number, b: number) => (direction === 'maximize' ? a > b : a < b);
   let best: number | null = null;
-  const points = study.getTrials({ states: ['COMPLETE'] }).filter((t) => t.values).map((t) => {
-    const value = target(t);
-    const feasible = isFeasible(t);
-    if (feasible && (best === null || better(value, best))) best = value;
-    return { number: t.number, value, best, feasible };
-  });
+  const points = study
+    .getTrials({ states: ['COMPLETE'] })
+    .filter((t) => t.values)
+    .map((t) => {
+      const value = target(t);
+      const feasible = isFeasible(t);
+      if (feasible && (best === null || better(value, best))) best = value;
+      return { number: t.number, value, best, feasible };
+    });
   return { targetName: name, direction, points };
 }
 
@@ -75,10 +85,13 @@ export function optimizationHistory(study: PlotStudy, options: TargetOptions = {
  * ```
  */
 export function intermediateValues(study: PlotStudy): { number: number; state: TrialState; steps: number[]; values: number[] }[] {
-  return study.getTrials().filter((t) => Object.keys(t.intermediateValues).length > 0).map((t) => {
-    const steps = reportedSteps(t);
-    return { number: t.number, state: t.state, steps, values: steps.map((s) => t.intermediateValues[s]!) };
-  });
+  return study
+    .getTrials()
+    .filter((t) => Object.keys(t.intermediateValues).length > 0)
+    .map((t) => {
+      const steps = reportedSteps(t);
+      return { number: t.number, state: t.state, steps, values: steps.map((s) => t.intermediateValues[s]!) };
+    });
 }
 
 /** One axis of a parallel-coordinates plot. */
@@ -117,7 +130,13 @@ export function parallelCoordinate(study: PlotStudy, options: TargetOptions & { 
   const trials = study.getTrials({ states: ['COMPLETE'] }).filter((t) => t.values);
   const names = (o.params as string[] | undefined) ?? [...new Set(trials.flatMap((t) => Object.keys(t.params)))].sort();
   const objective = trials.map(target);
-  const objectiveAxis: Axis = { name, scale: 'linear', values: objective, range: objective.length ? [Math.min(...objective), Math.max(...objective)] : null, categories: null };
+  const objectiveAxis: Axis = {
+    name,
+    scale: 'linear',
+    values: objective,
+    range: objective.length ? [Math.min(...objective), Math.max(...objective)] : null,
+    categories: null,
+  };
   return { numbers: trials.map((t) => t.number), axes: [objectiveAxis, ...names.map((n) => axisFor(n, trials))] };
 }
 
@@ -130,7 +149,10 @@ export function parallelCoordinate(study: PlotStudy, options: TargetOptions & { 
  * // s.lr = { scale: 'log', points: [{ x: 0.003, y: 0.91, number: 4 }, ...] }
  * ```
  */
-export function slice(study: PlotStudy, options: TargetOptions & { params?: readonly string[] } = {}): Record<string, { scale: Axis['scale']; points: { x: ParamValue; y: number; number: number }[] }> {
+export function slice(
+  study: PlotStudy,
+  options: TargetOptions & { params?: readonly string[] } = {},
+): Record<string, { scale: Axis['scale']; points: { x: ParamValue; y: number; number: number }[] }> {
   const o = checkOptions('slice', options, ['target', 'targetName', 'params']);
   const { target } = targetOf('slice', study, o);
   const trials = study.getTrials({ states: ['COMPLETE'] }).filter((t) => t.values);

@@ -73,18 +73,14 @@ export class ParzenEstimator {
    * @param observations internal values (categorical: choice indices) per parameter, all of
    *   the same length, in chronological order
    */
-  constructor(
-    observations: Record<string, number[]>,
-    space: Record<string, Distribution>,
-    params: ParzenEstimatorParameters,
-    predeterminedWeights?: number[],
-  ) {
+  constructor(observations: Record<string, number[]>, space: Record<string, Distribution>, params: ParzenEstimatorParameters, predeterminedWeights?: number[]) {
     const names = Object.keys(space);
     const n = names.length ? observations[names[0]!]!.length : 0;
     const considerPrior = params.considerPrior || n === 0;
 
     let w = predeterminedWeights ? predeterminedWeights.slice(0, n) : params.weights(n).slice(0, n);
-    if (w.some((x) => !(x >= 0) || !Number.isFinite(x))) throw new RangeError(`tpeSampler: weights(${n}) must return finite values >= 0, got ${JSON.stringify(w)}`);
+    if (w.some((x) => !(x >= 0) || !Number.isFinite(x)))
+      throw new RangeError(`tpeSampler: weights(${n}) must return finite values >= 0, got ${JSON.stringify(w)}`);
     if (considerPrior) w = [...w, params.priorWeight];
     const total = w.reduce((a, b) => a + b, 0);
     this.weights = w.map((x) => x / total);
@@ -146,7 +142,8 @@ export class ParzenEstimator {
       }
       const { low, high } = k.space;
       out[name] = active.map((c) => {
-        const mu = k.mus[c]!, sigma = k.sigmas[c]!;
+        const mu = k.mus[c]!,
+          sigma = k.sigmas[c]!;
         const t = truncnormPpf(rng.random(), (low - mu) / sigma, (high - mu) / sigma) * sigma + mu;
         return k.space.fromSearch(t);
       });
@@ -179,7 +176,8 @@ export class ParzenEstimator {
       for (let s = 0; s < size; s++) {
         const t = k.space.toSearch(xs[s]!);
         for (let c = 0; c < nComp; c++) {
-          const mu = k.mus[c]!, sigma = k.sigmas[c]!;
+          const mu = k.mus[c]!,
+            sigma = k.sigmas[c]!;
           let lp: number;
           if (q === null) {
             if (t < low || t > high) lp = -Infinity;
@@ -188,7 +186,8 @@ export class ParzenEstimator {
               lp = -0.5 * z * z - LOG_SQRT_2PI - logSigma[c]! - logAccept[c]!;
             }
           } else {
-            const upper = Math.min(t + q / 2, high), lower = Math.max(t - q / 2, low);
+            const upper = Math.min(t + q / 2, high),
+              lower = Math.max(t - q / 2, low);
             lp = logGaussMass((lower - mu) / sigma, (upper - mu) / sigma) - logAccept[c]!;
           }
           comp[s * nComp + c]! += lp;

@@ -152,7 +152,8 @@ function crowding(points: number[][]): number[] {
   if (n <= 2) return d.fill(Infinity);
   for (let m = 0; m < points[0]!.length; m++) {
     const order = argsortStable(n, (a, b) => points[a]![m]! - points[b]![m]!);
-    const lo = points[order[0]!]![m]!, hi = points[order[n - 1]!]![m]!;
+    const lo = points[order[0]!]![m]!,
+      hi = points[order[n - 1]!]![m]!;
     d[order[0]!] = d[order[n - 1]!] = Infinity;
     if (hi === lo) continue;
     for (let i = 1; i < n - 1; i++) d[order[i]!]! += (points[order[i + 1]!]![m]! - points[order[i - 1]!]![m]!) / (hi - lo);
@@ -169,15 +170,21 @@ function split(scores: Score[], nBelow: number, violations: number[] | null): [n
     }
     const feasible = violations.map((v, i) => (v === 0 ? i : -1)).filter((i) => i >= 0);
     const infeasible = violations.map((v, i) => (v > 0 ? i : -1)).filter((i) => i >= 0);
-    const [b, a] = split(feasible.map((i) => scores[i]!), nBelow, null);
+    const [b, a] = split(
+      feasible.map((i) => scores[i]!),
+      nBelow,
+      null,
+    );
     return [b.map((i) => feasible[i]!).sort((x, y) => x - y), [...a.map((i) => feasible[i]!), ...infeasible].sort((x, y) => x - y)];
   }
   const nObj = scores.length ? scores[0]![1].length : 1;
   if (nObj <= 1) {
     const order = argsortStable(scores.length, (a, b) => {
-      const [sa, va] = scores[a]!, [sb, vb] = scores[b]!;
+      const [sa, va] = scores[a]!,
+        [sb, vb] = scores[b]!;
       if (sa !== sb) return sa < sb ? -1 : 1;
-      const x = va[0]!, y = vb[0]!;
+      const x = va[0]!,
+        y = vb[0]!;
       return x === y ? 0 : x < y ? -1 : 1;
     });
     return [order.slice(0, nBelow).sort((a, b) => a - b), order.slice(nBelow).sort((a, b) => a - b)];
@@ -215,8 +222,18 @@ function split(scores: Score[], nBelow: number, violations: number[] | null): [n
 export function tpeSampler(options: TpeSamplerOptions = {}): Sampler & { readonly seed: number } {
   const fn = 'tpeSampler';
   const o = checkOptions(fn, options, [
-    'seed', 'nStartupTrials', 'nEiCandidates', 'gamma', 'weights', 'considerPrior', 'priorWeight',
-    'considerMagicClip', 'considerEndpoints', 'multivariate', 'group', 'constantLiar',
+    'seed',
+    'nStartupTrials',
+    'nEiCandidates',
+    'gamma',
+    'weights',
+    'considerPrior',
+    'priorWeight',
+    'considerMagicClip',
+    'considerEndpoints',
+    'multivariate',
+    'group',
+    'constantLiar',
   ]);
   const seed = o.seed === undefined ? randomSeed() : checkInteger(fn, 'options.seed', o.seed);
   const nStartupTrials = o.nStartupTrials === undefined ? 10 : checkInteger(fn, 'options.nStartupTrials', o.nStartupTrials, 0);
@@ -261,8 +278,10 @@ export function tpeSampler(options: TpeSamplerOptions = {}): Sampler & { readonl
     const l = new ParzenEstimator(pick(below), space, params);
     const g = new ParzenEstimator(pick(above), space, params);
     const candidates = l.sample(rng, nEiCandidates);
-    const ll = l.logPdf(candidates), lg = g.logPdf(candidates);
-    let best = 0, bestScore = -Infinity;
+    const ll = l.logPdf(candidates),
+      lg = g.logPdf(candidates);
+    let best = 0,
+      bestScore = -Infinity;
     for (let i = 0; i < ll.length; i++) {
       const s = ll[i]! - lg[i]!;
       if (s > bestScore) {
@@ -312,4 +331,3 @@ export function tpeSampler(options: TpeSamplerOptions = {}): Sampler & { readonl
     },
   };
 }
-

@@ -7,21 +7,9 @@
  * from this writer, the result carries the error Optuna would raise.
  * @internal
  */
-import {
-  type Distribution,
-  type ParamValue,
-  checkDistributionCompatibility,
-  jsonToDistribution,
-} from '../../distributions';
+import { type Distribution, type ParamValue, checkDistributionCompatibility, jsonToDistribution } from '../../distributions';
 import { DuplicatedStudyError, StorageError } from '../../errors';
-import {
-  type FrozenTrial,
-  type JsonValue,
-  type StudyDirection,
-  TRIAL_STATE_CODES,
-  type TrialState,
-  isFinished,
-} from '../../frozenTrial';
+import { type FrozenTrial, type JsonValue, type StudyDirection, TRIAL_STATE_CODES, type TrialState, isFinished } from '../../frozenTrial';
 import type { FrozenStudy, JournalLog } from '../base';
 import { JournalOperation as Op, parseDatetime } from './format';
 
@@ -125,7 +113,12 @@ export class JournalReplay {
     const name = String(log.study_name);
     for (const s of this.studies.values()) {
       if (s.studyName === name) {
-        return { applied: false, error: new DuplicatedStudyError(`a study named ${JSON.stringify(name)} already exists; pass loadIfExists: true to continue it, or choose another studyName`) };
+        return {
+          applied: false,
+          error: new DuplicatedStudyError(
+            `a study named ${JSON.stringify(name)} already exists; pass loadIfExists: true to continue it, or choose another studyName`,
+          ),
+        };
       }
     }
     const directions = (log.directions as number[]).map((d) => {

@@ -41,7 +41,10 @@ interface OwnEntry {
 function uuid(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   if (c?.randomUUID) return c.randomUUID();
-  const hex = () => Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0');
+  const hex = () =>
+    Math.floor(Math.random() * 2 ** 32)
+      .toString(16)
+      .padStart(8, '0');
   const h = hex() + hex() + hex() + hex();
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
@@ -185,13 +188,10 @@ export class JournalStorage implements Storage {
   // ---- studies --------------------------------------------------------------------------------
 
   createNewStudy(directions: readonly StudyDirection[], studyName: string): MaybePromise<number> {
-    return andThen(
-      this.writeAndRead({ op_code: Op.CREATE_STUDY, study_name: studyName, directions: directions.map((d) => DIRECTION_CODES[d]) }),
-      (r) => {
-        if (r.error) throw r.error instanceof DuplicatedStudyError ? r.error : new StorageError(r.error.message);
-        return r.studyId!;
-      },
-    );
+    return andThen(this.writeAndRead({ op_code: Op.CREATE_STUDY, study_name: studyName, directions: directions.map((d) => DIRECTION_CODES[d]) }), (r) => {
+      if (r.error) throw r.error instanceof DuplicatedStudyError ? r.error : new StorageError(r.error.message);
+      return r.studyId!;
+    });
   }
 
   deleteStudy(studyId: number): MaybePromise<void> {
@@ -241,11 +241,13 @@ export class JournalStorage implements Storage {
       if (template.datetimeComplete) fields.datetime_complete = formatDatetime(template.datetimeComplete);
       const dists = template.distributions ?? {};
       fields.distributions = Object.fromEntries(Object.entries(dists).map(([k, d]) => [k, distributionToJson(d)]));
-      fields.params = Object.fromEntries(Object.entries(template.params ?? {}).map(([k, v]) => {
-        const d = dists[k];
-        if (!d) throw new RangeError(`createNewTrial: parameter ${JSON.stringify(k)} has no distribution`);
-        return [k, d.toInternal(v)];
-      }));
+      fields.params = Object.fromEntries(
+        Object.entries(template.params ?? {}).map(([k, v]) => {
+          const d = dists[k];
+          if (!d) throw new RangeError(`createNewTrial: parameter ${JSON.stringify(k)} has no distribution`);
+          return [k, d.toInternal(v)];
+        }),
+      );
       fields.user_attrs = template.userAttrs ?? {};
       fields.system_attrs = template.systemAttrs ?? {};
       fields.intermediate_values = template.intermediateValues ?? {};
@@ -269,7 +271,12 @@ export class JournalStorage implements Storage {
   }
 
   setTrialStateValues(trialId: number, state: TrialState, values?: readonly number[] | null): MaybePromise<boolean> {
-    const fields: Record<string, unknown> = { op_code: Op.SET_TRIAL_STATE_VALUES, trial_id: trialId, state: stateCode(state), values: values ? [...values] : null };
+    const fields: Record<string, unknown> = {
+      op_code: Op.SET_TRIAL_STATE_VALUES,
+      trial_id: trialId,
+      state: stateCode(state),
+      values: values ? [...values] : null,
+    };
     if (state === 'RUNNING') fields.datetime_start = formatDatetime(new Date());
     else if (isFinished(state)) fields.datetime_complete = formatDatetime(new Date());
     return andThen(this.writeAndRead(fields as Omit<JournalLog, 'worker_id'>), (r) => {
