@@ -83,8 +83,9 @@ if (all || wanted.has('search')) {
   // KNOBS_BUDGET: epochs per search (default 540: the 60 trials of issue 7's example, 9 epochs
   // each, for random search); KNOBS_SEEDS: comma-separated seeds (default 0-4), so that seeds can
   // run in separate processes; KNOBS_MIN_RESOURCE / KNOBS_REDUCTION: ASHA's rungs;
-  // KNOBS_TPE_MULTIVARIATE=1: multivariate TPE; KNOBS_RANDOM_BEST='{"0":0.9635,...}': random
-  // search's final accuracy per seed from an earlier run (it is deterministic), not run again.
+  // KNOBS_TPE=independent: TPE with independent parameters (default: multivariate TPE);
+  // KNOBS_RANDOM_BEST='{"0":0.9635,...}': random search's final accuracy per seed from an
+  // earlier run (it is deterministic), so that it is not run again.
   const epochBudget = Number(process.env.KNOBS_BUDGET ?? 540);
   const seeds = (process.env.KNOBS_SEEDS ?? '0,1,2,3,4').split(',').map(Number);
   const r = await benchTune({
@@ -95,7 +96,7 @@ if (all || wanted.has('search')) {
     log: true,
     minResource: Number(process.env.KNOBS_MIN_RESOURCE ?? 1),
     reductionFactor: Number(process.env.KNOBS_REDUCTION ?? 3),
-    multivariate: process.env.KNOBS_TPE_MULTIVARIATE === '1',
+    multivariate: process.env.KNOBS_TPE !== 'independent',
     ...(process.env.KNOBS_RANDOM_BEST ? { randomBest: JSON.parse(process.env.KNOBS_RANDOM_BEST) } : {}),
   });
   if (process.env.KNOBS_TUNE_OUT) (await import('node:fs')).writeFileSync(process.env.KNOBS_TUNE_OUT, JSON.stringify(r));
