@@ -101,7 +101,6 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   const record = new Float64Array(recordFloats);
   const progress = e.allocF32(Math.max(1, maxBatches * PROGRESS_FIELDS * 2));
   const grads = e.allocF32(Math.max(1, P * W));
-  const reduced = e.allocF32(Math.max(1, P));
   const rowsCap = Math.ceil(spec.batchSize / W);
   const buffers: ShardBuffers[] = [];
   const augBytes = spec.augment ? spec.augment.pipeline.workspaceBytes(e) : 0;
@@ -133,7 +132,6 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     data: { ...spec.data },
     blocks,
     slotOffsets,
-    reduced,
     stateOffset,
     optimizer: opt.getConfig(),
     ranges,
@@ -335,7 +333,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
         const loss = batchLoss(stepLoss, batchWeight, penalty);
         if (nonFinite || !Number.isFinite(loss)) throw divergence(nonFinite || 1, epoch, b, loss);
         if (spec.health && opt.iterations % spec.health.every === 0) {
-          measureHealth(e, core, probes!, buffers[0]!, reduced, shardRows(n, W, 0), record);
+          measureHealth(e, core, probes!, buffers[0]!, grads, shardRows(n, W, 0), record);
           spec.health.recorder.add(opt.iterations, loss, record);
         }
         // the step is complete: the other copy is now current
@@ -369,7 +367,6 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
       model.state = own.state;
       for (const sb of buffers) freeShard(e, sb, false, true);
       e.free(grads);
-      e.free(reduced);
       e.free(control);
       e.free(progress);
       if (healthArea) e.free(healthArea);

@@ -94,13 +94,6 @@ export interface SessionStart {
   blocks: [number, number];
   /** Byte offsets within a block: the optimizer's slots and the state. */
   slotOffsets: number[];
-  /**
-   * Where the summed gradient goes (byte offset; one float per parameter): each worker writes
-   * its range. Apart from the shards' own slots, so that no worker writes into a slot another
-   * one fills in the next backward pass (that moved half the gradient between the cores' caches
-   * once more per step).
-   */
-  reduced: number;
   stateOffset: number;
   optimizer: OptimizerConfig;
   /** This worker's range of parameters [from, to) for the reduction and the update. */

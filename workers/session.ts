@@ -68,8 +68,6 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   const n = to - from;
   const slotStride = s.buffers.length > 1 ? (s.buffers[1]!.grads - s.buffers[0]!.grads) / 4 : core.paramCount;
   const grads0 = s.buffers[0]!.grads;
-  // the summed gradient: its own buffer with several workers, slot 0 itself with one
-  const red = W > 1 ? s.reduced : grads0;
   const me = CTRL64.PER_WORKER + 4 * s.shard;
   const probes = s.health && s.shard === 0 ? healthProbes(core) : undefined;
   const aug = s.augment ? { pipeline: augmentation(s.augment.pipeline.steps, s.augment.pipeline), seed: s.augment.seed } : undefined;
@@ -185,22 +183,22 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   };
 
   const update = (ctx: StepContext, block: number, other: number, t: number, lr: number): number => {
-    if (n > 0 && W > 1) f32_reduce_slots(e, grads0 + from * 4, slotStride, W, red + from * 4, n);
-    f64[me + 2] = regularize(e, core, block, red, from, to);
+    if (n > 0 && W > 1) f32_reduce_slots(e, grads0 + from * 4, slotStride, W, grads0 + from * 4, n);
+    f64[me + 2] = regularize(e, core, block, grads0, from, to);
     if (s.clipNorm !== undefined) {
-      f64[me + 3] = n > 0 ? f32_sum_squares(e, red + from * 4, n) : 0;
+      f64[me + 3] = n > 0 ? f32_sum_squares(e, grads0 + from * 4, n) : 0;
       barrier();
       let sq = 0;
       for (let w = 0; w < W; w++) sq += f64[CTRL64.PER_WORKER + 4 * w + 3]!;
       const norm = Math.sqrt(sq);
       if (!Number.isFinite(norm)) return 2;
       const coef = s.clipNorm / (norm + 1e-6);
-      if (coef < 1 && n > 0) f32_scale(e, red + from * 4, red + from * 4, n, coef);
+      if (coef < 1 && n > 0) f32_scale(e, grads0 + from * 4, grads0 + from * 4, n, coef);
     }
     if (n > 0) {
       const slots = slotPtrs[block === s.blocks[0] ? 0 : 1]!;
       for (let k = 0; k < slots.length; k++) slots[k] = block + s.slotOffsets[k]! + from * 4;
-      optimizer.step(e, block + from * 4, red + from * 4, slots, n, t, lr, other - block);
+      optimizer.step(e, block + from * 4, grads0 + from * 4, slots, n, t, lr, other - block);
     }
     if (s.shard === 0 && core.stateCount > 0) {
       // the moving statistics go to the other copy too
@@ -262,7 +260,7 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
           if (probes && (t - 1) % s.health!.every === 0) {
             // every range of the reduced gradient is complete after the barrier; the outputs are this shard's
             const rec = new Float64Array(e.memory.buffer, s.health!.area + b * s.health!.recordFloats * 8, s.health!.recordFloats);
-            measureHealth(e, core, probes, sb, red, shardRows(bRows, W, 0), rec);
+            measureHealth(e, core, probes, sb, grads0, shardRows(bRows, W, 0), rec);
           }
           Atomics.store(i32, CTRL.PARITY, parity);
           // no notify: the main thread looks at the progress now and then, and must not be
