@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
 import * as tune from '../../src/tune';
 import { JournalFileBackend, journalFileStorage } from '../../src/tune/node';
 import { bundleScript, tempDir } from './helpers';
@@ -18,6 +18,17 @@ const lines = (path: string) =>
     .split('\n')
     .filter((l) => l !== '');
 const records = (path: string) => lines(path).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** Runs fn and answers the process warnings it emitted (kept out of the test output). */
+async function warningsOf(fn: () => unknown): Promise<string[]> {
+  const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+  try {
+    await fn();
+    return spy.mock.calls.map((c) => String(c[0]));
+  } finally {
+    spy.mockRestore();
+  }
+}
 
 function objective(t: tune.Trial): number {
   const x = t.suggestFloat('x', -5, 5);
@@ -67,7 +78,8 @@ describe('journal file', () => {
     appendFileSync(path, '{"op_code": 4, "worker_id": "dead", "study_'); // no newline: a torn record
     const other = tune.createStudy({ storage: journalFileStorage(path), studyName: 's', sampler: tune.randomSampler({ seed: 1 }) });
     expect(other.trials).toHaveLength(1); // readers stop at the last newline
-    await other.optimize(objective, { nTrials: 1 });
+    const warned = await warningsOf(() => other.optimize(objective, { nTrials: 1 }));
+    expect(warned).toEqual([expect.stringMatching(/removed an incomplete last record from .*study\.jsonl \(a writer was killed mid-write\)/)]);
     const after = readFileSync(path, 'utf8');
     expect(after.startsWith(before)).toBe(true);
     expect(after).not.toContain('"worker_id": "dead"');
@@ -81,14 +93,16 @@ describe('journal file', () => {
     const backend = new JournalFileBackend(path, { fsync: false, staleLockMs: 200 });
     symlinkSync(`knobs-lock:999999@${hostname()}`, `${path}.lock`); // pid 999999 does not run
     const t0 = Date.now();
-    backend.appendLogs([{ op_code: 0, worker_id: 'w', study_name: 'a', directions: [1] }]);
+    const warnedDead = await warningsOf(() => backend.appendLogs([{ op_code: 0, worker_id: 'w', study_name: 'a', directions: [1] }]));
     expect(Date.now() - t0).toBeLessThan(150);
+    expect(warnedDead).toEqual([expect.stringMatching(/broke a stale journal lock .*j\.jsonl\.lock \(its writer is gone\)/)]);
     expect(existsSync(`${path}.lock`)).toBe(false);
     // Optuna's own lock names the journal; its age decides.
     symlinkSync(path, `${path}.lock`);
     const t1 = Date.now();
-    backend.appendLogs([{ op_code: 0, worker_id: 'w', study_name: 'b', directions: [1] }]);
+    const warnedOld = await warningsOf(() => backend.appendLogs([{ op_code: 0, worker_id: 'w', study_name: 'b', directions: [1] }]));
     expect(Date.now() - t1).toBeGreaterThanOrEqual(150);
+    expect(warnedOld).toHaveLength(1);
     expect(backend.readLogs(0).map((l) => l.study_name)).toEqual(['a', 'b']);
     expect(() => lstatSync(`${path}.lock`)).toThrow();
     expect(() => new JournalFileBackend(path, { lock: 'flock' as never })).toThrow(/options.lock must be "symlink" or "open", got "flock"/);
