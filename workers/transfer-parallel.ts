@@ -5,7 +5,8 @@
 import { f32_reduce_slots } from '../src/engine/kernels/f32_elementwise';
 import { f32_clip_by_global_norm } from '../src/engine/kernels/f32_optimizer';
 import { f32_bn_merge } from '../src/engine/kernels/f32_batchnorm';
-import { f32_scale } from '../src/engine/kernels/f32_elementwise';
+import { f32_scale, f32_sum_squares } from '../src/engine/kernels/f32_elementwise';
+import { healthProbes } from '../src/model/health';
 import { f32_gather_sum } from '../src/engine/kernels/f32_gather';
 import { NonFiniteLossError, divergenceError } from '../src/errors';
 import { BatchNormalization } from '../src/layers/batch-normalization';
@@ -60,6 +61,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
   };
   await Promise.all(Array.from({ length: W }, (_, w) => pool.transferStart(w, start)));
   const slots = e.allocF32(Math.max(1, P * W));
+  const probes = spec.health ? healthProbes(core) : undefined;
   const bnLayers = core.layers.filter((l): l is BatchNormalization => l instanceof BatchNormalization);
   const bnBufs = bnLayers.map((l) => ({
     mean: e.allocF32(l.outputSize),
@@ -79,6 +81,8 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
         const scale = batchWeight > 0 ? 1 / batchWeight : 0;
         const order = i32(data.order + s0 * 4, n);
         const t = opt.iterations + 1;
+        // a health step, as on shared memory: shard 0's outputs, the summed gradient
+        const measure = spec.health !== undefined && (t - 1) % spec.health.every === 0;
         let results: TransferResult[];
         try {
           results = await Promise.all(
@@ -91,6 +95,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
                 t,
                 epoch,
                 scale,
+                health: measure && w === 0,
               }),
             ),
           );
@@ -120,6 +125,14 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
         }
         opt.iterations++;
         opt.step(e, model.params, slots, model.slots, P, opt.iterations, opt.learningRate);
+        const loss = batchLoss(stepLoss, batchWeight, penalty);
+        if (measure && probes && results[0]!.health) {
+          const record = results[0]!.health;
+          probes.forEach((p, k) => {
+            record[3 * k] = p.length ? Math.sqrt(f32_sum_squares(e, slots + p.from * 4, p.length)) : NaN;
+          });
+          spec.health!.recorder.add(t - 1, loss, record);
+        }
         // the moving statistics from every shard's batch statistics, merged in shard order
         bnLayers.forEach((l, k) => {
           const z = bnBufs[k]!,
@@ -140,7 +153,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
           f32_scale(e, z.m2, z.m2, c, 1 / count);
           l.updateState({ e, state: model.state } as StepContext, { out: 0, extra: { batchMean: z.mean, batchVar: z.m2 } });
         });
-        await hooks.end(b, tally.add(batchLoss(stepLoss, batchWeight, penalty), stepCorrect, batchWeight, n));
+        await hooks.end(b, tally.add(loss, stepCorrect, batchWeight, n));
       }
       return tally.result();
 

@@ -17,6 +17,7 @@ import { BatchNormalization } from '../src/layers/batch-normalization';
 import { coreFromConfig, type CoreConfig } from '../src/model/layout';
 import { allocateShard, trainShard, type ModelCore, type ShardBuffers } from '../src/model/runtime';
 import { augmentation, type AugmentationPipeline } from '../src/data/augment';
+import { healthProbes, measureHealth, recordSize, type Probe } from '../src/model/health';
 
 /** Set-up of a transfer session in one worker. */
 export interface TransferStart {
@@ -44,6 +45,8 @@ export interface TransferStep {
   t: number;
   epoch: number;
   scale: number;
+  /** Measure the training health of this shard's outputs (asked of shard 0 on health steps). */
+  health?: boolean | undefined;
 }
 
 /** What a shard returns. */
@@ -53,6 +56,11 @@ export interface TransferResult {
   correct: number;
   /** Per batch-normalization layer: this shard's rows' mean and (biased) variance. */
   bn: { mean: Float32Array; variance: Float32Array }[];
+  /**
+   * When asked: the health record of this shard (see src/model/health.ts). Its gradient norms
+   * are of this shard's gradient; the main thread replaces them with the summed gradient's.
+   */
+  health?: number[];
 }
 
 interface State {
@@ -65,6 +73,7 @@ interface State {
   idx: number;
   start: TransferStart;
   aug: { pipeline: AugmentationPipeline; seed: number } | undefined;
+  probes?: Probe[];
 }
 
 let session: State | undefined;
@@ -144,5 +153,17 @@ export function transferStep(m: TransferStep): TransferResult {
         variance: e.f32.slice(x.batchVar! >> 2, (x.batchVar! >> 2) + l.outputSize),
       };
     });
-  return { grads: e.f32.slice(sb.grads >> 2, (sb.grads >> 2) + core.paramCount), lossSum: r.lossSum, correct: r.correct, bn };
+  let health: number[] | undefined;
+  if (m.health) {
+    const probes = (s.probes ??= healthProbes(core));
+    health = new Array<number>(recordSize(probes)).fill(NaN);
+    measureHealth(e, core, probes, sb, sb.grads, rows, health);
+  }
+  return {
+    grads: e.f32.slice(sb.grads >> 2, (sb.grads >> 2) + core.paramCount),
+    lossSum: r.lossSum,
+    correct: r.correct,
+    bn,
+    ...(health ? { health } : {}),
+  };
 }

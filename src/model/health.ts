@@ -19,7 +19,7 @@ import type { ModelCore, ShardBuffers } from './runtime';
 export const HEALTH_EVERY = 20;
 
 /** What is measured for each layer. */
-interface Probe {
+export interface Probe {
   name: string;
   index: number;
   activation: string;

@@ -17,7 +17,7 @@ function data(n: number, f: number): { x: Float32Array; y: Int32Array } {
   return { x, y };
 }
 
-async function trainInNode(workers: number): Promise<number[][]> {
+async function trainInNode(workers: number): Promise<{ weights: number[][]; health: unknown }> {
   const { x, y } = data(384, 24);
   const L = knobs.layers;
   const m = knobs.sequential({
@@ -26,8 +26,8 @@ async function trainInNode(workers: number): Promise<number[][]> {
     layers: [L.dense({ units: 32, activation: 'relu' }), L.dropout({ rate: 0.2 }), L.dense({ units: 4, activation: 'softmax' })],
   });
   m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  await m.fit(x, y, { batchSize: 64, epochs: 3, verbose: 0, workers });
-  return m.getWeights().map((w) => Array.from(w));
+  const h = await m.fit(x, y, { batchSize: 64, epochs: 3, verbose: 0, workers, health: { every: 2 } });
+  return { weights: m.getWeights().map((w) => Array.from(w)), health: h.health };
 }
 
 let browser: Browser;
@@ -61,7 +61,7 @@ afterAll(async () => {
 async function trainInPage(
   kind: 'isolated' | 'plain',
   workers: number,
-): Promise<{ isolated: boolean; shared: boolean; loss: number[]; weights: number[][]; warnings: string[] }> {
+): Promise<{ isolated: boolean; shared: boolean; loss: number[]; weights: number[][]; health: unknown; warnings: string[] }> {
   const page = await browser.newPage();
   const warnings: string[] = [];
   page.on('console', (m) => {
@@ -85,7 +85,9 @@ describe('browser build in headless Chromium', () => {
     expect(r.shared).toBe(true);
     expect(r.warnings).toEqual([]);
     expect(r.loss[2]).toBeLessThan(r.loss[0]!);
-    expect(r.weights).toEqual(await trainInNode(2));
+    const node = await trainInNode(2);
+    expect(r.weights).toEqual(node.weights);
+    expect(r.health).toEqual(node.health);
   });
 
   it('falls back to passing messages on a page that is not isolated, says so once, and still ends with the same weights', async () => {
@@ -93,7 +95,11 @@ describe('browser build in headless Chromium', () => {
     expect(r.isolated).toBe(false);
     expect(r.shared).toBe(false);
     expect(r.warnings.filter((w) => w.includes('not cross-origin isolated'))).toHaveLength(1);
-    expect(r.weights).toEqual(await trainInNode(2));
+    const node = await trainInNode(2);
+    expect(r.weights).toEqual(node.weights);
+    // the training health is recorded by messages too, the same as on shared memory
+    expect((r.health as { steps: number[] }).steps).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16]); // 18 steps of 64 rows
+    expect(r.health).toEqual(node.health);
   });
 
   it('saves to and loads from IndexedDB and an ArrayBuffer, with the optimizer state', async () => {
@@ -140,6 +146,8 @@ describe('browser build in headless Chromium', () => {
 
   it('trains on one thread in the page like Node', async () => {
     const r = await trainInPage('plain', 1);
-    expect(r.weights).toEqual(await trainInNode(1));
+    const node = await trainInNode(1);
+    expect(r.weights).toEqual(node.weights);
+    expect(r.health).toEqual(node.health);
   });
 });

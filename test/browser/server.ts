@@ -28,8 +28,8 @@ export const PAGE = `<!doctype html><meta charset="utf-8"><title>knobs browser t
     const m = knobs.sequential({ inputShape: [24], seed: 3, layers: [
       L.dense({ units: 32, activation: 'relu' }), L.dropout({ rate: 0.2 }), L.dense({ units: 4, activation: 'softmax' })] });
     m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-    const h = await m.fit(x, y, { batchSize: 64, epochs: 3, verbose: 0, workers });
-    return { isolated: self.crossOriginIsolated, shared: knobs.sharedMemorySupported(), loss: h.history.loss, weights: m.getWeights().map((w) => Array.from(w)) };
+    const h = await m.fit(x, y, { batchSize: 64, epochs: 3, verbose: 0, workers, health: { every: 2 } });
+    return { isolated: self.crossOriginIsolated, shared: knobs.sharedMemorySupported(), loss: h.history.loss, weights: m.getWeights().map((w) => Array.from(w)), health: h.health };
   };
   window.idbRoundTrip = async () => {
     const { x, y } = data(64, 24);
