@@ -4,17 +4,11 @@
  */
 import { expect } from 'vitest';
 import { engine } from '../src/engine/engine';
+import { mulberry32 } from '../src/util/random';
 
-/** mulberry32: a small seeded generator for test inputs. */
+/** mulberry32 on the raw seed: a small seeded generator for test inputs. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** n uniform floats in [lo, hi). */

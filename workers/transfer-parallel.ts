@@ -5,8 +5,8 @@
 import { f32_reduce_slots } from '../src/engine/kernels/f32_elementwise';
 import { f32_clip_by_global_norm } from '../src/engine/kernels/f32_optimizer';
 import { f32_bn_merge } from '../src/engine/kernels/f32_batchnorm';
-import { f32_scale, f32_sum_squares } from '../src/engine/kernels/f32_elementwise';
-import { healthProbes } from '../src/model/health';
+import { f32_scale } from '../src/engine/kernels/f32_elementwise';
+import { healthProbes, measureGradientNorms } from '../src/model/health';
 import { f32_gather_sum } from '../src/engine/kernels/f32_gather';
 import { NonFiniteLossError, divergenceError } from '../src/errors';
 import { BatchNormalization } from '../src/layers/batch-normalization';
@@ -128,9 +128,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
         const loss = batchLoss(stepLoss, batchWeight, penalty);
         if (measure && probes && results[0]!.health) {
           const record = results[0]!.health;
-          probes.forEach((p, k) => {
-            record[3 * k] = p.length ? Math.sqrt(f32_sum_squares(e, slots + p.from * 4, p.length)) : NaN;
-          });
+          measureGradientNorms(e, probes, slots, record);
           spec.health!.recorder.add(t - 1, loss, record);
         }
         // the moving statistics from every shard's batch statistics, merged in shard order

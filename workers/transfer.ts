@@ -17,7 +17,7 @@ import { BatchNormalization } from '../src/layers/batch-normalization';
 import { coreFromConfig, type CoreConfig } from '../src/model/layout';
 import { allocateShard, trainShard, type ModelCore, type ShardBuffers } from '../src/model/runtime';
 import { augmentation, type AugmentationPipeline } from '../src/data/augment';
-import { healthProbes, measureHealth, recordSize, type Probe } from '../src/model/health';
+import { healthProbes, measureOutputs, recordSize, type Probe } from '../src/model/health';
 
 /** Set-up of a transfer session in one worker. */
 export interface TransferStart {
@@ -57,8 +57,8 @@ export interface TransferResult {
   /** Per batch-normalization layer: this shard's rows' mean and (biased) variance. */
   bn: { mean: Float32Array; variance: Float32Array }[];
   /**
-   * When asked: the health record of this shard (see src/model/health.ts). Its gradient norms
-   * are of this shard's gradient; the main thread replaces them with the summed gradient's.
+   * When asked: the health record of this shard's outputs (see src/model/health.ts); the main
+   * thread fills in the gradient norms from the summed gradient.
    */
   health?: number[];
 }
@@ -157,7 +157,7 @@ export function transferStep(m: TransferStep): TransferResult {
   if (m.health) {
     const probes = (s.probes ??= healthProbes(core));
     health = new Array<number>(recordSize(probes)).fill(NaN);
-    measureHealth(e, core, probes, sb, sb.grads, rows, health);
+    measureOutputs(e, core, probes, sb, rows, health);
   }
   return {
     grads: e.f32.slice(sb.grads >> 2, (sb.grads >> 2) + core.paramCount),

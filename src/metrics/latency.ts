@@ -6,6 +6,7 @@
 import { checkPredictor, type Predictor } from '../analyze/predictor';
 import { describe } from '../errors';
 import { checkPositiveInt } from './validate';
+import { mulberry32 } from '../util/random';
 
 /** Options of {@link measureLatency}. */
 export interface LatencyOptions {
@@ -45,14 +46,9 @@ export function quantile(sorted: number[], q: number): number {
 }
 
 function noise(n: number): Float32Array {
+  const random = mulberry32(0x9e3779b9);
   const out = new Float32Array(n);
-  let a = 0x9e3779b9;
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0; // mulberry32
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+  for (let i = 0; i < n; i++) out[i] = random();
   return out;
 }
 

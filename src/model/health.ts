@@ -76,8 +76,23 @@ export function measureHealth(
   out: Float64Array | number[],
   at = 0,
 ): void {
+  measureGradientNorms(e, probes, grads, out, at);
+  measureOutputs(e, core, probes, sb, rows, out, at);
+}
+
+/** The gradient-norm entries of a record: per probe, the norm of its range of `grads`. */
+export function measureGradientNorms(e: Engine, probes: Probe[], grads: number, out: Float64Array | number[], at = 0): void {
   probes.forEach((p, k) => {
     out[at + 3 * k] = p.length ? Math.sqrt(f32_sum_squares(e, grads + p.from * 4, p.length)) : NaN;
+  });
+}
+
+/**
+ * The output entries of a record (dead ReLU and saturated fractions) from a shard's layer
+ * outputs; a shard can measure them without the reduced gradient (the message fallback).
+ */
+export function measureOutputs(e: Engine, core: ModelCore, probes: Probe[], sb: ShardBuffers, rows: number, out: Float64Array | number[], at = 0): void {
+  probes.forEach((p, k) => {
     const layer = core.layers[p.index]!;
     const y = sb.layers[p.index]!.out;
     const fused = (layer as { fusedWithLoss?: boolean }).fusedWithLoss === true;

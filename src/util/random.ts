@@ -16,12 +16,11 @@ export function checkSeed(where: string, seed: unknown): number {
 }
 
 /**
- * mulberry32 with a mixed seed (so that seeds 0, 1, 2... start far apart): a small, fast
- * generator of uniform floats in [0, 1), plenty for shuffling index arrays. The data module's
- * fixed MNIST order and every seeded split depend on its exact output: do not change it.
+ * mulberry32 from a raw 32-bit state: uniform floats in [0, 1). The state is used as given
+ * (seeds 0, 1, 2... give related streams; {@link seededRandom} mixes them first).
  */
-export function seededRandom(seed: number): () => number {
-  let a = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+export function mulberry32(state: number): () => number {
+  let a = state >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -29,6 +28,15 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * mulberry32 with a mixed seed (so that seeds 0, 1, 2... start far apart): a small, fast
+ * generator of uniform floats in [0, 1), plenty for shuffling index arrays. The data module's
+ * fixed MNIST order and every seeded split depend on its exact output: do not change it.
+ */
+export function seededRandom(seed: number): () => number {
+  return mulberry32(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b));
 }
 
 /** Fisher-Yates shuffle in place with the given generator. */

@@ -56,10 +56,12 @@ if (process.argv[2] === 'child') {
   // A child of the throughput section: trains its trials here, one after the other, and
   // prints when it started and ended (wall-clock ms).
   const mine = JSON.parse(process.env.KNOBS_CHILD_TRIALS!) as { p: MlpParams; i: number }[];
+  const epochs = Number(process.env.KNOBS_CHILD_EPOCHS);
   const start = performance.timeOrigin + performance.now();
   for (const { p, i } of mine) {
     const m = build(p, i);
-    await m.fit(xTrain, yTrain, { batchSize: p.batchSize, epochs: 2, verbose: 0, health: false, validationData: [xDev, yDev] });
+    // the fit of a trial on the pool (pool.train), with its default health records
+    await m.fit(xTrain, yTrain, { batchSize: p.batchSize, epochs, verbose: 0, validationData: [xDev, yDev] });
     m.dispose();
   }
   console.log(JSON.stringify({ start, end: performance.timeOrigin + performance.now() }));
@@ -173,7 +175,7 @@ if (all || wanted.has('throughput')) {
             execFile(
               process.execPath,
               [fileURLToPath(import.meta.url), 'child'],
-              { env: { ...process.env, KNOBS_CHILD_TRIALS: JSON.stringify(mine) } },
+              { env: { ...process.env, KNOBS_CHILD_TRIALS: JSON.stringify(mine), KNOBS_CHILD_EPOCHS: String(EPOCHS) } },
               (err, stdout) => {
                 if (err) reject(err);
                 else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!));
