@@ -19,7 +19,8 @@ describe('tuning on the worker pool', () => {
       pruner: knobs.tune.medianPruner({ nStartupTrials: 2, nWarmupSteps: 1 }),
     });
     let running = 0,
-      maxRunning = 0;
+      maxRunning = 0,
+      prunedByObjective = 0;
     await study.optimize(
       async (trial) => {
         const lr = trial.suggestFloat('lr', 1e-4, 1e-1, { log: true });
@@ -47,7 +48,10 @@ describe('tuning on the worker pool', () => {
               return undefined;
             },
           });
-          if (pruned) throw new knobs.tune.TrialPruned();
+          if (pruned) {
+            prunedByObjective++;
+            throw new knobs.tune.TrialPruned();
+          }
           return h.history.val_accuracy!.at(-1)!;
         } finally {
           running--;
@@ -59,6 +63,14 @@ describe('tuning on the worker pool', () => {
     const states = study.trials.map((t) => t.state);
     expect(states.filter((s) => s === knobs.tune.TrialState.COMPLETE).length).toBeGreaterThan(0);
     for (const t of study.trials) expect(Object.keys(t.intermediateValues).length).toBeGreaterThan(0);
+    // the pruner really acted: some trials were pruned, each stopped before its last epoch, and
+    // the objective saw shouldPrune() say so (with nopPruner() none of this holds)
+    const pruned = study.trials.filter((t) => t.state === knobs.tune.TrialState.PRUNED);
+    expect(pruned.length).toBeGreaterThan(0);
+    expect(prunedByObjective).toBe(pruned.length);
+    // a trial may be pruned at its last report; most stop well before, saving epochs
+    expect(pruned.filter((t) => Object.keys(t.intermediateValues).length < 6).length).toBeGreaterThan(0);
+    for (const t of study.trials.filter((t) => t.state === knobs.tune.TrialState.COMPLETE)) expect(Object.keys(t.intermediateValues)).toHaveLength(6);
     expect(study.bestValue).toBeGreaterThan(0.6);
   });
 });
