@@ -133,7 +133,10 @@ export function diagnoseBySource(options: BySourceOptions): SourceBreakdown {
   if (options.bayesError !== undefined) errors.bayesError = options.bayesError;
   if (sets.trainDev) errors.trainDevError = sets.trainDev.error;
   if (sets.test) errors.testError = sets.test.error;
-  const diagnosis = diagnose(errors, options.thresholds === undefined ? {} : { thresholds: options.thresholds });
+  // the counts give each error its sampling noise, so a gap is high only beyond it
+  const counts: Partial<Record<SetName, number>> = {};
+  for (const name of SET_NAMES) if (sets[name]) counts[name] = sets[name].count;
+  const diagnosis = diagnose(errors, { counts, ...(options.thresholds === undefined ? {} : { thresholds: options.thresholds }) });
 
   const ordering: { name: string; error: number; rank: number }[] = [{ name: 'human', error: options.humanLevelError, rank: 0 }];
   SET_NAMES.forEach((name, i) => {

@@ -9,12 +9,23 @@
  * Focus order (the lecture: "we should not try to decrease variance if the avoidable bias is
  * still high"): bias, then variance, then data mismatch, then overfitting of the dev set, then,
  * when human-level error itself is high, data quality; otherwise none.
+ *
+ * Sampling noise: an error measured on n examples has a 95% Wilson score interval; a gap
+ * between two measured errors (independent sets) has Newcombe's hybrid score interval, and a
+ * gap against human-level or Bayes error (taken as exact) the measured error's interval
+ * shifted. When the numbers of examples are known (the model form, or `options.counts`), a gap
+ * is "high" only when its whole 95% interval lies above the threshold, i.e. the gap exceeds the
+ * threshold beyond sampling noise; without them a gap is high when its point estimate exceeds
+ * the threshold, and a note says the noise was not judged.
  * @module
  */
 import type { Predictor } from '../analyze/predictor';
 import { describe } from '../errors';
+import type { SetName } from './bySource';
+import { differenceInterval, wilsonInterval, type Interval } from './interval';
 import { KNOBS, type Focus, type Knob } from './knobs';
 import { modelErrors, type ModelSets } from './model';
+import { knobsForModel, readModelSettings, type ConfiguredModel, type OmittedKnob } from './settings';
 
 /** Error rates (fractions: 0.01 is 1%) of a model on each set, and the reference errors. */
 export interface DiagnoseErrors {
@@ -61,10 +72,41 @@ export const DEFAULT_THRESHOLDS: Readonly<DiagnoseThresholds> = { bias: 0.015, v
 /** Options of {@link diagnose}. */
 export interface DiagnoseOptions {
   thresholds?: Partial<DiagnoseThresholds>;
+  /**
+   * The number of examples each error was measured on (errors form; the model form counts the
+   * sets itself). With them every error gets a 95% interval and a gap is high only beyond
+   * sampling noise.
+   */
+  counts?: Partial<Record<SetName, number>>;
+  /**
+   * The model the errors are of (errors form; the model form uses its model): knobs it has
+   * already turned are left out (see {@link Diagnosis.omittedKnobs}).
+   */
+  model?: ConfiguredModel;
 }
 
-/** 'high' when a gap exceeds its threshold. */
+/**
+ * 'high' when a gap exceeds its threshold: beyond sampling noise (the gap's whole 95% interval
+ * above the threshold) when the numbers of examples are known, else by its point estimate.
+ */
 export type Level = 'high' | 'low';
+
+/** Wilson score intervals (95%) of the measured errors; null where the error or its count is not given. */
+export interface ErrorIntervals {
+  trainError: Interval | null;
+  trainDevError: Interval | null;
+  devError: Interval | null;
+  testError: Interval | null;
+}
+
+/** 95% intervals of the gaps; null where the gap or a count it needs is not given. */
+export interface GapIntervals {
+  /** Of the bias gap that decides levels.bias: train - Bayes when Bayes error is given, else train - human-level. */
+  bias: Interval | null;
+  variance: Interval | null;
+  dataMismatch: Interval | null;
+  devOverfit: Interval | null;
+}
 
 /** The outcome of {@link diagnose}. */
 export interface Diagnosis {
@@ -91,8 +133,16 @@ export interface Diagnosis {
   verdict: string;
   /** The one thing to work on first. */
   focus: Focus;
-  /** The knobs that act on the focus, most effective first. */
+  /** The knobs that act on the focus, most effective first (without those the model has already turned, when it is known). */
   knobs: Knob[];
+  /** Knobs of the focus left out because the model has already turned them, each with the reason. */
+  omittedKnobs: OmittedKnob[];
+  /** The numbers of examples the errors were measured on, where known. */
+  counts: Partial<Record<SetName, number>>;
+  /** 95% Wilson score intervals of the errors. */
+  intervals: ErrorIntervals;
+  /** 95% intervals of the gaps (Newcombe's hybrid score interval for a difference of two measured errors). */
+  gapIntervals: GapIntervals;
   /** What else the numbers say: surpassing human level, a missing train-dev set, negative gaps. */
   notes: string[];
   thresholds: DiagnoseThresholds;
@@ -117,6 +167,24 @@ function checkThresholds(t: Partial<DiagnoseThresholds> | undefined): DiagnoseTh
     if (typeof v !== 'number' || !(v >= 0 && v <= 1))
       throw new RangeError(`diagnose: options.thresholds.${key} must be a fraction in [0, 1], got ${describe(v)}`);
     out[key as keyof DiagnoseThresholds] = v;
+  }
+  return out;
+}
+
+const SET_ERROR: Record<SetName, keyof DiagnoseErrors> = { train: 'trainError', trainDev: 'trainDevError', dev: 'devError', test: 'testError' };
+
+function checkCounts(c: unknown, e: DiagnoseErrors): Partial<Record<SetName, number>> {
+  if (c === undefined) return {};
+  if (c === null || typeof c !== 'object') throw new TypeError(`diagnose: options.counts must be { train, dev, trainDev?, test? }, got ${describe(c)}`);
+  const out: Partial<Record<SetName, number>> = {};
+  for (const [key, v] of Object.entries(c)) {
+    if (!(key in SET_ERROR)) throw new RangeError(`diagnose: unknown options.counts.${key}; known: ${Object.keys(SET_ERROR).join(', ')}`);
+    if (v === undefined) continue;
+    if (typeof v !== 'number') throw new TypeError(`diagnose: options.counts.${key} must be a positive integer (examples), got ${describe(v)}`);
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`diagnose: options.counts.${key} must be a positive integer (examples), got ${describe(v)}`);
+    if (e[SET_ERROR[key as SetName]] === undefined)
+      throw new RangeError(`diagnose: options.counts.${key} is given but errors.${SET_ERROR[key as SetName]} is not`);
+    out[key as SetName] = v;
   }
   return out;
 }
@@ -185,16 +253,20 @@ export function diagnose(
   if (a !== null && typeof a === 'object' && typeof (a as Predictor).predict === 'function') {
     if (c === null || typeof c !== 'object') throw new TypeError(`diagnose: options must give humanLevelError for a model, got ${describe(c)}`);
     const { humanLevelError, bayesError, ...rest } = c;
-    const errors: DiagnoseErrors = { humanLevelError, ...modelErrors('diagnose', a as Predictor, b as ModelSets) };
+    if (rest.counts !== undefined) throw new RangeError('diagnose: options.counts is for the errors form; the model form counts the sets itself');
+    const measured = modelErrors('diagnose', a as Predictor, b as ModelSets);
+    const errors: DiagnoseErrors = { humanLevelError, ...measured.errors };
     if (bayesError !== undefined) errors.bayesError = bayesError;
-    return diagnoseErrors(errors, rest);
+    return diagnoseErrors(errors, { model: a as unknown as ConfiguredModel, ...rest, counts: measured.counts });
   }
+  if (b !== undefined && (b === null || typeof b !== 'object')) throw new TypeError(`diagnose: options must be an object, got ${describe(b)}`);
   return diagnoseErrors(a as DiagnoseErrors, (b ?? {}) as DiagnoseOptions);
 }
 
 function diagnoseErrors(errors: DiagnoseErrors, options: DiagnoseOptions): Diagnosis {
   const e = checkErrors(errors);
   const thresholds = checkThresholds(options.thresholds);
+  const counts = checkCounts(options.counts, e);
   const notes: string[] = [];
   const { humanLevelError: human, bayesError: bayes, trainError: train, trainDevError: trainDev, devError: dev, testError: test } = e;
 
@@ -207,14 +279,52 @@ function diagnoseErrors(errors: DiagnoseErrors, options: DiagnoseOptions): Diagn
 
   // the bias that can still be removed: against Bayes error when known, else against human level
   const biasGap = bias ?? avoidableBias;
-  const level = (gap: number | null, threshold: number): Level | null => (gap === null ? null : gap > threshold ? 'high' : 'low');
   const floor = bayes ?? human;
+
+  const interval = (set: SetName): Interval | null => {
+    const v = e[SET_ERROR[set]],
+      n = counts[set];
+    return v === undefined || n === undefined ? null : wilsonInterval(v, n);
+  };
+  const intervals: ErrorIntervals = {
+    trainError: interval('train'),
+    trainDevError: interval('trainDev'),
+    devError: interval('dev'),
+    testError: interval('test'),
+  };
+  const diff = (a: number | undefined, ia: Interval | null, b: number, ib: Interval | null): Interval | null =>
+    a === undefined || ia === null || ib === null ? null : differenceInterval(a, ia, b, ib);
+  const it = intervals;
+  const gapIntervals: GapIntervals = {
+    // human-level and Bayes error are given, not measured here: only the training error's noise
+    bias: it.trainError && { lo: it.trainError.lo - floor, hi: it.trainError.hi - floor },
+    variance: trainDev === undefined ? diff(dev, it.devError, train, it.trainError) : diff(trainDev, it.trainDevError, train, it.trainError),
+    dataMismatch: diff(trainDev === undefined ? undefined : dev, it.devError, trainDev ?? 0, it.trainDevError),
+    devOverfit: diff(test, it.testError, dev, it.devError),
+  };
+  const noiseNotes: string[] = [];
+  let unjudged = false;
+  const level = (name: string, gap: number | null, gi: Interval | null, threshold: number): Level | null => {
+    if (gap === null) return null;
+    if (gi === null) {
+      if (gap > threshold) unjudged = true;
+      return gap > threshold ? 'high' : 'low';
+    }
+    if (gi.lo > threshold) return 'high';
+    if (gap > threshold) {
+      noiseNotes.push(
+        `The ${name} (${pct(gap)}) is above its threshold (${pct(threshold)}) but not beyond sampling noise: its 95% interval is ` +
+          `${pct(gi.lo)} to ${pct(gi.hi)}. It is called low; measure on more examples to tell.`,
+      );
+    }
+    return 'low';
+  };
   const levels = {
-    bias: level(biasGap, thresholds.bias)!,
-    variance: level(variance, thresholds.variance)!,
-    dataMismatch: level(dataMismatch, thresholds.dataMismatch),
-    devOverfit: level(devOverfit, thresholds.devOverfit),
-    humanLevel: level(floor, thresholds.humanLevel)!,
+    bias: level(bias === null ? 'avoidable bias' : 'bias', biasGap, gapIntervals.bias, thresholds.bias)!,
+    variance: level('variance', variance, gapIntervals.variance, thresholds.variance)!,
+    dataMismatch: level('data mismatch', dataMismatch, gapIntervals.dataMismatch, thresholds.dataMismatch),
+    devOverfit: level('dev overfitting', devOverfit, gapIntervals.devOverfit, thresholds.devOverfit),
+    humanLevel: (floor > thresholds.humanLevel ? 'high' : 'low') as Level,
   };
 
   let focus: Focus = 'none';
@@ -260,6 +370,12 @@ function diagnoseErrors(errors: DiagnoseErrors, options: DiagnoseOptions): Diagn
   if (levels.humanLevel === 'high' && focus !== 'dataQuality') {
     notes.push(`Human-level error is high (${pct(floor)}): once the focus is fixed, better data (cleaning, discriminating features) is what lowers the floor.`);
   }
+  notes.push(...noiseNotes);
+  if (unjudged) {
+    notes.push('Sampling noise was not judged: without the numbers of examples (options.counts) a gap is called high from its point estimate alone.');
+  }
+  const settings = readModelSettings(options.model);
+  const { knobs, omitted } = settings === null ? { knobs: KNOBS[focus].map((k) => ({ ...k })), omitted: [] } : knobsForModel(focus, KNOBS[focus], settings);
   return {
     errors: e,
     avoidableBias,
@@ -273,7 +389,11 @@ function diagnoseErrors(errors: DiagnoseErrors, options: DiagnoseOptions): Diagn
     overfitting: levels.variance === 'high',
     verdict,
     focus,
-    knobs: KNOBS[focus].map((k) => ({ ...k })),
+    knobs,
+    omittedKnobs: omitted,
+    counts,
+    intervals,
+    gapIntervals,
     notes,
     thresholds,
   };

@@ -13,7 +13,19 @@
  * ```
  * @module
  */
-export { diagnose, DEFAULT_THRESHOLDS, type DiagnoseErrors, type DiagnoseOptions, type DiagnoseThresholds, type Diagnosis, type Level } from './diagnose';
+export {
+  diagnose,
+  DEFAULT_THRESHOLDS,
+  type DiagnoseErrors,
+  type DiagnoseOptions,
+  type DiagnoseThresholds,
+  type Diagnosis,
+  type Level,
+  type ErrorIntervals,
+  type GapIntervals,
+} from './diagnose';
+export { wilsonInterval, differenceInterval, type Interval } from './interval';
+export { readModelSettings, knobsForModel, type ModelSettings, type ConfiguredModel, type OmittedKnob, type DenseSettings } from './settings';
 export { formatDiagnosis } from './format';
 export { KNOBS, HEALTH_KNOBS, type Knob, type Focus } from './knobs';
 export { diagnoseBySource, type BySourceOptions, type SourceBreakdown, type SourceError, type SourcedSet, type SetName } from './bySource';

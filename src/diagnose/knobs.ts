@@ -6,7 +6,12 @@
  * @module
  */
 
-/** One knob to turn: what it is, the knobs option that turns it, and why it acts on the problem. */
+/**
+ * One knob to turn: what it is, the knobs option that turns it, and why it acts on the problem.
+ * An option that starts with `model.` is a complete statement that runs as written once
+ * `model`, `x`, `y` and the named variables exist (the image shape `{ height, width, channels }`
+ * is filled in when the diagnosis knows the model); the others name the option to change.
+ */
 export interface Knob {
   knob: string;
   option: string;
@@ -65,7 +70,7 @@ export const KNOBS: Readonly<Record<Focus, readonly Knob[]>> = {
     k('dropout', 'layers.dropout({ rate: 0.25 })', 'units cannot rely on each other, so the network learns redundant features'),
     k(
       'data augmentation',
-      "fit({ augment: data.augmentation([{ type: 'rotate', degrees: 10 }, { type: 'translate', pixels: 2 }]) })",
+      "model.fit(x, y, { augment: data.augmentation([{ type: 'rotate', degrees: 10 }, { type: 'translate', pixels: 2 }], { height, width, channels }) })",
       'rotated, scaled and shifted copies enlarge the training set at no labelling cost',
     ),
     k('early stopping', "callbacks.earlyStopping({ monitor: 'val_loss', patience: 5, restoreBestWeights: true })", 'stops before the dev error starts to grow'),
@@ -75,7 +80,7 @@ export const KNOBS: Readonly<Record<Focus, readonly Knob[]>> = {
   dataMismatch: [
     k(
       'make training data like dev',
-      "fit({ augment: data.augmentation([{ type: 'noise', std: 0.1 }, { type: 'blur', sigma: 1 }]) })",
+      "model.fit(x, y, { augment: data.augmentation([{ type: 'noise', std: 0.1 }, { type: 'blur', sigma: 1 }], { height, width, channels }) })",
       'synthesize the noise, blur and distortions of the dev data into the training data',
     ),
     k(

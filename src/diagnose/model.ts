@@ -5,6 +5,7 @@
 import { checkPredictor, type Predictor } from '../analyze/predictor';
 import { errorShare, predictClasses, setLabels, type LabeledSet } from '../analyze/trainable';
 import { describe } from '../errors';
+import type { SetName } from './bySource';
 
 export type { LabeledSet } from '../analyze/trainable';
 
@@ -24,26 +25,32 @@ export interface ModelSets {
   test?: LabeledSet;
 }
 
-/** The error rate (share misclassified) of `model` on one set. */
-export function errorRate(fn: string, model: Predictor, set: LabeledSet, name: string): number {
+/** The error rate (share misclassified) of `model` on one set, and the number of examples it was measured on. */
+export function errorRate(fn: string, model: Predictor, set: LabeledSet, name: string): { rate: number; count: number } {
   const { x, labels, rows } = setLabels(fn, set, `sets.${name}`, model.inputSize, model.outputSize);
   if (rows === 0) throw new RangeError(`${fn}: sets.${name} is empty`);
-  return errorShare(labels, predictClasses(fn, model, x, `sets.${name}.x`));
+  return { rate: errorShare(labels, predictClasses(fn, model, x, `sets.${name}.x`)), count: rows };
 }
 
-/** Train, train-dev, dev and test error of `model` (only the sets given). */
+/** Train, train-dev, dev and test error of `model` (only the sets given), and the examples of each set. */
 export function modelErrors(
   fn: string,
   model: Predictor,
   sets: ModelSets,
-): { trainError: number; trainDevError?: number; devError: number; testError?: number } {
+): { errors: { trainError: number; trainDevError?: number; devError: number; testError?: number }; counts: Partial<Record<SetName, number>> } {
   checkPredictor(fn, model);
   if (sets === null || typeof sets !== 'object') throw new TypeError(`${fn}: sets must be { train, dev, trainDev?, test }, got ${describe(sets)}`);
-  const out: { trainError: number; trainDevError?: number; devError: number; testError?: number } = {
-    trainError: errorRate(fn, model, sets.train, 'train'),
-    devError: errorRate(fn, model, sets.dev, 'dev'),
+  const counts: Partial<Record<SetName, number>> = {};
+  const measure = (name: SetName, set: LabeledSet): number => {
+    const { rate, count } = errorRate(fn, model, set, name);
+    counts[name] = count;
+    return rate;
   };
-  if (sets.trainDev !== undefined) out.trainDevError = errorRate(fn, model, sets.trainDev, 'trainDev');
-  if (sets.test !== undefined) out.testError = errorRate(fn, model, sets.test, 'test');
-  return out;
+  const errors: { trainError: number; trainDevError?: number; devError: number; testError?: number } = {
+    trainError: measure('train', sets.train),
+    devError: measure('dev', sets.dev),
+  };
+  if (sets.trainDev !== undefined) errors.trainDevError = measure('trainDev', sets.trainDev);
+  if (sets.test !== undefined) errors.testError = measure('test', sets.test);
+  return { errors, counts };
 }

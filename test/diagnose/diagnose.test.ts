@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { diagnose, formatDiagnosis, KNOBS, type DiagnoseErrors } from '../../src/diagnose';
+import { differenceInterval, wilsonInterval } from '../../src/diagnose/interval';
 import type { Predictor } from '../../src/analyze';
 import { expectThrows, near } from '../metrics/helpers';
 
@@ -97,7 +98,7 @@ describe('every knob names the option that turns it', () => {
     ['bias', 'tune.createStudy'],
     ['variance', 'regularizers.l2('],
     ['variance', 'layers.dropout({ rate'],
-    ['variance', 'fit({ augment'],
+    ['variance', 'model.fit(x, y, { augment: data.augmentation('],
     ['variance', 'callbacks.earlyStopping('],
     ['variance', 'fit(x, y) with more training examples'],
     ['variance', 'tune.createStudy'],
@@ -166,10 +167,20 @@ describe('diagnose(model, sets, { humanLevelError })', () => {
     return { x, y };
   };
 
-  it('measures each set and diagnoses', () => {
-    const d = diagnose(identity, { train: set(100, 3), dev: set(50, 5), test: set(20, 3) }, { humanLevelError: 0.01 });
+  it('measures each set, counts its examples and diagnoses beyond sampling noise', () => {
+    const d = diagnose(identity, { train: set(10000, 300), dev: set(5000, 500), test: set(2000, 300) }, { humanLevelError: 0.01 });
     near(d.errors, { trainError: 0.03, devError: 0.1, testError: 0.15, humanLevelError: 0.01 });
-    expect(d.focus).toBe('bias');
+    expect(d.counts).toEqual({ train: 10000, dev: 5000, test: 2000 });
+    expect(d.focus).toBe('bias'); // 2 points of avoidable bias, beyond the noise of 10,000 examples
+    near(d.gapIntervals.bias!, { lo: wilsonInterval(0.03, 10000).lo - 0.01, hi: wilsonInterval(0.03, 10000).hi - 0.01 }, 'bias', { atol: 1e-12 });
+    expect(d.gapIntervals.bias!.lo).toBeGreaterThan(0.015);
+    // the same error rates on a tenth of the examples: the 2-point gap is within the noise
+    const small = diagnose(identity, { train: set(100, 3), dev: set(50, 5), test: set(20, 3) }, { humanLevelError: 0.01 });
+    near(small.errors, { trainError: 0.03, devError: 0.1, testError: 0.15 });
+    expect(small.levels.bias).toBe('low');
+    expect(small.levels.variance).toBe('low'); // 7 points, but from 50 and 100 examples
+    expect(small.focus).toBe('none');
+    expect(small.notes.join(' ')).toContain('The avoidable bias (2.00%) is above its threshold (1.50%) but not beyond sampling noise');
   });
 
   it('rejects mismatched sets', () => {
@@ -211,4 +222,60 @@ describe('diagnose rejects bad errors', () => {
       'options.thresholds.bias',
       '-1',
     ));
+});
+
+describe('sampling noise: 95% intervals of the errors and the gaps', () => {
+  it("Wilson score intervals match Newcombe (1998)'s published examples", () => {
+    // Newcombe, Statistics in Medicine 17:857-872, table II: 81/263, 15/148, 0/20
+    near(wilsonInterval(81 / 263, 263), { lo: 0.2553, hi: 0.3662 }, '81/263', { atol: 5e-5 });
+    near(wilsonInterval(15 / 148, 148), { lo: 0.0624, hi: 0.1605 }, '15/148', { atol: 5e-5 });
+    near(wilsonInterval(0, 20), { lo: 0, hi: 0.1611 }, '0/20', { atol: 5e-5 });
+  });
+
+  it("differences match Newcombe (1998)'s hybrid score interval (method 10)", () => {
+    // Newcombe, Statistics in Medicine 17:873-890, table II: 56/70 - 48/80, 9/10 - 3/10
+    const d1 = differenceInterval(56 / 70, wilsonInterval(56 / 70, 70), 48 / 80, wilsonInterval(48 / 80, 80));
+    near(d1, { lo: 0.0524, hi: 0.3339 }, '56/70 - 48/80', { atol: 5e-5 });
+    const d2 = differenceInterval(0.9, wilsonInterval(0.9, 10), 0.3, wilsonInterval(0.3, 10));
+    near(d2, { lo: 0.1705, hi: 0.809 }, '9/10 - 3/10', { atol: 5e-5 });
+  });
+
+  // dev 9.26% of 108 examples against train 2% of 1,000: the point gap (7.3 points) is high
+  // against a threshold of 1.5 points either way; against 5 points it is not beyond the noise
+  const errors = { humanLevelError: 0.01, trainError: 0.02, devError: 10 / 108 };
+  it('a gap is high only when its whole interval is above the threshold', () => {
+    const d = diagnose(errors, { counts: { train: 1000, dev: 108 }, thresholds: { variance: 0.05 } });
+    const want = differenceInterval(10 / 108, wilsonInterval(10 / 108, 108), 0.02, wilsonInterval(0.02, 1000));
+    near(d.gapIntervals.variance!, want, 'variance interval', { atol: 1e-12 });
+    expect(want.lo).toBeLessThan(0.05);
+    expect(d.variance).toBeGreaterThan(0.05);
+    expect(d.levels.variance).toBe('low');
+    expect(d.focus).toBe('none');
+    expect(d.notes.join(' ')).toContain('The variance (7.26%) is above its threshold (5.00%) but not beyond sampling noise');
+    // the same rates measured on 100 times the examples: beyond the noise
+    const big = diagnose(errors, { counts: { train: 100_000, dev: 10_800 }, thresholds: { variance: 0.05 } });
+    expect(big.gapIntervals.variance!.lo).toBeGreaterThan(0.05);
+    expect(big.levels.variance).toBe('high');
+    // without counts, the point estimate decides and a note says the noise was not judged
+    const blind = diagnose(errors, { thresholds: { variance: 0.05 } });
+    expect(blind.levels.variance).toBe('high');
+    expect(blind.gapIntervals).toEqual({ bias: null, variance: null, dataMismatch: null, devOverfit: null });
+    expect(blind.notes.join(' ')).toContain('Sampling noise was not judged');
+  });
+
+  it('the text report shows each interval and the examples', () => {
+    const text = formatDiagnosis(diagnose(errors, { counts: { train: 1000, dev: 108 } }));
+    const dev = wilsonInterval(10 / 108, 108);
+    expect(text).toContain(`dev 9.26% [${(100 * dev.lo).toFixed(2)}%, ${(100 * dev.hi).toFixed(2)}%] (n=108)`);
+    expect(text).toContain('train 2.00% [1.30%, 3.07%] (n=1000)');
+    expect(text).toContain('95% intervals; a gap is high when its whole interval is above the threshold');
+    expect(text).toMatch(/variance +7\.26% \[\d\.\d\d%, \d+\.\d\d%\] {2}high/);
+  });
+
+  it('rejects bad counts', () => {
+    expectThrows(() => diagnose(errors, { counts: { dev: 0 } }), RangeError, 'options.counts.dev', 'positive integer', 'got 0');
+    expectThrows(() => diagnose(errors, { counts: { dev: '108' as unknown as number } }), TypeError, 'options.counts.dev', '"108"');
+    expectThrows(() => diagnose(errors, { counts: { test: 5 } }), RangeError, 'options.counts.test', 'errors.testError is not');
+    expectThrows(() => diagnose(errors, { counts: { validation: 5 } as never }), RangeError, 'options.counts.validation', 'known: train');
+  });
 });

@@ -23,13 +23,16 @@ describe('diagnose(model, { train, trainDev, dev, test }, { humanLevelError }) o
     expect(d.errors.testError).toBeCloseTo(measured(test), 12);
     expect(d.errors.humanLevelError).toBe(0.003);
     expect(d).toEqual(
-      knobs.diagnose({
-        humanLevelError: 0.003,
-        trainError: d.errors.trainError,
-        trainDevError: d.errors.trainDevError!,
-        devError: d.errors.devError,
-        testError: d.errors.testError!,
-      }),
+      knobs.diagnose(
+        {
+          humanLevelError: 0.003,
+          trainError: d.errors.trainError,
+          trainDevError: d.errors.trainDevError!,
+          devError: d.errors.devError,
+          testError: d.errors.testError!,
+        },
+        { counts: { train: 2000, trainDev: 500, dev: 1000, test: 1000 }, model },
+      ),
     );
     console.log(
       `diagnose on MNIST (784-128-10, 2,000 digits, 20 epochs): train ${pct(d.errors.trainError)}, train-dev ${pct(d.errors.trainDevError!)}, ` +
