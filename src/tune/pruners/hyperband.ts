@@ -17,6 +17,7 @@ import type { StudyView } from '../samplers/base';
 import { checkInteger, checkOptions, describe } from '../validate';
 import type { Pruner } from './base';
 import { ashaPruner } from './successiveHalving';
+import { crc32 } from '../../util/crc32';
 
 /** Options of {@link hyperbandPruner}. */
 export interface HyperbandPrunerOptions {
@@ -28,22 +29,6 @@ export interface HyperbandPrunerOptions {
   reductionFactor?: number;
   /** See ashaPruner (default 0). */
   bootstrapCount?: number;
-}
-
-let crcTable: Uint32Array | undefined;
-/** zlib's CRC-32 of a string's UTF-8 bytes (Python's `binascii.crc32`). */
-export function crc32(text: string): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (const byte of new TextEncoder().encode(text)) crc = crcTable[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 /**
