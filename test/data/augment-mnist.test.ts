@@ -2,10 +2,7 @@
 // and translate +-2 px beats the same model trained without augmentation, on 2,000 test digits,
 // for each of 3 seeds. Same model, optimizer, batch size and number of epochs; the only
 // difference is that the augmented run sees a new variant of every digit each epoch
-// (augmentation seeded by (seed, epoch, example)).
-//
-// Until fit({ augment }) exists, the test augments the training set itself once per epoch and
-// trains one epoch on it (fit with epochs = epoch + 1 continues where the model stopped).
+// (fit({ augment }): augmentation seeded by the model's seed, the epoch and the example).
 import { describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index.node';
 import { augmentation } from '../../src/data/augment';
@@ -24,9 +21,7 @@ function mlp(seed: number): knobs.Sequential {
   return m;
 }
 
-const hasTrainer = typeof (knobs as { sequential?: unknown }).sequential === 'function';
-
-describe.skipIf(!hasTrainer)('augmentation on MNIST (acceptance)', () => {
+describe('augmentation on MNIST (acceptance)', () => {
   it(`an MLP on 1,000 digits with rotate/scale/translate beats no augmentation on 2,000 test digits, for seeds ${SEEDS.join(', ')}`, async () => {
     const train = await loadMnist({ count: 1000 });
     const test = await loadMnist({ offset: 1000, count: 2000 });
@@ -44,10 +39,8 @@ describe.skipIf(!hasTrainer)('augmentation on MNIST (acceptance)', () => {
       const plain = mlp(seed);
       await plain.fit(train.x, train.y, { batchSize: 32, epochs: EPOCHS, verbose: 0 });
       const aug = mlp(seed);
-      for (let epoch = 0; epoch < EPOCHS; epoch++) {
-        const x = pipeline.applyTo(train.x, { seed, epoch });
-        await aug.fit(x, train.y, { batchSize: 32, epochs: epoch + 1, verbose: 0 });
-      }
+      await aug.fit(train.x, train.y, { batchSize: 32, epochs: EPOCHS, verbose: 0, augment: pipeline });
+      expect(aug.epochsCompleted, `seed ${seed}: trained every epoch`).toBe(EPOCHS);
       rows.push({ seed, plain: plain.evaluate(test.x, test.y).accuracy!, augmented: aug.evaluate(test.x, test.y).accuracy! });
     }
     const mean = (k: 'plain' | 'augmented'): number => rows.reduce((s, r) => s + r[k], 0) / rows.length;
@@ -58,6 +51,9 @@ describe.skipIf(!hasTrainer)('augmentation on MNIST (acceptance)', () => {
         `  mean: ${(100 * mean('plain')).toFixed(2)}% -> ${(100 * mean('augmented')).toFixed(2)}%`,
       ].join('\n'),
     );
-    for (const r of rows) expect(r.augmented, `seed ${r.seed}`).toBeGreaterThan(r.plain);
+    // by a margin above the noise of 2,000 test digits (one point is 20 digits; measured: +2.85 to
+    // +5.15 points per seed, +4.17 on average)
+    for (const r of rows) expect(r.augmented, `seed ${r.seed}`).toBeGreaterThan(r.plain + 0.01);
+    expect(mean('augmented')).toBeGreaterThan(mean('plain') + 0.025);
   });
 });

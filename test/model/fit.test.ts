@@ -257,7 +257,10 @@ describe('fit semantics', () => {
         },
       ],
     });
-    await expect(p).rejects.toThrow();
+    // fit rejects with the signal's own reason (an AbortError), not some later failure
+    await expect(p).rejects.toThrow('This operation was aborted');
+    expect(await p.catch((e: unknown) => e)).toBe(ac.signal.reason);
+    expect((ac.signal.reason as Error).name).toBe('AbortError');
     expect(batches).toBe(25);
   });
 

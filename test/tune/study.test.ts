@@ -131,7 +131,7 @@ describe('ask and tell', () => {
     expect(study.bestTrial.number).toBe(0);
     await expect(study.tell(a, 1)).rejects.toThrow(/trial 0 is COMPLETE; only a RUNNING trial can be told/);
     expect((await study.tell(a, 1, { skipIfFinished: true })).value).toBe(0.75);
-    await expect(study.tell(c, 1, { state: 'FAIL' })).rejects.toThrow();
+    await expect(study.tell(c, 1, { state: 'FAIL' })).rejects.toThrow(new RangeError(`tell: trial ${c.number} is FAIL; only a RUNNING trial can be told`));
     const d = await study.ask();
     await expect(study.tell(d, undefined, { state: 'COMPLETE' })).rejects.toThrow(/a COMPLETE trial needs values/);
     await expect(study.tell(d, 1, { state: 'bogus' as never })).rejects.toThrow(/options.state must be/);
