@@ -22,6 +22,9 @@ describe('npm start', () => {
     for (const f of ['model.json', 'report.txt', 'report.json', 'augmentation.png', 'errors.png']) expect(existsSync(join(out, f)), f).toBe(true);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.testAccuracy).toBeGreaterThan(0.96);
-    expect(report.diagnosis.focus).toBeTypeOf('string');
+    // the report's diagnosis is the one printed, with a focus of the method and its knobs
+    expect(['bias', 'variance', 'dataMismatch', 'devOverfit', 'dataQuality', 'none']).toContain(report.diagnosis.focus);
+    expect(r.stdout).toContain(`Verdict: ${report.diagnosis.verdict}\n`);
+    for (const k of report.diagnosis.knobs as { knob: string; option: string }[]) expect(r.stdout).toContain(`  - ${k.knob}: ${k.option}\n`);
   });
 });

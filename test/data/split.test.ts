@@ -177,7 +177,10 @@ describe('splitReport', () => {
     const r = splitReport(s);
     expect(r.warnings).toEqual([]);
     expect(r.sets.map((x) => x.name)).toEqual(['train', 'dev', 'test']);
-    expect(r.sets[1]!.class!.counts).toBeDefined();
+    // the dev set's class counts are its labels counted
+    const devCounts: Record<string, number> = {};
+    for (const c of s.dev.y as Int32Array) devCounts[String(c)] = (devCounts[String(c)] ?? 0) + 1;
+    expect(r.sets[1]!.class!.counts).toEqual(devCounts);
     expect(r.comparisons.length).toBe(6); // dev and test vs train, test vs dev; class and source
     expect(r.text).toMatch(/total variation distance > 0.1 and a chi-square test of homogeneity gives p < 0.01/);
   });
