@@ -232,6 +232,13 @@ describe('sampling noise: 95% intervals of the errors and the gaps', () => {
     near(wilsonInterval(0, 20), { lo: 0, hi: 0.1611 }, '0/20', { atol: 5e-5 });
   });
 
+  it('the documented examples', () => {
+    near(wilsonInterval(0.1, 100), { lo: 0.0552, hi: 0.1744 }, 'wilsonInterval', { atol: 5e-5 });
+    const dev = wilsonInterval(0.08, 500),
+      train = wilsonInterval(0.02, 5000);
+    near(differenceInterval(0.08, dev, 0.02, train), { lo: 0.0389, hi: 0.0873 }, 'differenceInterval', { atol: 5e-5 });
+  });
+
   it("differences match Newcombe (1998)'s hybrid score interval (method 10)", () => {
     // Newcombe, Statistics in Medicine 17:873-890, table II: 56/70 - 48/80, 9/10 - 3/10
     const d1 = differenceInterval(56 / 70, wilsonInterval(56 / 70, 70), 48 / 80, wilsonInterval(48 / 80, 80));
