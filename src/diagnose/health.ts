@@ -6,6 +6,7 @@
  */
 import { describe } from '../errors';
 import { HEALTH_KNOBS, type Knob } from './knobs';
+import { healthKnobsForModel, readModelSettings, type ConfiguredModel, type OmittedKnob } from './settings';
 
 /** One layer's record, aligned with {@link TrainingHealth.steps}. */
 export interface LayerHealth {
@@ -82,6 +83,8 @@ export interface HealthFlag {
   threshold: number;
   message: string;
   knobs: Knob[];
+  /** Knobs left out because the model (options.model) has already turned them, each with the reason. */
+  omittedKnobs: OmittedKnob[];
 }
 
 /** The outcome of {@link diagnoseHealth}. */
@@ -155,7 +158,9 @@ const SEVERITY: HealthProblem[] = ['explodingGradients', 'lossDiverging', 'vanis
  * Flags training-health problems in a record from `fit`: vanishing or exploding gradients,
  * dead ReLUs, saturated sigmoid/tanh units, a loss plateau or a diverging loss. Each flag names
  * the layer, the value, the threshold (see {@link HealthThresholds}) and the knobs to turn:
- * initialization, learning rate, batch normalization, activation, gradient clipping.
+ * initialization, learning rate, batch normalization, activation, gradient clipping. With
+ * `options.model` (the model the record is of), knobs it has already turned are left out and
+ * listed in each flag's `omittedKnobs` (He initialization the flagged layer already has, say).
  *
  * @example
  * ```ts
@@ -170,13 +175,16 @@ const SEVERITY: HealthProblem[] = ['explodingGradients', 'lossDiverging', 'vanis
  * report.flags.map((f) => f.problem); // ['vanishingGradients', 'saturation', 'lossPlateau']
  * ```
  */
-export function diagnoseHealth(health: TrainingHealth, options: { thresholds?: Partial<HealthThresholds> } = {}): HealthReport {
+export function diagnoseHealth(health: TrainingHealth, options: { thresholds?: Partial<HealthThresholds>; model?: ConfiguredModel } = {}): HealthReport {
   const h = checkHealth(health);
   const t = checkThresholds(options.thresholds);
   const n = h.steps.length;
   const flags: HealthFlag[] = [];
+  // with the model, knobs it has already turned are left out (for the flagged layer, where named)
+  const settings = readModelSettings(options.model);
   const flag = (problem: HealthProblem, value: number, threshold: number, message: string, knobs: readonly Knob[], layer?: string): void => {
-    flags.push({ problem, ...(layer === undefined ? {} : { layer }), value, threshold, message, knobs: knobs.map((k) => ({ ...k })) });
+    const fit = settings === null ? { knobs: knobs.map((k) => ({ ...k })), omitted: [] } : healthKnobsForModel(knobs, settings, layer);
+    flags.push({ problem, ...(layer === undefined ? {} : { layer }), value, threshold, message, knobs: fit.knobs, omittedKnobs: fit.omitted });
   };
   if (n === 0) return { ok: true, flags, summary: 'No training-health records.', thresholds: t };
   const w = Math.max(1, Math.floor(n / 4));

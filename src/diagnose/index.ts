@@ -25,7 +25,15 @@ export {
   type GapIntervals,
 } from './diagnose';
 export { wilsonInterval, differenceInterval, type Interval } from './interval';
-export { readModelSettings, knobsForModel, type ModelSettings, type ConfiguredModel, type OmittedKnob, type DenseSettings } from './settings';
+export {
+  readModelSettings,
+  knobsForModel,
+  healthKnobsForModel,
+  type ModelSettings,
+  type ConfiguredModel,
+  type OmittedKnob,
+  type DenseSettings,
+} from './settings';
 export { formatDiagnosis } from './format';
 export { KNOBS, HEALTH_KNOBS, type Knob, type Focus } from './knobs';
 export { diagnoseBySource, type BySourceOptions, type SourceBreakdown, type SourceError, type SourcedSet, type SetName } from './bySource';

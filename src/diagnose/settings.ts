@@ -18,6 +18,8 @@ export interface ConfiguredModel {
 
 /** One fully connected layer, as far as the knobs care. */
 export interface DenseSettings {
+  /** The layer's name (as in the training-health record). */
+  name: string;
   units: number;
   activation: string;
   kernelInitializer: string;
@@ -37,6 +39,8 @@ export interface ModelSettings {
   /** The rates of the Dropout layers. */
   dropoutRates: number[];
   batchNormalization: boolean;
+  /** A Normalization layer (standardized inputs). */
+  inputNormalization: boolean;
   /** Height, width and channels of an input that looks like an image (from inputShape), else null. */
   imageShape: { height: number; width: number; channels: number } | null;
 }
@@ -93,6 +97,7 @@ export function readModelSettings(model: unknown): ModelSettings | null {
     dense: [],
     dropoutRates: [],
     batchNormalization: false,
+    inputNormalization: false,
     imageShape: imageShape(config.inputShape ?? (config.layers[0]?.config.inputShape as number[] | undefined)),
   };
   for (const { className, config: c } of config.layers) {
@@ -100,6 +105,7 @@ export function readModelSettings(model: unknown): ModelSettings | null {
       const init = c.kernelInitializer as { name?: unknown } | string | undefined;
       const reg = c.kernelRegularizer as { l1?: unknown; l2?: unknown } | undefined;
       settings.dense.push({
+        name: typeof c.name === 'string' ? c.name : '',
         units: num(c.units),
         activation: typeof c.activation === 'string' ? c.activation : 'linear',
         kernelInitializer: typeof init === 'string' ? init : typeof init?.name === 'string' ? init.name : 'glorotUniform',
@@ -108,6 +114,7 @@ export function readModelSettings(model: unknown): ModelSettings | null {
       });
     } else if (className === 'Dropout') settings.dropoutRates.push(num(c.rate));
     else if (className === 'BatchNormalization') settings.batchNormalization = true;
+    else if (className === 'Normalization') settings.inputNormalization = true;
   }
   return settings;
 }
@@ -186,6 +193,58 @@ export function knobsForModel(focus: Focus, list: readonly Knob[], s: ModelSetti
       const { height, width, channels } = s.imageShape;
       knobs.push({ ...k, option: k.option.replace('{ height, width, channels }', `{ height: ${height}, width: ${width}, channels: ${channels} }`) });
     } else knobs.push({ ...k });
+  }
+  return { knobs, omitted };
+}
+
+/** The names quoted in a knob's option: `activation: 'leakyRelu' or 'elu'` gives leakyrelu, elu. */
+const quoted = (option: string): string[] => [...option.matchAll(/'([A-Za-z0-9]+)'/g)].map((m) => m[1]!.toLowerCase());
+
+/**
+ * The knobs of a training-health flag that apply to a model with settings `s`, for the flagged
+ * layer (by name) or, without one, every hidden Dense layer. Left out: an initialization the
+ * layers already have (same family: he*, glorot*), an activation they already use, batch
+ * normalization or input normalization the model has, a better optimizer when it is adaptive.
+ *
+ * @example
+ * ```ts
+ * healthKnobsForModel(HEALTH_KNOBS.deadRelu, settings, 'dense1').omitted;
+ * // [{ knob: 'initialization', reason: 'dense1 already has heNormal' }]
+ * ```
+ */
+export function healthKnobsForModel(list: readonly Knob[], s: ModelSettings, layer?: string): { knobs: Knob[]; omitted: OmittedKnob[] } {
+  const named = layer === undefined ? [] : s.dense.filter((l) => l.name === layer);
+  const targets = named.length ? named : s.dense.slice(0, -1);
+  const where = named.length ? layer! : 'every hidden layer';
+  const knobs: Knob[] = [],
+    omitted: OmittedKnob[] = [];
+  for (const k of list) {
+    const skip = (reason: string): void => void omitted.push({ knob: k.knob, reason });
+    const names = quoted(k.option);
+    if (k.knob === 'initialization' && targets.length && names.length) {
+      const families = names.map((n) => n.replace(/(normal|uniform)$/, ''));
+      const inits = targets.map((l) => l.kernelInitializer);
+      if (inits.every((i) => families.some((f) => i.toLowerCase().startsWith(f)))) {
+        skip(`${where} already has ${[...new Set(inits)].join(', ')}`);
+        continue;
+      }
+    } else if (k.knob === 'activation' && targets.length && names.length) {
+      const acts = targets.map((l) => l.activation);
+      if (acts.every((a) => names.includes(a.toLowerCase()))) {
+        skip(`${where} already uses ${[...new Set(acts)].join(', ')}`);
+        continue;
+      }
+    } else if (k.knob === 'batch normalization' && s.batchNormalization) {
+      skip('the model already has batch normalization');
+      continue;
+    } else if (k.knob === 'input normalization' && s.inputNormalization) {
+      skip('the model already normalizes its inputs');
+      continue;
+    } else if (k.knob === 'better optimizer' && s.optimizer !== null && ADAPTIVE.has(s.optimizer.toLowerCase())) {
+      skip(`the model already trains with ${s.optimizer}`);
+      continue;
+    }
+    knobs.push({ ...k });
   }
   return { knobs, omitted };
 }

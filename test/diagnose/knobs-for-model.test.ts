@@ -138,3 +138,38 @@ describe('the printed augmentation snippet runs as written', () => {
     }
   });
 });
+
+describe('training-health knobs filtered by the model', () => {
+  const N = 12;
+  const series = (v: number): number[] => Array.from({ length: N }, () => v);
+  /** A record in which the model's first layer has 90% dead ReLUs. */
+  const deadRecord = (m: knobs.Sequential): knobs.TrainingHealth => ({
+    steps: Array.from({ length: N }, (_, i) => (i + 1) * 20),
+    loss: Array.from({ length: N }, (_, i) => 2 * Math.exp(-0.2 * i)),
+    layers: [
+      { name: m.layers[0]!.name, activation: 'relu', gradNorm: series(0.5), deadReluFraction: series(0.9) },
+      { name: m.layers.at(-1)!.name, activation: 'softmax', gradNorm: series(0.8) },
+    ],
+  });
+
+  it('dead ReLUs in a layer with He initialization and batch normalization: only the knobs not yet turned', () => {
+    const m = model({ optimizer: 'adam', init: 'heNormal', batchNorm: true });
+    const plain = knobs.diagnoseHealth(deadRecord(m)).flags.find((f) => f.problem === 'deadRelu')!;
+    expect(plain.knobs.map((k) => k.knob)).toEqual(['learning rate', 'activation', 'initialization', 'batch normalization']);
+    const fitted = knobs.diagnoseHealth(deadRecord(m), { model: m }).flags.find((f) => f.problem === 'deadRelu')!;
+    expect(fitted.knobs.map((k) => k.knob)).toEqual(['learning rate', 'activation']);
+    expect(fitted.omittedKnobs).toEqual([
+      { knob: 'initialization', reason: `${m.layers[0]!.name} already has heNormal` },
+      { knob: 'batch normalization', reason: 'the model already has batch normalization' },
+    ]);
+    m.dispose();
+  });
+
+  it('a Glorot-initialized layer still gets the He suggestion', () => {
+    const m = model({ optimizer: 'sgd', init: 'glorotUniform' });
+    const f = knobs.diagnoseHealth(deadRecord(m), { model: m }).flags.find((x) => x.problem === 'deadRelu')!;
+    expect(f.knobs.map((k) => k.knob)).toEqual(['learning rate', 'activation', 'initialization', 'batch normalization']);
+    expect(f.omittedKnobs).toEqual([]);
+    m.dispose();
+  });
+});
