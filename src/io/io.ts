@@ -195,6 +195,24 @@ export function checkWeightPath(where: string, field: string, v: unknown): strin
   return p;
 }
 
+/**
+ * Names inherited from Object.prototype (`__proto__`, `constructor`, `toString`...) are never
+ * knobs names, but a lookup such as `table[name]` finds them: refuse them anywhere in a saved
+ * configuration, as keys and as string values (a layer may still be named so).
+ */
+function checkNoPrototypeNames(where: string, field: string, v: unknown, nameAllowed = false): void {
+  if (typeof v === 'string') {
+    if (!nameAllowed && v in Object.prototype) throw new RangeError(`${where}: ${field} ${describe(v)} is not a knobs name`);
+  } else if (Array.isArray(v)) {
+    v.forEach((c, i) => checkNoPrototypeNames(where, `${field}[${i}]`, c));
+  } else if (v !== null && typeof v === 'object') {
+    for (const k of Object.keys(v)) {
+      if (k in Object.prototype) throw new RangeError(`${where}: ${field} has a key ${JSON.stringify(k)}, which is not a knobs field`);
+      checkNoPrototypeNames(where, `${field}.${k}`, (v as Plain)[k]);
+    }
+  }
+}
+
 /** A checked manifest group: its files and how many bytes they hold together. */
 export interface CheckedGroup {
   paths: string[];
@@ -228,7 +246,11 @@ export function checkModelJson(json: unknown, where = 'model.json'): { json: Mod
     const cls = string(where, `${f}.className`, own(layer, 'className'));
     // a name inherited from Object.prototype is no layer class (`__proto__`, `constructor`)
     if (cls in Object.prototype) throw new RangeError(`${where}: ${f}.className ${describe(cls)} is not a knobs layer class`);
-    object(where, `${f}.config`, own(layer, 'config'));
+    const c = object(where, `${f}.config`, own(layer, 'config'));
+    for (const k of Object.keys(c)) {
+      if (k in Object.prototype) throw new RangeError(`${where}: ${f}.config has a key ${JSON.stringify(k)}, which is not a knobs field`);
+      checkNoPrototypeNames(where, `${f}.config.${k}`, c[k], k === 'name');
+    }
   });
   const tc = own(j, 'trainingConfig');
   if (tc !== undefined) {
@@ -239,6 +261,7 @@ export function checkModelJson(json: unknown, where = 'model.json'): { json: Mod
     const cls = string(where, 'trainingConfig.optimizer.className', own(o, 'className'));
     if (cls in Object.prototype) throw new RangeError(`${where}: trainingConfig.optimizer.className ${describe(cls)} is not a knobs optimizer`);
     object(where, 'trainingConfig.optimizer.config', own(o, 'config'));
+    checkNoPrototypeNames(where, 'trainingConfig', t);
   }
   const tr = own(j, 'training');
   if (tr !== undefined) {

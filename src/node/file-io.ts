@@ -146,11 +146,17 @@ export function fileHandler(dirPath: string): IOHandler {
       // A save by another process may replace model.json and remove the weights it named
       // between our two reads: read again then (the new pair is complete).
       for (let attempt = 0; ; attempt++) {
-        let parsed: unknown;
+        let text: string;
         try {
-          parsed = JSON.parse(readBounded(modelJsonPath, 'model.json', MAX_MODEL_JSON_BYTES).toString('utf8'));
+          text = readBounded(modelJsonPath, 'model.json', MAX_MODEL_JSON_BYTES).toString('utf8');
         } catch (err) {
           throw new Error(`loadModel: cannot read ${modelJsonPath}: ${(err as Error).message}`);
+        }
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch (err) {
+          throw new RangeError(`loadModel: ${modelJsonPath} is not valid JSON (${(err as Error).message}): the save is incomplete or corrupt`);
         }
         const { json, groups } = checkModelJson(parsed, modelJsonPath);
         const realDir = realpathSync(dir);
