@@ -15,7 +15,6 @@
  * file of exactly the size the manifest describes, and no more is read.
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import {
   closeSync,
   fstatSync,
@@ -32,6 +31,7 @@ import {
 } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { checkModelJson, registerIOScheme, type IOHandler, type ModelArtifacts, type ModelJson } from '../io/io';
+import { randomUUID } from '../util/uuid';
 
 /** Largest model.json read (a manifest for billions of weights is still far smaller). */
 const MAX_MODEL_JSON_BYTES = 64 * 2 ** 20;

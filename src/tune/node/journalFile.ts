@@ -23,7 +23,6 @@
  *   knobs' lock links to an owner file, so it resolves as Optuna's does (see JournalFileLock).
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -32,6 +31,7 @@ import type { JournalBackend, JournalLog } from '../storages/base';
 import { journalLogToLine, lineToJournalLog } from '../storages/journal/format';
 import { JournalStorage } from '../storages/journal/storage';
 import { checkBoolean, checkOptions, checkPositive } from '../validate';
+import { randomUUID } from '../../util/uuid';
 
 /** Options of a journal file. */
 export interface JournalFileOptions {
