@@ -2,7 +2,7 @@
 // layers, missing fields and bad training numbers are errors, flipped weight bytes fail the
 // checksum, a disposed model refuses every method, and concurrent saves leave a loadable folder.
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -197,6 +197,26 @@ describe('a disposed model', () => {
 });
 
 describe('concurrent saves', () => {
+  it('a save removes the weights it replaced and hour-old leftovers, never a recent file another save may be writing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'knobs-sweep-'));
+    const m = model();
+    await m.save(`file://${dir}`);
+    const first = readdirSync(dir).find((f) => f.endsWith('.bin'))!;
+    // leftovers of killed saves: one old, one recent (a save in progress looks the same)
+    const old = ['weights-11111111-1111-4111-8111-111111111111.bin', 'model.json.11111111-1111-4111-8111-111111111111.tmp'];
+    const recent = ['weights-22222222-2222-4222-8222-222222222222.bin', 'model.json.22222222-2222-4222-8222-222222222222.tmp'];
+    const hoursAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const f of [...old, ...recent]) writeFileSync(join(dir, f), 'x');
+    for (const f of old) utimesSync(join(dir, f), hoursAgo, hoursAgo);
+    writeFileSync(join(dir, 'notes.txt'), 'mine'); // not knobs' own: never touched
+    await m.save(`file://${dir}`);
+    const files = readdirSync(dir);
+    expect(files).not.toContain(first);
+    for (const f of old) expect(files).not.toContain(f);
+    for (const f of [...recent, 'notes.txt', 'model.json']) expect(files).toContain(f);
+    expect(files.filter((f) => f.endsWith('.bin'))).toHaveLength(2); // the new save's and the recent leftover
+  });
+
   it('two processes saving to one folder both finish, and the folder always loads as one save', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'knobs-race-'));
     const script = join(dir, 'saver.mjs');

@@ -132,6 +132,17 @@ describe('journal file', () => {
     expect(readdirSync(dirname(path))).toEqual([]); // neither the lock nor its owner file is left
   });
 
+  test("owner files of dead processes that no lock names are removed when a journal is opened; a live process's stay", () => {
+    const dir = tempDir();
+    const path = join(dir, 'j.jsonl');
+    const dead = `j.jsonl.lock.knobs-999999@${hostname()}.00000000-0000-4000-8000-000000000000`;
+    const live = `j.jsonl.lock.knobs-${process.pid}@${hostname()}.00000000-0000-4000-8000-000000000001`;
+    writeFileSync(join(dir, dead), '');
+    writeFileSync(join(dir, live), '');
+    new JournalFileBackend(path, { fsync: false }).close();
+    expect(readdirSync(dir).sort()).toEqual(['j.jsonl', live]);
+  });
+
   test('a lock left by a dead process is broken at once; an unknown one after staleLockMs', async () => {
     const dir = tempDir();
     const path = join(dir, 'j.jsonl');

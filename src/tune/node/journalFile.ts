@@ -177,6 +177,28 @@ export class JournalFileLock {
     process.emitWarning(`knobs.tune: broke a stale journal lock ${this.lockPath} (its writer is gone)`);
   }
 
+  /**
+   * Removes owner files of this machine's dead processes that no lock names: left when a
+   * writer was killed between creating its owner file and its link, or when Optuna broke a
+   * lock knobs left.
+   */
+  removeDeadOwners(): void {
+    const dir = dirname(this.lockPath);
+    const prefix = `${basename(this.lockPath)}.knobs-`;
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).filter((f) => f.startsWith(prefix));
+    } catch {
+      return;
+    }
+    const held = JournalFileLock.holder(this.lockPath)?.text;
+    for (const f of names) {
+      const m = OWNER.exec(f);
+      if (!m || m[2] !== os.hostname() || processAlive(Number(m[1])) || f === held) continue;
+      fs.rmSync(join(dir, f), { force: true });
+    }
+  }
+
   acquire(): void {
     let wait = 1;
     for (;;) {
@@ -235,6 +257,7 @@ export class JournalFileBackend implements JournalBackend {
     const staleMs = o.staleLockMs === undefined ? 10_000 : checkPositive('JournalFileBackend', 'options.staleLockMs', o.staleLockMs);
     this.lock = new JournalFileLock(path, lock, staleMs);
     fs.closeSync(fs.openSync(path, 'a')); // create the file if it does not exist, as Optuna does
+    this.lock.removeDeadOwners();
   }
 
   readLogs(from: number): JournalLog[] {
