@@ -217,4 +217,52 @@ describe('loading fuzzed model folders', () => {
     expect(failures).toBeGreaterThan(200);
     rmSync(base, { recursive: true, force: true });
   }, 120_000);
+
+  it('200 mutations of a toArrayBuffer pack (cuts, flipped bytes, a wrong length): knobs errors only', async () => {
+    const m = knobs.sequential({ inputShape: [4], seed: 3, layers: [knobs.layers.dense({ units: 5, activation: 'tanh' }), knobs.layers.dense({ units: 2 })] });
+    m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const packed = new Uint8Array(knobs.toArrayBuffer(m));
+    const jsonEnd = 12 + new DataView(packed.buffer).getUint32(8, true);
+    const r = rng(7);
+    let failures = 0;
+    for (let i = 0; i < 200; i++) {
+      const b = packed.slice();
+      const kind = i % 4;
+      let what: string;
+      let buf: ArrayBuffer;
+      if (kind === 0) {
+        const cut = Math.floor(r() * packed.length);
+        buf = b.slice(0, cut).buffer;
+        what = `cut at ${cut}`;
+      } else if (kind === 1) {
+        const at = 12 + Math.floor(r() * (jsonEnd - 12)); // inside model.json
+        b[at] = Math.floor(r() * 256);
+        buf = b.buffer;
+        what = `model.json byte ${at} = ${b[at]}`;
+      } else if (kind === 2) {
+        new DataView(b.buffer).setUint32(8, Math.floor(r() * 2 ** 32), true);
+        buf = b.buffer;
+        what = 'header length';
+      } else {
+        const at = Math.floor(r() * 12);
+        b[at] ^= 1 << Math.floor(r() * 8);
+        buf = b.buffer;
+        what = `header byte ${at}`;
+      }
+      const out = await knobs.loadModel(buf).then(
+        (model) => model,
+        (e: unknown) => e,
+      );
+      if (out instanceof knobs.Sequential) {
+        out.dispose();
+        continue;
+      }
+      failures++;
+      expect(out, what).toBeInstanceOf(Error);
+      expect((out as Error).message, what).not.toMatch(INTERNAL);
+      expect((out as Error).message, what).toMatch(/model buffer|model\.json/);
+    }
+    expect(failures).toBeGreaterThan(100);
+    m.dispose();
+  });
 });
