@@ -6,19 +6,38 @@
  * Where things go is chosen by the URL scheme: `file://` (Node), `indexeddb://` (browsers); the
  * platform entries register their handlers. `toArrayBuffer` / `loadModel(arrayBuffer)` pack both
  * parts into one buffer anywhere.
+ *
+ * Loading trusts nothing in model.json: every field is checked before anything is built (a
+ * hand-edited or damaged file gets an error naming the field, never a JavaScript-internal
+ * one), the weights named by the manifest must be exactly the weights the rebuilt layers have,
+ * with the same shapes, and a save made by `save()` carries the SHA-256 of its weights, checked
+ * at load (saves without one, from older versions or `toArrayBuffer`, still load). A layer
+ * field missing from model.json is an error, not a default: knobs writes every field, so a
+ * missing one means the file was edited or damaged (Keras would rebuild a Dense layer without
+ * `activation` as linear; silently training a different model is worse than an error).
  * @module
  */
-import { describe } from '../errors';
+import { describe, ShapeError } from '../errors';
+import { layerFromConfig } from '../layers/index';
+import type { Layer, LayerConfig } from '../layers/layer';
+import { Normalization } from '../layers/normalization';
+import { layoutLayers } from '../model/layout';
 import { modelFromConfig, type Sequential } from '../model/sequential';
 import { optimizerFromConfig, type OptimizerConfig } from '../optimizers/index';
-import type { LayerConfig } from '../layers/layer';
-import { Normalization } from '../layers/normalization';
 
 /** One weight in the manifest. */
 export interface WeightEntry {
   name: string;
   shape: number[];
   dtype: 'float32';
+}
+
+/** One group of the manifest: files holding the weights listed, in order. */
+export interface WeightGroup {
+  paths: string[];
+  weights: WeightEntry[];
+  /** SHA-256 (hex) of the group's bytes, written by `save()` and checked by `loadModel`. */
+  sha256?: string;
 }
 
 /** The JSON part of a saved model. */
@@ -31,7 +50,7 @@ export interface ModelJson {
   /** Training progress: optimizer steps and epochs completed. */
   training?: { iterations: number; epochsCompleted: number };
   /** The weights file: model weights in getWeights() order, then `optimizer/<slot>` buffers. */
-  weightsManifest: { paths: string[]; weights: WeightEntry[] }[];
+  weightsManifest: WeightGroup[];
   /** Anything else a user saves with the model (e.g. a data normalization from knobs.data). */
   userDefinedMetadata?: Record<string, unknown>;
 }
@@ -109,20 +128,241 @@ export function toArtifacts(model: Sequential, metadata?: Record<string, unknown
   return { modelJson, weightData: data.buffer };
 }
 
-/** Checks the artifacts and slices the weights file by the manifest's names. */
-function weightArrays(a: ModelArtifacts): Map<string, Float32Array> {
-  const j = a.modelJson;
-  if (!j || j.format !== 'knobs-layers-model') throw new RangeError(`not a knobs model (format ${describe(j?.format)})`);
-  if (j.formatVersion !== 1) throw new RangeError(`unsupported knobs model format version ${describe(j.formatVersion)}`);
-  const entries = j.weightsManifest.flatMap((g) => g.weights);
-  const total = entries.reduce((s, w) => s + w.shape.reduce((x, y) => x * y, 1), 0);
-  if (a.weightData.byteLength !== total * 4) {
-    throw new RangeError(`the weights file has ${a.weightData.byteLength} bytes but the manifest describes ${total * 4}: the save is incomplete or corrupt`);
+// ---- checking model.json -------------------------------------------------------------------
+
+/** Most floats a save may describe (4 GiB of weights: more than a wasm32 engine can hold). */
+const MAX_FLOATS = 2 ** 30;
+
+type Plain = Record<string, unknown>;
+const isPlain = (v: unknown): v is Plain => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** A field of a parsed JSON object, never one inherited from Object.prototype (`constructor`, `__proto__`). */
+const own = (o: Plain, key: string): unknown => (Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined);
+
+/** Rethrows a knobs error (TypeError, RangeError, ShapeError) with `where` in front of its message. */
+function within<T>(where: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw relabel(e, where);
   }
-  const data = new Float32Array(a.weightData);
+}
+
+function relabel(e: unknown, where: string): unknown {
+  if (e instanceof ShapeError) return new ShapeError(`${where}: ${e.message}`);
+  if (e instanceof TypeError) return new TypeError(`${where}: ${e.message}`);
+  if (e instanceof RangeError) return new RangeError(`${where}: ${e.message}`);
+  if (e instanceof Error) return new Error(`${where}: ${e.message}`);
+  return e;
+}
+
+function object(where: string, field: string, v: unknown): Plain {
+  if (!isPlain(v)) throw new TypeError(`${where}: ${field} must be an object, got ${describe(v)}`);
+  return v;
+}
+
+function string(where: string, field: string, v: unknown): string {
+  if (typeof v !== 'string') throw new TypeError(`${where}: ${field} must be a string, got ${describe(v)}`);
+  return v;
+}
+
+function count(where: string, field: string, v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number') throw new TypeError(`${where}: ${field} must be an integer, got ${describe(v)}`);
+  if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${where}: ${field} must be an integer from ${min} to ${max}, got ${v}`);
+  return v;
+}
+
+function array(where: string, field: string, v: unknown): unknown[] {
+  if (!Array.isArray(v)) throw new TypeError(`${where}: ${field} must be an array, got ${describe(v)}`);
+  return v;
+}
+
+function shapeOf(where: string, field: string, v: unknown, min: number): number[] {
+  const dims = array(where, field, v).map((d, i) => count(where, `${field}[${i}]`, d, min, MAX_FLOATS));
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (n > MAX_FLOATS) throw new RangeError(`${where}: ${field} [${dims.join(', ')}] holds ${n} values, more than ${MAX_FLOATS}`);
+  return dims;
+}
+
+/**
+ * A weight file's path in the manifest: relative, inside the model's folder. Absolute paths,
+ * `..` and empty segments are refused, so a manifest cannot make a loader read `/dev/zero` or
+ * another folder's files.
+ */
+export function checkWeightPath(where: string, field: string, v: unknown): string {
+  const p = string(where, field, v);
+  const bad = p === '' || p.includes('\0') || /^[/\\]/.test(p) || /^[a-z]:/i.test(p) || p.split(/[/\\]/).some((s) => s === '..' || s === '.' || s === '');
+  if (bad) throw new RangeError(`${where}: ${field} must be a relative path inside the model's folder, got ${describe(p)}`);
+  return p;
+}
+
+/**
+ * Names inherited from Object.prototype (`__proto__`, `constructor`, `toString`...) are never
+ * knobs names, but a lookup such as `table[name]` finds them: refuse them anywhere in a saved
+ * configuration, as keys and as string values (a layer may still be named so).
+ */
+function checkNoPrototypeNames(where: string, field: string, v: unknown, nameAllowed = false): void {
+  if (typeof v === 'string') {
+    if (!nameAllowed && v in Object.prototype) throw new RangeError(`${where}: ${field} ${describe(v)} is not a knobs name`);
+  } else if (Array.isArray(v)) {
+    v.forEach((c, i) => checkNoPrototypeNames(where, `${field}[${i}]`, c));
+  } else if (v !== null && typeof v === 'object') {
+    for (const k of Object.keys(v)) {
+      if (k in Object.prototype) throw new RangeError(`${where}: ${field} has a key ${JSON.stringify(k)}, which is not a knobs field`);
+      checkNoPrototypeNames(where, `${field}.${k}`, (v as Plain)[k]);
+    }
+  }
+}
+
+/** A checked manifest group: its files and how many bytes they hold together. */
+export interface CheckedGroup {
+  paths: string[];
+  weights: WeightEntry[];
+  bytes: number;
+  sha256?: string;
+}
+
+/**
+ * Checks the structure and every value of a parsed model.json (not yet against the layers:
+ * {@link fromArtifacts} does that) and returns its manifest with the byte size of each group.
+ * `where` names the file in messages.
+ * @internal
+ */
+export function checkModelJson(json: unknown, where = 'model.json'): { json: ModelJson; groups: CheckedGroup[] } {
+  const j = object(where, 'the file', json);
+  if (own(j, 'format') !== 'knobs-layers-model') throw new RangeError(`${where}: not a knobs model (format ${describe(own(j, 'format'))})`);
+  if (own(j, 'formatVersion') !== 1) throw new RangeError(`${where}: unsupported knobs model format version ${describe(own(j, 'formatVersion'))}`);
+  const topo = object(where, 'modelTopology', own(j, 'modelTopology'));
+  if (own(topo, 'className') !== 'Sequential')
+    throw new RangeError(`${where}: modelTopology.className must be "Sequential", got ${describe(own(topo, 'className'))}`);
+  const cfg = object(where, 'modelTopology.config', own(topo, 'config'));
+  string(where, 'modelTopology.config.name', own(cfg, 'name'));
+  count(where, 'modelTopology.config.seed', own(cfg, 'seed'), 0, 2 ** 32 - 1);
+  shapeOf(where, 'modelTopology.config.inputShape', own(cfg, 'inputShape'), 1);
+  const layers = array(where, 'modelTopology.config.layers', own(cfg, 'layers'));
+  if (layers.length === 0) throw new RangeError(`${where}: modelTopology.config.layers is empty`);
+  layers.forEach((l, i) => {
+    const f = `modelTopology.config.layers[${i}]`;
+    const layer = object(where, f, l);
+    const cls = string(where, `${f}.className`, own(layer, 'className'));
+    // a name inherited from Object.prototype is no layer class (`__proto__`, `constructor`)
+    if (cls in Object.prototype) throw new RangeError(`${where}: ${f}.className ${describe(cls)} is not a knobs layer class`);
+    const c = object(where, `${f}.config`, own(layer, 'config'));
+    for (const k of Object.keys(c)) {
+      if (k in Object.prototype) throw new RangeError(`${where}: ${f}.config has a key ${JSON.stringify(k)}, which is not a knobs field`);
+      checkNoPrototypeNames(where, `${f}.config.${k}`, c[k], k === 'name');
+    }
+  });
+  const tc = own(j, 'trainingConfig');
+  if (tc !== undefined) {
+    const t = object(where, 'trainingConfig', tc);
+    string(where, 'trainingConfig.loss', own(t, 'loss'));
+    array(where, 'trainingConfig.metrics', own(t, 'metrics')).forEach((m, i) => string(where, `trainingConfig.metrics[${i}]`, m));
+    const o = object(where, 'trainingConfig.optimizer', own(t, 'optimizer'));
+    const cls = string(where, 'trainingConfig.optimizer.className', own(o, 'className'));
+    if (cls in Object.prototype) throw new RangeError(`${where}: trainingConfig.optimizer.className ${describe(cls)} is not a knobs optimizer`);
+    object(where, 'trainingConfig.optimizer.config', own(o, 'config'));
+    checkNoPrototypeNames(where, 'trainingConfig', t);
+  }
+  const tr = own(j, 'training');
+  if (tr !== undefined) {
+    const t = object(where, 'training', tr);
+    count(where, 'training.iterations', own(t, 'iterations'));
+    count(where, 'training.epochsCompleted', own(t, 'epochsCompleted'));
+  }
+  const meta = own(j, 'userDefinedMetadata');
+  if (meta !== undefined) object(where, 'userDefinedMetadata', meta);
+  const manifest = array(where, 'weightsManifest', own(j, 'weightsManifest'));
+  const names = new Set<string>();
+  let total = 0;
+  const groups = manifest.map((g, gi): CheckedGroup => {
+    const f = `weightsManifest[${gi}]`;
+    const group = object(where, f, g);
+    const paths = array(where, `${f}.paths`, own(group, 'paths')).map((p, pi) => checkWeightPath(where, `${f}.paths[${pi}]`, p));
+    if (paths.length === 0) throw new RangeError(`${where}: ${f}.paths is empty`);
+    const sha = own(group, 'sha256');
+    if (sha !== undefined && !(typeof sha === 'string' && /^[0-9a-f]{64}$/.test(sha))) {
+      throw new RangeError(`${where}: ${f}.sha256 must be 64 lowercase hex digits, got ${describe(sha)}`);
+    }
+    let bytes = 0;
+    const weights = array(where, `${f}.weights`, own(group, 'weights')).map((w, wi): WeightEntry => {
+      const wf = `${f}.weights[${wi}]`;
+      const e = object(where, wf, w);
+      const name = string(where, `${wf}.name`, own(e, 'name'));
+      if (names.has(name)) throw new RangeError(`${where}: ${wf}.name ${describe(name)} appears twice in the manifest`);
+      names.add(name);
+      const shape = shapeOf(where, `${wf}.shape`, own(e, 'shape'), 0);
+      if (own(e, 'dtype') !== 'float32') throw new RangeError(`${where}: ${wf}.dtype must be "float32", got ${describe(own(e, 'dtype'))}`);
+      const n = shape.reduce((a, b) => a * b, 1);
+      total += n;
+      if (total > MAX_FLOATS) throw new RangeError(`${where}: the manifest describes more than ${MAX_FLOATS} values`);
+      bytes += n * 4;
+      return { name, shape, dtype: 'float32' };
+    });
+    return { paths, weights, bytes, ...(sha !== undefined ? { sha256: sha as string } : {}) };
+  });
+  if (groups.length === 0) throw new RangeError(`${where}: weightsManifest is empty`);
+  return { json: j as unknown as ModelJson, groups };
+}
+
+/** A weight the layers expect, with where it comes from for messages. */
+interface Expected {
+  name: string;
+  label: string;
+  shape: number[];
+}
+
+function expectedWeights(layers: Layer[], slotNames: readonly string[], paramCount: number): Expected[] {
+  const out: Expected[] = layers.flatMap((l) =>
+    l.weightSpecs().map((s) => ({ name: `${l.name}/${s.name}`, label: `layer ${JSON.stringify(l.name)} weight ${JSON.stringify(s.name)}`, shape: s.shape })),
+  );
+  for (const s of slotNames) out.push({ name: `optimizer/${s}`, label: `optimizer state ${JSON.stringify(s)}`, shape: [paramCount] });
+  return out;
+}
+
+/**
+ * Checks the manifest against the weights the layers have: every expected weight present with
+ * its shape and float32, and nothing else (optimizer state is ignored when `slotNames` is null,
+ * i.e. when loading into an uncompiled model).
+ */
+function checkManifest(where: string, groups: CheckedGroup[], expected: Expected[], ignoreOptimizer: boolean): void {
+  const found = new Map(groups.flatMap((g) => g.weights).map((w) => [w.name, w]));
+  const fmt = (s: number[]) => `[${s.join(', ')}]`;
+  for (const e of expected) {
+    const w = found.get(e.name);
+    if (!w) throw new RangeError(`${where}: ${e.label}: expected ${fmt(e.shape)} float32 as ${JSON.stringify(e.name)}, found nothing in the manifest`);
+    if (w.shape.length !== e.shape.length || w.shape.some((d, i) => d !== e.shape[i])) {
+      throw new ShapeError(`${where}: ${e.label}: expected shape ${fmt(e.shape)} float32, found ${fmt(w.shape)} ${w.dtype}`);
+    }
+    found.delete(e.name);
+  }
+  for (const name of found.keys()) {
+    if (ignoreOptimizer && name.startsWith('optimizer/')) continue;
+    throw new RangeError(`${where}: the manifest has a weight ${JSON.stringify(name)} that no layer of the model has`);
+  }
+}
+
+/** Every field a rebuilt object's config has must be in the saved one (none is defaulted on load). */
+function checkNoMissingFields(where: string, field: string, saved: Plain, rebuilt: Record<string, unknown>): void {
+  for (const key of Object.keys(rebuilt)) {
+    if (!Object.prototype.hasOwnProperty.call(saved, key)) {
+      throw new RangeError(`${where}: ${field}.${key} is missing (knobs saves every field; the file was edited or damaged)`);
+    }
+  }
+}
+
+/** Slices the weights by the manifest's names, after checking the byte count. */
+function weightArrays(where: string, groups: CheckedGroup[], weightData: ArrayBuffer): Map<string, Float32Array> {
+  if (!(weightData instanceof ArrayBuffer)) throw new TypeError(`${where}: the weights must be an ArrayBuffer, got ${describe(weightData)}`);
+  const total = groups.reduce((s, g) => s + g.bytes, 0);
+  if (weightData.byteLength !== total) {
+    throw new RangeError(
+      `${where}: the weights file has ${weightData.byteLength} bytes but the manifest describes ${total}: the save is incomplete or corrupt`,
+    );
+  }
+  const data = new Float32Array(weightData);
   const arrays = new Map<string, Float32Array>();
   let o = 0;
-  for (const w of entries) {
+  for (const w of groups.flatMap((g) => g.weights)) {
     const n = w.shape.reduce((x, y) => x * y, 1);
     arrays.set(w.name, data.subarray(o, o + n));
     o += n;
@@ -132,24 +372,21 @@ function weightArrays(a: ModelArtifacts): Map<string, Float32Array> {
 
 /**
  * Puts saved weights, optimizer state and progress into an existing model of the same
- * architecture (compiled with the same optimizer when the save holds optimizer state).
+ * architecture (compiled with the same optimizer when the save holds optimizer state). Everything
+ * is checked before anything is written: on an error the model is unchanged.
  */
-export function applyArtifacts(model: Sequential, a: ModelArtifacts): void {
-  const arrays = weightArrays(a);
-  const j = a.modelJson;
-  model.setWeights(
-    model.weightNames().map((name) => {
-      const w = arrays.get(name);
-      if (!w) throw new RangeError(`the saved model has no weight ${JSON.stringify(name)}`);
-      return w;
-    }),
-  );
-  if (j.trainingConfig && model.optimizer) {
-    const slots = model.optimizer.slotNames.map((s) => {
-      const w = arrays.get(`optimizer/${s}`);
-      if (!w) throw new RangeError(`the saved model has no optimizer state ${JSON.stringify(s)}`);
-      return w;
-    });
+export function applyArtifacts(model: Sequential, a: ModelArtifacts, where = 'model.json'): void {
+  if (a === null || typeof a !== 'object') throw new TypeError(`applyArtifacts: artifacts must be {modelJson, weightData}, got ${describe(a)}`);
+  const { json: j, groups } = checkModelJson(a.modelJson, where);
+  const withOptimizer = j.trainingConfig !== undefined && model.optimizer !== undefined;
+  const slotNames = withOptimizer ? model.optimizer!.slotNames : [];
+  checkManifest(where, groups, expectedWeights(model.layers, slotNames, model.paramCount), !withOptimizer);
+  const arrays = weightArrays(where, groups, a.weightData);
+  const weights = model.weightNames().map((name) => arrays.get(name)!);
+  const slots = slotNames.map((s) => arrays.get(`optimizer/${s}`)!);
+  // checked above: none of these can throw any more, so the model is never half-loaded
+  model.setWeights(weights);
+  if (withOptimizer) {
     model.setOptimizerState(slots, j.training?.iterations ?? 0);
     model.epochsCompleted = j.training?.epochsCompleted ?? 0;
   }
@@ -158,27 +395,105 @@ export function applyArtifacts(model: Sequential, a: ModelArtifacts): void {
   if (j.userDefinedMetadata) model.metadata = { ...j.userDefinedMetadata };
 }
 
-/** Rebuilds a model (compiled, with its optimizer state, when it was saved compiled). */
-export function fromArtifacts(a: ModelArtifacts): Sequential {
-  weightArrays(a); // reject a bad save before building anything
-  const j = a.modelJson;
-  // no initializers: every weight is about to be overwritten
-  const model = modelFromConfig(j.modelTopology.config, false);
-  if (j.trainingConfig) {
-    model.compile({ optimizer: optimizerFromConfig(j.trainingConfig.optimizer), loss: j.trainingConfig.loss as never, metrics: j.trainingConfig.metrics });
+/**
+ * Rebuilds a model (compiled, with its optimizer state, when it was saved compiled). Checks the
+ * whole save before allocating the model; `where` names the source in error messages.
+ */
+export function fromArtifacts(a: ModelArtifacts, where = 'model.json'): Sequential {
+  if (a === null || typeof a !== 'object') throw new TypeError(`fromArtifacts: artifacts must be {modelJson, weightData}, got ${describe(a)}`);
+  const { json: j, groups } = checkModelJson(a.modelJson, where);
+  const config = j.modelTopology.config;
+  // A throwaway copy of the layers, laid out without allocating: checks each layer's config and
+  // the manifest against the weights they have before the model takes any engine memory.
+  const probe = config.layers.map((c, i) =>
+    within(`${where}: modelTopology.config.layers[${i}] (${c.className})`, () => {
+      const layer = layerFromConfig(c);
+      checkNoMissingFields(where, `modelTopology.config.layers[${i}].config`, c.config, layer.getConfig());
+      return layer;
+    }),
+  );
+  const layout = within(`${where}: modelTopology.config`, () => layoutLayers(probe, config.inputShape));
+  let slotNames: readonly string[] = [];
+  const tc = j.trainingConfig;
+  if (tc) {
+    const o = within(`${where}: trainingConfig.optimizer`, () => optimizerFromConfig(tc.optimizer));
+    checkNoMissingFields(where, 'trainingConfig.optimizer.config', tc.optimizer.config, o.getConfig().config);
+    slotNames = o.slotNames;
   }
-  applyArtifacts(model, a);
+  checkManifest(where, groups, expectedWeights(probe, slotNames, layout.paramCount), !tc);
+  weightArrays(where, groups, a.weightData);
+  // no initializers: every weight is about to be overwritten
+  const model = within(`${where}: modelTopology.config`, () => modelFromConfig(config, false));
+  try {
+    if (tc) {
+      within(`${where}: trainingConfig`, () => model.compile({ optimizer: optimizerFromConfig(tc.optimizer), loss: tc.loss as never, metrics: tc.metrics }));
+    }
+    applyArtifacts(model, a, where);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
   return model;
+}
+
+// ---- checksums -----------------------------------------------------------------------------
+
+interface Subtle {
+  digest(algorithm: string, data: ArrayBuffer | ArrayBufferView): Promise<ArrayBuffer>;
+}
+
+/** SHA-256 (hex) with the platform's WebCrypto (Node 20's globalThis.crypto, browsers). */
+async function sha256Hex(bytes: Uint8Array): Promise<string | undefined> {
+  const subtle = (globalThis as { crypto?: { subtle?: Subtle } }).crypto?.subtle;
+  // WebCrypto is missing only on insecure (plain http) browser pages: save without a checksum there
+  if (!subtle) return undefined;
+  const d = new Uint8Array(await subtle.digest('SHA-256', bytes));
+  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The artifacts with each manifest group's SHA-256 filled in. */
+async function withChecksums(a: ModelArtifacts): Promise<ModelArtifacts> {
+  const groups: WeightGroup[] = [];
+  let o = 0;
+  for (const g of a.modelJson.weightsManifest) {
+    const n = g.weights.reduce((s, w) => s + w.shape.reduce((x, y) => x * y, 1) * 4, 0);
+    const sha256 = await sha256Hex(new Uint8Array(a.weightData, o, n));
+    groups.push({ ...g, ...(sha256 ? { sha256 } : {}) });
+    o += n;
+  }
+  return { ...a, modelJson: { ...a.modelJson, weightsManifest: groups } };
+}
+
+/** Checks each group's SHA-256, when the save has one. */
+async function verifyChecksums(a: ModelArtifacts, where: string): Promise<void> {
+  const { groups } = checkModelJson(a.modelJson, where);
+  weightArrays(where, groups, a.weightData); // byte count first: slicing needs it
+  let o = 0;
+  for (const g of groups) {
+    if (g.sha256) {
+      const got = await sha256Hex(new Uint8Array(a.weightData, o, g.bytes));
+      if (got !== undefined && got !== g.sha256) {
+        throw new RangeError(
+          `${where}: the weights file ${g.paths.join(', ')} fails its SHA-256 check (manifest ${g.sha256.slice(0, 12)}..., file ${got.slice(0, 12)}...): the file is damaged or was changed after saving`,
+        );
+      }
+    }
+    o += g.bytes;
+  }
 }
 
 /** Saves a model to a URL (see {@link Sequential.save}). */
 export async function saveModel(model: Sequential, url: string, metadata?: Record<string, unknown>): Promise<SaveResult> {
-  return handlerFor(url).save(toArtifacts(model, metadata));
+  const handler = handlerFor(url);
+  return handler.save(await withChecksums(toArtifacts(model, metadata)));
 }
 
 const MAGIC = 'KNOBSMDL';
 
-/** Packs a model (architecture, weights, optimizer state) into one ArrayBuffer. */
+/**
+ * Packs a model (architecture, weights, optimizer state) into one ArrayBuffer. Synchronous, so
+ * without the SHA-256 that `save()` writes (WebCrypto only hashes asynchronously).
+ */
 export function toArrayBuffer(
   model: Sequential,
   metadata: Record<string, unknown> | undefined = Object.keys(model.metadata).length ? model.metadata : undefined,
@@ -199,9 +514,15 @@ export function toArrayBuffer(
 export function artifactsFromArrayBuffer(buffer: ArrayBuffer): ModelArtifacts {
   const bytes = new Uint8Array(buffer);
   const magic = String.fromCharCode(...bytes.subarray(0, 8));
-  if (magic !== MAGIC) throw new RangeError('not a knobs model buffer (bad magic bytes)');
+  if (magic !== MAGIC || bytes.length < 12) throw new RangeError('not a knobs model buffer (bad magic bytes)');
   const n = new DataView(buffer).getUint32(8, true);
-  const modelJson = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + n))) as ModelJson;
+  if (12 + n > bytes.length) throw new RangeError(`knobs model buffer: its model.json claims ${n} bytes but only ${bytes.length - 12} follow`);
+  let modelJson: ModelJson;
+  try {
+    modelJson = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + n))) as ModelJson;
+  } catch (e) {
+    throw new RangeError(`knobs model buffer: its model.json is not valid JSON: ${(e as Error).message}`);
+  }
   return { modelJson, weightData: buffer.slice(12 + n) };
 }
 
@@ -214,6 +535,14 @@ export function artifactsFromArrayBuffer(buffer: ArrayBuffer): ModelArtifacts {
  * ```
  */
 export async function loadModel(source: string | ArrayBuffer): Promise<Sequential> {
-  if (source instanceof ArrayBuffer) return fromArtifacts(artifactsFromArrayBuffer(source));
-  return fromArtifacts(await handlerFor(source).load());
+  if (source instanceof ArrayBuffer) {
+    const a = artifactsFromArrayBuffer(source);
+    await verifyChecksums(a, 'loadModel: model buffer');
+    return fromArtifacts(a, 'loadModel: model buffer');
+  }
+  const handler = handlerFor(source);
+  const a = await handler.load();
+  const where = `loadModel: ${source}/model.json`;
+  await verifyChecksums(a, where);
+  return fromArtifacts(a, where);
 }

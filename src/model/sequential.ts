@@ -187,6 +187,7 @@ export class Sequential implements ModelCore {
   slots: number[] = [];
   private compiled: { optimizer: Optimizer; loss: LossName; metrics: string[]; sparse: boolean } | undefined;
   private runtimes = new Map<string, Runtime>();
+  private disposed = false;
   private readonly e: Engine;
   private readonly owned: { e: Engine; ptrs: number[] };
 
@@ -270,6 +271,7 @@ export class Sequential implements ModelCore {
    * ```
    */
   compile(options: CompileOptions): void {
+    this.alive('compile');
     const W = 'compile';
     if (options === null || typeof options !== 'object') throw new TypeError(`${W}: options {optimizer, loss} are required`);
     checkKnownOptions(W, options, ['optimizer', 'loss', 'metrics']);
@@ -292,6 +294,11 @@ export class Sequential implements ModelCore {
     this.freeRuntimes();
   }
 
+  /** Throws once the model is disposed: its weights are gone, and its buffers may belong to another model. */
+  private alive(where: string): void {
+    if (this.disposed) throw new Error(`${where}: model was disposed (its weights are freed); build or load the model again`);
+  }
+
   private requireCompiled(where: string): NonNullable<Sequential['compiled']> {
     if (!this.compiled) throw new Error(`${where}: call model.compile({optimizer, loss}) first`);
     return this.compiled;
@@ -301,6 +308,7 @@ export class Sequential implements ModelCore {
 
   /** The weights, in layer order (dense: kernel fanIn x units row-major, bias; batch norm: gamma, beta, moving mean, moving variance). */
   getWeights(): Float32Array[] {
+    this.alive('getWeights');
     const f32 = this.e.f32;
     const out: Float32Array[] = [];
     for (const l of this.layers) {
@@ -315,6 +323,7 @@ export class Sequential implements ModelCore {
 
   /** Sets every weight, in getWeights() order. */
   setWeights(weights: Float32Array[]): void {
+    this.alive('setWeights');
     const specs = this.layers.flatMap((l) => l.weightSpecs().map((spec, i) => ({ l, spec, i })));
     if (!Array.isArray(weights) || weights.length !== specs.length) {
       throw new ShapeError(`setWeights: expected ${specs.length} arrays, got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
@@ -339,16 +348,19 @@ export class Sequential implements ModelCore {
 
   /** Names of the weights, in getWeights() order (`dense/kernel`, ...). */
   weightNames(): string[] {
+    this.alive('weightNames');
     return this.layers.flatMap((l) => l.weightSpecs().map((s) => `${l.name}/${s.name}`));
   }
 
   /** Total trainable and non-trainable parameters. */
   countParams(): number {
+    this.alive('countParams');
     return this.paramCount + this.stateCount;
   }
 
   /** Adapts every Normalization layer on training inputs (fit does it on its x when needed). */
   adapt(x: Float32Array | number[][]): void {
+    this.alive('adapt');
     const { data } = toMatrix('adapt', 'x', x, this.inputSize);
     const norm = this.layers[0];
     if (!(norm instanceof Normalization)) throw new Error('adapt: the model has no normalization layer first');
@@ -415,8 +427,12 @@ export class Sequential implements ModelCore {
     this.runtimes.clear();
   }
 
-  /** Frees the model's engine memory now (it is also freed when the model is garbage-collected). */
+  /**
+   * Frees the model's engine memory now (it is also freed when the model is garbage-collected).
+   * Every other method of a disposed model then throws; disposing again does nothing.
+   */
   dispose(): void {
+    this.disposed = true;
     this.freeRuntimes();
     for (const p of this.owned.ptrs) if (p) this.e.free(p);
     this.owned.ptrs = [];
@@ -485,6 +501,7 @@ export class Sequential implements ModelCore {
    * ```
    */
   async fit(x: Float32Array | number[][], y: unknown, options: FitOptions = {}): Promise<History> {
+    this.alive('fit');
     const W = 'fit';
     checkKnownOptions(W, options, FIT_OPTIONS);
     const c = this.requireCompiled(W);
@@ -769,6 +786,7 @@ export class Sequential implements ModelCore {
    * ```
    */
   evaluate(x: Float32Array | number[][], y: unknown, options: { batchSize?: number; sampleWeight?: Float32Array | number[] } = {}): EvaluateResult {
+    this.alive('evaluate');
     checkKnownOptions('evaluate', options, ['batchSize', 'sampleWeight']);
     const batchSize = positiveInt('evaluate', 'options.batchSize', options.batchSize ?? 256);
     const d = this.stage('evaluate', x, y, options.sampleWeight, undefined);
@@ -784,6 +802,7 @@ export class Sequential implements ModelCore {
    * (probabilities for a softmax or sigmoid output).
    */
   predict(x: Float32Array | number[][], options: { batchSize?: number } = {}): Float32Array {
+    this.alive('predict');
     checkKnownOptions('predict', options, ['batchSize']);
     const batchSize = positiveInt('predict', 'options.batchSize', options.batchSize ?? 256);
     const { data, rows } = toMatrix('predict', 'x', x, this.inputSize);
@@ -827,6 +846,7 @@ export class Sequential implements ModelCore {
     y: unknown,
     options: { sampleWeight?: Float32Array | number[]; training?: boolean; step?: number } = {},
   ): { loss: number; grads: Float32Array[] } {
+    this.alive('computeGradients');
     const W = 'computeGradients';
     checkKnownOptions(W, options, ['sampleWeight', 'training', 'step']);
     const c = this.requireCompiled(W);
@@ -857,6 +877,7 @@ export class Sequential implements ModelCore {
 
   /** Prints (and returns) a table of the layers, their output shapes and parameter counts. */
   summary(print: (line: string) => void = console.log): string {
+    this.alive('summary');
     const rows: [string, string, string][] = [['Layer (type)', 'Output shape', 'Param #']];
     for (const l of this.layers) {
       const p = l.countParams();
@@ -887,6 +908,7 @@ export class Sequential implements ModelCore {
 
   /** The model's architecture, as saved in model.json. */
   getConfig(): { name: string; seed: number; inputShape: number[]; layers: LayerConfig[] } {
+    this.alive('getConfig');
     return {
       name: this.name,
       seed: this.seed,
@@ -906,6 +928,7 @@ export class Sequential implements ModelCore {
         slotNames: readonly string[];
       }
     | undefined {
+    this.alive('trainingState');
     if (!this.compiled) return undefined;
     const o = this.compiled.optimizer;
     return {
@@ -920,12 +943,14 @@ export class Sequential implements ModelCore {
 
   /** The optimizer's state buffers (copies), in slotNames order. */
   getOptimizerState(): Float32Array[] {
+    this.alive('getOptimizerState');
     const f32 = this.e.f32;
     return this.slots.map((p) => f32.slice(p >> 2, (p >> 2) + this.paramCount));
   }
 
   /** Restores the optimizer's state buffers. */
   setOptimizerState(slots: Float32Array[], iterations: number): void {
+    this.alive('setOptimizerState');
     const c = this.requireCompiled('setOptimizerState');
     if (slots.length !== this.slots.length)
       throw new ShapeError(`setOptimizerState: the optimizer has ${this.slots.length} state buffers, got ${slots.length}`);
@@ -942,6 +967,7 @@ export class Sequential implements ModelCore {
    * Saving is atomic: a crash while saving leaves the previous save readable.
    */
   async save(url: string): Promise<SaveResult> {
+    this.alive('save');
     return saveModel(this, url, Object.keys(this.metadata).length ? this.metadata : undefined);
   }
 }

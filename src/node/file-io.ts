@@ -1,17 +1,43 @@
 /**
  * The `file://` handler for Node: a directory holding model.json and a weights file.
  *
- * Saving is atomic. The weights go to a new file with a unique name (`weights-<id>.bin`), flushed
- * to disk; then model.json, naming that file, is written to a temporary file, flushed, and renamed
- * over the old model.json (a rename replaces a file atomically). A crash at any point leaves
- * either the old model.json with its old weights file, or the new pair. Old weights files are
- * removed after the switch.
+ * Saving is atomic, and safe when several processes save to one folder at once. Each save
+ * writes its weights to a file of its own (`weights-<uuid>.bin`), flushed to disk; then
+ * model.json, naming that file, goes to a temporary file of its own, is flushed, and is renamed
+ * over the old model.json (a rename replaces a file atomically). So model.json always names
+ * weights written completely by the same save: the last save to rename wins, and a crash at
+ * any point leaves the previous pair. After its rename a save removes the weights file that the
+ * model.json it replaced named (no later model.json can name it); files of saves that lost a
+ * race or were killed are removed once they are an hour old (a save in progress is never).
+ *
+ * Loading reads only files inside the folder: the manifest's paths must be relative, without
+ * `..`, and must not resolve (through symbolic links) outside it; each file must be a regular
+ * file of exactly the size the manifest describes, and no more is read.
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { registerIOScheme, type IOHandler, type ModelArtifacts, type ModelJson } from '../io/io';
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { checkModelJson, registerIOScheme, type IOHandler, type ModelArtifacts, type ModelJson } from '../io/io';
+import { randomUUID } from '../util/uuid';
+
+/** Largest model.json read (a manifest for billions of weights is still far smaller). */
+const MAX_MODEL_JSON_BYTES = 64 * 2 ** 20;
+/** Age after which a weights or temporary file that model.json does not name is removed. */
+const ORPHAN_AGE_MS = 60 * 60 * 1000;
+const OWN_FILE = /^(weights-[0-9a-z-]+\.bin|model\.json\.[0-9a-z.-]+\.tmp)$/;
 
 function writeDurable(path: string, data: Uint8Array): void {
   const fd = openSync(path, 'w');
@@ -37,47 +63,136 @@ function syncDir(dir: string): void {
   }
 }
 
+/**
+ * Reads a regular file of at most `max` bytes (exactly `exact` when given), without following
+ * it past that: a file that grows (or a device such as /dev/zero) is never read to its end.
+ */
+function readBounded(path: string, what: string, max: number, exact?: number): Buffer {
+  // checked before opening too: opening a FIFO blocks until someone writes to it
+  if (!statSync(path).isFile()) throw new RangeError(`loadModel: ${what} ${path} is not a regular file`);
+  const fd = openSync(path, 'r');
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new RangeError(`loadModel: ${what} ${path} is not a regular file`);
+    if (exact !== undefined && st.size !== exact) {
+      throw new RangeError(`loadModel: ${what} ${path} has ${st.size} bytes but the manifest describes ${exact}: the save is incomplete or corrupt`);
+    }
+    if (st.size > max) throw new RangeError(`loadModel: ${what} ${path} has ${st.size} bytes, more than the ${max} allowed`);
+    const buf = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got !== buf.length) throw new RangeError(`loadModel: ${what} ${path} ended after ${got} of ${buf.length} bytes`);
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The weights files the current model.json names (none when it is missing or unreadable). */
+function namedFiles(dir: string): string[] {
+  try {
+    const j = JSON.parse(readBounded(join(dir, 'model.json'), 'model.json', MAX_MODEL_JSON_BYTES).toString('utf8')) as ModelJson;
+    return j.weightsManifest.flatMap((g) => g.paths).filter((p) => typeof p === 'string');
+  } catch {
+    return [];
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* another save removed it first */
+  }
+}
+
 /** The handler for a directory. */
 export function fileHandler(dirPath: string): IOHandler {
   const dir = resolve(dirPath);
+  const modelJsonPath = join(dir, 'model.json');
   return {
     async save(a: ModelArtifacts) {
       mkdirSync(dir, { recursive: true });
-      const weightsName = `weights-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}.bin`;
+      const id = randomUUID();
+      const weightsName = `weights-${id}.bin`;
       writeDurable(join(dir, weightsName), new Uint8Array(a.weightData));
       const json: ModelJson = { ...a.modelJson, weightsManifest: a.modelJson.weightsManifest.map((g) => ({ ...g, paths: [weightsName] })) };
       const text = new TextEncoder().encode(JSON.stringify(json, null, 1));
-      const tmp = join(dir, `model.json.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      const previous = namedFiles(dir);
+      const tmp = join(dir, `model.json.${id}.tmp`);
       writeDurable(tmp, text);
-      renameSync(tmp, join(dir, 'model.json'));
+      renameSync(tmp, modelJsonPath);
       syncDir(dir);
+      // What the replaced model.json named is superseded for good: every later model.json
+      // names a file of its own save.
+      for (const f of previous) if (f !== weightsName && OWN_FILE.test(f)) removeQuietly(join(dir, f));
+      const current = new Set(namedFiles(dir));
+      const now = Date.now();
       for (const f of readdirSync(dir)) {
-        if ((/^weights-.*\.bin$/.test(f) && f !== weightsName) || /^model\.json\..*\.tmp$/.test(f)) {
-          try {
-            unlinkSync(join(dir, f));
-          } catch {
-            /* another process may be cleaning up too */
-          }
+        if (!OWN_FILE.test(f) || current.has(f) || f === weightsName) continue;
+        try {
+          if (now - statSync(join(dir, f)).mtimeMs > ORPHAN_AGE_MS) removeQuietly(join(dir, f));
+        } catch {
+          /* removed meanwhile */
         }
       }
       return { url: `file://${dirPath}`, modelJsonBytes: text.length, weightDataBytes: a.weightData.byteLength };
     },
     async load() {
-      let modelJson: ModelJson;
-      try {
-        modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelJson;
-      } catch (err) {
-        throw new Error(`loadModel: cannot read ${join(dir, 'model.json')}: ${(err as Error).message}`);
+      // A save by another process may replace model.json and remove the weights it named
+      // between our two reads: read again then (the new pair is complete).
+      for (let attempt = 0; ; attempt++) {
+        let text: string;
+        try {
+          text = readBounded(modelJsonPath, 'model.json', MAX_MODEL_JSON_BYTES).toString('utf8');
+        } catch (err) {
+          throw new Error(`loadModel: cannot read ${modelJsonPath}: ${(err as Error).message}`);
+        }
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch (err) {
+          throw new RangeError(`loadModel: ${modelJsonPath} is not valid JSON (${(err as Error).message}): the save is incomplete or corrupt`);
+        }
+        const { json, groups } = checkModelJson(parsed, modelJsonPath);
+        const realDir = realpathSync(dir);
+        try {
+          const parts: Buffer[] = [];
+          for (const g of groups) {
+            let left = g.bytes;
+            g.paths.forEach((p, i) => {
+              const file = join(dir, p);
+              const real = realpathSync(file);
+              if (!real.startsWith(realDir + sep))
+                throw new RangeError(`loadModel: ${modelJsonPath}: weights path ${JSON.stringify(p)} resolves outside the model's folder`);
+              // one file: exactly the group's size; shards: each within what is left
+              const buf = readBounded(real, 'weights file', left, g.paths.length === 1 ? g.bytes : undefined);
+              left -= buf.length;
+              if (i === g.paths.length - 1 && left !== 0) {
+                throw new RangeError(
+                  `loadModel: weights files ${g.paths.join(', ')} hold ${g.bytes - left} bytes but the manifest describes ${g.bytes}: the save is incomplete or corrupt`,
+                );
+              }
+              parts.push(buf);
+            });
+          }
+          const data = new Uint8Array(groups.reduce((s, g) => s + g.bytes, 0));
+          let o = 0;
+          for (const b of parts) {
+            data.set(b, o);
+            o += b.length;
+          }
+          return { modelJson: json, weightData: data.buffer };
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 5) continue;
+          if ((err as NodeJS.ErrnoException).code) throw new Error(`loadModel: ${modelJsonPath}: cannot read a weights file: ${(err as Error).message}`);
+          throw err;
+        }
       }
-      const parts = modelJson.weightsManifest.flatMap((g) => g.paths).map((p) => readFileSync(join(dir, p)));
-      const total = parts.reduce((s, b) => s + b.length, 0);
-      const data = new Uint8Array(total);
-      let o = 0;
-      for (const b of parts) {
-        data.set(b, o);
-        o += b.length;
-      }
-      return { modelJson, weightData: data.buffer };
     },
   };
 }

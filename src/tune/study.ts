@@ -29,6 +29,7 @@ import { inMemoryStorage } from './storages/journal/storage';
 import { storageFromUrl } from './storages/registry';
 import { type Cell, type TrialsTableOptions, trialsTable } from './table';
 import { Trial } from './trial';
+import { randomUUID } from '../util/uuid';
 import { checkBoolean, checkFunction, checkInteger, checkOptions, checkPositive, checkString, describe } from './validate';
 
 /** Satisficing metrics: values <= 0 mean satisfied (Optuna's `constraints_func`). */
@@ -104,11 +105,6 @@ export interface TellOptions {
 const HEARTBEAT_KEY = 'knobs:heartbeat';
 const FAIL_REASON_KEY = 'fail_reason';
 
-function uuid(): string {
-  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  return c?.randomUUID ? c.randomUUID() : Math.random().toString(16).slice(2) + Date.now().toString(16);
-}
-
 function isStorage(x: unknown): x is Storage {
   const s = x as Storage;
   return (
@@ -160,7 +156,7 @@ function resolveOptions(fn: string, o: Record<string, unknown>): Resolved {
   const pruner = (o.pruner ?? medianPruner()) as Pruner;
   if (typeof pruner !== 'object' || pruner === null || typeof pruner.prune !== 'function')
     throw new TypeError(`${fn}: options.pruner must be a pruner (an object with prune()), got ${describe(o.pruner)}`);
-  const studyName = o.studyName === undefined ? `no-name-${uuid()}` : checkString(fn, 'options.studyName', o.studyName);
+  const studyName = o.studyName === undefined ? `no-name-${randomUUID()}` : checkString(fn, 'options.studyName', o.studyName);
   if (studyName === '') throw new RangeError(`${fn}: options.studyName must not be empty`);
   const constraintsFunc = o.constraintsFunc === undefined ? undefined : checkFunction<ConstraintsFunc>(fn, 'options.constraintsFunc', o.constraintsFunc);
   const failStale = o.failStaleTrials === undefined ? true : checkBoolean(fn, 'options.failStaleTrials', o.failStaleTrials);

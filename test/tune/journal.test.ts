@@ -4,12 +4,13 @@
  * backend over a minimal fake (tests/tune/fixtures/fakeIndexedDb.ts; no browser here).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import * as tune from '../../src/tune';
 import { JournalFileBackend, journalFileStorage } from '../../src/tune/node';
+import { JournalFileLock } from '../../src/tune/node/journalFile';
 import { bundleScript, tempDir } from './helpers';
 import { fakeIndexedDb } from './fixtures/fakeIndexedDb';
 
@@ -85,6 +86,61 @@ describe('journal file', () => {
     expect(after).not.toContain('"worker_id": "dead"');
     expect(lines(path).every((l) => JSON.parse(l))).toBeTruthy();
     expect(tune.loadStudy({ storage: journalFileStorage(path), studyName: 's' }).trials).toHaveLength(2);
+  });
+
+  test('a complete last record without its newline is read, and kept by the next writer', async () => {
+    const path = join(tempDir(), 'study.jsonl');
+    const study = tune.createStudy({ storage: journalFileStorage(path), studyName: 's', sampler: tune.randomSampler({ seed: 1 }) });
+    await study.optimize(objective, { nTrials: 1 });
+    // another study's creation, written without its newline (by hand, or a writer killed just before it)
+    const created = '{"op_code": 0, "worker_id": "w", "study_name": "other", "directions": [2]}';
+    appendFileSync(path, created);
+    const reader = new JournalFileBackend(path, { fsync: false });
+    expect(reader.readLogs(0).at(-1)).toMatchObject({ op_code: 0, study_name: 'other' });
+    const warned = await warningsOf(() => tune.createStudy({ storage: journalFileStorage(path), studyName: 'third' }));
+    expect(warned).toEqual([]);
+    expect(lines(path).filter((l) => l === created)).toHaveLength(1); // kept, on a line of its own
+    expect(lines(path).every((l) => JSON.parse(l))).toBeTruthy();
+    const names = (await tune.getAllStudies(journalFileStorage(path))).map((s) => s.studyName);
+    expect(names).toEqual(['s', 'other', 'third']);
+    expect(reader.readLogs(reader.readLogs(0).length - 1).at(-1)).toMatchObject({ study_name: 'third' }); // the reader continues past it
+  });
+
+  test('a torn last record is cut off only after being copied aside, and the warning names the copy', async () => {
+    const path = join(tempDir(), 'study.jsonl');
+    const study = tune.createStudy({ storage: journalFileStorage(path), studyName: 's', sampler: tune.randomSampler({ seed: 1 }) });
+    await study.optimize(objective, { nTrials: 1 });
+    const torn = '{"op_code": 4, "worker_id": "dead", "study_';
+    appendFileSync(path, torn);
+    const warned = await warningsOf(() => tune.createStudy({ storage: journalFileStorage(path), studyName: 's2' }));
+    expect(warned).toHaveLength(1);
+    const copy = /its 43 bytes are kept in (.*\.torn-[0-9a-f-]{36})$/.exec(warned[0]!)?.[1];
+    expect(copy, warned[0]).toBeDefined();
+    expect(readFileSync(copy!, 'utf8')).toBe(torn);
+    expect(lines(path).every((l) => JSON.parse(l))).toBeTruthy();
+  });
+
+  test("a lock held by knobs resolves to a file, as Optuna's own lock does, and is gone after release", async () => {
+    const path = join(tempDir(), 'j.jsonl');
+    const lock = new JournalFileLock(path, 'symlink', 10_000);
+    lock.acquire();
+    // Optuna's stale-lock check (its grace_period) stats the lock through the link: a dangling
+    // link would keep it waiting for ever
+    expect(statSync(`${path}.lock`).isFile()).toBe(true);
+    expect(readlinkSync(`${path}.lock`)).toMatch(new RegExp(`^j\\.jsonl\\.lock\\.knobs-${process.pid}@`));
+    lock.release();
+    expect(readdirSync(dirname(path))).toEqual([]); // neither the lock nor its owner file is left
+  });
+
+  test("owner files of dead processes that no lock names are removed when a journal is opened; a live process's stay", () => {
+    const dir = tempDir();
+    const path = join(dir, 'j.jsonl');
+    const dead = `j.jsonl.lock.knobs-999999@${hostname()}.00000000-0000-4000-8000-000000000000`;
+    const live = `j.jsonl.lock.knobs-${process.pid}@${hostname()}.00000000-0000-4000-8000-000000000001`;
+    writeFileSync(join(dir, dead), '');
+    writeFileSync(join(dir, live), '');
+    new JournalFileBackend(path, { fsync: false }).close();
+    expect(readdirSync(dir).sort()).toEqual(['j.jsonl', live]);
   });
 
   test('a lock left by a dead process is broken at once; an unknown one after staleLockMs', async () => {

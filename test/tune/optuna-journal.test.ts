@@ -10,14 +10,15 @@
  *   reads back.
  * Skipped, with a message, when no python3 here can import optuna.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import * as tune from '../../src/tune';
 import { journalFileStorage } from '../../src/tune/node';
 import { formatDatetime } from '../../src/tune/storages/journal/format';
 import { parsePyJson } from '../../src/tune/pyjson';
-import { pythonWithOptuna, tempDir } from './helpers';
+import { bundleScript, pythonWithOptuna, tempDir } from './helpers';
 
 const python = pythonWithOptuna();
 if (!python) {
@@ -163,4 +164,68 @@ describe.skipIf(!python)('journal compatibility with Optuna', () => {
     expect(study.trials).toHaveLength(n + 3);
     expect(optunaDump(path)).toEqual(await knobsDump(path));
   });
+
+  test('kill -9 of a knobs writer holding the lock: a knobs writer breaks it, and an Optuna writer waiting on it proceeds', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'locked.jsonl');
+    tune.createStudy({ storage: journalFileStorage(path), studyName: 'before' });
+    // a knobs process takes the append lock and is killed holding it
+    const holder = spawn(process.execPath, [await bundleScript(join(__dirname, 'fixtures/hold-lock.ts'), dir), path, 'symlink'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+    expect(lstatSync(`${path}.lock`).isSymbolicLink()).toBe(true); // left behind
+
+    // Optuna 3.1 writes with its default symlink lock, which has no stale-lock check: it waits
+    const optuna = spawn(
+      python!,
+      [
+        '-c',
+        [
+          'import sys, optuna',
+          'optuna.logging.set_verbosity(optuna.logging.ERROR)',
+          'st = optuna.storages.JournalStorage(optuna.storages.JournalFileStorage(sys.argv[1]))',
+          'print("ready", flush=True)',
+          'optuna.create_study(storage=st, study_name="from-optuna")',
+          'print("written")',
+        ].join('\n'),
+        path,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '',
+      err = '';
+    optuna.stdout!.on('data', (d) => (out += d));
+    optuna.stderr!.on('data', (d) => (err += d));
+    let exited = false;
+    const optunaDone = new Promise<number | null>((resolve) => optuna.once('exit', (c) => ((exited = true), resolve(c))));
+    await new Promise<void>((resolve) => optuna.stdout!.once('data', () => resolve()));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(exited, `Optuna should wait on the stale lock: ${err}`).toBe(false);
+
+    // a knobs writer finds the lock's owner dead, breaks it and appends
+    const t0 = Date.now();
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      tune.createStudy({ storage: journalFileStorage(path), studyName: 'from-knobs' });
+      expect(spy.mock.calls.map((c) => String(c[0]))).toEqual([
+        expect.stringMatching(/broke a stale journal lock .*locked\.jsonl\.lock \(its writer is gone\)/),
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(Date.now() - t0).toBeLessThan(2000);
+
+    // then Optuna's next try takes the lock (its back-off is at most 1 s)
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000));
+    const code = await Promise.race([optunaDone, timeout]);
+    if (code === 'timeout') optuna.kill('SIGKILL');
+    expect(code, err).toBe(0);
+    expect(out.trim().split('\n')).toEqual(['ready', 'written']);
+    const names = (await tune.getAllStudies(journalFileStorage(path))).map((s) => s.studyName).sort();
+    expect(names).toEqual(['before', 'from-knobs', 'from-optuna']);
+    expect(() => lstatSync(`${path}.lock`)).toThrow(); // released
+  }, 60_000);
 });

@@ -13,22 +13,25 @@
  * - the records of one append go out in a single `write()` on a descriptor opened with
  *   O_APPEND, then `fsync` (as Optuna does; `fsync: false` skips it: records still survive a
  *   killed process, only not a power cut);
- * - readers stop at the last newline, so a record being written is read when complete;
- * - a writer killed in the middle of a write (its record is then missing its newline) is
- *   repaired by the next writer, which truncates the incomplete record under the lock before
- *   appending;
+ * - readers read up to the last newline, and a last record without one when it is complete
+ *   JSON; a record being written is read when complete;
+ * - before appending, a writer ends the file with a newline: a complete last record without
+ *   one gets it and is kept; an incomplete one (a writer killed mid-write) is copied to
+ *   `<journal>.torn-<uuid>` and cut off, with a warning naming the copy;
  * - a lock left by a killed process is broken: at once when it names a process of this
  *   machine that no longer runs, else after `staleLockMs` (appends hold it for microseconds).
+ *   knobs' lock links to an owner file, so it resolves as Optuna's does (see JournalFileLock).
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { StorageError } from '../errors';
 import type { JournalBackend, JournalLog } from '../storages/base';
 import { journalLogToLine, lineToJournalLog } from '../storages/journal/format';
 import { JournalStorage } from '../storages/journal/storage';
 import { checkBoolean, checkOptions, checkPositive } from '../validate';
+import { randomUUID } from '../../util/uuid';
 
 /** Options of a journal file. */
 export interface JournalFileOptions {
@@ -47,6 +50,16 @@ function sleepSync(ms: number): void {
 
 const TAG = /-knobs-(\d+)@(.+)$/;
 
+/** The record a line holds when it is complete JSON, else undefined. */
+function completeRecord(line: string): JournalLog | undefined {
+  if (line.trim() === '') return undefined;
+  try {
+    return lineToJournalLog(line);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether process `pid` of this machine runs. */
 function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
@@ -58,10 +71,26 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** The lock around appends, compatible with Optuna's file locks (same path, same protocol). */
-class JournalFileLock {
+/** A knobs lock owner: `<journal>.lock.knobs-<pid>@<host>.<uuid>` (older knobs: `knobs-lock:<pid>@<host>`). */
+const OWNER = /(?:\.lock\.knobs-(\d+)@(.+)\.[0-9a-f-]{36}|^knobs-lock:(\d+)@(.*))$/;
+
+/**
+ * The lock around appends, compatible with Optuna's file locks (same path, same protocol:
+ * create `<journal>.lock` atomically, release by renaming it to a unique name and unlinking).
+ *
+ * The symbolic link points at an empty owner file named after this process
+ * (`<journal>.lock.knobs-<pid>@<host>.<uuid>`), created just before it. The name tells other
+ * knobs writers whose lock it is, so a lock left by a killed process of this machine is broken
+ * at once; and the link resolves to a real file, as Optuna's own link (to the journal) does,
+ * so Optuna's stale-lock check (its `grace_period`, which stats the link's target) applies to a
+ * lock knobs left: a dangling link would keep such an Optuna writer waiting for ever. Optuna
+ * 3.1 has no stale-lock check: a lock left by any killed writer (Optuna's or knobs') holds it
+ * until a knobs writer breaks it.
+ * @internal
+ */
+export class JournalFileLock {
   private readonly lockPath: string;
-  private readonly tag = `knobs-lock:${process.pid}@${os.hostname()}`;
+  private owner: string | undefined;
 
   constructor(
     readonly path: string,
@@ -74,11 +103,16 @@ class JournalFileLock {
   private tryCreate(): boolean {
     try {
       if (this.kind === 'symlink') {
-        fs.symlinkSync(this.tag, this.lockPath);
+        if (!this.owner) {
+          this.owner = `${this.lockPath}.knobs-${process.pid}@${os.hostname()}.${randomUUID()}`;
+          fs.closeSync(fs.openSync(this.owner, 'wx'));
+        }
+        // relative: the owner file sits next to the lock, wherever the folder is mounted
+        fs.symlinkSync(basename(this.owner), this.lockPath);
       } else {
         const fd = fs.openSync(this.lockPath, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY);
         try {
-          fs.writeSync(fd, this.tag);
+          fs.writeSync(fd, `knobs-lock:${process.pid}@${os.hostname()}`);
         } finally {
           fs.closeSync(fd);
         }
@@ -86,39 +120,92 @@ class JournalFileLock {
       return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      this.removeOwner();
       throw e;
     }
   }
 
-  /** Whether the existing lock was left by a writer that is gone. */
-  private isStale(): boolean {
-    let owner = '';
-    let stat: fs.Stats;
+  private removeOwner(): void {
+    if (this.owner === undefined) return;
     try {
-      stat = fs.lstatSync(this.lockPath);
-      owner = stat.isSymbolicLink() ? fs.readlinkSync(this.lockPath) : fs.readFileSync(this.lockPath, 'utf8');
+      fs.unlinkSync(this.owner);
     } catch {
-      return false; // released meanwhile
+      /* already gone */
     }
-    const m = /^knobs-lock:(\d+)@(.*)$/.exec(owner);
-    if (m && m[2] === os.hostname()) return !processAlive(Number(m[1]));
-    return Date.now() - stat.mtimeMs > this.staleMs;
+    this.owner = undefined;
+  }
+
+  /** Who holds the lock at `p` (a link target or a lock file's content), or undefined when it is gone. */
+  private static holder(p: string): { text: string; mtimeMs: number } | undefined {
+    try {
+      const stat = fs.lstatSync(p);
+      return { text: stat.isSymbolicLink() ? fs.readlinkSync(p) : fs.readFileSync(p, 'utf8'), mtimeMs: stat.mtimeMs };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether a lock held by `holder` was left by a writer that is gone. */
+  private isStale(holder: { text: string; mtimeMs: number }): boolean {
+    const m = OWNER.exec(holder.text);
+    const pid = m?.[1] ?? m?.[3];
+    const host = m?.[2] ?? m?.[4];
+    if (pid !== undefined && host === os.hostname()) return !processAlive(Number(pid));
+    return Date.now() - holder.mtimeMs > this.staleMs;
+  }
+
+  /** Breaks a stale lock: rename first (of several writers breaking it, one succeeds), then check that it was the stale one. */
+  private breakLock(stale: string): void {
+    const aside = `${this.lockPath}${randomUUID()}.stale`;
+    try {
+      fs.renameSync(this.lockPath, aside);
+    } catch {
+      return; // another writer broke or released it first
+    }
+    const took = JournalFileLock.holder(aside);
+    if (took && took.text !== stale) {
+      // a live writer took the lock between our check and the rename: give it back
+      try {
+        fs.renameSync(aside, this.lockPath);
+      } catch {
+        /* best effort: it released the lock meanwhile */
+      }
+      return;
+    }
+    fs.rmSync(aside, { force: true });
+    if (OWNER.test(stale) && !stale.startsWith('knobs-lock:')) fs.rmSync(join(dirname(this.lockPath), basename(stale)), { force: true });
+    process.emitWarning(`knobs.tune: broke a stale journal lock ${this.lockPath} (its writer is gone)`);
+  }
+
+  /**
+   * Removes owner files of this machine's dead processes that no lock names: left when a
+   * writer was killed between creating its owner file and its link, or when Optuna broke a
+   * lock knobs left.
+   */
+  removeDeadOwners(): void {
+    const dir = dirname(this.lockPath);
+    const prefix = `${basename(this.lockPath)}.knobs-`;
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).filter((f) => f.startsWith(prefix));
+    } catch {
+      return;
+    }
+    const held = JournalFileLock.holder(this.lockPath)?.text;
+    for (const f of names) {
+      const m = OWNER.exec(f);
+      if (!m || m[2] !== os.hostname() || processAlive(Number(m[1])) || f === held) continue;
+      fs.rmSync(join(dir, f), { force: true });
+    }
   }
 
   acquire(): void {
     let wait = 1;
     for (;;) {
       if (this.tryCreate()) return;
-      if (this.isStale()) {
-        // Rename first: of several writers breaking the same lock, one succeeds.
-        const aside = `${this.lockPath}${randomUUID()}.stale`;
-        try {
-          fs.renameSync(this.lockPath, aside);
-          fs.unlinkSync(aside);
-          process.emitWarning(`knobs.tune: broke a stale journal lock ${this.lockPath} (its writer is gone)`);
-        } catch {
-          // another writer broke or released it first
-        }
+      const holder = JournalFileLock.holder(this.lockPath);
+      if (holder && this.isStale(holder)) {
+        this.breakLock(holder.text);
         continue;
       }
       sleepSync(wait);
@@ -132,9 +219,11 @@ class JournalFileLock {
     try {
       fs.renameSync(this.lockPath, aside);
     } catch {
+      this.removeOwner();
       throw new StorageError(`journal: lost the lock ${this.lockPath} while appending`);
     }
     fs.unlinkSync(aside);
+    this.removeOwner();
   }
 }
 
@@ -168,6 +257,7 @@ export class JournalFileBackend implements JournalBackend {
     const staleMs = o.staleLockMs === undefined ? 10_000 : checkPositive('JournalFileBackend', 'options.staleLockMs', o.staleLockMs);
     this.lock = new JournalFileLock(path, lock, staleMs);
     fs.closeSync(fs.openSync(path, 'a')); // create the file if it does not exist, as Optuna does
+    this.lock.removeDeadOwners();
   }
 
   readLogs(from: number): JournalLog[] {
@@ -186,8 +276,12 @@ export class JournalFileBackend implements JournalBackend {
       if (n === 0) break;
       got += n;
     }
-    const end = buf.lastIndexOf(0x0a, got - 1);
-    if (end < 0) return []; // only an incomplete record so far
+    let end = buf.lastIndexOf(0x0a, got - 1);
+    // A last record without its newline is read when it is complete JSON (a proper prefix of a
+    // JSON object never is): a hand-edited file, or a writer killed before its newline. An
+    // incomplete one is left until its writer finishes it (or the next writer sets it aside).
+    const tail = got > end + 1 ? completeRecord(buf.toString('utf8', end + 1, got)) : undefined;
+    if (end < 0 && !tail) return [];
     const logs: JournalLog[] = [];
     let start = 0;
     while (start <= end) {
@@ -204,19 +298,30 @@ export class JournalFileBackend implements JournalBackend {
       }
       start = nl + 1;
     }
+    if (tail) {
+      logs.push(tail);
+      end = got - 1;
+    }
     this.readOffset += end + 1;
     this.readCount += logs.length;
     return logs;
   }
 
-  /** Truncates an incomplete last record left by a writer killed mid-write. Under the lock. */
-  private repairTail(fd: number): void {
+  /**
+   * Makes the file end with a newline before appending. Under the lock. A complete last record
+   * without its newline gets one and is kept. An incomplete one (a writer killed mid-write) is
+   * copied to `<journal>.torn-<uuid>` and then cut off, with a warning naming that copy: left
+   * in place it would merge with the next record into one invalid line, and Optuna's reader
+   * fails on an invalid line that is not the last.
+   * Returns the bytes to write before the records.
+   */
+  private repairTail(fd: number): string {
     const size = fs.fstatSync(fd).size;
-    if (size === 0) return;
+    if (size === 0) return '';
     const rfd = (this.readFd ??= fs.openSync(this.path, 'r'));
     const one = Buffer.alloc(1);
     fs.readSync(rfd, one, 0, 1, size - 1);
-    if (one[0] === 0x0a) return;
+    if (one[0] === 0x0a) return '';
     let pos = size;
     const chunk = Buffer.alloc(65536);
     let keep = 0;
@@ -230,17 +335,28 @@ export class JournalFileBackend implements JournalBackend {
       }
       pos = start;
     }
+    const torn = Buffer.alloc(size - keep);
+    fs.readSync(rfd, torn, 0, torn.length, keep);
+    if (completeRecord(torn.toString('utf8'))) return '\n';
+    const aside = `${this.path}.torn-${randomUUID()}`;
+    fs.writeFileSync(aside, torn);
     fs.ftruncateSync(fd, keep);
-    process.emitWarning(`knobs.tune: removed an incomplete last record from ${this.path} (a writer was killed mid-write)`);
+    if (keep < this.readOffset) {
+      this.readOffset = keep; // never read: incomplete records are not read
+    }
+    process.emitWarning(
+      `knobs.tune: removed an incomplete last record from ${this.path} (a writer was killed mid-write); its ${torn.length} bytes are kept in ${aside}`,
+    );
+    return '';
   }
 
   appendLogs(logs: JournalLog[]): void {
     if (logs.length === 0) return;
-    const data = Buffer.from(logs.map(journalLogToLine).join('\n') + '\n', 'utf8');
+    const text = logs.map(journalLogToLine).join('\n') + '\n';
     this.lock.acquire();
     try {
       this.appendFd ??= fs.openSync(this.path, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT);
-      this.repairTail(this.appendFd);
+      const data = Buffer.from(this.repairTail(this.appendFd) + text, 'utf8');
       let off = 0;
       while (off < data.length) off += fs.writeSync(this.appendFd, data, off, data.length - off);
       if (this.fsync) fs.fsyncSync(this.appendFd);

@@ -31,22 +31,12 @@ import { type MaybePromise, isPromise, andThen } from '../../maybe';
 import type { FrozenStudy, JournalBackend, JournalLog, Storage } from '../base';
 import { JournalOperation as Op, formatDatetime } from './format';
 import { type ApplyResult, JournalReplay } from './replay';
+import { randomUUID } from '../../../util/uuid';
 
 interface OwnEntry {
   /** Applied locally when written: skip it when it is read back. */
   preApplied: boolean;
   result?: ApplyResult;
-}
-
-function uuid(): string {
-  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  if (c?.randomUUID) return c.randomUUID();
-  const hex = () =>
-    Math.floor(Math.random() * 2 ** 32)
-      .toString(16)
-      .padStart(8, '0');
-  const h = hex() + hex() + hex() + hex();
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 const stateCode = (s: TrialState) => TRIAL_STATE_CODES.indexOf(s);
@@ -74,7 +64,7 @@ export class JournalStorage implements Storage {
 
   constructor(readonly backend: JournalBackend) {
     const tag = backend.workerTag?.();
-    this.workerId = tag ? `${uuid()}-${tag}` : uuid();
+    this.workerId = tag ? `${randomUUID()}-${tag}` : randomUUID();
     this.initial = this.pull();
     if (isPromise(this.initial)) this.initial.catch(() => {});
   }
