@@ -60,15 +60,23 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
     augment: spec.augment ? { pipeline: spec.augment.pipeline.toJSON(), seed: spec.augment.seed } : undefined,
   };
   await Promise.all(Array.from({ length: W }, (_, w) => pool.transferStart(w, start)));
-  const slots = e.allocF32(Math.max(1, P * W));
   const probes = spec.health ? healthProbes(core) : undefined;
   const bnLayers = core.layers.filter((l): l is BatchNormalization => l instanceof BatchNormalization);
-  const bnBufs = bnLayers.map((l) => ({
-    mean: e.allocF32(l.outputSize),
-    m2: e.allocF32(l.outputSize),
-    oMean: e.allocF32(l.outputSize),
-    oM2: e.allocF32(l.outputSize),
-  }));
+  // all or nothing: an allocation that fails frees the blocks taken before it
+  const taken: number[] = [];
+  const take = (floats: number): number => {
+    const p = e.allocF32(floats);
+    taken.push(p);
+    return p;
+  };
+  let slots: number, bnBufs: { mean: number; m2: number; oMean: number; oM2: number }[];
+  try {
+    slots = take(Math.max(1, P * W));
+    bnBufs = bnLayers.map((l) => ({ mean: take(l.outputSize), m2: take(l.outputSize), oMean: take(l.outputSize), oM2: take(l.outputSize) }));
+  } catch (err) {
+    for (const p of taken) e.free(p);
+    throw err;
+  }
 
   return {
     async runEpoch(epoch: number, hooks: BatchHooks) {
@@ -160,8 +168,8 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
       }
     },
     async close() {
-      e.free(slots);
-      for (const z of bnBufs) for (const p of [z.mean, z.m2, z.oMean, z.oM2]) e.free(p);
+      for (const p of taken) e.free(p);
+      taken.length = 0;
     },
   };
 }

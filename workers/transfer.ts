@@ -15,7 +15,7 @@ import { f32_gather_rows, x32_gather } from '../src/engine/kernels/f32_gather';
 import type { StepContext } from '../src/layers/layer';
 import { BatchNormalization } from '../src/layers/batch-normalization';
 import { coreFromConfig, type CoreConfig } from '../src/model/layout';
-import { allocateShard, trainShard, type ModelCore, type ShardBuffers } from '../src/model/runtime';
+import { allocateShard, freeShard, trainShard, type ModelCore, type ShardBuffers } from '../src/model/runtime';
 import { augmentation, type AugmentationPipeline } from '../src/data/augment';
 import { healthProbes, measureOutputs, recordSize, type Probe } from '../src/model/health';
 
@@ -106,6 +106,8 @@ export function transferStart(s: TransferStart): void {
 
 function free(s: State): void {
   const e = s.e;
+  // the shard's buffers too (its gemm workspace is the engine's current one until the next session sets its own)
+  freeShard(e, s.sb, true, true);
   for (const p of [s.params, s.state, s.data.x, s.data.labelsF32, s.data.labelsI32, s.data.weights, s.idx]) if (p) e.free(p);
 }
 
