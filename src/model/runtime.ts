@@ -197,18 +197,20 @@ export const modelMemoryRegistry: FinalizationRegistry<ModelMemory> | undefined 
  * The garbage collector cannot see engine memory: a model of a few hundred bytes of JavaScript
  * can hold megabytes of it, so a loop that drops models without `dispose()` makes almost no
  * JavaScript garbage, and V8 may never run the full collection that would let
- * {@link modelMemoryRegistry} free them (measured: 150 dropped MNIST MLPs, 700 MB of engine
- * memory, no full collection). Native code reports such memory to V8
- * (AdjustAmountOfExternalAllocatedMemory); JavaScript can only hold an ArrayBuffer, which V8
- * counts as external memory. So every {@link PRESSURE_EVERY} bytes a model takes, it is given
- * one {@link PRESSURE_TOKEN}-byte ArrayBuffer that it never writes: above glibc's largest mmap
- * threshold (32 MiB), it is mapped fresh and costs address space, not resident memory, and it
- * dies with the model, so V8 collects soon after dropped models add up to about 64 MiB.
+ * {@link modelMemoryRegistry} free them (measured: 150 dropped MNIST MLPs, 770 MB RSS, not one
+ * full collection). Native code reports such memory to V8 (AdjustAmountOfExternalAllocatedMemory);
+ * JavaScript can only hold an ArrayBuffer, which V8 counts as external memory. So each time
+ * models have taken another {@link PRESSURE_EVERY} bytes, the model that crosses the mark is
+ * given one {@link PRESSURE_TOKEN}-byte ArrayBuffer that is never written: above glibc's largest
+ * mmap threshold (32 MiB) it is mapped fresh, costing address space (twice the engine memory
+ * kept), not resident memory; it dies with its model, so V8 runs a full collection soon after
+ * dropped models add up to some tens of MiB (BENCHMARKS.md, Memory: 1,000 dropped MNIST MLPs
+ * peak at about 120 MiB RSS). A disposed model gives its tokens back at once.
  */
 let pressureBytes = 0;
 const tokens = new WeakMap<object, ArrayBuffer[]>();
 /** Bytes of engine memory per pressure token. */
-export const PRESSURE_EVERY = 16 << 20;
+export const PRESSURE_EVERY = 32 << 20;
 /** Size of one pressure token (never written). */
 export const PRESSURE_TOKEN = 64 << 20;
 
