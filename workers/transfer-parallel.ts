@@ -23,6 +23,8 @@ export interface TransferPool {
   readonly size: number;
   transferStart(worker: number, message: TransferStart): Promise<void>;
   transferStep(worker: number, message: TransferStep): Promise<TransferResult>;
+  /** Frees the worker's session (its buffers and its copy of the data). */
+  transferEnd(worker: number): Promise<void>;
 }
 
 let warned = false;
@@ -59,7 +61,16 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
     seed: spec.seed,
     augment: spec.augment ? { pipeline: spec.augment.pipeline.toJSON(), seed: spec.augment.seed } : undefined,
   };
-  await Promise.all(Array.from({ length: W }, (_, w) => pool.transferStart(w, start)));
+  // every worker's session ends with the fit, finished or failed (a worker that died has none)
+  const endSessions = async (): Promise<void> => {
+    await Promise.allSettled(Array.from({ length: W }, (_, w) => pool.transferEnd(w)));
+  };
+  try {
+    await Promise.all(Array.from({ length: W }, (_, w) => pool.transferStart(w, start)));
+  } catch (err) {
+    await endSessions();
+    throw err;
+  }
   const probes = spec.health ? healthProbes(core) : undefined;
   const bnLayers = core.layers.filter((l): l is BatchNormalization => l instanceof BatchNormalization);
   // all or nothing: an allocation that fails frees the blocks taken before it
@@ -75,6 +86,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
     bnBufs = bnLayers.map((l) => ({ mean: take(l.outputSize), m2: take(l.outputSize), oMean: take(l.outputSize), oM2: take(l.outputSize) }));
   } catch (err) {
     for (const p of taken) e.free(p);
+    await endSessions();
     throw err;
   }
 
@@ -170,6 +182,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
     async close() {
       for (const p of taken) e.free(p);
       taken.length = 0;
+      await endSessions();
     },
   };
 }

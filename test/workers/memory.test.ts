@@ -6,6 +6,7 @@ import * as knobs from '../../build/entry.node';
 import { engine } from '../../src/engine/engine';
 import { toArrayBuffer } from '../../src/io/io';
 import { runJob } from '../../workers/jobs';
+import { transferBytesInUse, transferEnd, transferStart, transferStep, type TransferStart } from '../../workers/transfer';
 import { randomArray } from '../helpers';
 
 const N = 256,
@@ -114,5 +115,44 @@ describe('a failed data-parallel fit frees what it took', () => {
     const before = used();
     await expect(runJob({ kind: 'job', model: packed, x, y: labels, options: { batchSize: 32, epochs: 2 } })).rejects.toThrow(/became (NaN|-?Infinity)/);
     expect(used()).toBe(before);
+  });
+});
+
+describe('the message fallback (workers without shared memory)', () => {
+  it("a worker's session frees its buffers when replaced and when ended, on the worker's own engine", () => {
+    const m = model();
+    const start: TransferStart = {
+      core: { inputShape: m.inputShape, layers: m.getConfig().layers, loss: m.loss },
+      rows: N,
+      x,
+      labelsI32: labels,
+      rowsCap: 32,
+      sparse: true,
+      useWeights: false,
+      seed: 1,
+      augment: undefined,
+    };
+    transferStart(start);
+    transferEnd();
+    const idle = transferBytesInUse();
+    transferStart(start);
+    const one = transferBytesInUse();
+    expect(one).toBeGreaterThan(idle + x.byteLength);
+    // a second fit's session replaces the first one's: the same bytes, not twice as many
+    transferStart(start);
+    expect(transferBytesInUse()).toBe(one);
+    const r = transferStep({
+      params: engine().f32.slice(m.params >> 2, (m.params >> 2) + m.paramCount),
+      indices: Int32Array.from({ length: 16 }, (_, i) => i),
+      rowOffset: 0,
+      batchRows: 16,
+      t: 1,
+      epoch: 0,
+      scale: 1 / 16,
+    });
+    expect(Number.isFinite(r.lossSum)).toBe(true);
+    transferEnd();
+    expect(transferBytesInUse()).toBe(idle);
+    m.dispose();
   });
 });
