@@ -90,6 +90,10 @@ export class BrowserWorkerPool implements SessionPool, TransferPool {
     return this.call(worker, (r) => r.transferStep(Comlink.transfer(message, [message.params.buffer as ArrayBuffer])) as Promise<TransferResult>);
   }
 
+  transferEnd(worker: number): Promise<void> {
+    return this.call(worker, (r) => r.transferEnd());
+  }
+
   /** Stops the workers. */
   async close(): Promise<void> {
     for (const s of this.slots) {

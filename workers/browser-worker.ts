@@ -8,7 +8,7 @@ import * as Comlink from 'comlink';
 import { attachEngine, type Engine } from '../src/engine/engine';
 import { runSession } from './session';
 import { runJob, type JobMessage } from './jobs';
-import { transferStart, transferStep, type TransferStart, type TransferStep } from './transfer';
+import { transferEnd, transferStart, transferStep, type TransferStart, type TransferStep } from './transfer';
 import type { SessionStart } from './protocol';
 
 let attached: Engine | undefined;
@@ -31,6 +31,9 @@ const api = {
   transferStep(message: TransferStep): ReturnType<typeof transferStep> {
     const r = transferStep(message);
     return Comlink.transfer(r, [r.grads.buffer as ArrayBuffer]);
+  },
+  transferEnd(): void {
+    transferEnd();
   },
 };
 

@@ -91,20 +91,38 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   const slotOffsets = Array.from({ length: slotCount }, (_, k) => (P + k * P) * 4);
   const stateOffset = (P + slotCount * P) * 4;
   const blockFloats = P + slotCount * P + S;
-  const blocks: [number, number] = [e.allocF32(Math.max(1, blockFloats)), e.allocF32(Math.max(1, blockFloats))];
-  const control = e.alloc(controlBytes(W));
-  e.u8.fill(0, control, control + controlBytes(W));
+  // every block this fit takes, freed by close() or, when the set-up fails, before it rethrows
+  const taken: number[] = [];
+  const buffers: ShardBuffers[] = [];
+  const release = (): void => {
+    for (const sb of buffers) freeShard(e, sb, false, true);
+    buffers.length = 0;
+    for (const p of taken) e.free(p);
+    taken.length = 0;
+  };
+  const take = (ptr: number): number => {
+    taken.push(ptr);
+    return ptr;
+  };
+  let blocks: [number, number], control: number, progress: number, grads: number, healthArea: number;
   const maxBatches = Math.ceil(spec.data.rows / spec.batchSize);
   const probes = spec.health ? healthProbes(core) : undefined;
   const recordFloats = probes ? recordSize(probes) : 0;
-  const healthArea = probes ? e.allocF32(Math.max(1, maxBatches * recordFloats * 2)) : 0;
   const record = new Float64Array(recordFloats);
-  const progress = e.allocF32(Math.max(1, maxBatches * PROGRESS_FIELDS * 2));
-  const grads = e.allocF32(Math.max(1, P * W));
   const rowsCap = Math.ceil(spec.batchSize / W);
-  const buffers: ShardBuffers[] = [];
-  const augBytes = spec.augment ? spec.augment.pipeline.workspaceBytes(e) : 0;
-  for (let s = 0; s < W; s++) buffers.push(allocateShard(e, core, rowsCap, spec.sparse, grads + s * P * 4, 0, augBytes));
+  try {
+    blocks = [take(e.allocF32(Math.max(1, blockFloats))), take(e.allocF32(Math.max(1, blockFloats)))];
+    control = take(e.alloc(controlBytes(W)));
+    e.u8.fill(0, control, control + controlBytes(W));
+    healthArea = probes ? take(e.allocF32(Math.max(1, maxBatches * recordFloats * 2))) : 0;
+    progress = take(e.allocF32(Math.max(1, maxBatches * PROGRESS_FIELDS * 2)));
+    grads = take(e.allocF32(Math.max(1, P * W)));
+    const augBytes = spec.augment ? spec.augment.pipeline.workspaceBytes(e) : 0;
+    for (let s = 0; s < W; s++) buffers.push(allocateShard(e, core, rowsCap, spec.sparse, grads + s * P * 4, 0, augBytes));
+  } catch (err) {
+    release();
+    throw err;
+  }
   // the current weights, optimizer state and moving statistics go into block 0
   const own = { params: model.params, slots: model.slots.slice(), state: model.state };
   const copy = (dst: number, src: number, floats: number): void => {
@@ -119,7 +137,6 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     model.slots = slotOffsets.map((o) => blocks[parity]! + o);
     model.state = blocks[parity]! + stateOffset;
   };
-  point();
 
   const ranges = splitRanges(P, W);
   const base: Omit<SessionStart, 'shard' | 'range'> = {
@@ -148,7 +165,16 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   const i32 = (): Int32Array => new Int32Array(e.memory.buffer, control, CTRL.WORDS);
   const f64 = (): Float64Array => new Float64Array(e.memory.buffer, control + CTRL.WORDS * 4, CTRL64.PER_WORKER + 4 * W);
   let failure: { worker: number; error: unknown } | undefined;
-  const sessions = pool.startSessions(Array.from({ length: W }, (_, s) => ({ ...base, shard: s, range: ranges[s]! })));
+  let sessions: Promise<SessionEnd>[];
+  try {
+    sessions = pool.startSessions(Array.from({ length: W }, (_, s) => ({ ...base, shard: s, range: ranges[s]! })));
+  } catch (err) {
+    // no session started (the pool is busy, or too small): the model still points at its own buffers
+    release();
+    throw err;
+  }
+  // from here the model's weights are the current block's, until close() copies them back
+  point();
   const ends: SessionEnd[] = [];
   const settled = sessions.map((p, w) =>
     p.then(
@@ -347,6 +373,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
 
     async close() {
       issue(OP_END);
+      // every session has ended (or failed) before its buffers are freed: never free under a worker
       await Promise.all(settled);
       if ((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KNOBS_PROFILE) {
         for (const end of ends)
@@ -365,13 +392,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
       model.params = own.params;
       model.slots = own.slots;
       model.state = own.state;
-      for (const sb of buffers) freeShard(e, sb, false, true);
-      e.free(grads);
-      e.free(control);
-      e.free(progress);
-      if (healthArea) e.free(healthArea);
-      e.free(blocks[0]);
-      e.free(blocks[1]);
+      release();
     },
   };
 }

@@ -52,14 +52,17 @@ export async function runJob(job: JobMessage): Promise<JobResult> {
           },
         ]
       : [];
-  const history = await model.fit(job.x, job.y, {
-    ...job.options,
-    verbose: 0,
-    callbacks,
-    ...(job.sampleWeight ? { sampleWeight: job.sampleWeight } : {}),
-    ...(job.validationData ? { validationData: job.validationData } : {}),
-  });
-  const out = toArrayBuffer(model);
-  model.dispose();
-  return { model: out, history: { epoch: history.epoch, history: history.history } };
+  try {
+    const history = await model.fit(job.x, job.y, {
+      ...job.options,
+      verbose: 0,
+      callbacks,
+      ...(job.sampleWeight ? { sampleWeight: job.sampleWeight } : {}),
+      ...(job.validationData ? { validationData: job.validationData } : {}),
+    });
+    return { model: toArrayBuffer(model), history: { epoch: history.epoch, history: history.history } };
+  } finally {
+    // the worker's engine outlives the job: a failed fit must not keep the model's memory
+    model.dispose();
+  }
 }

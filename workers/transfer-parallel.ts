@@ -23,6 +23,8 @@ export interface TransferPool {
   readonly size: number;
   transferStart(worker: number, message: TransferStart): Promise<void>;
   transferStep(worker: number, message: TransferStep): Promise<TransferResult>;
+  /** Frees the worker's session (its buffers and its copy of the data). */
+  transferEnd(worker: number): Promise<void>;
 }
 
 let warned = false;
@@ -59,16 +61,34 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
     seed: spec.seed,
     augment: spec.augment ? { pipeline: spec.augment.pipeline.toJSON(), seed: spec.augment.seed } : undefined,
   };
-  await Promise.all(Array.from({ length: W }, (_, w) => pool.transferStart(w, start)));
-  const slots = e.allocF32(Math.max(1, P * W));
+  // every worker's session ends with the fit, finished or failed (a worker that died has none)
+  const endSessions = async (): Promise<void> => {
+    await Promise.allSettled(Array.from({ length: W }, (_, w) => pool.transferEnd(w)));
+  };
+  try {
+    await Promise.all(Array.from({ length: W }, (_, w) => pool.transferStart(w, start)));
+  } catch (err) {
+    await endSessions();
+    throw err;
+  }
   const probes = spec.health ? healthProbes(core) : undefined;
   const bnLayers = core.layers.filter((l): l is BatchNormalization => l instanceof BatchNormalization);
-  const bnBufs = bnLayers.map((l) => ({
-    mean: e.allocF32(l.outputSize),
-    m2: e.allocF32(l.outputSize),
-    oMean: e.allocF32(l.outputSize),
-    oM2: e.allocF32(l.outputSize),
-  }));
+  // all or nothing: an allocation that fails frees the blocks taken before it
+  const taken: number[] = [];
+  const take = (floats: number): number => {
+    const p = e.allocF32(floats);
+    taken.push(p);
+    return p;
+  };
+  let slots: number, bnBufs: { mean: number; m2: number; oMean: number; oM2: number }[];
+  try {
+    slots = take(Math.max(1, P * W));
+    bnBufs = bnLayers.map((l) => ({ mean: take(l.outputSize), m2: take(l.outputSize), oMean: take(l.outputSize), oM2: take(l.outputSize) }));
+  } catch (err) {
+    for (const p of taken) e.free(p);
+    await endSessions();
+    throw err;
+  }
 
   return {
     async runEpoch(epoch: number, hooks: BatchHooks) {
@@ -160,8 +180,9 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
       }
     },
     async close() {
-      e.free(slots);
-      for (const z of bnBufs) for (const p of [z.mean, z.m2, z.oMean, z.oM2]) e.free(p);
+      for (const p of taken) e.free(p);
+      taken.length = 0;
+      await endSessions();
     },
   };
 }

@@ -15,7 +15,7 @@ import { f32_gather_rows, x32_gather } from '../src/engine/kernels/f32_gather';
 import type { StepContext } from '../src/layers/layer';
 import { BatchNormalization } from '../src/layers/batch-normalization';
 import { coreFromConfig, type CoreConfig } from '../src/model/layout';
-import { allocateShard, trainShard, type ModelCore, type ShardBuffers } from '../src/model/runtime';
+import { allocateShard, freeShard, trainShard, type ModelCore, type ShardBuffers } from '../src/model/runtime';
 import { augmentation, type AugmentationPipeline } from '../src/data/augment';
 import { healthProbes, measureOutputs, recordSize, type Probe } from '../src/model/health';
 
@@ -77,11 +77,17 @@ interface State {
 }
 
 let session: State | undefined;
+/** This worker's own engine, made by the first session and kept for the next ones, and its gemm workspace. */
+let own: { e: Engine; gemmWs: number } | undefined;
 
 /** Sets up (or replaces) this worker's transfer session. */
 export function transferStart(s: TransferStart): void {
-  const e = session?.e ?? createEngineSync({ shared: false });
-  if (session) free(session);
+  if (!own) {
+    const created = createEngineSync({ shared: false });
+    own = { e: created, gemmWs: created.gemmWorkspace };
+  }
+  const e = own.e;
+  transferEnd();
   const core = coreFromConfig(s.core);
   const put = (a: Float32Array | Int32Array | undefined): number => {
     if (!a) return 0;
@@ -90,22 +96,55 @@ export function transferStart(s: TransferStart): void {
     return p;
   };
   const aug = s.augment ? { pipeline: augmentation(s.augment.pipeline.steps, s.augment.pipeline), seed: s.augment.seed } : undefined;
-  session = {
-    e,
-    core,
-    start: s,
-    aug,
-    sb: allocateShard(e, core, s.rowsCap, s.sparse, 0, 0, aug ? aug.pipeline.workspaceBytes(e) : 0),
-    params: e.allocF32(Math.max(1, core.paramCount)),
-    state: e.allocF32(Math.max(1, core.stateCount)),
-    data: { x: put(s.x), labelsF32: put(s.labelsF32), labelsI32: put(s.labelsI32), weights: put(s.weights), rows: s.rows },
-    idx: e.allocF32(Math.max(1, s.rowsCap)),
+  // all or nothing: when an allocation fails (a large data set), the blocks taken so far go back
+  const taken: number[] = [];
+  const take = (ptr: number): number => {
+    taken.push(ptr);
+    return ptr;
   };
+  let sb: ShardBuffers | undefined;
+  try {
+    sb = allocateShard(e, core, s.rowsCap, s.sparse, 0, 0, aug ? aug.pipeline.workspaceBytes(e) : 0);
+    session = {
+      e,
+      core,
+      start: s,
+      aug,
+      sb,
+      params: take(e.allocF32(Math.max(1, core.paramCount))),
+      state: take(e.allocF32(Math.max(1, core.stateCount))),
+      data: { x: take(put(s.x)), labelsF32: take(put(s.labelsF32)), labelsI32: take(put(s.labelsI32)), weights: take(put(s.weights)), rows: s.rows },
+      idx: take(e.allocF32(Math.max(1, s.rowsCap))),
+    };
+  } catch (err) {
+    if (sb) freeShard(e, sb, true, true);
+    for (const p of taken) if (p) e.free(p);
+    throw err;
+  }
   e.gemmWorkspace = session.sb.gemmWs;
+}
+
+/**
+ * Ends this worker's transfer session: frees its buffers and its copy of the training data
+ * (the main thread ends every session when a fit ends, whether it finished or failed).
+ */
+export function transferEnd(): void {
+  if (!session) return;
+  free(session);
+  session = undefined;
+  // the engine's own workspace again: the session's was just freed
+  own!.e.gemmWorkspace = own!.gemmWs;
+}
+
+/** Engine bytes in use in this worker (tests). @internal */
+export function transferBytesInUse(): number {
+  return own?.e.allocatedBytes ?? 0;
 }
 
 function free(s: State): void {
   const e = s.e;
+  // the shard's buffers too (its gemm workspace is the engine's current one until the next session sets its own)
+  freeShard(e, s.sb, true, true);
   for (const p of [s.params, s.state, s.data.x, s.data.labelsF32, s.data.labelsI32, s.data.weights, s.idx]) if (p) e.free(p);
 }
 

@@ -66,30 +66,44 @@ export function shardSizes(core: ModelCore, rowsCap: number, sparse: boolean): R
   };
 }
 
-/** Allocates one shard's buffers. `grads` 0 allocates a gradient slot; `gemmWs` 0 allocates a workspace. */
+/**
+ * Allocates one shard's buffers. `grads` 0 allocates a gradient slot; `gemmWs` 0 allocates a
+ * workspace. All or nothing: when one allocation fails (out of memory), the blocks taken so far
+ * are freed before the error propagates.
+ */
 export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, sparse: boolean, grads = 0, gemmWs = 0, augWsBytes = 0): ShardBuffers {
   const s = shardSizes(core, rowsCap, sparse);
-  const take = (bytes: number): number => (bytes > 0 ? e.allocF32(Math.ceil(bytes / 4)) : 0);
-  const layers = core.layers.map((l) => {
-    const spec = l.scratchSpec(rowsCap);
-    const sc: LayerScratch = { out: take(spec.out * 4), extra: {} };
-    for (const [k, n] of Object.entries(spec.extra)) sc.extra[k] = take(n * 4);
-    (l as { initScratch?: (ctx: { e: Engine }, sc: LayerScratch) => void }).initScratch?.({ e }, sc);
-    return sc;
-  });
-  return {
-    x: take(s.x!),
-    xAug: augWsBytes ? take(s.x!) : 0,
-    augWs: augWsBytes ? e.alloc(augWsBytes) : 0,
-    labelsF32: take(s.labelsF32!),
-    labelsI32: take(s.labelsI32!),
-    weights: take(s.weights!),
-    probs: take(s.probs!),
-    dA: [take(s.dA!), take(s.dA!)],
-    layers,
-    gemmWs: gemmWs || e.alloc(e.gemmWorkspaceBytes),
-    grads: grads || e.allocF32(Math.max(1, core.paramCount)),
+  const taken: number[] = [];
+  const keep = (ptr: number): number => {
+    taken.push(ptr);
+    return ptr;
   };
+  const take = (bytes: number): number => (bytes > 0 ? keep(e.allocF32(Math.ceil(bytes / 4))) : 0);
+  try {
+    const layers = core.layers.map((l) => {
+      const spec = l.scratchSpec(rowsCap);
+      const sc: LayerScratch = { out: take(spec.out * 4), extra: {} };
+      for (const [k, n] of Object.entries(spec.extra)) sc.extra[k] = take(n * 4);
+      (l as { initScratch?: (ctx: { e: Engine }, sc: LayerScratch) => void }).initScratch?.({ e }, sc);
+      return sc;
+    });
+    return {
+      x: take(s.x!),
+      xAug: augWsBytes ? take(s.x!) : 0,
+      augWs: augWsBytes ? keep(e.alloc(augWsBytes)) : 0,
+      labelsF32: take(s.labelsF32!),
+      labelsI32: take(s.labelsI32!),
+      weights: take(s.weights!),
+      probs: take(s.probs!),
+      dA: [take(s.dA!), take(s.dA!)],
+      layers,
+      gemmWs: gemmWs || keep(e.alloc(e.gemmWorkspaceBytes)),
+      grads: grads || keep(e.allocF32(Math.max(1, core.paramCount))),
+    };
+  } catch (err) {
+    for (const p of taken) e.free(p);
+    throw err;
+  }
 }
 
 /** Frees a shard's buffers, except the gradient slot and workspace when they were given. */
@@ -99,6 +113,124 @@ export function freeShard(e: Engine, sb: ShardBuffers, ownGrads: boolean, ownWs:
   if (ownGrads) ptrs.push(sb.grads);
   if (ownWs) ptrs.push(sb.gemmWs);
   for (const p of ptrs) if (p) e.free(p);
+}
+
+/** One buffer set of {@link ModelMemory}, and the sizes it was allocated for. */
+interface CachedShard {
+  rowsCap: number;
+  sparse: boolean;
+  augWsBytes: number;
+  shard: ShardBuffers;
+}
+
+/**
+ * The engine blocks one model owns: its parameters, moving statistics and optimizer slots
+ * (`ptrs`), and the one buffer set that `predict`, `evaluate` and `computeGradients` reuse.
+ *
+ * The model frees them in `dispose()`; when it is never disposed, {@link modelMemoryRegistry}
+ * frees them after the garbage collector has reclaimed the model. That is why this object holds
+ * only the engine and byte offsets, never the model (a held value that reaches the model would
+ * keep it alive forever).
+ *
+ * The buffer set is bounded to one: it is sized for the largest batch asked so far and serves
+ * every smaller batch (a layer's scratch is a capacity; each call passes its own row count), so
+ * calls with many distinct batch sizes cost one set, not one per size. `fit` does not use it: it
+ * allocates its own set for its batch size when it starts and frees it when it ends.
+ */
+export class ModelMemory {
+  /** Blocks freed with the model (parameters, state, optimizer slots). */
+  ptrs: number[] = [];
+  private cached: CachedShard | undefined;
+
+  constructor(readonly e: Engine) {}
+
+  /**
+   * A buffer set for at least `rows` rows (grown to the largest batch seen; reallocated when the
+   * label kind or the augmentation workspace differ).
+   */
+  shard(core: ModelCore, rows: number, sparse: boolean, augWsBytes = 0): { rowsCap: number; shard: ShardBuffers } {
+    const c = this.cached;
+    if (c && c.sparse === sparse && c.rowsCap >= rows && c.augWsBytes >= augWsBytes) return c;
+    const rowsCap = c && c.sparse === sparse ? Math.max(c.rowsCap, rows) : rows;
+    const aug = c ? Math.max(c.augWsBytes, augWsBytes) : augWsBytes;
+    this.dropShard();
+    const before = this.e.allocatedBytes;
+    const shard = allocateShard(this.e, core, rowsCap, sparse, 0, 0, aug);
+    this.cached = { rowsCap, sparse, augWsBytes: aug, shard };
+    reportEngineBytes(core, this.e.allocatedBytes - before);
+    return this.cached;
+  }
+
+  /** Frees the cached buffer set (after compile changes the layers' scratch, and on dispose). */
+  dropShard(): void {
+    if (this.cached) freeShard(this.e, this.cached.shard, true, true);
+    this.cached = undefined;
+  }
+
+  /** Frees every block. */
+  freeAll(): void {
+    this.dropShard();
+    for (const p of this.ptrs) if (p) this.e.free(p);
+    this.ptrs = [];
+  }
+}
+
+/**
+ * Frees the engine blocks of models that were garbage-collected without `dispose()`. Where the
+ * platform has no FinalizationRegistry, only `dispose()` frees them.
+ */
+export const modelMemoryRegistry: FinalizationRegistry<ModelMemory> | undefined =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<ModelMemory>((m) => {
+        try {
+          m.freeAll();
+        } catch {
+          // a throw here would end the process from a garbage-collection task; the blocks are
+          // tracked exactly, so this is never expected
+        }
+      })
+    : undefined;
+
+/**
+ * Engine bytes that long-lived objects took since the last pressure token, and the tokens.
+ *
+ * The garbage collector cannot see engine memory: a model of a few hundred bytes of JavaScript
+ * can hold megabytes of it, so a loop that drops models without `dispose()` makes almost no
+ * JavaScript garbage, and V8 may never run the full collection that would let
+ * {@link modelMemoryRegistry} free them (measured: 150 dropped MNIST MLPs, 770 MB RSS, not one
+ * full collection). Native code reports such memory to V8 (AdjustAmountOfExternalAllocatedMemory);
+ * JavaScript can only hold an ArrayBuffer, which V8 counts as external memory. So each time
+ * models have taken another {@link PRESSURE_EVERY} bytes, the model that crosses the mark is
+ * given one {@link PRESSURE_TOKEN}-byte ArrayBuffer that is never written: above glibc's largest
+ * mmap threshold (32 MiB) it is mapped fresh, costing address space (twice the engine memory
+ * kept), not resident memory; it dies with its model, so V8 runs a full collection soon after
+ * dropped models add up to some tens of MiB (BENCHMARKS.md, Memory: 1,000 dropped MNIST MLPs
+ * peak at about 120 MiB RSS). A disposed model gives its tokens back at once.
+ */
+let pressureBytes = 0;
+const tokens = new WeakMap<object, ArrayBuffer[]>();
+/** Bytes of engine memory per pressure token. */
+export const PRESSURE_EVERY = 32 << 20;
+/** Size of one pressure token (never written). */
+export const PRESSURE_TOKEN = 64 << 20;
+
+/** Counts `bytes` of engine memory that `owner` keeps until it is disposed or collected. */
+export function reportEngineBytes(owner: object, bytes: number): void {
+  pressureBytes += Math.max(0, bytes);
+  if (pressureBytes < PRESSURE_EVERY) return;
+  pressureBytes = 0;
+  let list = tokens.get(owner);
+  if (!list) tokens.set(owner, (list = []));
+  try {
+    list.push(new ArrayBuffer(PRESSURE_TOKEN));
+  } catch {
+    // no address space for the token: the collection it would prompt is only an optimization
+  }
+}
+
+/** Gives back the owner's pressure tokens (it freed its engine memory itself: `dispose()`). */
+export function releaseEngineBytes(owner: object): void {
+  tokens.delete(owner);
 }
 
 /** Runs the layers forward on ctx.rows rows of `input`; returns each layer's input and output. */

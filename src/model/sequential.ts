@@ -29,7 +29,20 @@ import { deriveSeed, Random } from '../util/random';
 import { checkKnownOptions, finiteNumber, nonNegativeInt, positiveInt } from '../util/options';
 import { exampleWeights, nonFiniteError, toLabels, toMatrix, type Labels } from './data';
 import { EpochTally, batchLoss, parallelBackend, type BatchHooks, type EpochRunner, type FitData, type RunnerSpec } from './parallel';
-import { allocateShard, forward, freeShard, penaltyOnly, regularize, trainShard, type ModelCore, type ShardBuffers } from './runtime';
+import {
+  allocateShard,
+  forward,
+  freeShard,
+  ModelMemory,
+  modelMemoryRegistry,
+  releaseEngineBytes,
+  reportEngineBytes,
+  penaltyOnly,
+  regularize,
+  trainShard,
+  type ModelCore,
+  type ShardBuffers,
+} from './runtime';
 import { saveModel, type SaveResult } from '../io/io';
 import { AugmentationPipeline } from '../data/augment';
 import { HEALTH_EVERY, HealthRecorder, healthProbes, measureHealth, recordSize } from './health';
@@ -128,28 +141,16 @@ interface StagedData {
   totalWeight: number;
 }
 
-/** Buffers for one batch capacity, reused across calls. */
+/** A buffer set for a batch capacity. */
 interface Runtime {
   rowsCap: number;
-  sparse: boolean;
   shard: ShardBuffers;
 }
 
 /** The seed stream of augmentation (apart from initialization, shuffling and dropout). */
 export const AUGMENT_STREAM = 0xa06;
 
-const registry =
-  typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<{ e: Engine; ptrs: number[] }>(({ e, ptrs }) => {
-        for (const p of ptrs)
-          if (p)
-            try {
-              e.free(p);
-            } catch {
-              /* already freed */
-            }
-      })
-    : undefined;
+const registry = modelMemoryRegistry;
 
 let modelCount = 0;
 
@@ -186,10 +187,10 @@ export class Sequential implements ModelCore {
   /** @internal */
   slots: number[] = [];
   private compiled: { optimizer: Optimizer; loss: LossName; metrics: string[]; sparse: boolean } | undefined;
-  private runtimes = new Map<string, Runtime>();
   private disposed = false;
   private readonly e: Engine;
-  private readonly owned: { e: Engine; ptrs: number[] };
+  /** Engine blocks freed by dispose() or after garbage collection (never references the model). */
+  private readonly owned: ModelMemory;
 
   constructor(options: SequentialOptions = {}) {
     checkKnownOptions('sequential', options, ['inputShape', 'layers', 'seed', 'name', 'initialize']);
@@ -205,7 +206,7 @@ export class Sequential implements ModelCore {
     }
     this.inputShape = inputShape.slice();
     this.layers = layers;
-    this.owned = { e: this.e, ptrs: [] };
+    this.owned = new ModelMemory(this.e);
     registry?.register(this, this.owned, this);
     this.build(options.initialize ?? true);
   }
@@ -236,6 +237,7 @@ export class Sequential implements ModelCore {
     this.params = this.e.allocF32(Math.max(1, this.paramCount));
     this.state = this.e.allocF32(Math.max(1, this.stateCount));
     this.owned.ptrs.push(this.params, this.state);
+    reportEngineBytes(this, (Math.max(1, this.paramCount) + Math.max(1, this.stateCount)) * 4);
     for (const { layer, spec, offset, index } of initialize ? layout.weights : []) {
       const values = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
       spec.initializer.fill(values, spec.fanIn, spec.fanOut, deriveSeed(this.seed, layer.index, index));
@@ -289,6 +291,7 @@ export class Sequential implements ModelCore {
     this.owned.ptrs = this.owned.ptrs.filter((p) => !this.slots.includes(p));
     this.slots = optimizer.slotNames.map(() => this.e.allocF32(Math.max(1, this.paramCount)));
     this.owned.ptrs.push(...this.slots);
+    reportEngineBytes(this, this.slots.length * Math.max(1, this.paramCount) * 4);
     this.loss = loss;
     this.compiled = { optimizer, loss, metrics, sparse };
     this.freeRuntimes();
@@ -412,19 +415,13 @@ export class Sequential implements ModelCore {
     for (const p of [d.x, d.labelsF32, d.labelsI32, d.weights]) if (p) this.e.free(p);
   }
 
-  private runtime(rowsCap: number, sparse: boolean, augWsBytes = 0): Runtime {
-    const key = `${rowsCap}/${sparse}/${augWsBytes}`;
-    let rt = this.runtimes.get(key);
-    if (!rt) {
-      rt = { rowsCap, sparse, shard: allocateShard(this.e, this, rowsCap, sparse, 0, 0, augWsBytes) };
-      this.runtimes.set(key, rt);
-    }
-    return rt;
+  /** The buffer set of predict, evaluate and computeGradients: one, sized for the largest batch so far. */
+  private runtime(rows: number, sparse: boolean): Runtime {
+    return this.owned.shard(this, rows, sparse);
   }
 
   private freeRuntimes(): void {
-    for (const rt of this.runtimes.values()) freeShard(this.e, rt.shard, true, true);
-    this.runtimes.clear();
+    this.owned.dropShard();
   }
 
   /**
@@ -437,6 +434,7 @@ export class Sequential implements ModelCore {
     for (const p of this.owned.ptrs) if (p) this.e.free(p);
     this.owned.ptrs = [];
     registry?.unregister(this);
+    releaseEngineBytes(this);
     this.params = this.state = 0;
     this.slots = [];
   }
@@ -646,7 +644,9 @@ export class Sequential implements ModelCore {
       }
       runner ??= this.localRunner(spec);
       for (const cb of callbacks) await cb.onTrainBegin();
-      let lastYield = Date.now();
+      // 0: the first batch yields to the event loop, so that the garbage collector's finalizers
+      // (which free dropped models' engine memory) run even in a loop of short fits
+      let lastYield = 0;
       for (let epoch = o.initialEpoch; epoch < o.epochs; epoch++) {
         if (c.optimizer.schedule) c.optimizer.learningRate = c.optimizer.schedule(epoch);
         for (const cb of callbacks) await cb.onEpochBegin(epoch);
@@ -701,9 +701,9 @@ export class Sequential implements ModelCore {
   private localRunner(spec: RunnerSpec): EpochRunner {
     const c = this.compiled!;
     const aug = spec.augment;
-    const rt = this.runtime(spec.batchSize, spec.sparse, aug ? aug.pipeline.workspaceBytes(this.e) : 0);
-    const sb = rt.shard;
     const e = this.e;
+    // this fit's own buffers, freed by close(): nothing outlives the fit
+    const sb = allocateShard(e, this, spec.batchSize, spec.sparse, 0, 0, aug ? aug.pipeline.workspaceBytes(e) : 0);
     const d: StagedData = { ...spec.data, totalWeight: 0 };
     const probes = spec.health ? healthProbes(this) : undefined;
     const record = probes ? new Float64Array(recordSize(probes)) : new Float64Array(0);
@@ -741,7 +741,9 @@ export class Sequential implements ModelCore {
         }
         return tally.result();
       },
-      close: async () => {},
+      close: async () => {
+        freeShard(e, sb, true, true);
+      },
     };
   }
 
@@ -761,13 +763,13 @@ export class Sequential implements ModelCore {
 
   private evaluateStaged(d: StagedData, batchSize: number): EvaluateResult {
     const c = this.compiled!;
-    const rt = this.runtime(Math.min(batchSize, Math.max(1, d.rows)), c.sparse);
-    const sb = rt.shard;
+    const step = Math.min(batchSize, Math.max(1, d.rows));
+    const sb = this.runtime(step, c.sparse).shard;
     let lossSum = 0,
       correct = 0,
       weightSum = 0;
-    for (let start = 0; start < d.rows; start += rt.rowsCap) {
-      const rows = Math.min(rt.rowsCap, d.rows - start);
+    for (let start = 0; start < d.rows; start += step) {
+      const rows = Math.min(step, d.rows - start);
       const w = this.loadBatch(d, sb, 0, start, rows, c.sparse);
       const r = trainShard(this.context(sb, rows, false, 0), this, sb, 0, d.weights !== 0, false, c.metrics.includes('accuracy'));
       lossSum += r.lossSum;
@@ -809,10 +811,10 @@ export class Sequential implements ModelCore {
     const e = this.e;
     const out = new Float32Array(rows * this.outputSize);
     if (rows === 0) return out;
-    const rt = this.runtime(Math.min(batchSize, rows), this.compiled?.sparse ?? false);
-    const sb = rt.shard;
-    for (let start = 0; start < rows; start += rt.rowsCap) {
-      const n = Math.min(rt.rowsCap, rows - start);
+    const step = Math.min(batchSize, rows);
+    const sb = this.runtime(step, this.compiled?.sparse ?? false).shard;
+    for (let start = 0; start < rows; start += step) {
+      const n = Math.min(step, rows - start);
       e.f32.set(data.subarray(start * this.inputSize, (start + n) * this.inputSize), sb.x >> 2);
       const bad = f32_find_nonfinite(e, sb.x, n * this.inputSize);
       if (bad >= 0) throw nonFiniteError('predict', 'x', start * this.inputSize + bad, data[start * this.inputSize + bad]!, this.inputSize);
@@ -852,8 +854,7 @@ export class Sequential implements ModelCore {
     const c = this.requireCompiled(W);
     const d = this.stage(W, x, y, options.sampleWeight, undefined);
     try {
-      const rt = this.runtime(Math.max(1, d.rows), c.sparse);
-      const sb = rt.shard;
+      const sb = this.runtime(Math.max(1, d.rows), c.sparse).shard;
       const w = this.loadBatch(d, sb, 0, 0, d.rows, c.sparse);
       const ctx = this.context(sb, d.rows, options.training ?? true, options.step ?? 0);
       const r = trainShard(ctx, this, sb, w > 0 ? 1 / w : 0, d.weights !== 0, true, false);

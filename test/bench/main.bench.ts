@@ -2,7 +2,7 @@
  * `npm run bench`: knobs against the anchors, measured in the same run on this machine.
  *
  *   npm run bench                  every section
- *   npm run bench -- matmul train  only the named sections (matmul, train, workers, augment, crossover, tune)
+ *   npm run bench -- matmul train  only the named sections (matmul, train, workers, augment, crossover, memory)
  *
  * Training rows run in child processes (one per system and setting), so each peak RSS is that
  * system's own; rows alternate between systems over rounds and report medians, because this
@@ -17,6 +17,7 @@ import { cpus } from 'node:os';
 import { benchMatmul } from './matmul';
 import { benchAugment } from './augment';
 import type { TrainResult } from './mnist-data';
+import type { MemoryResult } from './memory.bench';
 import { fmt, median, table } from './util';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -125,6 +126,54 @@ if (all || wanted.has('augment')) {
       'Augmentation throughput, one core',
       ['pipeline', 'images/s', 'target'],
       res.map((r) => [r.name, fmt(r.value, 0), r.target ?? '-']),
+    ),
+  );
+}
+
+if (all || wanted.has('memory')) {
+  process.stderr.write('memory (1,000 fit+predict loops without dispose; 100 failed data-parallel fits)\n');
+  // each run in its own process (its RSS is its own), without --expose-gc: no forced collection
+  const run = (args: (string | number)[]): MemoryResult => {
+    const r = spawnSync(process.execPath, [join(here, 'memory.js'), ...args.map(String)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new Error(`memory.js ${args.join(' ')} failed:\n${r.stderr}`);
+    const lines = r.stdout.trim().split('\n');
+    return JSON.parse(lines[lines.length - 1]!) as MemoryResult;
+  };
+  const mib = (b: number): string => fmt(b / 2 ** 20, 1);
+  const loops = run(['loops', 1000]),
+    failed = run(['failed', 100]);
+  const loopsMet = loops.peakRss < 150 * 2 ** 20;
+  const leaked = failed.engineAfter - failed.engineBefore;
+  sections.push(
+    table(
+      'Memory: RSS and engine bytes in use (MiB) before and after; engine memory never shrinks, so its size is its high-water mark',
+      ['run', 'RSS before', 'RSS after', 'peak RSS', 'engine in use before', 'engine in use after', 'engine peak in use', 'engine size', 'seconds', 'target'],
+      [
+        [
+          '1,000 fit+predict loops, MNIST MLP 784-128-64-10 (Adam, 512 rows, batch 64), never disposed',
+          mib(loops.rssBefore),
+          mib(loops.rssAfter),
+          mib(loops.peakRss),
+          mib(loops.engineBefore),
+          mib(loops.engineAfter),
+          mib(loops.enginePeak),
+          mib(loops.engineSize),
+          fmt(loops.seconds, 0),
+          `peak RSS < 150 MiB: ${loopsMet ? 'met' : 'missed'}`,
+        ],
+        [
+          '100 failed 2-worker fits (diverging loss, abort, throwing callback, worker that throws, busy pool)',
+          mib(failed.rssBefore),
+          mib(failed.rssAfter),
+          mib(failed.peakRss),
+          mib(failed.engineBefore),
+          mib(failed.engineAfter),
+          mib(failed.enginePeak),
+          mib(failed.engineSize),
+          fmt(failed.seconds, 0),
+          `0 bytes leaked: ${leaked === 0 ? 'met' : `missed (${leaked} bytes)`}`,
+        ],
+      ],
     ),
   );
 }
