@@ -32,6 +32,7 @@ export interface KernelExports {
 
   f32_activation(kind: number, x: number, y: number, n: number, alpha: number): void;
   f32_activation_grad(kind: number, y: number, dy: number, dx: number, n: number, alpha: number): void;
+  f32_activation_grad_input(kind: number, x: number, dy: number, dx: number, n: number, alpha: number): void;
   f32_softmax(x: number, y: number, rows: number, cols: number): void;
   f32_softmax_grad(y: number, dy: number, dx: number, rows: number, cols: number): void;
 
