@@ -48,7 +48,8 @@ export interface SequentialOptions {
 
 /** Options of {@link Sequential.compile}. */
 export interface CompileOptions {
-  optimizer: Optimizer | 'sgd' | 'momentum' | 'rmsprop' | 'adam' | 'adamw';
+  /** An optimizer object, or its name in any capitalization ('adam', 'Adam', 'RMSprop', ...). */
+  optimizer: Optimizer | 'sgd' | 'momentum' | 'rmsprop' | 'adam' | 'adamw' | 'adagrad' | 'adamax' | 'nadam' | (string & {});
   loss: LossName;
   /** Only 'accuracy' is computed during training; see knobs.metrics for the rest. */
   metrics?: string[];
