@@ -9,7 +9,8 @@ import { Layer, type LayerScratch, type StepContext } from './layer';
 
 /** Options of {@link activation}. */
 export interface ActivationLayerOptions {
-  activation: LayerActivation;
+  /** Any capitalization or snake_case ('ReLU', 'gelu_new'); 'silu' is swish. */
+  activation: LayerActivation | (string & {});
   /** Slope of leakyRelu (default 0.3) or scale of elu (default 1). */
   alpha?: number;
   name?: string;

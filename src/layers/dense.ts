@@ -20,8 +20,8 @@ import { Layer, at, type LayerScratch, type StepContext, type WeightSpec } from 
 export interface DenseOptions {
   /** Output size. */
   units: number;
-  /** Default 'linear'. */
-  activation?: LayerActivation;
+  /** Default 'linear'. Any capitalization or snake_case ('ReLU', 'hard_sigmoid'); 'silu' is swish. */
+  activation?: LayerActivation | (string & {});
   /** Slope of leakyRelu (default 0.3) or scale of elu (default 1). */
   activationAlpha?: number;
   /** Default true. */
@@ -30,8 +30,9 @@ export interface DenseOptions {
   kernelInitializer?: InitializerName | Initializer;
   /** Default 'zeros'. */
   biasInitializer?: InitializerName | Initializer;
-  kernelRegularizer?: Regularizer;
-  biasRegularizer?: Regularizer;
+  /** A knobs.regularizers object, or 'l1', 'l2', 'l1l2' with factor 0.01 (Keras). */
+  kernelRegularizer?: Regularizer | 'l1' | 'l2' | 'l1l2';
+  biasRegularizer?: Regularizer | 'l1' | 'l2' | 'l1l2';
   name?: string;
   /** Input shape when this is the first layer (alternative to the model's inputShape). */
   inputShape?: number[];

@@ -14,7 +14,7 @@ import { f32_find_nonfinite, f32_sum } from '../engine/kernels/f32_elementwise';
 import { ACTIVATION, f32_activation, f32_softmax } from '../engine/kernels/f32_activation';
 import { f32_clip_by_global_norm } from '../engine/kernels/f32_optimizer';
 import { NonFiniteLossError, ShapeError, describe, divergenceError } from '../errors';
-import { checkLoss, sparseLabels, type LossName } from '../losses';
+import { checkLoss, sparseLabels, type BuiltinLossFunction, type Loss, type LossName } from '../losses';
 import { configureLossFusion, layoutLayers } from './layout';
 import { Activation } from '../layers/activation';
 import { Dense } from '../layers/dense';
@@ -50,7 +50,12 @@ export interface SequentialOptions {
 export interface CompileOptions {
   /** An optimizer object, or its name in any capitalization ('adam', 'Adam', 'RMSprop', ...). */
   optimizer: Optimizer | 'sgd' | 'momentum' | 'rmsprop' | 'adam' | 'adamw' | 'adagrad' | 'adamax' | 'nadam' | (string & {});
-  loss: LossName;
+  /**
+   * A loss name (any capitalization or snake_case: 'categoricalCrossentropy', 'categorical_crossentropy',
+   * 'mse', 'mae', 'huber', 'logCosh', ...), a `knobs.losses` function, or a custom
+   * {@link LossFunction} (see `src/losses.ts` for its contract).
+   */
+  loss: Loss | BuiltinLossFunction;
   /** Only 'accuracy' is computed during training; see knobs.metrics for the rest. */
   metrics?: string[];
 }
@@ -175,7 +180,7 @@ export class Sequential implements ModelCore {
   metadata: Record<string, unknown> = {};
 
   // ModelCore
-  loss: LossName = 'meanSquaredError';
+  loss: Loss = 'meanSquaredError';
   fused = false;
   regularized: { offset: number; length: number; l1: number; l2: number }[] = [];
   needsInputGrad: boolean[] = [];
@@ -186,7 +191,7 @@ export class Sequential implements ModelCore {
   state = 0;
   /** @internal */
   slots: number[] = [];
-  private compiled: { optimizer: Optimizer; loss: LossName; metrics: string[]; sparse: boolean } | undefined;
+  private compiled: { optimizer: Optimizer; loss: Loss; metrics: string[]; sparse: boolean } | undefined;
   private runtimes = new Map<string, Runtime>();
   private readonly e: Engine;
   private readonly owned: { e: Engine; ptrs: number[] };
@@ -498,6 +503,8 @@ export class Sequential implements ModelCore {
     const workers = options.workers ?? 1;
     if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1))
       throw new RangeError(`${W}: options.workers must be a positive integer or 'auto', got ${describe(workers)}`);
+    if (workers !== 1 && typeof c.loss === 'function')
+      throw new RangeError(`${W}: a custom loss function trains on one thread (it cannot be sent to workers); use options.workers 1, got ${describe(workers)}`);
     if (options.callbacks !== undefined && !Array.isArray(options.callbacks)) throw new TypeError(`${W}: options.callbacks must be an array`);
     const signal = options.signal;
     signal?.throwIfAborted?.();
@@ -907,7 +914,8 @@ export class Sequential implements ModelCore {
         slotNames: readonly string[];
       }
     | undefined {
-    if (!this.compiled) return undefined;
+    // a custom loss function cannot be written to model.json: such a model saves without its training state
+    if (!this.compiled || typeof this.compiled.loss === 'function') return undefined;
     const o = this.compiled.optimizer;
     return {
       loss: this.compiled.loss,
