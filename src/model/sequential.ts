@@ -14,6 +14,7 @@ import { f32_find_nonfinite, f32_sum } from '../engine/kernels/f32_elementwise';
 import { ACTIVATION, f32_activation, f32_softmax } from '../engine/kernels/f32_activation';
 import { f32_clip_by_global_norm } from '../engine/kernels/f32_optimizer';
 import { NonFiniteLossError, ShapeError, describe, divergenceError } from '../errors';
+import { nameKey } from '../util/names';
 import { checkLoss, sparseLabels, type BuiltinLossFunction, type Loss, type LossName } from '../losses';
 import { configureLossFusion, layoutLayers } from './layout';
 import { Activation } from '../layers/activation';
@@ -282,7 +283,7 @@ export class Sequential implements ModelCore {
     const optimizer = getOptimizer(W, options.optimizer);
     const loss = checkLoss(W, options.loss);
     const metrics = (options.metrics ?? []).map((m) => {
-      if (m === 'accuracy' || m === 'acc') return 'accuracy';
+      if (typeof m === 'string' && (nameKey(m) === 'accuracy' || nameKey(m) === 'acc')) return 'accuracy';
       throw new RangeError(`${W}: unknown metric ${describe(m)}; fit computes 'accuracy' (use knobs.metrics on predictions for the others)`);
     });
     // the last layer's softmax/sigmoid joins the cross-entropy when they match

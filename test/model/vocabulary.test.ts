@@ -105,6 +105,17 @@ describe('names: any capitalization and snake_case, never the object prototype',
     }
   });
 
+  it('metrics in compile', () => {
+    const model = regressor();
+    for (const name of ['Accuracy', 'ACC', 'acc']) {
+      model.compile({ optimizer: 'sgd', loss: 'mse' as knobs.LossName, metrics: [name] });
+      expect(model.trainingState()!.metrics).toEqual(['accuracy']);
+    }
+    for (const bad of PROTOTYPE_NAMES) {
+      expect(() => model.compile({ optimizer: 'sgd', loss: 'mse' as knobs.LossName, metrics: [bad] }), bad).toThrow(/unknown metric/);
+    }
+  });
+
   it('layer classes in a saved configuration', () => {
     expect(layerFromConfig({ className: 'Dense', config: { units: 3 } }).className).toBe('Dense');
     for (const bad of PROTOTYPE_NAMES) {
