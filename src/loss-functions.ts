@@ -102,7 +102,7 @@ export const categoricalCrossentropy: LossFn = make('categoricalCrossentropy');
 /** Categorical cross-entropy of probability rows against integer class labels. */
 export const sparseCategoricalCrossentropy: LossFn = make('sparseCategoricalCrossentropy');
 
-/** Keras' short names. */
-export { meanSquaredError as mse, meanAbsoluteError as mae };
+/** Keras' short names, and tfjs' names for the same losses (`tf.losses.huberLoss`, `absoluteDifference`, `logLoss`). */
+export { meanSquaredError as mse, meanAbsoluteError as mae, huber as huberLoss, meanAbsoluteError as absoluteDifference, binaryCrossentropy as logLoss };
 
 export type { LossName, Loss, LossFunction, LossFunctionResult } from './losses';

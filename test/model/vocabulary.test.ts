@@ -143,6 +143,22 @@ describe('regression losses', () => {
   }
 });
 
+describe('saving and loading the new optimizers', () => {
+  for (const name of ['adagrad', 'adamax', 'nadam'] as const) {
+    it(`${name}: a loaded model continues training exactly as the original`, async () => {
+      const { x, y } = regression(40, 4, 13);
+      const model = regressor(5, 'gelu');
+      model.compile({ optimizer: knobs.optimizers[name](0.01), loss: 'huber' });
+      await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, shuffle: false });
+      const loaded = await knobs.loadModel(knobs.toArrayBuffer(model));
+      expect(loaded.optimizer!.getConfig()).toEqual(model.optimizer!.getConfig());
+      expect(loaded.optimizer!.iterations).toBe(model.optimizer!.iterations);
+      for (const m of [model, loaded]) await m.fit(x, y, { epochs: 1, initialEpoch: 0, batchSize: 8, verbose: 0, shuffle: false });
+      expect(loaded.getWeights()).toEqual(model.getWeights());
+    });
+  }
+});
+
 describe('custom loss functions', () => {
   /** Mean squared error per example, with its gradient, written by hand. */
   const handMse: knobs.LossFunction = (yTrue, yPred, { rows, cols }) => {
@@ -216,6 +232,8 @@ describe('knobs.losses', () => {
       yPred = [[1.5], [0], [0.25]];
     expect(knobs.losses.meanSquaredError(yTrue, yPred)).toBeCloseTo((0.25 + 4 + 0.0625) / 3, 6);
     expect(knobs.losses.mse(yTrue, yPred)).toBeCloseTo((0.25 + 4 + 0.0625) / 3, 6);
+    expect(knobs.losses.huberLoss(yTrue, yPred)).toBe(knobs.losses.huber(yTrue, yPred));
+    expect(knobs.losses.absoluteDifference(yTrue, yPred)).toBe(knobs.losses.meanAbsoluteError(yTrue, yPred));
     expect(knobs.losses.meanAbsoluteError(yTrue, yPred)).toBeCloseTo((0.5 + 2 + 0.25) / 3, 6);
     expect(knobs.losses.huber(yTrue, yPred)).toBeCloseTo((0.125 + 1.5 + 0.03125) / 3, 6);
     expect(knobs.losses.huber(yTrue, yPred, { delta: 3 })).toBeCloseTo((0.125 + 2 + 0.03125) / 3, 6);
