@@ -2,7 +2,7 @@
 // (plain and shared imported memory). The TypeScript side declares these exports in
 // src/engine/exports.ts, which must match this file (a test checks both lists).
 export { f32_gemm, f32_gemm_workspace_bytes } from './kernels/f32_gemm';
-export { f32_activation, f32_activation_grad, f32_softmax, f32_softmax_grad } from './kernels/f32_activation';
+export { f32_activation, f32_activation_grad, f32_activation_grad_input, f32_softmax, f32_softmax_grad } from './kernels/f32_activation';
 export { f32_gather_rows, x32_gather, f32_gather_sum } from './kernels/f32_gather';
 export { f32_count_correct } from './kernels/f32_accuracy';
 export { f32_exp, f32_expm1, f32_tanh, f32_sigmoid } from './kernels/f32_math';
@@ -19,9 +19,12 @@ export {
 export { f32_log, f32_log1p } from './kernels/f32_log';
 export {
   f32_softmax_cross_entropy, f32_softmax_cross_entropy_sparse, f32_sigmoid_binary_cross_entropy, f32_mean_squared_error,
-  f32_cross_entropy_probs, f32_binary_cross_entropy_probs,
+  f32_cross_entropy_probs, f32_binary_cross_entropy_probs, f32_mean_absolute_error, f32_huber, f32_log_cosh,
+  f32_custom_loss_reduce,
 } from './kernels/f32_loss';
-export { f32_sgd, f32_sgd_momentum, f32_rmsprop, f32_adam, f32_clip_by_global_norm } from './kernels/f32_optimizer';
+export {
+  f32_sgd, f32_sgd_momentum, f32_rmsprop, f32_adam, f32_adagrad, f32_adamax, f32_nadam, f32_clip_by_global_norm,
+} from './kernels/f32_optimizer';
 export { f32_augment, f32_augment_workspace_bytes } from './kernels/f32_augment';
 export { f32_dropout_forward, f32_dropout_backward } from './kernels/f32_dropout';
 export { f32_random_uniform, f32_random_normal } from './kernels/f32_random';

@@ -19,6 +19,7 @@
 import { describe } from './errors';
 import { Random } from './util/random';
 import { checkKnownOptions, finiteNumber } from './util/options';
+import { NameTable } from './util/names';
 
 /** An initializer: fills `out` given the weight's fan-in and fan-out and a seed. */
 export interface Initializer {
@@ -93,18 +94,21 @@ export const initializers = {
 /** Names accepted wherever an initializer is expected. */
 export type InitializerName = keyof typeof initializers;
 
+/** Initializers by name, in any capitalization and snake_case (`'HeNormal'`, `'he_normal'`), never through the prototype. */
+const BY_NAME = new NameTable<(o?: object) => Initializer>(Object.entries(initializers) as [string, (o?: object) => Initializer][]);
+
 /** Resolves a name, a `{name, config}` record (as saved in model.json) or an initializer. */
 export function getInitializer(where: string, value: InitializerName | Initializer | { name: string; config?: Record<string, number> }): Initializer {
   if (typeof value === 'string') {
-    const make = (initializers as Record<string, (o?: object) => Initializer>)[value];
-    if (!make) throw new RangeError(`${where}: unknown initializer ${JSON.stringify(value)}; expected one of ${Object.keys(initializers).join(', ')}`);
-    return make();
+    const hit = BY_NAME.get(value);
+    if (!hit) throw new RangeError(`${where}: unknown initializer ${JSON.stringify(value)}; expected one of ${BY_NAME.names.join(', ')}`);
+    return hit.value();
   }
   if (value && typeof value === 'object' && typeof (value as Initializer).fill === 'function') return value as Initializer;
   if (value && typeof value === 'object' && typeof value.name === 'string') {
-    const make = (initializers as Record<string, (o?: object) => Initializer>)[value.name];
-    if (!make) throw new RangeError(`${where}: unknown initializer ${JSON.stringify(value.name)}`);
-    return make(value.config ?? {});
+    const hit = BY_NAME.get(value.name);
+    if (!hit) throw new RangeError(`${where}: unknown initializer ${JSON.stringify(value.name)}; expected one of ${BY_NAME.names.join(', ')}`);
+    return hit.value(value.config ?? {});
   }
   throw new TypeError(`${where}: expected an initializer name or object, got ${describe(value)}`);
 }

@@ -20,7 +20,9 @@ import { engine, type Engine } from './engine/engine';
 import { f32_gemm } from './engine/kernels/f32_gemm';
 import {
   type ActivationName,
+  ACTIVATION_NAMES,
   DEFAULT_ACTIVATION_ALPHA,
+  activationNeedsInput,
   activationKind,
   f32_activation,
   f32_activation_grad,
@@ -146,7 +148,7 @@ export function matMul(a: Float32Array, b: Float32Array, options: MatMulOptions)
     k = dim(op, 'k', options.k),
     n = dim(op, 'n', options.n);
   const act = activationKind(options.activation ?? 'linear');
-  const actAlpha = options.alpha ?? DEFAULT_ACTIVATION_ALPHA[options.activation ?? 'linear'];
+  const actAlpha = options.alpha ?? defaultAlpha(options.activation ?? 'linear');
   return run((s) => {
     const pa = s.input('a', a, m * k, op);
     const pb = s.input('b', b, k * n, op);
@@ -171,6 +173,12 @@ export function matMul(a: Float32Array, b: Float32Array, options: MatMulOptions)
   });
 }
 
+/** The default alpha of an activation given in any capitalization. */
+function defaultAlpha(name: string): number {
+  const hit = ACTIVATION_NAMES.get(name);
+  return hit ? DEFAULT_ACTIVATION_ALPHA[hit.name as ActivationName] : 0;
+}
+
 /** Options of the element-wise activation ops. */
 export interface ActivationOptions {
   /** Slope of leakyRelu (default 0.3) / scale of elu (default 1). */
@@ -186,24 +194,26 @@ export function activation(name: ActivationName, x: Float32Array, options: Activ
     const n = x instanceof Float32Array ? x.length : 0;
     const px = s.input('x', x, n, op);
     const py = s.output(options.out, n, op);
-    if (n > 0) f32_activation(s.e, kind, px, py, n, options.alpha ?? DEFAULT_ACTIVATION_ALPHA[name]);
+    if (n > 0) f32_activation(s.e, kind, px, py, n, options.alpha ?? defaultAlpha(name));
     return s.result(options.out, py, n);
   });
 }
 
 /**
  * The gradient through an activation: `dy * act'(x)`, computed from the activation's output
- * `y = act(x)` (which is what a layer keeps).
+ * `y = act(x)` (which is what a layer keeps). gelu, geluNew, swish and mish are not monotonic, so
+ * their output does not determine the input: they throw here (the layers keep their input).
  */
 export function activationGrad(name: ActivationName, y: Float32Array, dy: Float32Array, options: ActivationOptions = {}): Float32Array {
   const op = `ops.activationGrad(${JSON.stringify(name)})`;
   const kind = activationKind(name);
+  if (activationNeedsInput(kind)) throw new RangeError(`${op}: ${name}'s derivative needs its input, not its output`);
   return run((s) => {
     const n = y instanceof Float32Array ? y.length : 0;
     const py = s.input('y', y, n, op);
     const pdy = s.input('dy', dy, n, op);
     const pdx = s.output(options.out, n, op);
-    if (n > 0) f32_activation_grad(s.e, kind, py, pdy, pdx, n, options.alpha ?? DEFAULT_ACTIVATION_ALPHA[name]);
+    if (n > 0) f32_activation_grad(s.e, kind, py, pdy, pdx, n, options.alpha ?? defaultAlpha(name));
     return s.result(options.out, pdx, n);
   });
 }

@@ -13,6 +13,7 @@
  */
 import { describe } from './errors';
 import { checkKnownOptions, finiteNumber } from './util/options';
+import { NameTable } from './util/names';
 
 /** A penalty on a weight: `l1 * sum|w| + l2 * sum w^2`. */
 export interface Regularizer {
@@ -43,9 +44,22 @@ export function l1l2(options: { l1?: number; l2?: number } = {}): Regularizer {
   return make('regularizers.l1l2', options.l1 ?? 0.01, options.l2 ?? 0.01);
 }
 
-/** Validates a regularizer given by a user or read from model.json. */
+/** Regularizers by name (Keras' `kernel_regularizer='l2'`), with their default factors 0.01. */
+const BY_NAME = new NameTable<() => Regularizer>([
+  ['l1', () => l1()],
+  ['l2', () => l2()],
+  ['l1l2', () => l1l2()],
+]);
+
+/** Validates a regularizer given by a user (an object of knobs.regularizers, or 'l1', 'l2', 'l1l2' in any capitalization) or read from model.json. */
 export function getRegularizer(where: string, value: unknown): Regularizer | undefined {
   if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') {
+    const hit = BY_NAME.get(value);
+    if (!hit)
+      throw new RangeError(`${where}: unknown regularizer ${describe(value)}; expected one of ${BY_NAME.names.join(', ')} or a knobs.regularizers object`);
+    return hit.value();
+  }
   if (typeof value === 'object' && 'l1' in value && 'l2' in value) {
     const r = value as Regularizer;
     return make(where, r.l1, r.l2);

@@ -90,7 +90,7 @@ describe('knobs.ops', () => {
     expect(() => knobs.ops.matMul(new Float32Array(5), new Float32Array(6), { m: 2, k: 3, n: 2 })).toThrow(ShapeError);
     expect(() => knobs.ops.matMul(new Float32Array(6), new Float32Array(6), { m: 2, k: 3, n: -2 })).toThrow(/options.n must be a non-negative integer, got -2/);
     expect(() => knobs.ops.matMul([1, 2] as never, new Float32Array(2), { m: 1, k: 2, n: 1 })).toThrow(/a must be a Float32Array, got an array of length 2/);
-    expect(() => knobs.ops.activation('swish' as never, new Float32Array(2))).toThrow(/unknown activation "swish"/);
+    expect(() => knobs.ops.activation('swoosh' as never, new Float32Array(2))).toThrow(/unknown activation "swoosh"/);
     expect(() => knobs.ops.softmax(new Float32Array(5), { cols: 2 })).toThrow(/not a whole number of rows of 2/);
   });
 });

@@ -11,7 +11,7 @@
 //
 // cols = 0 gives L_i = 0 and writes nothing. NaN in a row's inputs makes that row's loss (so the
 // total) and its gradient NaN; other rows are unaffected.
-import { exp_v, sigmoid_v } from './f32_math';
+import { exp_v, expm1_v, sigmoid_v, tanh_v } from './f32_math';
 import { log_v, log1p_v } from './f32_log';
 import { hmax, hsum, load_partial, store_partial } from './f32x4_util';
 
@@ -317,6 +317,124 @@ export function f32_binary_cross_entropy_probs(probs: usize, labels: usize, weig
         const p = load_partial(pr + o, k), y = load_partial(yr + o, k);
         const d = f32x4.sub(f32x4.div(f32x4.sub(one, y), f32x4.sub(one, p)), f32x4.div(y, p));
         store_partial(grad + <usize>r * rowB + o, v128.andnot(f32x4.mul(c, d), clipped_v(p, lo, hi)), k);
+      }
+    }
+  }
+  return total;
+}
+
+// ---- regression losses on the difference d = p - t, each averaged over the columns (Keras)
+
+const LOSS_MAE = 0;
+const LOSS_HUBER = 1;
+const LOSS_LOG_COSH = 2;
+const LN2: f32 = 0.693147180559945309;
+
+// log(cosh d) on a = |d|: below 1, log1p(2 sinh(a/2)^2) (cosh a - 1 = 2 sinh^2(a/2), and
+// sinh h = (expm1(h) - expm1(-h)) / 2 adds two numbers of one sign, so nothing cancels for small
+// d, where log cosh d ~ d^2/2); from 1 up, a - ln2 + log1p(e^-2a), which never overflows.
+// @ts-ignore: decorator
+@inline function log_cosh_v(d: v128): v128 {
+  const a = f32x4.abs(d);
+  const h = f32x4.mul(a, f32x4.splat(0.5));
+  const s = f32x4.mul(f32x4.sub(expm1_v(h), expm1_v(f32x4.neg(h))), f32x4.splat(0.5));
+  const small = log1p_v(f32x4.mul(f32x4.splat(2.0), f32x4.mul(s, s)));
+  const big = f32x4.add(f32x4.sub(a, f32x4.splat(LN2)), log1p_v(exp_v(f32x4.mul(a, f32x4.splat(-2.0)))));
+  return v128.bitselect(small, big, f32x4.lt(a, f32x4.splat(1.0)));
+}
+
+// the per-element loss of d
+// @ts-ignore: decorator
+@inline function reg_loss_v(kind: i32, d: v128, delta: f32): v128 {
+  const a = f32x4.abs(d);
+  if (kind == LOSS_MAE) return a;
+  if (kind == LOSS_HUBER) {
+    const vd = f32x4.splat(delta);
+    const quad = f32x4.mul(f32x4.splat(0.5), f32x4.mul(d, d));
+    const lin = f32x4.mul(vd, f32x4.sub(a, f32x4.mul(f32x4.splat(0.5), vd)));
+    return v128.bitselect(quad, lin, f32x4.le(a, vd));
+  }
+  return log_cosh_v(d);
+}
+
+// its derivative in d: sign(d) (0 at 0, as tf.sign), clip(d, -delta, delta), tanh(d); d * 0
+// carries a NaN of d into the sign
+// @ts-ignore: decorator
+@inline function reg_grad_v(kind: i32, d: v128, delta: f32): v128 {
+  if (kind == LOSS_MAE) {
+    const s = v128.or(v128.and(d, i32x4.splat(0x80000000)), f32x4.splat(1.0));
+    return f32x4.add(v128.and(s, f32x4.ne(d, f32x4.splat(0))), f32x4.mul(d, f32x4.splat(0)));
+  }
+  if (kind == LOSS_HUBER) return f32x4.min(f32x4.max(d, f32x4.splat(-delta)), f32x4.splat(delta));
+  return tanh_v(d);
+}
+
+// L_i = mean_j loss(p - t),   grad = scale * w_i * loss'(p - t) / cols
+// @ts-ignore: decorator
+@inline function regression_loss(kind: i32, pred: usize, target: usize, weights: usize, rows: i32, cols: i32,
+                                 grad: usize, scale: f64, delta: f32): f64 {
+  if (cols <= 0) return 0;
+  const rowB = <usize>cols << 2;
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const pr = pred + <usize>r * rowB, tr = target + <usize>r * rowB;
+    // padding lanes of the partial loads hold d = 0, whose loss is 0 for all three
+    let acc = f32x4.splat(0);
+    for (let j = 0; j < cols; j += 4) {
+      const o = <usize>j << 2, k = cols - j;
+      acc = f32x4.add(acc, reg_loss_v(kind, f32x4.sub(load_partial(pr + o, k), load_partial(tr + o, k)), delta));
+    }
+    const w = weight(weights, r);
+    total += w * (<f64>hsum(acc) / <f64>cols);
+    if (grad) {
+      const c = f32x4.splat(<f32>(scale * w / <f64>cols));
+      for (let j = 0; j < cols; j += 4) {
+        const o = <usize>j << 2, k = cols - j;
+        const d = f32x4.sub(load_partial(pr + o, k), load_partial(tr + o, k));
+        store_partial(grad + <usize>r * rowB + o, f32x4.mul(c, reg_grad_v(kind, d, delta)), k);
+      }
+    }
+  }
+  return total;
+}
+
+/** Mean absolute error: L_i = mean_j |p - t|,   grad = scale * w_i * sign(p - t) / cols (0 where p = t). */
+export function f32_mean_absolute_error(pred: usize, target: usize, weights: usize, rows: i32, cols: i32,
+                                        grad: usize, scale: f64): f64 {
+  return regression_loss(LOSS_MAE, pred, target, weights, rows, cols, grad, scale, 0);
+}
+
+/**
+ * Huber loss (Keras): with d = p - t, L_i = mean_j (|d| <= delta ? d^2 / 2 : delta (|d| - delta / 2)),
+ * grad = scale * w_i * clip(d, -delta, delta) / cols.
+ */
+export function f32_huber(pred: usize, target: usize, weights: usize, rows: i32, cols: i32,
+                          grad: usize, scale: f64, delta: f64): f64 {
+  return regression_loss(LOSS_HUBER, pred, target, weights, rows, cols, grad, scale, <f32>delta);
+}
+
+/** Log-cosh loss (Keras): L_i = mean_j log(cosh(p - t)),   grad = scale * w_i * tanh(p - t) / cols. */
+export function f32_log_cosh(pred: usize, target: usize, weights: usize, rows: i32, cols: i32,
+                             grad: usize, scale: f64): f64 {
+  return regression_loss(LOSS_LOG_COSH, pred, target, weights, rows, cols, grad, scale, 0);
+}
+
+/**
+ * The weighting step of a user's loss function, which gave per-example losses L_i (rows floats)
+ * and their gradients G (rows x cols, dL_i / d pred): returns sum_i w_i L_i (f64) and, when grad
+ * != 0, scales each row of G in place to scale * w_i * G_i, as the built-in losses write theirs.
+ */
+export function f32_custom_loss_reduce(losses: usize, weights: usize, rows: i32, cols: i32, grad: usize, scale: f64): f64 {
+  const rowB = <usize>cols << 2;
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const w = weight(weights, r);
+    total += w * <f64>load<f32>(losses + (<usize>r << 2));
+    if (grad) {
+      const c = f32x4.splat(<f32>(scale * w));
+      for (let j = 0; j < cols; j += 4) {
+        const o = <usize>r * rowB + (<usize>j << 2), k = cols - j;
+        store_partial(grad + o, f32x4.mul(c, load_partial(grad + o, k)), k);
       }
     }
   }

@@ -154,6 +154,94 @@ export function f32_adam(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f64
   if (i < n) adamStep(<usize>i << 2, n - i, p, g, m, v, out, vb1, v1b1, vb2, v1b2, vstep, vinvbc2, veps, vwd, vshrink, coupled, shrink);
 }
 
+// ---- Keras' adaptive rules (keras/src/optimizers): adagrad, adamax, nadam. Unlike the rules
+// above, epsilon follows Keras' placement (inside the square root for adagrad, added to the
+// infinity norm for adamax), since these optimizers are meant to match Keras.
+
+// @ts-ignore: decorator
+@inline function adagradStep(o: usize, k: i32, p: usize, g: usize, acc: usize, out: usize, vlr: v128, veps: v128, vinit: v128,
+                             firstStep: bool): void {
+  const pv = load_partial(p + o, k);
+  const d = load_partial(g + o, k);
+  const a = f32x4.add(firstStep ? vinit : load_partial(acc + o, k), f32x4.mul(d, d));
+  store_partial(acc + out + o, a, k);
+  store_partial(p + out + o, f32x4.sub(pv, f32x4.div(f32x4.mul(vlr, d), f32x4.sqrt(f32x4.add(a, veps)))), k);
+}
+
+/**
+ * Adagrad (Keras): acc = (firstStep ? initialAccumulator : acc) + g^2;  p -= lr * g / sqrt(acc + eps).
+ * The accumulator starts at initialAccumulator (Keras' 0.1) on the first step, so the state
+ * buffer itself can start at 0 like every other slot.
+ */
+export function f32_adagrad(p: usize, g: usize, acc: usize, n: i32, lr: f64, eps: f64, initialAccumulator: f64, firstStep: i32,
+                            out: usize): void {
+  const vlr = f32x4.splat(<f32>lr), veps = f32x4.splat(<f32>eps), vinit = f32x4.splat(<f32>initialAccumulator);
+  const first = firstStep != 0;
+  const nv = n & ~3;
+  let i = 0;
+  for (; i < nv; i += 4) adagradStep(<usize>i << 2, 4, p, g, acc, out, vlr, veps, vinit, first);
+  if (i < n) adagradStep(<usize>i << 2, n - i, p, g, acc, out, vlr, veps, vinit, first);
+}
+
+// @ts-ignore: decorator
+@inline function adamaxStep(o: usize, k: i32, p: usize, g: usize, m: usize, u: usize, out: usize, vb1: v128, v1b1: v128, vb2: v128,
+                            vstep: v128, veps: v128): void {
+  const pv = load_partial(p + o, k);
+  const d = load_partial(g + o, k);
+  const mv = f32x4.add(f32x4.mul(vb1, load_partial(m + o, k)), f32x4.mul(v1b1, d));
+  // f32x4.max propagates a NaN of the gradient (a plain compare-and-select would drop it)
+  const uv = f32x4.max(f32x4.mul(vb2, load_partial(u + o, k)), f32x4.abs(d));
+  store_partial(m + out + o, mv, k);
+  store_partial(u + out + o, uv, k);
+  store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, f32x4.add(uv, veps)))), k);
+}
+
+/**
+ * Adamax (Keras): m = b1 m + (1 - b1) g;  u = max(b2 u, |g|);  p -= lr / (1 - b1^t) * m / (u + eps),
+ * with biasCorrection1 = 1 - b1^t from the caller (f64).
+ */
+export function f32_adamax(p: usize, g: usize, m: usize, u: usize, n: i32, lr: f64, beta1: f64, beta2: f64, eps: f64,
+                           biasCorrection1: f64, out: usize): void {
+  const vb1 = f32x4.splat(<f32>beta1), v1b1 = f32x4.splat(<f32>(1.0 - beta1)), vb2 = f32x4.splat(<f32>beta2);
+  const vstep = f32x4.splat(<f32>(lr / biasCorrection1)), veps = f32x4.splat(<f32>eps);
+  const nv = n & ~3;
+  let i = 0;
+  for (; i < nv; i += 4) adamaxStep(<usize>i << 2, 4, p, g, m, u, out, vb1, v1b1, vb2, vstep, veps);
+  if (i < n) adamaxStep(<usize>i << 2, n - i, p, g, m, u, out, vb1, v1b1, vb2, vstep, veps);
+}
+
+// @ts-ignore: decorator
+@inline function nadamStep(o: usize, k: i32, p: usize, g: usize, m: usize, v: usize, out: usize, vb1: v128, v1b1: v128, vb2: v128,
+                           v1b2: v128, vcm: v128, vcg: v128, vinvbc2: v128, vlr: v128, veps: v128): void {
+  const pv = load_partial(p + o, k);
+  const d = load_partial(g + o, k);
+  const mv = f32x4.add(f32x4.mul(vb1, load_partial(m + o, k)), f32x4.mul(v1b1, d));
+  const vv = f32x4.add(f32x4.mul(vb2, load_partial(v + o, k)), f32x4.mul(v1b2, f32x4.mul(d, d)));
+  store_partial(m + out + o, mv, k);
+  store_partial(v + out + o, vv, k);
+  const mhat = f32x4.add(f32x4.mul(vcm, mv), f32x4.mul(vcg, d));
+  const denom = f32x4.add(f32x4.sqrt(f32x4.mul(vv, vinvbc2)), veps);
+  store_partial(p + out + o, f32x4.sub(pv, f32x4.mul(vlr, f32x4.div(mhat, denom))), k);
+}
+
+/**
+ * Nadam (Keras, Dozat's schedule): m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+ *   mhat = cm * m + cg * g;  p -= lr * mhat / (sqrt(v / (1 - b2^t)) + eps),
+ * where the caller forms, in f64, from mu_t = b1 (1 - 0.5 * 0.96^(0.004 t)) and their running
+ * product P_t: cm = mu_{t+1} / (1 - P_{t+1}) and cg = (1 - mu_t) / (1 - P_t).
+ */
+export function f32_nadam(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64, beta2: f64, eps: f64,
+                          coefM: f64, coefG: f64, biasCorrection2: f64, out: usize): void {
+  const vb1 = f32x4.splat(<f32>beta1), v1b1 = f32x4.splat(<f32>(1.0 - beta1));
+  const vb2 = f32x4.splat(<f32>beta2), v1b2 = f32x4.splat(<f32>(1.0 - beta2));
+  const vcm = f32x4.splat(<f32>coefM), vcg = f32x4.splat(<f32>coefG), vinvbc2 = f32x4.splat(<f32>(1.0 / biasCorrection2));
+  const vlr = f32x4.splat(<f32>lr), veps = f32x4.splat(<f32>eps);
+  const nv = n & ~3;
+  let i = 0;
+  for (; i < nv; i += 4) nadamStep(<usize>i << 2, 4, p, g, m, v, out, vb1, v1b1, vb2, v1b2, vcm, vcg, vinvbc2, vlr, veps);
+  if (i < n) nadamStep(<usize>i << 2, n - i, p, g, m, v, out, vb1, v1b1, vb2, v1b2, vcm, vcg, vinvbc2, vlr, veps);
+}
+
 /**
  * Clips the gradient by its global norm (PyTorch's clip_grad_norm_): total = sqrt(sum g^2) in
  * f64; coef = maxNorm / (total + 1e-6); when coef < 1, g *= coef. Returns total, the norm

@@ -32,6 +32,7 @@ export interface KernelExports {
 
   f32_activation(kind: number, x: number, y: number, n: number, alpha: number): void;
   f32_activation_grad(kind: number, y: number, dy: number, dx: number, n: number, alpha: number): void;
+  f32_activation_grad_input(kind: number, x: number, dy: number, dx: number, n: number, alpha: number): void;
   f32_softmax(x: number, y: number, rows: number, cols: number): void;
   f32_softmax_grad(y: number, dy: number, dx: number, rows: number, cols: number): void;
 
@@ -89,6 +90,10 @@ export interface KernelExports {
     scale: number,
   ): number;
   f32_mean_squared_error(pred: number, target: number, weights: number, rows: number, cols: number, grad: number, scale: number): number;
+  f32_mean_absolute_error(pred: number, target: number, weights: number, rows: number, cols: number, grad: number, scale: number): number;
+  f32_huber(pred: number, target: number, weights: number, rows: number, cols: number, grad: number, scale: number, delta: number): number;
+  f32_log_cosh(pred: number, target: number, weights: number, rows: number, cols: number, grad: number, scale: number): number;
+  f32_custom_loss_reduce(losses: number, weights: number, rows: number, cols: number, grad: number, scale: number): number;
   f32_cross_entropy_probs(probs: number, labels: number, weights: number, rows: number, cols: number, grad: number, scale: number, epsilon: number): number;
   f32_binary_cross_entropy_probs(
     probs: number,
@@ -143,6 +148,35 @@ export interface KernelExports {
     weightDecay: number,
     decoupled: number,
     biasCorrection1: number,
+    biasCorrection2: number,
+    out: number,
+  ): void;
+  f32_adagrad(p: number, g: number, acc: number, n: number, lr: number, eps: number, initialAccumulator: number, firstStep: number, out: number): void;
+  f32_adamax(
+    p: number,
+    g: number,
+    m: number,
+    u: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    biasCorrection1: number,
+    out: number,
+  ): void;
+  f32_nadam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    coefM: number,
+    coefG: number,
     biasCorrection2: number,
     out: number,
   ): void;

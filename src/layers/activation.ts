@@ -2,14 +2,15 @@
  * A layer that applies an activation on its own (as Keras' `Activation`).
  * @module
  */
-import { f32_activation, f32_activation_grad, f32_softmax, f32_softmax_grad } from '../engine/kernels/f32_activation';
+import { f32_activation, f32_activation_grad, f32_activation_grad_input, f32_softmax, f32_softmax_grad } from '../engine/kernels/f32_activation';
 import { checkKnownOptions } from '../util/options';
-import { activationCode, checkActivation, type LayerActivation } from './activations';
+import { activationCode, checkActivation, needsInput, type LayerActivation } from './activations';
 import { Layer, type LayerScratch, type StepContext } from './layer';
 
 /** Options of {@link activation}. */
 export interface ActivationLayerOptions {
-  activation: LayerActivation;
+  /** Any capitalization or snake_case ('ReLU', 'gelu_new'); 'silu' is swish. */
+  activation: LayerActivation | (string & {});
   /** Slope of leakyRelu (default 0.3) or scale of elu (default 1). */
   alpha?: number;
   name?: string;
@@ -49,13 +50,15 @@ export class Activation extends Layer {
     return sc.out;
   }
 
-  backward(ctx: StepContext, _sc: LayerScratch, _input: number, output: number, dOut: number, _dIn: number): number {
+  backward(ctx: StepContext, _sc: LayerScratch, input: number, output: number, dOut: number, _dIn: number): number {
     if (this.fusedWithLoss) return dOut;
     const n = this.outputSize;
     if (this.activation === 'softmax') f32_softmax_grad(ctx.e, output, dOut, dOut, ctx.rows, n);
     else if (this.activation !== 'linear') {
       const { kind, alpha } = activationCode(this.activation, this.alpha);
-      f32_activation_grad(ctx.e, kind, output, dOut, dOut, ctx.rows * n, alpha);
+      // gelu, geluNew, swish and mish need their input, which this layer has at hand
+      if (needsInput(this.activation)) f32_activation_grad_input(ctx.e, kind, input, dOut, dOut, ctx.rows * n, alpha);
+      else f32_activation_grad(ctx.e, kind, output, dOut, dOut, ctx.rows * n, alpha);
     }
     return dOut;
   }

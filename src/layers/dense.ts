@@ -2,24 +2,26 @@
  * A fully connected layer: `output = activation(input * kernel + bias)`, the kernel being
  * fanIn x units (row-major), as in Keras. The forward pass is one f32_gemm call with the bias
  * add and the activation fused into its epilogue; the backward pass takes the activation's
- * derivative from the output, so the pre-activation values are never stored.
+ * derivative from the output, so the pre-activation values are never stored. The exception is
+ * gelu, geluNew, swish and mish, whose output does not determine their input: in training the
+ * product goes to a `pre` buffer first and the activation runs apart (inference stays fused).
  * @module
  */
 import { f32_gemm } from '../engine/kernels/f32_gemm';
-import { f32_activation_grad, f32_softmax, f32_softmax_grad } from '../engine/kernels/f32_activation';
+import { f32_activation, f32_activation_grad, f32_activation_grad_input, f32_softmax, f32_softmax_grad } from '../engine/kernels/f32_activation';
 import { f32_col_sum } from '../engine/kernels/f32_elementwise';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
 import { getRegularizer, type Regularizer } from '../regularizers';
 import { bool, checkKnownOptions, positiveInt } from '../util/options';
-import { activationCode, checkActivation, type LayerActivation } from './activations';
+import { activationCode, checkActivation, needsInput, type LayerActivation } from './activations';
 import { Layer, at, type LayerScratch, type StepContext, type WeightSpec } from './layer';
 
 /** Options of {@link dense}. */
 export interface DenseOptions {
   /** Output size. */
   units: number;
-  /** Default 'linear'. */
-  activation?: LayerActivation;
+  /** Default 'linear'. Any capitalization or snake_case ('ReLU', 'hard_sigmoid'); 'silu' is swish. */
+  activation?: LayerActivation | (string & {});
   /** Slope of leakyRelu (default 0.3) or scale of elu (default 1). */
   activationAlpha?: number;
   /** Default true. */
@@ -28,8 +30,9 @@ export interface DenseOptions {
   kernelInitializer?: InitializerName | Initializer;
   /** Default 'zeros'. */
   biasInitializer?: InitializerName | Initializer;
-  kernelRegularizer?: Regularizer;
-  biasRegularizer?: Regularizer;
+  /** A knobs.regularizers object, or 'l1', 'l2', 'l1l2' with factor 0.01 (Keras). */
+  kernelRegularizer?: Regularizer | 'l1' | 'l2' | 'l1l2';
+  biasRegularizer?: Regularizer | 'l1' | 'l2' | 'l1l2';
   name?: string;
   /** Input shape when this is the first layer (alternative to the model's inputShape). */
   inputShape?: number[];
@@ -117,24 +120,27 @@ export class Dense extends Layer {
   }
 
   override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
-    return { out: rowsCap * this.units, extra: {} };
+    return { out: rowsCap * this.units, extra: needsInput(this.activation) ? { pre: rowsCap * this.units } : {} };
   }
 
   forward(ctx: StepContext, sc: LayerScratch, input: number): number {
     const fused = this.fusedWithLoss;
     const { kind, alpha } = activationCode(this.activation, this.activationAlpha);
+    // training keeps the pre-activation when the backward pass needs it
+    const keepPre = ctx.training && !fused && needsInput(this.activation);
     f32_gemm(ctx.e, {
       m: ctx.rows,
       n: this.units,
       k: this.inputSize,
       a: input,
       b: at(ctx.params, this.offsets[0]!),
-      c: sc.out,
+      c: keepPre ? sc.extra.pre! : sc.out,
       bias: this.useBias ? at(ctx.params, this.offsets[1]!) : 0,
-      act: fused ? 0 : kind,
+      act: fused || keepPre ? 0 : kind,
       actAlpha: alpha,
       ws: ctx.gemmWs,
     });
+    if (keepPre) f32_activation(ctx.e, kind, sc.extra.pre!, sc.out, ctx.rows * this.units, alpha);
     if (this.activation === 'softmax' && !fused) f32_softmax(ctx.e, sc.out, sc.out, ctx.rows, this.units);
     return sc.out;
   }
@@ -147,10 +153,10 @@ export class Dense extends Layer {
       if (this.activation === 'softmax') f32_softmax_grad(e, output, dOut, dOut, rows, n);
       else if (this.activation !== 'linear') {
         const { kind, alpha } = activationCode(this.activation, this.activationAlpha);
-        f32_activation_grad(e, kind, output, dOut, dOut, rows * n, alpha);
+        if (needsInput(this.activation)) f32_activation_grad_input(e, kind, sc.extra.pre!, dOut, dOut, rows * n, alpha);
+        else f32_activation_grad(e, kind, output, dOut, dOut, rows * n, alpha);
       }
     }
-    void sc;
     // dKernel = input^T * dZ, dBias = column sums of dZ, dInput = dZ * kernel^T
     f32_gemm(e, { transA: true, m: this.inputSize, n, k: rows, a: input, b: dOut, c: at(ctx.grads, this.offsets[0]!), ws: ctx.gemmWs });
     if (this.useBias) f32_col_sum(e, dOut, rows, n, at(ctx.grads, this.offsets[1]!), false);

@@ -22,18 +22,19 @@ export type { ActivationLayerOptions } from './activation';
 export type { NormalizationOptions } from './normalization';
 export type { LayerActivation } from './activations';
 
-const FACTORIES: Record<string, (config: Record<string, unknown>) => Layer> = {
-  Dense: (c) => new Dense(c as never),
-  Activation: (c) => new Activation(c as never),
-  Dropout: (c) => new Dropout(c as never),
-  BatchNormalization: (c) => new BatchNormalization(c as never),
-  Flatten: (c) => new Flatten(c as never),
-  Normalization: (c) => new Normalization(c as never),
-};
+/** Layer classes by their exact className, in a Map: `'__proto__'` or `'constructor'` are unknown classes, not Object's. */
+const FACTORIES = new Map<unknown, (config: Record<string, unknown>) => Layer>([
+  ['Dense', (c) => new Dense(c as never)],
+  ['Activation', (c) => new Activation(c as never)],
+  ['Dropout', (c) => new Dropout(c as never)],
+  ['BatchNormalization', (c) => new BatchNormalization(c as never)],
+  ['Flatten', (c) => new Flatten(c as never)],
+  ['Normalization', (c) => new Normalization(c as never)],
+]);
 
 /** Rebuilds a layer from its saved configuration. */
 export function layerFromConfig(c: LayerConfig): Layer {
-  const make = FACTORIES[c?.className];
-  if (!make) throw new RangeError(`unknown layer class ${describe(c?.className)}; known: ${Object.keys(FACTORIES).join(', ')}`);
+  const make = FACTORIES.get(c?.className);
+  if (!make) throw new RangeError(`unknown layer class ${describe(c?.className)}; known: ${[...FACTORIES.keys()].join(', ')}`);
   return make({ ...c.config });
 }

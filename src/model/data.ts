@@ -6,6 +6,7 @@
  * @internal
  */
 import { ShapeError, describe } from '../errors';
+import { lossLabel, type Loss } from '../losses';
 
 /** Converts x to a row-major Float32Array of rows x features, checking its shape. */
 export function toMatrix(where: string, name: string, x: unknown, features: number): { data: Float32Array; rows: number } {
@@ -56,7 +57,8 @@ export interface Labels {
 }
 
 /** Converts y for a loss with `outputs` columns; sparse losses take integer labels. */
-export function toLabels(where: string, y: unknown, outputs: number, sparse: boolean, lossName: string): Labels {
+export function toLabels(where: string, y: unknown, outputs: number, sparse: boolean, loss: Loss): Labels {
+  const lossName = lossLabel(loss);
   if (sparse) {
     let labels: Int32Array;
     if (y instanceof Int32Array) labels = y;
@@ -83,12 +85,38 @@ export function toLabels(where: string, y: unknown, outputs: number, sparse: boo
     }
     return { i32: labels, rows: labels.length };
   }
-  if (y instanceof Int32Array || (Array.isArray(y) && y.length > 0 && typeof y[0] === 'number' && outputs > 1)) {
+  const flatNumbers = Array.isArray(y) && y.length > 0 && typeof y[0] === 'number';
+  const binary = loss === 'binaryCrossentropy';
+  if (loss === 'categoricalCrossentropy' && (y instanceof Int32Array || (flatNumbers && outputs > 1))) {
     throw new ShapeError(`${where}: ${lossName} needs one-hot rows of ${outputs} values; for integer class labels use loss 'sparseCategoricalCrossentropy'`);
   }
-  const { data, rows } = toMatrix(where, 'y', y, outputs);
+  let data: Float32Array, rows: number;
+  if ((flatNumbers && (outputs === 1 || binary)) || (ArrayBuffer.isView(y) && !(y instanceof Float32Array) && !(y instanceof DataView))) {
+    // a flat list of targets (Keras' 1-D y), or an integer/float64 typed array: row-major values
+    const flat = y as ArrayLike<unknown>;
+    if (outputs <= 0 || flat.length % outputs !== 0) {
+      throw new ShapeError(`${where}: y has ${flat.length} values, which is not a whole number of rows of ${outputs} outputs`);
+    }
+    data = new Float32Array(flat.length);
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i];
+      if (typeof v !== 'number' && typeof v !== 'bigint') throw new TypeError(`${where}: y[${i}] must be a number, got ${describe(v)}`);
+      data[i] = Number(v);
+    }
+    rows = flat.length / outputs;
+  } else ({ data, rows } = toMatrix(where, 'y', y, outputs));
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i]!)) throw nonFiniteError(where, 'y', i, data[i]!, outputs);
+  }
+  if (binary) {
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      if (!(v >= 0 && v <= 1)) {
+        throw new RangeError(
+          `${where}: binaryCrossentropy needs labels in [0, 1] (0/1 classes or probabilities), got ${v} at row ${Math.floor(i / outputs)}, column ${i % outputs}`,
+        );
+      }
+    }
   }
   return { f32: data, rows };
 }

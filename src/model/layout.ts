@@ -6,7 +6,7 @@
  * @internal
  */
 import { describe } from '../errors';
-import { fusableActivation, type LossName } from '../losses';
+import { fusableActivation, type Loss } from '../losses';
 import { Activation } from '../layers/activation';
 import { Dense } from '../layers/dense';
 import type { Layer, WeightSpec } from '../layers/layer';
@@ -81,7 +81,7 @@ export function layoutLayers(layers: Layer[], inputShape: number[]): Layout {
  * Lets the loss compute the output layer's softmax or sigmoid when they match (the fused
  * cross-entropy); returns whether it does.
  */
-export function configureLossFusion(layers: Layer[], loss: LossName): boolean {
+export function configureLossFusion(layers: Layer[], loss: Loss): boolean {
   for (const l of layers) if (l instanceof Dense || l instanceof Activation) l.fusedWithLoss = false;
   const last = layers[layers.length - 1];
   const fusable = fusableActivation(loss);
@@ -96,7 +96,8 @@ export function configureLossFusion(layers: Layer[], loss: LossName): boolean {
 export interface CoreConfig {
   inputShape: number[];
   layers: LayerConfig[];
-  loss: LossName;
+  /** Never a function in practice: fit refuses workers for a custom loss. */
+  loss: Loss;
 }
 
 /** Rebuilds the step side of a model from its configuration, without allocating anything. */

@@ -10,7 +10,7 @@
 import type { Engine } from '../engine/engine';
 import { f32_count_correct } from '../engine/kernels/f32_accuracy';
 import { f32_l1l2 } from '../engine/kernels/f32_elementwise';
-import { runLoss, type LossName } from '../losses';
+import { runLoss, type Loss } from '../losses';
 import type { Layer, LayerScratch, StepContext } from '../layers/layer';
 
 /** What the step code needs to know about a compiled model. */
@@ -22,7 +22,8 @@ export interface ModelCore {
   paramCount: number;
   /** Non-trainable floats (moving statistics). */
   stateCount: number;
-  loss: LossName;
+  /** A built-in loss's name, or a user's loss function (single-threaded fits only). */
+  loss: Loss;
   /** The output layer's softmax/sigmoid is computed by the loss kernel. */
   fused: boolean;
   /** Regularized weight regions: float offset, length, factors. */

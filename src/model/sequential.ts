@@ -14,7 +14,8 @@ import { f32_find_nonfinite, f32_sum } from '../engine/kernels/f32_elementwise';
 import { ACTIVATION, f32_activation, f32_softmax } from '../engine/kernels/f32_activation';
 import { f32_clip_by_global_norm } from '../engine/kernels/f32_optimizer';
 import { NonFiniteLossError, ShapeError, describe, divergenceError } from '../errors';
-import { checkLoss, sparseLabels, type LossName } from '../losses';
+import { nameKey } from '../util/names';
+import { checkLoss, sparseLabels, type BuiltinLossFunction, type Loss, type LossName } from '../losses';
 import { configureLossFusion, layoutLayers } from './layout';
 import { Activation } from '../layers/activation';
 import { Dense } from '../layers/dense';
@@ -61,8 +62,14 @@ export interface SequentialOptions {
 
 /** Options of {@link Sequential.compile}. */
 export interface CompileOptions {
-  optimizer: Optimizer | 'sgd' | 'momentum' | 'rmsprop' | 'adam' | 'adamw';
-  loss: LossName;
+  /** An optimizer object, or its name in any capitalization ('adam', 'Adam', 'RMSprop', ...). */
+  optimizer: Optimizer | 'sgd' | 'momentum' | 'rmsprop' | 'adam' | 'adamw' | 'adagrad' | 'adamax' | 'nadam' | (string & {});
+  /**
+   * A loss name (any capitalization or snake_case: 'categoricalCrossentropy', 'categorical_crossentropy',
+   * 'mse', 'mae', 'huber', 'logCosh', ...), a `knobs.losses` function, or a custom
+   * {@link LossFunction} (see `src/losses.ts` for its contract).
+   */
+  loss: Loss | BuiltinLossFunction;
   /** Only 'accuracy' is computed during training; see knobs.metrics for the rest. */
   metrics?: string[];
 }
@@ -175,7 +182,7 @@ export class Sequential implements ModelCore {
   metadata: Record<string, unknown> = {};
 
   // ModelCore
-  loss: LossName = 'meanSquaredError';
+  loss: Loss = 'meanSquaredError';
   fused = false;
   regularized: { offset: number; length: number; l1: number; l2: number }[] = [];
   needsInputGrad: boolean[] = [];
@@ -186,7 +193,7 @@ export class Sequential implements ModelCore {
   state = 0;
   /** @internal */
   slots: number[] = [];
-  private compiled: { optimizer: Optimizer; loss: LossName; metrics: string[]; sparse: boolean } | undefined;
+  private compiled: { optimizer: Optimizer; loss: Loss; metrics: string[]; sparse: boolean } | undefined;
   private disposed = false;
   private readonly e: Engine;
   /** Engine blocks freed by dispose() or after garbage collection (never references the model). */
@@ -280,7 +287,7 @@ export class Sequential implements ModelCore {
     const optimizer = getOptimizer(W, options.optimizer);
     const loss = checkLoss(W, options.loss);
     const metrics = (options.metrics ?? []).map((m) => {
-      if (m === 'accuracy' || m === 'acc') return 'accuracy';
+      if (typeof m === 'string' && (nameKey(m) === 'accuracy' || nameKey(m) === 'acc')) return 'accuracy';
       throw new RangeError(`${W}: unknown metric ${describe(m)}; fit computes 'accuracy' (use knobs.metrics on predictions for the others)`);
     });
     // the last layer's softmax/sigmoid joins the cross-entropy when they match
@@ -512,6 +519,8 @@ export class Sequential implements ModelCore {
     const workers = options.workers ?? 1;
     if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1))
       throw new RangeError(`${W}: options.workers must be a positive integer or 'auto', got ${describe(workers)}`);
+    if (workers !== 1 && typeof c.loss === 'function')
+      throw new RangeError(`${W}: a custom loss function trains on one thread (it cannot be sent to workers); use options.workers 1, got ${describe(workers)}`);
     if (options.callbacks !== undefined && !Array.isArray(options.callbacks)) throw new TypeError(`${W}: options.callbacks must be an array`);
     const signal = options.signal;
     signal?.throwIfAborted?.();
@@ -930,7 +939,8 @@ export class Sequential implements ModelCore {
       }
     | undefined {
     this.alive('trainingState');
-    if (!this.compiled) return undefined;
+    // a custom loss function cannot be written to model.json: such a model saves without its training state
+    if (!this.compiled || typeof this.compiled.loss === 'function') return undefined;
     const o = this.compiled.optimizer;
     return {
       loss: this.compiled.loss,

@@ -1,11 +1,15 @@
 /**
- * `knobs.optimizers`. The update rules are PyTorch's (documented on each), so trajectories can be
+ * `knobs.optimizers`. The update rules of sgd, momentum, rmsprop, adam and adamw are PyTorch's,
+ * those of adagrad, adamax and nadam Keras' (documented on each), so trajectories can be
  * compared with a reference implementation; the default hyperparameters are the usual ones.
- * Every optimizer takes `learningRate` as a number or as a schedule (`knobs.schedules`).
+ * Every optimizer takes `learningRate` as a number or as a schedule (`knobs.schedules`), either
+ * in an options object or, as tfjs' `tf.train.*`, positionally: `adam(0.01)`,
+ * `adam(0.01, 0.9, 0.999, 1e-7)`.
  * @module
  */
 import type { Engine } from '../engine/engine';
-import { f32_adam, f32_rmsprop, f32_sgd, f32_sgd_momentum } from '../engine/kernels/f32_optimizer';
+import { f32_adagrad, f32_adam, f32_adamax, f32_nadam, f32_rmsprop, f32_sgd, f32_sgd_momentum, nadamCoefficients } from '../engine/kernels/f32_optimizer';
+import { NameTable } from '../util/names';
 import { describe } from '../errors';
 import type { Schedule } from '../schedules';
 import { bool, checkKnownOptions, numberInRange } from '../util/options';
@@ -221,16 +225,197 @@ export class Adam extends Optimizer {
   }
 }
 
-/** Mini-batch SGD (with optional momentum/Nesterov, PyTorch's form). */
-export const sgd = (options: SgdOptions = {}): Sgd => new Sgd(options);
-/** The lecture's momentum: `v = beta v + (1 - beta) g`, `p -= lr v`. */
-export const momentum = (options: MomentumOptions = {}): Momentum => new Momentum(options);
-/** RMSprop. */
-export const rmsprop = (options: RmspropOptions = {}): Rmsprop => new Rmsprop(options);
-/** Adam with coupled L2 (`weightDecay`). */
-export const adam = (options: AdamOptions = {}): Adam => new Adam(options, false);
-/** AdamW: Adam with decoupled weight decay. */
-export const adamw = (options: AdamOptions = {}): Adam => new Adam(options, true);
+/** Options of {@link adagrad}. */
+export interface AdagradOptions {
+  /** Default 0.001 (Keras). */
+  learningRate?: number | Schedule;
+  /** Starting value of the accumulated squared gradients. Default 0.1 (Keras, tfjs). */
+  initialAccumulatorValue?: number;
+  /** Added inside the square root. Default 1e-7 (Keras). */
+  epsilon?: number;
+}
+
+/**
+ * Adagrad, Keras' rule: `acc = acc + g^2` from `acc = initialAccumulatorValue`, then
+ * `p -= lr * g / sqrt(acc + epsilon)`.
+ */
+export class Adagrad extends Optimizer {
+  readonly className = 'Adagrad';
+  readonly slotNames = ['accumulator'] as const;
+  readonly initialAccumulatorValue: number;
+  readonly epsilon: number;
+
+  constructor(o: AdagradOptions = {}) {
+    const W = 'optimizers.adagrad';
+    checkKnownOptions(W, o, ['learningRate', 'initialAccumulatorValue', 'epsilon']);
+    super(W, o.learningRate as number | Schedule, 0.001);
+    this.initialAccumulatorValue = numberInRange(W, 'initialAccumulatorValue', o.initialAccumulatorValue ?? 0.1, 0, Infinity);
+    this.epsilon = numberInRange(W, 'epsilon', o.epsilon ?? 1e-7, 0, Infinity);
+  }
+
+  step(e: Engine, p: number, g: number, slots: number[], n: number, t: number, lr: number, out = 0): void {
+    f32_adagrad(e, p, g, slots[0]!, n, lr, this.epsilon, this.initialAccumulatorValue, t === 1, out);
+  }
+
+  getConfig(): OptimizerConfig {
+    return {
+      className: this.className,
+      config: { learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon },
+    };
+  }
+}
+
+/** Options of {@link adamax} and {@link nadam}. */
+export interface AdamaxOptions {
+  /** Default 0.001 (Keras). */
+  learningRate?: number | Schedule;
+  /** Default 0.9. */
+  beta1?: number;
+  /** Default 0.999. */
+  beta2?: number;
+  /** Default 1e-7 (Keras). */
+  epsilon?: number;
+}
+
+/**
+ * Adamax, Keras' rule: `m = b1 m + (1 - b1) g`; `u = max(b2 u, |g|)`;
+ * `p -= lr / (1 - b1^t) * m / (u + epsilon)`.
+ */
+export class Adamax extends Optimizer {
+  readonly className = 'Adamax';
+  readonly slotNames = ['m', 'u'] as const;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+
+  constructor(o: AdamaxOptions = {}, where = 'optimizers.adamax') {
+    checkKnownOptions(where, o, ['learningRate', 'beta1', 'beta2', 'epsilon']);
+    super(where, o.learningRate as number | Schedule, 0.001);
+    this.beta1 = numberInRange(where, 'beta1', o.beta1 ?? 0.9, 0, 1, false, true);
+    this.beta2 = numberInRange(where, 'beta2', o.beta2 ?? 0.999, 0, 1, false, true);
+    this.epsilon = numberInRange(where, 'epsilon', o.epsilon ?? 1e-7, 0, Infinity);
+  }
+
+  step(e: Engine, p: number, g: number, slots: number[], n: number, t: number, lr: number, out = 0): void {
+    f32_adamax(e, p, g, slots[0]!, slots[1]!, n, lr, this.beta1, this.beta2, this.epsilon, 1 - Math.pow(this.beta1, t), out);
+  }
+
+  getConfig(): OptimizerConfig {
+    return { className: this.className, config: { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon } };
+  }
+}
+
+/**
+ * Nadam (Adam with Nesterov momentum), Keras' rule with Dozat's momentum schedule
+ * `mu_t = b1 (1 - 0.5 * 0.96^t)` and `P_t = mu_1 ... mu_t`: `m = b1 m + (1 - b1) g`;
+ * `v = b2 v + (1 - b2) g^2`; `mhat = mu_{t+1} m / (1 - P_{t+1}) + (1 - mu_t) g / (1 - P_t)`;
+ * `p -= lr * mhat / (sqrt(v / (1 - b2^t)) + epsilon)`. (PyTorch's NAdam is the same rule with
+ * `momentum_decay = 1`; its default 0.004 slows the schedule down.)
+ */
+export class Nadam extends Optimizer {
+  readonly className = 'Nadam';
+  readonly slotNames = ['m', 'v'] as const;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  // P_{t-1} and P_t of the last step, so a step costs O(1); a step number out of sequence
+  // (a worker joining late, a restored model) recomputes the product
+  private last = { t: 0, before: 1, at: 1 };
+
+  constructor(o: AdamaxOptions = {}) {
+    const W = 'optimizers.nadam';
+    checkKnownOptions(W, o, ['learningRate', 'beta1', 'beta2', 'epsilon']);
+    super(W, o.learningRate as number | Schedule, 0.001);
+    this.beta1 = numberInRange(W, 'beta1', o.beta1 ?? 0.9, 0, 1, false, true);
+    this.beta2 = numberInRange(W, 'beta2', o.beta2 ?? 0.999, 0, 1, false, true);
+    this.epsilon = numberInRange(W, 'epsilon', o.epsilon ?? 1e-7, 0, Infinity);
+  }
+
+  step(e: Engine, p: number, g: number, slots: number[], n: number, t: number, lr: number, out = 0): void {
+    const l = this.last;
+    const before = t === l.t ? l.before : t === l.t + 1 ? l.at : undefined;
+    const c = nadamCoefficients(this.beta1, t, before);
+    this.last = { t, before: c.before, at: c.product };
+    f32_nadam(e, p, g, slots[0]!, slots[1]!, n, lr, this.beta1, this.beta2, this.epsilon, c.coefM, c.coefG, 1 - Math.pow(this.beta2, t), out);
+  }
+
+  getConfig(): OptimizerConfig {
+    return { className: this.className, config: { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon } };
+  }
+}
+
+/**
+ * Turns tfjs' positional form (`adam(0.01, 0.9)`) into an options object; an options object (or
+ * nothing) passes through. `names` lists the positional parameters after the learning rate.
+ */
+function positional<T extends object>(where: string, first: unknown, rest: unknown[], names: readonly string[]): T {
+  if (typeof first === 'number' || typeof first === 'function') {
+    if (rest.length > names.length) {
+      throw new TypeError(
+        `${where}: takes at most ${names.length + 1} positional arguments (${['learningRate', ...names].join(', ')}), got ${rest.length + 1}`,
+      );
+    }
+    const o: Record<string, unknown> = { learningRate: first };
+    rest.forEach((v, i) => {
+      if (v !== undefined) o[names[i]!] = v;
+    });
+    return o as T;
+  }
+  if (rest.length > 0) throw new TypeError(`${where}: give an options object or positional numbers (${['learningRate', ...names].join(', ')}), not both`);
+  if (first === undefined) return {} as T;
+  if (first === null || typeof first !== 'object') throw new TypeError(`${where}: expected an options object or a learning rate, got ${describe(first)}`);
+  return first as T;
+}
+
+/**
+ * Mini-batch SGD (with optional momentum/Nesterov, PyTorch's form).
+ * @example
+ * ```ts
+ * knobs.optimizers.sgd(0.1); // tfjs' tf.train.sgd(learningRate)
+ * knobs.optimizers.sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true });
+ * ```
+ */
+export const sgd = (options?: SgdOptions | number | Schedule, ...rest: never[]): Sgd => new Sgd(positional('optimizers.sgd', options, rest, []));
+/** The lecture's momentum: `v = beta v + (1 - beta) g`, `p -= lr v`. Positional: `(learningRate, beta)`. */
+export const momentum = (options?: MomentumOptions | number | Schedule, ...rest: (number | undefined)[]): Momentum =>
+  new Momentum(positional('optimizers.momentum', options, rest, ['beta']));
+/** RMSprop. Positional as tfjs' `tf.train.rmsprop`: `(learningRate, rho, momentum, epsilon, centered)`. */
+export const rmsprop = (options?: RmspropOptions | number | Schedule, ...rest: (number | boolean | undefined)[]): Rmsprop =>
+  new Rmsprop(positional('optimizers.rmsprop', options, rest, ['rho', 'momentum', 'epsilon', 'centered']));
+/**
+ * Adam with coupled L2 (`weightDecay`). Positional as tfjs' `tf.train.adam`:
+ * `(learningRate, beta1, beta2, epsilon)`.
+ * @example
+ * ```ts
+ * model.compile({ optimizer: knobs.optimizers.adam(0.01), loss: 'categoricalCrossentropy' });
+ * ```
+ */
+export const adam = (options?: AdamOptions | number | Schedule, ...rest: (number | undefined)[]): Adam =>
+  new Adam(positional('optimizers.adam', options, rest, ['beta1', 'beta2', 'epsilon']), false);
+/** AdamW: Adam with decoupled weight decay. Positional as Keras' AdamW: `(learningRate, weightDecay, beta1, beta2, epsilon)`. */
+export const adamw = (options?: AdamOptions | number | Schedule, ...rest: (number | undefined)[]): Adam =>
+  new Adam(positional('optimizers.adamw', options, rest, ['weightDecay', 'beta1', 'beta2', 'epsilon']), true);
+/** Adagrad (Keras' rule and defaults). Positional as tfjs' `tf.train.adagrad`: `(learningRate, initialAccumulatorValue)`. */
+export const adagrad = (options?: AdagradOptions | number | Schedule, ...rest: (number | undefined)[]): Adagrad =>
+  new Adagrad(positional('optimizers.adagrad', options, rest, ['initialAccumulatorValue', 'epsilon']));
+/** Adamax (Keras' rule and defaults). Positional as tfjs' `tf.train.adamax`: `(learningRate, beta1, beta2, epsilon)`. */
+export const adamax = (options?: AdamaxOptions | number | Schedule, ...rest: (number | undefined)[]): Adamax =>
+  new Adamax(positional('optimizers.adamax', options, rest, ['beta1', 'beta2', 'epsilon']));
+/** Nadam (Keras' rule and defaults). Positional: `(learningRate, beta1, beta2, epsilon)`. */
+export const nadam = (options?: AdamaxOptions | number | Schedule, ...rest: (number | undefined)[]): Nadam =>
+  new Nadam(positional('optimizers.nadam', options, rest, ['beta1', 'beta2', 'epsilon']));
+
+/** Optimizers by name (any capitalization): `'adam'`, `'Adam'`, `'RMSprop'`, ... */
+const BY_NAME = new NameTable<() => Optimizer>([
+  ['sgd', () => sgd()],
+  ['momentum', () => momentum()],
+  ['rmsprop', () => rmsprop()],
+  ['adam', () => adam()],
+  ['adamw', () => adamw()],
+  ['adagrad', () => adagrad()],
+  ['adamax', () => adamax()],
+  ['nadam', () => nadam()],
+]);
 
 /** Rebuilds an optimizer from model.json. */
 export function optimizerFromConfig(c: OptimizerConfig): Optimizer {
@@ -246,17 +431,23 @@ export function optimizerFromConfig(c: OptimizerConfig): Optimizer {
       return adam(o);
     case 'AdamW':
       return adamw(o);
+    case 'Adagrad':
+      return adagrad(o);
+    case 'Adamax':
+      return adamax(o);
+    case 'Nadam':
+      return nadam(o);
     default:
       throw new RangeError(`unknown optimizer class ${describe(c.className)}`);
   }
 }
 
-/** Resolves an optimizer given by name ('adam', 'sgd', ...) or as an object. */
+/** Resolves an optimizer given by name ('adam', 'Adam', 'sgd', ...) or as an object. */
 export function getOptimizer(where: string, value: unknown): Optimizer {
   if (value instanceof Optimizer) return value;
-  if (typeof value === 'string') {
-    const make = ({ sgd, momentum, rmsprop, adam, adamw } as Record<string, () => Optimizer>)[value];
-    if (make) return make();
-  }
-  throw new TypeError(`${where}: optimizer must be one of 'sgd', 'momentum', 'rmsprop', 'adam', 'adamw' or a knobs.optimizers object, got ${describe(value)}`);
+  const hit = BY_NAME.get(value);
+  if (hit) return hit.value();
+  throw new (typeof value === 'string' ? RangeError : TypeError)(
+    `${where}: optimizer must be one of ${BY_NAME.names.map((n) => `'${n}'`).join(', ')} or a knobs.optimizers object, got ${describe(value)}`,
+  );
 }

@@ -5,28 +5,24 @@ import {
   type ActivationName,
   DEFAULT_ACTIVATION_ALPHA,
   activationKind,
+  activationNeedsInput,
   f32_activation,
   f32_activation_grad,
+  f32_activation_grad_input,
   f32_softmax,
   f32_softmax_grad,
 } from '../../src/engine/kernels/f32_activation';
 import { SIZES, expectClose, randomArray } from '../helpers';
 import { Arena, expectSameBits } from './arena';
+import { REF, REF_GRAD } from './activation-reference';
 
 const arena = new Arena();
 afterEach(() => arena.free());
 
 const NAMES = Object.keys(ACTIVATION) as ActivationName[];
 
-/** float64 references, with the default alphas (leakyRelu 0.3, elu 1). */
-const REF: Record<ActivationName, (x: number, alpha: number) => number> = {
-  linear: (x) => x,
-  relu: (x) => Math.max(x, 0),
-  leakyRelu: (x, a) => (x > 0 ? x : a * x),
-  elu: (x, a) => (x > 0 ? x : a * Math.expm1(x)),
-  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  tanh: Math.tanh,
-};
+/** The kinks where a finite difference straddles two slopes. */
+const KINKS = [0, 6, -2.5, 2.5];
 
 function activate(name: ActivationName, x: ArrayLike<number>, alpha = DEFAULT_ACTIVATION_ALPHA[name]): Float32Array {
   const y = arena.guarded(x.length);
@@ -43,7 +39,20 @@ function activateGrad(name: ActivationName, y: ArrayLike<number>, dy: ArrayLike<
   return dx.read();
 }
 
-describe('f32_activation, f32_activation_grad', () => {
+/** dx = dy * act'(x) from the input x, through the kernel. */
+function activateGradInput(name: ActivationName, x: ArrayLike<number>, dy: ArrayLike<number>, alpha = DEFAULT_ACTIVATION_ALPHA[name]): Float32Array {
+  const dx = arena.guarded(x.length);
+  f32_activation_grad_input(engine(), ACTIVATION[name], arena.f32(x), arena.f32(dy), dx.ptr, x.length, alpha);
+  dx.checkGuards(`${name} grad from input`);
+  return dx.read();
+}
+
+/** The derivative the way a layer takes it: from the output when the kind allows, else from the input. */
+function layerGrad(name: ActivationName, x: Float32Array, dy: ArrayLike<number>): Float32Array {
+  return activationNeedsInput(ACTIVATION[name]) ? activateGradInput(name, x, dy) : activateGrad(name, activate(name, x), dy);
+}
+
+describe('f32_activation, f32_activation_grad, f32_activation_grad_input', () => {
   for (const name of NAMES) {
     it(`${name}: matches float64 over the size grid, with the same bits at every position`, () => {
       const alpha = DEFAULT_ACTIVATION_ALPHA[name];
@@ -64,32 +73,73 @@ describe('f32_activation, f32_activation_grad', () => {
       }
     });
 
-    it(`${name}: the derivative from the output matches finite differences`, () => {
+    it(`${name}: the derivative (from the output, or the input where it must) matches finite differences`, () => {
       const alpha = DEFAULT_ACTIVATION_ALPHA[name];
       for (const n of SIZES) {
-        // away from 0, where relu, leakyRelu and elu have their kink
-        const x = Float32Array.from(randomArray(n, n + 7, -4, 4), (v) => (Math.abs(v) < 0.05 ? v + 0.1 : v));
+        // away from the kinks of relu, leakyRelu, elu, relu6 and hardSigmoid
+        const x = Float32Array.from(randomArray(n, n + 7, -4, 4), (v) => (KINKS.some((k) => Math.abs(v - k) < 0.05) ? v + 0.1 : v));
         const dy = randomArray(n, n + 8, -2, 2);
-        const y = activate(name, x);
-        const dx = activateGrad(name, y, dy);
+        const dx = layerGrad(name, x, dy);
         const h = 1e-4;
         const fd = Array.from(x, (v, i) => (dy[i]! * (REF[name](v + h, alpha) - REF[name](v - h, alpha))) / (2 * h));
         expectClose(dx, fd, { rtol: 1e-4, atol: 1e-6 }, `${name}' n=${n}`);
         // in place: dx over dy
         const pdy = arena.f32(dy);
-        f32_activation_grad(engine(), ACTIVATION[name], arena.f32(y), pdy, pdy, n, alpha);
+        if (activationNeedsInput(ACTIVATION[name])) f32_activation_grad_input(engine(), ACTIVATION[name], arena.f32(x), pdy, pdy, n, alpha);
+        else f32_activation_grad(engine(), ACTIVATION[name], arena.f32(activate(name, x)), pdy, pdy, n, alpha);
         expectSameBits(engine().f32.slice(pdy >> 2, (pdy >> 2) + n), dx, `${name}' in place`);
       }
     });
 
+    it(`${name}: keeps its accuracy at large |x| and near 0`, () => {
+      const alpha = DEFAULT_ACTIVATION_ALPHA[name];
+      const edges = [1e4, 200, 100, 50, 30, 20, 15, 10, 7, 5, 3, 1e-3, 1e-6, 1e-20];
+      const x = Float32Array.from([...edges, ...edges.map((v) => -v), 0]);
+      // atol only for results below f32's normal range, which the engine flushes to 0
+      expectClose(
+        activate(name, x),
+        Array.from(x, (v) => REF[name](v, alpha)),
+        { rtol: 3e-5, atol: 1e-36 },
+        `${name} edges`,
+      );
+      const ones = new Float32Array(x.length).fill(1);
+      expectClose(
+        layerGrad(name, x, ones),
+        Array.from(x, (v) => REF_GRAD[name](v, alpha)),
+        { rtol: 1e-4, atol: 1e-7 },
+        `${name}' edges`,
+      );
+    });
+
+    it(`${name}: the derivative from the input equals the layer's`, () => {
+      const x = randomArray(37, 91, -8, 8),
+        dy = randomArray(37, 92, -2, 2);
+      expectClose(activateGradInput(name, x, dy), layerGrad(name, x, dy), { rtol: 1e-6, atol: 1e-7 }, `${name} from input`);
+    });
+
     it(`${name}: propagates NaN`, () => {
-      const y = activate(name, [1, NaN, -1, 0, 2]);
+      const x = [1, NaN, -1, 0, 2];
+      const y = activate(name, x);
       expect(Array.from(y, Number.isNaN)).toEqual([false, true, false, false, false]);
-      const dx = activateGrad(name, y, [1, 1, 1, NaN, 1]);
+      const dx = activationNeedsInput(ACTIVATION[name]) ? activateGradInput(name, x, [1, 1, 1, NaN, 1]) : activateGrad(name, y, [1, 1, 1, NaN, 1]);
       expect(Number.isNaN(dx[3])).toBe(true);
       expect(Number.isNaN(dx[0])).toBe(false);
     });
   }
+
+  it('follows tfjs: hardSigmoid has slope 0.2, gelu is the exact erf form and geluNew the tanh one', () => {
+    expectClose(activate('hardSigmoid', [1, -1, 3]), [0.7, 0.3, 1], { rtol: 1e-6 }, 'hardSigmoid');
+    // gelu(1) = Phi(1) = 0.8413447460685429; the tanh form gives 0.8411919906082768
+    expectClose(activate('gelu', [1]), [0.8413447460685429], { rtol: 2e-7 }, 'gelu(1)');
+    expectClose(activate('geluNew', [1]), [0.8411919906082768], { rtol: 2e-7 }, 'geluNew(1)');
+  });
+
+  it('f32_activation_grad refuses the kinds whose output does not determine the input', () => {
+    const a = arena.f32(new Float32Array(4));
+    for (const name of ['gelu', 'geluNew', 'swish', 'mish'] as const) {
+      expect(() => f32_activation_grad(engine(), ACTIVATION[name], a, a, a, 4, 0)).toThrow(/needs the input; use f32_activation_grad_input/);
+    }
+  });
 
   it('takes the derivative at 0 as 0 for relu and alpha for leakyRelu (as TF and PyTorch)', () => {
     expect(Array.from(activateGrad('relu', [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]))).toEqual([0, 0, 0, 0, 0]);
@@ -114,9 +164,17 @@ describe('f32_activation, f32_activation_grad', () => {
     expectClose(activate('elu', [-2, 3], 2), [2 * Math.expm1(-2), 3], {}, 'elu alpha 2');
   });
 
-  it('activationKind names the valid activations for an unknown one', () => {
+  it('activationKind takes any capitalization and snake_case, and names the valid activations for an unknown one', () => {
     expect(activationKind('tanh')).toBe(ACTIVATION.tanh);
-    expect(() => activationKind('swish')).toThrow(/unknown activation "swish"; expected one of linear, relu/);
+    expect(activationKind('ReLU')).toBe(ACTIVATION.relu);
+    expect(activationKind('hard_sigmoid')).toBe(ACTIVATION.hardSigmoid);
+    expect(activationKind('gelu_new')).toBe(ACTIVATION.geluNew);
+    expect(activationKind('SiLU')).toBe(ACTIVATION.swish);
+    expect(() => activationKind('swoosh')).toThrow(/unknown activation "swoosh"; expected one of linear, relu/);
+    // never through the object prototype
+    for (const bad of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(() => activationKind(bad)).toThrow(/unknown activation/);
+    }
   });
 });
 

@@ -4,6 +4,10 @@ import { f32_softmax } from '../../src/engine/kernels/f32_activation';
 import {
   f32_binary_cross_entropy_probs,
   f32_cross_entropy_probs,
+  f32_custom_loss_reduce,
+  f32_huber,
+  f32_log_cosh,
+  f32_mean_absolute_error,
   f32_mean_squared_error,
   f32_sigmoid_binary_cross_entropy,
   f32_softmax_cross_entropy,
@@ -48,6 +52,28 @@ const mse = (p: ArrayLike<number>, t: ArrayLike<number>): number => {
   for (let j = 0; j < p.length; j++) s += (p[j]! - t[j]!) ** 2;
   return s / p.length;
 };
+const mae = (p: ArrayLike<number>, t: ArrayLike<number>): number => {
+  let s = 0;
+  for (let j = 0; j < p.length; j++) s += Math.abs(p[j]! - t[j]!);
+  return s / p.length;
+};
+const huberOf =
+  (delta: number) =>
+  (p: ArrayLike<number>, t: ArrayLike<number>): number => {
+    let s = 0;
+    for (let j = 0; j < p.length; j++) {
+      const a = Math.abs(p[j]! - t[j]!);
+      s += a <= delta ? 0.5 * a * a : delta * (a - 0.5 * delta);
+    }
+    return s / p.length;
+  };
+/** log(cosh d) in float64 without overflow: log(cosh d) below 20, |d| - ln 2 + log1p(e^-2|d|) above. */
+const logCoshOf = (d: number): number => (Math.abs(d) < 20 ? Math.log(Math.cosh(d)) : Math.abs(d) - Math.LN2 + Math.log1p(Math.exp(-2 * Math.abs(d))));
+const logCosh = (p: ArrayLike<number>, t: ArrayLike<number>): number => {
+  let s = 0;
+  for (let j = 0; j < p.length; j++) s += logCoshOf(p[j]! - t[j]!);
+  return s / p.length;
+};
 const ceProbs = (p: ArrayLike<number>, y: ArrayLike<number>): number => {
   let s = 0;
   for (let j = 0; j < p.length; j++) s -= y[j]! * Math.log(clip(p[j]!));
@@ -74,6 +100,8 @@ interface LossCase {
   activation?: (x: ArrayLike<number>) => number[];
   /** Integer labels (argmax of the one-hot y) instead of f32 labels. */
   sparse?: boolean;
+  /** Targets, not labels: no soft/hard variants. */
+  regression?: boolean;
 }
 
 /** One-hot rows, or soft rows (non-negative, not necessarily summing to 1, so sum_j y matters). */
@@ -125,7 +153,36 @@ const CASES: LossCase[] = [
     name: 'f32_mean_squared_error',
     kernel: (e, p, t, w, rows, cols, _probs, g, s) => f32_mean_squared_error(e, p, t, w, rows, cols, g, s),
     rowLoss: mse,
+    regression: true,
     inputs: (rows, cols, seed) => ({ x: randomArray(rows * cols, seed, -2, 2), y: randomArray(rows * cols, seed + 1, -2, 2) }),
+  },
+  {
+    name: 'f32_mean_absolute_error',
+    kernel: (e, p, t, w, rows, cols, _probs, g, s) => f32_mean_absolute_error(e, p, t, w, rows, cols, g, s),
+    rowLoss: mae,
+    regression: true,
+    inputs: (rows, cols, seed) => ({ x: randomArray(rows * cols, seed, -2, 2), y: randomArray(rows * cols, seed + 1, -2, 2) }),
+  },
+  {
+    name: 'f32_huber delta 1',
+    kernel: (e, p, t, w, rows, cols, _probs, g, s) => f32_huber(e, p, t, w, rows, cols, g, s, 1),
+    rowLoss: huberOf(1),
+    regression: true,
+    inputs: (rows, cols, seed) => ({ x: randomArray(rows * cols, seed, -2, 2), y: randomArray(rows * cols, seed + 1, -2, 2) }),
+  },
+  {
+    name: 'f32_huber delta 0.3',
+    kernel: (e, p, t, w, rows, cols, _probs, g, s) => f32_huber(e, p, t, w, rows, cols, g, s, 0.3),
+    rowLoss: huberOf(0.3),
+    regression: true,
+    inputs: (rows, cols, seed) => ({ x: randomArray(rows * cols, seed, -2, 2), y: randomArray(rows * cols, seed + 1, -2, 2) }),
+  },
+  {
+    name: 'f32_log_cosh',
+    kernel: (e, p, t, w, rows, cols, _probs, g, s) => f32_log_cosh(e, p, t, w, rows, cols, g, s),
+    rowLoss: logCosh,
+    regression: true,
+    inputs: (rows, cols, seed) => ({ x: randomArray(rows * cols, seed, -3, 3), y: randomArray(rows * cols, seed + 1, -3, 3) }),
   },
   {
     name: 'f32_cross_entropy_probs',
@@ -187,7 +244,7 @@ function reference(c: LossCase, x: Float32Array, y: Float32Array, w: Float32Arra
 describe('losses', () => {
   for (const c of CASES) {
     for (const weighted of [false, true]) {
-      for (const soft of c.sparse || c.name === 'f32_mean_squared_error' ? [false] : [false, true]) {
+      for (const soft of c.sparse || c.regression ? [false] : [false, true]) {
         it(`${c.name}: loss and gradient (by finite differences) over the size grid, ${weighted ? 'weighted' : 'unweighted'}, ${soft ? 'soft' : 'hard'} labels`, () => {
           let seed = 1;
           for (const rows of [1, 3, 5, 17])
@@ -257,6 +314,73 @@ describe('losses', () => {
       expect(a.total + b.total).toBeCloseTo(whole.total, 12);
     });
   }
+});
+
+describe('regression losses specifics', () => {
+  function one(kernel: Kernel, p: number[], t: number[]): { total: number; grad: Float32Array } {
+    const grad = arena.guarded(p.length);
+    const total = kernel(engine(), arena.f32(p), arena.f32(t), 0, p.length, 1, 0, grad.ptr, 1);
+    grad.checkGuards('grad');
+    return { total, grad: grad.read() };
+  }
+  const logCoshK: Kernel = (e, p, t, w, rows, cols, _probs, g, s) => f32_log_cosh(e, p, t, w, rows, cols, g, s);
+  const maeK: Kernel = (e, p, t, w, rows, cols, _probs, g, s) => f32_mean_absolute_error(e, p, t, w, rows, cols, g, s);
+  const huberK: Kernel = (e, p, t, w, rows, cols, _probs, g, s) => f32_huber(e, p, t, w, rows, cols, g, s, 1);
+
+  it('log-cosh keeps its relative accuracy for tiny and huge differences (no cancellation, no overflow)', () => {
+    const d = [1e-5, -3e-4, 0.01, 0.4, -0.99, 1.01, 5, -30, 100, 1e4, -1e30];
+    const { total, grad } = one(logCoshK, d, new Array(d.length).fill(0));
+    // each row is its own example here, so total is the plain sum
+    let ref = 0;
+    for (const v of d) ref += logCoshOf(v);
+    expect(Math.abs(total - ref) / ref).toBeLessThan(1e-6);
+    for (const v of d) {
+      const row = one(logCoshK, [v], [0]).total;
+      expect(Math.abs(row - logCoshOf(v)) / logCoshOf(v), `log cosh ${v}`).toBeLessThan(3e-6);
+    }
+    expectClose(grad, d.map(Math.tanh), { rtol: 1e-6, atol: 1e-12 }, 'tanh');
+  });
+
+  it('mean absolute error has gradient 0 where p = t (as tf.sign), huber is quadratic up to delta and linear after', () => {
+    expect(Array.from(one(maeK, [1, 2, 3], [1, 1, 4]).grad)).toEqual([0, 1, -1]);
+    const h = one(huberK, [0.5, 1, 3, -4], [0, 0, 0, 0]);
+    expectClose([h.total], [0.125 + 0.5 + 2.5 + 3.5], { rtol: 1e-7 }, 'huber total');
+    expect(Array.from(h.grad)).toEqual([0.5, 1, 1, -1]);
+  });
+
+  it('f32_huber rejects a delta that is not > 0', () => {
+    const a = arena.f32([1, 2]);
+    expect(() => f32_huber(engine(), a, a, 0, 2, 1, 0, 1, 0)).toThrow(/f32_huber: delta must be a finite number > 0, got 0/);
+  });
+});
+
+describe('f32_custom_loss_reduce', () => {
+  it('weights per-example losses and scales the gradient rows as the built-in losses do, over the size grid', () => {
+    let seed = 300;
+    for (const rows of [1, 3, 5, 17])
+      for (const cols of SIZES) {
+        const losses = randomArray(rows, seed++, 0, 3),
+          g = randomArray(rows * cols, seed++, -1, 1),
+          w = randomArray(rows, seed++, 0, 2);
+        const scale = 1 / w.reduce((a, b) => a + b, 0);
+        const grad = arena.guarded(rows * cols, g);
+        const total = f32_custom_loss_reduce(engine(), arena.f32(losses), arena.f32(w), rows, cols, grad.ptr, scale);
+        grad.checkGuards('custom grad');
+        const refTotal = Array.from(losses).reduce((a, l, i) => a + w[i]! * l, 0);
+        expect(Math.abs(total - refTotal)).toBeLessThanOrEqual(1e-6 * Math.max(1, refTotal));
+        expectClose(
+          grad.read(),
+          Array.from(g, (v, k) => scale * w[Math.floor(k / cols)]! * v),
+          { rtol: 1e-6, atol: 1e-9 },
+          `custom ${rows}x${cols}`,
+        );
+        // without weights: w = 1; without grad: the total only
+        expect(f32_custom_loss_reduce(engine(), arena.f32(losses), 0, rows, cols, 0, scale)).toBeCloseTo(
+          Array.from(losses).reduce((a, b) => a + b, 0),
+          5,
+        );
+      }
+  });
 });
 
 describe('softmax cross-entropy specifics', () => {

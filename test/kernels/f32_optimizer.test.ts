@@ -1,6 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { engine } from '../../src/engine/engine';
-import { f32_adam, f32_clip_by_global_norm, f32_rmsprop, f32_sgd, f32_sgd_momentum } from '../../src/engine/kernels/f32_optimizer';
+import {
+  f32_adagrad,
+  f32_adam,
+  f32_adamax,
+  f32_clip_by_global_norm,
+  f32_nadam,
+  f32_rmsprop,
+  f32_sgd,
+  f32_sgd_momentum,
+  nadamCoefficients,
+} from '../../src/engine/kernels/f32_optimizer';
 import { SIZES, expectClose, randomArray } from '../helpers';
 import { Arena, expectSameBits } from './arena';
 
@@ -91,7 +101,70 @@ function adamCase(lr: number, b1: number, b2: number, eps: number, wd: number, d
   };
 }
 
+/** Keras' Adagrad: the accumulator starts at init (the state buffer at 0, so the ref adds init on step 1). */
+function adagradCase(lr: number, eps: number, init: number): OptCase {
+  return {
+    name: `adagrad lr=${lr} eps=${eps} init=${init}`,
+    slots: 1,
+    ref: ([p, acc], g, t) => {
+      for (let i = 0; i < g.length; i++) {
+        if (t === 1) acc![i] = init;
+        acc![i]! += g[i]! * g[i]!;
+        p![i]! -= (lr * g[i]!) / Math.sqrt(acc![i]! + eps);
+      }
+    },
+    kernel: ([p, acc], g, n, t) => f32_adagrad(e(), p!, g, acc!, n, lr, eps, init, t === 1),
+  };
+}
+
+/** Keras' Adamax. */
+function adamaxCase(lr: number, b1: number, b2: number, eps: number): OptCase {
+  return {
+    name: `adamax b1=${b1} b2=${b2} eps=${eps}`,
+    slots: 2,
+    ref: ([p, m, u], g, t) => {
+      for (let i = 0; i < g.length; i++) {
+        m![i] = b1 * m![i]! + (1 - b1) * g[i]!;
+        u![i] = Math.max(b2 * u![i]!, Math.abs(g[i]!));
+        p![i]! -= (lr * m![i]!) / ((1 - b1 ** t) * (u![i]! + eps));
+      }
+    },
+    kernel: ([p, m, u], g, n, t) => f32_adamax(e(), p!, g, m!, u!, n, lr, b1, b2, eps, 1 - b1 ** t),
+  };
+}
+
+/** Keras' Nadam, its momentum schedule and product written out here (not through nadamCoefficients). */
+function nadamCase(lr: number, b1: number, b2: number, eps: number): OptCase {
+  const mu = (i: number): number => b1 * (1 - 0.5 * 0.96 ** i);
+  let product = 1;
+  return {
+    name: `nadam b1=${b1} b2=${b2} eps=${eps}`,
+    slots: 2,
+    ref: ([p, m, v], g, t) => {
+      if (t === 1) product = 1;
+      product *= mu(t);
+      const next = product * mu(t + 1);
+      for (let i = 0; i < g.length; i++) {
+        m![i] = b1 * m![i]! + (1 - b1) * g[i]!;
+        v![i] = b2 * v![i]! + (1 - b2) * g[i]! * g[i]!;
+        const mhat = (mu(t + 1) * m![i]!) / (1 - next) + ((1 - mu(t)) * g[i]!) / (1 - product);
+        p![i]! -= (lr * mhat) / (Math.sqrt(v![i]! / (1 - b2 ** t)) + eps);
+      }
+    },
+    kernel: ([p, m, v], g, n, t) => {
+      const c = nadamCoefficients(b1, t);
+      f32_nadam(e(), p!, g, m!, v!, n, lr, b1, b2, eps, c.coefM, c.coefG, 1 - b2 ** t);
+    },
+  };
+}
+
 const CASES: OptCase[] = [
+  adagradCase(0.01, 1e-7, 0.1),
+  adagradCase(0.1, 1e-3, 0),
+  adamaxCase(0.01, 0.9, 0.999, 1e-7),
+  adamaxCase(0.002, 0.8, 0.99, 1e-3),
+  nadamCase(0.01, 0.9, 0.999, 1e-7),
+  nadamCase(0.002, 0.8, 0.99, 1e-4),
   sgdCase(0.1, 0),
   sgdCase(0.05, 0.01),
   momentumCase(0.1, 0.9, 0, false, 0),
@@ -153,6 +226,22 @@ describe('optimizers: trajectories against the float64 rules', () => {
       );
       expect(Array.from(bufs[0]!.read(), Number.isNaN), c.name).toEqual(Array.from({ length: n }, (_, i) => i === 6));
     }
+  });
+});
+
+describe('nadamCoefficients', () => {
+  it('carries the momentum product from step to step, the same as recomputing it', () => {
+    let carried: number | undefined;
+    for (let t = 1; t <= 300; t++) {
+      const fresh = nadamCoefficients(0.9, t);
+      const c = nadamCoefficients(0.9, t, carried);
+      expect(c.coefM, `coefM at step ${t}`).toBeCloseTo(fresh.coefM, 12);
+      expect(c.coefG, `coefG at step ${t}`).toBeCloseTo(fresh.coefG, 12);
+      expect(c.before).toBe(carried ?? 1);
+      carried = c.product;
+    }
+    // mu_t -> beta1 quickly (0.96^t, Keras' schedule): by step 300 the correction is that of Adam's momentum
+    expect(nadamCoefficients(0.9, 300).coefG).toBeCloseTo(0.1, 4);
   });
 });
 

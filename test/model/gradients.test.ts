@@ -54,7 +54,24 @@ function data(n: number, features: number, classes: number, seed: number): { x: 
 }
 
 describe('gradients against finite differences', () => {
-  const activations = ['linear', 'relu', 'leakyRelu', 'elu', 'sigmoid', 'tanh', 'softmax'] as const;
+  const activations = [
+    'linear',
+    'relu',
+    'leakyRelu',
+    'elu',
+    'sigmoid',
+    'tanh',
+    'softmax',
+    'selu',
+    'softplus',
+    'relu6',
+    'hardSigmoid',
+    'softsign',
+    'gelu',
+    'geluNew',
+    'swish',
+    'mish',
+  ] as const;
   for (const act of activations) {
     it(`dense with ${act}, softmax cross-entropy`, () => {
       const { x, labels } = data(7, 5, 3, 1);
@@ -189,4 +206,28 @@ describe('gradients against finite differences', () => {
     const y = oneHot(labels, 3);
     expect(model.computeGradients(x, y).loss - plain.computeGradients(x, y).loss).toBeCloseTo(penalty, 5);
   });
+});
+
+describe('activations whose derivative needs the input (gelu, geluNew, swish, mish)', () => {
+  for (const act of ['gelu', 'geluNew', 'swish', 'mish'] as const) {
+    it(`${act} as an Activation layer: gradients match finite differences, and predict (fused in the product) equals the training forward`, () => {
+      const { x, labels } = data(6, 4, 3, 11);
+      const model = knobs.sequential({
+        inputShape: [4],
+        seed: 5,
+        layers: [
+          knobs.layers.dense({ units: 5 }),
+          knobs.layers.activation({ activation: act }),
+          knobs.layers.dense({ units: 5, activation: act }),
+          knobs.layers.dense({ units: 3, activation: 'softmax' }),
+        ],
+      });
+      model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+      checkGradients(model, x, oneHot(labels, 3));
+      // evaluate runs the inference path (activation fused into the product); computeGradients the
+      // training path (product, then the activation apart): same loss
+      const y = oneHot(labels, 3);
+      expect(model.evaluate(x, y).loss).toBeCloseTo(model.computeGradients(x, y).loss, 5);
+    });
+  }
 });

@@ -107,6 +107,78 @@ describe('optimizers follow their documented rules (float64 reference, 12 steps)
     });
   }
 
+  it('adagrad, adamax and nadam (Keras rules and defaults)', () => {
+    let acc = new Float64Array(37).fill(0.1);
+    compare(knobs.optimizers.adagrad(0.05), (p, g) => {
+      for (let i = 0; i < p.length; i++) {
+        acc[i]! += g[i]! * g[i]!;
+        p[i] -= (0.05 * g[i]!) / Math.sqrt(acc[i]! + 1e-7);
+      }
+    });
+    acc = new Float64Array(37);
+    const m = new Float64Array(37),
+      u = new Float64Array(37);
+    compare(knobs.optimizers.adamax({ learningRate: 0.02 }), (p, g, t) => {
+      for (let i = 0; i < p.length; i++) {
+        m[i] = 0.9 * m[i]! + 0.1 * g[i]!;
+        u[i] = Math.max(0.999 * u[i]!, Math.abs(g[i]!));
+        p[i] -= (0.02 * m[i]!) / ((1 - 0.9 ** t) * (u[i]! + 1e-7));
+      }
+    });
+    const m2 = new Float64Array(37),
+      v2 = new Float64Array(37);
+    const mu = (i: number): number => 0.9 * (1 - 0.5 * 0.96 ** i);
+    let prod = 1;
+    compare(knobs.optimizers.nadam(0.01), (p, g, t) => {
+      prod *= mu(t);
+      for (let i = 0; i < p.length; i++) {
+        m2[i] = 0.9 * m2[i]! + 0.1 * g[i]!;
+        v2[i] = 0.999 * v2[i]! + 0.001 * g[i]! * g[i]!;
+        const mhat = (mu(t + 1) * m2[i]!) / (1 - prod * mu(t + 1)) + ((1 - mu(t)) * g[i]!) / (1 - prod);
+        p[i] -= (0.01 * mhat) / (Math.sqrt(v2[i]! / (1 - 0.999 ** t)) + 1e-7);
+      }
+    });
+  });
+
+  it("takes tfjs' positional arguments (adam(0.01) as tf.train.adam) as well as an options object", () => {
+    const a = knobs.optimizers.adam(0.01, 0.8, 0.99, 1e-6);
+    expect([a.learningRate, a.beta1, a.beta2, a.epsilon]).toEqual([0.01, 0.8, 0.99, 1e-6]);
+    expect(knobs.optimizers.adam(0.01).getConfig().config).toEqual(knobs.optimizers.adam({ learningRate: 0.01 }).getConfig().config);
+    expect(knobs.optimizers.sgd(0.3).learningRate).toBe(0.3);
+    const r = knobs.optimizers.rmsprop(0.01, 0.95, 0.5, 1e-6, true);
+    expect([r.rho, r.momentum, r.epsilon, r.centered]).toEqual([0.95, 0.5, 1e-6, true]);
+    expect(knobs.optimizers.momentum(0.2, 0.8).beta).toBe(0.8);
+    expect(knobs.optimizers.adagrad(0.1, 0.5).initialAccumulatorValue).toBe(0.5);
+    expect(knobs.optimizers.adamw(0.01, 0.02).weightDecay).toBe(0.02);
+    expect(knobs.optimizers.adamax(0.01, 0.8).beta1).toBe(0.8);
+    expect(knobs.optimizers.nadam(0.005).learningRate).toBe(0.005);
+    const sched = knobs.optimizers.adam(() => 0.5);
+    expect(sched.learningRate).toBe(0.5);
+    expect(() => knobs.optimizers.adam(-1)).toThrow(/learningRate must be a non-negative number/);
+    expect(() => knobs.optimizers.sgd(0.1, 0.9 as never)).toThrow(/optimizers.sgd: takes at most 1 positional arguments/);
+    expect(() => knobs.optimizers.adam({ learningRate: 0.1 }, 0.9 as never)).toThrow(/not both/);
+    expect(() => knobs.optimizers.adam('fast' as never)).toThrow(/expected an options object or a learning rate, got "fast"/);
+  });
+
+  it('optimizer names are case-insensitive and never read through the object prototype', () => {
+    const model = knobs.sequential({ inputShape: [2], layers: [knobs.layers.dense({ units: 1 })] });
+    for (const [name, cls] of [
+      ['Adam', 'Adam'],
+      ['ADAMW', 'AdamW'],
+      ['RMSProp', 'RMSprop'],
+      ['SGD', 'SGD'],
+      ['adagrad', 'Adagrad'],
+      ['Adamax', 'Adamax'],
+      ['nadam', 'Nadam'],
+    ] as const) {
+      model.compile({ optimizer: name, loss: 'meanSquaredError' });
+      expect(model.optimizer!.className).toBe(cls);
+    }
+    for (const bad of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      expect(() => model.compile({ optimizer: bad, loss: 'meanSquaredError' }), bad).toThrow(/optimizer must be one of 'sgd', 'momentum', 'rmsprop', 'adam'/);
+    }
+  });
+
   it('rejects bad options with messages that name them', () => {
     expect(() => knobs.optimizers.adam({ beta1: 1 })).toThrow(/beta1 must be in \[0, 1\), got 1/);
     expect(() => knobs.optimizers.sgd({ learningRate: -1 })).toThrow(/learningRate/);

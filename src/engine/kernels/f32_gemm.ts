@@ -4,6 +4,7 @@
  */
 import type { Engine } from '../engine';
 import { checkDim, checkDisjoint, checkLd, checkRegion, span } from '../check';
+import { MAX_ACTIVATION_KIND } from './f32_activation';
 
 /** Arguments of {@link f32_gemm}; pointers are byte offsets, leading dimensions in elements. */
 export interface GemmArgs {
@@ -66,6 +67,8 @@ export function f32_gemm(e: Engine, g: GemmArgs): void {
   const ws = g.ws ?? e.gemmWorkspace;
   checkRegion(e, K, 'ws', ws, e.gemmWorkspaceBytes / 4);
   const act = g.act ?? 0;
-  if (!Number.isInteger(act) || act < 0 || act > 5) throw new RangeError(`${K}: act must be an activation kind 0-5, got ${act}`);
+  if (!Number.isInteger(act) || act < 0 || act > MAX_ACTIVATION_KIND) {
+    throw new RangeError(`${K}: act must be an activation kind 0-${MAX_ACTIVATION_KIND}, got ${act}`);
+  }
   e.k.f32_gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, g.alpha ?? 1, g.a, lda, g.b, ldb, g.beta ?? 0, g.c, ldc, bias, act, g.actAlpha ?? 0, ws);
 }

@@ -171,3 +171,67 @@ export function f32_binary_cross_entropy_probs(
   checkEpsilon(K, epsilon);
   return e.k.f32_binary_cross_entropy_probs(probs, labels, weights, rows, cols, grad, scale, epsilon);
 }
+
+/** Mean absolute error: L_i = mean_j |p - t|; grad = scale * w_i * sign(p - t) / cols (0 where p = t). */
+export function f32_mean_absolute_error(
+  e: Engine,
+  pred: number,
+  target: number,
+  weights: number,
+  rows: number,
+  cols: number,
+  grad: number,
+  scale: number,
+): number {
+  const K = 'f32_mean_absolute_error';
+  checkLoss(e, K, { input: pred, inputName: 'pred', labels: target, labelCount: rows * cols, weights, rows, cols, probs: 0, grad, scale });
+  return e.k.f32_mean_absolute_error(pred, target, weights, rows, cols, grad, scale);
+}
+
+/**
+ * Huber loss (Keras), d = p - t: L_i = mean_j (|d| <= delta ? d^2 / 2 : delta (|d| - delta / 2));
+ * grad = scale * w_i * clip(d, -delta, delta) / cols.
+ */
+export function f32_huber(
+  e: Engine,
+  pred: number,
+  target: number,
+  weights: number,
+  rows: number,
+  cols: number,
+  grad: number,
+  scale: number,
+  delta: number,
+): number {
+  const K = 'f32_huber';
+  checkLoss(e, K, { input: pred, inputName: 'pred', labels: target, labelCount: rows * cols, weights, rows, cols, probs: 0, grad, scale });
+  if (!(delta > 0 && Number.isFinite(delta))) throw new RangeError(`${K}: delta must be a finite number > 0, got ${delta}`);
+  return e.k.f32_huber(pred, target, weights, rows, cols, grad, scale, delta);
+}
+
+/** Log-cosh loss (Keras): L_i = mean_j log(cosh(p - t)); grad = scale * w_i * tanh(p - t) / cols. */
+export function f32_log_cosh(e: Engine, pred: number, target: number, weights: number, rows: number, cols: number, grad: number, scale: number): number {
+  const K = 'f32_log_cosh';
+  checkLoss(e, K, { input: pred, inputName: 'pred', labels: target, labelCount: rows * cols, weights, rows, cols, probs: 0, grad, scale });
+  return e.k.f32_log_cosh(pred, target, weights, rows, cols, grad, scale);
+}
+
+/**
+ * Weights a user loss function's results as the built-in losses weight theirs: returns
+ * sum_i w_i L_i over the `rows` per-example losses and, when `grad` is not 0, scales each row of
+ * the rows x cols gradient there, in place, by scale * w_i.
+ */
+export function f32_custom_loss_reduce(e: Engine, losses: number, weights: number, rows: number, cols: number, grad: number, scale: number): number {
+  const K = 'f32_custom_loss_reduce';
+  checkDim(K, 'rows', rows);
+  checkDim(K, 'cols', cols);
+  checkRegion(e, K, 'losses', losses, rows);
+  if (weights !== 0) checkRegion(e, K, 'weights', weights, rows);
+  if (!Number.isFinite(scale)) throw new RangeError(`${K}: scale must be a finite number, got ${scale}`);
+  if (grad !== 0) {
+    checkRegion(e, K, 'grad', grad, rows * cols);
+    checkDisjoint(K, 'grad', grad, rows * cols, 'losses', losses, rows);
+    if (weights !== 0) checkDisjoint(K, 'grad', grad, rows * cols, 'weights', weights, rows);
+  }
+  return e.k.f32_custom_loss_reduce(losses, weights, rows, cols, grad, scale);
+}

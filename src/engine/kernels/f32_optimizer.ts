@@ -188,6 +188,131 @@ export function f32_adam(
 }
 
 /**
+ * Adagrad (Keras): acc = (firstStep ? initialAccumulator : acc) + g^2; p -= lr * g / sqrt(acc + eps).
+ */
+export function f32_adagrad(
+  e: Engine,
+  p: number,
+  g: number,
+  acc: number,
+  n: number,
+  lr: number,
+  eps: number,
+  initialAccumulator: number,
+  firstStep: boolean,
+  out = 0,
+): void {
+  const K = 'f32_adagrad';
+  checkBuffers(e, K, n, [
+    ['p', p],
+    ['g', g],
+    ['acc', acc],
+  ]);
+  checkOut(e, K, n, out, [
+    ['p', p],
+    ['acc', acc],
+  ]);
+  checkLr(K, lr);
+  checkRange(K, 'eps', eps, 0);
+  checkRange(K, 'initialAccumulator', initialAccumulator, 0);
+  e.k.f32_adagrad(p, g, acc, n, lr, eps, initialAccumulator, firstStep ? 1 : 0, out);
+}
+
+/** Adamax (Keras): m = b1 m + (1 - b1) g; u = max(b2 u, |g|); p -= lr / biasCorrection1 * m / (u + eps). */
+export function f32_adamax(
+  e: Engine,
+  p: number,
+  g: number,
+  m: number,
+  u: number,
+  n: number,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  biasCorrection1: number,
+  out = 0,
+): void {
+  const K = 'f32_adamax';
+  checkBuffers(e, K, n, [
+    ['p', p],
+    ['g', g],
+    ['m', m],
+    ['u', u],
+  ]);
+  checkOut(e, K, n, out, [
+    ['p', p],
+    ['m', m],
+    ['u', u],
+  ]);
+  checkLr(K, lr);
+  checkRange(K, 'beta1', beta1, 0, 1);
+  checkRange(K, 'beta2', beta2, 0, 1);
+  checkRange(K, 'eps', eps, 0);
+  if (!(biasCorrection1 > 0 && biasCorrection1 <= 1)) throw new RangeError(`${K}: biasCorrection1 must be in (0, 1], got ${biasCorrection1}`);
+  e.k.f32_adamax(p, g, m, u, n, lr, beta1, beta2, eps, biasCorrection1, out);
+}
+
+/**
+ * Nadam (Keras): m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+ * p -= lr * (coefM * m + coefG * g) / (sqrt(v / biasCorrection2) + eps); see {@link nadamCoefficients}.
+ */
+export function f32_nadam(
+  e: Engine,
+  p: number,
+  g: number,
+  m: number,
+  v: number,
+  n: number,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  coefM: number,
+  coefG: number,
+  biasCorrection2: number,
+  out = 0,
+): void {
+  const K = 'f32_nadam';
+  checkBuffers(e, K, n, [
+    ['p', p],
+    ['g', g],
+    ['m', m],
+    ['v', v],
+  ]);
+  checkOut(e, K, n, out, [
+    ['p', p],
+    ['m', m],
+    ['v', v],
+  ]);
+  checkLr(K, lr);
+  checkRange(K, 'beta1', beta1, 0, 1);
+  checkRange(K, 'beta2', beta2, 0, 1);
+  checkRange(K, 'eps', eps, 0);
+  if (!Number.isFinite(coefM) || !Number.isFinite(coefG)) throw new RangeError(`${K}: coefM and coefG must be finite, got ${coefM}, ${coefG}`);
+  if (!(biasCorrection2 > 0 && biasCorrection2 <= 1)) throw new RangeError(`${K}: biasCorrection2 must be in (0, 1], got ${biasCorrection2}`);
+  e.k.f32_nadam(p, g, m, v, n, lr, beta1, beta2, eps, coefM, coefG, biasCorrection2, out);
+}
+
+/**
+ * Nadam's momentum schedule at step t (1-based), Keras' form: mu_i = beta1 (1 - 0.5 * 0.96^i),
+ * P_t = mu_1 ... mu_t; returns coefM = mu_{t+1} / (1 - P_{t+1}) and coefG = (1 - mu_t) / (1 - P_t),
+ * in float64, with P_t as `product` and P_{t-1} as `before`. `product` may carry P_{t-1} from the
+ * previous step (else it is recomputed).
+ */
+export function nadamCoefficients(beta1: number, t: number, product?: number): { coefM: number; coefG: number; product: number; before: number } {
+  const mu = (i: number): number => beta1 * (1 - 0.5 * Math.pow(0.96, i));
+  let prev = product;
+  if (prev === undefined) {
+    prev = 1;
+    for (let i = 1; i < t; i++) prev *= mu(i);
+  }
+  const pt = prev * mu(t),
+    pt1 = pt * mu(t + 1);
+  return { coefM: mu(t + 1) / (1 - pt1), coefG: (1 - mu(t)) / (1 - pt), product: pt, before: prev };
+}
+
+/**
  * Clips g by its global norm as PyTorch's clip_grad_norm_: total = sqrt(sum g^2) (float64),
  * coef = maxNorm / (total + 1e-6), and g *= coef when coef < 1. Returns total, the norm before
  * clipping (NaN or Infinity when g holds one, in which case g is left unchanged).
