@@ -31,6 +31,8 @@ export interface DenseOptions {
   kernelRegularizer?: Regularizer;
   biasRegularizer?: Regularizer;
   name?: string;
+  /** Only true for now: frozen layers are not supported yet (false throws). */
+  trainable?: boolean;
   /** Input shape when this is the first layer (alternative to the model's inputShape). */
   inputShape?: number[];
 }
@@ -45,6 +47,7 @@ const DENSE_OPTIONS = [
   'kernelRegularizer',
   'biasRegularizer',
   'name',
+  'trainable',
   'inputShape',
 ] as const;
 
@@ -66,7 +69,7 @@ export class Dense extends Layer {
   fusedWithLoss = false;
 
   constructor(options: DenseOptions) {
-    super(options?.name);
+    super(options);
     const W = 'layers.dense';
     if (options === null || typeof options !== 'object') throw new TypeError(`${W}: options {units} are required`);
     checkKnownOptions(W, options, DENSE_OPTIONS);

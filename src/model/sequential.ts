@@ -32,6 +32,8 @@ import { EpochTally, batchLoss, parallelBackend, type BatchHooks, type EpochRunn
 import { allocateShard, forward, freeShard, penaltyOnly, regularize, trainShard, type ModelCore, type ShardBuffers } from './runtime';
 import { saveModel, type SaveResult } from '../io/io';
 import { AugmentationPipeline } from '../data/augment';
+import { compileMetrics, type CompiledMetric, type CompiledMetricKind } from '../metrics/compiled';
+import { REGRESSION_ERROR, f32_regression_error_sum, type RegressionErrorKind } from '../engine/kernels/f32_metrics';
 import { HEALTH_EVERY, HealthRecorder, healthProbes, measureHealth, recordSize } from './health';
 
 /** Options of {@link sequential}. */
@@ -50,7 +52,15 @@ export interface SequentialOptions {
 export interface CompileOptions {
   optimizer: Optimizer | 'sgd' | 'momentum' | 'rmsprop' | 'adam' | 'adamw';
   loss: LossName;
-  /** Only 'accuracy' is computed during training; see knobs.metrics for the rest. */
+  /**
+   * Metrics logged every epoch, under the names given (with `val_` versions on validation data):
+   * `'accuracy'` (or `'acc'`) for classifiers; `'mae'`, `'mse'`, `'mape'` (or `'meanAbsoluteError'`,
+   * `'meanSquaredError'`, `'meanAbsolutePercentageError'`, Keras' snake_case names) for any model
+   * with per-output targets. The regression errors of the training set are measured after each
+   * epoch with its final weights in inference mode (like their `val_` versions), not averaged over
+   * the batches as Keras does. Accuracy on a regression model is an error. See knobs.metrics for
+   * the others, on predictions.
+   */
   metrics?: string[];
 }
 
@@ -62,7 +72,11 @@ export interface FitOptions {
   epochs?: number;
   /** 0 silent, 1 progress bar (on a terminal), 2 one line per epoch. Default 1. */
   verbose?: number;
-  callbacks?: (Callback | CallbackHooks)[];
+  /**
+   * Callback objects (`knobs.callbacks.*`, subclasses of Callback) or plain objects of hooks
+   * (`{ onEpochEnd(epoch, logs) {...} }`, tfjs' CustomCallbackArgs): one, or an array of them.
+   */
+  callbacks?: Callback | CallbackHooks | (Callback | CallbackHooks)[];
   /** [xDev, yDev] or [xDev, yDev, sampleWeight]. */
   validationData?: [unknown, unknown] | [unknown, unknown, unknown];
   /** Hold out the last fraction of x/y for validation (Keras' rule: the tail, before shuffling). */
@@ -76,7 +90,14 @@ export interface FitOptions {
    * n_samples / (n_classes * class count), computed on the training labels).
    */
   classWeight?: Record<number, number> | 'balanced';
-  /** Epoch to start from (resuming a saved model). Default: the epochs the model has completed. */
+  /**
+   * The epoch to start at (Keras' `initial_epoch`): fit runs epochs `initialEpoch` to
+   * `epochs - 1`, numbered so in logs, callbacks and `history.epoch`. Default 0: every fit
+   * trains `epochs` epochs, a second `fit(x, y, { epochs: 5 })` five more, as in Keras. To
+   * resume a saved run where it stopped, give the epochs it completed:
+   * `loaded.fit(x, y, { initialEpoch: loaded.epochsCompleted, epochs: 10 })` trains the
+   * remaining epochs with the same shuffles, augmentation and schedule as an uninterrupted run.
+   */
   initialEpoch?: number;
   /** Clip the gradient to this global L2 norm before each step. */
   clipNorm?: number;
@@ -97,8 +118,8 @@ export interface FitOptions {
   health?: boolean | { every: number };
 }
 
-/** What evaluate returns: the loss (with regularization) and the compiled metrics. */
-export type EvaluateResult = { loss: number; accuracy?: number };
+/** What evaluate returns: the loss (with regularization) and each compiled metric, by the name it was compiled with. */
+export type EvaluateResult = { loss: number; accuracy?: number; [metric: string]: number | undefined };
 
 const FIT_OPTIONS = [
   'batchSize',
@@ -135,6 +156,14 @@ interface Runtime {
   shard: ShardBuffers;
 }
 
+/** The kernel's error for each compiled regression metric. */
+const REGRESSION_KIND: Record<CompiledMetricKind, RegressionErrorKind> = {
+  accuracy: REGRESSION_ERROR.absolute, // unused: accuracy is counted, not summed
+  meanAbsoluteError: REGRESSION_ERROR.absolute,
+  meanSquaredError: REGRESSION_ERROR.squared,
+  meanAbsolutePercentageError: REGRESSION_ERROR.absolutePercentage,
+};
+
 /** The seed stream of augmentation (apart from initialization, shuffling and dropout). */
 export const AUGMENT_STREAM = 0xa06;
 
@@ -165,7 +194,11 @@ export class Sequential implements ModelCore {
   stateCount = 0;
   /** Set by callbacks to stop fit after the current epoch. */
   stopTraining = false;
-  /** Epochs completed over all fits (resumes continue from here). */
+  /**
+   * Epochs trained over all fits (saved with the model). It seeds each epoch's shuffle and
+   * augmentation and feeds an optimizer's learning-rate schedule, so that fit(5) then fit(5)
+   * trains as fit(10); give it as fit's `initialEpoch` to resume a loaded model.
+   */
   epochsCompleted = 0;
   /**
    * Anything to keep with the model (JSON): saved in model.json and restored by loadModel. For
@@ -185,7 +218,7 @@ export class Sequential implements ModelCore {
   state = 0;
   /** @internal */
   slots: number[] = [];
-  private compiled: { optimizer: Optimizer; loss: LossName; metrics: string[]; sparse: boolean } | undefined;
+  private compiled: { optimizer: Optimizer; loss: LossName; metrics: CompiledMetric[]; sparse: boolean } | undefined;
   private runtimes = new Map<string, Runtime>();
   private readonly e: Engine;
   private readonly owned: { e: Engine; ptrs: number[] };
@@ -275,13 +308,12 @@ export class Sequential implements ModelCore {
     checkKnownOptions(W, options, ['optimizer', 'loss', 'metrics']);
     const optimizer = getOptimizer(W, options.optimizer);
     const loss = checkLoss(W, options.loss);
-    const metrics = (options.metrics ?? []).map((m) => {
-      if (m === 'accuracy' || m === 'acc') return 'accuracy';
-      throw new RangeError(`${W}: unknown metric ${describe(m)}; fit computes 'accuracy' (use knobs.metrics on predictions for the others)`);
-    });
+    const sparse = sparseLabels(loss);
+    const last = this.layers[this.layers.length - 1];
+    const outputActivation = last instanceof Dense || last instanceof Activation ? last.activation : undefined;
+    const metrics = compileMetrics(W, options.metrics, { loss, outputActivation, sparse });
     // the last layer's softmax/sigmoid joins the cross-entropy when they match
     this.fused = configureLossFusion(this.layers, loss);
-    const sparse = sparseLabels(loss);
     if (sparse && !this.fused) throw new RangeError(`${W}: sparseCategoricalCrossentropy needs a softmax output layer`);
     for (const p of this.slots) this.e.free(p);
     this.owned.ptrs = this.owned.ptrs.filter((p) => !this.slots.includes(p));
@@ -491,13 +523,17 @@ export class Sequential implements ModelCore {
     const batchSize = positiveInt(W, 'options.batchSize', options.batchSize ?? 32);
     const epochs = nonNegativeInt(W, 'options.epochs', options.epochs ?? 1);
     const verbose = options.verbose ?? 1;
-    const initialEpoch = nonNegativeInt(W, 'options.initialEpoch', options.initialEpoch ?? this.epochsCompleted);
+    // Keras: epochs are numbered from initialEpoch (default 0) in logs and callbacks; the model's own
+    // epoch count (shuffles, augmentation, schedules) goes on from epochsCompleted unless the
+    // caller says where the run stands by giving initialEpoch
+    const initialEpoch = nonNegativeInt(W, 'options.initialEpoch', options.initialEpoch ?? 0);
+    const firstRunEpoch = options.initialEpoch === undefined ? this.epochsCompleted : initialEpoch;
     const clipNorm = options.clipNorm === undefined ? undefined : finiteNumber(W, 'options.clipNorm', options.clipNorm);
     if (clipNorm !== undefined && clipNorm <= 0) throw new RangeError(`${W}: options.clipNorm must be > 0, got ${clipNorm}`);
     const workers = options.workers ?? 1;
     if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1))
       throw new RangeError(`${W}: options.workers must be a positive integer or 'auto', got ${describe(workers)}`);
-    if (options.callbacks !== undefined && !Array.isArray(options.callbacks)) throw new TypeError(`${W}: options.callbacks must be an array`);
+    const userCallbacks = callbackList(W, options.callbacks);
     const signal = options.signal;
     signal?.throwIfAborted?.();
     const augment = options.augment;
@@ -550,13 +586,14 @@ export class Sequential implements ModelCore {
         epochs,
         verbose,
         initialEpoch,
+        firstRunEpoch,
         clipNorm,
         workers,
         signal,
         augment,
         health,
         shuffle: options.shuffle ?? true,
-        callbacks: (options.callbacks ?? []).map(toCallback),
+        callbacks: userCallbacks,
       });
     } finally {
       this.unstage(train);
@@ -572,6 +609,8 @@ export class Sequential implements ModelCore {
       epochs: number;
       verbose: number;
       initialEpoch: number;
+      /** The model's own count of the first epoch run (seeds shuffles and augmentation, drives schedules). */
+      firstRunEpoch: number;
       clipNorm: number | undefined;
       workers: number | 'auto';
       signal: AbortSignal | undefined;
@@ -594,13 +633,14 @@ export class Sequential implements ModelCore {
       samples: train.rows,
       verbose: o.verbose,
       doValidation: dev !== undefined,
-      metrics: ['loss', ...c.metrics],
+      metrics: ['loss', ...c.metrics.map((m) => m.name)],
     };
     for (const cb of callbacks) {
       cb.setModel(this);
       cb.setParams(params);
     }
     const batchHooks = callbacks.some(hasBatchHooks);
+    const accuracyName = c.metrics.find((m) => m.kind === 'accuracy')?.name;
     // the progress bar only observes; user callbacks with batch hooks must run between steps
     const lockstep = o.callbacks.some(hasBatchHooks);
     const order = e.allocF32(Math.max(1, train.rows));
@@ -614,7 +654,7 @@ export class Sequential implements ModelCore {
         batchSize: o.batchSize,
         sparse: c.sparse,
         useWeights: train.weights !== 0,
-        countCorrect: c.metrics.includes('accuracy'),
+        countCorrect: c.metrics.some((m) => m.kind === 'accuracy'),
         clipNorm: o.clipNorm,
         seed: this.seed,
         workers: o.workers,
@@ -631,16 +671,22 @@ export class Sequential implements ModelCore {
       for (const cb of callbacks) await cb.onTrainBegin();
       let lastYield = Date.now();
       for (let epoch = o.initialEpoch; epoch < o.epochs; epoch++) {
-        if (c.optimizer.schedule) c.optimizer.learningRate = c.optimizer.schedule(epoch);
+        const runEpoch = o.firstRunEpoch + (epoch - o.initialEpoch);
+        if (c.optimizer.schedule) c.optimizer.learningRate = c.optimizer.schedule(runEpoch);
         for (const cb of callbacks) await cb.onEpochBegin(epoch);
-        this.writeOrder(order, train.rows, epoch, o.shuffle);
+        this.writeOrder(order, train.rows, runEpoch, o.shuffle);
         const hooks: BatchHooks = {
           lockstep,
           begin: async (b) => {
             if (batchHooks) for (const cb of callbacks) await cb.onBatchBegin(b, { batch: b, size: Math.min(o.batchSize, train.rows - b * o.batchSize) });
           },
           end: async (b, logs) => {
-            if (batchHooks) for (const cb of callbacks) await cb.onBatchEnd(b, { batch: b, ...logs });
+            if (batchHooks) {
+              const { accuracy, ...rest } = logs;
+              // the batch's accuracy under the name it was compiled with ('acc' or 'accuracy')
+              const batchLogs: Logs = { batch: b, ...rest, ...(accuracyName && accuracy !== undefined ? { [accuracyName]: accuracy } : {}) };
+              for (const cb of callbacks) await cb.onBatchEnd(b, batchLogs);
+            }
             // let timers, I/O and abort signals through now and then
             if (Date.now() - lastYield > 100) {
               await yieldToEventLoop();
@@ -651,16 +697,19 @@ export class Sequential implements ModelCore {
             if (o.signal?.aborted) throw o.signal.reason ?? new Error('fit: aborted');
           },
         };
-        const r = await runner.runEpoch(epoch, hooks);
+        const r = await runner.runEpoch(runEpoch, hooks);
         const logs: Logs = { loss: r.loss };
-        if (c.metrics.includes('accuracy')) logs.accuracy = r.accuracy;
+        // accuracy is the running count over the epoch's batches; the regression errors are
+        // measured on the training set after the epoch (the same on every runner)
+        const trainErrors = c.metrics.some((m) => m.kind !== 'accuracy') ? this.evaluateStaged(train, 256) : undefined;
+        for (const m of c.metrics) logs[m.name] = m.kind === 'accuracy' ? r.accuracy : trainErrors![m.name]!;
         if (dev) {
           const v = this.evaluateStaged(dev, 256);
           logs.val_loss = v.loss;
-          if (v.accuracy !== undefined) logs.val_accuracy = v.accuracy;
+          for (const m of c.metrics) logs[`val_${m.name}`] = v[m.name]!;
         }
         logs.lr = c.optimizer.learningRate;
-        this.epochsCompleted = epoch + 1;
+        this.epochsCompleted = runEpoch + 1;
         for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
         if (this.stopTraining) break;
       }
@@ -746,19 +795,47 @@ export class Sequential implements ModelCore {
     const c = this.compiled!;
     const rt = this.runtime(Math.min(batchSize, Math.max(1, d.rows)), c.sparse);
     const sb = rt.shard;
+    const errors = c.metrics.filter((m) => m.kind !== 'accuracy');
+    const errorSums = new Float64Array(errors.length);
     let lossSum = 0,
       correct = 0,
       weightSum = 0;
     for (let start = 0; start < d.rows; start += rt.rowsCap) {
       const rows = Math.min(rt.rowsCap, d.rows - start);
       const w = this.loadBatch(d, sb, 0, start, rows, c.sparse);
-      const r = trainShard(this.context(sb, rows, false, 0), this, sb, 0, d.weights !== 0, false, c.metrics.includes('accuracy'));
+      const useWeights = d.weights !== 0;
+      const r = trainShard(
+        this.context(sb, rows, false, 0),
+        this,
+        sb,
+        0,
+        useWeights,
+        false,
+        c.metrics.some((m) => m.kind === 'accuracy'),
+      );
+      errors.forEach((m, i) => {
+        errorSums[i] += f32_regression_error_sum(
+          this.e,
+          REGRESSION_KIND[m.kind],
+          r.predictions,
+          sb.labelsF32,
+          useWeights ? sb.weights : 0,
+          rows,
+          this.outputSize,
+        );
+      });
       lossSum += r.lossSum;
       correct += r.correct;
       weightSum += w;
     }
-    const loss = (weightSum > 0 ? lossSum / weightSum : 0) + penaltyOnly(this.e, this, this.params);
-    return c.metrics.includes('accuracy') ? { loss, accuracy: weightSum > 0 ? correct / weightSum : 0 } : { loss };
+    const result: EvaluateResult = { loss: (weightSum > 0 ? lossSum / weightSum : 0) + penaltyOnly(this.e, this, this.params) };
+    const mean = (sum: number): number => (weightSum > 0 ? sum / weightSum : 0);
+    for (const m of c.metrics) {
+      const i = errors.indexOf(m);
+      // Keras reports the percentage error in percent
+      result[m.name] = i < 0 ? mean(correct) : mean(errorSums[i]!) * (m.kind === 'meanAbsolutePercentageError' ? 100 : 1);
+    }
+    return result;
   }
 
   /**
@@ -910,7 +987,7 @@ export class Sequential implements ModelCore {
     const o = this.compiled.optimizer;
     return {
       loss: this.compiled.loss,
-      metrics: this.compiled.metrics,
+      metrics: this.compiled.metrics.map((m) => m.name),
       optimizer: o.getConfig(),
       iterations: o.iterations,
       epochsCompleted: this.epochsCompleted,
@@ -969,6 +1046,14 @@ export function modelFromConfig(config: { name?: string; seed: number; inputShap
     layers: config.layers.map(layerFromConfig),
     initialize,
   } as SequentialOptions);
+}
+
+/** fit's callbacks option: one callback or hook object, or an array of them, as Callback objects. */
+function callbackList(where: string, value: unknown): Callback[] {
+  if (value === undefined) return [];
+  if (value === null || typeof value !== 'object')
+    throw new TypeError(`${where}: options.callbacks must be a callback, an object of hooks ({ onEpochEnd }) or an array of them, got ${describe(value)}`);
+  return (Array.isArray(value) ? value : [value]).map((c) => toCallback(c as Callback | CallbackHooks));
 }
 
 /** Yields to the event loop (setImmediate in Node, a message in browsers): fast, unlike setTimeout(0). */
