@@ -34,6 +34,7 @@ import { saveModel, type SaveResult } from '../io/io';
 import { AugmentationPipeline } from '../data/augment';
 import { compileMetrics, type CompiledMetric, type CompiledMetricKind } from '../metrics/compiled';
 import { REGRESSION_ERROR, f32_regression_error_sum, type RegressionErrorKind } from '../engine/kernels/f32_metrics';
+import { TargetScaler, fitTargetScaling, readTargetScaling, type TargetScaling } from './target';
 import { HEALTH_EVERY, HealthRecorder, healthProbes, measureHealth, recordSize } from './health';
 
 /** Options of {@link sequential}. */
@@ -62,6 +63,15 @@ export interface CompileOptions {
    * the others, on predictions.
    */
   metrics?: string[];
+  /**
+   * Regression only: `'standardize'` trains on targets standardized per output, `(y - mean) / std`,
+   * with mean and std fitted on the training targets of the first fit (never on validation
+   * data), as scikit-learn's TransformedTargetRegressor with a StandardScaler. `predict` returns
+   * the original units, and so do the `mae`/`mse`/`mape` metrics of fit and evaluate; `loss` and
+   * `val_loss` are the training objective, on the standardized targets. The fitted statistics are
+   * kept in `model.metadata.targetScaling` and saved with the model. Default: no scaling.
+   */
+  targetScaling?: 'standardize';
 }
 
 /** Options of {@link Sequential.fit}. */
@@ -218,7 +228,7 @@ export class Sequential implements ModelCore {
   state = 0;
   /** @internal */
   slots: number[] = [];
-  private compiled: { optimizer: Optimizer; loss: LossName; metrics: CompiledMetric[]; sparse: boolean } | undefined;
+  private compiled: { optimizer: Optimizer; loss: LossName; metrics: CompiledMetric[]; sparse: boolean; scaleTargets: boolean } | undefined;
   private runtimes = new Map<string, Runtime>();
   private readonly e: Engine;
   private readonly owned: { e: Engine; ptrs: number[] };
@@ -305,7 +315,7 @@ export class Sequential implements ModelCore {
   compile(options: CompileOptions): void {
     const W = 'compile';
     if (options === null || typeof options !== 'object') throw new TypeError(`${W}: options {optimizer, loss} are required`);
-    checkKnownOptions(W, options, ['optimizer', 'loss', 'metrics']);
+    checkKnownOptions(W, options, ['optimizer', 'loss', 'metrics', 'targetScaling']);
     const optimizer = getOptimizer(W, options.optimizer);
     const loss = checkLoss(W, options.loss);
     const sparse = sparseLabels(loss);
@@ -320,7 +330,14 @@ export class Sequential implements ModelCore {
     this.slots = optimizer.slotNames.map(() => this.e.allocF32(Math.max(1, this.paramCount)));
     this.owned.ptrs.push(...this.slots);
     this.loss = loss;
-    this.compiled = { optimizer, loss, metrics, sparse };
+    const scaleTargets = options.targetScaling !== undefined;
+    if (scaleTargets && options.targetScaling !== 'standardize')
+      throw new RangeError(`${W}: options.targetScaling must be 'standardize' (or left out), got ${describe(options.targetScaling)}`);
+    if ((scaleTargets || this.metadata.targetScaling !== undefined) && /crossentropy/i.test(String(loss)))
+      throw new RangeError(
+        `${W}: ${scaleTargets ? 'options.targetScaling' : "the model's metadata.targetScaling"} standardizes regression targets, but loss ${describe(loss)} takes class labels`,
+      );
+    this.compiled = { optimizer, loss, metrics, sparse, scaleTargets };
     this.freeRuntimes();
   }
 
@@ -395,7 +412,25 @@ export class Sequential implements ModelCore {
     const labels = toLabels(where, y, this.outputSize, c.sparse, c.loss);
     if (labels.rows !== rows) throw new ShapeError(`${where}: x has ${rows} examples but y has ${labels.rows}`);
     const w = exampleWeights(where, rows, labels, this.outputSize, sampleWeight, classWeight);
-    return this.stageArrays(where, data, rows, labels, w);
+    const staged = this.stageArrays(where, data, rows, labels, w);
+    const scaling = this.targetScaling(where);
+    if (scaling && staged.labelsF32) this.withScaler(scaling, (t) => t.transform(staged.labelsF32, rows));
+    return staged;
+  }
+
+  /** The model's fitted target scaling (model.metadata.targetScaling), checked; undefined when none. */
+  private targetScaling(where: string): TargetScaling | undefined {
+    return readTargetScaling(where, this.metadata, this.outputSize);
+  }
+
+  /** Runs f with the target scaling's statistics in engine memory. */
+  private withScaler<T>(scaling: TargetScaling, f: (t: TargetScaler) => T): T {
+    const t = new TargetScaler(this.e, scaling, this.outputSize);
+    try {
+      return f(t);
+    } finally {
+      t.free();
+    }
   }
 
   private stageArrays(where: string, data: Float32Array, rows: number, labels: Labels, w: Float32Array | undefined): StagedData {
@@ -567,6 +602,12 @@ export class Sequential implements ModelCore {
       const swArr = sw as Float32Array | number[] | undefined;
       validation = [data.slice(nTrain * this.inputSize), sliceY(nTrain, rows), ...(swArr ? [swArr.slice(nTrain)] : [])] as [unknown, unknown];
       sw = swArr?.slice(0, nTrain);
+    }
+    if (c.scaleTargets && this.metadata.targetScaling === undefined) {
+      // fitted once, on the training targets only (after validationSplit took its tail)
+      const labels = toLabels(W, ys, this.outputSize, c.sparse, c.loss);
+      if (labels.rows === 0) throw new RangeError(`${W}: targetScaling needs at least one training example`);
+      this.metadata.targetScaling = fitTargetScaling(labels.f32!, this.outputSize);
     }
     const train = this.stage(W, xs, ys, sw, options.classWeight);
     let dev: StagedData | undefined;
@@ -797,36 +838,46 @@ export class Sequential implements ModelCore {
     const sb = rt.shard;
     const errors = c.metrics.filter((m) => m.kind !== 'accuracy');
     const errorSums = new Float64Array(errors.length);
+    const scaling = errors.length ? this.targetScaling('evaluate') : undefined;
+    const scaler = scaling ? new TargetScaler(this.e, scaling, this.outputSize) : undefined;
     let lossSum = 0,
       correct = 0,
       weightSum = 0;
-    for (let start = 0; start < d.rows; start += rt.rowsCap) {
-      const rows = Math.min(rt.rowsCap, d.rows - start);
-      const w = this.loadBatch(d, sb, 0, start, rows, c.sparse);
-      const useWeights = d.weights !== 0;
-      const r = trainShard(
-        this.context(sb, rows, false, 0),
-        this,
-        sb,
-        0,
-        useWeights,
-        false,
-        c.metrics.some((m) => m.kind === 'accuracy'),
-      );
-      errors.forEach((m, i) => {
-        errorSums[i] += f32_regression_error_sum(
-          this.e,
-          REGRESSION_KIND[m.kind],
-          r.predictions,
-          sb.labelsF32,
-          useWeights ? sb.weights : 0,
-          rows,
-          this.outputSize,
+    try {
+      for (let start = 0; start < d.rows; start += rt.rowsCap) {
+        const rows = Math.min(rt.rowsCap, d.rows - start);
+        const w = this.loadBatch(d, sb, 0, start, rows, c.sparse);
+        const useWeights = d.weights !== 0;
+        const r = trainShard(
+          this.context(sb, rows, false, 0),
+          this,
+          sb,
+          0,
+          useWeights,
+          false,
+          c.metrics.some((m) => m.kind === 'accuracy'),
         );
-      });
-      lossSum += r.lossSum;
-      correct += r.correct;
-      weightSum += w;
+        errors.forEach((m, i) => {
+          errorSums[i] += f32_regression_error_sum(
+            this.e,
+            REGRESSION_KIND[m.kind],
+            r.predictions,
+            sb.labelsF32,
+            useWeights ? sb.weights : 0,
+            rows,
+            this.outputSize,
+            1e-7,
+            // with a target scaling, the errors are measured in the user's units
+            scaler?.scale ?? 0,
+            scaler?.mean ?? 0,
+          );
+        });
+        lossSum += r.lossSum;
+        correct += r.correct;
+        weightSum += w;
+      }
+    } finally {
+      scaler?.free();
     }
     const result: EvaluateResult = { loss: (weightSum > 0 ? lossSum / weightSum : 0) + penaltyOnly(this.e, this, this.params) };
     const mean = (sum: number): number => (weightSum > 0 ? sum / weightSum : 0);
@@ -869,19 +920,27 @@ export class Sequential implements ModelCore {
     if (rows === 0) return out;
     const rt = this.runtime(Math.min(batchSize, rows), this.compiled?.sparse ?? false);
     const sb = rt.shard;
-    for (let start = 0; start < rows; start += rt.rowsCap) {
-      const n = Math.min(rt.rowsCap, rows - start);
-      e.f32.set(data.subarray(start * this.inputSize, (start + n) * this.inputSize), sb.x >> 2);
-      const bad = f32_find_nonfinite(e, sb.x, n * this.inputSize);
-      if (bad >= 0) throw nonFiniteError('predict', 'x', start * this.inputSize + bad, data[start * this.inputSize + bad]!, this.inputSize);
-      const ctx = this.context(sb, n, false, 0);
-      const { outputs } = forward(ctx, this, sb, sb.x);
-      let res = outputs[outputs.length - 1]!;
-      if (this.fused) {
-        // the loss kernel normally applies the output activation; apply it here
-        res = this.applyOutputActivation(res, sb.probs, n);
+    const scaling = this.targetScaling('predict');
+    const scaler = scaling ? new TargetScaler(e, scaling, this.outputSize) : undefined;
+    try {
+      for (let start = 0; start < rows; start += rt.rowsCap) {
+        const n = Math.min(rt.rowsCap, rows - start);
+        e.f32.set(data.subarray(start * this.inputSize, (start + n) * this.inputSize), sb.x >> 2);
+        const bad = f32_find_nonfinite(e, sb.x, n * this.inputSize);
+        if (bad >= 0) throw nonFiniteError('predict', 'x', start * this.inputSize + bad, data[start * this.inputSize + bad]!, this.inputSize);
+        const ctx = this.context(sb, n, false, 0);
+        const { outputs } = forward(ctx, this, sb, sb.x);
+        let res = outputs[outputs.length - 1]!;
+        if (this.fused) {
+          // the loss kernel normally applies the output activation; apply it here
+          res = this.applyOutputActivation(res, sb.probs, n);
+        }
+        // back to the user's units (the output buffer is this batch's scratch)
+        scaler?.invert(res, n);
+        out.set(e.f32.subarray(res >> 2, (res >> 2) + n * this.outputSize), start * this.outputSize);
       }
-      out.set(e.f32.subarray(res >> 2, (res >> 2) + n * this.outputSize), start * this.outputSize);
+    } finally {
+      scaler?.free();
     }
     return out;
   }

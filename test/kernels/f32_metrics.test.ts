@@ -11,13 +11,24 @@ afterEach(() => arena.free());
 const EPS = 1e-7;
 
 /** sum_i w_i mean_j err(p_ij, t_ij) in float64, from the f32 difference as the kernel takes it. */
-function reference(kind: RegressionErrorKind, p: Float32Array, t: Float32Array, w: Float32Array | undefined, rows: number, cols: number): number {
+function reference(
+  kind: RegressionErrorKind,
+  p: Float32Array,
+  t: Float32Array,
+  w: Float32Array | undefined,
+  rows: number,
+  cols: number,
+  affine?: { scale: Float32Array; shift: Float32Array },
+): number {
+  const f = Math.fround;
+  // the kernel's f32 steps: v * scale + shift, then the difference
+  const back = (v: number, j: number): number => (affine ? f(f(v * affine.scale[j]!) + affine.shift[j]!) : v);
   let total = 0;
   for (let i = 0; i < rows; i++) {
     let s = 0;
     for (let j = 0; j < cols; j++) {
-      const d = Math.fround(p[i * cols + j]! - t[i * cols + j]!);
-      const y = t[i * cols + j]!;
+      const y = back(t[i * cols + j]!, j);
+      const d = f(back(p[i * cols + j]!, j) - y);
       s += kind === 0 ? Math.abs(d) : kind === 1 ? d * d : Math.abs(d) / Math.max(Math.abs(y), Math.fround(EPS));
     }
     total += (w ? w[i]! : 1) * (s / cols);
@@ -60,5 +71,6 @@ describe('f32_regression_error_sum', () => {
     expect(() => f32_regression_error_sum(e, 3 as RegressionErrorKind, p, p, 0, 1, 2)).toThrow(/kind must be 0, 1 or 2, got 3/);
     expect(() => f32_regression_error_sum(e, 0, p, 0, 0, 1, 2)).toThrow(/target must be a 4-byte aligned, non-zero byte offset/);
     expect(() => f32_regression_error_sum(e, 2, p, p, 0, 1, 2, 0)).toThrow(/epsilon must be > 0, got 0/);
+    expect(() => f32_regression_error_sum(e, 0, p, p, 0, 1, 2, EPS, p, 0)).toThrow(/give both scale and shift, or neither/);
   });
 });
