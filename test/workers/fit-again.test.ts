@@ -56,3 +56,26 @@ describe('fit again on 2 workers', () => {
     });
   }
 });
+
+describe('regression on 2 workers', () => {
+  it('targetScaling and mae/val_mae agree with one thread (the labels are scaled before the workers see them)', async () => {
+    const r = (i: number): number => img[i * 36]! * 3 + img[i * 36 + 7]! ** 2;
+    const y = Float32Array.from({ length: 192 }, (_, i) => 500 + 100 * r(i));
+    const run = async (workers: number): Promise<{ mae: number[]; p: Float32Array }> => {
+      const m = knobs.sequential({
+        inputShape: [36],
+        seed: 3,
+        layers: [knobs.layers.dense({ units: 16, activation: 'tanh' }), knobs.layers.dense({ units: 1 })],
+      });
+      m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.01 }), loss: 'meanSquaredError', metrics: ['mae'], targetScaling: 'standardize' });
+      const h = await m.fit(img, y, { batchSize: 64, epochs: 4, verbose: 0, workers, validationData: [img, y] });
+      return { mae: h.history.val_mae!, p: m.predict(img) };
+    };
+    const one = await run(1),
+      two = await run(2);
+    expect(one.mae[3]).toBeLessThan(one.mae[0]!);
+    one.mae.forEach((v, i) => expect(Math.abs(two.mae[i]! - v) / v).toBeLessThan(1e-4));
+    expect(Math.abs(two.p[5]! - one.p[5]!) / one.p[5]!).toBeLessThan(1e-4);
+    expect(one.p[5]).toBeGreaterThan(300);
+  });
+});
