@@ -105,7 +105,7 @@ describe('regression metrics in fit and evaluate', () => {
     );
     expect(() => m.compile({ optimizer: 'adam', loss: 'meanSquaredError', metrics: ['acc'] })).toThrow(RangeError);
     const s = knobs.sequential({ inputShape: [10], layers: [knobs.layers.dense({ units: 1, activation: 'sigmoid' })] });
-    s.compile({ optimizer: 'adam', loss: 'meanSquaredError', metrics: ['accuracy', 'mae'] });
+    s.compile({ optimizer: 'adam', loss: 'meanSquaredError', metrics: ['accuracy', 'mae', 'MSE', 'MAPE', 'mean_absolute_error'] });
     const c = knobs.sequential({ inputShape: [10], layers: [knobs.layers.dense({ units: 3, activation: 'softmax' })] });
     expect(() => c.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['mae'] })).toThrow(
       /metric "mae" measures errors against per-output targets, but sparseCategoricalCrossentropy's labels are class indices/,
