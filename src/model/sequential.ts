@@ -68,8 +68,9 @@ export interface CompileOptions {
    * with mean and std fitted on the training targets of the first fit (never on validation
    * data), as scikit-learn's TransformedTargetRegressor with a StandardScaler. `predict` returns
    * the original units, and so do the `mae`/`mse`/`mape` metrics of fit and evaluate; `loss` and
-   * `val_loss` are the training objective, on the standardized targets. The fitted statistics are
-   * kept in `model.metadata.targetScaling` and saved with the model. Default: no scaling.
+   * `val_loss` are the training objective, on the standardized targets. The statistics are kept
+   * in `model.metadata.targetScaling` (`'standardize'` until the first fit fits them) and saved
+   * with the model, so a loaded model, or a pool job, goes on scaling. Default: no scaling.
    */
   targetScaling?: 'standardize';
 }
@@ -228,7 +229,7 @@ export class Sequential implements ModelCore {
   state = 0;
   /** @internal */
   slots: number[] = [];
-  private compiled: { optimizer: Optimizer; loss: LossName; metrics: CompiledMetric[]; sparse: boolean; scaleTargets: boolean } | undefined;
+  private compiled: { optimizer: Optimizer; loss: LossName; metrics: CompiledMetric[]; sparse: boolean } | undefined;
   private runtimes = new Map<string, Runtime>();
   private readonly e: Engine;
   private readonly owned: { e: Engine; ptrs: number[] };
@@ -337,7 +338,10 @@ export class Sequential implements ModelCore {
       throw new RangeError(
         `${W}: ${scaleTargets ? 'options.targetScaling' : "the model's metadata.targetScaling"} standardizes regression targets, but loss ${describe(loss)} takes class labels`,
       );
-    this.compiled = { optimizer, loss, metrics, sparse, scaleTargets };
+    // 'standardize' marks the scaling as asked but not fitted yet: saved like the fitted one, so a
+    // model saved, loaded or sent to a pool worker before its first fit still scales its targets
+    if (scaleTargets && this.metadata.targetScaling === undefined) this.metadata.targetScaling = 'standardize';
+    this.compiled = { optimizer, loss, metrics, sparse };
     this.freeRuntimes();
   }
 
@@ -603,7 +607,7 @@ export class Sequential implements ModelCore {
       validation = [data.slice(nTrain * this.inputSize), sliceY(nTrain, rows), ...(swArr ? [swArr.slice(nTrain)] : [])] as [unknown, unknown];
       sw = swArr?.slice(0, nTrain);
     }
-    if (c.scaleTargets && this.metadata.targetScaling === undefined) {
+    if (this.metadata.targetScaling === 'standardize') {
       // fitted once, on the training targets only (after validationSplit took its tail)
       const labels = toLabels(W, ys, this.outputSize, c.sparse, c.loss);
       if (labels.rows === 0) throw new RangeError(`${W}: targetScaling needs at least one training example`);

@@ -2,8 +2,8 @@
  * Target scaling for regression (scikit-learn's TransformedTargetRegressor with a
  * StandardScaler on y): the model learns standardized targets `(y - mean) / scale`, per output,
  * with mean and scale fitted on the training targets of the first fit; predictions are mapped
- * back to the user's units. The fitted statistics live in `model.metadata.targetScaling`, so
- * `save` and `loadModel` keep them with the model.
+ * back to the user's units. The fitted statistics live in `model.metadata.targetScaling` (the
+ * string 'standardize' until the first fit), so `save`, `loadModel` and pool jobs keep them.
  * @internal
  */
 import type { Engine } from '../engine/engine';
@@ -26,13 +26,14 @@ export function fitTargetScaling(targets: Float32Array, outputs: number): Target
 
 /** Reads and checks model.metadata.targetScaling (undefined when the model has none). */
 export function readTargetScaling(where: string, metadata: Record<string, unknown>, outputs: number): TargetScaling | undefined {
-  const t = metadata.targetScaling as Partial<TargetScaling> | undefined;
-  if (t === undefined) return undefined;
+  const t = metadata.targetScaling as Partial<TargetScaling> | 'standardize' | undefined;
+  // 'standardize': asked for at compile, fitted by the next fit
+  if (t === undefined || t === 'standardize') return undefined;
   const ok = (a: unknown, positive: boolean): a is number[] =>
     Array.isArray(a) && a.length === outputs && a.every((v) => typeof v === 'number' && Number.isFinite(v) && (!positive || v > 0));
   if (t === null || typeof t !== 'object' || !ok(t.mean, false) || !ok(t.scale, true)) {
     throw new RangeError(
-      `${where}: model.metadata.targetScaling must be { mean, scale } with ${outputs} finite numbers each (scale > 0), got ${describe(t)}; delete it to train without target scaling`,
+      `${where}: model.metadata.targetScaling must be { mean, scale } with ${outputs} finite numbers each (scale > 0), or 'standardize' before the first fit, got ${describe(t)}; delete it to train without target scaling`,
     );
   }
   return { mean: t.mean, scale: t.scale };

@@ -171,6 +171,16 @@ describe('targetScaling', () => {
     expect(() => c.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', targetScaling: 'standardize' })).toThrow(
       /options.targetScaling standardizes regression targets, but loss "categoricalCrossentropy" takes class labels/,
     );
+    // asked for at compile and saved before any fit: the loaded model still scales its targets
+    const fresh = mlp(9, 8);
+    fresh.compile({ optimizer: 'adam', loss: 'meanSquaredError', targetScaling: 'standardize' });
+    expect(fresh.metadata.targetScaling).toBe('standardize');
+    const dir2 = mkdtempSync(join(tmpdir(), 'knobs-target-'));
+    await fresh.save(`file://${dir2}`);
+    const loaded = await knobs.loadModel(`file://${dir2}`);
+    await loaded.fit(train.x, train.y, { epochs: 2, verbose: 0 });
+    expect((loaded.metadata.targetScaling as { mean: number[] }).mean[0]).toBeCloseTo((m.metadata.targetScaling as { mean: number[] }).mean[0]!, 1);
+    expect(loaded.predict(dev.x)[0]).toBeGreaterThan(5000);
     m.metadata.targetScaling = { mean: [1], scale: [0] };
     expect(() => m.predict(dev.x)).toThrow(/model.metadata.targetScaling must be \{ mean, scale \} with 1 finite numbers each \(scale > 0\)/);
   });

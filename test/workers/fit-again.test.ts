@@ -77,5 +77,16 @@ describe('regression on 2 workers', () => {
     one.mae.forEach((v, i) => expect(Math.abs(two.mae[i]! - v) / v).toBeLessThan(1e-4));
     expect(Math.abs(two.p[5]! - one.p[5]!) / one.p[5]!).toBeLessThan(1e-4);
     expect(one.p[5]).toBeGreaterThan(300);
+    // a job on one worker of the pool (pool.train) fits the scaling there and brings it back
+    const m = knobs.sequential({
+      inputShape: [36],
+      seed: 3,
+      layers: [knobs.layers.dense({ units: 16, activation: 'tanh' }), knobs.layers.dense({ units: 1 })],
+    });
+    m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.01 }), loss: 'meanSquaredError', targetScaling: 'standardize' });
+    await pool.train(m, img, y, { batchSize: 64, epochs: 4 });
+    const mean = y.reduce((a, b) => a + b, 0) / y.length;
+    expect(Math.abs((m.metadata.targetScaling as { mean: number[] }).mean[0]! - mean) / mean).toBeLessThan(1e-6);
+    expect(Math.abs(m.predict(img)[5]! - one.p[5]!) / one.p[5]!).toBeLessThan(1e-4);
   });
 });
