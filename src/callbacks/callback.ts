@@ -1,5 +1,6 @@
 /**
- * Callbacks with Keras' hooks and log names (`loss`, `accuracy`, `val_loss`, `val_accuracy`, `lr`).
+ * Callbacks with Keras' hooks and log names (`loss`, each compiled metric under the name given
+ * to compile, e.g. `accuracy` or `acc`, their `val_` versions, and `lr`).
  * Every hook may return a promise; `fit` awaits it.
  * @module
  */
