@@ -1,5 +1,6 @@
 /**
- * Callbacks with Keras' hooks and log names (`loss`, `accuracy`, `val_loss`, `val_accuracy`, `lr`).
+ * Callbacks with Keras' hooks and log names (`loss`, each compiled metric under the name given
+ * to compile, e.g. `accuracy` or `acc`, their `val_` versions, and `lr`).
  * Every hook may return a promise; `fit` awaits it.
  * @module
  */
@@ -64,19 +65,33 @@ export interface CallbackHooks {
 
 const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
 
-/** Wraps plain hook objects so fit can treat every callback alike. */
+/**
+ * Wraps hook objects so fit can treat every callback alike: a plain object of hooks (tfjs'
+ * CustomCallbackArgs, `{ onEpochEnd(epoch, logs) {...} }`) or an instance of a class with hook
+ * methods. Hooks are called with `this` bound to the object, as tfjs does.
+ */
 export function toCallback(c: Callback | CallbackHooks): Callback {
   if (c instanceof Callback) return c;
-  if (c === null || typeof c !== 'object') throw new TypeError('fit: options.callbacks must hold Callback objects or objects of hook functions');
-  for (const key of Object.keys(c)) {
-    if (!(HOOKS as readonly string[]).includes(key))
-      throw new TypeError(`fit: unknown callback hook ${JSON.stringify(key)}; known hooks are ${HOOKS.join(', ')}`);
+  if (c === null || typeof c !== 'object' || Array.isArray(c))
+    throw new TypeError('fit: options.callbacks must hold Callback objects or objects of hook functions ({ onEpochEnd(epoch, logs) {...} })');
+  const proto = Object.getPrototypeOf(c) as object | null;
+  if (proto === Object.prototype || proto === null) {
+    // a plain object: a misspelt hook would be silently never called
+    for (const key of Object.keys(c)) {
+      if (!(HOOKS as readonly string[]).includes(key))
+        throw new TypeError(`fit: unknown callback hook ${JSON.stringify(key)}; known hooks are ${HOOKS.join(', ')}`);
+    }
   }
   const cb = new Callback();
+  let found = 0;
   for (const h of HOOKS) {
-    const fn = c[h];
-    if (fn) (cb as unknown as Record<string, unknown>)[h] = fn;
+    const fn = (c as Record<string, unknown>)[h];
+    if (fn === undefined) continue;
+    if (typeof fn !== 'function') throw new TypeError(`fit: callback hook ${h} must be a function, got ${typeof fn}`);
+    (cb as unknown as Record<string, unknown>)[h] = fn.bind(c);
+    found++;
   }
+  if (found === 0) throw new TypeError(`fit: a callback object must have at least one hook (${HOOKS.join(', ')})`);
   return cb;
 }
 

@@ -6,9 +6,9 @@ import { Callback, type Logs } from './callback';
 import type { TrainingHealth } from '../diagnose/health';
 
 export class History extends Callback {
-  /** Epoch indices that were run. */
+  /** Epoch indices that were run, numbered from fit's initialEpoch (0 by default), as in Keras. */
   epoch: number[] = [];
-  /** Each log name's values, one per epoch: loss, accuracy, val_loss, val_accuracy, lr. */
+  /** Each log name's values, one per epoch: loss, each compiled metric by the name given (accuracy or acc, mae, ...), their val_ versions, lr. */
   history: Record<string, number[]> = {};
   /**
    * Gradient norms, dead ReLUs and saturated units recorded every few steps during fit (unless

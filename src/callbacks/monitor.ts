@@ -28,7 +28,13 @@ export class Monitor {
   /** The monitored value from the logs, or undefined (with a warning the first time). */
   read(logs: Record<string, number> | undefined, warn: (msg: string) => void): number | undefined {
     const v = logs?.[this.name];
-    if (v === undefined) warn(`the monitored metric ${JSON.stringify(this.name)} is not in the logs (${Object.keys(logs ?? {}).join(', ') || 'none'})`);
+    if (v === undefined) {
+      const keys = Object.keys(logs ?? {});
+      // metrics are logged under the name compiled: 'acc' and 'accuracy' are two names
+      const other = this.name.endsWith('accuracy') ? this.name.replace(/accuracy$/, 'acc') : this.name.endsWith('acc') ? `${this.name}uracy` : undefined;
+      const hint = other && keys.includes(other) ? `; the logs have ${JSON.stringify(other)} (metrics are logged under the names given to compile)` : '';
+      warn(`the monitored metric ${JSON.stringify(this.name)} is not in the logs (${keys.join(', ') || 'none'})${hint}`);
+    }
     return v;
   }
 }

@@ -41,6 +41,17 @@ export interface KernelExports {
   f32_gather_sum(src: number, idx: number, count: number): number;
 
   f32_count_correct(out: number, rows: number, cols: number, labelsI32: number, labelsF32: number, weights: number): number;
+  f32_regression_error_sum(
+    kind: number,
+    pred: number,
+    target: number,
+    weights: number,
+    rows: number,
+    cols: number,
+    epsilon: number,
+    scale: number,
+    shift: number,
+  ): number;
 
   f32_exp(x: number): number;
   f32_expm1(x: number): number;

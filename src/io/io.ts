@@ -531,7 +531,7 @@ export function artifactsFromArrayBuffer(buffer: ArrayBuffer): ModelArtifacts {
  * @example
  * ```ts
  * const model = await knobs.loadModel('file://./runs/mnist');
- * await model.fit(x, y, { epochs: 20 }); // resumes at the saved epoch, with the optimizer's state
+ * await model.fit(x, y, { epochs: 20, initialEpoch: model.epochsCompleted }); // resumes at the saved epoch, with the optimizer's state
  * ```
  */
 export async function loadModel(source: string | ArrayBuffer): Promise<Sequential> {

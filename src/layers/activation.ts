@@ -14,6 +14,8 @@ export interface ActivationLayerOptions {
   /** Slope of leakyRelu (default 0.3) or scale of elu (default 1). */
   alpha?: number;
   name?: string;
+  /** Only true for now: frozen layers are not supported yet (false throws). */
+  trainable?: boolean;
 }
 
 export class Activation extends Layer {
@@ -24,8 +26,8 @@ export class Activation extends Layer {
   fusedWithLoss = false;
 
   constructor(options: ActivationLayerOptions) {
-    super(options?.name);
-    checkKnownOptions('layers.activation', options, ['activation', 'alpha', 'name']);
+    super(options);
+    checkKnownOptions('layers.activation', options, ['activation', 'alpha', 'name', 'trainable']);
     this.activation = checkActivation('layers.activation', options?.activation);
     this.alpha = options.alpha;
   }

@@ -33,6 +33,8 @@ export interface BatchNormalizationOptions {
   betaRegularizer?: Regularizer;
   gammaRegularizer?: Regularizer;
   name?: string;
+  /** Only true for now: frozen layers are not supported yet (false throws). */
+  trainable?: boolean;
 }
 
 const OPTIONS = [
@@ -47,6 +49,7 @@ const OPTIONS = [
   'betaRegularizer',
   'gammaRegularizer',
   'name',
+  'trainable',
 ] as const;
 
 export class BatchNormalization extends Layer {
@@ -59,7 +62,7 @@ export class BatchNormalization extends Layer {
   private readonly regs: { beta?: Regularizer | undefined; gamma?: Regularizer | undefined };
 
   constructor(options: BatchNormalizationOptions = {}) {
-    super(options.name);
+    super(options);
     const W = 'layers.batchNormalization';
     checkKnownOptions(W, options, OPTIONS);
     this.momentum = numberInRange(W, 'momentum', options.momentum ?? 0.99, 0, 1);

@@ -34,6 +34,8 @@ export interface DenseOptions {
   kernelRegularizer?: Regularizer | 'l1' | 'l2' | 'l1l2';
   biasRegularizer?: Regularizer | 'l1' | 'l2' | 'l1l2';
   name?: string;
+  /** Only true for now: frozen layers are not supported yet (false throws). */
+  trainable?: boolean;
   /** Input shape when this is the first layer (alternative to the model's inputShape). */
   inputShape?: number[];
 }
@@ -48,6 +50,7 @@ const DENSE_OPTIONS = [
   'kernelRegularizer',
   'biasRegularizer',
   'name',
+  'trainable',
   'inputShape',
 ] as const;
 
@@ -69,7 +72,7 @@ export class Dense extends Layer {
   fusedWithLoss = false;
 
   constructor(options: DenseOptions) {
-    super(options?.name);
+    super(options);
     const W = 'layers.dense';
     if (options === null || typeof options !== 'object') throw new TypeError(`${W}: options {units} are required`);
     checkKnownOptions(W, options, DENSE_OPTIONS);

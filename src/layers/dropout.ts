@@ -18,6 +18,8 @@ export interface DropoutOptions {
   /** Seed of this layer's masks; default derived from the model's seed and the layer's position. */
   seed?: number;
   name?: string;
+  /** Only true for now: frozen layers are not supported yet (false throws). */
+  trainable?: boolean;
 }
 
 export class Dropout extends Layer {
@@ -26,8 +28,8 @@ export class Dropout extends Layer {
   readonly seed: number | undefined;
 
   constructor(options: DropoutOptions) {
-    super(options?.name);
-    checkKnownOptions('layers.dropout', options, ['rate', 'seed', 'name']);
+    super(options);
+    checkKnownOptions('layers.dropout', options, ['rate', 'seed', 'name', 'trainable']);
     if (options === null || typeof options !== 'object') throw new TypeError('layers.dropout: options {rate} are required');
     this.rate = numberInRange('layers.dropout', 'rate', options.rate, 0, 1, false, true);
     this.seed = options.seed;

@@ -10,9 +10,9 @@ export class Flatten extends Layer {
   readonly className = 'Flatten';
   readonly inputShape: number[] | undefined;
 
-  constructor(options: { name?: string; inputShape?: number[] } = {}) {
-    super(options.name);
-    checkKnownOptions('layers.flatten', options, ['name', 'inputShape']);
+  constructor(options: { name?: string; inputShape?: number[]; trainable?: boolean } = {}) {
+    super(options);
+    checkKnownOptions('layers.flatten', options, ['name', 'inputShape', 'trainable']);
     this.inputShape = options.inputShape;
   }
 
@@ -35,6 +35,6 @@ export class Flatten extends Layer {
 }
 
 /** `knobs.layers.flatten()`. */
-export function flatten(options: { name?: string; inputShape?: number[] } = {}): Flatten {
+export function flatten(options: { name?: string; inputShape?: number[]; trainable?: boolean } = {}): Flatten {
   return new Flatten(options);
 }

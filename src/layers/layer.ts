@@ -86,8 +86,27 @@ export abstract class Layer {
   /** Output shape, without the batch dimension. */
   outputShape: number[] = [];
 
-  constructor(name: string | undefined) {
-    this.name = name ?? '';
+  /**
+   * @param options the layer's options: `name`, and `trainable`, which only `true` may be given
+   *   until frozen layers exist (issue 13).
+   */
+  constructor(options: { name?: string; trainable?: boolean } | undefined) {
+    if (options !== null && typeof options === 'object' && 'trainable' in options && options.trainable !== true) {
+      throw frozenLayerError(`layer option trainable: ${String(options.trainable)}`);
+    }
+    this.name = (options !== null && typeof options === 'object' ? options.name : undefined) ?? '';
+  }
+
+  /**
+   * Always true: every weight of a knobs layer trains. Assigning false throws until frozen
+   * layers exist (issue 13), rather than being silently ignored as it would be today.
+   */
+  get trainable(): boolean {
+    return true;
+  }
+
+  set trainable(value: boolean) {
+    if (value !== true) throw frozenLayerError(`${this.name || this.className}.trainable = ${String(value)}`);
   }
 
   /** Infers the output shape from the input shape; called once by the model. */
@@ -131,6 +150,13 @@ export abstract class Layer {
     }
     return { trainable, nonTrainable };
   }
+}
+
+/** The error for asking a layer to stop training (Keras' `layer.trainable = False`). */
+function frozenLayerError(what: string): Error {
+  return new Error(
+    `${what}: frozen layers are not supported yet (every layer's weights train); to keep weights fixed, train a model without them and setWeights, or wait for issue 13`,
+  );
 }
 
 /** Byte offset of float offset `floats` from base pointer `base`. */

@@ -22,6 +22,8 @@ export interface NormalizationOptions {
   mean?: number[] | Float32Array;
   variance?: number[] | Float32Array;
   name?: string;
+  /** Only true for now: frozen layers are not supported yet (false throws). */
+  trainable?: boolean;
   inputShape?: number[];
 }
 
@@ -59,8 +61,8 @@ export class Normalization extends Layer {
   writer: ((layer: Layer, weights: Float32Array[]) => void) | undefined;
 
   constructor(options: NormalizationOptions = {}) {
-    super(options.name);
-    checkKnownOptions('layers.normalization', options, ['mean', 'variance', 'name', 'inputShape']);
+    super(options);
+    checkKnownOptions('layers.normalization', options, ['mean', 'variance', 'name', 'inputShape', 'trainable']);
     this.inputShape = options.inputShape;
     if ((options.mean === undefined) !== (options.variance === undefined)) {
       throw new TypeError('layers.normalization: give both mean and variance, or neither (and adapt on the training data)');

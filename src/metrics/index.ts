@@ -1,5 +1,5 @@
 /**
- * `knobs.metrics`: classification metrics with scikit-learn's names (in camelCase) and
+ * `knobs.metrics`: classification and regression metrics with scikit-learn's names (in camelCase) and
  * results, options in a last object. `*Score` is higher-better, `*Loss` lower-better. Labels
  * are integer class labels in any array (`number[]`, `Int32Array`, `Float32Array`); scores
  * and probabilities are row-major (n x classes).
@@ -32,6 +32,16 @@ export { classificationReport, type ClassificationReportOptions, type Classifica
 export { binaryRates, ratesFromCounts, type BinaryRates, type ClassRates, type BinaryRatesOptions } from './rates';
 export { classMeans, rankClassifiers, type ClassMeans, type ClassifierScores, type RankedClassifier } from './means';
 export { logLoss, type LogLossOptions } from './loss';
+export {
+  r2Score,
+  meanSquaredError,
+  meanAbsoluteError,
+  meanAbsolutePercentageError,
+  type RegressionTargets,
+  type RegressionOptions,
+  type R2Options,
+  type Multioutput,
+} from './regression';
 export { rocCurve, rocAucScore, precisionRecallCurve, type RocCurve, type RocAucOptions, type PrecisionRecallCurve, type CurveOptions } from './ranking';
 export { measureLatency, type Latency, type LatencyOptions } from './latency';
 export { selectModel, type Candidate, type Constraint, type SelectModelOptions, type Selection, type Rejection } from './select';

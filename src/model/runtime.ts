@@ -258,6 +258,8 @@ export interface ShardResult {
   lossSum: number;
   /** Weighted count of correct predictions. */
   correct: number;
+  /** Byte offset of the predictions (rows x outputSize); valid only without the backward pass, which may overwrite them. */
+  predictions: number;
 }
 
 /**
@@ -308,7 +310,7 @@ export function trainShard(
       }
     }
   }
-  return { lossSum, correct };
+  return { lossSum, correct, predictions: predictionsOf(core, sb, outputs) };
 }
 
 /**

@@ -14,7 +14,6 @@ import { f32_find_nonfinite, f32_sum } from '../engine/kernels/f32_elementwise';
 import { ACTIVATION, f32_activation, f32_softmax } from '../engine/kernels/f32_activation';
 import { f32_clip_by_global_norm } from '../engine/kernels/f32_optimizer';
 import { NonFiniteLossError, ShapeError, describe, divergenceError } from '../errors';
-import { nameKey } from '../util/names';
 import { checkLoss, sparseLabels, type BuiltinLossFunction, type Loss, type LossName } from '../losses';
 import { configureLossFusion, layoutLayers } from './layout';
 import { Activation } from '../layers/activation';
@@ -46,6 +45,9 @@ import {
 } from './runtime';
 import { saveModel, type SaveResult } from '../io/io';
 import { AugmentationPipeline } from '../data/augment';
+import { compileMetrics, type CompiledMetric, type CompiledMetricKind } from '../metrics/compiled';
+import { REGRESSION_ERROR, f32_regression_error_sum, type RegressionErrorKind } from '../engine/kernels/f32_metrics';
+import { TargetScaler, fitTargetScaling, readTargetScaling, type TargetScaling } from './target';
 import { HEALTH_EVERY, HealthRecorder, healthProbes, measureHealth, recordSize } from './health';
 
 /** Options of {@link sequential}. */
@@ -70,8 +72,26 @@ export interface CompileOptions {
    * {@link LossFunction} (see `src/losses.ts` for its contract).
    */
   loss: Loss | BuiltinLossFunction;
-  /** Only 'accuracy' is computed during training; see knobs.metrics for the rest. */
+  /**
+   * Metrics logged every epoch, under the names given (with `val_` versions on validation data):
+   * `'accuracy'` (or `'acc'`) for classifiers; `'mae'`, `'mse'`, `'mape'` (or `'meanAbsoluteError'`,
+   * `'meanSquaredError'`, `'meanAbsolutePercentageError'`, Keras' snake_case names) for any model
+   * with per-output targets. The regression errors of the training set are measured after each
+   * epoch with its final weights in inference mode (like their `val_` versions), not averaged over
+   * the batches as Keras does. Accuracy on a regression model is an error. See knobs.metrics for
+   * the others, on predictions.
+   */
   metrics?: string[];
+  /**
+   * Regression only: `'standardize'` trains on targets standardized per output, `(y - mean) / std`,
+   * with mean and std fitted on the training targets of the first fit (never on validation
+   * data), as scikit-learn's TransformedTargetRegressor with a StandardScaler. `predict` returns
+   * the original units, and so do the `mae`/`mse`/`mape` metrics of fit and evaluate; `loss` and
+   * `val_loss` are the training objective, on the standardized targets. The statistics are kept
+   * in `model.metadata.targetScaling` (`'standardize'` until the first fit fits them) and saved
+   * with the model, so a loaded model, or a pool job, goes on scaling. Default: no scaling.
+   */
+  targetScaling?: 'standardize';
 }
 
 /** Options of {@link Sequential.fit}. */
@@ -82,7 +102,11 @@ export interface FitOptions {
   epochs?: number;
   /** 0 silent, 1 progress bar (on a terminal), 2 one line per epoch. Default 1. */
   verbose?: number;
-  callbacks?: (Callback | CallbackHooks)[];
+  /**
+   * Callback objects (`knobs.callbacks.*`, subclasses of Callback) or plain objects of hooks
+   * (`{ onEpochEnd(epoch, logs) {...} }`, tfjs' CustomCallbackArgs): one, or an array of them.
+   */
+  callbacks?: Callback | CallbackHooks | (Callback | CallbackHooks)[];
   /** [xDev, yDev] or [xDev, yDev, sampleWeight]. */
   validationData?: [unknown, unknown] | [unknown, unknown, unknown];
   /** Hold out the last fraction of x/y for validation (Keras' rule: the tail, before shuffling). */
@@ -96,7 +120,14 @@ export interface FitOptions {
    * n_samples / (n_classes * class count), computed on the training labels).
    */
   classWeight?: Record<number, number> | 'balanced';
-  /** Epoch to start from (resuming a saved model). Default: the epochs the model has completed. */
+  /**
+   * The epoch to start at (Keras' `initial_epoch`): fit runs epochs `initialEpoch` to
+   * `epochs - 1`, numbered so in logs, callbacks and `history.epoch`. Default 0: every fit
+   * trains `epochs` epochs, a second `fit(x, y, { epochs: 5 })` five more, as in Keras. To
+   * resume a saved run where it stopped, give the epochs it completed:
+   * `loaded.fit(x, y, { initialEpoch: loaded.epochsCompleted, epochs: 10 })` trains the
+   * remaining epochs with the same shuffles, augmentation and schedule as an uninterrupted run.
+   */
   initialEpoch?: number;
   /** Clip the gradient to this global L2 norm before each step. */
   clipNorm?: number;
@@ -117,8 +148,8 @@ export interface FitOptions {
   health?: boolean | { every: number };
 }
 
-/** What evaluate returns: the loss (with regularization) and the compiled metrics. */
-export type EvaluateResult = { loss: number; accuracy?: number };
+/** What evaluate returns: the loss (with regularization) and each compiled metric, by the name it was compiled with. */
+export type EvaluateResult = { loss: number; accuracy?: number; [metric: string]: number | undefined };
 
 const FIT_OPTIONS = [
   'batchSize',
@@ -154,6 +185,14 @@ interface Runtime {
   shard: ShardBuffers;
 }
 
+/** The kernel's error for each compiled regression metric. */
+const REGRESSION_KIND: Record<CompiledMetricKind, RegressionErrorKind> = {
+  accuracy: REGRESSION_ERROR.absolute, // unused: accuracy is counted, not summed
+  meanAbsoluteError: REGRESSION_ERROR.absolute,
+  meanSquaredError: REGRESSION_ERROR.squared,
+  meanAbsolutePercentageError: REGRESSION_ERROR.absolutePercentage,
+};
+
 /** The seed stream of augmentation (apart from initialization, shuffling and dropout). */
 export const AUGMENT_STREAM = 0xa06;
 
@@ -173,7 +212,11 @@ export class Sequential implements ModelCore {
   stateCount = 0;
   /** Set by callbacks to stop fit after the current epoch. */
   stopTraining = false;
-  /** Epochs completed over all fits (resumes continue from here). */
+  /**
+   * Epochs trained over all fits (saved with the model). It seeds each epoch's shuffle and
+   * augmentation and feeds an optimizer's learning-rate schedule, so that fit(5) then fit(5)
+   * trains as fit(10); give it as fit's `initialEpoch` to resume a loaded model.
+   */
   epochsCompleted = 0;
   /**
    * Anything to keep with the model (JSON): saved in model.json and restored by loadModel. For
@@ -193,7 +236,7 @@ export class Sequential implements ModelCore {
   state = 0;
   /** @internal */
   slots: number[] = [];
-  private compiled: { optimizer: Optimizer; loss: Loss; metrics: string[]; sparse: boolean } | undefined;
+  private compiled: { optimizer: Optimizer; loss: Loss; metrics: CompiledMetric[]; sparse: boolean } | undefined;
   private disposed = false;
   private readonly e: Engine;
   /** Engine blocks freed by dispose() or after garbage collection (never references the model). */
@@ -283,16 +326,15 @@ export class Sequential implements ModelCore {
     this.alive('compile');
     const W = 'compile';
     if (options === null || typeof options !== 'object') throw new TypeError(`${W}: options {optimizer, loss} are required`);
-    checkKnownOptions(W, options, ['optimizer', 'loss', 'metrics']);
+    checkKnownOptions(W, options, ['optimizer', 'loss', 'metrics', 'targetScaling']);
     const optimizer = getOptimizer(W, options.optimizer);
     const loss = checkLoss(W, options.loss);
-    const metrics = (options.metrics ?? []).map((m) => {
-      if (typeof m === 'string' && (nameKey(m) === 'accuracy' || nameKey(m) === 'acc')) return 'accuracy';
-      throw new RangeError(`${W}: unknown metric ${describe(m)}; fit computes 'accuracy' (use knobs.metrics on predictions for the others)`);
-    });
+    const sparse = sparseLabels(loss);
+    const last = this.layers[this.layers.length - 1];
+    const outputActivation = last instanceof Dense || last instanceof Activation ? last.activation : undefined;
+    const metrics = compileMetrics(W, options.metrics, { loss, outputActivation, sparse });
     // the last layer's softmax/sigmoid joins the cross-entropy when they match
     this.fused = configureLossFusion(this.layers, loss);
-    const sparse = sparseLabels(loss);
     if (sparse && !this.fused) throw new RangeError(`${W}: sparseCategoricalCrossentropy needs a softmax output layer`);
     for (const p of this.slots) this.e.free(p);
     this.owned.ptrs = this.owned.ptrs.filter((p) => !this.slots.includes(p));
@@ -300,6 +342,16 @@ export class Sequential implements ModelCore {
     this.owned.ptrs.push(...this.slots);
     reportEngineBytes(this, this.slots.length * Math.max(1, this.paramCount) * 4);
     this.loss = loss;
+    const scaleTargets = options.targetScaling !== undefined;
+    if (scaleTargets && options.targetScaling !== 'standardize')
+      throw new RangeError(`${W}: options.targetScaling must be 'standardize' (or left out), got ${describe(options.targetScaling)}`);
+    if ((scaleTargets || this.metadata.targetScaling !== undefined) && /crossentropy/i.test(String(loss)))
+      throw new RangeError(
+        `${W}: ${scaleTargets ? 'options.targetScaling' : "the model's metadata.targetScaling"} standardizes regression targets, but loss ${describe(loss)} takes class labels`,
+      );
+    // 'standardize' marks the scaling as asked but not fitted yet: saved like the fitted one, so a
+    // model saved, loaded or sent to a pool worker before its first fit still scales its targets
+    if (scaleTargets && this.metadata.targetScaling === undefined) this.metadata.targetScaling = 'standardize';
     this.compiled = { optimizer, loss, metrics, sparse };
     this.freeRuntimes();
   }
@@ -385,7 +437,25 @@ export class Sequential implements ModelCore {
     const labels = toLabels(where, y, this.outputSize, c.sparse, c.loss);
     if (labels.rows !== rows) throw new ShapeError(`${where}: x has ${rows} examples but y has ${labels.rows}`);
     const w = exampleWeights(where, rows, labels, this.outputSize, sampleWeight, classWeight);
-    return this.stageArrays(where, data, rows, labels, w);
+    const staged = this.stageArrays(where, data, rows, labels, w);
+    const scaling = this.targetScaling(where);
+    if (scaling && staged.labelsF32) this.withScaler(scaling, (t) => t.transform(staged.labelsF32, rows));
+    return staged;
+  }
+
+  /** The model's fitted target scaling (model.metadata.targetScaling), checked; undefined when none. */
+  private targetScaling(where: string): TargetScaling | undefined {
+    return readTargetScaling(where, this.metadata, this.outputSize);
+  }
+
+  /** Runs f with the target scaling's statistics in engine memory. */
+  private withScaler<T>(scaling: TargetScaling, f: (t: TargetScaler) => T): T {
+    const t = new TargetScaler(this.e, scaling, this.outputSize);
+    try {
+      return f(t);
+    } finally {
+      t.free();
+    }
   }
 
   private stageArrays(where: string, data: Float32Array, rows: number, labels: Labels, w: Float32Array | undefined): StagedData {
@@ -513,7 +583,11 @@ export class Sequential implements ModelCore {
     const batchSize = positiveInt(W, 'options.batchSize', options.batchSize ?? 32);
     const epochs = nonNegativeInt(W, 'options.epochs', options.epochs ?? 1);
     const verbose = options.verbose ?? 1;
-    const initialEpoch = nonNegativeInt(W, 'options.initialEpoch', options.initialEpoch ?? this.epochsCompleted);
+    // Keras: epochs are numbered from initialEpoch (default 0) in logs and callbacks; the model's own
+    // epoch count (shuffles, augmentation, schedules) goes on from epochsCompleted unless the
+    // caller says where the run stands by giving initialEpoch
+    const initialEpoch = nonNegativeInt(W, 'options.initialEpoch', options.initialEpoch ?? 0);
+    const firstRunEpoch = options.initialEpoch === undefined ? this.epochsCompleted : initialEpoch;
     const clipNorm = options.clipNorm === undefined ? undefined : finiteNumber(W, 'options.clipNorm', options.clipNorm);
     if (clipNorm !== undefined && clipNorm <= 0) throw new RangeError(`${W}: options.clipNorm must be > 0, got ${clipNorm}`);
     const workers = options.workers ?? 1;
@@ -521,7 +595,7 @@ export class Sequential implements ModelCore {
       throw new RangeError(`${W}: options.workers must be a positive integer or 'auto', got ${describe(workers)}`);
     if (workers !== 1 && typeof c.loss === 'function')
       throw new RangeError(`${W}: a custom loss function trains on one thread (it cannot be sent to workers); use options.workers 1, got ${describe(workers)}`);
-    if (options.callbacks !== undefined && !Array.isArray(options.callbacks)) throw new TypeError(`${W}: options.callbacks must be an array`);
+    const userCallbacks = callbackList(W, options.callbacks);
     const signal = options.signal;
     signal?.throwIfAborted?.();
     const augment = options.augment;
@@ -556,6 +630,12 @@ export class Sequential implements ModelCore {
       validation = [data.slice(nTrain * this.inputSize), sliceY(nTrain, rows), ...(swArr ? [swArr.slice(nTrain)] : [])] as [unknown, unknown];
       sw = swArr?.slice(0, nTrain);
     }
+    if (this.metadata.targetScaling === 'standardize') {
+      // fitted once, on the training targets only (after validationSplit took its tail)
+      const labels = toLabels(W, ys, this.outputSize, c.sparse, c.loss);
+      if (labels.rows === 0) throw new RangeError(`${W}: targetScaling needs at least one training example`);
+      this.metadata.targetScaling = fitTargetScaling(labels.f32!, this.outputSize);
+    }
     const train = this.stage(W, xs, ys, sw, options.classWeight);
     let dev: StagedData | undefined;
     try {
@@ -574,13 +654,14 @@ export class Sequential implements ModelCore {
         epochs,
         verbose,
         initialEpoch,
+        firstRunEpoch,
         clipNorm,
         workers,
         signal,
         augment,
         health,
         shuffle: options.shuffle ?? true,
-        callbacks: (options.callbacks ?? []).map(toCallback),
+        callbacks: userCallbacks,
       });
     } finally {
       this.unstage(train);
@@ -596,6 +677,8 @@ export class Sequential implements ModelCore {
       epochs: number;
       verbose: number;
       initialEpoch: number;
+      /** The model's own count of the first epoch run (seeds shuffles and augmentation, drives schedules). */
+      firstRunEpoch: number;
       clipNorm: number | undefined;
       workers: number | 'auto';
       signal: AbortSignal | undefined;
@@ -618,13 +701,14 @@ export class Sequential implements ModelCore {
       samples: train.rows,
       verbose: o.verbose,
       doValidation: dev !== undefined,
-      metrics: ['loss', ...c.metrics],
+      metrics: ['loss', ...c.metrics.map((m) => m.name)],
     };
     for (const cb of callbacks) {
       cb.setModel(this);
       cb.setParams(params);
     }
     const batchHooks = callbacks.some(hasBatchHooks);
+    const accuracyName = c.metrics.find((m) => m.kind === 'accuracy')?.name;
     // the progress bar only observes; user callbacks with batch hooks must run between steps
     const lockstep = o.callbacks.some(hasBatchHooks);
     const order = e.allocF32(Math.max(1, train.rows));
@@ -638,7 +722,7 @@ export class Sequential implements ModelCore {
         batchSize: o.batchSize,
         sparse: c.sparse,
         useWeights: train.weights !== 0,
-        countCorrect: c.metrics.includes('accuracy'),
+        countCorrect: c.metrics.some((m) => m.kind === 'accuracy'),
         clipNorm: o.clipNorm,
         seed: this.seed,
         workers: o.workers,
@@ -657,16 +741,22 @@ export class Sequential implements ModelCore {
       // (which free dropped models' engine memory) run even in a loop of short fits
       let lastYield = 0;
       for (let epoch = o.initialEpoch; epoch < o.epochs; epoch++) {
-        if (c.optimizer.schedule) c.optimizer.learningRate = c.optimizer.schedule(epoch);
+        const runEpoch = o.firstRunEpoch + (epoch - o.initialEpoch);
+        if (c.optimizer.schedule) c.optimizer.learningRate = c.optimizer.schedule(runEpoch);
         for (const cb of callbacks) await cb.onEpochBegin(epoch);
-        this.writeOrder(order, train.rows, epoch, o.shuffle);
+        this.writeOrder(order, train.rows, runEpoch, o.shuffle);
         const hooks: BatchHooks = {
           lockstep,
           begin: async (b) => {
             if (batchHooks) for (const cb of callbacks) await cb.onBatchBegin(b, { batch: b, size: Math.min(o.batchSize, train.rows - b * o.batchSize) });
           },
           end: async (b, logs) => {
-            if (batchHooks) for (const cb of callbacks) await cb.onBatchEnd(b, { batch: b, ...logs });
+            if (batchHooks) {
+              const { accuracy, ...rest } = logs;
+              // the batch's accuracy under the name it was compiled with ('acc' or 'accuracy')
+              const batchLogs: Logs = { batch: b, ...rest, ...(accuracyName && accuracy !== undefined ? { [accuracyName]: accuracy } : {}) };
+              for (const cb of callbacks) await cb.onBatchEnd(b, batchLogs);
+            }
             // let timers, I/O and abort signals through now and then
             if (Date.now() - lastYield > 100) {
               await yieldToEventLoop();
@@ -677,16 +767,19 @@ export class Sequential implements ModelCore {
             if (o.signal?.aborted) throw o.signal.reason ?? new Error('fit: aborted');
           },
         };
-        const r = await runner.runEpoch(epoch, hooks);
+        const r = await runner.runEpoch(runEpoch, hooks);
         const logs: Logs = { loss: r.loss };
-        if (c.metrics.includes('accuracy')) logs.accuracy = r.accuracy;
+        // accuracy is the running count over the epoch's batches; the regression errors are
+        // measured on the training set after the epoch (the same on every runner)
+        const trainErrors = c.metrics.some((m) => m.kind !== 'accuracy') ? this.evaluateStaged(train, 256) : undefined;
+        for (const m of c.metrics) logs[m.name] = m.kind === 'accuracy' ? r.accuracy : trainErrors![m.name]!;
         if (dev) {
           const v = this.evaluateStaged(dev, 256);
           logs.val_loss = v.loss;
-          if (v.accuracy !== undefined) logs.val_accuracy = v.accuracy;
+          for (const m of c.metrics) logs[`val_${m.name}`] = v[m.name]!;
         }
         logs.lr = c.optimizer.learningRate;
-        this.epochsCompleted = epoch + 1;
+        this.epochsCompleted = runEpoch + 1;
         for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
         if (this.stopTraining) break;
       }
@@ -772,21 +865,59 @@ export class Sequential implements ModelCore {
 
   private evaluateStaged(d: StagedData, batchSize: number): EvaluateResult {
     const c = this.compiled!;
-    const step = Math.min(batchSize, Math.max(1, d.rows));
-    const sb = this.runtime(step, c.sparse).shard;
+    const rt = this.runtime(Math.min(batchSize, Math.max(1, d.rows)), c.sparse);
+    const sb = rt.shard;
+    const errors = c.metrics.filter((m) => m.kind !== 'accuracy');
+    const errorSums = new Float64Array(errors.length);
+    const scaling = errors.length ? this.targetScaling('evaluate') : undefined;
+    const scaler = scaling ? new TargetScaler(this.e, scaling, this.outputSize) : undefined;
     let lossSum = 0,
       correct = 0,
       weightSum = 0;
-    for (let start = 0; start < d.rows; start += step) {
-      const rows = Math.min(step, d.rows - start);
-      const w = this.loadBatch(d, sb, 0, start, rows, c.sparse);
-      const r = trainShard(this.context(sb, rows, false, 0), this, sb, 0, d.weights !== 0, false, c.metrics.includes('accuracy'));
-      lossSum += r.lossSum;
-      correct += r.correct;
-      weightSum += w;
+    try {
+      for (let start = 0; start < d.rows; start += rt.rowsCap) {
+        const rows = Math.min(rt.rowsCap, d.rows - start);
+        const w = this.loadBatch(d, sb, 0, start, rows, c.sparse);
+        const useWeights = d.weights !== 0;
+        const r = trainShard(
+          this.context(sb, rows, false, 0),
+          this,
+          sb,
+          0,
+          useWeights,
+          false,
+          c.metrics.some((m) => m.kind === 'accuracy'),
+        );
+        errors.forEach((m, i) => {
+          errorSums[i] += f32_regression_error_sum(
+            this.e,
+            REGRESSION_KIND[m.kind],
+            r.predictions,
+            sb.labelsF32,
+            useWeights ? sb.weights : 0,
+            rows,
+            this.outputSize,
+            1e-7,
+            // with a target scaling, the errors are measured in the user's units
+            scaler?.scale ?? 0,
+            scaler?.mean ?? 0,
+          );
+        });
+        lossSum += r.lossSum;
+        correct += r.correct;
+        weightSum += w;
+      }
+    } finally {
+      scaler?.free();
     }
-    const loss = (weightSum > 0 ? lossSum / weightSum : 0) + penaltyOnly(this.e, this, this.params);
-    return c.metrics.includes('accuracy') ? { loss, accuracy: weightSum > 0 ? correct / weightSum : 0 } : { loss };
+    const result: EvaluateResult = { loss: (weightSum > 0 ? lossSum / weightSum : 0) + penaltyOnly(this.e, this, this.params) };
+    const mean = (sum: number): number => (weightSum > 0 ? sum / weightSum : 0);
+    for (const m of c.metrics) {
+      const i = errors.indexOf(m);
+      // Keras reports the percentage error in percent
+      result[m.name] = i < 0 ? mean(correct) : mean(errorSums[i]!) * (m.kind === 'meanAbsolutePercentageError' ? 100 : 1);
+    }
+    return result;
   }
 
   /**
@@ -820,21 +951,29 @@ export class Sequential implements ModelCore {
     const e = this.e;
     const out = new Float32Array(rows * this.outputSize);
     if (rows === 0) return out;
-    const step = Math.min(batchSize, rows);
-    const sb = this.runtime(step, this.compiled?.sparse ?? false).shard;
-    for (let start = 0; start < rows; start += step) {
-      const n = Math.min(step, rows - start);
-      e.f32.set(data.subarray(start * this.inputSize, (start + n) * this.inputSize), sb.x >> 2);
-      const bad = f32_find_nonfinite(e, sb.x, n * this.inputSize);
-      if (bad >= 0) throw nonFiniteError('predict', 'x', start * this.inputSize + bad, data[start * this.inputSize + bad]!, this.inputSize);
-      const ctx = this.context(sb, n, false, 0);
-      const { outputs } = forward(ctx, this, sb, sb.x);
-      let res = outputs[outputs.length - 1]!;
-      if (this.fused) {
-        // the loss kernel normally applies the output activation; apply it here
-        res = this.applyOutputActivation(res, sb.probs, n);
+    const rt = this.runtime(Math.min(batchSize, rows), this.compiled?.sparse ?? false);
+    const sb = rt.shard;
+    const scaling = this.targetScaling('predict');
+    const scaler = scaling ? new TargetScaler(e, scaling, this.outputSize) : undefined;
+    try {
+      for (let start = 0; start < rows; start += rt.rowsCap) {
+        const n = Math.min(rt.rowsCap, rows - start);
+        e.f32.set(data.subarray(start * this.inputSize, (start + n) * this.inputSize), sb.x >> 2);
+        const bad = f32_find_nonfinite(e, sb.x, n * this.inputSize);
+        if (bad >= 0) throw nonFiniteError('predict', 'x', start * this.inputSize + bad, data[start * this.inputSize + bad]!, this.inputSize);
+        const ctx = this.context(sb, n, false, 0);
+        const { outputs } = forward(ctx, this, sb, sb.x);
+        let res = outputs[outputs.length - 1]!;
+        if (this.fused) {
+          // the loss kernel normally applies the output activation; apply it here
+          res = this.applyOutputActivation(res, sb.probs, n);
+        }
+        // back to the user's units (the output buffer is this batch's scratch)
+        scaler?.invert(res, n);
+        out.set(e.f32.subarray(res >> 2, (res >> 2) + n * this.outputSize), start * this.outputSize);
       }
-      out.set(e.f32.subarray(res >> 2, (res >> 2) + n * this.outputSize), start * this.outputSize);
+    } finally {
+      scaler?.free();
     }
     return out;
   }
@@ -944,7 +1083,7 @@ export class Sequential implements ModelCore {
     const o = this.compiled.optimizer;
     return {
       loss: this.compiled.loss,
-      metrics: this.compiled.metrics,
+      metrics: this.compiled.metrics.map((m) => m.name),
       optimizer: o.getConfig(),
       iterations: o.iterations,
       epochsCompleted: this.epochsCompleted,
@@ -1006,6 +1145,14 @@ export function modelFromConfig(config: { name?: string; seed: number; inputShap
     layers: config.layers.map(layerFromConfig),
     initialize,
   } as SequentialOptions);
+}
+
+/** fit's callbacks option: one callback or hook object, or an array of them, as Callback objects. */
+function callbackList(where: string, value: unknown): Callback[] {
+  if (value === undefined) return [];
+  if (value === null || typeof value !== 'object')
+    throw new TypeError(`${where}: options.callbacks must be a callback, an object of hooks ({ onEpochEnd }) or an array of them, got ${describe(value)}`);
+  return (Array.isArray(value) ? value : [value]).map((c) => toCallback(c as Callback | CallbackHooks));
 }
 
 /** Yields to the event loop (setImmediate in Node, a message in browsers): fast, unlike setTimeout(0). */

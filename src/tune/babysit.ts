@@ -107,7 +107,7 @@ export class Babysitter {
       epochs: from + options.epochs,
       initialEpoch: from,
       callbacks: [
-        ...(options.callbacks ?? []),
+        ...(options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks]),
         {
           onEpochEnd: (epoch: number, logs?: Record<string, number>) => {
             this.curve.push({ epoch, logs: { ...logs } });

@@ -61,7 +61,8 @@ afterAll(async () => {
 async function trainInPage(
   kind: 'isolated' | 'plain',
   workers: number,
-): Promise<{ isolated: boolean; shared: boolean; loss: number[]; weights: number[][]; health: unknown; warnings: string[] }> {
+  fits = [3],
+): Promise<{ epochs: number[][]; isolated: boolean; shared: boolean; loss: number[]; weights: number[][]; health: unknown; warnings: string[] }> {
   const page = await browser.newPage();
   const warnings: string[] = [];
   page.on('console', (m) => {
@@ -70,10 +71,10 @@ async function trainInPage(
   page.on('pageerror', (e) => warnings.push(`pageerror: ${e.message}`));
   await page.goto(`${server.url}/${kind}/`);
   await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true, undefined, { timeout: 30_000 });
-  const r = (await page.evaluate((w) => (globalThis as unknown as { train(w: number): Promise<unknown> }).train(w), workers)) as Omit<
-    Awaited<ReturnType<typeof trainInPage>>,
-    'warnings'
-  >;
+  const r = (await page.evaluate(([w, f]) => (globalThis as unknown as { train(w: number, f: number[]): Promise<unknown> }).train(w, f), [
+    workers,
+    fits,
+  ] as const)) as Omit<Awaited<ReturnType<typeof trainInPage>>, 'warnings'>;
   await page.close();
   return { ...r, warnings };
 }
@@ -100,6 +101,14 @@ describe('browser build in headless Chromium', () => {
     // the training health is recorded by messages too, the same as on shared memory
     expect((r.health as { steps: number[] }).steps).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16]); // 18 steps of 64 rows
     expect(r.health).toEqual(node.health);
+  });
+
+  it('a second fit trains on through the message fallback: fit(2) then fit(1) ends with the weights of fit(3)', async () => {
+    const r = await trainInPage('plain', 2, [2, 1]);
+    expect(r.shared).toBe(false);
+    expect(r.epochs).toEqual([[0, 1], [0]]);
+    const node = await trainInNode(2);
+    expect(r.weights).toEqual(node.weights);
   });
 
   it('saves to and loads from IndexedDB and an ArrayBuffer, with the optimizer state', async () => {

@@ -52,10 +52,17 @@ describe('save and load', () => {
     const first = model(9);
     await first.fit(x, y, { batchSize: 16, epochs: 2, verbose: 0 });
     await first.save(`file://${dir}`);
+    // Keras' way: initialEpoch says where the run stands, epochs where it ends
     const resumed = await knobs.loadModel(`file://${dir}`);
-    const h = await resumed.fit(x, y, { batchSize: 16, epochs: 4, verbose: 0 });
+    const h = await resumed.fit(x, y, { batchSize: 16, epochs: 4, initialEpoch: resumed.epochsCompleted, verbose: 0 });
     expect(h.epoch).toEqual([2, 3]);
     expect(bytesOf(resumed.getWeights())).toEqual(bytesOf(whole.getWeights()));
+    // or "two more epochs": numbered 0 and 1 as in Keras, trained as epochs 2 and 3 of the run
+    const more = await knobs.loadModel(`file://${dir}`);
+    const h2 = await more.fit(x, y, { batchSize: 16, epochs: 2, verbose: 0 });
+    expect(h2.epoch).toEqual([0, 1]);
+    expect(more.epochsCompleted).toBe(4);
+    expect(bytesOf(more.getWeights())).toEqual(bytesOf(whole.getWeights()));
   });
 
   it('round-trips through an ArrayBuffer', async () => {
