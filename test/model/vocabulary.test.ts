@@ -107,9 +107,14 @@ describe('names: any capitalization and snake_case, never the object prototype',
 
   it('metrics in compile', () => {
     const model = regressor();
+    // logged under the name given, as tfjs does
     for (const name of ['Accuracy', 'ACC', 'acc']) {
+      model.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' as knobs.LossName, metrics: [name] });
+      expect(model.trainingState()!.metrics).toEqual([name]);
+    }
+    for (const name of ['MAE', 'Mean_Absolute_Error', 'meanSquaredError', 'Mape']) {
       model.compile({ optimizer: 'sgd', loss: 'mse' as knobs.LossName, metrics: [name] });
-      expect(model.trainingState()!.metrics).toEqual(['accuracy']);
+      expect(model.trainingState()!.metrics).toEqual([name]);
     }
     for (const bad of PROTOTYPE_NAMES) {
       expect(() => model.compile({ optimizer: 'sgd', loss: 'mse' as knobs.LossName, metrics: [bad] }), bad).toThrow(/unknown metric/);
