@@ -96,7 +96,10 @@ export interface IdxOptions {
   scale?: number;
   /** Class names; default: none (labels are the class indices). */
   classNames?: readonly string[];
-  /** Number of classes; default `classNames.length`, else the largest label + 1. */
+  /**
+   * Number of classes; default `classNames.length`, else the largest label + 1 (an error when
+   * that is far beyond the distinct labels: a stray 1e9 among digits). Labels must be integers.
+   */
   classes?: number;
 }
 

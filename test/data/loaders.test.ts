@@ -278,6 +278,7 @@ function idx(type: number, dims: number[], values: number[], bytesPer = 1): Uint
     else if (type === 0x0d) v.setFloat32(o, x);
     else if (type === 0x0b) v.setInt16(o, x);
     else if (type === 0x0c) v.setInt32(o, x);
+    else if (type === 0x0e) v.setFloat64(o, x);
   });
   return out;
 }
@@ -318,6 +319,9 @@ describe('fromIdx', () => {
     expect(() => fromIdx(images, idx(0x0d, [3], [1, 2.5, 3], 4))).toThrow(/labels\[1\] is 2.5 \(float32\): class labels must be integers/);
     expect(Array.from(fromIdx(images, idx(0x0d, [3], [1, 2, 3], 4)).y)).toEqual([1, 2, 3]);
     expect(() => fromIdx(images, idx(0x0d, [3], [1, 2, 2 ** 33], 4))).toThrow(/labels\[2\] is 8589934592 \(float32\)/);
+    // float64: 2^32 + 1 would wrap to class 1 in an Int32Array
+    expect(() => fromIdx(images, idx(0x0e, [3], [1, 2 ** 32 + 1, 0], 8))).toThrow(/labels\[1\] is 4294967297 \(float64\)/);
+    expect(() => fromIdx(images, idx(0x0e, [3], [0.5, 1, 0], 8))).toThrow(/labels\[0\] is 0.5 \(float64\)/);
   });
 
   it('rejects a label far beyond the others (1e9 among digits) instead of making 1e9 + 1 classes (issue 11)', () => {
