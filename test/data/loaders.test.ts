@@ -256,6 +256,16 @@ describe('fromJsonRows', () => {
     expect(Array.from(d.y)).toEqual([1, 0]);
   });
 
+  it('rejects a string among numbers of one key, naming the row (issue 11)', () => {
+    const rows = [
+      { a: 1.5, y: 0 },
+      { a: 2, y: 1 },
+      { a: '7.0.0', y: 0 },
+    ];
+    expect(() => fromJsonRows(rows, { labelKey: 'y' })).toThrow(/column "a" holds numbers except row 2: "7.0.0"/);
+    expect(Array.from(fromJsonRows(rows, { labelKey: 'y', nonNumeric: 'missing', missing: 0 }).x)).toEqual([1.5, 2, 0]);
+  });
+
   it('reports missing keys and nested values by row', () => {
     expect(() => fromJsonRows([{ a: 1, y: 0 }, { y: 1 }, { a: null, y: 1 }], { labelKey: 'y' })).toThrow(
       /2 missing values: row 1 column "a", row 2 column "a"/,
