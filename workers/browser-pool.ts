@@ -8,7 +8,7 @@ import * as Comlink from 'comlink';
 import { engine } from '../src/engine/engine';
 import { registerParallelBackend } from '../src/model/parallel';
 import type { Sequential } from '../src/model/sequential';
-import { createDataParallelRunner, workerCount, type SessionPool } from './data-parallel';
+import { capWorkers, createDataParallelRunner, workerCount, type SessionPool } from './data-parallel';
 import { createTransferRunner, warnNotIsolated, type TransferPool } from './transfer-parallel';
 import type { BrowserWorkerApi } from './browser-worker';
 import type { SessionEnd, SessionStart } from './protocol';
@@ -127,13 +127,16 @@ export function useWorkerPool(pool: BrowserWorkerPool | undefined): void {
 registerParallelBackend({
   async createRunner(model, spec) {
     const m = model as Sequential;
-    const requested = spec.workers === 'auto' ? undefined : spec.workers;
+    const asked = override
+      ? capWorkers(spec.workers, override.size, 'workers of the pool in use')
+      : capWorkers(spec.workers, Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 2));
+    const requested = asked === 'auto' ? undefined : asked;
     let pool = override ?? defaultPoolInstance;
     if (!pool || (requested !== undefined && pool.size < requested)) {
       await pool?.close();
       pool = defaultPoolInstance = new BrowserWorkerPool({ size: Math.max(requested ?? 1, Math.min(8, globalThis.navigator?.hardwareConcurrency ?? 2)) });
     }
-    const workers = workerCount(m, spec, pool.size);
+    const workers = workerCount(m, { ...spec, workers: asked }, pool.size);
     if (workers <= 1) return undefined;
     if (pool.shared) return createDataParallelRunner(pool, m, spec, workers);
     warnNotIsolated(workers);

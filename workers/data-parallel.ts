@@ -65,6 +65,23 @@ export function flopsPerExample(model: Sequential): number {
  */
 export const AUTO_MIN_SHARD_MFLOP = 20;
 
+const warnedWorkers = new Set<string>();
+
+/**
+ * Caps `fit({ workers })` at the cores available (or the size of a pool the user chose): more
+ * threads than cores only add memory and synchronization (1000 asked started 1000 threads,
+ * 9.6 GB). Says so once per requested and used count, as a console warning.
+ */
+export function capWorkers(requested: number | 'auto', cores: number, what = 'cores available'): number | 'auto' {
+  if (requested === 'auto' || requested <= cores) return requested;
+  const key = `${requested}/${cores}`;
+  if (!warnedWorkers.has(key)) {
+    warnedWorkers.add(key);
+    console.warn(`knobs: fit: options.workers = ${requested} is more than the ${cores} ${what}; using ${cores} workers`);
+  }
+  return cores;
+}
+
 /** The workers a fit gets on a pool of `poolSize`: as many as asked (at most the pool's), or the 'auto' choice. */
 export function workerCount(model: Sequential, spec: RunnerSpec, poolSize: number): number {
   return Math.min(spec.workers === 'auto' ? autoWorkers(model, spec.batchSize, poolSize) : spec.workers, poolSize);

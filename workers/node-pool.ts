@@ -18,7 +18,7 @@ import { registerParallelBackend } from '../src/model/parallel';
 import { applyArtifacts, artifactsFromArrayBuffer, toArrayBuffer } from '../src/io/io';
 import type { Sequential } from '../src/model/sequential';
 import { History } from '../src/callbacks/history';
-import { createDataParallelRunner, workerCount, type SessionPool } from './data-parallel';
+import { capWorkers, createDataParallelRunner, workerCount, type SessionPool } from './data-parallel';
 import type { JobMessage, JobResult, RemoteFitOptions } from './jobs';
 import type { SessionEnd, SessionStart } from './protocol';
 
@@ -202,9 +202,12 @@ export function useWorkerPool(pool: WorkerPool | undefined): void {
 registerParallelBackend({
   async createRunner(model, spec) {
     const m = model as Sequential;
-    const requested = spec.workers === 'auto' ? undefined : spec.workers;
+    const asked = sessionPoolOverride
+      ? capWorkers(spec.workers, sessionPoolOverride.size, 'workers of the pool in use')
+      : capWorkers(spec.workers, availableParallelism());
+    const requested = asked === 'auto' ? undefined : asked;
     const pool = sessionPoolOverride ?? defaultPool(requested ?? 1);
-    const workers = workerCount(m, spec, pool.size);
+    const workers = workerCount(m, { ...spec, workers: asked }, pool.size);
     return workers > 1 ? createDataParallelRunner(pool, m, spec, workers) : undefined;
   },
 });

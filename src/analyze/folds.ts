@@ -1,10 +1,11 @@
 /**
- * Seeded index bookkeeping: permutations and k-fold splits, reproducible from a seed so that
- * an analysis can be rerun exactly.
+ * Seeded index bookkeeping: permutations and k-fold splits (those of `knobs.data.kFold`),
+ * reproducible from a seed so that an analysis can be rerun exactly.
  * @module
  */
 import { describe } from '../errors';
 import { checkSeed, range, seededRandom, shuffleInPlace } from '../util/random';
+import { kFold } from '../data/split';
 
 export { checkSeed, seededRandom };
 
@@ -27,12 +28,16 @@ export interface Fold {
 }
 
 /**
- * Splits 0..n-1 into k shuffled folds of sizes differing by at most one. Fold f holds out the
- * f-th slice of a seeded permutation and trains on the rest.
+ * k-fold indices for out-of-fold predictions: exactly the folds of `knobs.data.kFold(n, { k, seed })`
+ * (scikit-learn's `KFold(n_splits=k, shuffle=True)`: a seeded permutation cut into k blocks,
+ * the first n % k one example larger), under the names {@link outOfFoldProbabilities} passes
+ * them by. One implementation, so that an analysis and a cross-validation with the same seed
+ * hold out the same examples.
  *
  * @example
  * ```ts
  * kFolds(10, 5, 42).map((f) => f.valIdx.length); // [2, 2, 2, 2, 2]
+ * kFolds(23, 5, 42).map((f) => f.valIdx.length); // [5, 5, 5, 4, 4]
  * ```
  */
 export function kFolds(n: number, k: number, seed: number): Fold[] {
@@ -40,13 +45,5 @@ export function kFolds(n: number, k: number, seed: number): Fold[] {
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`${fn}: n must be an integer >= 2, got ${describe(n)}`);
   if (!Number.isInteger(k) || k < 2 || k > n) throw new RangeError(`${fn}: k must be an integer in [2, n = ${n}], got ${describe(k)}`);
   checkSeed(fn, seed);
-  const perm = seededPermutation(n, seed);
-  const fold = new Int32Array(n);
-  for (let r = 0; r < n; r++) fold[perm[r]!] = Math.floor((r * k) / n);
-  return Array.from({ length: k }, (_, f) => {
-    const val: number[] = [],
-      train: number[] = [];
-    for (let i = 0; i < n; i++) (fold[i] === f ? val : train).push(i);
-    return { trainIdx: Int32Array.from(train), valIdx: Int32Array.from(val) };
-  });
+  return kFold(n, { k, seed }).map(({ train, dev }) => ({ trainIdx: train, valIdx: dev }));
 }

@@ -203,8 +203,11 @@ export function headerColumns(where: string, head: CsvRecord): string[] {
 
 /**
  * Reads CSV text with a header into a dataset. Numeric columns become features as they are;
- * other columns are categorical, one-hot by default; the label column (default: the last)
- * becomes class labels (strings or integers >= 0) or regression targets (other numbers).
+ * other columns are categorical, one-hot by default (at most `maxCategories` values); a column of
+ * numbers with a few text cells is an error naming them (or, with `nonNumeric: 'missing'`,
+ * missing values). The label column (default: the last) becomes class labels or regression
+ * targets as `task` says (see {@link TableOptions.task}: 'auto' infers it, and names the row
+ * where one bad label would change the task or shift every class).
  * Missing values are an error listing them by line and column, unless `missing` says otherwise.
  *
  * The result carries its `encoding`: pass it to load a test file with the same columns.

@@ -63,6 +63,51 @@ function checkCount(name: string, value: unknown): number {
 }
 
 /**
+ * Integer labels are class indices 0..k-1: k = max + 1 may exceed the distinct labels seen (a
+ * class absent from this sample), but by at most this much: 2 x distinct + 10. A stray label of
+ * 1e9 among digits would otherwise make a billion classes, and whatever sizes an array by the
+ * class count (class weights, a one-hot copy) would exhaust memory.
+ */
+export function classCountLimit(distinct: number): number {
+  return 2 * distinct + 10;
+}
+
+/**
+ * The class count integer labels imply, max + 1, checked against {@link classCountLimit}:
+ * a label far beyond the others is an error naming it. `name(i)` names label i in the message.
+ * Labels must already be integers >= 0. Allocates by the label count, never by the largest label.
+ * @internal
+ */
+export function impliedClasses(where: string, labels: ArrayLike<number>, name: (i: number) => string, remedy: string): number {
+  let max = -1,
+    at = -1;
+  for (let i = 0; i < labels.length; i++)
+    if (labels[i]! > max) {
+      max = labels[i]!;
+      at = i;
+    }
+  if (max + 1 <= classCountLimit(0)) return max + 1;
+  let distinct: number;
+  if (max + 1 <= classCountLimit(labels.length)) {
+    // max is bounded by 2n + 10 here: a bitmap of that size is cheap
+    const seen = new Uint8Array(max + 1);
+    distinct = 0;
+    for (let i = 0; i < labels.length; i++)
+      if (!seen[labels[i]!]) {
+        seen[labels[i]!] = 1;
+        distinct++;
+      }
+  } else distinct = new Set(Array.from(labels)).size;
+  if (max + 1 > classCountLimit(distinct)) {
+    throw new RangeError(
+      `${where}: ${name(at)} is ${max}, which would make ${max + 1} classes, but only ${distinct} distinct labels appear: ` +
+        `labels are class indices 0..k-1 (${remedy})`,
+    );
+  }
+  return max + 1;
+}
+
+/**
  * An in-memory dataset: features `x`, labels or targets `y`, and optional per-example weights
  * and source. Build one with {@link dataset} or a loader.
  *
@@ -136,7 +181,7 @@ export class Dataset {
         }
         this.classes = declared;
       } else {
-        this.classes = max + 1;
+        this.classes = impliedClasses('dataset', y, (i) => `the label at row ${i}`, 'declare classes when some are absent');
       }
     } else {
       if (init.classes !== undefined) throw new TypeError('dataset: classes applies to Int32Array class labels; y is a Float32Array of targets');

@@ -4,7 +4,7 @@
  * followed by the values. Browser-safe: it reads bytes; `src/data/node/idx.ts` reads files.
  * @module
  */
-import { Dataset } from './dataset';
+import { Dataset, impliedClasses } from './dataset';
 import { ShapeError, describe } from '../errors';
 
 /** Value types of the IDX format by type code: bytes per value and a reader. */
@@ -25,6 +25,42 @@ export interface IdxArray {
   data: Uint8Array | Float64Array;
 }
 
+/** What an IDX header says: the value type, the dimensions, and the file's exact size. @internal */
+export interface IdxHeader {
+  type: string;
+  dims: number[];
+  /** Bytes of the header. */
+  header: number;
+  /** Number of values. */
+  count: number;
+  /** Bytes of the whole file: header plus values. */
+  bytes: number;
+}
+
+/**
+ * Reads the header at the start of `bytes` (which may hold only a prefix of the file, as a
+ * streaming decompressor delivers it): undefined while the prefix is too short, an error as
+ * soon as the bytes cannot be IDX. The size it implies bounds what a decompressor may produce.
+ * @internal
+ */
+export function idxHeader(where: string, bytes: Uint8Array, name: string): IdxHeader | undefined {
+  if ((bytes.length >= 1 && bytes[0] !== 0) || (bytes.length >= 2 && bytes[1] !== 0)) {
+    throw new RangeError(`${where}: ${name} is not an IDX file (it must start with two zero bytes, a type code and a dimension count)`);
+  }
+  if (bytes.length < 4) return undefined;
+  const type = TYPES[bytes[2]!];
+  if (!type) throw new RangeError(`${where}: ${name} has unknown IDX type code 0x${bytes[2]!.toString(16)}`);
+  const nd = bytes[3]!;
+  if (nd === 0) throw new RangeError(`${where}: ${name} declares 0 dimensions`);
+  const header = 4 + 4 * nd;
+  if (bytes.length < header) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dims: number[] = [];
+  for (let i = 0; i < nd; i++) dims.push(view.getUint32(4 + 4 * i));
+  const count = dims.reduce((a, b) => a * b, 1);
+  return { type: type.name, dims, header, count, bytes: header + count * type.bytes };
+}
+
 /**
  * Decodes one IDX array. Throws on a wrong magic number, an unknown type code, or a length
  * that does not match the header.
@@ -40,22 +76,13 @@ export function readIdx(bytes: Uint8Array, name = 'data'): IdxArray {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     throw new RangeError(`${where}: ${name} is gzip-compressed (a .gz file): decompress it first (in Node, the file loader does)`);
   }
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new RangeError(`${where}: ${name} is not an IDX file (it must start with two zero bytes, a type code and a dimension count)`);
-  }
-  const type = TYPES[bytes[2]!];
-  if (!type) throw new RangeError(`${where}: ${name} has unknown IDX type code 0x${bytes[2]!.toString(16)}`);
-  const nd = bytes[3]!;
-  if (nd === 0) throw new RangeError(`${where}: ${name} declares 0 dimensions`);
-  const header = 4 + 4 * nd;
-  if (bytes.length < header) throw new RangeError(`${where}: ${name} is truncated: ${bytes.length} bytes, the header alone needs ${header}`);
+  const h = idxHeader(where, bytes, name);
+  if (!h) throw new RangeError(`${where}: ${name} is truncated: ${bytes.length} bytes, the header alone needs ${bytes.length < 4 ? 4 : 4 + 4 * bytes[3]!}`);
+  const { header, dims, count } = h;
+  const type = TYPES[bytes[2]!]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const dims: number[] = [];
-  for (let i = 0; i < nd; i++) dims.push(view.getUint32(4 + 4 * i));
-  const count = dims.reduce((a, b) => a * b, 1);
-  const expected = header + count * type.bytes;
-  if (bytes.length !== expected) {
-    throw new RangeError(`${where}: ${name} has ${bytes.length} bytes, but its header (${type.name}, dims ${dims.join(' x ')}) needs exactly ${expected}`);
+  if (bytes.length !== h.bytes) {
+    throw new RangeError(`${where}: ${name} has ${bytes.length} bytes, but its header (${type.name}, dims ${dims.join(' x ')}) needs exactly ${h.bytes}`);
   }
   if (type.bytes === 1 && type.name === 'uint8') return { type: type.name, dims, data: bytes.subarray(header) };
   const data = new Float64Array(count);
@@ -69,7 +96,10 @@ export interface IdxOptions {
   scale?: number;
   /** Class names; default: none (labels are the class indices). */
   classNames?: readonly string[];
-  /** Number of classes; default `classNames.length`, else the largest label + 1. */
+  /**
+   * Number of classes; default `classNames.length`, else the largest label + 1 (an error when
+   * that is far beyond the distinct labels: a stray 1e9 among digits). Labels must be integers.
+   */
   classes?: number;
 }
 
@@ -102,10 +132,15 @@ export function fromIdx(images: Uint8Array, labels: Uint8Array, options: IdxOpti
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = lab.data[i]!;
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`${where}: label out of range at ${i}: ${v} (labels are integers >= 0)`);
+    // float labels are never truncated into another class: 2.7 is an error, not class 2
+    if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff)
+      throw new RangeError(`${where}: labels[${i}] is ${v} (${lab.type}): class labels must be integers from 0 to 2^31 - 1`);
     y[i] = v;
   }
-  const classes = options.classes ?? options.classNames?.length;
+  const classes =
+    options.classes ??
+    options.classNames?.length ??
+    impliedClasses(where, y, (i) => `labels[${i}]`, 'pass options.classes or options.classNames when some classes are absent');
   return new Dataset({
     x,
     y,

@@ -17,9 +17,11 @@ export interface JsonRowsOptions extends Omit<TableOptions, 'labelColumn' | 'sou
 
 /**
  * Reads an array of objects into a dataset. Numbers and booleans are numeric features;
- * strings are categories (one-hot by default, even when they look like numbers); null,
- * undefined, NaN and missing keys are missing values (an error listing them by row and key,
- * unless `missing` says otherwise). Nested objects and arrays are an error.
+ * strings are categories (one-hot by default, even when they look like numbers); a key that
+ * holds numbers in most rows and strings in a few is an error naming them (`nonNumeric:
+ * 'missing'` reads those as missing); null, undefined, NaN and missing keys are missing values
+ * (an error listing them by row and key, unless `missing` says otherwise). Nested objects and
+ * arrays are an error. Labels are read as `task` says, as in `fromCsv`.
  *
  * @example
  * ```ts

@@ -144,8 +144,10 @@ export interface Fold {
 }
 
 /**
- * k-fold cross-validation indices over n examples: fold i evaluates on the i-th block and
- * trains on the rest. Fold sizes differ by at most one (the first n % k folds are larger).
+ * k-fold cross-validation indices over n examples, as scikit-learn's `KFold`: fold i evaluates
+ * on the i-th block of a seeded permutation (of 0..n-1 itself with `shuffle: false`) and trains
+ * on the rest. Fold sizes differ by at most one (the first n % k folds are larger). Unlike
+ * `KFold`, shuffling is on by default. `knobs.analyze.kFolds` returns these same folds.
  *
  * @example
  * ```ts
@@ -171,8 +173,9 @@ export function kFold(n: number, options: { k?: number; seed?: number; shuffle?:
 }
 
 /**
- * Stratified k-fold: every fold holds each class in the proportion of the whole (within one
- * example per class), and fold sizes differ by at most one. A class with fewer than k examples
+ * Stratified k-fold, as scikit-learn's `StratifiedKFold(shuffle=True)`: every fold holds each
+ * class in the proportion of the whole (within one example per class), and fold sizes differ
+ * by at most one. A class with fewer than k examples
  * would be missing from some fold: that is an error.
  *
  * @example

@@ -9,7 +9,7 @@
  * file, or to a streaming reader, and every batch gets the same columns.
  * @module
  */
-import { Dataset, type DatasetInit } from './dataset';
+import { Dataset, type DatasetInit, classCountLimit } from './dataset';
 import { ShapeError, describe } from '../errors';
 
 /** A table cell: CSV gives strings, JSON rows give any of these. */
@@ -69,7 +69,31 @@ export interface TableOptions {
   missing?: 'error' | 'drop' | number;
   /** Cells that count as missing. Default '', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', '?'. */
   missingValues?: readonly string[];
-  /** 'classification' reads labels as classes, 'regression' as numbers; 'auto' (default): integers >= 0 and strings are classes. */
+  /**
+   * Cells that are not numbers in a column that otherwise holds numbers (`7.0.0` among
+   * decimals): 'error' (the default) names them by row and column; 'missing' treats them as
+   * missing values, handled by `options.missing`. A column that is mostly text is categorical.
+   */
+  nonNumeric?: 'error' | 'missing';
+  /**
+   * Most distinct values a column may one-hot encode into features. Default 1000; a column
+   * with more is an error (an identifier, or numbers with stray text), unless it is ordinal,
+   * listed in `vocabularies` or forced numeric.
+   */
+  maxCategories?: number;
+  /**
+   * How the label column is read. 'regression': numbers. 'classification': class labels:
+   * integers 0..k-1 as they are; strings, negative integers, and integers far beyond the
+   * number of distinct labels (more than 2 x distinct + 10 classes) as class names, sorted
+   * (numbers by value), with `classNames` recording the mapping; non-integer numbers are an error.
+   * 'auto' (the default), after scikit-learn's `type_of_target`: strings are classes;
+   * non-integer numbers are regression targets; integers are class indices when they look like
+   * classes (at most 20 distinct values, or at least 10 rows per distinct value), else
+   * regression targets (a count or a measure). Where one bad value would change the task or
+   * shift every class, 'auto' is an error naming the row: a few non-integers among integer
+   * classes, a negative integer label, a label far beyond the others (1e9 among digits), a few
+   * text cells among numbers. Pass the task to settle it.
+   */
   task?: 'auto' | 'classification' | 'regression';
   /** An encoding fitted earlier (on the training file): the same columns, categories and classes. */
   encoding?: TabularEncoding;
@@ -159,6 +183,37 @@ function layoutOf(where: string, columns: readonly string[], o: TableOptions): L
   return { features, label, source };
 }
 
+/** Up to this many offending cells are named in an error message. */
+const CELL_LIMIT = 5;
+
+/** A list of offending cells, capped, for an error message. */
+class CellList {
+  readonly cells: string[] = [];
+  count = 0;
+  add(cell: () => string): void {
+    if (this.cells.length < CELL_LIMIT) this.cells.push(cell());
+    this.count++;
+  }
+  toString(): string {
+    return this.cells.join(', ') + (this.count > this.cells.length ? `, and ${this.count - this.cells.length} more` : '');
+  }
+}
+
+/**
+ * Default for {@link TableOptions.maxCategories}: a column with more distinct values than this
+ * is an identifier or a numeric column with stray text, not a category to one-hot encode.
+ */
+export const MAX_CATEGORIES = 1000;
+
+/**
+ * `task: 'auto'` reads integer labels as classes only when they look like classes: at most
+ * this many distinct values, or else at least {@link AUTO_ROWS_PER_CLASS} rows per distinct
+ * value. scikit-learn's `type_of_target` calls every integer target multiclass; its diabetes
+ * target (214 distinct integers from 25 to 346 over 442 rows) shows why that is not enough.
+ */
+const AUTO_MAX_FEW_CLASSES = 20;
+const AUTO_ROWS_PER_CLASS = 10;
+
 /**
  * @internal
  * Accumulates what an encoding needs (which columns are numeric, their categories, the label
@@ -167,12 +222,18 @@ function layoutOf(where: string, columns: readonly string[], o: TableOptions): L
 export class EncodingFitter {
   private layout: Layout | undefined;
   private columns: readonly string[] = [];
-  private numeric: boolean[] = [];
+  /** Per feature column: cells that read as numbers, and the others (named for errors). */
+  private numbers: number[] = [];
+  private texts: CellList[] = [];
   private categories: Set<string>[] = [];
-  private labelNumeric = true;
-  private labelInteger = true;
-  private labelNonNegative = true;
-  private labelMax = -1;
+  // the label column
+  private labelRows = 0;
+  private labelTexts = new CellList();
+  private labelNonIntegers = new CellList();
+  private labelNegative: string | undefined;
+  private labelMax = -Infinity;
+  private labelMaxCell = '';
+  private labelNumbers = new Set<number>();
   private labelValues = new Set<string>();
   private readonly missingSet: Set<string>;
 
@@ -189,35 +250,48 @@ export class EncodingFitter {
     return c === null || c === undefined || (typeof c === 'number' && Number.isNaN(c)) || (typeof c === 'string' && this.missingSet.has(c.trim()));
   }
 
+  /** Missing in a numeric column: a missing cell, or with `nonNumeric: 'missing'` a cell that is not a number. */
+  isMissingNumber(c: Cell): boolean {
+    return this.isMissing(c) || (this.o.nonNumeric === 'missing' && !this.isNumber(c));
+  }
+
   add(t: Table): void {
     if (this.o.encoding) return; // nothing to fit
     if (!this.layout) {
       this.columns = t.columns;
       this.layout = layoutOf(this.where, t.columns, this.o);
-      this.numeric = this.layout.features.map(() => true);
+      this.numbers = this.layout.features.map(() => 0);
+      this.texts = this.layout.features.map(() => new CellList());
       this.categories = this.layout.features.map(() => new Set());
     }
     const { features, label } = this.layout;
     const dropRows = this.o.missing === 'drop';
+    const rowName = (r: number): string => (t.rowName ? t.rowName(r) : `row ${r}`);
     for (let r = 0; r < t.rows; r++) {
       if (dropRows && (features.some((c) => this.isMissing(t.cell(r, c))) || (label >= 0 && this.isMissing(t.cell(r, label))))) continue;
       features.forEach((c, k) => {
         const v = t.cell(r, c);
         if (this.isMissing(v)) return;
-        if (this.numeric[k] && !this.isNumber(v)) this.numeric[k] = false;
+        if (this.isNumber(v)) this.numbers[k]!++;
+        else this.texts[k]!.add(() => `${rowName(r)}: ${describe(v)}`);
         if (this.categories[k]!.size <= 100000) this.categories[k]!.add(keyOf(v));
       });
       if (label >= 0) {
         const v = t.cell(r, label);
         if (this.isMissing(v)) continue;
+        this.labelRows++;
         const num = numberOf(v);
-        if (num === undefined || !this.isNumber(v)) this.labelNumeric = false;
+        if (num === undefined || !this.isNumber(v)) this.labelTexts.add(() => `${rowName(r)}: ${describe(v)}`);
         else {
-          if (!Number.isInteger(num)) this.labelInteger = false;
-          if (num < 0) this.labelNonNegative = false;
-          if (num > this.labelMax) this.labelMax = num;
+          if (!Number.isInteger(num)) this.labelNonIntegers.add(() => `${rowName(r)}: ${describe(v)}`);
+          if (num < 0 && this.labelNegative === undefined) this.labelNegative = `${describe(v)} on ${rowName(r)}`;
+          if (num > this.labelMax) {
+            this.labelMax = num;
+            this.labelMaxCell = `${describe(v)} on ${rowName(r)}`;
+          }
+          if (this.labelNumbers.size <= 100000) this.labelNumbers.add(num);
         }
-        this.labelValues.add(keyOf(v));
+        if (this.labelValues.size <= 100000) this.labelValues.add(keyOf(v));
       }
     }
   }
@@ -236,12 +310,25 @@ export class EncodingFitter {
     if (!this.layout) throw new TypeError(`${this.where}: no table to fit an encoding on`);
     const { features, label, source } = this.layout;
     const cat = this.o.categorical ?? 'auto';
+    const maxCategories = this.o.maxCategories ?? MAX_CATEGORIES;
     const columns: ColumnEncoding[] = features.map((c, k) => {
       const name = this.columns[c]!;
       const forced = typeof cat === 'object' ? cat[name] : undefined;
       const vocab = this.o.vocabularies?.[name];
+      const texts = this.texts[k]!;
       if (forced === 'numeric') return { name, kind: 'numeric' };
-      if (!forced && this.numeric[k] && !vocab) return { name, kind: 'numeric' };
+      if (!forced && !vocab) {
+        if (texts.count === 0) return { name, kind: 'numeric' };
+        if (this.numbers[k]! > texts.count) {
+          if (this.o.nonNumeric === 'missing') return { name, kind: 'numeric' };
+          // mostly numbers: a few bad cells ("7.0.0") must not turn the column into thousands of one-hot features
+          throw new RangeError(
+            `${this.where}: column ${JSON.stringify(name)} holds numbers except ${texts}. Fix those cells, ` +
+              `or pass nonNumeric: 'missing' to treat them as missing values (see options.missing), ` +
+              `or categorical: { ${JSON.stringify(name)}: 'onehot' } to read the column as categories`,
+          );
+        }
+      }
       const kind: CategoricalEncoding = forced ?? (cat === 'ordinal' ? 'ordinal' : 'onehot');
       let categories: string[];
       if (vocab) {
@@ -260,29 +347,83 @@ export class EncodingFitter {
           throw new RangeError(
             `${this.where}: column ${JSON.stringify(name)} has more than 100000 distinct values: not a categorical column (force it numeric, or leave it out with options.columns)`,
           );
+        if (kind === 'onehot' && categories.length > maxCategories)
+          throw new RangeError(
+            `${this.where}: column ${JSON.stringify(name)} has ${categories.length} distinct values, more than options.maxCategories = ${maxCategories} ` +
+              `one-hot features: read it as ordinal codes (categorical: { ${JSON.stringify(name)}: 'ordinal' }), leave it out with options.columns, ` +
+              `or raise options.maxCategories`,
+          );
       }
       return { name, kind, categories };
     });
     const enc: TabularEncoding = { columns, featureNames: featureNamesOf(columns) };
-    if (label >= 0) {
-      const name = this.columns[label]!;
-      const task = this.o.task ?? 'auto';
-      if (task === 'regression') {
-        if (!this.labelNumeric)
-          throw new RangeError(`${this.where}: options.task is 'regression' but the label column ${JSON.stringify(name)} holds values that are not numbers`);
-        enc.label = { name, kind: 'number' };
-      } else if (this.labelNumeric && this.labelInteger && this.labelNonNegative && this.labelValues.size > 0) {
-        // integer labels are class indices as they are
-        enc.label = { name, kind: 'class', classes: this.labelMax + 1 };
-      } else if (task === 'classification' || !this.labelNumeric || (this.labelInteger && this.labelValues.size > 0)) {
-        const classNames = sortCategories([...this.labelValues]);
-        enc.label = { name, kind: 'class', classes: classNames.length, classNames };
-      } else {
-        enc.label = { name, kind: 'number' };
-      }
-    }
+    if (label >= 0) enc.label = this.labelEncoding(this.columns[label]!);
     if (source >= 0) enc.source = this.columns[source]!;
     return enc;
+  }
+
+  /**
+   * The label column's reading. 'regression' reads numbers; 'classification' reads class
+   * indices 0..k-1, or (strings, negative integers, integers far beyond the distinct values)
+   * class names, sorted, recorded in `classNames`; 'auto' infers one of the two and refuses
+   * to guess where one bad value would change the task or shift every class.
+   */
+  private labelEncoding(name: string): NonNullable<TabularEncoding['label']> {
+    const w = this.where;
+    const task = this.o.task ?? 'auto';
+    const col = `the label column ${JSON.stringify(name)}`;
+    const texts = this.labelTexts;
+    const nonInt = this.labelNonIntegers;
+    const numeric = this.labelRows - texts.count;
+    const distinct = this.labelNumbers.size;
+    const names = (): NonNullable<TabularEncoding['label']> => {
+      const classNames =
+        texts.count === 0
+          ? [...this.labelNumbers].sort((a, b) => a - b).map(String) // numbers by value: "1" and "1.0" are one class
+          : sortCategories([...this.labelValues]);
+      return { name, kind: 'class', classes: classNames.length, classNames };
+    };
+    if (task === 'regression') {
+      if (texts.count > 0) throw new RangeError(`${w}: options.task is 'regression' but ${col} holds values that are not numbers: ${texts}`);
+      return { name, kind: 'number' };
+    }
+    if (this.labelRows === 0) return task === 'classification' ? names() : { name, kind: 'number' };
+    if (texts.count > 0) {
+      // text labels are class names, unless nearly all are numbers (then the text is a stray cell)
+      if (task === 'auto' && numeric > texts.count)
+        throw new RangeError(
+          `${w}: ${col} holds numbers except ${texts}. Fix those labels, or pass task: 'classification' to read every label as a class name`,
+        );
+      return names();
+    }
+    const indices = this.labelNegative === undefined && this.labelMax + 1 <= classCountLimit(distinct);
+    if (task === 'classification') {
+      if (nonInt.count > 0) throw new RangeError(`${w}: options.task is 'classification' but ${col} holds labels that are not integers: ${nonInt}`);
+      // negative or far-off integers are read as names: classNames records the mapping
+      return indices ? { name, kind: 'class', classes: this.labelMax + 1 } : names();
+    }
+    // task 'auto'
+    const intDistinct = distinct - new Set([...this.labelNumbers].filter((v) => !Number.isInteger(v))).size;
+    const looksLikeClasses = (d: number): boolean => d <= AUTO_MAX_FEW_CLASSES || this.labelRows >= AUTO_ROWS_PER_CLASS * d;
+    if (nonInt.count > 0) {
+      if (nonInt.count * 10 <= this.labelRows && looksLikeClasses(intDistinct))
+        throw new RangeError(
+          `${w}: ${col} holds integer class labels except ${nonInt}: class labels must be integers. ` +
+            `Fix those labels, or pass task: 'regression' to read the labels as numbers`,
+        );
+      return { name, kind: 'number' };
+    }
+    if (!looksLikeClasses(distinct)) return { name, kind: 'number' }; // many distinct integers: a count or a measure
+    const either =
+      "pass task: 'classification' to read the labels as class names (sorted; classNames records them) or task: 'regression' to read them as numbers";
+    if (this.labelNegative !== undefined)
+      throw new RangeError(`${w}: ${col} holds the negative label ${this.labelNegative}: class labels are indices 0..k-1; ${either}`);
+    if (!indices)
+      throw new RangeError(
+        `${w}: ${col} holds the label ${this.labelMaxCell}, which would make ${this.labelMax + 1} classes, but only ${distinct} distinct labels appear: ` +
+          `class labels are indices 0..k-1; ${either}`,
+      );
+    return { name, kind: 'class', classes: this.labelMax + 1 };
   }
 }
 
@@ -323,6 +464,13 @@ function checkOptions(where: string, o: TableOptions): void {
         throw new RangeError(`${where}: options.categorical.${k} must be 'onehot', 'ordinal' or 'numeric', got ${describe(v)}`);
     }
   }
+  if (o.nonNumeric !== undefined && o.nonNumeric !== 'error' && o.nonNumeric !== 'missing') {
+    throw new RangeError(`${where}: options.nonNumeric must be 'error' or 'missing', got ${describe(o.nonNumeric)}`);
+  }
+  const mc = o.maxCategories;
+  if (mc !== undefined && (typeof mc !== 'number' || !Number.isInteger(mc) || mc < 1)) {
+    throw new RangeError(`${where}: options.maxCategories must be a positive integer, got ${describe(mc)}`);
+  }
   if (o.task !== undefined && o.task !== 'auto' && o.task !== 'classification' && o.task !== 'regression') {
     throw new RangeError(`${where}: options.task must be 'auto', 'classification' or 'regression', got ${describe(o.task)}`);
   }
@@ -338,6 +486,7 @@ export function encodeTable(where: string, t: Table, enc: TabularEncoding, o: Ta
   const codes = enc.columns.map((c) => (c.categories ? new Map(c.categories.map((v, i) => [v, i])) : undefined));
   const classCode = enc.label?.kind === 'class' && enc.label.classNames ? new Map(enc.label.classNames.map((v, i) => [v, i])) : undefined;
 
+  const numericCol = enc.columns.map((c) => c.kind === 'numeric');
   const missingCells: string[] = [];
   let missingCount = 0;
   const problems: string[] = [];
@@ -350,8 +499,8 @@ export function encodeTable(where: string, t: Table, enc: TabularEncoding, o: Ta
   const dropped: string[] = [];
   for (let r = 0; r < t.rows; r++) {
     let rowMissing = false;
-    for (const c of layout.features) {
-      if (fitter.isMissing(t.cell(r, c))) {
+    for (const [k, c] of layout.features.entries()) {
+      if (numericCol[k] ? fitter.isMissingNumber(t.cell(r, c)) : fitter.isMissing(t.cell(r, c))) {
         rowMissing = true;
         if (missing === 'error') {
           if (missingCells.length < LIST_LIMIT * 2) missingCells.push(`${rowName(r)} column ${JSON.stringify(t.columns[c])}`);
@@ -391,7 +540,7 @@ export function encodeTable(where: string, t: Table, enc: TabularEncoding, o: Ta
     enc.columns.forEach((col, k) => {
       const c = layout.features[k]!;
       const v = t.cell(r, c);
-      const isMiss = fitter.isMissing(v);
+      const isMiss = col.kind === 'numeric' ? fitter.isMissingNumber(v) : fitter.isMissing(v);
       if (isMiss) filled++;
       if (col.kind === 'numeric') {
         if (isMiss) {
@@ -421,7 +570,8 @@ export function encodeTable(where: string, t: Table, enc: TabularEncoding, o: Ta
         if (num === undefined || !Number.isFinite(num)) problem(`${rowName(r)} label ${JSON.stringify(enc.label.name)}: ${describe(v)} is not a finite number`);
         y[i] = num ?? 0;
       } else if (classCode) {
-        const code = classCode.get(keyOf(v));
+        // numeric class names are canonical numbers: "1.0" is class "1"
+        const code = classCode.get(keyOf(v)) ?? (numberOf(v) !== undefined ? classCode.get(String(numberOf(v))) : undefined);
         if (code === undefined) problem(`${rowName(r)} label ${JSON.stringify(enc.label.name)}: ${describe(v)} is not one of the ${classCode.size} classes`);
         y[i] = code ?? 0;
       } else {

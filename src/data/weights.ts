@@ -8,7 +8,7 @@
  * influence, or zero it to keep an attribute out of the model.
  * @module
  */
-import { Dataset, type XY, asDataset } from './dataset';
+import { Dataset, type XY, asDataset, impliedClasses } from './dataset';
 import { ShapeError, describe } from '../errors';
 import { checkSeed, seededRandom, shuffleInPlace } from './random';
 import { classLabels } from './split';
@@ -19,7 +19,7 @@ export type ClassWeightMap = readonly number[] | Readonly<Record<string | number
 function labelsFrom(
   where: string,
   labels: Int32Array | readonly number[] | Dataset,
-): { y: Int32Array; classes: number; names?: readonly string[] | undefined } {
+): { y: Int32Array; classes?: number | undefined; names?: readonly string[] | undefined } {
   if (labels instanceof Dataset) {
     const y = classLabels(labels);
     if (!y) throw new TypeError(`${where}: the dataset holds regression targets, not class labels`);
@@ -33,12 +33,18 @@ function labelsFrom(
     });
     y = Int32Array.from(labels);
   } else throw new TypeError(`${where}: labels must be an Int32Array, an array of integers or a Dataset, got ${describe(labels)}`);
-  let max = -1;
   for (let i = 0; i < y.length; i++) {
-    if (y[i]! < 0) throw new RangeError(`${where}: label out of range at ${i}: ${y[i]}`);
-    if (y[i]! > max) max = y[i]!;
+    if (y[i]! < 0) throw new RangeError(`${where}: labels[${i}] must be a non-negative integer, got ${y[i]}`);
   }
-  return { y, classes: max + 1 };
+  return { y };
+}
+
+/** Most classes {@link classWeight} returns weights for (an array of that many numbers). */
+const MAX_CLASSES = 1 << 24;
+
+/** The class count of bare labels: max + 1, unless one label is far beyond the others. */
+function labelClasses(where: string, y: Int32Array): number {
+  return impliedClasses(where, y, (i) => `labels[${i}]`, 'pass options.classes when some classes are absent');
 }
 
 /**
@@ -57,15 +63,18 @@ export function classWeight(
   options: { classes?: number } = {},
 ): number[] {
   const where = 'classWeight';
-  const { y, classes: inferred, names } = labelsFrom(where, labels);
-  const classes = options.classes ?? inferred;
+  const { y, classes: declared, names } = labelsFrom(where, labels);
+  const classes = options.classes ?? declared ?? labelClasses(where, y);
   if (!Number.isInteger(classes) || classes < 0) throw new RangeError(`${where}: options.classes must be a non-negative integer, got ${describe(classes)}`);
+  // every label is checked against the class count before anything is sized by it
+  for (let i = 0; i < y.length; i++) {
+    if (y[i]! >= classes) throw new RangeError(`${where}: labels[${i}] = ${y[i]} is out of range for ${classes} classes`);
+  }
+  if (classes > MAX_CLASSES)
+    throw new RangeError(`${where}: options.classes is ${classes}, more than the ${MAX_CLASSES} classes class weights are computed for`);
   if (mode === 'balanced') {
     const counts = new Array<number>(classes).fill(0);
-    for (const c of y) {
-      if (c >= classes) throw new RangeError(`${where}: label ${c} is out of range for ${classes} classes`);
-      counts[c]!++;
-    }
+    for (const c of y) counts[c]!++;
     const present = counts.filter((c) => c > 0).length;
     return counts.map((c) => (c > 0 ? y.length / (present * c) : 0));
   }
@@ -105,7 +114,8 @@ function weightArray(where: string, map: ClassWeightMap, classes: number, names?
  */
 export function exampleWeights(labels: Int32Array | readonly number[] | Dataset, weights: 'balanced' | ClassWeightMap = 'balanced'): Float32Array {
   const where = 'exampleWeights';
-  const { y, classes, names } = labelsFrom(where, labels);
+  const { y, classes: declared, names } = labelsFrom(where, labels);
+  const classes = declared ?? labelClasses(where, y);
   const w = weights === 'balanced' ? classWeight(y, 'balanced', { classes }) : weightArray(where, weights, classes, names);
   const out = new Float32Array(y.length);
   for (let i = 0; i < y.length; i++) out[i] = w[y[i]!]!;

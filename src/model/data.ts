@@ -105,20 +105,33 @@ export function toLabels(where: string, y: unknown, outputs: number, sparse: boo
     }
     rows = flat.length / outputs;
   } else ({ data, rows } = toMatrix(where, 'y', y, outputs));
+  // cross-entropy takes one-hot rows or probabilities: a 2 or a -1 is a labelling bug, and its
+  // loss and gradient would still be computed (and reward the wrong thing) without a word
+  const probabilities = lossName === 'categoricalCrossentropy' || lossName === 'binaryCrossentropy';
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]!)) throw nonFiniteError(where, 'y', i, data[i]!, outputs);
-  }
-  if (binary) {
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i]!;
-      if (!(v >= 0 && v <= 1)) {
-        throw new RangeError(
-          `${where}: binaryCrossentropy needs labels in [0, 1] (0/1 classes or probabilities), got ${v} at row ${Math.floor(i / outputs)}, column ${i % outputs}`,
-        );
-      }
+    const v = data[i]!;
+    if (!Number.isFinite(v)) throw nonFiniteError(where, 'y', i, v, outputs);
+    if (probabilities && !(v >= 0 && v <= 1)) {
+      const at = outputs > 1 ? `y[${Math.floor(i / outputs)}][${i % outputs}]` : `y[${i}]`;
+      throw new RangeError(
+        `${where}: ${at} is ${v}, but ${lossName} needs targets in [0, 1] (${outputs > 1 ? 'one-hot rows or probabilities' : '0/1 labels or probabilities'})`,
+      );
     }
   }
   return { f32: data, rows };
+}
+
+/**
+ * Checks that a set of examples has a loss at all: at least one example, and example weights
+ * that do not all vanish. Either would make the loss (and `val_loss`) read 0, which early
+ * stopping and checkpoints would then take for a perfect model.
+ */
+export function checkExamples(where: string, rows: number, weights: Float32Array | undefined, weighted: string): void {
+  if (rows === 0) throw new RangeError(`${where}: x and y hold no examples: the loss of an empty set would read 0`);
+  if (weights) {
+    for (let i = 0; i < rows; i++) if (weights[i]! > 0) return;
+    throw new RangeError(`${where}: every example weight is 0 (${weighted}): the loss would read 0 and nothing would be learned`);
+  }
 }
 
 /** Per-example weights: optional sampleWeight times the class weights of each label. */

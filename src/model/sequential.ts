@@ -27,7 +27,7 @@ import { History } from '../callbacks/history';
 import { ProgressBar } from '../callbacks/progress';
 import { deriveSeed, Random } from '../util/random';
 import { checkKnownOptions, finiteNumber, nonNegativeInt, positiveInt } from '../util/options';
-import { exampleWeights, nonFiniteError, toLabels, toMatrix, type Labels } from './data';
+import { checkExamples, exampleWeights, nonFiniteError, toLabels, toMatrix, type Labels } from './data';
 import { EpochTally, batchLoss, parallelBackend, type BatchHooks, type EpochRunner, type FitData, type RunnerSpec } from './parallel';
 import {
   allocateShard,
@@ -437,6 +437,12 @@ export class Sequential implements ModelCore {
     const labels = toLabels(where, y, this.outputSize, c.sparse, c.loss);
     if (labels.rows !== rows) throw new ShapeError(`${where}: x has ${rows} examples but y has ${labels.rows}`);
     const w = exampleWeights(where, rows, labels, this.outputSize, sampleWeight, classWeight);
+    checkExamples(
+      where,
+      rows,
+      w,
+      [sampleWeight !== undefined && 'options.sampleWeight', classWeight !== undefined && 'options.classWeight'].filter(Boolean).join(' x '),
+    );
     const staged = this.stageArrays(where, data, rows, labels, w);
     const scaling = this.targetScaling(where);
     if (scaling && staged.labelsF32) this.withScaler(scaling, (t) => t.transform(staged.labelsF32, rows));
@@ -642,7 +648,7 @@ export class Sequential implements ModelCore {
       if (validation) {
         if (!Array.isArray(validation) || validation.length < 2)
           throw new TypeError(`${W}: options.validationData must be [xDev, yDev] or [xDev, yDev, sampleWeight]`);
-        dev = this.stage(`${W} (validationData)`, validation[0], validation[1], validation[2], undefined);
+        dev = this.stage(`${W}: options.validationData`, validation[0], validation[1], validation[2], undefined);
       }
       // a normalization layer that was not adapted learns its statistics from the training data only
       const norm = this.layers[0];
@@ -719,7 +725,8 @@ export class Sequential implements ModelCore {
       const spec: RunnerSpec = {
         core: this,
         data: fitData,
-        batchSize: o.batchSize,
+        // buffers are sized by the batch: one larger than the data holds only the data (as Keras)
+        batchSize: Math.min(o.batchSize, train.rows),
         sparse: c.sparse,
         useWeights: train.weights !== 0,
         countCorrect: c.metrics.some((m) => m.kind === 'accuracy'),

@@ -5,12 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { kFolds, outOfFoldProbabilities, rankSuspectedMislabels } from '../../src/analyze';
+import { kFold } from '../../src/data/split';
 import { expectThrows, rng } from '../metrics/helpers';
 
 describe('kFolds', () => {
   it('splits into k shuffled folds of near-equal size, covering every example once', () => {
     const folds = kFolds(23, 5, 42);
-    expect(folds.map((f) => f.valIdx.length)).toEqual([5, 5, 4, 5, 4]);
+    // scikit-learn's KFold: the first n % k folds are one larger
+    expect(folds.map((f) => f.valIdx.length)).toEqual([5, 5, 5, 4, 4]);
     const all = folds.flatMap((f) => [...f.valIdx]).sort((a, b) => a - b);
     expect(all).toEqual(Array.from({ length: 23 }, (_, i) => i));
     for (const f of folds) {
@@ -19,6 +21,19 @@ describe('kFolds', () => {
     }
     expect(kFolds(23, 5, 42)).toEqual(folds);
     expect(kFolds(23, 5, 43)[0]!.valIdx).not.toEqual(folds[0]!.valIdx);
+  });
+
+  it('holds out exactly the examples of knobs.data.kFold with the same seed: one implementation (issue 11)', () => {
+    for (const [n, k, seed] of [
+      [23, 5, 42],
+      [10, 3, 1],
+      [101, 7, 9],
+    ] as const) {
+      const a = kFolds(n, k, seed);
+      const b = kFold(n, { k, seed });
+      expect(a.map((f) => [...f.valIdx])).toEqual(b.map((f) => [...f.dev]));
+      expect(a.map((f) => [...f.trainIdx])).toEqual(b.map((f) => [...f.train]));
+    }
   });
 });
 

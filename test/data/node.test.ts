@@ -88,6 +88,25 @@ describe('Node file loaders', () => {
     expect(Array.from(d.y)).toEqual([3, 4]);
   });
 
+  it('loadIdx stops decompressing a gzip bomb at the size its header declares (issue 11)', async () => {
+    // a labels header for 4 bytes of labels, followed by 64 MB of zeros (64 KB compressed)
+    const bomb = new Uint8Array(8 + 4 + (64 << 20));
+    bomb.set([0, 0, 8, 1, 0, 0, 0, 4]);
+    await writeFile(join(dir, 'bomb.gz'), gzipSync(bomb));
+    await writeFile(join(dir, 'img4'), new Uint8Array([0, 0, 8, 3, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 1, 1, 2, 3, 4]));
+    await expect(data.loadIdx({ images: join(dir, 'img4'), labels: join(dir, 'bomb.gz') })).rejects.toThrow(
+      /loadIdx: labels decompresses to more than the 12 bytes its header declares \(a corrupt file or a gzip bomb\); stopped there/,
+    );
+    // a gzip file that is not IDX fails on its first bytes
+    await writeFile(join(dir, 'text.gz'), gzipSync(new TextEncoder().encode('hello world')));
+    await expect(data.loadIdx({ images: join(dir, 'img4'), labels: join(dir, 'text.gz') })).rejects.toThrow(/labels is not an IDX file/);
+    // a truncated one keeps readIdx's size message
+    await writeFile(join(dir, 'short.gz'), gzipSync(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 4, 1, 2])));
+    await expect(data.loadIdx({ images: join(dir, 'img4'), labels: join(dir, 'short.gz') })).rejects.toThrow(
+      /labels has 10 bytes, but its header .* needs exactly 12/,
+    );
+  });
+
   it('preview writes its PNG file', async () => {
     const p = data.augmentation([{ type: 'rotate', degrees: 10 }], { height: 4, width: 4, channels: 1 });
     const path = join(dir, 'sub', 'preview.png');

@@ -17,6 +17,17 @@ describe('classWeight', () => {
     for (const t of totals) expect(t).toBeCloseTo(4, 5);
   });
 
+  it('never sizes an array by a stray label (1e9): an error naming it, before anything is allocated (issue 11)', () => {
+    const y = Int32Array.from({ length: 100 }, (_, i) => i % 10);
+    y[42] = 1e9;
+    expect(() => classWeight(y, 'balanced')).toThrow(/classWeight: labels\[42\] is 1000000000, which would make 1000000001 classes, but only 11 distinct/);
+    expect(() => exampleWeights(y, 'balanced')).toThrow(/exampleWeights: labels\[42\] is 1000000000/);
+    expect(() => classWeight(y, 'balanced', { classes: 10 })).toThrow(/labels\[42\] = 1000000000 is out of range for 10 classes/);
+    expect(() => dataset({ x: new Float32Array(100), y, features: 1 } as never)).toThrow(/the label at row 42 is 1000000000/);
+    // a few absent classes are fine: labels 0 and 9 make 10 classes
+    expect(classWeight([0, 9, 9], 'balanced')).toHaveLength(10);
+  });
+
   it('gives an absent class weight 0 and counts only present classes', () => {
     expect(classWeight([0, 0, 2], 'balanced')).toEqual([0.75, 0, 1.5]);
   });

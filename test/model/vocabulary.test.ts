@@ -281,8 +281,8 @@ describe('binary cross-entropy labels', () => {
 
   it('rejects labels outside [0, 1] with a message naming the value and where it is', () => {
     const model = binaryModel();
-    expect(() => model.evaluate(x, [0, 1, 2, 0, 1, 0, 0, 1])).toThrow(/binaryCrossentropy needs labels in \[0, 1\].*got 2 at row 2, column 0/);
-    expect(() => model.evaluate(x, Int32Array.from([0, 1, 1, -1, 1, 0, 0, 1]))).toThrow(/got -1 at row 3/);
+    expect(() => model.evaluate(x, [0, 1, 2, 0, 1, 0, 0, 1])).toThrow(/y\[2\] is 2, but binaryCrossentropy needs targets in \[0, 1\]/);
+    expect(() => model.evaluate(x, Int32Array.from([0, 1, 1, -1, 1, 0, 0, 1]))).toThrow(/y\[3\] is -1, but binaryCrossentropy/);
     expect(() => model.evaluate(x, Float32Array.from([0, 1, 1, 0, 1, 0, 0, 1.5]))).toThrow(/got 1.5 at row 7/);
     expect(() => model.evaluate(x, [0, 1, 1])).toThrow(/x has 8 examples but y has 3/);
   });
