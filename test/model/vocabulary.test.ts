@@ -283,7 +283,7 @@ describe('binary cross-entropy labels', () => {
     const model = binaryModel();
     expect(() => model.evaluate(x, [0, 1, 2, 0, 1, 0, 0, 1])).toThrow(/y\[2\] is 2, but binaryCrossentropy needs targets in \[0, 1\]/);
     expect(() => model.evaluate(x, Int32Array.from([0, 1, 1, -1, 1, 0, 0, 1]))).toThrow(/y\[3\] is -1, but binaryCrossentropy/);
-    expect(() => model.evaluate(x, Float32Array.from([0, 1, 1, 0, 1, 0, 0, 1.5]))).toThrow(/got 1.5 at row 7/);
+    expect(() => model.evaluate(x, Float32Array.from([0, 1, 1, 0, 1, 0, 0, 1.5]))).toThrow(/y\[7\] is 1.5, but binaryCrossentropy/);
     expect(() => model.evaluate(x, [0, 1, 1])).toThrow(/x has 8 examples but y has 3/);
   });
 });
