@@ -221,6 +221,26 @@ describe('convolution layers in a model', () => {
   });
 });
 
+describe('augmentation feeds conv nets', () => {
+  it('fit({ augment }) works with inputShape [h, w, c] and rejects a pipeline of another image shape', async () => {
+    const augment = knobs.data.augmentation(
+      [
+        { type: 'rotate', degrees: 15 },
+        { type: 'translate', pixels: 1 },
+      ],
+      { height: 12, width: 12, channels: 2 },
+    );
+    const { x, labels } = batch(32, [12, 12, 2], 3, 8);
+    const m = netWith([12, 12, 2], [L.conv2d({ filters: 4, kernelSize: 3, strides: 2, activation: 'relu' })]);
+    const h = await m.fit(x, labels, { batchSize: 16, epochs: 2, verbose: 0, augment });
+    expect(h.history.loss!.every(Number.isFinite)).toBe(true);
+    const wrong = netWith([6, 24, 2], [L.conv2d({ filters: 4, kernelSize: 3 })]);
+    await expect(wrong.fit(x, labels, { epochs: 1, verbose: 0, augment })).rejects.toThrow(
+      "fit: options.augment works on 12 x 12 x 2 images but the model's inputShape is [6, 24, 2]",
+    );
+  });
+});
+
 describe('a tiny conv net on real MNIST', () => {
   it('reaches 91% test accuracy on 1,000 digits after 6 epochs on 3,000', async () => {
     const { train, test } = await mnistSplit(3000, 1000);
