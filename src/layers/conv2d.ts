@@ -136,6 +136,12 @@ export class Conv2D extends Layer {
     return specs;
   }
 
+  /** Each weight is used once per output pixel. */
+  override flopsPerExample(): number {
+    const g = this.g;
+    return 6 * g.oh * g.ow * g.kh * g.kw * g.c * g.oc;
+  }
+
   override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
     const g = this.g;
     const col = conv2dColFloats(g, conv2dColRows(g, rowsCap * g.oh * g.ow));

@@ -133,6 +133,12 @@ export class DepthwiseConv2D extends Layer {
     return specs;
   }
 
+  /** Each weight is used once per output pixel. */
+  override flopsPerExample(): number {
+    const g = this.g;
+    return 6 * g.oh * g.ow * g.kh * g.kw * g.oc;
+  }
+
   override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
     return { out: rowsCap * this.outputSize, extra: {} };
   }

@@ -166,6 +166,12 @@ export class SeparableConv2D extends Layer {
     return specs;
   }
 
+  /** Each weight is used once per output pixel. */
+  override flopsPerExample(): number {
+    const g = this.g;
+    return 6 * g.oh * g.ow * (g.kh * g.kw * g.oc + g.oc * this.filters);
+  }
+
   override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
     const g = this.g;
     const mid = rowsCap * g.oh * g.ow * g.oc;

@@ -3,6 +3,7 @@
 // gives bit-identical weights, and 1 and 2 workers agree within float rounding.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as knobs from '../../build/entry.node';
+import { autoWorkers, flopsPerExample } from '../../workers/data-parallel';
 import { randomArray } from '../helpers';
 
 const N = 192;
@@ -72,4 +73,21 @@ describe('conv nets on the worker pool', () => {
     expect(d).toBeLessThanOrEqual(1e-5);
     expect(twoA.loss[1]).toBeLessThan(twoA.loss[0]!);
   }, 120_000);
+
+  it("'auto' counts a convolution's arithmetic per output pixel, not per weight", () => {
+    const L = knobs.layers;
+    const m = knobs.sequential({
+      inputShape: [28, 28, 1],
+      layers: [
+        L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }),
+        L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
+        L.flatten(),
+        L.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
+    // 6 flops per multiply-add: 26*26*9*32 + 24*24*288*64, and per dense weight: 36864*10 + 10
+    expect(flopsPerExample(m)).toBe(6 * (26 * 26 * 9 * 32 + 24 * 24 * 288 * 64 + 36864 * 10 + 10));
+    // about 66 MFLOP an example: even 8-row shards carry far more than the 20 MFLOP that pays for 2 workers
+    expect(autoWorkers(m, 16, 2)).toBe(2);
+  });
 });
