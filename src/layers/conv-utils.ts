@@ -25,6 +25,20 @@ function describeSize(value: unknown): string {
   return describe(value);
 }
 
+/**
+ * Accepts tfjs' `dataFormat: 'channelsLast'` (the only layout knobs has) and rejects
+ * 'channelsFirst' with what to do instead.
+ */
+export function checkDataFormat(where: string, value: unknown): void {
+  if (value === undefined || value === 'channelsLast') return;
+  if (value === 'channelsFirst') {
+    throw new RangeError(
+      `${where}: dataFormat 'channelsFirst' is not supported; knobs convolutions are channels last (NHWC): transpose x to [n, h, w, c] rows`,
+    );
+  }
+  throw new RangeError(`${where}: dataFormat must be 'channelsLast', got ${describe(value)}`);
+}
+
 /** Parses the padding option (default 'valid'). */
 export function padding(where: string, value: unknown): ConvPadding {
   return oneOf(where, 'padding', value ?? 'valid', ['valid', 'same'] as const);

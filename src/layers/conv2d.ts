@@ -20,7 +20,7 @@ import { getInitializer, type Initializer, type InitializerName } from '../initi
 import { getRegularizer, type Regularizer } from '../regularizers';
 import { bool, checkKnownOptions, positiveInt } from '../util/options';
 import { activationCode, checkActivation, type LayerActivation } from './activations';
-import { buildGeometry, layerLabel, padding, size2, spatialConfig, type Size2, type Spatial } from './conv-utils';
+import { buildGeometry, checkDataFormat, layerLabel, padding, size2, spatialConfig, type Size2, type Spatial } from './conv-utils';
 import { Layer, at, type LayerScratch, type StepContext, type WeightSpec } from './layer';
 
 /** Options of {@link conv2d}. */
@@ -33,6 +33,8 @@ export interface Conv2DOptions {
   strides?: Size2;
   /** Default 'valid' (no padding); 'same' pads so that the output is ceil(input / stride), the extra row and column at the bottom and right (as TensorFlow). */
   padding?: 'valid' | 'same';
+  /** Only 'channelsLast' (the default): images are [height, width, channels]. */
+  dataFormat?: 'channelsLast';
   /** Default 1. */
   dilationRate?: Size2;
   /** Default 'linear'. */
@@ -57,6 +59,7 @@ const CONV2D_OPTIONS = [
   'kernelSize',
   'strides',
   'padding',
+  'dataFormat',
   'dilationRate',
   'activation',
   'activationAlpha',
@@ -70,7 +73,11 @@ const CONV2D_OPTIONS = [
 ] as const;
 
 /** Parses the spatial options of a convolution layer. @internal */
-export function spatialOptions(W: string, o: { kernelSize?: unknown; strides?: unknown; dilationRate?: unknown; padding?: unknown }): Spatial {
+export function spatialOptions(
+  W: string,
+  o: { kernelSize?: unknown; strides?: unknown; dilationRate?: unknown; padding?: unknown; dataFormat?: unknown },
+): Spatial {
+  checkDataFormat(W, o.dataFormat);
   return {
     kernelSize: size2(W, 'kernelSize', o.kernelSize),
     strides: size2(W, 'strides', o.strides ?? 1),

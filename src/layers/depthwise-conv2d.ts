@@ -31,6 +31,8 @@ export interface DepthwiseConv2DOptions {
   strides?: Size2;
   /** Default 'valid'. */
   padding?: 'valid' | 'same';
+  /** Only 'channelsLast' (the default): images are [height, width, channels]. */
+  dataFormat?: 'channelsLast';
   /** Default 1. */
   dilationRate?: Size2;
   /** Default 'linear'. */
@@ -54,6 +56,7 @@ const DEPTHWISE_OPTIONS = [
   'depthMultiplier',
   'strides',
   'padding',
+  'dataFormat',
   'dilationRate',
   'activation',
   'activationAlpha',

@@ -35,6 +35,8 @@ export interface SeparableConv2DOptions {
   strides?: Size2;
   /** Default 'valid'. */
   padding?: 'valid' | 'same';
+  /** Only 'channelsLast' (the default): images are [height, width, channels]. */
+  dataFormat?: 'channelsLast';
   /** Default 1. */
   dilationRate?: Size2;
   /** Default 'linear'. */
@@ -62,6 +64,7 @@ const SEPARABLE_OPTIONS = [
   'depthMultiplier',
   'strides',
   'padding',
+  'dataFormat',
   'dilationRate',
   'activation',
   'activationAlpha',

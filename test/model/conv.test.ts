@@ -218,6 +218,10 @@ describe('convolution layers in a model', () => {
     expect(() => L.conv2d({ filters: 0, kernelSize: 3 })).toThrow(/filters must be a positive integer, got 0/);
     expect(() => L.conv2d({ filters: 2, kernelSize: 3, padding: 'full' as never })).toThrow(/padding must be one of "valid", "same", got "full"/);
     expect(() => L.conv2d({ filters: 2, kernelSize: 3, kernelSize2: 1 } as never)).toThrow(TypeError);
+    expect(() => L.conv2d({ filters: 2, kernelSize: 3, dataFormat: 'channelsFirst' as never })).toThrow(
+      /channelsFirst' is not supported; knobs convolutions are channels last/,
+    );
+    expect(() => L.separableConv2d({ filters: 2, kernelSize: 3, dataFormat: 'channelsLast' })).not.toThrow();
   });
 });
 
