@@ -24,16 +24,17 @@
 //   28x28x1  -> 32 3x3:  im2col+gemm  4.4 /  2.5, direct  5.6 / 3.7, gemm alone on the product  7.9 / 7.6
 // (bench_conv_direct.ts: the gemm's 4x8 register tile reading the input and filter unpacked). The
 // second layer, which holds over 90% of the network's arithmetic, runs as fast as the gemm alone,
-// and faster than direct: the packed panels stay in L1, the unpacked filter rows do not. Direct wins
-// the 1-channel first layer (K = 9, so im2col's copies and the gemm's packing dominate): a direct
-// path for thin K is the next step for that layer.
+// and faster than direct (probably because the packed panels are read contiguously, while direct
+// strides through the filter one output-channel row at a time; not profiled further). Direct wins
+// the 1-channel first layer (K = 9, so im2col's copies and the gemm's packing dominate): thin
+// filters (at most 32 taps) take the direct forward below.
 //
 // Rows of the output do not depend on the chunking (the gemm's row results do not depend on
 // which rows share a call), so forward results are the same bits for every shard split. The
 // weight gradient sums over rows in chunk order; the same split gives the same bits.
 import { f32_gemm } from './f32_gemm';
 import { f32_col_sum } from './f32_elementwise';
-import { ACT_LINEAR } from './f32_activation';
+import { act_v, ACT_LINEAR, ACT_RELU } from './f32_activation';
 
 // Copies n floats (n >= 0) from s to d.
 // @ts-ignore: decorator
@@ -119,6 +120,132 @@ function col2im(dcol: usize, dx: usize, r0: i32, rows: i32, h: i32, w: i32, c: i
   }
 }
 
+// Direct forward for thin filters (few taps: a 3x3 filter over 1 channel has K = 9), where im2col's
+// copies and the gemm's packing cost about as much as the products. Measured on 28x28x1 -> 32 3x3,
+// batch 128, bias + relu, one thread, three runs: 16.1-16.6 GFLOP/s against 14.4-14.7 for
+// im2col + gemm (1.14x); the bench-only kernel (bench_conv_direct.ts: starts from the bias, no
+// activation, no padding support) reaches 22-23, so this path still has room. The gemm's 4x8 register tile with A
+// splat straight from the input (4 neighbouring output pixels) and B read from the filter rows.
+// Every output sums its taps from 0 in (ky, kx, c) order, then adds the bias, then applies the
+// activation: the same operations in the same order as im2col + gemm with one K slice (K <= 256),
+// so both paths give the same bits. Pixels whose window leaves the input go one at a time with
+// bounds checks. Needs oc % 8 == 0.
+const DIRECT_MAX_K: i32 = 32;
+
+// @ts-ignore: decorator
+@inline function useDirect(c: i32, oc: i32, kh: i32, kw: i32): bool {
+  return kh * kw * c <= DIRECT_MAX_K && (oc & 7) == 0;
+}
+
+// One 4-pixel x 8-filter tile whose taps all lie inside the input: `pa0` is the first pixel's
+// first tap, stepB the distance between neighbouring output pixels' inputs.
+// @ts-ignore: decorator
+@inline function directQuad(pa0: usize, rowB: usize, dhB: usize, dwB: usize, pixB: usize, stepB: usize, pb0: usize, ocB: usize,
+                    kh: i32, kw: i32, bias: usize, act: i32, actAlpha: f32, out: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let pb = pb0;
+  for (let ky = 0; ky < kh; ky++) {
+    const line = pa0 + <usize>ky * dhB;
+    for (let kx = 0; kx < kw; kx++) {
+      let pa = line + <usize>kx * dwB;
+      const end = pa + pixB;
+      while (pa < end) {
+        const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+        let a = v128.load32_splat(pa);
+        c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+        a = v128.load32_splat(pa + stepB);
+        c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+        a = v128.load32_splat(pa + 2 * stepB);
+        c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+        a = v128.load32_splat(pa + 3 * stepB);
+        c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+        pa += 4; pb += ocB;
+      }
+    }
+  }
+  if (bias) {
+    const b0 = v128.load(bias), b1 = v128.load(bias, 16);
+    c00 = f32x4.add(c00, b0); c01 = f32x4.add(c01, b1); c10 = f32x4.add(c10, b0); c11 = f32x4.add(c11, b1);
+    c20 = f32x4.add(c20, b0); c21 = f32x4.add(c21, b1); c30 = f32x4.add(c30, b0); c31 = f32x4.add(c31, b1);
+  }
+  if (act == ACT_RELU) {
+    // relu inline, as act_v computes it (max with 0), without the dispatch on the kind
+    const z = f32x4.splat(0);
+    c00 = f32x4.max(c00, z); c01 = f32x4.max(c01, z); c10 = f32x4.max(c10, z); c11 = f32x4.max(c11, z);
+    c20 = f32x4.max(c20, z); c21 = f32x4.max(c21, z); c30 = f32x4.max(c30, z); c31 = f32x4.max(c31, z);
+  } else if (act != ACT_LINEAR) {
+    c00 = act_v(act, c00, actAlpha); c01 = act_v(act, c01, actAlpha); c10 = act_v(act, c10, actAlpha); c11 = act_v(act, c11, actAlpha);
+    c20 = act_v(act, c20, actAlpha); c21 = act_v(act, c21, actAlpha); c30 = act_v(act, c30, actAlpha); c31 = act_v(act, c31, actAlpha);
+  }
+  v128.store(out, c00); v128.store(out, c01, 16);
+  v128.store(out + ocB, c10); v128.store(out + ocB, c11, 16);
+  v128.store(out + 2 * ocB, c20); v128.store(out + 2 * ocB, c21, 16);
+  v128.store(out + 3 * ocB, c30); v128.store(out + 3 * ocB, c31, 16);
+}
+
+// One pixel x 8 filters, skipping the taps outside the input.
+function directPixel(img: usize, iy0: i32, ix0: i32, h: i32, w: i32, rowB: usize, pixB: usize, kh: i32, kw: i32, dh: i32, dw: i32,
+                     pb0: usize, tapB: usize, ocB: usize, bias: usize, act: i32, actAlpha: f32, out: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  for (let ky = 0; ky < kh; ky++) {
+    const iy = iy0 + ky * dh;
+    if (iy < 0 || iy >= h) continue;
+    const line = img + <usize>iy * rowB;
+    for (let kx = 0; kx < kw; kx++) {
+      const ix = ix0 + kx * dw;
+      if (ix < 0 || ix >= w) continue;
+      let pa = line + <usize>ix * pixB;
+      let pb = pb0 + <usize>(ky * kw + kx) * tapB;
+      const end = pa + pixB;
+      while (pa < end) {
+        const a = v128.load32_splat(pa);
+        c00 = f32x4.add(c00, f32x4.mul(a, v128.load(pb))); c01 = f32x4.add(c01, f32x4.mul(a, v128.load(pb, 16)));
+        pa += 4; pb += ocB;
+      }
+    }
+  }
+  if (bias) { c00 = f32x4.add(c00, v128.load(bias)); c01 = f32x4.add(c01, v128.load(bias, 16)); }
+  if (act != ACT_LINEAR) { c00 = act_v(act, c00, actAlpha); c01 = act_v(act, c01, actAlpha); }
+  v128.store(out, c00); v128.store(out, c01, 16);
+}
+
+function directForward(x: usize, wt: usize, bias: usize, y: usize, n: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32,
+                       sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32, act: i32, actAlpha: f32): void {
+  const imgB = <usize>(h * w * c) << 2, rowB = <usize>(w * c) << 2, pixB = <usize>c << 2, ocB = <usize>oc << 2;
+  const stepB = <usize>sw * pixB, dwB = <usize>dw * pixB, dhB = <usize>dh * rowB;
+  const tapB = <usize>(c * oc) << 2; // filter bytes per tap
+  for (let b = 0; b < n; b++) {
+    const img = x + <usize>b * imgB;
+    for (let oy = 0; oy < oh; oy++) {
+      const yrow = y + <usize>((b * oh + oy) * ow) * ocB;
+      const iy0 = oy * sh - pt;
+      const rowsInside = iy0 >= 0 && iy0 + (kh - 1) * dh < h;
+      let ox = 0;
+      while (ox < ow) {
+        const ix0 = ox * sw - pl;
+        // 4 pixels at once when all their taps are inside the input
+        const quad = rowsInside && ox + 4 <= ow && ix0 >= 0 && ix0 + 3 * sw + (kw - 1) * dw < w;
+        const out = yrow + <usize>ox * ocB;
+        if (quad) {
+          const pa0 = img + <usize>iy0 * rowB + <usize>ix0 * pixB;
+          for (let o = 0; o < oc; o += 8) {
+            const oB = <usize>o << 2;
+            directQuad(pa0, rowB, dhB, dwB, pixB, stepB, wt + oB, ocB, kh, kw, bias ? bias + oB : 0, act, actAlpha, out + oB);
+          }
+          ox += 4;
+        } else {
+          for (let o = 0; o < oc; o += 8) {
+            const oB = <usize>o << 2;
+            directPixel(img, iy0, ix0, h, w, rowB, pixB, kh, kw, dh, dw, wt + oB, tapB, ocB, bias ? bias + oB : 0, act, actAlpha, out + oB);
+          }
+          ox++;
+        }
+      }
+    }
+  }
+}
+
 // A 1x1 filter with stride 1 and no padding: x is already the col matrix.
 // @ts-ignore: decorator
 @inline function isPointwise(h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, oh: i32, ow: i32): bool {
@@ -128,15 +255,21 @@ function col2im(dcol: usize, dx: usize, r0: i32, rows: i32, h: i32, w: i32, c: i
 /**
  * y = act(conv2d(x, w) + bias): x is n x h x w x c, w is kh x kw x c x oc, y is n x oh x ow x oc.
  * bias is 0 for none. col holds colRows x (kh*kw*c) floats (colRows >= 1); ws is a gemm workspace.
+ * direct = 1 lets thin filters (kh*kw*c <= 32, oc % 8 == 0) skip im2col (same bits); 0 forces
+ * im2col + gemm (for the tests and the benchmark).
  */
 export function f32_conv2d_forward(x: usize, wt: usize, bias: usize, y: usize,
                                    n: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32,
                                    sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
-                                   act: i32, actAlpha: f32, col: usize, colRows: i32, ws: usize): void {
+                                   act: i32, actAlpha: f32, col: usize, colRows: i32, ws: usize, direct: i32): void {
   const M = n * oh * ow, K = kh * kw * c;
   if (M == 0) return;
   if (isPointwise(h, w, kh, kw, sh, sw, pt, pl, oh, ow)) {
     f32_gemm(0, 0, M, oc, K, 1, x, K, wt, oc, 0, y, oc, bias, act, actAlpha, ws);
+    return;
+  }
+  if (direct != 0 && useDirect(c, oc, kh, kw)) {
+    directForward(x, wt, bias, y, n, h, w, c, oc, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, act, actAlpha);
     return;
   }
   for (let r0 = 0; r0 < M; r0 += colRows) {

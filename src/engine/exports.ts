@@ -232,6 +232,7 @@ export interface KernelExports {
     col: number,
     colRows: number,
     ws: number,
+    direct: number,
   ): void;
   f32_conv2d_backward_input(
     dy: number,

@@ -1,9 +1,10 @@
 /**
  * Convolution kernels, one thread, batch 128, on the Keras "simple MNIST convnet" shapes:
- * f32_conv2d (im2col + the packed gemm) forward, input gradient and filter gradient, against a
- * direct convolution (bench_conv2d_direct, forward only) and against f32_gemm alone on the
- * product im2col produces (rows x taps x filters), all in the same run. The measurement behind
- * the choice of im2col in assembly/kernels/f32_conv2d.ts.
+ * f32_conv2d forward (its own choice: direct for thin filters, else im2col + the packed gemm; and
+ * im2col + gemm forced), input gradient and filter gradient, against a direct convolution
+ * (bench_conv2d_direct, forward only) and against f32_gemm alone on the product im2col produces
+ * (rows x taps x filters), all in the same run. The measurements behind the choices in
+ * assembly/kernels/f32_conv2d.ts.
  */
 import { engine } from '../../src/engine/engine';
 import {
@@ -51,17 +52,27 @@ export function benchConv(): { markdown: string; rows: Record<string, number>[] 
     const reps = 3;
     const rate = (fn: () => void): number => flops / timeMs(fn, reps, 7, 2) / 1e6;
     const fwd = rate(() => f32_conv2d_forward(e, g, x, wt, bias, y, 1, 0, work));
+    const im2col = rate(() => f32_conv2d_forward(e, g, x, wt, bias, y, 1, 0, { ...work, direct: false }));
     const direct = rate(() => e.k.bench_conv2d_direct(x, wt, bias, y, g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.oh, g.ow));
     const bIn = rate(() => f32_conv2d_backward_input(e, g, dy, wt, dx, work));
     const bFil = rate(() => f32_conv2d_backward_filter(e, g, x, dy, dwt, db, work));
     const gemm = rate(() => f32_gemm(e, { m: M, n: g.oc, k: K, a: colAll, b: wt, c: y, ws: e.gemmWorkspace }));
-    raw.push({ forward: fwd, direct, backwardInput: bIn, backwardFilter: bFil, gemm });
-    rows.push([name, colRows, fmt(fwd, 1), fmt(direct, 1), fmt(bIn, 1), fmt(bFil, 1), fmt(gemm, 1)]);
+    raw.push({ forward: fwd, im2col, direct, backwardInput: bIn, backwardFilter: bFil, gemm });
+    rows.push([name, colRows, fmt(fwd, 1), fmt(im2col, 1), fmt(direct, 1), fmt(bIn, 1), fmt(bFil, 1), fmt(gemm, 1)]);
     for (const p of [x, wt, bias, y, dy, dx, dwt, db, colAll, work.col]) e.free(p);
   }
   const markdown = table(
-    'Convolution kernels, one thread, batch 128 (GFLOP/s; forward = im2col + gemm with bias and relu fused)',
-    ['shape', 'col rows per chunk', 'forward', 'direct forward', 'input gradient', 'filter gradient', 'gemm alone on the im2col product'],
+    'Convolution kernels, one thread, batch 128 (GFLOP/s; forward with bias and relu fused, direct for thin filters, else im2col + gemm)',
+    [
+      'shape',
+      'col rows per chunk',
+      'forward',
+      'forward, im2col + gemm forced',
+      'direct forward (bench kernel)',
+      'input gradient',
+      'filter gradient',
+      'gemm alone on the im2col product',
+    ],
     rows,
   );
   return { markdown, rows: raw };

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { engine } from '../../src/engine/engine';
-import { conv2dColRows, convAxis, f32_conv2d_forward } from '../../src/engine/kernels/f32_conv2d';
+import { conv2dColFloats, conv2dColRows, convAxis, f32_conv2d_forward } from '../../src/engine/kernels/f32_conv2d';
 import { ShapeError } from '../../src/errors';
-import { Arena } from './arena';
-import { checkAgainstReference, checkAgainstTorch } from './conv-cases';
-import type { ConvCase } from './conv-reference';
+import { Arena, expectSameBits } from './arena';
+import { checkAgainstReference, checkAgainstTorch, inputsOf } from './conv-cases';
+import { geometryOf, type ConvCase } from './conv-reference';
 
 const arena = new Arena();
 afterEach(() => arena.free());
@@ -46,6 +46,43 @@ describe('f32_conv2d', () => {
     const cs: ConvCase = { n: 3, h: 7, w: 6, c: 3, oc: 5, kh: 3, kw: 2, sh: 2, sw: 1, padding: 'same' };
     for (const colRows of [1, 4, 5, 13, 64]) checkAgainstReference(arena, cs, 7, colRows);
     expect(conv2dColRows({ kh: 3, kw: 3, c: 32 }, 10_000) % 4).toBe(0);
+    expect(conv2dColRows({ kh: 3, kw: 3, c: 256 }, 10_000)).toBe(64);
+    expect(conv2dColRows({ kh: 3, kw: 3, c: 1 }, 10)).toBe(12);
+  });
+
+  it('the direct path of thin filters (<= 32 taps, filters % 8 == 0) gives the reference results and the same bits as im2col + gemm', () => {
+    const thin: ConvCase[] = [
+      { n: 2, h: 9, w: 8, c: 1, oc: 8, kh: 3, kw: 3, padding: 'same' },
+      { n: 2, h: 11, w: 13, c: 2, oc: 16, kh: 2, kw: 2, sh: 2, sw: 2, padding: 'same' },
+      { n: 1, h: 10, w: 12, c: 1, oc: 24, kh: 3, kw: 3, dh: 2, dw: 2, padding: 'same' },
+      { n: 2, h: 7, w: 9, c: 3, oc: 8, kh: 3, kw: 3, sw: 2, padding: 'valid' },
+      { n: 2, h: 6, w: 5, c: 4, oc: 8, kh: 5, kw: 1, padding: 'same' },
+      { n: 1, h: 5, w: 3, c: 1, oc: 8, kh: 2, kw: 2, padding: 'valid' },
+    ];
+    const e = engine();
+    thin.forEach((cs, i) => {
+      checkAgainstReference(arena, cs, 700 + 10 * i);
+      const g = geometryOf(cs);
+      const { x, wt, bias } = inputsOf(cs, 800 + i);
+      const px = arena.f32(x),
+        pw = arena.f32(wt),
+        pb = arena.f32(bias);
+      const colRows = conv2dColRows(g, g.n * g.oh * g.ow);
+      const col = arena.f32(new Float32Array(conv2dColFloats(g, colRows)));
+      for (const [act, bp] of [
+        [0, 0],
+        [1, pb],
+        [5, pb],
+      ] as const) {
+        const out = [true, false].map((direct) => {
+          const y = arena.guarded(g.n * g.oh * g.ow * g.oc);
+          f32_conv2d_forward(e, g, px, pw, bp, y.ptr, act, 0, { col, colRows, ws: e.gemmWorkspace, direct });
+          y.checkGuards(`${JSON.stringify(cs)} direct ${direct}`);
+          return y.read();
+        });
+        expectSameBits(out[0]!, out[1]!, `${JSON.stringify(cs)} act ${act}: direct vs im2col`);
+      }
+    });
   });
 
   it('matches PyTorch (torch.nn.functional.conv2d, NCHW transposed) on awkward shapes', () => {

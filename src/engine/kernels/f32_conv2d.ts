@@ -51,12 +51,14 @@ export function convAxis(size: number, k: number, stride: number, dilation: numb
 
 /**
  * Rows of the im2col buffer per chunk: about COL_CHUNK_FLOATS floats (so the chunk stays in the
- * L2 cache between im2col and the gemm's packing), a multiple of 4 (the gemm's row tile), at
- * most the rows needed (n * oh * ow rounded up to 4).
+ * L2 cache between im2col and the gemm's packing) but at least 64 rows (each gemm call packs the
+ * whole filter, so a chunk of a few rows would repack it for little work: with 3x3x256 taps,
+ * 48K floats are only 20 rows), a multiple of 4 (the gemm's row tile), at most the rows needed
+ * (n * oh * ow rounded up to 4).
  */
 export function conv2dColRows(g: Pick<ConvGeometry, 'kh' | 'kw' | 'c'>, maxRows: number): number {
   const k = g.kh * g.kw * g.c;
-  const chunk = Math.max(4, Math.floor(COL_CHUNK_FLOATS / k / 4) * 4);
+  const chunk = Math.max(64, Math.floor(COL_CHUNK_FLOATS / k / 4) * 4);
   return Math.max(4, Math.min(chunk, Math.ceil(maxRows / 4) * 4));
 }
 
@@ -105,6 +107,11 @@ export interface Conv2dWork {
   colRows: number;
   /** A gemm workspace (engine.gemmWorkspaceBytes), not used by another thread at the same time. */
   ws: number;
+  /**
+   * Forward only: let thin filters (kh * kw * c <= 32 taps, filters a multiple of 8) skip im2col
+   * and run the direct kernel, which gives the same bits. Default true; false forces im2col + gemm.
+   */
+  direct?: boolean;
 }
 
 /** y = act(conv2d(x, wt) + bias); bias 0 for none; act an ACTIVATION code. */
@@ -130,7 +137,7 @@ export function f32_conv2d_forward(
   checkDisjoint(K, 'y', y, s.y, 'wt', wt, s.wt);
   checkCol(e, K, g, work.col, work.colRows, work.ws);
   if (!Number.isInteger(act) || act < 0 || act > 5) throw new RangeError(`${K}: act must be an activation kind 0-5, got ${act}`);
-  e.k.f32_conv2d_forward(x, wt, bias, y, ...geoArgs(g, g.oc), act, actAlpha, work.col, work.colRows, work.ws);
+  e.k.f32_conv2d_forward(x, wt, bias, y, ...geoArgs(g, g.oc), act, actAlpha, work.col, work.colRows, work.ws, work.direct === false ? 0 : 1);
 }
 
 /** dx = the gradient w.r.t. the input given dy, the gradient w.r.t. the pre-activation output (dx overwritten). */
