@@ -22,6 +22,10 @@
 // average 11 on 2 cores, so only the ratios within a run mean something):
 //   13x13x32 -> 64 3x3:  im2col+gemm 12.3 / 10.6, direct 10.3 / 9.2, gemm alone on the product 11.5 / 11.5
 //   28x28x1  -> 32 3x3:  im2col+gemm  4.4 /  2.5, direct  5.6 / 3.7, gemm alone on the product  7.9 / 7.6
+// and in a quieter run (load average 3; forward as chosen / im2col + gemm forced / bench direct /
+// gemm alone; then input and filter gradients):
+//   13x13x32 -> 64 3x3:  43.8 / 43.3 / 36.6 / 45.8; gradients 44.7 and 45.1
+//   28x28x1  -> 32 3x3:  16.4 / 15.3 / 23.3 / 37.7; gradients 13.7 and 13.8
 // (bench_conv_direct.ts: the gemm's 4x8 register tile reading the input and filter unpacked). The
 // second layer, which holds over 90% of the network's arithmetic, runs as fast as the gemm alone,
 // and faster than direct (probably because the packed panels are read contiguously, while direct
