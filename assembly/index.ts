@@ -33,3 +33,9 @@ export {
   f32_bn_moments, f32_bn_merge, f32_bn_normalize, f32_bn_backward_sums, f32_bn_backward, f32_bn_update_moving,
 } from './kernels/f32_batchnorm';
 export { f32_dead_columns, f32_count_outside } from './kernels/f32_health';
+// Convolutions (NHWC): conv2d by im2col + f32_gemm, depthwise direct.
+export { f32_conv2d_forward, f32_conv2d_backward_input, f32_conv2d_backward_filter } from './kernels/f32_conv2d';
+export {
+  f32_depthwise_conv2d_forward, f32_depthwise_conv2d_backward_input, f32_depthwise_conv2d_backward_filter,
+} from './kernels/f32_depthwise_conv2d';
+export { bench_conv2d_direct } from './kernels/bench_conv_direct';

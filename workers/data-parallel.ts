@@ -45,13 +45,10 @@ export function splitRanges(n: number, parts: number): [number, number][] {
   return out;
 }
 
-/** Floating-point operations of one example's forward and backward pass (dense layers dominate). */
+/** Floating-point operations of one example's forward and backward pass (each layer's own count). */
 export function flopsPerExample(model: Sequential): number {
   let f = 0;
-  for (const l of model.layers) {
-    const p = l.countParams().trainable;
-    f += 6 * p; // forward 2, weight gradient 2, input gradient 2 per weight
-  }
+  for (const l of model.layers) f += l.flopsPerExample();
   return f;
 }
 

@@ -41,13 +41,19 @@ export function f32_gemm_workspace_bytes(): i32 {
 
 // The micro-kernel: acc[4][8] = sum_k pa[k][0..3] (x) pb[k][0..7], over packed panels; then,
 // by mode: MODE_STORE writes acc to C, MODE_ADD adds it to C (both for a full 4x8 tile with no
-// scaling), MODE_TILE writes it to the tile buffer for the general epilogue.
+// scaling), MODE_TILE writes it to the tile buffer for the general epilogue, MODE_BIAS_ACT writes
+// act(acc + bias) to C (a full tile, alpha 1, C not read: the forward of a layer), in registers,
+// with the same operations in the same order as the general epilogue, so the same bits. It
+// matters when K is small (a 3x3 convolution over 1 channel has K = 9): the tile round trip
+// through memory and the epilogue's loops then cost as much as the products.
 export const MODE_STORE = 0;
 export const MODE_ADD = 1;
 export const MODE_TILE = 2;
+export const MODE_BIAS_ACT = 3;
 
 // @ts-ignore: decorator
-@inline export function micro4x8(kc: i32, pa: usize, pb: usize, out: usize, ldo: usize, mode: i32): void {
+@inline export function micro4x8(kc: i32, pa: usize, pb: usize, out: usize, ldo: usize, mode: i32,
+                                 bias: usize = 0, act: i32 = ACT_LINEAR, actAlpha: f32 = 0): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -70,6 +76,20 @@ export const MODE_TILE = 2;
     c10 = f32x4.add(v128.load(out + ldo), c10); c11 = f32x4.add(v128.load(out + ldo, 16), c11);
     c20 = f32x4.add(v128.load(out + 2 * ldo), c20); c21 = f32x4.add(v128.load(out + 2 * ldo, 16), c21);
     c30 = f32x4.add(v128.load(out + 3 * ldo), c30); c31 = f32x4.add(v128.load(out + 3 * ldo, 16), c31);
+  } else if (mode == MODE_BIAS_ACT) {
+    if (bias) {
+      const b0 = v128.load(bias), b1 = v128.load(bias, 16);
+      c00 = f32x4.add(c00, b0); c01 = f32x4.add(c01, b1);
+      c10 = f32x4.add(c10, b0); c11 = f32x4.add(c11, b1);
+      c20 = f32x4.add(c20, b0); c21 = f32x4.add(c21, b1);
+      c30 = f32x4.add(c30, b0); c31 = f32x4.add(c31, b1);
+    }
+    if (act != ACT_LINEAR) {
+      c00 = act_v(act, c00, actAlpha); c01 = act_v(act, c01, actAlpha);
+      c10 = act_v(act, c10, actAlpha); c11 = act_v(act, c11, actAlpha);
+      c20 = act_v(act, c20, actAlpha); c21 = act_v(act, c21, actAlpha);
+      c30 = act_v(act, c30, actAlpha); c31 = act_v(act, c31, actAlpha);
+    }
   }
   v128.store(out, c00); v128.store(out, c01, 16);
   out += ldo;
@@ -250,6 +270,8 @@ export function f32_gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha
       const actL = last ? act : ACT_LINEAR;
       // the fast path: C = acc or C += acc, nothing else to apply
       const simple = alpha == 1.0 && (!readC || betaEff == 1.0) && biasL == 0 && actL == ACT_LINEAR;
+      // bias and activation on C = A*B alone (a layer's forward): in registers
+      const fused = !simple && alpha == 1.0 && !readC;
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
         if (kc > 0) packA(a, ldaB, transA != 0, ic, mc, pc, kc, wsA);
@@ -264,6 +286,8 @@ export function f32_gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha
             if (simple && mr == 4 && nr == 8) {
               if (readC) micro4x8(kc, pa, pb, cc, ldcB, MODE_ADD);
               else micro4x8(kc, pa, pb, cc, ldcB, MODE_STORE);
+            } else if (fused && mr == 4 && nr == 8) {
+              micro4x8(kc, pa, pb, cc, ldcB, MODE_BIAS_ACT, biasJ, actL, actAlpha);
             } else {
               micro4x8(kc, pa, pb, tile, 32, MODE_TILE);
               epilogue(ws, cc, ldcB, mr, nr, alpha, readC, betaEff, biasJ, actL, actAlpha);

@@ -22,6 +22,16 @@ export type { ActivationLayerOptions } from './activation';
 export type { NormalizationOptions } from './normalization';
 export type { LayerActivation } from './activations';
 
+// Convolutions (NHWC)
+import { Conv2D, conv2d } from './conv2d';
+import { DepthwiseConv2D, depthwiseConv2d } from './depthwise-conv2d';
+import { SeparableConv2D, separableConv2d } from './separable-conv2d';
+export { Conv2D, DepthwiseConv2D, SeparableConv2D, conv2d, depthwiseConv2d, separableConv2d };
+export type { Conv2DOptions } from './conv2d';
+export type { DepthwiseConv2DOptions } from './depthwise-conv2d';
+export type { SeparableConv2DOptions } from './separable-conv2d';
+export type { Size2 } from './conv-utils';
+
 /** Layer classes by their exact className, in a Map: `'__proto__'` or `'constructor'` are unknown classes, not Object's. */
 const FACTORIES = new Map<unknown, (config: Record<string, unknown>) => Layer>([
   ['Dense', (c) => new Dense(c as never)],
@@ -30,6 +40,10 @@ const FACTORIES = new Map<unknown, (config: Record<string, unknown>) => Layer>([
   ['BatchNormalization', (c) => new BatchNormalization(c as never)],
   ['Flatten', (c) => new Flatten(c as never)],
   ['Normalization', (c) => new Normalization(c as never)],
+  // convolutions
+  ['Conv2D', (c) => new Conv2D(c as never)],
+  ['DepthwiseConv2D', (c) => new DepthwiseConv2D(c as never)],
+  ['SeparableConv2D', (c) => new SeparableConv2D(c as never)],
 ]);
 
 /** Rebuilds a layer from its saved configuration. */

@@ -139,6 +139,16 @@ export abstract class Layer {
   /** The configuration to rebuild this layer (Keras names). */
   abstract getConfig(): Record<string, unknown>;
 
+  /**
+   * Floating-point operations of one example's forward and backward pass (forward, weight
+   * gradient and input gradient: 2 each per multiply-add). The default, 6 per trainable weight,
+   * fits layers that use each weight once per example (dense); convolutions override it, since
+   * they use each weight once per output pixel. `workers: 'auto'` sizes shards by it.
+   */
+  flopsPerExample(): number {
+    return 6 * this.countParams().trainable;
+  }
+
   /** Number of trainable and non-trainable floats. */
   countParams(): { trainable: number; nonTrainable: number } {
     let trainable = 0,

@@ -614,6 +614,11 @@ export class Sequential implements ModelCore {
           `${W}: options.augment works on ${height} x ${width} x ${channels} images (${height * width * channels} values) but the model's input has ${this.inputSize}`,
         );
       }
+      // an image input ([h, w, c], as conv layers take) must be the pipeline's image, not just as many values
+      const s = this.inputShape;
+      if (s.length === 3 && (s[0] !== height || s[1] !== width || s[2] !== channels)) {
+        throw new ShapeError(`${W}: options.augment works on ${height} x ${width} x ${channels} images but the model's inputShape is [${s.join(', ')}]`);
+      }
     }
 
     // data: validation split first (Keras takes the tail, before any shuffling)

@@ -2,7 +2,7 @@
  * `npm run bench`: knobs against the anchors, measured in the same run on this machine.
  *
  *   npm run bench                  every section
- *   npm run bench -- matmul train  only the named sections (matmul, train, workers, augment, crossover, memory)
+ *   npm run bench -- matmul train  only the named sections (matmul, conv, train, workers, augment, crossover, memory)
  *
  * Training rows run in child processes (one per system and setting), so each peak RSS is that
  * system's own; rows alternate between systems over rounds and report medians, because this
@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
 import { benchMatmul } from './matmul';
 import { benchAugment } from './augment';
+import { benchConv } from './conv';
 import type { TrainResult } from './mnist-data';
 import type { MemoryResult } from './memory.bench';
 import { fmt, median, table } from './util';
@@ -62,6 +63,10 @@ console.log(`# knobs benchmark\n\nmachine: ${cpus().length} x ${cpus()[0]?.model
 
 if (all || wanted.has('matmul')) {
   sections.push((await benchMatmul()).markdown);
+}
+
+if (all || wanted.has('conv')) {
+  sections.push(benchConv().markdown);
 }
 
 if (all || wanted.has('train') || wanted.has('workers')) {
