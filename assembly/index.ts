@@ -29,3 +29,9 @@ export {
   f32_bn_moments, f32_bn_merge, f32_bn_normalize, f32_bn_backward_sums, f32_bn_backward, f32_bn_update_moving,
 } from './kernels/f32_batchnorm';
 export { f32_dead_columns, f32_count_outside } from './kernels/f32_health';
+// Pooling, zero padding and spatial dropout for image layers (issue 12, non-convolution part).
+export {
+  f32_maxpool2d_forward, f32_maxpool2d_backward, f32_avgpool2d_forward, f32_avgpool2d_backward,
+} from './kernels/f32_pool2d';
+export { f32_pad2d_forward, f32_pad2d_backward } from './kernels/f32_pad2d';
+export { f32_spatial_dropout_forward, f32_spatial_dropout_backward } from './kernels/f32_dropout';

@@ -7,6 +7,13 @@
  * shards' statistics in shard order (Chan et al.), so the result is the whole batch's statistics
  * whatever the split, up to rounding. The backward sums are merged the same way.
  * Inference mode uses the moving statistics.
+ *
+ * Keras normalizes over the last axis (axis -1). A flat input [features] gets one mean and
+ * variance per feature over the batch; an image [height, width, channels] (NHWC) gets one per
+ * channel over the batch and all pixels. In NHWC a shard of `rows` images is a
+ * (rows x height x width) x channels matrix, one pixel per row, so the per-column kernels do
+ * both: they just see height x width times as many rows, and the merge weighs each shard by its
+ * pixel count.
  * @module
  */
 import { f32_bn_backward, f32_bn_backward_sums, f32_bn_merge, f32_bn_moments, f32_bn_normalize, f32_bn_update_moving } from '../engine/kernels/f32_batchnorm';
@@ -78,13 +85,19 @@ export class BatchNormalization extends Layer {
     };
   }
 
+  /** Features normalized (the last axis), and positions per example sharing their statistics. */
+  private channels = 0;
+  private positions = 1;
+
   build(inputShape: number[]): void {
     this.inputSize = this.outputSize = inputShape.reduce((a, b) => a * b, 1);
     this.outputShape = inputShape.slice();
+    this.channels = inputShape[inputShape.length - 1]!;
+    this.positions = this.outputSize / this.channels;
   }
 
   override weightSpecs(): WeightSpec[] {
-    const c = this.outputSize;
+    const c = this.channels;
     const spec = (name: 'beta' | 'gamma' | 'movingMean' | 'movingVariance', trainable: boolean): WeightSpec => ({
       name,
       shape: [c],
@@ -110,9 +123,9 @@ export class BatchNormalization extends Layer {
   }
 
   override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
-    const c = this.outputSize;
+    const c = this.channels;
     return {
-      out: rowsCap * c,
+      out: rowsCap * this.outputSize,
       // local moments, merged batch statistics, local and total backward sums, constant gamma/beta
       extra: { mean: c, m2: c, batchMean: c, batchVar: c, sumDy: c, sumDyXhat: c, totalDy: c, totalDyXhat: c, ones: c, zeros: c },
     };
@@ -120,43 +133,45 @@ export class BatchNormalization extends Layer {
 
   /** Fills the constant buffers used when scale or center is off. */
   initScratch(ctx: { e: StepContext['e'] }, sc: LayerScratch): void {
-    f32_fill(ctx.e, sc.extra.ones!, this.outputSize, 1);
+    f32_fill(ctx.e, sc.extra.ones!, this.channels, 1);
   }
 
   forward(ctx: StepContext, sc: LayerScratch, input: number): number {
     const e = ctx.e,
-      c = this.outputSize,
+      c = this.channels,
+      rows = ctx.rows * this.positions,
       w = this.where(),
       x = sc.extra;
     const gamma = w.gamma >= 0 ? at(ctx.params, w.gamma) : x.ones!;
     const beta = w.beta >= 0 ? at(ctx.params, w.beta) : x.zeros!;
     if (!ctx.training) {
-      f32_bn_normalize(e, input, sc.out, ctx.rows, c, at(ctx.state, w.mean), at(ctx.state, w.variance), gamma, beta, this.epsilon);
+      f32_bn_normalize(e, input, sc.out, rows, c, at(ctx.state, w.mean), at(ctx.state, w.variance), gamma, beta, this.epsilon);
       return sc.out;
     }
-    f32_bn_moments(e, input, ctx.rows, c, x.mean!, x.m2!);
+    f32_bn_moments(e, input, rows, c, x.mean!, x.m2!);
     if (ctx.shards > 1) ctx.barrier();
     // every shard merges all shards' moments in shard order, so all agree on the batch statistics
     const first = ctx.shards > 1 ? ctx.scratchOf(0, this.index).extra : x;
     e.u8.copyWithin(x.batchMean!, first.mean!, first.mean! + c * 4);
     e.u8.copyWithin(x.batchVar!, first.m2!, first.m2! + c * 4);
-    let n = ctx.shardRows(0);
+    let n = ctx.shardRows(0) * this.positions;
     for (let s = 1; s < ctx.shards; s++) {
       const o = ctx.scratchOf(s, this.index).extra;
-      f32_bn_merge(e, x.batchMean!, x.batchVar!, n, o.mean!, o.m2!, ctx.shardRows(s), c);
-      n += ctx.shardRows(s);
+      f32_bn_merge(e, x.batchMean!, x.batchVar!, n, o.mean!, o.m2!, ctx.shardRows(s) * this.positions, c);
+      n += ctx.shardRows(s) * this.positions;
     }
     f32_scale(e, x.batchVar!, x.batchVar!, c, n > 0 ? 1 / n : 0); // M2 -> biased variance
-    f32_bn_normalize(e, input, sc.out, ctx.rows, c, x.batchMean!, x.batchVar!, gamma, beta, this.epsilon);
+    f32_bn_normalize(e, input, sc.out, rows, c, x.batchMean!, x.batchVar!, gamma, beta, this.epsilon);
     return sc.out;
   }
 
   backward(ctx: StepContext, sc: LayerScratch, input: number, _output: number, dOut: number, dIn: number): number {
     const e = ctx.e,
-      c = this.outputSize,
+      c = this.channels,
+      rows = ctx.rows * this.positions,
       w = this.where(),
       x = sc.extra;
-    f32_bn_backward_sums(e, dOut, input, ctx.rows, c, x.batchMean!, x.batchVar!, this.epsilon, x.sumDy!, x.sumDyXhat!, false);
+    f32_bn_backward_sums(e, dOut, input, rows, c, x.batchMean!, x.batchVar!, this.epsilon, x.sumDy!, x.sumDyXhat!, false);
     // this shard's share of the gamma and beta gradients; the reduction over shards adds them up
     if (w.gamma >= 0) e.u8.copyWithin(at(ctx.grads, w.gamma), x.sumDyXhat!, x.sumDyXhat! + c * 4);
     if (w.beta >= 0) e.u8.copyWithin(at(ctx.grads, w.beta), x.sumDy!, x.sumDy! + c * 4);
@@ -177,13 +192,13 @@ export class BatchNormalization extends Layer {
       }
     }
     const gamma = w.gamma >= 0 ? at(ctx.params, w.gamma) : x.ones!;
-    f32_bn_backward(e, dOut, input, dIn, ctx.rows, c, x.batchMean!, x.batchVar!, this.epsilon, gamma, totalDy, totalDyXhat, ctx.batchRows);
+    f32_bn_backward(e, dOut, input, dIn, rows, c, x.batchMean!, x.batchVar!, this.epsilon, gamma, totalDy, totalDyXhat, ctx.batchRows * this.positions);
     return dIn;
   }
 
   override updateState(ctx: StepContext, sc: LayerScratch): void {
     const w = this.where();
-    f32_bn_update_moving(ctx.e, at(ctx.state, w.mean), at(ctx.state, w.variance), sc.extra.batchMean!, sc.extra.batchVar!, this.outputSize, this.momentum);
+    f32_bn_update_moving(ctx.e, at(ctx.state, w.mean), at(ctx.state, w.variance), sc.extra.batchMean!, sc.extra.batchVar!, this.channels, this.momentum);
   }
 
   getConfig(): Record<string, unknown> {
