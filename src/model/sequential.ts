@@ -500,16 +500,11 @@ export class Sequential implements ModelCore {
     if (options.callbacks !== undefined && !Array.isArray(options.callbacks)) throw new TypeError(`${W}: options.callbacks must be an array`);
     const signal = options.signal;
     signal?.throwIfAborted?.();
-    const augment = options.augment;
+    let augment = options.augment;
     if (augment !== undefined) {
       if (!(augment instanceof AugmentationPipeline))
         throw new TypeError(`${W}: options.augment must be a knobs.data.augmentation(...) pipeline, got ${describe(augment)}`);
-      const { height, width, channels } = augment.shape;
-      if (height * width * channels !== this.inputSize) {
-        throw new ShapeError(
-          `${W}: options.augment works on ${height} x ${width} x ${channels} images (${height * width * channels} values) but the model's input has ${this.inputSize}`,
-        );
-      }
+      augment = this.augmentFor(W, augment);
     }
 
     // data: validation split first (Keras takes the tail, before any shuffling)
@@ -851,6 +846,32 @@ export class Sequential implements ModelCore {
     } finally {
       this.unstage(d);
     }
+  }
+
+  /**
+   * The pipeline for this model's images: one made without a shape takes [h, w, c] (or [h, w],
+   * one channel) from the model's inputShape; one with a shape must match an image inputShape
+   * exactly, or a flat one in size.
+   */
+  private augmentFor(W: string, augment: AugmentationPipeline): AugmentationPipeline {
+    const s = this.inputShape;
+    const image = s.length === 3 ? { height: s[0]!, width: s[1]!, channels: s[2]! } : s.length === 2 ? { height: s[0]!, width: s[1]!, channels: 1 } : undefined;
+    if (!augment.hasShape) {
+      if (!image) {
+        throw new ShapeError(
+          `${W}: options.augment has no image shape and the model's inputShape [${s.join(', ')}] is not an image [height, width, channels]: ` +
+            `give the pipeline {height, width, channels}, or build the model with an image inputShape`,
+        );
+      }
+      return augment.withShape(image);
+    }
+    const { height, width, channels } = augment.shape;
+    if (image ? image.height !== height || image.width !== width || image.channels !== channels : height * width * channels !== this.inputSize) {
+      throw new ShapeError(
+        `${W}: options.augment works on ${height} x ${width} x ${channels} images (${height * width * channels} values) but the model's inputShape is [${s.join(', ')}]`,
+      );
+    }
+    return augment;
   }
 
   // ---- description and persistence

@@ -84,4 +84,20 @@ describe('image layers on the worker pool', () => {
     // and the weights moved well beyond that: the two runs are not just two untrained models
     expect(relDiff(all(make().getWeights()), all(one))).toBeGreaterThan(1e-2);
   });
+
+  it('augments [h, w, c] images with a pipeline that takes its shape from the model, the same way on 1 and 2 workers', async () => {
+    const L = knobs.layers;
+    const run = async (workers: number): Promise<Float32Array[]> => {
+      const m = knobs.sequential({
+        inputShape: [H, W, C],
+        seed: 3,
+        layers: [L.averagePooling2d({ poolSize: 2 }), L.flatten(), L.dense({ units: 4, activation: 'softmax' })],
+      });
+      m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+      const augment = knobs.data.augmentation([{ type: 'rotate', degrees: 15 }, { type: 'flip' }, { type: 'brightness', delta: 0.1 }]);
+      await m.fit(x, labels, { batchSize: 64, epochs: 1, verbose: 0, workers, augment });
+      return m.getWeights();
+    };
+    expect(relDiff(await run(1), await run(2))).toBeLessThanOrEqual(1e-6);
+  });
 });
