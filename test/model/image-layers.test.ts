@@ -5,8 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index';
 import type { Sequential } from '../../src/model/sequential';
+import { engine } from '../../src/engine/engine';
 import { ShapeError } from '../../src/errors';
+import type { LayerScratch, StepContext } from '../../src/layers/layer';
 import { expectClose, randomArray, rng } from '../helpers';
+import { pythonWithTorch, runTorch } from '../kernels/torch-ref';
 
 const L = knobs.layers;
 
@@ -259,5 +262,129 @@ describe('bad input', () => {
     expect(build([4, 4], L.zeroPadding2d())).toThrow(ShapeError);
     // 'same' fits any input
     expect(build([2, 2, 4], L.maxPooling2d({ poolSize: 3, padding: 'same' }))).not.toThrow();
+  });
+});
+
+describe('batch normalization over the channel axis, one step of the layer against PyTorch', () => {
+  /** Runs the layer's training forward and backward on one shard; returns y, dx, dgamma, dbeta. */
+  function step(rows: number, h: number, w: number, c: number, x: Float32Array, dy: Float32Array, gamma: Float32Array, beta: Float32Array, epsilon: number) {
+    const e = engine();
+    const layer = L.batchNormalization({ epsilon });
+    layer.build([h, w, c]);
+    layer.offsets = [0, c, 0, c]; // gamma, beta in the parameters; moving mean, variance in the state
+    const params = e.allocF32(2 * c),
+      state = e.allocF32(2 * c),
+      grads = e.allocF32(2 * c);
+    e.f32.set(gamma, params >> 2);
+    e.f32.set(beta, (params >> 2) + c);
+    const spec = layer.scratchSpec(rows);
+    const sc: LayerScratch = { out: e.allocF32(spec.out), extra: {} };
+    for (const [k, n] of Object.entries(spec.extra)) sc.extra[k] = e.allocF32(n);
+    layer.initScratch({ e }, sc);
+    const ctx: StepContext = {
+      e,
+      params,
+      state,
+      grads,
+      training: true,
+      rows,
+      batchRows: rows,
+      rowOffset: 0,
+      seed: 1,
+      step: 0,
+      shard: 0,
+      shards: 1,
+      shardRows: () => rows,
+      scratchOf: () => sc,
+      barrier: () => {},
+      gemmWs: e.gemmWorkspace,
+    };
+    const px = e.allocF32(x.length),
+      pdy = e.allocF32(dy.length),
+      pdx = e.allocF32(x.length);
+    e.f32.set(x, px >> 2);
+    e.f32.set(dy, pdy >> 2);
+    const out = layer.forward(ctx, sc, px);
+    const y = e.f32.slice(out >> 2, (out >> 2) + x.length);
+    layer.backward(ctx, sc, px, out, pdy, pdx);
+    return {
+      y,
+      dx: e.f32.slice(pdx >> 2, (pdx >> 2) + x.length),
+      dgamma: e.f32.slice(grads >> 2, (grads >> 2) + c),
+      dbeta: e.f32.slice((grads >> 2) + c, (grads >> 2) + 2 * c),
+    };
+  }
+
+  /** The same in float64, from the textbook formulas, statistics per channel over rows, h and w. */
+  function reference(
+    rows: number,
+    h: number,
+    w: number,
+    c: number,
+    x: Float32Array,
+    dy: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    epsilon: number,
+  ) {
+    const m = rows * h * w;
+    const mean = new Float64Array(c),
+      vr = new Float64Array(c),
+      sdy = new Float64Array(c),
+      sdyx = new Float64Array(c);
+    x.forEach((v, i) => (mean[i % c]! += v / m));
+    x.forEach((v, i) => (vr[i % c]! += (v - mean[i % c]!) ** 2 / m));
+    const xhat = Array.from(x, (v, i) => (v - mean[i % c]!) / Math.sqrt(vr[i % c]! + epsilon));
+    dy.forEach((g, i) => {
+      sdy[i % c]! += g;
+      sdyx[i % c]! += g * xhat[i]!;
+    });
+    return {
+      y: xhat.map((v, i) => v * gamma[i % c]! + beta[i % c]!),
+      dx: xhat.map((v, i) => ((gamma[i % c]! / Math.sqrt(vr[i % c]! + epsilon)) * (m * dy[i]! - sdy[i % c]! - v * sdyx[i % c]!)) / m),
+      dgamma: Array.from(sdyx),
+      dbeta: Array.from(sdy),
+    };
+  }
+
+  const SHAPES: [number, number, number, number][] = [
+    [1, 5, 5, 1],
+    [4, 7, 3, 3],
+    [2, 9, 9, 16],
+    [3, 4, 6, 33],
+  ];
+  const python = pythonWithTorch();
+  if (!python)
+    console.warn('image-layers.test.ts: PyTorch comparison of batch normalization SKIPPED (apt-get install python3-torch); the float64 reference still runs.');
+
+  it('forward output and the gradients of x, gamma and beta match a float64 reference and PyTorch', () => {
+    const cases = SHAPES.map(([rows, h, w, c], k) => ({
+      rows,
+      height: h,
+      width: w,
+      channels: c,
+      epsilon: 1e-3,
+      x: randomArray(rows * h * w * c, 40 + k, -1, 3),
+      dy: randomArray(rows * h * w * c, 50 + k),
+      gamma: randomArray(c, 60 + k, 0.5, 1.5),
+      beta: randomArray(c, 70 + k),
+    }));
+    const torch = python
+      ? runTorch<{ y: number[]; dx: number[]; dgamma: number[]; dbeta: number[] }[]>(
+          python,
+          'batchnorm_torch.py',
+          cases.map((c) => ({ ...c, x: Array.from(c.x), dy: Array.from(c.dy), gamma: Array.from(c.gamma), beta: Array.from(c.beta) })),
+        )
+      : undefined;
+    cases.forEach((c, k) => {
+      const got = step(c.rows, c.height, c.width, c.channels, c.x, c.dy, c.gamma, c.beta, c.epsilon);
+      const refs: [string, Record<'y' | 'dx' | 'dgamma' | 'dbeta', ArrayLike<number>>][] = [
+        ['float64', reference(c.rows, c.height, c.width, c.channels, c.x, c.dy, c.gamma, c.beta, c.epsilon)],
+      ];
+      if (torch) refs.push(['PyTorch', torch[k]!]);
+      for (const [name, want] of refs)
+        for (const key of ['y', 'dx', 'dgamma', 'dbeta'] as const)
+          expectClose(got[key], want[key], { rtol: 1e-4, atol: 2e-5 }, `${c.rows}x${c.height}x${c.width}x${c.channels} ${key} vs ${name}`);
+    });
   });
 });
