@@ -20,6 +20,7 @@ import { Activation } from '../layers/activation';
 import { Dense } from '../layers/dense';
 import type { Layer, LayerConfig, StepContext } from '../layers/layer';
 import { Normalization } from '../layers/normalization';
+import { Reshape } from '../layers/reshape';
 import { layerFromConfig } from '../layers/index';
 import { getOptimizer, type Optimizer } from '../optimizers/index';
 import { Callback, hasBatchHooks, toCallback, type CallbackHooks, type FitParams, type Logs } from '../callbacks/callback';
@@ -850,11 +851,13 @@ export class Sequential implements ModelCore {
 
   /**
    * The pipeline for this model's images: one made without a shape takes [h, w, c] (or [h, w],
-   * one channel) from the model's inputShape; one with a shape must match an image inputShape
-   * exactly, or a flat one in size.
+   * one channel) from the model's inputShape, or from a first reshape layer of flat rows; one
+   * with a shape must match that image exactly, or a flat input in size.
    */
   private augmentFor(W: string, augment: AugmentationPipeline): AugmentationPipeline {
-    const s = this.inputShape;
+    // flat rows reshaped to images by the first layer count as images too
+    const first = this.layers[0];
+    const s = this.inputShape.length === 1 && first instanceof Reshape && first.outputShape.length === 3 ? first.outputShape : this.inputShape;
     const image = s.length === 3 ? { height: s[0]!, width: s[1]!, channels: s[2]! } : s.length === 2 ? { height: s[0]!, width: s[1]!, channels: 1 } : undefined;
     if (!augment.hasShape) {
       if (!image) {
@@ -868,7 +871,8 @@ export class Sequential implements ModelCore {
     const { height, width, channels } = augment.shape;
     if (image ? image.height !== height || image.width !== width || image.channels !== channels : height * width * channels !== this.inputSize) {
       throw new ShapeError(
-        `${W}: options.augment works on ${height} x ${width} x ${channels} images (${height * width * channels} values) but the model's inputShape is [${s.join(', ')}]`,
+        `${W}: options.augment works on ${height} x ${width} x ${channels} images (${height * width * channels} values) but ` +
+          `${s === this.inputShape ? "the model's inputShape is" : "the model's first layer reshapes its input to"} [${s.join(', ')}]`,
       );
     }
     return augment;

@@ -74,6 +74,28 @@ describe('fit({ augment }) with inputShape [h, w, c]', () => {
     await expect(flat.fit(x, y, { epochs: 1, verbose: 0, augment: knobs.data.augmentation([{ type: 'flip' }]) })).rejects.toThrow(
       /options\.augment has no image shape and the model's inputShape \[90\] is not an image/,
     );
+    // flat rows that a first reshape layer turns into images count as images
+    const reshaped = (): knobs.Sequential => {
+      const r = knobs.sequential({
+        inputShape: [H * W * C],
+        seed: 6,
+        layers: [
+          L.reshape({ targetShape: [H, W, C] }),
+          L.batchNormalization(),
+          L.maxPooling2d({ poolSize: 2, padding: 'same' }),
+          L.flatten(),
+          L.dense({ units: 3, activation: 'softmax' }),
+        ],
+      });
+      r.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+      return r;
+    };
+    const viaReshape = reshaped();
+    await viaReshape.fit(x, y, { batchSize: 16, epochs: 1, verbose: 0, augment: knobs.data.augmentation([{ type: 'flip', p: 1 }]) });
+    const mirroredData = reshaped();
+    await mirroredData.fit(mirrored(x, H, W, C), y, { batchSize: 16, epochs: 1, verbose: 0 });
+    expect(viaReshape.getWeights()).toEqual(mirroredData.getWeights());
+    await expect(reshaped().fit(x, y, { epochs: 1, verbose: 0, augment: wrong })).rejects.toThrow(/the model's first layer reshapes its input to \[6, 5, 3\]/);
     // a shaped pipeline still works on a flat model of the same size
     await flat.fit(x, y, { epochs: 1, verbose: 0, augment: knobs.data.augmentation([{ type: 'flip' }], { height: H, width: W, channels: C }) });
     expect(() => knobs.data.augmentation([{ type: 'flip' }]).features).toThrow(/this pipeline has no image shape/);
