@@ -99,6 +99,7 @@ abstract class Pooling2D extends Layer {
   }
 }
 
+/** Keras `MaxPooling2D`: the maximum of each window; made by {@link maxPooling2d}. */
 export class MaxPooling2D extends Pooling2D {
   readonly className = 'MaxPooling2D';
 
@@ -123,6 +124,7 @@ export class MaxPooling2D extends Pooling2D {
   }
 }
 
+/** Keras `AveragePooling2D`: the mean of each window; made by {@link averagePooling2d}. */
 export class AveragePooling2D extends Pooling2D {
   readonly className = 'AveragePooling2D';
 
@@ -192,6 +194,7 @@ abstract class GlobalPooling2D extends Layer {
   }
 }
 
+/** Keras `GlobalAveragePooling2D`: each channel's mean over the image; made by {@link globalAveragePooling2d}. */
 export class GlobalAveragePooling2D extends GlobalPooling2D {
   readonly className = 'GlobalAveragePooling2D';
 
@@ -211,6 +214,7 @@ export class GlobalAveragePooling2D extends GlobalPooling2D {
   }
 }
 
+/** Keras `GlobalMaxPooling2D`: each channel's maximum over the image; made by {@link globalMaxPooling2d}. */
 export class GlobalMaxPooling2D extends GlobalPooling2D {
   readonly className = 'GlobalMaxPooling2D';
 

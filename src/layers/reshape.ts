@@ -18,6 +18,7 @@ export interface ReshapeOptions {
   name?: string;
 }
 
+/** Keras `Reshape`: a new shape for each example, nothing copied; made by {@link reshape}. */
 export class Reshape extends Layer {
   readonly className = 'Reshape';
   readonly targetShape: number[];

@@ -26,6 +26,7 @@ export interface SpatialDropout2DOptions {
   name?: string;
 }
 
+/** Keras `SpatialDropout2D`: whole channels dropped in training; made by {@link spatialDropout2d}. */
 export class SpatialDropout2D extends Layer {
   readonly className = 'SpatialDropout2D';
   readonly rate: number;

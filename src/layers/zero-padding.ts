@@ -45,6 +45,7 @@ function paddingOf(where: string, v: unknown): [[number, number], [number, numbe
   );
 }
 
+/** Keras `ZeroPadding2D`: zeros around each image; made by {@link zeroPadding2d}. */
 export class ZeroPadding2D extends Layer {
   readonly className = 'ZeroPadding2D';
   /** [[top, bottom], [left, right]]. */
