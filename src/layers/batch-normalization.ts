@@ -18,6 +18,7 @@
  */
 import { f32_bn_backward, f32_bn_backward_sums, f32_bn_merge, f32_bn_moments, f32_bn_normalize, f32_bn_update_moving } from '../engine/kernels/f32_batchnorm';
 import { f32_add, f32_fill, f32_scale } from '../engine/kernels/f32_elementwise';
+import { describe } from '../errors';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
 import { getRegularizer, type Regularizer } from '../regularizers';
 import { bool, checkKnownOptions, numberInRange } from '../util/options';
@@ -39,6 +40,11 @@ export interface BatchNormalizationOptions {
   movingVarianceInitializer?: InitializerName | Initializer;
   betaRegularizer?: Regularizer;
   gammaRegularizer?: Regularizer;
+  /**
+   * The axis of the features: only the last one (Keras' default -1, channels last), given as
+   * -1 or as its index counting the batch dimension (3 for images [h, w, c]).
+   */
+  axis?: number;
   name?: string;
 }
 
@@ -53,6 +59,7 @@ const OPTIONS = [
   'movingVarianceInitializer',
   'betaRegularizer',
   'gammaRegularizer',
+  'axis',
   'name',
 ] as const;
 
@@ -62,6 +69,8 @@ export class BatchNormalization extends Layer {
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;
+  /** The axis as given (undefined: the default -1). */
+  readonly axis: number | undefined;
   private readonly inits: Record<'beta' | 'gamma' | 'movingMean' | 'movingVariance', Initializer>;
   private readonly regs: { beta?: Regularizer | undefined; gamma?: Regularizer | undefined };
 
@@ -73,6 +82,8 @@ export class BatchNormalization extends Layer {
     this.epsilon = numberInRange(W, 'epsilon', options.epsilon ?? 1e-3, 0, Infinity, true);
     this.center = bool(W, 'center', options.center ?? true);
     this.scale = bool(W, 'scale', options.scale ?? true);
+    if (options.axis !== undefined && !Number.isInteger(options.axis)) throw new TypeError(`${W}: axis must be an integer, got ${describe(options.axis)}`);
+    this.axis = options.axis;
     this.inits = {
       beta: getInitializer(`${W}: betaInitializer`, options.betaInitializer ?? 'zeros'),
       gamma: getInitializer(`${W}: gammaInitializer`, options.gammaInitializer ?? 'ones'),
@@ -94,6 +105,12 @@ export class BatchNormalization extends Layer {
     this.outputShape = inputShape.slice();
     this.channels = inputShape[inputShape.length - 1]!;
     this.positions = this.outputSize / this.channels;
+    if (this.axis !== undefined && this.axis !== -1 && this.axis !== inputShape.length) {
+      throw new RangeError(
+        `layers.batchNormalization (${this.name}): axis ${this.axis} is not the last axis of its input [batch, ${inputShape.join(', ')}]; ` +
+          `knobs normalizes the last axis only (axis -1 or ${inputShape.length}, channels last)`,
+      );
+    }
   }
 
   override weightSpecs(): WeightSpec[] {
@@ -209,6 +226,7 @@ export class BatchNormalization extends Layer {
       epsilon: this.epsilon,
       center: this.center,
       scale: this.scale,
+      ...(this.axis !== undefined ? { axis: this.axis } : {}),
       betaInitializer: init(this.inits.beta),
       gammaInitializer: init(this.inits.gamma),
       movingMeanInitializer: init(this.inits.movingMean),

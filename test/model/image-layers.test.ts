@@ -260,6 +260,13 @@ describe('bad input', () => {
     expect(build([28, 28], L.globalAveragePooling2d())).toThrow(/expects an input of shape \[height, width, channels\], got \[28, 28\]/);
     expect(build([4], L.spatialDropout2d({ rate: 0.5 }))).toThrow(ShapeError);
     expect(build([4, 4], L.zeroPadding2d())).toThrow(ShapeError);
+    // batch normalization: only the last axis, as -1 or counted with the batch dimension
+    expect(build([5, 4, 3], L.batchNormalization({ axis: 1, name: 'bn' }))).toThrow(
+      /layers\.batchNormalization \(bn\): axis 1 is not the last axis of its input \[batch, 5, 4, 3\]/,
+    );
+    expect(build([5, 4, 3], L.batchNormalization({ axis: 3 }))).not.toThrow();
+    expect(build([5, 4, 3], L.batchNormalization({ axis: -1 }))).not.toThrow();
+    expect(() => L.batchNormalization({ axis: 0.5 })).toThrow(/axis must be an integer, got 0.5/);
     // 'same' fits any input
     expect(build([2, 2, 4], L.maxPooling2d({ poolSize: 3, padding: 'same' }))).not.toThrow();
   });
