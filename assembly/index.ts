@@ -39,3 +39,9 @@ export {
   f32_depthwise_conv2d_forward, f32_depthwise_conv2d_backward_input, f32_depthwise_conv2d_backward_filter,
 } from './kernels/f32_depthwise_conv2d';
 export { bench_conv2d_direct } from './kernels/bench_conv_direct';
+// Pooling, zero padding and spatial dropout for image layers (issue 12, non-convolution part).
+export {
+  f32_maxpool2d_forward, f32_maxpool2d_backward, f32_avgpool2d_forward, f32_avgpool2d_backward,
+} from './kernels/f32_pool2d';
+export { f32_pad2d_forward, f32_pad2d_backward } from './kernels/f32_pad2d';
+export { f32_spatial_dropout_forward, f32_spatial_dropout_backward } from './kernels/f32_dropout';

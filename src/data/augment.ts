@@ -50,8 +50,12 @@ export type AugmentationSpec =
   /** Scales the distance from the image mean by a factor from `range` ([lo, hi], or f for [1 - f, 1 + f]). */
   | { type: 'contrast'; range: Range; p?: number };
 
-/** The image shape and the pipeline-wide options. */
-export interface AugmentationOptions extends ImageShape {
+/**
+ * The image shape and the pipeline-wide options. The shape may be left out entirely: `fit`
+ * then takes height, width and channels from the model's `inputShape` ([h, w, c], or [h, w]
+ * for one channel).
+ */
+export interface AugmentationOptions extends Partial<ImageShape> {
   /** Value of pixels that rotations, shifts and zooms bring in from outside the image. Default 0. */
   fill?: number;
   /** Clamp every output value to [lo, hi] at the end (say [0, 1] for pixel intensities). Default: no clamp. */
@@ -188,7 +192,7 @@ function encode(spec: AugmentationSpec, i: number): number[] {
  */
 export class AugmentationPipeline {
   readonly steps: readonly AugmentationSpec[];
-  readonly shape: Readonly<ImageShape>;
+  private readonly imageShape: Readonly<ImageShape> | undefined;
   readonly fill: number;
   readonly clip: readonly [number, number] | undefined;
   /** The operation table the kernel reads: `ops` records of 16 floats. */
@@ -198,16 +202,19 @@ export class AugmentationPipeline {
   private readonly workspaces = new WeakMap<Engine, { ptr: number; bytes: number }>();
 
   /** @internal use {@link augmentation} */
-  constructor(steps: readonly AugmentationSpec[], options: AugmentationOptions) {
+  constructor(steps: readonly AugmentationSpec[], options: AugmentationOptions = {}) {
     if (!Array.isArray(steps)) throw new TypeError(`augmentation: steps must be an array of {type, ...}, got ${describe(steps)}`);
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`augmentation: options {height, width, channels} are required, got ${describe(options)}`);
+    if (options === null || typeof options !== 'object') throw new TypeError(`augmentation: options must be an object, got ${describe(options)}`);
     const { height, width, channels } = options;
-    for (const [k, v] of [
-      ['height', height],
-      ['width', width],
-      ['channels', channels],
-    ] as const) {
+    // no shape at all: fit() binds the pipeline to the model's inputShape
+    const shaped = height !== undefined || width !== undefined || channels !== undefined;
+    for (const [k, v] of shaped
+      ? ([
+          ['height', height],
+          ['width', width],
+          ['channels', channels],
+        ] as const)
+      : []) {
       if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
         throw new RangeError(`augmentation: options.${k} must be a positive integer, got ${describe(v)}`);
     }
@@ -222,12 +229,41 @@ export class AugmentationPipeline {
       records.push([AUG_KIND.clip, 1, c[0], c[1]]);
     }
     this.steps = Object.freeze(steps.map((s) => Object.freeze({ ...s })));
-    this.shape = Object.freeze({ height, width, channels });
+    this.imageShape = shaped ? Object.freeze({ height: height!, width: width!, channels: channels! }) : undefined;
     this.fill = fill;
     this.clip = options.clip ? [options.clip[0], options.clip[1]] : undefined;
     this.ops = records.length;
     this.table = new Float32Array(records.length * AUG_OP_FLOATS);
     records.forEach((r, i) => this.table.set(r, i * AUG_OP_FLOATS));
+  }
+
+  /** The image shape; a pipeline made without one gets it from the model in `fit` ({@link withShape}). */
+  get shape(): Readonly<ImageShape> {
+    if (!this.imageShape) {
+      throw new ShapeError(
+        'augmentation: this pipeline has no image shape: give options {height, width, channels}, or pass it to fit() of a model with inputShape [height, width, channels]',
+      );
+    }
+    return this.imageShape;
+  }
+
+  /** Whether the pipeline was given an image shape. */
+  get hasShape(): boolean {
+    return this.imageShape !== undefined;
+  }
+
+  /**
+   * The same steps and options for images of `shape` (what `fit` does with a pipeline made
+   * without a shape, from the model's inputShape).
+   *
+   * @example
+   * ```ts
+   * const flips = knobs.data.augmentation([{ type: 'flip' }]);
+   * flips.withShape({ height: 32, width: 32, channels: 3 }).features; // 3072
+   * ```
+   */
+  withShape(shape: ImageShape): AugmentationPipeline {
+    return new AugmentationPipeline(this.steps, { ...shape, fill: this.fill, ...(this.clip ? { clip: this.clip } : {}) });
   }
 
   /** Floats per image row: height x width x channels. */
@@ -386,6 +422,7 @@ export class AugmentationPipeline {
  * Builds an augmentation pipeline for images of the given shape. Steps run in order; each
  * applies with its probability `p`. Consecutive geometric steps (rotate, scale, translate,
  * flip, crop, and an elastic distortion ending them) are fused into one bilinear resampling.
+ * Without a shape, `fit({ augment })` takes it from the model's inputShape [h, w, c].
  *
  * @example
  * ```ts
@@ -396,9 +433,11 @@ export class AugmentationPipeline {
  *   { type: 'noise', std: [0, 0.05], p: 0.5 },
  * ], { height: 28, width: 28, channels: 1, clip: [0, 1] });
  * const augmented = pipeline.applyTo(train.x, { seed: 1, epoch: 0 });
+ * // for a model with inputShape [28, 28, 1] the shape can come from the model:
+ * await model.fit(train.x, train.y, { augment: knobs.data.augmentation([{ type: 'translate', pixels: 2 }]) });
  * ```
  */
-export function augmentation(steps: readonly AugmentationSpec[], options: AugmentationOptions): AugmentationPipeline {
+export function augmentation(steps: readonly AugmentationSpec[], options: AugmentationOptions = {}): AugmentationPipeline {
   return new AugmentationPipeline(steps, options);
 }
 

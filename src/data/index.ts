@@ -53,3 +53,4 @@ export {
   type PreviewOptions,
   type Range,
 } from './augment';
+export { FASHION_MNIST_CLASS_NAMES, FASHION_MNIST_HUMAN_LEVEL_ACCURACY, FASHION_MNIST_HUMAN_LEVEL_ERROR } from './fashion-mnist';

@@ -111,7 +111,10 @@ export interface GapIntervals {
 /** The outcome of {@link diagnose}. */
 export interface Diagnosis {
   errors: DiagnoseErrors;
-  /** train - human-level; 0 when the model surpasses human level (see surpassesHumanLevel). */
+  /**
+   * train - human-level. When the model surpasses human level this is 0 and means unknown:
+   * human-level error no longer stands for Bayes error (see surpassesHumanLevel and the notes).
+   */
   avoidableBias: number;
   /** train - Bayes, when bayesError is given. */
   bias: number | null;
@@ -121,7 +124,7 @@ export interface Diagnosis {
   dataMismatch: number | null;
   /** test - dev, when testError is given. */
   devOverfit: number | null;
-  /** Training error below human-level error. */
+  /** Training or dev error below human-level error: human-level error is then no proxy for Bayes error. */
   surpassesHumanLevel: boolean;
   /** Each gap against its threshold; `humanLevel` rates the human-level (or Bayes) error itself. */
   levels: { bias: Level; variance: Level; dataMismatch: Level | null; devOverfit: Level | null; humanLevel: Level };
@@ -270,8 +273,12 @@ function diagnoseErrors(errors: DiagnoseErrors, options: DiagnoseOptions): Diagn
   const notes: string[] = [];
   const { humanLevelError: human, bayesError: bayes, trainError: train, trainDevError: trainDev, devError: dev, testError: test } = e;
 
-  const surpassesHumanLevel = train < human;
-  const avoidableBias = Math.max(0, train - human);
+  // the lecture: human-level error stands for Bayes error only while the model is worse than
+  // humans; a training or dev error below it means Bayes error is lower still, by an unknown amount
+  const surpassesHumanLevel = train < human || dev < human;
+  const avoidableBias = surpassesHumanLevel ? 0 : train - human;
+  // whether the human-level error still tells how low the error can go (the data-quality verdict)
+  const floorKnown = bayes !== undefined || !surpassesHumanLevel;
   const bias = bayes === undefined ? null : train - bayes;
   const variance = (trainDev ?? dev) - train;
   const dataMismatch = trainDev === undefined ? null : dev - trainDev;
@@ -332,7 +339,7 @@ function diagnoseErrors(errors: DiagnoseErrors, options: DiagnoseOptions): Diagn
   else if (levels.variance === 'high') focus = 'variance';
   else if (levels.dataMismatch === 'high') focus = 'dataMismatch';
   else if (levels.devOverfit === 'high') focus = 'devOverfit';
-  else if (levels.humanLevel === 'high') focus = 'dataQuality';
+  else if (levels.humanLevel === 'high' && floorKnown) focus = 'dataQuality';
 
   const bv = levels.bias === 'low' && levels.variance === 'low' ? 'low bias and variance' : `${levels.bias} bias, ${levels.variance} variance`;
   const verdict = {
@@ -345,13 +352,21 @@ function diagnoseErrors(errors: DiagnoseErrors, options: DiagnoseOptions): Diagn
   }[focus];
 
   if (surpassesHumanLevel) {
+    const which =
+      train < human
+        ? dev < human
+          ? `Training and dev errors (${pct(train)}, ${pct(dev)}) are`
+          : `Training error (${pct(train)}) is`
+        : `Dev error (${pct(dev)}) is`;
     notes.push(
-      `Training error (${pct(train)}) is below human-level error (${pct(human)}): the model surpasses human level. ` +
+      `${which} below human-level error (${pct(human)}): the model surpasses human level. ` +
+        'Human-level error is then no longer a proxy for Bayes error: Bayes error is lower, by an amount nobody knows. ' +
         (bayes === undefined
           ? 'The avoidable bias is now unknown: only Bayes error, which is not given, bounds it. '
           : `The bias against Bayes error (${pct(bayes)}) is ${pct(train - bayes)}. `) +
-        'Variance, data-mismatch and dev-set knobs work as before; bias knobs (a bigger network, training longer) may still help, ' +
-        'but there is no human yardstick for how far, and error analysis or labelling by humans helps less.',
+        'Progress gets harder from here: there is no human yardstick for how far the error can still fall, and what relies on humans ' +
+        '(error analysis by people, more human labels, human insight into the mistakes) helps less. ' +
+        'Variance, data-mismatch and dev-set knobs work as before; bias knobs (a bigger network, training longer) may still help.',
     );
   }
   if (bias !== null && bias < 0) notes.push(`Training error is below Bayes error by ${pct(-bias)}: the model fits noise of the training set; expect variance.`);
@@ -367,7 +382,7 @@ function diagnoseErrors(errors: DiagnoseErrors, options: DiagnoseOptions): Diagn
       'Without a train-dev set, dev - train mixes variance and data mismatch: hold out part of the training distribution as a train-dev set to tell them apart.',
     );
   }
-  if (levels.humanLevel === 'high' && focus !== 'dataQuality') {
+  if (levels.humanLevel === 'high' && focus !== 'dataQuality' && floorKnown) {
     notes.push(`Human-level error is high (${pct(floor)}): once the focus is fixed, better data (cleaning, discriminating features) is what lowers the floor.`);
   }
   notes.push(...noiseNotes);

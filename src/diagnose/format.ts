@@ -56,7 +56,7 @@ export function formatDiagnosis(d: Diagnosis): string {
   const row = (name: string, v: number, level: Level | null, how: string, threshold: number, iv: Interval | null = null): void => {
     lines.push(`  ${name.padEnd(15)} ${pct(v).padStart(6)}${range(iv)}  ${(level ?? '').padEnd(4)}  (${how}; high above ${pct(threshold)})`);
   };
-  if (d.surpassesHumanLevel) lines.push(`  avoidable bias  none: training error is ${pct(e.humanLevelError - e.trainError)} below human level`);
+  if (d.surpassesHumanLevel) lines.push('  avoidable bias  unknown: the model surpasses human level, which is no longer a proxy for Bayes error');
   else row('avoidable bias', d.avoidableBias, d.bias === null ? d.levels.bias : null, 'train - human-level', t.bias, d.bias === null ? g.bias : null);
   if (d.bias !== null) row('bias', d.bias, d.levels.bias, 'train - Bayes', t.bias, g.bias);
   row('variance', d.variance, d.levels.variance, e.trainDevError === undefined ? 'dev - train' : 'train-dev - train', t.variance, g.variance);

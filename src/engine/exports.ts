@@ -405,4 +405,79 @@ export interface KernelExports {
     oh: number,
     ow: number,
   ): void;
+  // pooling, zero padding and spatial dropout (issue 12, non-convolution part)
+  f32_maxpool2d_forward(
+    x: number,
+    y: number,
+    argmax: number,
+    rows: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    ph: number,
+    pw: number,
+    sy: number,
+    sx: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  f32_maxpool2d_backward(dy: number, argmax: number, dx: number, rows: number, h: number, w: number, c: number, oh: number, ow: number): void;
+  f32_avgpool2d_forward(
+    x: number,
+    y: number,
+    rows: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    ph: number,
+    pw: number,
+    sy: number,
+    sx: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  f32_avgpool2d_backward(
+    dy: number,
+    dx: number,
+    rows: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    ph: number,
+    pw: number,
+    sy: number,
+    sx: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  f32_pad2d_forward(x: number, y: number, rows: number, h: number, w: number, c: number, top: number, bottom: number, left: number, right: number): void;
+  f32_pad2d_backward(dy: number, dx: number, rows: number, h: number, w: number, c: number, top: number, bottom: number, left: number, right: number): void;
+  f32_spatial_dropout_forward(
+    x: number,
+    y: number,
+    rows: number,
+    pixels: number,
+    channels: number,
+    rate: number,
+    seed: number,
+    step: number,
+    rowOffset: number,
+  ): void;
+  f32_spatial_dropout_backward(
+    dy: number,
+    dx: number,
+    rows: number,
+    pixels: number,
+    channels: number,
+    rate: number,
+    seed: number,
+    step: number,
+    rowOffset: number,
+  ): void;
 }

@@ -7,10 +7,18 @@
  * shards' statistics in shard order (Chan et al.), so the result is the whole batch's statistics
  * whatever the split, up to rounding. The backward sums are merged the same way.
  * Inference mode uses the moving statistics.
+ *
+ * Keras normalizes over the last axis (axis -1). A flat input [features] gets one mean and
+ * variance per feature over the batch; an image [height, width, channels] (NHWC) gets one per
+ * channel over the batch and all pixels. In NHWC a shard of `rows` images is a
+ * (rows x height x width) x channels matrix, one pixel per row, so the per-column kernels do
+ * both: they just see height x width times as many rows, and the merge weighs each shard by its
+ * pixel count.
  * @module
  */
 import { f32_bn_backward, f32_bn_backward_sums, f32_bn_merge, f32_bn_moments, f32_bn_normalize, f32_bn_update_moving } from '../engine/kernels/f32_batchnorm';
 import { f32_add, f32_fill, f32_scale } from '../engine/kernels/f32_elementwise';
+import { describe } from '../errors';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
 import { getRegularizer, type Regularizer } from '../regularizers';
 import { bool, checkKnownOptions, numberInRange } from '../util/options';
@@ -32,6 +40,11 @@ export interface BatchNormalizationOptions {
   movingVarianceInitializer?: InitializerName | Initializer;
   betaRegularizer?: Regularizer;
   gammaRegularizer?: Regularizer;
+  /**
+   * The axis of the features: only the last one (Keras' default -1, channels last), given as
+   * -1 or as its index counting the batch dimension (3 for images [h, w, c]).
+   */
+  axis?: number;
   name?: string;
   /** Only true for now: frozen layers are not supported yet (false throws). */
   trainable?: boolean;
@@ -48,6 +61,7 @@ const OPTIONS = [
   'movingVarianceInitializer',
   'betaRegularizer',
   'gammaRegularizer',
+  'axis',
   'name',
   'trainable',
 ] as const;
@@ -58,6 +72,8 @@ export class BatchNormalization extends Layer {
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;
+  /** The axis as given (undefined: the default -1). */
+  readonly axis: number | undefined;
   private readonly inits: Record<'beta' | 'gamma' | 'movingMean' | 'movingVariance', Initializer>;
   private readonly regs: { beta?: Regularizer | undefined; gamma?: Regularizer | undefined };
 
@@ -69,6 +85,8 @@ export class BatchNormalization extends Layer {
     this.epsilon = numberInRange(W, 'epsilon', options.epsilon ?? 1e-3, 0, Infinity, true);
     this.center = bool(W, 'center', options.center ?? true);
     this.scale = bool(W, 'scale', options.scale ?? true);
+    if (options.axis !== undefined && !Number.isInteger(options.axis)) throw new TypeError(`${W}: axis must be an integer, got ${describe(options.axis)}`);
+    this.axis = options.axis;
     this.inits = {
       beta: getInitializer(`${W}: betaInitializer`, options.betaInitializer ?? 'zeros'),
       gamma: getInitializer(`${W}: gammaInitializer`, options.gammaInitializer ?? 'ones'),
@@ -81,13 +99,25 @@ export class BatchNormalization extends Layer {
     };
   }
 
+  /** Features normalized (the last axis), and positions per example sharing their statistics. */
+  private channels = 0;
+  private positions = 1;
+
   build(inputShape: number[]): void {
     this.inputSize = this.outputSize = inputShape.reduce((a, b) => a * b, 1);
     this.outputShape = inputShape.slice();
+    this.channels = inputShape[inputShape.length - 1]!;
+    this.positions = this.outputSize / this.channels;
+    if (this.axis !== undefined && this.axis !== -1 && this.axis !== inputShape.length) {
+      throw new RangeError(
+        `layers.batchNormalization (${this.name}): axis ${this.axis} is not the last axis of its input [batch, ${inputShape.join(', ')}]; ` +
+          `knobs normalizes the last axis only (axis -1 or ${inputShape.length}, channels last)`,
+      );
+    }
   }
 
   override weightSpecs(): WeightSpec[] {
-    const c = this.outputSize;
+    const c = this.channels;
     const spec = (name: 'beta' | 'gamma' | 'movingMean' | 'movingVariance', trainable: boolean): WeightSpec => ({
       name,
       shape: [c],
@@ -113,9 +143,9 @@ export class BatchNormalization extends Layer {
   }
 
   override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
-    const c = this.outputSize;
+    const c = this.channels;
     return {
-      out: rowsCap * c,
+      out: rowsCap * this.outputSize,
       // local moments, merged batch statistics, local and total backward sums, constant gamma/beta
       extra: { mean: c, m2: c, batchMean: c, batchVar: c, sumDy: c, sumDyXhat: c, totalDy: c, totalDyXhat: c, ones: c, zeros: c },
     };
@@ -123,43 +153,45 @@ export class BatchNormalization extends Layer {
 
   /** Fills the constant buffers used when scale or center is off. */
   initScratch(ctx: { e: StepContext['e'] }, sc: LayerScratch): void {
-    f32_fill(ctx.e, sc.extra.ones!, this.outputSize, 1);
+    f32_fill(ctx.e, sc.extra.ones!, this.channels, 1);
   }
 
   forward(ctx: StepContext, sc: LayerScratch, input: number): number {
     const e = ctx.e,
-      c = this.outputSize,
+      c = this.channels,
+      rows = ctx.rows * this.positions,
       w = this.where(),
       x = sc.extra;
     const gamma = w.gamma >= 0 ? at(ctx.params, w.gamma) : x.ones!;
     const beta = w.beta >= 0 ? at(ctx.params, w.beta) : x.zeros!;
     if (!ctx.training) {
-      f32_bn_normalize(e, input, sc.out, ctx.rows, c, at(ctx.state, w.mean), at(ctx.state, w.variance), gamma, beta, this.epsilon);
+      f32_bn_normalize(e, input, sc.out, rows, c, at(ctx.state, w.mean), at(ctx.state, w.variance), gamma, beta, this.epsilon);
       return sc.out;
     }
-    f32_bn_moments(e, input, ctx.rows, c, x.mean!, x.m2!);
+    f32_bn_moments(e, input, rows, c, x.mean!, x.m2!);
     if (ctx.shards > 1) ctx.barrier();
     // every shard merges all shards' moments in shard order, so all agree on the batch statistics
     const first = ctx.shards > 1 ? ctx.scratchOf(0, this.index).extra : x;
     e.u8.copyWithin(x.batchMean!, first.mean!, first.mean! + c * 4);
     e.u8.copyWithin(x.batchVar!, first.m2!, first.m2! + c * 4);
-    let n = ctx.shardRows(0);
+    let n = ctx.shardRows(0) * this.positions;
     for (let s = 1; s < ctx.shards; s++) {
       const o = ctx.scratchOf(s, this.index).extra;
-      f32_bn_merge(e, x.batchMean!, x.batchVar!, n, o.mean!, o.m2!, ctx.shardRows(s), c);
-      n += ctx.shardRows(s);
+      f32_bn_merge(e, x.batchMean!, x.batchVar!, n, o.mean!, o.m2!, ctx.shardRows(s) * this.positions, c);
+      n += ctx.shardRows(s) * this.positions;
     }
     f32_scale(e, x.batchVar!, x.batchVar!, c, n > 0 ? 1 / n : 0); // M2 -> biased variance
-    f32_bn_normalize(e, input, sc.out, ctx.rows, c, x.batchMean!, x.batchVar!, gamma, beta, this.epsilon);
+    f32_bn_normalize(e, input, sc.out, rows, c, x.batchMean!, x.batchVar!, gamma, beta, this.epsilon);
     return sc.out;
   }
 
   backward(ctx: StepContext, sc: LayerScratch, input: number, _output: number, dOut: number, dIn: number): number {
     const e = ctx.e,
-      c = this.outputSize,
+      c = this.channels,
+      rows = ctx.rows * this.positions,
       w = this.where(),
       x = sc.extra;
-    f32_bn_backward_sums(e, dOut, input, ctx.rows, c, x.batchMean!, x.batchVar!, this.epsilon, x.sumDy!, x.sumDyXhat!, false);
+    f32_bn_backward_sums(e, dOut, input, rows, c, x.batchMean!, x.batchVar!, this.epsilon, x.sumDy!, x.sumDyXhat!, false);
     // this shard's share of the gamma and beta gradients; the reduction over shards adds them up
     if (w.gamma >= 0) e.u8.copyWithin(at(ctx.grads, w.gamma), x.sumDyXhat!, x.sumDyXhat! + c * 4);
     if (w.beta >= 0) e.u8.copyWithin(at(ctx.grads, w.beta), x.sumDy!, x.sumDy! + c * 4);
@@ -180,13 +212,13 @@ export class BatchNormalization extends Layer {
       }
     }
     const gamma = w.gamma >= 0 ? at(ctx.params, w.gamma) : x.ones!;
-    f32_bn_backward(e, dOut, input, dIn, ctx.rows, c, x.batchMean!, x.batchVar!, this.epsilon, gamma, totalDy, totalDyXhat, ctx.batchRows);
+    f32_bn_backward(e, dOut, input, dIn, rows, c, x.batchMean!, x.batchVar!, this.epsilon, gamma, totalDy, totalDyXhat, ctx.batchRows * this.positions);
     return dIn;
   }
 
   override updateState(ctx: StepContext, sc: LayerScratch): void {
     const w = this.where();
-    f32_bn_update_moving(ctx.e, at(ctx.state, w.mean), at(ctx.state, w.variance), sc.extra.batchMean!, sc.extra.batchVar!, this.outputSize, this.momentum);
+    f32_bn_update_moving(ctx.e, at(ctx.state, w.mean), at(ctx.state, w.variance), sc.extra.batchMean!, sc.extra.batchVar!, this.channels, this.momentum);
   }
 
   getConfig(): Record<string, unknown> {
@@ -197,6 +229,7 @@ export class BatchNormalization extends Layer {
       epsilon: this.epsilon,
       center: this.center,
       scale: this.scale,
+      ...(this.axis !== undefined ? { axis: this.axis } : {}),
       betaInitializer: init(this.inits.beta),
       gammaInitializer: init(this.inits.gamma),
       movingMeanInitializer: init(this.inits.movingMean),

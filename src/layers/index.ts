@@ -11,6 +11,12 @@ import { Dropout, dropout } from './dropout';
 import { Flatten, flatten } from './flatten';
 import type { Layer, LayerConfig } from './layer';
 import { Normalization, normalization } from './normalization';
+// image layers without convolutions (issue 12): pooling, reshape, zero padding, spatial dropout
+import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D } from './pooling';
+import { averagePooling2d, globalAveragePooling2d, globalMaxPooling2d, maxPooling2d } from './pooling';
+import { Reshape, reshape } from './reshape';
+import { SpatialDropout2D, spatialDropout2d } from './spatial-dropout';
+import { ZeroPadding2D, zeroPadding2d } from './zero-padding';
 
 export { Activation, BatchNormalization, Dense, Dropout, Flatten, Normalization };
 export { activation, batchNormalization, dense, dropout, flatten, normalization };
@@ -21,6 +27,12 @@ export type { BatchNormalizationOptions } from './batch-normalization';
 export type { ActivationLayerOptions } from './activation';
 export type { NormalizationOptions } from './normalization';
 export type { LayerActivation } from './activations';
+export { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, Reshape, SpatialDropout2D, ZeroPadding2D };
+export { averagePooling2d, globalAveragePooling2d, globalMaxPooling2d, maxPooling2d, reshape, spatialDropout2d, zeroPadding2d };
+export type { Pooling2DOptions, GlobalPooling2DOptions } from './pooling';
+export type { ReshapeOptions } from './reshape';
+export type { SpatialDropout2DOptions } from './spatial-dropout';
+export type { ZeroPadding2DOptions, Padding2D } from './zero-padding';
 
 // Convolutions (NHWC)
 import { Conv2D, conv2d } from './conv2d';
@@ -44,6 +56,14 @@ const FACTORIES = new Map<unknown, (config: Record<string, unknown>) => Layer>([
   ['Conv2D', (c) => new Conv2D(c as never)],
   ['DepthwiseConv2D', (c) => new DepthwiseConv2D(c as never)],
   ['SeparableConv2D', (c) => new SeparableConv2D(c as never)],
+  // pooling, reshaping, padding, spatial dropout
+  ['MaxPooling2D', (c) => new MaxPooling2D(c as never)],
+  ['AveragePooling2D', (c) => new AveragePooling2D(c as never)],
+  ['GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(c as never)],
+  ['GlobalMaxPooling2D', (c) => new GlobalMaxPooling2D(c as never)],
+  ['Reshape', (c) => new Reshape(c as never)],
+  ['ZeroPadding2D', (c) => new ZeroPadding2D(c as never)],
+  ['SpatialDropout2D', (c) => new SpatialDropout2D(c as never)],
 ]);
 
 /** Rebuilds a layer from its saved configuration. */

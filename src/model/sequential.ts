@@ -20,6 +20,7 @@ import { Activation } from '../layers/activation';
 import { Dense } from '../layers/dense';
 import type { Layer, LayerConfig, StepContext } from '../layers/layer';
 import { Normalization } from '../layers/normalization';
+import { Reshape } from '../layers/reshape';
 import { layerFromConfig } from '../layers/index';
 import { getOptimizer, type Optimizer } from '../optimizers/index';
 import { Callback, hasBatchHooks, toCallback, type CallbackHooks, type FitParams, type Logs } from '../callbacks/callback';
@@ -604,21 +605,11 @@ export class Sequential implements ModelCore {
     const userCallbacks = callbackList(W, options.callbacks);
     const signal = options.signal;
     signal?.throwIfAborted?.();
-    const augment = options.augment;
+    let augment = options.augment;
     if (augment !== undefined) {
       if (!(augment instanceof AugmentationPipeline))
         throw new TypeError(`${W}: options.augment must be a knobs.data.augmentation(...) pipeline, got ${describe(augment)}`);
-      const { height, width, channels } = augment.shape;
-      if (height * width * channels !== this.inputSize) {
-        throw new ShapeError(
-          `${W}: options.augment works on ${height} x ${width} x ${channels} images (${height * width * channels} values) but the model's input has ${this.inputSize}`,
-        );
-      }
-      // an image input ([h, w, c], as conv layers take) must be the pipeline's image, not just as many values
-      const s = this.inputShape;
-      if (s.length === 3 && (s[0] !== height || s[1] !== width || s[2] !== channels)) {
-        throw new ShapeError(`${W}: options.augment works on ${height} x ${width} x ${channels} images but the model's inputShape is [${s.join(', ')}]`);
-      }
+      augment = this.augmentFor(W, augment);
     }
 
     // data: validation split first (Keras takes the tail, before any shuffling)
@@ -1032,6 +1023,35 @@ export class Sequential implements ModelCore {
     } finally {
       this.unstage(d);
     }
+  }
+
+  /**
+   * The pipeline for this model's images: one made without a shape takes [h, w, c] (or [h, w],
+   * one channel) from the model's inputShape, or from a first reshape layer of flat rows; one
+   * with a shape must match that image exactly, or a flat input in size.
+   */
+  private augmentFor(W: string, augment: AugmentationPipeline): AugmentationPipeline {
+    // flat rows reshaped to images by the first layer count as images too
+    const first = this.layers[0];
+    const s = this.inputShape.length === 1 && first instanceof Reshape && first.outputShape.length === 3 ? first.outputShape : this.inputShape;
+    const image = s.length === 3 ? { height: s[0]!, width: s[1]!, channels: s[2]! } : s.length === 2 ? { height: s[0]!, width: s[1]!, channels: 1 } : undefined;
+    if (!augment.hasShape) {
+      if (!image) {
+        throw new ShapeError(
+          `${W}: options.augment has no image shape and the model's inputShape [${s.join(', ')}] is not an image [height, width, channels]: ` +
+            `give the pipeline {height, width, channels}, or build the model with an image inputShape`,
+        );
+      }
+      return augment.withShape(image);
+    }
+    const { height, width, channels } = augment.shape;
+    if (image ? image.height !== height || image.width !== width || image.channels !== channels : height * width * channels !== this.inputSize) {
+      throw new ShapeError(
+        `${W}: options.augment works on ${height} x ${width} x ${channels} images (${height * width * channels} values) but ` +
+          `${s === this.inputShape ? "the model's inputShape is" : "the model's first layer reshapes its input to"} [${s.join(', ')}]`,
+      );
+    }
+    return augment;
   }
 
   // ---- description and persistence

@@ -126,7 +126,7 @@ describe('surpassing human level', () => {
     expect(d.notes[0]).toContain('surpasses human level');
     expect(d.notes[0]).toContain('avoidable bias is now unknown');
     expect(d.notes[0]).toContain('Variance, data-mismatch and dev-set knobs work as before');
-    expect(formatDiagnosis(d)).toContain('avoidable bias  none: training error is 0.20% below human level');
+    expect(formatDiagnosis(d)).toContain('avoidable bias  unknown: the model surpasses human level');
   });
 
   it('still measures bias against a known Bayes error', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { engine } from '../../src/engine/engine';
-import { f32_dropout_backward, f32_dropout_forward } from '../../src/engine/kernels/f32_dropout';
+import { f32_dropout_backward, f32_dropout_forward, f32_spatial_dropout_backward, f32_spatial_dropout_forward } from '../../src/engine/kernels/f32_dropout';
 import { f32_random_normal, f32_random_uniform } from '../../src/engine/kernels/f32_random';
 import { SIZES, randomArray } from '../helpers';
 import { Arena, expectSameBits } from './arena';
@@ -271,5 +271,78 @@ describe('f32_dropout and f32_random wrappers', () => {
     expect(() => f32_random_uniform(e, a, 4, 1, 2 ** 32, 0)).toThrow(/stream must be an integer/);
     expect(() => f32_random_uniform(e, a, 4, 1, 1, -3)).toThrow(/offset must be a non-negative safe integer/);
     expect(() => f32_random_normal(e, a, 4, 1, 1, 0, 0, -1)).toThrow(/f32_random_normal: std must be a finite number >= 0, got -1/);
+  });
+});
+
+describe('f32_spatial_dropout_forward, f32_spatial_dropout_backward', () => {
+  /** Spatial dropout element by element: the mask of channel c is dropout's mask of column c. */
+  function spatialRef(x: ArrayLike<number>, rows: number, pixels: number, ch: number, rate: number, seed: number, step: number, rowOffset: number): number[] {
+    const scale = rate < 1 ? f(1 / (1 - rate)) : 0;
+    const out: number[] = [];
+    for (let r = 0; r < rows; r++)
+      for (let p = 0; p < pixels; p++)
+        for (let c = 0; c < ch; c++) {
+          const kept = f(uniform(hash(seed, step, rowOffset + r, c))) >= f(rate);
+          out.push(f(f(x[(r * pixels + p) * ch + c]! * scale) * (kept ? 1 : 0)));
+        }
+    return out;
+  }
+  function spatial(x: Float32Array, rows: number, pixels: number, ch: number, rate: number, seed: number, step: number, rowOffset: number): Float32Array {
+    const y = arena.guarded(x.length);
+    f32_spatial_dropout_forward(engine(), arena.f32(x), y.ptr, rows, pixels, ch, rate, seed, step, rowOffset);
+    y.checkGuards('spatial dropout');
+    return y.read();
+  }
+
+  it('drop whole channels of an example, exactly as the documented generator says, over awkward shapes', () => {
+    for (const [rows, pixels, ch] of [
+      [1, 1, 1],
+      [3, 25, 1],
+      [2, 9, 3],
+      [5, 49, 17],
+      [1, 4, 64],
+      [4, 1, 33],
+    ] as const)
+      for (const rate of [0.2, 0.5]) {
+        const x = randomArray(rows * pixels * ch, rows * 31 + pixels + ch);
+        expectSameBits(spatial(x, rows, pixels, ch, rate, 99, 5, 12), spatialRef(x, rows, pixels, ch, rate, 99, 5, 12), `${rows}x${pixels}x${ch} rate ${rate}`);
+      }
+    // whole channels: every pixel of a (row, channel) agrees on kept or dropped
+    const rows = 8,
+      pixels = 36,
+      ch = 16;
+    const y = spatial(new Float32Array(rows * pixels * ch).fill(1), rows, pixels, ch, 0.5, 3, 1, 0);
+    let dropped = 0;
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < ch; c++) {
+        const v = y[r * pixels * ch + c]!;
+        for (let p = 1; p < pixels; p++) expect(y[(r * pixels + p) * ch + c], `row ${r} channel ${c} pixel ${p}`).toBe(v);
+        if (v === 0) dropped++;
+        else expect(v).toBe(2);
+      }
+    expect(dropped).toBeGreaterThan(0);
+    expect(dropped).toBeLessThan(rows * ch);
+  });
+
+  it('give the same mask split into row shards, and backward regenerates it', () => {
+    const rows = 9,
+      pixels = 10,
+      ch = 6,
+      n = pixels * ch;
+    const x = randomArray(rows * n, 77);
+    const whole = spatial(x, rows, pixels, ch, 0.3, 8, 2, 100);
+    const parts = [...spatial(x.slice(0, 4 * n), 4, pixels, ch, 0.3, 8, 2, 100), ...spatial(x.slice(4 * n), 5, pixels, ch, 0.3, 8, 2, 104)];
+    expectSameBits(parts, whole, 'shards');
+    const p = arena.f32(x);
+    f32_spatial_dropout_backward(engine(), p, p, rows, pixels, ch, 0.3, 8, 2, 100);
+    expectSameBits(engine().f32.slice(p >> 2, (p >> 2) + rows * n), whole, 'backward in place');
+  });
+
+  it('reject bad arguments', () => {
+    const e = engine();
+    const a = arena.f32(new Float32Array(16)),
+      b = arena.f32(new Float32Array(16));
+    expect(() => f32_spatial_dropout_forward(e, a, b, 2, 2, 2, -0.1, 1, 1, 0)).toThrow(/f32_spatial_dropout_forward: rate must be a number in \[0, 1\]/);
+    expect(() => f32_spatial_dropout_forward(e, a, b, 2, 2.5, 2, 0.1, 1, 1, 0)).toThrow(/pixels must be a non-negative integer/);
   });
 });

@@ -74,3 +74,61 @@ export function f32_dropout_backward(
   checkDropout(e, 'f32_dropout_backward', 'dy', dy, 'dx', dx, rows, cols, rate, seed, step, rowOffset);
   e.k.f32_dropout_backward(dy, dx, rows, cols, rate, seed, step, rowOffset);
 }
+
+function checkSpatial(
+  e: Engine,
+  K: string,
+  inName: string,
+  inp: number,
+  outName: string,
+  out: number,
+  rows: number,
+  pixels: number,
+  channels: number,
+  rate: number,
+  seed: number,
+  step: number,
+  rowOffset: number,
+): void {
+  checkDim(K, 'pixels', pixels);
+  checkDropout(e, K, inName, inp, outName, out, rows, pixels * channels, rate, seed, step, rowOffset);
+  checkDim(K, 'channels', channels);
+}
+
+/**
+ * Spatial dropout of a rows x pixels x channels batch (Keras SpatialDropout2D, channels last):
+ * channel j of example r is kept iff uniform(seed, step, rowOffset + r, j) >= rate, at every
+ * pixel; kept channels are scaled by 1 / (1 - rate). y may be x.
+ */
+export function f32_spatial_dropout_forward(
+  e: Engine,
+  x: number,
+  y: number,
+  rows: number,
+  pixels: number,
+  channels: number,
+  rate: number,
+  seed: number,
+  step: number,
+  rowOffset: number,
+): void {
+  checkSpatial(e, 'f32_spatial_dropout_forward', 'x', x, 'y', y, rows, pixels, channels, rate, seed, step, rowOffset);
+  e.k.f32_spatial_dropout_forward(x, y, rows, pixels, channels, rate, seed, step, rowOffset);
+}
+
+/** dx = dy through the channel mask and scale of f32_spatial_dropout_forward with the same arguments; dx may be dy. */
+export function f32_spatial_dropout_backward(
+  e: Engine,
+  dy: number,
+  dx: number,
+  rows: number,
+  pixels: number,
+  channels: number,
+  rate: number,
+  seed: number,
+  step: number,
+  rowOffset: number,
+): void {
+  checkSpatial(e, 'f32_spatial_dropout_backward', 'dy', dy, 'dx', dx, rows, pixels, channels, rate, seed, step, rowOffset);
+  e.k.f32_spatial_dropout_backward(dy, dx, rows, pixels, channels, rate, seed, step, rowOffset);
+}
