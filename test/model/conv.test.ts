@@ -240,7 +240,7 @@ describe('augmentation feeds conv nets', () => {
     expect(h.history.loss!.every(Number.isFinite)).toBe(true);
     const wrong = netWith([6, 24, 2], [L.conv2d({ filters: 4, kernelSize: 3 })]);
     await expect(wrong.fit(x, labels, { epochs: 1, verbose: 0, augment })).rejects.toThrow(
-      "fit: options.augment works on 12 x 12 x 2 images but the model's inputShape is [6, 24, 2]",
+      "fit: options.augment works on 12 x 12 x 2 images (288 values) but the model's inputShape is [6, 24, 2]",
     );
   });
 });
