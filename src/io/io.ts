@@ -18,6 +18,7 @@
  * @module
  */
 import { describe, ShapeError } from '../errors';
+import { crc32 } from '../util/crc32';
 import { layerFromConfig } from '../layers/index';
 import type { Layer, LayerConfig } from '../layers/layer';
 import { Normalization } from '../layers/normalization';
@@ -38,6 +39,8 @@ export interface WeightGroup {
   weights: WeightEntry[];
   /** SHA-256 (hex) of the group's bytes, written by `save()` and checked by `loadModel`. */
   sha256?: string;
+  /** CRC-32 of the group's bytes, written by the synchronous `toArrayBuffer` and checked by `loadModel`. */
+  crc32?: number;
 }
 
 /** The JSON part of a saved model. */
@@ -219,6 +222,7 @@ export interface CheckedGroup {
   weights: WeightEntry[];
   bytes: number;
   sha256?: string;
+  crc32?: number;
 }
 
 /**
@@ -283,6 +287,10 @@ export function checkModelJson(json: unknown, where = 'model.json'): { json: Mod
     if (sha !== undefined && !(typeof sha === 'string' && /^[0-9a-f]{64}$/.test(sha))) {
       throw new RangeError(`${where}: ${f}.sha256 must be 64 lowercase hex digits, got ${describe(sha)}`);
     }
+    const crc = own(group, 'crc32');
+    if (crc !== undefined && !(typeof crc === 'number' && Number.isInteger(crc) && crc >= 0 && crc < 2 ** 32)) {
+      throw new RangeError(`${where}: ${f}.crc32 must be an integer in [0, 2^32), got ${describe(crc)}`);
+    }
     let bytes = 0;
     const weights = array(where, `${f}.weights`, own(group, 'weights')).map((w, wi): WeightEntry => {
       const wf = `${f}.weights[${wi}]`;
@@ -298,7 +306,7 @@ export function checkModelJson(json: unknown, where = 'model.json'): { json: Mod
       bytes += n * 4;
       return { name, shape, dtype: 'float32' };
     });
-    return { paths, weights, bytes, ...(sha !== undefined ? { sha256: sha as string } : {}) };
+    return { paths, weights, bytes, ...(sha !== undefined ? { sha256: sha as string } : {}), ...(crc !== undefined ? { crc32: crc as number } : {}) };
   });
   if (groups.length === 0) throw new RangeError(`${where}: weightsManifest is empty`);
   return { json: j as unknown as ModelJson, groups };
@@ -470,6 +478,14 @@ async function verifyChecksums(a: ModelArtifacts, where: string): Promise<void> 
   weightArrays(where, groups, a.weightData); // byte count first: slicing needs it
   let o = 0;
   for (const g of groups) {
+    if (g.crc32 !== undefined) {
+      const got = crc32(new Uint8Array(a.weightData, o, g.bytes));
+      if (got !== g.crc32) {
+        throw new RangeError(
+          `${where}: the weights of ${g.paths.join(', ')} fail their CRC-32 check (manifest ${hex32(g.crc32)}, data ${hex32(got)}): the buffer is damaged or was changed after packing`,
+        );
+      }
+    }
     if (g.sha256) {
       const got = await sha256Hex(new Uint8Array(a.weightData, o, g.bytes));
       if (got !== undefined && got !== g.sha256) {
@@ -490,15 +506,31 @@ export async function saveModel(model: Sequential, url: string, metadata?: Recor
 
 const MAGIC = 'KNOBSMDL';
 
+/** A 32-bit value as 8 hex digits. */
+const hex32 = (v: number): string => v.toString(16).padStart(8, '0');
+
+/** The artifacts with each manifest group's CRC-32 filled in (synchronous, unlike SHA-256 in WebCrypto). */
+function withCrc32(a: ModelArtifacts): ModelArtifacts {
+  const groups: WeightGroup[] = [];
+  let o = 0;
+  for (const g of a.modelJson.weightsManifest) {
+    const n = g.weights.reduce((s, w) => s + w.shape.reduce((x, y) => x * y, 1) * 4, 0);
+    groups.push({ ...g, crc32: crc32(new Uint8Array(a.weightData, o, n)) });
+    o += n;
+  }
+  return { ...a, modelJson: { ...a.modelJson, weightsManifest: groups } };
+}
+
 /**
  * Packs a model (architecture, weights, optimizer state) into one ArrayBuffer. Synchronous, so
- * without the SHA-256 that `save()` writes (WebCrypto only hashes asynchronously).
+ * each weight group carries a CRC-32 instead of the SHA-256 that `save()` writes (WebCrypto only
+ * hashes asynchronously); `loadModel` checks either.
  */
 export function toArrayBuffer(
   model: Sequential,
   metadata: Record<string, unknown> | undefined = Object.keys(model.metadata).length ? model.metadata : undefined,
 ): ArrayBuffer {
-  const a = toArtifacts(model, metadata);
+  const a = withCrc32(toArtifacts(model, metadata));
   const json = new TextEncoder().encode(JSON.stringify(a.modelJson));
   const pad = (4 - ((12 + json.length) % 4)) % 4;
   const out = new Uint8Array(12 + json.length + pad + a.weightData.byteLength);

@@ -160,6 +160,20 @@ describe('the weights checksum', () => {
     await expectLoadError(f.url, new RegExp(`the weights file ${name} fails its SHA-256 check`));
   });
 
+  it('a flipped weight byte in a toArrayBuffer pack fails its CRC-32 check; the intact pack loads the same weights', async () => {
+    const m = knobs.sequential({ inputShape: [4], seed: 5, layers: [knobs.layers.dense({ units: 6, activation: 'tanh' }), knobs.layers.dense({ units: 2 })] });
+    m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const packed = new Uint8Array(knobs.toArrayBuffer(m));
+    const jsonEnd = 12 + new DataView(packed.buffer).getUint32(8, true);
+    const manifest = JSON.parse(new TextDecoder().decode(packed.subarray(12, jsonEnd))).weightsManifest;
+    expect(Number.isInteger(manifest[0].crc32)).toBe(true);
+    const intact = await knobs.loadModel(packed.slice().buffer);
+    expect(intact.getWeights().map((w) => Array.from(w))).toEqual(m.getWeights().map((w) => Array.from(w)));
+    const bad = packed.slice();
+    bad[jsonEnd + 9] ^= 0x04; // a mantissa bit of the third weight: still a plausible float
+    await expect(knobs.loadModel(bad.buffer)).rejects.toThrow(/loadModel: model buffer: the weights of .* fail their CRC-32 check/);
+  });
+
   it('a save without a checksum (older versions) still loads, with the same weights', async () => {
     const f = await savedFolder();
     const j = f.json();
