@@ -44,7 +44,9 @@ export class Activation extends Layer {
   forward(ctx: StepContext, sc: LayerScratch, input: number): number {
     if (this.fusedWithLoss) return input;
     const n = this.outputSize;
-    if (this.activation === 'softmax') f32_softmax(ctx.e, input, sc.out, ctx.rows, n);
+    // softmax over the last axis, as Keras: per pixel on an image [h, w, c]
+    const c = this.outputShape[this.outputShape.length - 1] ?? n;
+    if (this.activation === 'softmax') f32_softmax(ctx.e, input, sc.out, ctx.rows * (n / c), c);
     else {
       const { kind, alpha } = activationCode(this.activation, this.alpha);
       f32_activation(ctx.e, kind, input, sc.out, ctx.rows * n, alpha);
@@ -55,7 +57,8 @@ export class Activation extends Layer {
   backward(ctx: StepContext, _sc: LayerScratch, input: number, output: number, dOut: number, _dIn: number): number {
     if (this.fusedWithLoss) return dOut;
     const n = this.outputSize;
-    if (this.activation === 'softmax') f32_softmax_grad(ctx.e, output, dOut, dOut, ctx.rows, n);
+    const c = this.outputShape[this.outputShape.length - 1] ?? n;
+    if (this.activation === 'softmax') f32_softmax_grad(ctx.e, output, dOut, dOut, ctx.rows * (n / c), c);
     else if (this.activation !== 'linear') {
       const { kind, alpha } = activationCode(this.activation, this.alpha);
       // gelu, geluNew, swish and mish need their input, which this layer has at hand

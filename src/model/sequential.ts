@@ -332,6 +332,13 @@ export class Sequential implements ModelCore {
     const loss = checkLoss(W, options.loss);
     const sparse = sparseLabels(loss);
     const last = this.layers[this.layers.length - 1];
+    // Keras reduces a cross-entropy over the last axis and averages over the pixels of an image
+    // output; knobs' cross-entropies take one row of classes per example, so refuse rather than differ
+    if ((loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy') && last && last.outputShape.length > 1) {
+      throw new ShapeError(
+        `${W}: ${loss} needs the model's output to be one vector of classes per example, but the last layer ${last.name} outputs [${last.outputShape.join(', ')}]; add layers.flatten() or layers.globalAveragePooling2d() and a dense layer before the softmax`,
+      );
+    }
     const outputActivation = last instanceof Dense || last instanceof Activation ? last.activation : undefined;
     const metrics = compileMetrics(W, options.metrics, { loss, outputActivation, sparse });
     // the last layer's softmax/sigmoid joins the cross-entropy when they match
