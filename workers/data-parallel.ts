@@ -395,7 +395,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
             const sm = end.timing.samples.slice(125).sort((a, b) => a - b);
             const q = (f: number): string => (sm[Math.floor(f * (sm.length - 1))] ?? NaN).toFixed(3);
             console.error(
-              `knobs worker ${end.shard}: ${end.steps} steps; total ms fwd/bwd ${end.timing.forwardBackwardMs.toFixed(0)} barrier ${end.timing.barrierMs.toFixed(0)} update ${end.timing.updateMs.toFixed(0)}; fwd/bwd ms p10 ${q(0.1)} p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)}`,
+              `knobs worker ${end.shard}: ${end.steps} steps; total ms fwd/bwd ${end.timing.forwardBackwardMs.toFixed(0)} barrier ${end.timing.barrierMs.toFixed(0)} update ${end.timing.updateMs.toFixed(0)}; barrier waits spun ${end.timing.spinCaught} slept ${end.timing.spinSlept}; fwd/bwd ms p10 ${q(0.1)} p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)}`,
             );
           }
       }

@@ -122,8 +122,11 @@ export interface SessionEnd {
   kind: 'session-end';
   shard: number;
   steps: number;
-  /** Milliseconds spent in forward + backward, waiting at barriers, and reducing + updating; and the first steps' forward + backward times. */
-  timing: { forwardBackwardMs: number; barrierMs: number; updateMs: number; samples: number[] };
+  /**
+   * Milliseconds spent in forward + backward, waiting at barriers, and reducing + updating; the
+   * first steps' forward + backward times; barrier waits that the spin caught and that slept.
+   */
+  timing: { forwardBackwardMs: number; barrierMs: number; updateMs: number; samples: number[]; spinCaught: number; spinSlept: number };
 }
 
 /** Errors cross threads as plain data with their name, message and stack intact. */

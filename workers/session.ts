@@ -44,17 +44,53 @@ export function shardOffset(rows: number, shards: number, s: number): number {
 /**
  * Waits until the word differs from `value`, spinning first for up to `spin` checks (a barrier
  * between workers that arrive close together costs microseconds), then sleeping; throws when
- * the session is aborted.
+ * the session is aborted. Returns true when the spin saw the change, false when it had to sleep.
  */
-function waitChange(i32: Int32Array, index: number, value: number, spin: number): void {
+function waitChange(i32: Int32Array, index: number, value: number, spin: number): boolean {
   for (let k = 0; k < spin; k++) {
-    if (Atomics.load(i32, index) !== value) return;
+    if (Atomics.load(i32, index) !== value) return true;
   }
   while (Atomics.load(i32, index) === value) {
     if (Atomics.load(i32, CTRL.ABORT)) throw new SessionAborted('session aborted');
     Atomics.wait(i32, index, value, 50);
   }
   if (Atomics.load(i32, CTRL.ABORT)) throw new SessionAborted('session aborted');
+  return false;
+}
+
+/** Bounds of a barrier's spin (checks of the word before sleeping); see {@link BarrierSpin}. */
+export const SPIN_MAX = 200_000;
+export const SPIN_MIN = 500;
+
+/**
+ * How long a worker spins at a barrier before it sleeps, adapted to how the last waits went.
+ * On an idle machine the other worker arrives within microseconds to a fraction of a
+ * millisecond, and spinning (up to SPIN_MAX checks, about half a millisecond) saves the cost
+ * of a sleep and a wake. On a machine whose cores other processes want too, the other worker
+ * is often not running at all: then spinning only burns the core it is waiting for (measured
+ * at a load average of 18 on 2 cores, MNIST MLP, batch 256: 2 workers reached 0.55x one thread
+ * when always spinning SPIN_MAX checks, 0.99x with this policy; BENCHMARKS.md, "Worker
+ * scaling"). So a wait that the spin caught doubles the next budget, and
+ * one that had to sleep quarters it, between SPIN_MIN and SPIN_MAX (the adaptive mutexes of
+ * glibc and of the JVM follow the same idea).
+ */
+export class BarrierSpin {
+  budget = SPIN_MAX;
+  /** Waits that the spin caught, and waits that slept. */
+  caught = 0;
+  slept = 0;
+
+  /** Records how a wait went; returns the next budget. */
+  record(caught: boolean): number {
+    if (caught) {
+      this.caught++;
+      this.budget = Math.min(SPIN_MAX, this.budget * 2);
+    } else {
+      this.slept++;
+      this.budget = Math.max(SPIN_MIN, this.budget >> 2);
+    }
+    return this.budget;
+  }
 }
 
 /** Runs a session until the main thread ends it. `hooks.beforeStep` lets tests inject faults. */
@@ -83,7 +119,8 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   views();
 
   // where the time goes (returned with the session's end, for the benchmark's notes)
-  const timing = { forwardBackwardMs: 0, barrierMs: 0, updateMs: 0, samples: [] as number[] };
+  const timing = { forwardBackwardMs: 0, barrierMs: 0, updateMs: 0, samples: [] as number[], spinCaught: 0, spinSlept: 0 };
+  const spin = new BarrierSpin();
   const barrier = (): void => {
     if (W === 1) return;
     const t0 = performance.now();
@@ -100,7 +137,7 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
       Atomics.add(i32, CTRL.BAR_GEN, 1);
       Atomics.notify(i32, CTRL.BAR_GEN);
     } else {
-      waitChange(i32, CTRL.BAR_GEN, gen, 200_000);
+      spin.record(waitChange(i32, CTRL.BAR_GEN, gen, spin.budget));
     }
   };
 
@@ -285,5 +322,7 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     Atomics.add(i32, CTRL.DONE, 1);
     Atomics.notify(i32, CTRL.DONE);
   }
+  timing.spinCaught = spin.caught;
+  timing.spinSlept = spin.slept;
   return { kind: 'session-end', shard: s.shard, steps, timing };
 }
