@@ -9,7 +9,7 @@ import { conv2dColFloats, conv2dColRows, f32_conv2d_backward_filter, f32_conv2d_
 import type { ConvGeometry } from '../../src/engine/kernels/f32_conv2d';
 import { f32_maxpool2d_backward, f32_maxpool2d_forward } from '../../src/engine/kernels/f32_pool2d';
 import { f32_activation_grad } from '../../src/engine/kernels/f32_activation';
-import { fmt, table, timeMs } from './util';
+import { fmt, median, table } from './util';
 
 const N = 128;
 const C1: ConvGeometry = { n: N, h: 28, w: 28, c: 1, oc: 32, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pl: 0, oh: 26, ow: 26 };
@@ -95,14 +95,34 @@ export function benchCnnSteps(): string {
     ['conv 1 relu gradient', () => f32_activation_grad(e, 1, y1, dy1, dy1, s1.y, 0)],
     ['conv 1 filter + bias gradient', () => f32_conv2d_backward_filter(e, C1, x1, dy1, dw1, db1, k1)],
   ];
-  const ms = steps.map(([, fn]) => timeMs(fn, 3, 7, 2));
-  const total = ms.reduce((a, b) => a + b, 0);
+  // not part of the step: the paths the thin first layer does not take, for comparison
+  const others: [string, () => void][] = [
+    ['(not in the step) conv 1 forward, im2col + gemm forced', () => f32_conv2d_forward(e, C1, x1, w1, b1, y1, 1, 0, { ...k1, direct: false })],
+    [
+      '(not in the step) conv 1 filter + bias gradient, im2col + gemm forced',
+      () => f32_conv2d_backward_filter(e, C1, x1, dy1, dw1, db1, { ...k1, direct: false }),
+    ],
+  ];
+  const all = [...steps, ...others];
+  // samples interleaved over the kernels (this machine's speed drifts): 9 samples of 3 calls each
+  for (const [, fn] of all) for (let r = 0; r < 2; r++) fn();
+  const samples: number[][] = all.map(() => []);
+  for (let s = 0; s < 9; s++) {
+    all.forEach(([, fn], i) => {
+      const t0 = performance.now();
+      for (let r = 0; r < 3; r++) fn();
+      samples[i]!.push((performance.now() - t0) / 3);
+    });
+  }
+  const ms = samples.map(median);
+  const total = ms.slice(0, steps.length).reduce((a, b) => a + b, 0);
   return table(
-    `One-thread training step of the simple convnet, batch ${N}, kernel by kernel (ms per call, median of 7; dense, dropout, loss and Adam are under 2% together and left out)`,
+    `One-thread training step of the simple convnet, batch ${N}, kernel by kernel (ms per call, median of 9 samples interleaved over the kernels; dense, dropout, loss and Adam are under 2% together and left out)`,
     ['kernel', 'ms', 'share of these'],
     [
       ...steps.map(([name], i) => [name, fmt(ms[i]!, 2), `${fmt((100 * ms[i]!) / total, 0)}%`]),
       ['sum', fmt(total, 2), `${fmt((N / total) * 1000, 0)} samples/s at most`],
+      ...others.map(([name], i) => [name, fmt(ms[steps.length + i]!, 2), '-']),
     ],
   );
 }
