@@ -9,7 +9,9 @@
  *   alone on the product its im2col produces.
  * Every training runs in its own child process (its peak RSS is its own); (a)-(d) alternate over
  * rounds and report medians, each over a fixed number of images per epoch with the first epoch
- * (warm-up) excluded, because this shared machine's speed drifts from minute to minute.
+ * (warm-up) excluded, because this shared machine's speed drifts from minute to minute. The
+ * one-thread rows also give samples per CPU-second of their process, which other jobs' load
+ * changes far less than wall-clock time (they still share caches and memory bandwidth).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -123,11 +125,15 @@ export async function benchCnn(): Promise<string> {
   const vsTorch = knobs1 / torch1,
     vsCeiling = knobs2 / ceiling;
   const met = (x: number, target: number): string => (Number.isFinite(x) ? (x >= target ? 'met' : 'missed') : 'not measured');
+  const cpuRate = (rs: TrainResult[]): number => (rs.length && rs.every((r) => r.cpuSamplesPerSec !== undefined) ? med(rs, (r) => r.cpuSamplesPerSec!) : NaN);
+  const cpuCell = (rs: TrainResult[]): string => (Number.isFinite(cpuRate(rs)) ? fmt(cpuRate(rs), 0) : '-');
+  const vsTorchCpu = cpuRate(one) / cpuRate(tor);
   const pct = (rs: TrainResult[]): string => `${fmt(100 * med(rs, (r) => r.testAccuracy), 2)}%`;
   const rows: (string | number)[][] = [
     [
       '(a) knobs, 1 thread',
       fmt(knobs1, 0),
+      cpuCell(one),
       '1.00x',
       pct(one),
       fmt(
@@ -140,6 +146,7 @@ export async function benchCnn(): Promise<string> {
       ? [
           `(b) PyTorch ${torch}, 1 thread`,
           fmt(torch1, 0),
+          cpuCell(tor),
           `${fmt(torch1 / knobs1, 2)}x`,
           pct(tor),
           fmt(
@@ -148,11 +155,20 @@ export async function benchCnn(): Promise<string> {
           ),
           '-',
         ]
-      : ['(b) PyTorch, 1 thread', `not measured: ${PYTHON} has no torch (apt-get install python3-torch)`, '-', '-', '-', '-'],
-    ['knobs 1 thread / PyTorch 1 thread', `${fmt(vsTorch, 2)}x`, '-', '-', '-', `>= 0.75x: ${met(vsTorch, 0.75)}; moonshot 1x: ${met(vsTorch, 1)}`],
+      : ['(b) PyTorch, 1 thread', `not measured: ${PYTHON} has no torch (apt-get install python3-torch)`, '-', '-', '-', '-', '-'],
+    [
+      'knobs 1 thread / PyTorch 1 thread',
+      `${fmt(vsTorch, 2)}x`,
+      `${fmt(vsTorchCpu, 2)}x`,
+      '-',
+      '-',
+      '-',
+      `>= 0.75x: ${met(vsTorch, 0.75)}; moonshot 1x: ${met(vsTorch, 1)} (wall clock; per CPU-second: ${met(vsTorchCpu, 0.75)}, ${met(vsTorchCpu, 1)})`,
+    ],
     [
       '(c) knobs, workers: 2',
       fmt(knobs2, 0),
+      cpuCell(two),
       `${fmt(knobs2 / knobs1, 2)}x`,
       pct(two),
       fmt(
@@ -164,15 +180,17 @@ export async function benchCnn(): Promise<string> {
     [
       '(d) ceiling: two 1-thread knobs processes at once (sum)',
       `${fmt(ceiling, 0)} (each ${fmt(pairEach, 0)})`,
+      '-',
       `${fmt(ceiling / knobs1, 2)}x`,
       pct(pairs.map((p) => p.a)),
       fmt(pairRss, 0),
       '-',
     ],
-    ['knobs workers: 2 / ceiling', `${fmt(vsCeiling, 2)}x`, '-', '-', '-', `>= 0.9x: ${met(vsCeiling, 0.9)}`],
+    ['knobs workers: 2 / ceiling', `${fmt(vsCeiling, 2)}x`, '-', '-', '-', '-', `>= 0.9x: ${met(vsCeiling, 0.9)}`],
     [
       '(e) TensorFlow.js 4.22, wasm backend',
       tfjs.wasmSamplesPerSec === null ? `cannot train it: "${tfjs.wasmError}"` : fmt(tfjs.wasmSamplesPerSec, 1),
+      '-',
       '-',
       '-',
       '-',
@@ -181,6 +199,7 @@ export async function benchCnn(): Promise<string> {
     [
       `(e) TensorFlow.js 4.22, cpu backend (${tfjs.cpuSamples} images, one batch)`,
       fmt(tfjs.cpuSamplesPerSec, 2),
+      '-',
       `${fmt(tfjs.cpuSamplesPerSec / knobs1, 4)}x`,
       '-',
       fmt(tfjs.peakRssMiB, 0),
@@ -190,7 +209,15 @@ export async function benchCnn(): Promise<string> {
   const la = (l: number[]): string => l.map((x) => fmt(x, 1)).join(' ');
   const training = table(
     `Training the Keras simple MNIST convnet (34,826 parameters), Adam 1e-3, batch ${BATCH}, Fashion-MNIST: ${COUNT} images per epoch, ${EPOCHS} epochs, first excluded, medians of ${ROUNDS} interleaved rounds; load average ${la(load0)} before, ${la(load1)} after`,
-    ['system', 'samples/s', 'vs knobs 1 thread', `test accuracy (10,000 images, after ${EPOCHS} x ${COUNT})`, 'peak RSS MiB', 'target'],
+    [
+      'system',
+      'samples/s',
+      'samples per CPU-second',
+      'vs knobs 1 thread',
+      `test accuracy (10,000 images, after ${EPOCHS} x ${COUNT})`,
+      'peak RSS MiB',
+      'target',
+    ],
     rows,
   );
 
