@@ -325,6 +325,7 @@ export interface KernelExports {
     col: number,
     colRows: number,
     ws: number,
+    direct: number,
   ): void;
   f32_depthwise_conv2d_forward(
     x: number,

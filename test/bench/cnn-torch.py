@@ -5,7 +5,9 @@ against in the same run.
 
 Usage: cnn-torch.py THREADS EPOCHS TRAIN_COUNT BATCH [SEED]
 Prints one JSON line like the knobs child (system, samplesPerSec, epochSamplesPerSec,
-testAccuracy, peakRssMiB). samplesPerSec is the median over epochs after the first.
+testAccuracy, peakRssMiB, cpuSamplesPerSec). samplesPerSec is the median over epochs after the
+first; cpuSamplesPerSec the same per second of this process's CPU time (all its threads), which
+load from other jobs on a shared machine changes far less than wall-clock time.
 """
 import gzip
 import json
@@ -58,10 +60,12 @@ net = Net()
 assert sum(p.numel() for p in net.parameters()) == 34826
 opt = torch.optim.Adam(net.parameters(), lr=1e-3)
 rates = []
+cpu_rates = []
 for epoch in range(epochs):
     net.train()
     perm = torch.randperm(count)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for i in range(0, count, batch):
         idx_b = perm[i : i + batch]
         opt.zero_grad()
@@ -69,6 +73,7 @@ for epoch in range(epochs):
         loss.backward()
         opt.step()
     rates.append(count / (time.perf_counter() - t0))
+    cpu_rates.append(count / max(time.process_time() - c0, 1e-9))
 net.eval()
 with torch.no_grad():
     correct = sum((net(x_test[i : i + 1000]).argmax(1) == y_test[i : i + 1000]).sum().item() for i in range(0, 10000, 1000))
@@ -79,6 +84,7 @@ print(
             "system": f"PyTorch {torch.__version__} {threads} thread{'s' if threads > 1 else ''}",
             "samplesPerSec": float(np.median(steady)),
             "epochSamplesPerSec": rates,
+            "cpuSamplesPerSec": float(np.median(cpu_rates[1:] or cpu_rates)),
             "testAccuracy": correct / 10000,
             "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }

@@ -2,7 +2,7 @@
  * `npm run bench`: knobs against the anchors, measured in the same run on this machine.
  *
  *   npm run bench                  every section
- *   npm run bench -- matmul train  only the named sections (matmul, conv, train, workers, augment, crossover, memory)
+ *   npm run bench -- matmul train  only the named sections (matmul, conv, cnn, cnnsteps, train, workers, augment, crossover, memory)
  *
  * Training rows run in child processes (one per system and setting), so each peak RSS is that
  * system's own; rows alternate between systems over rounds and report medians, because this
@@ -17,6 +17,8 @@ import { cpus } from 'node:os';
 import { benchMatmul } from './matmul';
 import { benchAugment } from './augment';
 import { benchConv } from './conv';
+import { benchCnn } from './cnn';
+import { benchCnnSteps } from './cnn-steps';
 import type { TrainResult } from './mnist-data';
 import type { MemoryResult } from './memory.bench';
 import { fmt, median, table } from './util';
@@ -67,6 +69,14 @@ if (all || wanted.has('matmul')) {
 
 if (all || wanted.has('conv')) {
   sections.push(benchConv().markdown);
+}
+
+if (all || wanted.has('cnn')) {
+  sections.push(await benchCnn());
+}
+
+if (all || wanted.has('cnn') || wanted.has('cnnsteps')) {
+  sections.push(benchCnnSteps());
 }
 
 if (all || wanted.has('train') || wanted.has('workers')) {

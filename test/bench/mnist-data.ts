@@ -30,6 +30,8 @@ export interface TrainResult {
   epochSamplesPerSec: number[];
   testAccuracy: number;
   peakRssMiB: number;
+  /** Samples per second of the process's CPU time (all its threads), median over the same epochs; where measured. */
+  cpuSamplesPerSec?: number;
 }
 
 export function peakRssMiB(): number {

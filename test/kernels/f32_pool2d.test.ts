@@ -42,6 +42,9 @@ const CASES: [number, number, number, number, number, number, number, number, 'v
   [1, 10, 10, 8, 2, 2, 1, 1, 'valid'],
   [1, 6, 6, 1, 1, 1, 2, 2, 'same'],
   [2, 3, 3, 2, 2, 2, 1, 1, 'same'],
+  // Keras' default 2x2 stride 2 over 4-channel groups (its own kernel path): odd sizes leave the last row and column out
+  [2, 11, 11, 8, 2, 2, 2, 2, 'valid'],
+  [1, 26, 26, 32, 2, 2, 2, 2, 'valid'],
 ];
 const shapeOf = (c: (typeof CASES)[number]): Pool2dShape => ({
   rows: c[0],
@@ -176,6 +179,37 @@ describe('f32_maxpool2d', () => {
     expect(Array.from(y)).toEqual([1, NaN, NaN, 9, -Infinity]);
     // channel 0: four ties of 1 -> the first; channel 4: all -Infinity -> the first
     expectSameBits(dx, [10, 0, 0, 0, 50, 0, 20, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 30, 0, 0], 'dx');
+  });
+
+  it('the 2x2 stride-2 path over 4-channel groups lets NaN win and routes ties and -Infinity to the first cell', () => {
+    // channel pairs of the test above, 8 channels: lanes 0-4 as above, 5-7 a tie at 2, a NaN last, a 7 in the third cell
+    const s: Pool2dShape = { rows: 1, height: 2, width: 2, channels: 8, poolHeight: 2, poolWidth: 2, strideHeight: 2, strideWidth: 2, padding: 'valid' };
+    const cells = [
+      [1, 2, 3, 4, -Infinity, 2, 0, 0],
+      [1, NaN, 3, 9, -Infinity, 2, 0, 0],
+      [1, 2, 3, 4, -Infinity, 2, 0, 7],
+      [1, 2, NaN, 4, -Infinity, 2, NaN, 0],
+    ];
+    const x = new Float32Array(cells.flat());
+    const { y, dx } = run('max', s, x, new Float32Array([10, 20, 30, 40, 50, 60, 70, 80]));
+    expect(Array.from(y)).toEqual([1, NaN, NaN, 9, -Infinity, 2, NaN, 7]);
+    const want = new Float32Array(32);
+    for (const [ch, cell, v] of [
+      [0, 0, 10],
+      [1, 1, 20],
+      [2, 3, 30],
+      [3, 1, 40],
+      [4, 0, 50],
+      [5, 0, 60],
+      [6, 3, 70],
+      [7, 2, 80],
+    ])
+      want[cell! * 8 + ch!] = v!;
+    expectSameBits(dx, want, 'dx');
+    // the general loop (taken without argmax) gives the same maxima
+    const yGeneral = arena.guarded(8);
+    f32_maxpool2d_forward(engine(), arena.f32(x), yGeneral.ptr, 0, s);
+    expectSameBits(yGeneral.read(), y, 'general loop');
   });
 
   it('skips argmax in inference (argmax 0) with the same output', () => {

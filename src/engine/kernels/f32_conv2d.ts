@@ -108,8 +108,9 @@ export interface Conv2dWork {
   /** A gemm workspace (engine.gemmWorkspaceBytes), not used by another thread at the same time. */
   ws: number;
   /**
-   * Forward only: let thin filters (kh * kw * c <= 32 taps, filters a multiple of 8) skip im2col
-   * and run the direct kernel, which gives the same bits. Default true; false forces im2col + gemm.
+   * Let thin filters (kh * kw * c <= 32 taps, filters a multiple of 8) skip im2col and run the
+   * direct kernels: the forward gives the same bits, the filter gradient agrees within float
+   * rounding (it sums in another order). Default true; false forces im2col + gemm.
    */
   direct?: boolean;
 }
@@ -170,7 +171,7 @@ export function f32_conv2d_backward_filter(e: Engine, g: ConvGeometry, x: number
   checkDisjoint(K, 'dwt', dwt, s.wt, 'x', x, s.x);
   checkDisjoint(K, 'dwt', dwt, s.wt, 'dy', dy, s.y);
   checkCol(e, K, g, work.col, work.colRows, work.ws);
-  e.k.f32_conv2d_backward_filter(x, dy, dwt, dbias, ...geoArgs(g, g.oc), work.col, work.colRows, work.ws);
+  e.k.f32_conv2d_backward_filter(x, dy, dwt, dbias, ...geoArgs(g, g.oc), work.col, work.colRows, work.ws, work.direct === false ? 0 : 1);
 }
 
 /** The geometry arguments as the kernels take them. @internal */
