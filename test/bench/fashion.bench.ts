@@ -63,6 +63,9 @@ const pixels = opt('pixels', 'uint8') as 'uint8' | 'float32';
 const trainCount = Number(opt('train', '60000'));
 const seed = Number(opt('seed', '1'));
 const maxEpochs = Number(opt('epochs', '200'));
+/** Memory runs: stop after this many batches (the peak is reached once the data and every buffer are staged). */
+const maxBatches = Number(opt('batches', 'Infinity'));
+const abort = new AbortController();
 
 let peakRss = 0;
 const sample = (): void => {
@@ -134,13 +137,22 @@ const cpu = (): number => {
 const used = (): number => Math.max(elapsed() / budgetSeconds, cpu() / cpuBudgetSeconds);
 let epochStart = 0;
 let longestEpoch = 0;
-const history = await model.fit(train.x, train.y, {
+const fitting = model.fit(train.x, train.y, {
   batchSize: 128,
   epochs: maxEpochs,
   workers,
   verbose: 0,
+  signal: abort.signal,
   ...(augment ? { augment } : {}),
   callbacks: {
+    ...(Number.isFinite(maxBatches)
+      ? {
+          onBatchEnd: (batch: number) => {
+            sample();
+            if (batch + 1 >= maxBatches) abort.abort(new Error('enough batches'));
+          },
+        }
+      : {}),
     onEpochBegin: () => {
       epochStart = used();
       const est = longestEpoch || 1 / 15;
@@ -159,11 +171,16 @@ const history = await model.fit(train.x, train.y, {
     },
   },
 });
+const history = await fitting.catch((err: unknown) => {
+  if (!abort.signal.aborted) throw err;
+  return undefined;
+});
 const trainSeconds = elapsed();
 const cpuSeconds = cpu();
 const loadEnd = loadavg()[0]!;
-const epochs = history.epoch.length;
-const testAccuracy = model.evaluate(test.x, test.y).accuracy!;
+const epochs = history ? history.epoch.length : maxBatches / Math.ceil(train.length / 128);
+// at the training batch size: a larger evaluation batch would size a larger buffer set than training needed
+const testAccuracy = model.evaluate(test.x, test.y, { batchSize: 128 }).accuracy!;
 sample();
 clearInterval(sampler);
 const result: FashionResult = {
@@ -178,7 +195,7 @@ const result: FashionResult = {
   trainSeconds,
   cpuSeconds,
   samplesPerSec: (epochs * train.length) / trainSeconds,
-  trainAccuracy: history.history.accuracy![epochs - 1]!,
+  trainAccuracy: history ? history.history.accuracy![epochs - 1]! : NaN,
   testAccuracy,
   peakRssMiB: peakRss / 2 ** 20,
   loadedRssMiB: loadedRss / 2 ** 20,

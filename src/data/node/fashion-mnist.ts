@@ -4,12 +4,13 @@
  * byte per pixel, labels 0-9), read with the IDX loader.
  * @module
  */
+import { createReadStream } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { Dataset, bytesToFloat32 } from '../dataset';
 import { FASHION_MNIST_CLASS_NAMES } from '../fashion-mnist';
-import { readIdx } from '../idx';
+import { idxHeader, readIdx } from '../idx';
 import { ShapeError, describe } from '../../errors';
 
 /** Where `apt-get install dataset-fashion-mnist` puts the files. */
@@ -64,10 +65,7 @@ async function readPart(
         `Install it with \`apt-get install dataset-fashion-mnist\` (Debian, Ubuntu), or pass options.dir, a folder holding the four IDX files of https://github.com/zalandoresearch/fashion-mnist`,
     );
   }
-  const read = async (path: string): Promise<Uint8Array> => {
-    const bytes = new Uint8Array(await readFile(path));
-    return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? new Uint8Array(gunzipSync(bytes)) : bytes;
-  };
+  const read = async (path: string): Promise<Uint8Array> => (path.endsWith('.gz') ? gunzipIdx(where, path) : new Uint8Array(await readFile(path)));
   const [imgBytes, labBytes] = await Promise.all([read(imagesPath), read(labelsPath)]);
   const img = readIdx(imgBytes, imagesPath),
     lab = readIdx(labBytes, labelsPath);
@@ -95,6 +93,41 @@ async function readPart(
     classNames: FASHION_MNIST_CLASS_NAMES,
     shape: { height: 28, width: 28, channels: 1 },
   });
+}
+
+/**
+ * Decompresses a gzipped IDX file as a stream, straight into one array of the size its header
+ * declares: the 47 MB of training images are never held twice, nor is the compressed file
+ * (gunzipSync would hold the file, its output chunks and their concatenation at once, and the
+ * freed chunks stay in the process's resident memory).
+ */
+async function gunzipIdx(where: string, path: string): Promise<Uint8Array> {
+  let head = new Uint8Array(0);
+  let out: Uint8Array | undefined;
+  let at = 0;
+  for await (const chunk of createReadStream(path).pipe(createGunzip()) as AsyncIterable<Buffer>) {
+    if (!out) {
+      const joined = new Uint8Array(head.length + chunk.length);
+      joined.set(head);
+      joined.set(chunk, head.length);
+      const h = idxHeader(where, joined, path);
+      if (!h) {
+        head = joined;
+        continue;
+      }
+      out = new Uint8Array(h.bytes);
+      if (joined.length > out.length) throw new RangeError(`${where}: ${path} holds more bytes than its IDX header declares (${h.bytes})`);
+      out.set(joined);
+      at = joined.length;
+      head = new Uint8Array(0);
+      continue;
+    }
+    if (at + chunk.length > out.length) throw new RangeError(`${where}: ${path} holds more bytes than its IDX header declares (${out.length})`);
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  if (!out || at !== out.length) throw new RangeError(`${where}: ${path} is truncated: ${at} bytes${out ? `, its IDX header declares ${out.length}` : ''}`);
+  return out;
 }
 
 function countOption(where: string, name: string, v: unknown, max: number): number {
