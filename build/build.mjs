@@ -79,6 +79,7 @@ async function bundle() {
     { entryPoints: { 'node-worker': 'workers/node-worker.ts' }, outdir: 'build/dist/node', platform: 'node', banner: nodeBanner, external: ['piscina'] },
     { entryPoints: { 'browser-worker': 'workers/browser-worker.ts' }, outdir: 'build/dist/browser', platform: 'browser' },
     { entryPoints: { demo: 'src/cli/demo.ts' }, outdir: 'build/dist', platform: 'node', banner: nodeBanner, external: ['piscina', 'mnist'] },
+    { entryPoints: { 'demo-cnn': 'src/cli/demo-cnn.ts' }, outdir: 'build/dist', platform: 'node', banner: nodeBanner, external: ['piscina', 'mnist'] },
   ];
   for (const b of optional) if (Object.values(b.entryPoints).every((p) => existsSync(join(root, p)))) builds.push(b);
   // Benchmarks: every test/bench/*.bench.ts becomes build/dist/bench/<name>.js

@@ -20,7 +20,7 @@ import { f32_reduce_slots, f32_scale, f32_sum_squares } from '../src/engine/kern
 import { f32_gather_rows, f32_gather_sum, x32_gather } from '../src/engine/kernels/f32_gather';
 import type { StepContext } from '../src/layers/layer';
 import { coreFromConfig } from '../src/model/layout';
-import { regularize, trainShard } from '../src/model/runtime';
+import { gatherInputs, regularize, trainShard } from '../src/model/runtime';
 import { optimizerFromConfig } from '../src/optimizers/index';
 import { augmentation } from '../src/data/augment';
 import { healthProbes, measureHealth } from '../src/model/health';
@@ -177,7 +177,7 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     // this shard's rows of the batch, straight from the shared copy of the data
     const idx = s.data.order + (batchStart + rowOffset) * 4;
     if (rows > 0) {
-      f32_gather_rows(e, s.data.x, s.data.rows, idx, rows, core.inputSize, sb.x);
+      gatherInputs(e, s.data, idx, 0, rows, core.inputSize, sb.x);
       if (s.sparse) x32_gather(e, s.data.labelsI32, s.data.rows, idx, rows, sb.labelsI32);
       else f32_gather_rows(e, s.data.labelsF32, s.data.rows, idx, rows, core.outputSize, sb.labelsF32);
       if (s.useWeights) x32_gather(e, s.data.weights, s.data.rows, idx, rows, sb.weights);

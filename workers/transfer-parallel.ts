@@ -12,7 +12,7 @@ import { NonFiniteLossError, divergenceError } from '../src/errors';
 import { BatchNormalization } from '../src/layers/batch-normalization';
 import type { StepContext } from '../src/layers/layer';
 import { EpochTally, batchLoss, type BatchHooks, type EpochRunner, type RunnerSpec } from '../src/model/parallel';
-import { regularize } from '../src/model/runtime';
+import { inputFloats, regularize } from '../src/model/runtime';
 import type { Sequential } from '../src/model/sequential';
 import { shardOffset, shardRows } from './session';
 import type { TransferResult, TransferStart, TransferStep } from './transfer';
@@ -51,7 +51,8 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
   const start: TransferStart = {
     core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss },
     rows: data.rows,
-    x: f32(data.x, data.rows * core.inputSize),
+    // byte inputs travel as the floats they stand for: this copying fallback keeps its one format
+    x: data.xBytes ? inputFloats(e, data, core.inputSize) : f32(data.x, data.rows * core.inputSize),
     labelsF32: data.labelsF32 ? f32(data.labelsF32, data.rows * core.outputSize) : undefined,
     labelsI32: data.labelsI32 ? i32(data.labelsI32, data.rows) : undefined,
     weights: data.weights ? f32(data.weights, data.rows) : undefined,

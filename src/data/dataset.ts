@@ -29,9 +29,18 @@ export type Labels = Int32Array | Float32Array;
 /** A source or group attribute: one value per example. */
 export type SourceAttribute = readonly (string | number)[] | Int32Array;
 
-/** What {@link Dataset} is built from. `x` is row-major `length x features`. */
-export interface DatasetInit {
-  x: Float32Array;
+/**
+ * Features as stored: floats, or one byte per value for images (`Uint8Array`, pixel values
+ * 0-255 that stand for `byte / 255`, as `fit`, `evaluate` and `predict` read them).
+ */
+export type Features = Float32Array | Uint8Array;
+
+/**
+ * What {@link Dataset} is built from. `x` is row-major `length x features`: floats, or bytes
+ * standing for `byte / 255` (the images of `loadFashionMnist({ pixels: 'uint8' })`).
+ */
+export interface DatasetInit<X extends Features = Float32Array> {
+  x: X;
   /** Features per example (row length of `x`). */
   features: number;
   /** Int32Array of class labels, or Float32Array of `outputs` targets per example. */
@@ -120,8 +129,12 @@ export function impliedClasses(where: string, labels: ArrayLike<number>, name: (
  * d.toOneHot().y;     // Float32Array [1, 0, 0, 1, 0, 1]
  * ```
  */
-export class Dataset {
-  readonly x: Float32Array;
+export class Dataset<X extends Features = Float32Array> {
+  /**
+   * The features, row-major. A Uint8Array holds bytes that stand for `byte / 255`: models read
+   * them so (in WebAssembly, a batch at a time), and {@link Dataset.toFloat32} converts them.
+   */
+  readonly x: X;
   readonly y: Labels;
   readonly features: number;
   /** Number of examples. */
@@ -136,10 +149,11 @@ export class Dataset {
   readonly classNames: readonly string[] | undefined;
   readonly shape: ImageShape | undefined;
 
-  constructor(init: DatasetInit) {
+  constructor(init: DatasetInit<X>) {
     if (init === null || typeof init !== 'object') throw new TypeError(`dataset: expected {x, y, features}, got ${describe(init)}`);
     const { x, y } = init;
-    if (!(x instanceof Float32Array)) throw new TypeError(`dataset: x must be a Float32Array, got ${describe(x)}`);
+    if (!(x instanceof Float32Array) && !(x instanceof Uint8Array))
+      throw new TypeError(`dataset: x must be a Float32Array (or a Uint8Array of pixel bytes), got ${describe(x)}`);
     if (!(y instanceof Int32Array) && !(y instanceof Float32Array)) {
       throw new TypeError(`dataset: y must be an Int32Array (class labels) or a Float32Array (targets), got ${describe(y)}`);
     }
@@ -192,7 +206,8 @@ export class Dataset {
       this.classes = undefined;
       checkFinite('y', y, this.outputs);
     }
-    checkFinite('x', x, features, init.featureNames);
+    // bytes are always finite
+    if (x instanceof Float32Array) checkFinite('x', x, features, init.featureNames);
 
     if (init.weights !== undefined) {
       const w = init.weights;
@@ -248,21 +263,21 @@ export class Dataset {
   }
 
   /** Row `i` of x, as a view (no copy). */
-  row(i: number): Float32Array {
+  row(i: number): X {
     if (!Number.isInteger(i) || i < 0 || i >= this.length)
       throw new RangeError(`dataset.row: index must be an integer in [0, ${this.length}), got ${describe(i)}`);
-    return this.x.subarray(i * this.features, (i + 1) * this.features);
+    return this.x.subarray(i * this.features, (i + 1) * this.features) as X;
   }
 
   /**
    * A new dataset of the given rows, in the given order (repeats allowed), with copies of
    * x, y, weights and source. Names, classes and shape carry over.
    */
-  subset(indices: ArrayLike<number>): Dataset {
+  subset(indices: ArrayLike<number>): Dataset<X> {
     const n = indices.length,
       f = this.features,
       o = this.outputs;
-    const x = new Float32Array(n * f);
+    const x = (this.x instanceof Uint8Array ? new Uint8Array(n * f) : new Float32Array(n * f)) as X;
     const y = this.y instanceof Int32Array ? new Int32Array(n) : new Float32Array(n * o);
     const w = this.weights ? new Float32Array(n) : undefined;
     const src = this.source;
@@ -284,7 +299,7 @@ export class Dataset {
    * The same examples with one-hot targets: `y` becomes a Float32Array of `length x classes`
    * (what a softmax cross-entropy loss reads). Default `classes` is the dataset's.
    */
-  toOneHot(classes?: number): Dataset {
+  toOneHot(classes?: number): Dataset<X> {
     if (!(this.y instanceof Int32Array)) throw new TypeError('dataset.toOneHot: y already holds float targets, not class labels');
     const k = classes ?? this.classes!;
     if (!Number.isInteger(k) || k <= 0) throw new RangeError(`dataset.toOneHot: classes must be a positive integer, got ${describe(k)}`);
@@ -299,7 +314,7 @@ export class Dataset {
   }
 
   /** The same dataset with other per-example weights (or none). */
-  withWeights(weights: Float32Array | undefined): Dataset {
+  withWeights(weights: Float32Array | undefined): Dataset<X> {
     return new Dataset({ ...this.init(), ...(weights ? { weights } : {}), ...(this.source ? { source: this.source } : {}) });
   }
 
@@ -311,8 +326,23 @@ export class Dataset {
     return new Dataset({ ...this.init(), x, ...(this.weights ? { weights: this.weights } : {}), ...(this.source ? { source: this.source } : {}) });
   }
 
+  /**
+   * The same dataset with float features: bytes become `byte / 255` (the f32 nearest to it,
+   * the values a model reads from the bytes); a float dataset is returned as it is.
+   *
+   * @example
+   * ```ts
+   * const { test } = await knobs.data.loadFashionMnist({ pixels: 'uint8' });
+   * test.toFloat32().x;   // Float32Array in [0, 1], 4 bytes per pixel
+   * ```
+   */
+  toFloat32(): Dataset {
+    if (this.x instanceof Float32Array) return this as unknown as Dataset;
+    return this.withX(bytesToFloat32(this.x));
+  }
+
   /** The metadata that carries over to derived datasets (without weights and source). */
-  private init(): DatasetInit {
+  private init(): DatasetInit<X> {
     return {
       x: this.x,
       y: this.y,
@@ -323,6 +353,18 @@ export class Dataset {
       ...(this.shape ? { shape: this.shape } : {}),
     };
   }
+}
+
+/**
+ * Bytes as the floats they stand for, `byte / 255` (a table of the 256 values, rounded once
+ * from float64: the same f32 as the kernel that scales gathered batches).
+ * @internal
+ */
+export function bytesToFloat32(bytes: Uint8Array): Float32Array {
+  const table = new Float32Array(256).map((_, b) => b / 255);
+  const x = new Float32Array(bytes.length);
+  for (let i = 0; i < x.length; i++) x[i] = table[bytes[i]!]!;
+  return x;
 }
 
 /** NaN or Infinity anywhere in a row-major array is an error listing the cells. */

@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-export { Dataset, dataset, type DatasetInit, type DatasetOptions, type ImageShape, type Labels, type SourceAttribute, type XY } from './dataset';
+export { Dataset, dataset, type DatasetInit, type Features, type DatasetOptions, type ImageShape, type Labels, type SourceAttribute, type XY } from './dataset';
 export { fromCsv, CsvTokenizer, type CsvOptions, type CsvRecord } from './csv';
 export { fromJsonRows, type JsonRowsOptions } from './json';
 export { fromIdx, readIdx, type IdxArray, type IdxOptions } from './idx';

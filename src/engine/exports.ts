@@ -39,6 +39,8 @@ export interface KernelExports {
   f32_gather_rows(src: number, idx: number, count: number, cols: number, dst: number): void;
   x32_gather(src: number, idx: number, count: number, dst: number): void;
   f32_gather_sum(src: number, idx: number, count: number): number;
+  u8_to_f32(src: number, n: number, divisor: number, dst: number): void;
+  u8_gather_rows_f32(src: number, idx: number, count: number, cols: number, divisor: number, dst: number): void;
 
   f32_count_correct(out: number, rows: number, cols: number, labelsI32: number, labelsF32: number, weights: number): number;
   f32_regression_error_sum(

@@ -65,7 +65,9 @@ export function buildGeometry(label: string, inputShape: number[], s: Spatial, o
   if (inputShape.length !== 3) {
     throw new ShapeError(
       `${label}: expects inputs of shape [height, width, channels], got [${inputShape.join(', ')}]` +
-        (inputShape.length === 1 ? `; give the model inputShape [h, w, c] (for example [28, 28, 1] for ${inputShape[0]} = 784 values)` : ''),
+        (inputShape.length === 1 ? `; give the model inputShape [h, w, c] (for example [28, 28, 1] for ${inputShape[0]} = 784 values)` : '') +
+        (inputShape.length === 2 ? `; a grayscale image needs its channel axis: [${inputShape.join(', ')}, 1]` : '') +
+        (inputShape.length === 4 ? `; inputShape leaves out the batch dimension: [${inputShape.slice(1).join(', ')}], not [${inputShape.join(', ')}]` : ''),
     );
   }
   const [h, w, c] = inputShape as [number, number, number];

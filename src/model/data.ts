@@ -42,6 +42,39 @@ export function toMatrix(where: string, name: string, x: unknown, features: numb
   throw new TypeError(`${where}: ${name} must be a Float32Array or number[][], got ${describe(x)}`);
 }
 
+/**
+ * Converts a model's input x: a row-major Float32Array, a Uint8Array of bytes (kept as bytes:
+ * the model reads byte / 255), or number[][]. A flat array whose length is not a whole number
+ * of examples is an error naming the model's inputShape and the layer that reads it.
+ */
+export function toInputs(
+  where: string,
+  name: string,
+  x: unknown,
+  features: number,
+  inputShape: readonly number[],
+  firstLayer: string,
+): { data: Float32Array | Uint8Array; rows: number } {
+  if (x instanceof Float32Array || x instanceof Uint8Array) {
+    if (features <= 0 || x.length % features !== 0) {
+      const shape = `[${inputShape.join(', ')}]` + (inputShape.length > 1 ? ` = ${inputShape.join(' x ')}` : '');
+      const rows = features > 0 ? Math.floor(x.length / features) : 0;
+      const left = x.length - rows * features;
+      throw new ShapeError(
+        `${where}: ${name} has ${x.length} values, which is not a whole number of rows of ${features} features ` +
+          `(the model's inputShape ${shape}, read by its first layer ${firstLayer}): ${rows} row${rows === 1 ? '' : 's'} and ${left} value${left === 1 ? '' : 's'} left over`,
+      );
+    }
+    return { data: x, rows: x.length / features };
+  }
+  if (x instanceof Uint8ClampedArray) return toInputs(where, name, new Uint8Array(x.buffer, x.byteOffset, x.length), features, inputShape, firstLayer);
+  if (ArrayBuffer.isView(x) && !Array.isArray(x))
+    throw new TypeError(
+      `${where}: ${name} must be a Float32Array, a Uint8Array of pixel bytes (read as byte / 255) or number[][], got ${describe(x)}; convert it with Float32Array.from(...)`,
+    );
+  return toMatrix(where, name, x, features);
+}
+
 /** Reports the first NaN or Infinity of a matrix by row and column. */
 export function nonFiniteError(where: string, name: string, index: number, value: number, features: number): Error {
   const r = Math.floor(index / features),

@@ -26,6 +26,8 @@ export interface BatchHooks {
 export interface FitData {
   rows: number;
   x: number;
+  /** x holds one byte per value (read as byte / 255), not floats. */
+  xBytes?: boolean;
   labelsF32: number;
   labelsI32: number;
   weights: number;

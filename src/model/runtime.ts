@@ -10,6 +10,7 @@
 import type { Engine } from '../engine/engine';
 import { f32_count_correct } from '../engine/kernels/f32_accuracy';
 import { f32_l1l2 } from '../engine/kernels/f32_elementwise';
+import { BYTE_DIVISOR, f32_gather_rows, u8_gather_rows_f32, u8_to_f32 } from '../engine/kernels/f32_gather';
 import { runLoss, type Loss } from '../losses';
 import type { Layer, LayerScratch, StepContext } from '../layers/layer';
 
@@ -232,6 +233,39 @@ export function reportEngineBytes(owner: object, bytes: number): void {
 /** Gives back the owner's pressure tokens (it freed its engine memory itself: `dispose()`). */
 export function releaseEngineBytes(owner: object): void {
   tokens.delete(owner);
+}
+
+/** Inputs staged in engine memory: `rows` rows of floats, or of bytes when `xBytes` (read as byte / 255). */
+export interface StagedInputs {
+  rows: number;
+  x: number;
+  xBytes?: boolean;
+}
+
+/**
+ * Copies `count` input rows of staged data into `dst` as floats: the rows idx[0..count) (an i32
+ * array in engine memory), or when `idx` is 0 the rows from `start` on. Byte inputs are scaled
+ * to byte / 255 by the kernel here, a batch at a time: the full set stays at one byte a value.
+ */
+export function gatherInputs(e: Engine, d: StagedInputs, idx: number, start: number, count: number, cols: number, dst: number): void {
+  if (d.xBytes) {
+    if (idx) u8_gather_rows_f32(e, d.x, d.rows, idx, count, cols, BYTE_DIVISOR, dst);
+    else u8_to_f32(e, d.x + start * cols, count * cols, BYTE_DIVISOR, dst);
+  } else if (idx) f32_gather_rows(e, d.x, d.rows, idx, count, cols, dst);
+  else e.u8.copyWithin(dst, d.x + start * cols * 4, d.x + (start + count) * cols * 4);
+}
+
+/** All staged input rows as a new Float32Array (byte inputs as byte / 255), outside engine memory. */
+export function inputFloats(e: Engine, d: StagedInputs, cols: number): Float32Array {
+  const n = d.rows * cols;
+  if (!d.xBytes) return e.f32.slice(d.x >> 2, (d.x >> 2) + n);
+  const tmp = e.allocF32(Math.max(1, n));
+  try {
+    gatherInputs(e, d, 0, 0, d.rows, cols, tmp);
+    return e.f32.slice(tmp >> 2, (tmp >> 2) + n);
+  } finally {
+    e.free(tmp);
+  }
 }
 
 /** Runs the layers forward on ctx.rows rows of `input`; returns each layer's input and output. */

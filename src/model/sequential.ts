@@ -10,6 +10,7 @@
  */
 import { engine, type Engine } from '../engine/engine';
 import { f32_gather_rows, f32_gather_sum, x32_gather } from '../engine/kernels/f32_gather';
+import { bytesToFloat32 } from '../data/dataset';
 import { f32_find_nonfinite, f32_sum } from '../engine/kernels/f32_elementwise';
 import { ACTIVATION, f32_activation, f32_softmax } from '../engine/kernels/f32_activation';
 import { f32_clip_by_global_norm } from '../engine/kernels/f32_optimizer';
@@ -28,11 +29,13 @@ import { History } from '../callbacks/history';
 import { ProgressBar } from '../callbacks/progress';
 import { deriveSeed, Random } from '../util/random';
 import { checkKnownOptions, finiteNumber, nonNegativeInt, positiveInt } from '../util/options';
-import { checkExamples, exampleWeights, nonFiniteError, toLabels, toMatrix, type Labels } from './data';
+import { checkExamples, exampleWeights, nonFiniteError, toInputs, toLabels, type Labels } from './data';
 import { EpochTally, batchLoss, parallelBackend, type BatchHooks, type EpochRunner, type FitData, type RunnerSpec } from './parallel';
 import {
   allocateShard,
   forward,
+  gatherInputs,
+  inputFloats,
   freeShard,
   ModelMemory,
   modelMemoryRegistry,
@@ -174,6 +177,8 @@ const FIT_OPTIONS = [
 interface StagedData {
   rows: number;
   x: number;
+  /** x holds one byte per value (read as byte / 255). */
+  xBytes: boolean;
   labelsF32: number;
   labelsI32: number;
   weights: number;
@@ -429,19 +434,25 @@ export class Sequential implements ModelCore {
   }
 
   /** Adapts every Normalization layer on training inputs (fit does it on its x when needed). */
-  adapt(x: Float32Array | number[][]): void {
+  adapt(x: Float32Array | Uint8Array | number[][]): void {
     this.alive('adapt');
-    const { data } = toMatrix('adapt', 'x', x, this.inputSize);
+    const { data } = this.inputs('adapt', 'x', x);
     const norm = this.layers[0];
     if (!(norm instanceof Normalization)) throw new Error('adapt: the model has no normalization layer first');
-    norm.adapt(data);
+    norm.adapt(data instanceof Uint8Array ? bytesToFloat32(data) : data);
   }
 
   // ---- staging data and buffers
 
+  /** x checked against the model's input: floats, bytes or rows. */
+  private inputs(where: string, name: string, x: unknown): { data: Float32Array | Uint8Array; rows: number } {
+    const first = this.layers[0]!;
+    return toInputs(where, name, x, this.inputSize, this.inputShape, `${first.name} (${first.className})`);
+  }
+
   private stage(where: string, x: unknown, y: unknown, sampleWeight: unknown, classWeight: Record<number, number> | 'balanced' | undefined): StagedData {
     const c = this.requireCompiled(where);
-    const { data, rows } = toMatrix(where, 'x', x, this.inputSize);
+    const { data, rows } = this.inputs(where, 'x', x);
     const labels = toLabels(where, y, this.outputSize, c.sparse, c.loss);
     if (labels.rows !== rows) throw new ShapeError(`${where}: x has ${rows} examples but y has ${labels.rows}`);
     const w = exampleWeights(where, rows, labels, this.outputSize, sampleWeight, classWeight);
@@ -472,11 +483,14 @@ export class Sequential implements ModelCore {
     }
   }
 
-  private stageArrays(where: string, data: Float32Array, rows: number, labels: Labels, w: Float32Array | undefined): StagedData {
+  private stageArrays(where: string, data: Float32Array | Uint8Array, rows: number, labels: Labels, w: Float32Array | undefined): StagedData {
     const e = this.e;
-    const x = e.allocF32(Math.max(1, rows * this.inputSize));
-    e.f32.set(data, x >> 2);
-    const bad = rows ? f32_find_nonfinite(e, x, rows * this.inputSize) : -1;
+    // bytes stay bytes in engine memory (a quarter of the floats): batches are scaled as they are gathered
+    const xBytes = data instanceof Uint8Array;
+    const x = xBytes ? e.alloc(Math.max(1, rows * this.inputSize)) : e.allocF32(Math.max(1, rows * this.inputSize));
+    if (xBytes) e.u8.set(data, x);
+    else e.f32.set(data, x >> 2);
+    const bad = rows && !xBytes ? f32_find_nonfinite(e, x, rows * this.inputSize) : -1;
     if (bad >= 0) {
       const v = data[bad]!;
       e.free(x);
@@ -499,7 +513,7 @@ export class Sequential implements ModelCore {
       e.f32.set(w, weights >> 2);
       totalWeight = w.reduce((a, b) => a + b, 0);
     }
-    return { rows, x, labelsF32, labelsI32, weights, totalWeight };
+    return { rows, x, xBytes, labelsF32, labelsI32, weights, totalWeight };
   }
 
   private unstage(d: StagedData): void {
@@ -558,7 +572,7 @@ export class Sequential implements ModelCore {
     const e = this.e;
     if (order) {
       const idx = order + start * 4;
-      f32_gather_rows(e, d.x, d.rows, idx, rows, this.inputSize, sb.x);
+      gatherInputs(e, d, idx, 0, rows, this.inputSize, sb.x);
       if (sparse) x32_gather(e, d.labelsI32, d.rows, idx, rows, sb.labelsI32);
       else f32_gather_rows(e, d.labelsF32, d.rows, idx, rows, this.outputSize, sb.labelsF32);
       if (d.weights) {
@@ -568,7 +582,7 @@ export class Sequential implements ModelCore {
       return rows;
     }
     const u8 = e.u8;
-    u8.copyWithin(sb.x, d.x + start * this.inputSize * 4, d.x + (start + rows) * this.inputSize * 4);
+    gatherInputs(e, d, 0, start, rows, this.inputSize, sb.x);
     if (sparse) u8.copyWithin(sb.labelsI32, d.labelsI32 + start * 4, d.labelsI32 + (start + rows) * 4);
     else u8.copyWithin(sb.labelsF32, d.labelsF32 + start * this.outputSize * 4, d.labelsF32 + (start + rows) * this.outputSize * 4);
     if (d.weights) {
@@ -589,7 +603,7 @@ export class Sequential implements ModelCore {
    * history.history.val_accuracy;
    * ```
    */
-  async fit(x: Float32Array | number[][], y: unknown, options: FitOptions = {}): Promise<History> {
+  async fit(x: Float32Array | Uint8Array | number[][], y: unknown, options: FitOptions = {}): Promise<History> {
     this.alive('fit');
     const W = 'fit';
     checkKnownOptions(W, options, FIT_OPTIONS);
@@ -628,7 +642,7 @@ export class Sequential implements ModelCore {
       const f = finiteNumber(W, 'options.validationSplit', options.validationSplit);
       if (!(f > 0 && f < 1)) throw new RangeError(`${W}: options.validationSplit must be in (0, 1), got ${f}`);
       if (validation) throw new TypeError(`${W}: give validationData or validationSplit, not both`);
-      const { data, rows } = toMatrix(W, 'x', x, this.inputSize);
+      const { data, rows } = this.inputs(W, 'x', x);
       const labels = toLabels(W, y, this.outputSize, c.sparse, c.loss);
       const nTrain = rows - Math.floor(rows * f);
       if (nTrain <= 0 || nTrain >= rows) throw new RangeError(`${W}: validationSplit ${f} of ${rows} examples leaves an empty set`);
@@ -655,7 +669,7 @@ export class Sequential implements ModelCore {
       }
       // a normalization layer that was not adapted learns its statistics from the training data only
       const norm = this.layers[0];
-      if (norm instanceof Normalization && !norm.adapted) norm.adapt(this.e.f32.slice(train.x >> 2, (train.x >> 2) + train.rows * this.inputSize));
+      if (norm instanceof Normalization && !norm.adapted) norm.adapt(inputFloats(this.e, train, this.inputSize));
       const health =
         options.health === false ? 0 : typeof options.health === 'object' ? positiveInt(W, 'options.health.every', options.health.every) : HEALTH_EVERY;
       return await this.trainLoop(train, dev, {
@@ -721,7 +735,15 @@ export class Sequential implements ModelCore {
     // the progress bar only observes; user callbacks with batch hooks must run between steps
     const lockstep = o.callbacks.some(hasBatchHooks);
     const order = e.allocF32(Math.max(1, train.rows));
-    const fitData: FitData = { rows: train.rows, x: train.x, labelsF32: train.labelsF32, labelsI32: train.labelsI32, weights: train.weights, order };
+    const fitData: FitData = {
+      rows: train.rows,
+      x: train.x,
+      xBytes: train.xBytes,
+      labelsF32: train.labelsF32,
+      labelsI32: train.labelsI32,
+      weights: train.weights,
+      order,
+    };
     let runner: EpochRunner | undefined;
     this.stopTraining = false;
     try {
@@ -816,7 +838,7 @@ export class Sequential implements ModelCore {
     const e = this.e;
     // this fit's own buffers, freed by close(): nothing outlives the fit
     const sb = allocateShard(e, this, spec.batchSize, spec.sparse, 0, 0, aug ? aug.pipeline.workspaceBytes(e) : 0);
-    const d: StagedData = { ...spec.data, totalWeight: 0 };
+    const d: StagedData = { ...spec.data, xBytes: spec.data.xBytes ?? false, totalWeight: 0 };
     const probes = spec.health ? healthProbes(this) : undefined;
     const record = probes ? new Float64Array(recordSize(probes)) : new Float64Array(0);
     // one context for the fit, updated in place each step
@@ -937,7 +959,11 @@ export class Sequential implements ModelCore {
    * const { loss, accuracy } = model.evaluate(xTest, yTest);
    * ```
    */
-  evaluate(x: Float32Array | number[][], y: unknown, options: { batchSize?: number; sampleWeight?: Float32Array | number[] } = {}): EvaluateResult {
+  evaluate(
+    x: Float32Array | Uint8Array | number[][],
+    y: unknown,
+    options: { batchSize?: number; sampleWeight?: Float32Array | number[] } = {},
+  ): EvaluateResult {
     this.alive('evaluate');
     checkKnownOptions('evaluate', options, ['batchSize', 'sampleWeight']);
     const batchSize = positiveInt('evaluate', 'options.batchSize', options.batchSize ?? 256);
@@ -953,11 +979,11 @@ export class Sequential implements ModelCore {
    * The model's outputs for x: a Float32Array with one row of `outputSize` values per example
    * (probabilities for a softmax or sigmoid output).
    */
-  predict(x: Float32Array | number[][], options: { batchSize?: number } = {}): Float32Array {
+  predict(x: Float32Array | Uint8Array | number[][], options: { batchSize?: number } = {}): Float32Array {
     this.alive('predict');
     checkKnownOptions('predict', options, ['batchSize']);
     const batchSize = positiveInt('predict', 'options.batchSize', options.batchSize ?? 256);
-    const { data, rows } = toMatrix('predict', 'x', x, this.inputSize);
+    const { data, rows } = this.inputs('predict', 'x', x);
     const e = this.e;
     const out = new Float32Array(rows * this.outputSize);
     if (rows === 0) return out;
@@ -965,12 +991,18 @@ export class Sequential implements ModelCore {
     const sb = rt.shard;
     const scaling = this.targetScaling('predict');
     const scaler = scaling ? new TargetScaler(e, scaling, this.outputSize) : undefined;
+    // bytes are staged whole (a quarter of the floats) and scaled a batch at a time by the kernel
+    const bytes = data instanceof Uint8Array ? e.alloc(data.length) : 0;
     try {
+      if (bytes) e.u8.set(data, bytes);
       for (let start = 0; start < rows; start += rt.rowsCap) {
         const n = Math.min(rt.rowsCap, rows - start);
-        e.f32.set(data.subarray(start * this.inputSize, (start + n) * this.inputSize), sb.x >> 2);
-        const bad = f32_find_nonfinite(e, sb.x, n * this.inputSize);
-        if (bad >= 0) throw nonFiniteError('predict', 'x', start * this.inputSize + bad, data[start * this.inputSize + bad]!, this.inputSize);
+        if (bytes) gatherInputs(e, { rows, x: bytes, xBytes: true }, 0, start, n, this.inputSize, sb.x);
+        else {
+          e.f32.set((data as Float32Array).subarray(start * this.inputSize, (start + n) * this.inputSize), sb.x >> 2);
+          const bad = f32_find_nonfinite(e, sb.x, n * this.inputSize);
+          if (bad >= 0) throw nonFiniteError('predict', 'x', start * this.inputSize + bad, data[start * this.inputSize + bad]!, this.inputSize);
+        }
         const ctx = this.context(sb, n, false, 0);
         const { outputs } = forward(ctx, this, sb, sb.x);
         let res = outputs[outputs.length - 1]!;
@@ -984,6 +1016,7 @@ export class Sequential implements ModelCore {
       }
     } finally {
       scaler?.free();
+      if (bytes) e.free(bytes);
     }
     return out;
   }
@@ -1002,7 +1035,7 @@ export class Sequential implements ModelCore {
    * getWeights(). The loss includes the regularization terms.
    */
   computeGradients(
-    x: Float32Array | number[][],
+    x: Float32Array | Uint8Array | number[][],
     y: unknown,
     options: { sampleWeight?: Float32Array | number[]; training?: boolean; step?: number } = {},
   ): { loss: number; grads: Float32Array[] } {

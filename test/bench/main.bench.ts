@@ -3,6 +3,8 @@
  *
  *   npm run bench                  every section
  *   npm run bench -- matmul train  only the named sections (matmul, conv, cnn, cnnsteps, train, workers, augment, crossover, memory)
+ *   npm run bench -- fashion       Fashion-MNIST accuracy and memory (issue 12; not in the default set: ~40 CPU-minutes)
+ *   npm run bench -- fashion-memory  only its memory rows
  *
  * Training rows run in child processes (one per system and setting), so each peak RSS is that
  * system's own; rows alternate between systems over rounds and report medians, because this
@@ -21,6 +23,7 @@ import { benchCnn } from './cnn';
 import { benchCnnSteps } from './cnn-steps';
 import type { TrainResult } from './mnist-data';
 import type { MemoryResult } from './memory.bench';
+import type { FashionResult } from './fashion.bench';
 import { fmt, median, table } from './util';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -191,6 +194,66 @@ if (all || wanted.has('memory')) {
       ],
     ),
   );
+}
+
+/** Runs the Fashion-MNIST child (fashion.js) once; stderr (its epochs) passes through. */
+function fashion(args: (string | number)[]): FashionResult {
+  const r = spawnSync(process.execPath, [join(here, 'fashion.js'), ...args.map(String)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) throw new Error(`fashion.js ${args.join(' ')} failed`);
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!) as FashionResult;
+}
+
+if (wanted.has('fashion')) {
+  // not in the default set: two trainings of up to 20 CPU-minutes each
+  process.stderr.write(
+    'Fashion-MNIST accuracy (60,000 byte images, 2 workers, batch 128, Adam 2e-3 cosine over a CPU budget of 20 minutes = 10 minutes on 2 idle cores)\n',
+  );
+  const rows = (['bn', 'bn-aug'] as const).map((net) => {
+    const f = fashion([net, '--workers', 2]);
+    const target = net === 'bn' ? 0.925 : 0.935;
+    return [
+      net,
+      f.params,
+      f.epochs,
+      fmt(f.cpuSeconds, 0),
+      fmt(f.trainSeconds, 0),
+      `${fmt(f.loadStart, 1)} -> ${fmt(f.loadEnd, 1)}`,
+      fmt(100 * f.testAccuracy, 2) + '%',
+      fmt(f.peakRssMiB, 0),
+      `>= ${fmt(100 * target, 1)}%: ${f.testAccuracy >= target ? 'met' : 'missed'}`,
+    ];
+  });
+  sections.push(
+    table(
+      'Fashion-MNIST test accuracy (issue 12)',
+      ['net', 'params', 'epochs', 'CPU s', 'wall s', 'load avg', 'test accuracy', 'peak RSS MiB', 'target'],
+      rows,
+    ),
+  );
+}
+
+if (wanted.has('fashion') || wanted.has('fashion-memory')) {
+  process.stderr.write('Fashion-MNIST memory (all 60,000 images staged; the peak is reached within the first 20 batches)\n');
+  const rows = [
+    ['uint8', 1],
+    ['uint8', 2],
+    ['float32', 1],
+  ].map(([pixels, w]) => {
+    const f = fashion(['bn', '--workers', w!, '--pixels', pixels!, '--batches', 20]);
+    return [
+      pixels,
+      w,
+      fmt(f.loadedRssMiB, 0),
+      fmt(f.peakRssMiB, 0),
+      pixels === 'uint8' ? `<= 300 MB: ${f.peakRssMiB * 1.048576 <= 300 ? 'met' : 'missed'}` : '',
+    ];
+  });
+  sections.push(table('Fashion-MNIST training memory (issue 12)', ['pixels', 'workers', 'RSS after loading MiB', 'peak RSS MiB', 'target'], rows));
 }
 
 mkdirSync('runs', { recursive: true });

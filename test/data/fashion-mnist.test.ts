@@ -20,6 +20,7 @@ describe('loadFashionMnist', () => {
     await expect(knobs.data.loadFashionMnist({ dir: empty })).rejects.toThrow(/Fashion-MNIST is not installed.*apt-get install dataset-fashion-mnist/);
     await expect(knobs.data.loadFashionMnist({ trainCount: 60001 })).rejects.toThrow(/options\.trainCount must be an integer in \[0, 60000\], got 60001/);
     await expect(knobs.data.loadFashionMnist({ folder: 'x' } as never)).rejects.toThrow(/unknown option "folder"/);
+    await expect(knobs.data.loadFashionMnist({ pixels: 'int8' } as never)).rejects.toThrow(/options\.pixels must be 'float32' or 'uint8', got "int8"/);
   });
 
   it('exports the class names and the published human-level accuracy', () => {
@@ -67,6 +68,18 @@ describe('loadFashionMnist', () => {
     const part = await knobs.data.loadFashionMnist({ trainCount: 100, testCount: 10 });
     expect(part.train.x).toEqual(train.x.subarray(0, 100 * 784));
     expect(part.test.y).toEqual(test.y.subarray(0, 10));
+  });
+
+  it.runIf(installed)("pixels: 'uint8' keeps the file's bytes, one per pixel, standing for the same floats", async () => {
+    const f = await knobs.data.loadFashionMnist({ trainCount: 1000, testCount: 100 });
+    const b = await knobs.data.loadFashionMnist({ trainCount: 1000, testCount: 100, pixels: 'uint8' });
+    expect(b.train.x).toBeInstanceOf(Uint8Array);
+    expect(b.train.x.length).toBe(1000 * 784);
+    expect(b.train.toFloat32().x).toEqual(f.train.x);
+    expect(b.test.toFloat32().x).toEqual(f.test.x);
+    expect(b.train.y).toEqual(f.train.y);
+    expect(b.train.shape).toEqual({ height: 28, width: 28, channels: 1 });
+    expect(Math.max(...b.test.x)).toBe(255);
   });
 
   it.runIf(installed)(

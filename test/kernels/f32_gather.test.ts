@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { engine } from '../../src/engine/engine';
-import { f32_gather_rows, f32_gather_sum, x32_gather } from '../../src/engine/kernels/f32_gather';
+import { BYTE_DIVISOR, f32_gather_rows, f32_gather_sum, u8_gather_rows_f32, u8_to_f32, x32_gather } from '../../src/engine/kernels/f32_gather';
 import { SIZES, randomArray, rng } from '../helpers';
 import { Arena, expectSameBits, getI32 } from './arena';
 
@@ -101,5 +101,69 @@ describe('f32_gather_sum', () => {
     // 2^24 + 1 is not a float32: a float32 accumulator would lose the ones
     const w = Float32Array.from([2 ** 24, 1]);
     expect(f32_gather_sum(engine(), arena.f32(w), 2, arena.i32([0, 1, 1, 1]), 4)).toBe(2 ** 24 + 3);
+  });
+});
+
+/** n random bytes (all 256 values appear once n >= 256 in the first 256). */
+function randomBytes(n: number, seed: number): Uint8Array {
+  const r = rng(seed);
+  return Uint8Array.from({ length: n }, (_, i) => (i < 256 && n >= 256 ? (i * 167) & 255 : Math.floor(r() * 256)));
+}
+
+/** Bytes copied into engine memory at an odd byte offset (the kernel reads bytes unaligned). */
+function arenaBytes(bytes: Uint8Array): number {
+  const p = arena.f32(new Float32Array(Math.ceil((bytes.length + 3) / 4) + 1)) + 3;
+  engine().u8.set(bytes, p);
+  return p;
+}
+
+describe('u8_to_f32', () => {
+  it('dst[i] = src[i] / 255, the f32 nearest to the quotient, for every byte and the size grid', () => {
+    let seed = 600;
+    for (const n of [...SIZES, 15, 16, 31, 256, 1000]) {
+      const src = randomBytes(n, seed++);
+      const dst = arena.guarded(n);
+      u8_to_f32(engine(), arenaBytes(src), n, BYTE_DIVISOR, dst.ptr);
+      dst.checkGuards(`n ${n}`);
+      // Math.fround of the float64 quotient: the reference a float copy of the data is made with
+      expectSameBits(
+        dst.read(),
+        Float32Array.from(src, (b) => Math.fround(b / 255)),
+        `n ${n}`,
+      );
+    }
+  });
+
+  it('takes another divisor (1: the bytes as floats)', () => {
+    const src = randomBytes(37, 9);
+    const dst = arena.guarded(37);
+    u8_to_f32(engine(), arenaBytes(src), 37, 1, dst.ptr);
+    expectSameBits(dst.read(), Float32Array.from(src), 'divisor 1');
+  });
+});
+
+describe('u8_gather_rows_f32', () => {
+  it('dst[r, :] = src[idx[r], :] / 255 over the size grid', () => {
+    let seed = 700;
+    for (const srcRows of [1, 5, 64])
+      for (const cols of [...SIZES, 784])
+        for (const count of [0, 1, 3, 17]) {
+          const src = randomBytes(srcRows * cols, seed++);
+          const idx = indices(srcRows, count, seed++);
+          const dst = arena.guarded(count * cols);
+          u8_gather_rows_f32(engine(), arenaBytes(src), srcRows, arena.i32(idx), count, cols, BYTE_DIVISOR, dst.ptr);
+          const label = `${srcRows} rows of ${cols} bytes, ${count} gathered`;
+          dst.checkGuards(label);
+          const want = new Float32Array(count * cols);
+          for (let r = 0; r < count; r++) for (let j = 0; j < cols; j++) want[r * cols + j] = Math.fround(src[idx[r]! * cols + j]! / 255);
+          expectSameBits(dst.read(), want, label);
+        }
+  });
+
+  it('the wrappers refuse an output that overlaps the source, and a source past the memory', () => {
+    const src = arena.f32(new Float32Array(16));
+    expect(() => u8_gather_rows_f32(engine(), src, 4, arena.i32([0, 1]), 2, 4, BYTE_DIVISOR, src + 4)).toThrow(/u8_gather_rows_f32: dst overlaps src/);
+    expect(() => u8_to_f32(engine(), src, 8, BYTE_DIVISOR, src)).toThrow(/u8_to_f32: dst overlaps src/);
+    expect(() => u8_to_f32(engine(), engine().byteLength - 4, 8, BYTE_DIVISOR, arena.guarded(8).ptr)).toThrow(/past the end of memory/);
   });
 });

@@ -206,6 +206,10 @@ describe('convolution layers in a model', () => {
       /layers\.conv2d \(conv2d\): expects inputs of shape \[height, width, channels\], got \[784\]/,
     );
     expect(make([28, 28], () => L.depthwiseConv2d({ kernelSize: 3 }))).toThrow(/layers\.depthwiseConv2d \(depthwise_conv2d\): .* got \[28, 28\]/);
+    expect(make([28, 28], () => L.conv2d({ filters: 2, kernelSize: 3 }))).toThrow(/got \[28, 28\]; a grayscale image needs its channel axis: \[28, 28, 1\]/);
+    expect(make([1, 28, 28, 1], () => L.conv2d({ filters: 2, kernelSize: 3, name: 'c4' }))).toThrow(
+      /layers\.conv2d \(c4\): expects inputs of shape \[height, width, channels\], got \[1, 28, 28, 1\]; inputShape leaves out the batch dimension: \[28, 28, 1\], not \[1, 28, 28, 1\]/,
+    );
     expect(make([3, 3, 2], () => L.separableConv2d({ filters: 2, kernelSize: 4 }))).toThrow(
       /layers\.separableConv2d \(separable_conv2d\): kernelSize \[4, 4\]/,
     );
