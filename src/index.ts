@@ -11,6 +11,7 @@ export * as optimizers from './optimizers/index';
 export * as schedules from './schedules';
 export * as callbacks from './callbacks/index';
 export * as regularizers from './regularizers';
+export * as onnx from './onnx/index';
 export { initializers, type Initializer, type InitializerName } from './initializers';
 export { sequential, Sequential, type SequentialOptions, type CompileOptions, type FitOptions, type EvaluateResult } from './model/sequential';
 export { loadModel, toArrayBuffer, registerIOScheme, type IOHandler, type ModelArtifacts, type ModelJson, type SaveOptions, type SaveResult } from './io/io';

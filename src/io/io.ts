@@ -3,6 +3,9 @@
  * a manifest of the weights) plus one binary file of float32 weights followed by the optimizer's
  * state, so that a loaded model resumes `fit` exactly where it stopped.
  *
+ * `save(url, { format: 'tfjs' })` and `loadModel` also speak TensorFlow.js' layers format
+ * (`./tfjs.ts`): what tf.loadLayersModel reads, and what tfjs-layers and the Keras converter write.
+ *
  * Where things go is chosen by the URL scheme: `file://` (Node), `indexeddb://` (browsers); the
  * platform entries register their handlers. `toArrayBuffer` / `loadModel(arrayBuffer)` pack both
  * parts into one buffer anywhere.
@@ -507,6 +510,7 @@ export function artifactsFromArrayBuffer(buffer: ArrayBuffer): ModelArtifacts {
  * ```ts
  * const model = await knobs.loadModel('file://./runs/mnist');
  * await model.fit(x, y, { epochs: 20, initialEpoch: model.epochsCompleted }); // resumes at the saved epoch, with the optimizer's state
+ * const fromKeras = await knobs.loadModel('file://./web_model/model.json');  // tensorflowjs_converter output
  * ```
  */
 export async function loadModel(source: string | ArrayBuffer): Promise<Sequential> {

@@ -110,6 +110,13 @@ function regularizerOut(v: unknown): Plain {
   return { class_name: 'L1L2', config: { l1: r.l1, l2: r.l2 } };
 }
 
+/** knobs' softmax layer normalizes a whole example; Keras' and tfjs' only the last axis. */
+function softmaxError(where: string, shape: number[]): RangeError {
+  return new RangeError(
+    `${where}: a softmax over a [${shape.join(', ')}] input normalizes the whole example in knobs but only the last axis in Keras and tfjs; flatten first`,
+  );
+}
+
 /** One knobs layer as tfjs' `{class_name, config}`. */
 function layerOut(layer: Layer): Plain {
   const where = `toTfjs: layer ${JSON.stringify(layer.name)} (${layer.className})`;
@@ -121,6 +128,7 @@ function layerOut(layer: Layer): Plain {
     throw new RangeError(`${where}: TensorFlow.js has no SpatialDropout2D layer; save in knobs' format, or use layers.dropout for a tfjs export`);
   }
   if (layer.className === 'Activation') {
+    if (c.activation === 'softmax' && layer.outputShape.length > 1) throw softmaxError(where, layer.outputShape);
     // a leaky ReLU or an ELU of another scale is a layer of its own in Keras and tfjs
     if (c.activation === 'leakyRelu') {
       return { class_name: 'LeakyReLU', config: { name: layer.name, trainable: true, dtype: 'float32', alpha: c.alpha ?? DEFAULT_ACTIVATION_ALPHA.leakyRelu } };
@@ -402,7 +410,10 @@ function activationLayerIn(where: string, cls: string, c: Plain, name: string): 
       return { className: 'Activation', config: { name, activation: 'elu', alpha: num('alpha') ?? 1 } };
     case 'Softmax': {
       const axis = own(c, 'axis');
-      if (axis !== undefined && axis !== -1 && !(Array.isArray(axis) && axis.length === 1 && axis[0] === -1)) {
+      // tfjs' default axis is 1, Keras' -1: both the last axis of a flat example (the only kind
+      // knobs reads a softmax over; a wider input is refused once the shapes are known)
+      const a = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
+      if (a !== undefined && a !== -1 && a !== 1) {
         throw new RangeError(`${where}: softmax over axis ${JSON.stringify(axis)} is not supported (only the last axis)`);
       }
       return { className: 'Activation', config: { name, activation: 'softmax' } };
@@ -530,6 +541,7 @@ export function fromTfjsArtifacts(a: { modelJson: unknown; weightData: ArrayBuff
   let inputShape: number[] | undefined;
   const configs: LayerConfig[] = [];
   const tfjsNames: string[] = [];
+  const tfjsClasses: string[] = [];
   raw.forEach((l, i) => {
     const f = `modelTopology layers[${i}]`;
     const lo = object(where, f, l);
@@ -552,6 +564,7 @@ export function fromTfjsArtifacts(a: { modelJson: unknown; weightData: ArrayBuff
     }
     configs.push(r.layer);
     tfjsNames.push(r.tfjsName);
+    tfjsClasses.push(cls);
   });
   if (configs.length === 0) throw new RangeError(`${where}: the model has no layers`);
   if (!inputShape) throw new RangeError(`${where}: the model gives no input shape (no InputLayer, no batch_input_shape on its first layer)`);
@@ -560,6 +573,12 @@ export function fromTfjsArtifacts(a: { modelJson: unknown; weightData: ArrayBuff
   // Layers built on a throwaway copy: checks each config and the shapes before any allocation.
   const probe = configs.map((c, i) => within(`${where}: layer ${JSON.stringify(tfjsNames[i])} (${c.className})`, () => layerFromConfig(c)));
   within(`${where}: modelTopology`, () => layoutLayers(probe, shape));
+  probe.forEach((l, i) => {
+    const cfg = l.getConfig();
+    if (l.className === 'Activation' && cfg.activation === 'softmax' && l.outputShape.length > 1) {
+      throw softmaxError(`${where}: layer ${JSON.stringify(tfjsNames[i])} (${tfjsClasses[i]})`, l.outputShape);
+    }
+  });
 
   // Every weight the layers have, found in the manifest by name, with its shape and float32.
   const entries = groups.flatMap((g) => g.weights);

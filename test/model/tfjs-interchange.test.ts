@@ -225,6 +225,8 @@ describe('knobs -> tfjs: model.save(url, { format: "tfjs" }) is read by tf.loadL
     await expect(sd.save(`file://${dir}`, { format: 'tfjs' })).rejects.toThrow(/layer "sd" \(SpatialDropout2D\)/);
     const leaky = knobs.sequential({ inputShape: [3], layers: [knobs.layers.dense({ units: 2, activation: 'leakyRelu', name: 'd' })] });
     await expect(leaky.save(`file://${dir}`, { format: 'tfjs' })).rejects.toThrow(/layer "d" \(Dense\).*leakyRelu/);
+    const softmax = knobs.sequential({ inputShape: [2, 3], layers: [knobs.layers.activation({ activation: 'softmax', name: 'sm' })] });
+    await expect(softmax.save(`file://${dir}`, { format: 'tfjs' })).rejects.toThrow(/layer "sm" \(Activation\).*whole example/);
     expect(existsSync(dir)).toBe(false);
     await expect(leaky.save(`file://${dir}`, { format: 'onnx' as never })).rejects.toThrow(RangeError);
   });
@@ -413,6 +415,13 @@ describe('bad tfjs files', () => {
     const e = await loadError(json, weights);
     expect(e).toBeInstanceOf(RangeError);
     expect(e.message).toMatch(/layer 2 "batch_normalization_BatchNormalization\d+" \(LayerNormalization\).*no layer class "LayerNormalization"/);
+  });
+
+  it('a softmax layer over an image: refused, since Keras normalizes only its last axis', async () => {
+    const t = tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 1 }), tfl.layers.softmax()] });
+    const dir = tmp();
+    await tfjsSave(t, dir);
+    await expect(knobs.loadModel(`file://${dir}`)).rejects.toThrow(/\(Softmax\): a softmax over a \[4, 4, 2\] input/);
   });
 
   it('a functional model: says knobs reads Sequential ones', async () => {
