@@ -9,8 +9,8 @@
  * Keras' layouts already (a Dense kernel is fanIn x units, a Conv2D kernel [kh, kw, in, out]),
  * so a conversion only renames: no value is transposed or recomputed.
  *
- * What the format cannot hold stays in knobs' own format (the default of `save`): the optimizer's
- * state for an exact resume, the seed, a Normalization layer's statistics, SpatialDropout2D (tfjs
+ * What the format cannot hold stays in knobs' own format (the default of `save`): the state of
+ * optimizers other than Adam and plain SGD, knobs' training progress (epochs), the seed, a Normalization layer's statistics, SpatialDropout2D (tfjs
  * has no such layer). Saving a model that has one of these to the tfjs format is an error that
  * names the layer, never a silently different model.
  *
@@ -51,6 +51,8 @@ export interface TfjsModelJson {
   generatedBy: string;
   convertedBy: string | null;
   modelTopology: { class_name: string; config: unknown; keras_version?: string; backend?: string };
+  /** Written with the optimizer's weights: the loss, metrics and optimizer tfjs compiles the model with. */
+  trainingConfig?: Record<string, unknown>;
   weightsManifest: TfjsWeightGroup[];
   userDefinedMetadata?: Record<string, unknown>;
 }
@@ -188,15 +190,89 @@ export function toTfjsArtifacts(model: Sequential, metadata?: Record<string, unk
     data.set(e.data, o);
     o += e.data.length;
   }
+  const opt = optimizerOut(model);
+  const modelWeights = new Uint8Array(data.buffer);
+  const all = new Uint8Array(modelWeights.length + (opt ? opt.data.byteLength : 0));
+  all.set(modelWeights);
+  if (opt) all.set(new Uint8Array(opt.data.buffer), modelWeights.length);
   const modelJson: TfjsModelJson = {
     format: 'layers-model',
     generatedBy: 'knobs',
     convertedBy: null,
     modelTopology: { class_name: 'Sequential', config: { name: model.name, layers: topologyLayers }, keras_version: 'knobs', backend: 'tensor_flow.js' },
-    weightsManifest: [{ paths: ['weights.bin'], weights: ordered.map((e) => e.entry) }],
+    ...(opt ? { trainingConfig: opt.trainingConfig } : {}),
+    weightsManifest: [{ paths: ['weights.bin'], weights: [...ordered.map((e) => e.entry), ...(opt ? opt.entries : [])] }],
     ...(metadata ? { userDefinedMetadata: metadata } : {}),
   };
-  return { modelJson, weightData: data.buffer };
+  return { modelJson, weightData: all.buffer };
+}
+
+/** tfjs' loss names (its training config is rejected by tf.loadLayersModel for any other). */
+const TFJS_LOSSES = new Set([
+  'meanSquaredError',
+  'meanAbsoluteError',
+  'meanAbsolutePercentageError',
+  'meanSquaredLogarithmicError',
+  'categoricalCrossentropy',
+  'sparseCategoricalCrossentropy',
+  'binaryCrossentropy',
+  'hinge',
+  'squaredHinge',
+  'categoricalHinge',
+  'logcosh',
+  'kullbackLeiblerDivergence',
+  'poisson',
+  'cosineProximity',
+]);
+const TFJS_METRICS = new Set(['accuracy', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'precision', 'recall', 'mse', 'mae', 'mape']);
+
+/**
+ * The optimizer's state as tfjs' `includeOptimizer` writes it (`group: 'optimizer'`: `iter`, then
+ * one slot per trainable weight, `<layer>/<weight>/m`, then `/v`), with the training config that
+ * makes `tf.loadLayersModel` compile the model and take them. Written for Adam without weight
+ * decay and plain SGD, whose update rules are tfjs' own (knobs' Adam bias-corrects as tfjs does),
+ * with a constant learning rate and a loss tfjs knows; otherwise nothing (the architecture and
+ * weights still load; knobs' format keeps every optimizer's state).
+ */
+function optimizerOut(model: Sequential): { trainingConfig: Plain; entries: TfjsWeightEntry[]; data: Float32Array } | undefined {
+  const ts = model.trainingState();
+  if (!ts || !TFJS_LOSSES.has(ts.loss) || model.optimizer?.schedule) return undefined;
+  const o = ts.optimizer;
+  const cfg = o.config as Record<string, unknown>;
+  let optimizerConfig: Plain;
+  if (o.className === 'Adam' && cfg.weightDecay === 0) {
+    optimizerConfig = { class_name: 'Adam', config: { learningRate: cfg.learningRate, beta1: cfg.beta1, beta2: cfg.beta2, epsilon: cfg.epsilon } };
+  } else if (o.className === 'SGD' && ts.slotNames.length === 0 && !cfg.weightDecay) {
+    optimizerConfig = { class_name: 'SGD', config: { learningRate: cfg.learningRate } };
+  } else return undefined;
+  const slots = model.getOptimizerState();
+  const out: TfjsWeightEntry[] = [{ name: 'iter', shape: [], dtype: 'float32', group: 'optimizer' }];
+  const parts: Float32Array[] = [Float32Array.of(ts.iterations)];
+  // the slots are laid out as the trainable weights are in the parameter buffer
+  const trainable: { name: string; shape: number[]; offset: number; n: number }[] = [];
+  for (const l of model.layers) {
+    l.weightSpecs().forEach((s, i) => {
+      if (s.trainable) trainable.push({ name: `${l.name}/${snake(s.name)}`, shape: s.shape, offset: l.offsets[i]!, n: s.shape.reduce((a, b) => a * b, 1) });
+    });
+  }
+  ts.slotNames.forEach((slot, k) => {
+    for (const t of trainable) {
+      out.push({ name: `${t.name}/${slot}`, shape: t.shape.slice(), dtype: 'float32', group: 'optimizer' });
+      parts.push(slots[k]!.subarray(t.offset, t.offset + t.n));
+    }
+  });
+  const data = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.length;
+  }
+  const trainingConfig = {
+    loss: snake(ts.loss),
+    metrics: ts.metrics.filter((m) => TFJS_METRICS.has(m)),
+    optimizer_config: optimizerConfig,
+  };
+  return { trainingConfig, entries: out, data };
 }
 
 // ---- checking a tfjs model.json ------------------------------------------------------------

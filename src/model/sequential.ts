@@ -1149,7 +1149,7 @@ export class Sequential implements ModelCore {
    * Saving is atomic: a crash while saving leaves the previous save readable.
    *
    * `{ format: 'tfjs' }` writes TensorFlow.js' layers format instead, which `tf.loadLayersModel`
-   * reads (architecture, weights and batch-norm statistics; not the optimizer's state).
+   * reads (architecture, weights and batch-norm statistics, and Adam's or plain SGD's state).
    * @example
    * ```ts
    * await model.save('file://./runs/mnist');                        // knobs' format: resumes exactly

@@ -44,6 +44,7 @@ async function tfjsLoad(dir: string): Promise<tfl.LayersModel> {
         format: j.format,
         generatedBy: j.generatedBy,
         convertedBy: j.convertedBy,
+        ...(j.trainingConfig ? { trainingConfig: j.trainingConfig } : {}),
       };
     },
   });
@@ -211,10 +212,50 @@ describe('knobs -> tfjs: model.save(url, { format: "tfjs" }) is read by tf.loadL
       config: { momentum: 0.5, epsilon: 0.001, axis: -1, moving_variance_initializer: { class_name: 'Ones' } },
     });
     expect(layers[5]).toMatchObject({ class_name: 'LeakyReLU', config: { alpha: 0.2 } });
-    const names: string[] = json.weightsManifest[0].weights.map((w: Json) => w.name);
+    const names: string[] = json.weightsManifest[0].weights.filter((w: Json) => w.group !== 'optimizer').map((w: Json) => w.name);
     const bn = m.layers[1]!.name;
     expect(names.slice(-2)).toEqual([`${bn}/moving_mean`, `${bn}/moving_variance`]);
     expect(names).toContain(`${bn}/gamma`);
+  });
+
+  it("writes Adam's state under group 'optimizer': tfjs compiles, takes m, v and the step count, and its next step equals knobs'", async () => {
+    const make = () =>
+      knobs.sequential({
+        inputShape: [4],
+        seed: 11,
+        layers: [
+          knobs.layers.dense({ units: 5, activation: 'tanh' }),
+          knobs.layers.batchNormalization(),
+          knobs.layers.dense({ units: 3, activation: 'softmax' }),
+        ],
+      });
+    const m = make();
+    m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.05 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const x = randomArray(16 * 4, 21);
+    const y = Int32Array.from({ length: 16 }, (_, i) => (x[i * 4]! > 0 ? 2 : x[i * 4 + 1]! > 0 ? 1 : 0));
+    await m.fit(x, y, { batchSize: 16, epochs: 3, shuffle: false, verbose: 0 });
+    const dir = tmp();
+    await m.save(`file://${dir}`, { format: 'tfjs' });
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    expect(json.trainingConfig).toMatchObject({
+      loss: 'sparse_categorical_crossentropy',
+      optimizer_config: { class_name: 'Adam', config: { learningRate: 0.05 } },
+    });
+    const opt = json.weightsManifest[0].weights.filter((w: Json) => w.group === 'optimizer').map((w: Json) => w.name);
+    const d0 = m.layers[0]!.name;
+    expect(opt.slice(0, 3)).toEqual(['iter', `${d0}/kernel/m`, `${d0}/bias/m`]);
+    const t = await tfjsLoad(dir);
+    const tw = await (t.optimizer as unknown as { getWeights(): Promise<{ name: string; tensor: tf.Tensor }[]> }).getWeights();
+    expect(tw[0]!.tensor.dataSync()[0]).toBe(3);
+    expectClose(Float32Array.from(tw[1]!.tensor.dataSync()), m.getOptimizerState()[0]!.subarray(0, 20), 'adam m of the first kernel', 0, 0);
+    // one more step on the same batch in both: the same update
+    await m.fit(x, y, { batchSize: 16, epochs: 1, shuffle: false, verbose: 0 });
+    await t.fit(tf.tensor(x, [16, 4]), tf.tensor(Float32Array.from(y), [16]), { batchSize: 16, epochs: 1, shuffle: false, verbose: 0 });
+    const probe = randomArray(20, 5, -2, 2);
+    expectClose(m.predict(probe), tfjsPredict(t, probe, [4]), 'after a step in each', 1e-4, 1e-3);
+    const back = await knobs.loadModel(`file://${dir}`); // knobs skips tfjs' optimizer group
+    expect(back.optimizer).toBeUndefined();
+    back.dispose();
   });
 
   it('refuses, naming the layer, what tfjs cannot hold, and writes nothing', async () => {
