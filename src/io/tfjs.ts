@@ -27,6 +27,7 @@ import { layerFromConfig } from '../layers/index';
 import type { Layer, LayerConfig } from '../layers/layer';
 import { layoutLayers } from '../model/layout';
 import { modelFromConfig, type Sequential } from '../model/sequential';
+import { adam, sgd, type Optimizer } from '../optimizers/index';
 import { array, checkWeightPath, count, isPlain, MAX_FLOATS, object, own, string, within, type Plain } from './check';
 
 /** One weight in a tfjs manifest. */
@@ -246,8 +247,9 @@ function optimizerOut(model: Sequential): { trainingConfig: Plain; entries: Tfjs
     optimizerConfig = { class_name: 'SGD', config: { learningRate: cfg.learningRate } };
   } else return undefined;
   const slots = model.getOptimizerState();
-  const out: TfjsWeightEntry[] = [{ name: 'iter', shape: [], dtype: 'float32', group: 'optimizer' }];
-  const parts: Float32Array[] = [Float32Array.of(ts.iterations)];
+  // the step count is an int32 scalar in tfjs; its 4 bytes ride in the float32 buffer
+  const out: TfjsWeightEntry[] = [{ name: 'iter', shape: [], dtype: 'int32', group: 'optimizer' }];
+  const parts: Float32Array[] = [new Float32Array(Int32Array.of(ts.iterations).buffer)];
   // the slots are laid out as the trainable weights are in the parameter buffer
   const trainable: { name: string; shape: number[]; offset: number; n: number }[] = [];
   for (const l of model.layers) {
@@ -603,11 +605,86 @@ function topologyLayers(where: string, json: Plain): { name: string; layers: unk
   return { name: typeof name === 'string' ? name : 'sequential', layers: array(where, 'modelTopology.config.layers', own(c, 'layers')) };
 }
 
+/** One optimizer slot, per trainable weight: where it goes (layer and weight index) and its values. */
+type SlotWeights = { layer: number; spec: number; values: Float32Array }[];
+
+/** tfjs' and Keras' loss names knobs compiles with (snake_case or camelCase: knobs reads both). */
+const LOSSES_IN = new Set(['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError', 'meanAbsoluteError']);
+
+/**
+ * The training config of a model saved with tfjs' `includeOptimizer` (or by Keras with its
+ * optimizer), when knobs has the same loss and optimizer: Adam or plain SGD with a constant
+ * learning rate. With the optimizer's weights (`iter`, `<layer>/<weight>/m`, `/v`), complete,
+ * the state too, so training resumes with tfjs' next step. Anything else: undefined, and the
+ * model loads uncompiled (as every model without a training config does).
+ */
+function trainingIn(
+  json: Plain,
+  layers: Layer[],
+  tfjsNames: string[],
+  entries: TfjsEntry[],
+  weightData: ArrayBuffer,
+): { optimizer: Optimizer; loss: string; slots?: SlotWeights[]; iterations: number } | undefined {
+  const tc = own(json, 'trainingConfig') ?? (isPlain(own(json, 'modelTopology')) ? own(own(json, 'modelTopology') as Plain, 'training_config') : undefined);
+  if (!isPlain(tc)) return undefined;
+  const loss = own(tc, 'loss');
+  if (typeof loss !== 'string' || !LOSSES_IN.has(camel(loss))) return undefined;
+  const oc = own(tc, 'optimizer_config');
+  if (!isPlain(oc) || !isPlain(own(oc, 'config'))) return undefined;
+  const c = own(oc, 'config') as Plain;
+  const num = (...keys: string[]): number | undefined => {
+    for (const k of keys) if (typeof own(c, k) === 'number' && Number.isFinite(own(c, k))) return own(c, k) as number;
+    return undefined;
+  };
+  const lr = num('learningRate', 'learning_rate', 'lr');
+  if (lr === undefined || lr <= 0) return undefined;
+  let optimizer: Optimizer;
+  let slotNames: string[];
+  try {
+    if (own(oc, 'class_name') === 'Adam') {
+      optimizer = adam({ learningRate: lr, beta1: num('beta1', 'beta_1') ?? 0.9, beta2: num('beta2', 'beta_2') ?? 0.999, epsilon: num('epsilon') ?? 1e-7 });
+      slotNames = ['m', 'v'];
+    } else if (own(oc, 'class_name') === 'SGD' && !num('momentum')) {
+      optimizer = sgd({ learningRate: lr });
+      slotNames = [];
+    } else return undefined;
+  } catch {
+    return undefined; // values knobs refuses (a beta of 1): load uncompiled
+  }
+  // the optimizer's state, complete and float32, or none
+  const byName = new Map(entries.filter((e) => e.group === 'optimizer' && e.dtype === 'float32' && !e.quantized).map((e) => [e.name, e]));
+  const read = (e: TfjsEntry) => new Float32Array(weightData.slice(e.byteOffset, e.byteOffset + e.bytes));
+  // tfjs writes the step count as an int32 scalar (older saves: float32)
+  const it = entries.find((e) => e.group === 'optimizer' && e.name === 'iter' && !e.quantized && e.bytes === 4);
+  const iterations = !it
+    ? NaN
+    : it.dtype === 'int32'
+      ? new Int32Array(weightData.slice(it.byteOffset, it.byteOffset + 4))[0]!
+      : it.dtype === 'float32'
+        ? read(it)[0]!
+        : NaN;
+  const trainable = layers.flatMap((l, i) =>
+    l.weightSpecs().flatMap((s, k) => (s.trainable ? [{ name: `${tfjsNames[i]}/${snake(s.name)}`, i, k, n: s.shape.reduce((x, y) => x * y, 1) }] : [])),
+  );
+  const slots: SlotWeights[] = [];
+  for (const slot of slotNames) {
+    const parts: SlotWeights = [];
+    for (const w of trainable) {
+      const e = byName.get(`${w.name}/${slot}`);
+      if (!e || e.bytes !== w.n * 4) return { optimizer, loss, iterations: 0 };
+      parts.push({ layer: w.i, spec: w.k, values: read(e) });
+    }
+    slots.push(parts);
+  }
+  if (!Number.isInteger(iterations) || iterations < 0) return { optimizer, loss, iterations: 0 };
+  return { optimizer, loss, slots, iterations };
+}
+
 /**
  * Rebuilds a tfjs layers model (as tfjs-layers or the tfjs converter writes it) as a knobs
- * model, uncompiled, with its weights (and batch-norm statistics). Checks everything before the
- * model takes any memory; on an error nothing is left allocated. Optimizer weights (`group:
- * 'optimizer'`) are skipped: compile the model to train it further.
+ * model with its weights (and batch-norm statistics), compiled with its optimizer's state when
+ * it was saved with a training config knobs can follow (see `trainingIn`), uncompiled otherwise.
+ * Checks everything before the model takes any memory; on an error nothing is left allocated.
  * @internal
  */
 export function fromTfjsArtifacts(a: { modelJson: unknown; weightData: ArrayBuffer }, where = 'model.json'): Sequential {
@@ -697,9 +774,20 @@ export function fromTfjsArtifacts(a: { modelJson: unknown; weightData: ArrayBuff
   }
   // copies: a weight's byte offset need not be a multiple of 4 after bool or uint8 weights
   const arrays = picks.map((e) => new Float32Array(a.weightData.slice(e.byteOffset, e.byteOffset + e.bytes)));
+  const training = trainingIn(json, probe, tfjsNames, entries, a.weightData);
   const model = within(`${where}: modelTopology`, () => modelFromConfig({ name, seed: 0, inputShape: shape, layers: configs }, false));
   try {
     model.setWeights(arrays);
+    if (training) {
+      model.compile({ optimizer: training.optimizer, loss: training.loss as never });
+      // each weight's slot goes where the weight sits in the parameter buffer
+      const buffers = (training.slots ?? []).map((parts) => {
+        const buf = new Float32Array(model.paramCount);
+        for (const p of parts) buf.set(p.values, model.layers[p.layer]!.offsets[p.spec]!);
+        return buf;
+      });
+      if (training.slots) model.setOptimizerState(buffers, training.iterations);
+    }
   } catch (err) {
     model.dispose();
     throw err;

@@ -51,21 +51,25 @@ async function tfjsLoad(dir: string): Promise<tfl.LayersModel> {
 }
 
 /** tfjs saves a folder as tfjs-node does (`./weights.bin`). */
-async function tfjsSave(model: tfl.LayersModel, dir: string): Promise<void> {
-  await model.save({
-    save: async (a) => {
-      const json = {
-        modelTopology: a.modelTopology,
-        format: a.format,
-        generatedBy: a.generatedBy,
-        convertedBy: a.convertedBy ?? null,
-        weightsManifest: [{ paths: ['./weights.bin'], weights: a.weightSpecs }],
-      };
-      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
-      writeFileSync(join(dir, 'weights.bin'), joinWeights(a.weightData as ArrayBuffer | ArrayBuffer[]));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+async function tfjsSave(model: tfl.LayersModel, dir: string, includeOptimizer = false): Promise<void> {
+  await model.save(
+    {
+      save: async (a) => {
+        const json = {
+          modelTopology: a.modelTopology,
+          ...(a.trainingConfig ? { trainingConfig: a.trainingConfig } : {}),
+          format: a.format,
+          generatedBy: a.generatedBy,
+          convertedBy: a.convertedBy ?? null,
+          weightsManifest: [{ paths: ['./weights.bin'], weights: a.weightSpecs }],
+        };
+        writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+        writeFileSync(join(dir, 'weights.bin'), joinWeights(a.weightData as ArrayBuffer | ArrayBuffer[]));
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      },
     },
-  });
+    { includeOptimizer },
+  );
 }
 
 function tfjsPredict(m: tfl.LayersModel, x: Float32Array, shape: number[]): Float32Array {
@@ -248,13 +252,17 @@ describe('knobs -> tfjs: model.save(url, { format: "tfjs" }) is read by tf.loadL
     const tw = await (t.optimizer as unknown as { getWeights(): Promise<{ name: string; tensor: tf.Tensor }[]> }).getWeights();
     expect(tw[0]!.tensor.dataSync()[0]).toBe(3);
     expectClose(Float32Array.from(tw[1]!.tensor.dataSync()), m.getOptimizerState()[0]!.subarray(0, 20), 'adam m of the first kernel', 0, 0);
-    // one more step on the same batch in both: the same update
+    // knobs reads it back compiled, with the same state
+    const back = await knobs.loadModel(`file://${dir}`);
+    expect(back.optimizer!.iterations).toBe(3);
+    back.getOptimizerState().forEach((slot, i) => expectClose(slot, m.getOptimizerState()[i]!, `slot ${i} back in knobs`, 0, 0));
+    // one more step on the same batch in all three: the same update
     await m.fit(x, y, { batchSize: 16, epochs: 1, shuffle: false, verbose: 0 });
+    await back.fit(x, y, { batchSize: 16, epochs: 1, shuffle: false, verbose: 0 });
     await t.fit(tf.tensor(x, [16, 4]), tf.tensor(Float32Array.from(y), [16]), { batchSize: 16, epochs: 1, shuffle: false, verbose: 0 });
     const probe = randomArray(20, 5, -2, 2);
     expectClose(m.predict(probe), tfjsPredict(t, probe, [4]), 'after a step in each', 1e-4, 1e-3);
-    const back = await knobs.loadModel(`file://${dir}`); // knobs skips tfjs' optimizer group
-    expect(back.optimizer).toBeUndefined();
+    expectClose(back.predict(probe), m.predict(probe), 'knobs after its round trip', 1e-6, 1e-5);
     back.dispose();
   });
 
@@ -360,6 +368,28 @@ describe('tfjs -> knobs: knobs.loadModel reads what tfjs-layers saves', () => {
       t.dispose();
     });
   }
+});
+
+describe('tfjs -> knobs with the optimizer (includeOptimizer)', () => {
+  it("a tfjs model trained with Adam loads compiled with its state: the next step equals tfjs' next step", async () => {
+    const t = tfjsModel(TFJS_CASES[0]!, 6);
+    t.compile({ optimizer: tf.train.adam(0.02), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const x = randomArray(12 * 5, 31);
+    const y = Float32Array.from({ length: 12 }, (_, i) => (x[i * 5]! > 0 ? 2 : x[i * 5 + 1]! > 0 ? 1 : 0));
+    const xt = tf.tensor(x, [12, 5]),
+      yt = tf.tensor(y, [12]);
+    await t.fit(xt, yt, { batchSize: 12, epochs: 2, shuffle: false, verbose: 0 });
+    const dir = tmp();
+    await tfjsSave(t, dir, true);
+    const m = await knobs.loadModel(`file://${dir}`);
+    expect(m.optimizer!.className).toBe('Adam');
+    expect(m.optimizer!.iterations).toBe(2);
+    await t.fit(xt, yt, { batchSize: 12, epochs: 1, shuffle: false, verbose: 0 });
+    await m.fit(x, Int32Array.from(y), { batchSize: 12, epochs: 1, shuffle: false, verbose: 0 });
+    const probe = randomArray(10 * 5, 8, -2, 2);
+    expectClose(m.predict(probe), tfjsPredict(t, probe, [5]), 'after one more step', 1e-4, 1e-3);
+    m.dispose();
+  });
 });
 
 /** A model.json as Keras writes it through the tfjs converter (Keras 2 and 3 spellings mixed). */
