@@ -495,6 +495,16 @@ describe('bad tfjs files', () => {
     await expect(knobs.loadModel(`file://${dir}`)).rejects.toThrow(/\(Softmax\): a softmax over a \[4, 4, 2\] input/);
   });
 
+  it('a frozen layer (trainable: false) or a constraint: refused by name rather than trained differently', async () => {
+    const { json, weights } = await savedTfjs();
+    const frozen = structuredClone(json);
+    frozen.modelTopology.config.layers[1].config.trainable = false;
+    expect((await loadError(frozen, weights)).message).toMatch(/layer "dense_Dense\d+" \(Dense\).*frozen layers/);
+    const constrained = structuredClone(json);
+    constrained.modelTopology.config.layers[1].config.kernel_constraint = { class_name: 'MaxNorm', config: { max_value: 2 } };
+    expect((await loadError(constrained, weights)).message).toMatch(/\(Dense\): config.kernel_constraint .* is not supported/);
+  });
+
   it('a functional model: says knobs reads Sequential ones', async () => {
     const { json, weights } = await savedTfjs();
     json.modelTopology.class_name = 'Model';
