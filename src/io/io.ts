@@ -3,6 +3,9 @@
  * a manifest of the weights) plus one binary file of float32 weights followed by the optimizer's
  * state, so that a loaded model resumes `fit` exactly where it stopped.
  *
+ * `save(url, { format: 'tfjs' })` and `loadModel` also speak TensorFlow.js' layers format
+ * (`./tfjs.ts`): what tf.loadLayersModel reads, and what tfjs-layers and the Keras converter write.
+ *
  * Where things go is chosen by the URL scheme: `file://` (Node), `indexeddb://` (browsers); the
  * platform entries register their handlers. `toArrayBuffer` / `loadModel(arrayBuffer)` pack both
  * parts into one buffer anywhere.
@@ -19,12 +22,14 @@
  */
 import { describe, ShapeError } from '../errors';
 import { crc32 } from '../util/crc32';
+import { array, checkWeightPath, count, MAX_FLOATS, object, own, shapeOf, string, within, type Plain } from './check';
 import { layerFromConfig } from '../layers/index';
 import type { Layer, LayerConfig } from '../layers/layer';
 import { Normalization } from '../layers/normalization';
 import { layoutLayers } from '../model/layout';
 import { modelFromConfig, type Sequential } from '../model/sequential';
 import { optimizerFromConfig, type OptimizerConfig } from '../optimizers/index';
+import { checkTfjsManifest, fromTfjsArtifacts, isTfjsModelJson, toTfjsArtifacts, type TfjsModelJson } from './tfjs';
 
 /** One weight in the manifest. */
 export interface WeightEntry {
@@ -58,10 +63,20 @@ export interface ModelJson {
   userDefinedMetadata?: Record<string, unknown>;
 }
 
-/** A saved model in memory. */
+/** A saved model in memory: knobs' model.json or TensorFlow.js' (`format: 'layers-model'`), and the weights. */
 export interface ModelArtifacts {
-  modelJson: ModelJson;
+  modelJson: ModelJson | TfjsModelJson;
   weightData: ArrayBuffer;
+}
+
+/** Options of `model.save`. */
+export interface SaveOptions {
+  /**
+   * `'knobs'` (the default) keeps everything for an exact resume: optimizer state, progress,
+   * seed, Normalization statistics. `'tfjs'` writes TensorFlow.js' layers format, which
+   * `tf.loadLayersModel` reads (architecture and weights; see {@link toTfjsArtifacts}).
+   */
+  format?: 'knobs' | 'tfjs';
 }
 
 /** What save resolves to. */
@@ -98,7 +113,7 @@ function handlerFor(url: string): IOHandler {
 }
 
 /** The artifacts of a model: architecture, weights, optimizer state and progress. */
-export function toArtifacts(model: Sequential, metadata?: Record<string, unknown>): ModelArtifacts {
+export function toArtifacts(model: Sequential, metadata?: Record<string, unknown>): { modelJson: ModelJson; weightData: ArrayBuffer } {
   const weights = model.getWeights();
   const names = model.weightNames();
   const shapes = model.layers.flatMap((l) => l.weightSpecs().map((s) => s.shape));
@@ -133,70 +148,7 @@ export function toArtifacts(model: Sequential, metadata?: Record<string, unknown
 
 // ---- checking model.json -------------------------------------------------------------------
 
-/** Most floats a save may describe (4 GiB of weights: more than a wasm32 engine can hold). */
-const MAX_FLOATS = 2 ** 30;
-
-type Plain = Record<string, unknown>;
-const isPlain = (v: unknown): v is Plain => v !== null && typeof v === 'object' && !Array.isArray(v);
-/** A field of a parsed JSON object, never one inherited from Object.prototype (`constructor`, `__proto__`). */
-const own = (o: Plain, key: string): unknown => (Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined);
-
-/** Rethrows a knobs error (TypeError, RangeError, ShapeError) with `where` in front of its message. */
-function within<T>(where: string, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    throw relabel(e, where);
-  }
-}
-
-function relabel(e: unknown, where: string): unknown {
-  if (e instanceof ShapeError) return new ShapeError(`${where}: ${e.message}`);
-  if (e instanceof TypeError) return new TypeError(`${where}: ${e.message}`);
-  if (e instanceof RangeError) return new RangeError(`${where}: ${e.message}`);
-  if (e instanceof Error) return new Error(`${where}: ${e.message}`);
-  return e;
-}
-
-function object(where: string, field: string, v: unknown): Plain {
-  if (!isPlain(v)) throw new TypeError(`${where}: ${field} must be an object, got ${describe(v)}`);
-  return v;
-}
-
-function string(where: string, field: string, v: unknown): string {
-  if (typeof v !== 'string') throw new TypeError(`${where}: ${field} must be a string, got ${describe(v)}`);
-  return v;
-}
-
-function count(where: string, field: string, v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number') throw new TypeError(`${where}: ${field} must be an integer, got ${describe(v)}`);
-  if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${where}: ${field} must be an integer from ${min} to ${max}, got ${v}`);
-  return v;
-}
-
-function array(where: string, field: string, v: unknown): unknown[] {
-  if (!Array.isArray(v)) throw new TypeError(`${where}: ${field} must be an array, got ${describe(v)}`);
-  return v;
-}
-
-function shapeOf(where: string, field: string, v: unknown, min: number): number[] {
-  const dims = array(where, field, v).map((d, i) => count(where, `${field}[${i}]`, d, min, MAX_FLOATS));
-  const n = dims.reduce((a, b) => a * b, 1);
-  if (n > MAX_FLOATS) throw new RangeError(`${where}: ${field} [${dims.join(', ')}] holds ${n} values, more than ${MAX_FLOATS}`);
-  return dims;
-}
-
-/**
- * A weight file's path in the manifest: relative, inside the model's folder. Absolute paths,
- * `..` and empty segments are refused, so a manifest cannot make a loader read `/dev/zero` or
- * another folder's files.
- */
-export function checkWeightPath(where: string, field: string, v: unknown): string {
-  const p = string(where, field, v);
-  const bad = p === '' || p.includes('\0') || /^[/\\]/.test(p) || /^[a-z]:/i.test(p) || p.split(/[/\\]/).some((s) => s === '..' || s === '.' || s === '');
-  if (bad) throw new RangeError(`${where}: ${field} must be a relative path inside the model's folder, got ${describe(p)}`);
-  return p;
-}
+export { checkWeightPath };
 
 /**
  * Names inherited from Object.prototype (`__proto__`, `constructor`, `toString`...) are never
@@ -460,7 +412,7 @@ async function sha256Hex(bytes: Uint8Array): Promise<string | undefined> {
 }
 
 /** The artifacts with each manifest group's SHA-256 filled in. */
-async function withChecksums(a: ModelArtifacts): Promise<ModelArtifacts> {
+async function withChecksums(a: { modelJson: ModelJson; weightData: ArrayBuffer }): Promise<ModelArtifacts> {
   const groups: WeightGroup[] = [];
   let o = 0;
   for (const g of a.modelJson.weightsManifest) {
@@ -499,9 +451,32 @@ async function verifyChecksums(a: ModelArtifacts, where: string): Promise<void> 
 }
 
 /** Saves a model to a URL (see {@link Sequential.save}). */
-export async function saveModel(model: Sequential, url: string, metadata?: Record<string, unknown>): Promise<SaveResult> {
+export async function saveModel(model: Sequential, url: string, metadata?: Record<string, unknown>, options: SaveOptions = {}): Promise<SaveResult> {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`save: options must be an object such as { format: 'tfjs' }, got ${describe(options)}`);
+  const format = options.format ?? 'knobs';
+  if (format !== 'knobs' && format !== 'tfjs') throw new RangeError(`save: options.format must be 'knobs' or 'tfjs', got ${describe(format)}`);
   const handler = handlerFor(url);
-  return handler.save(await withChecksums(toArtifacts(model, metadata)));
+  // converted before anything is written: a layer tfjs lacks fails here, leaving the folder as it was
+  return handler.save(format === 'tfjs' ? toTfjsArtifacts(model, metadata) : await withChecksums(toArtifacts(model, metadata)));
+}
+
+/**
+ * Checks a parsed model.json of either format far enough for a storage handler to read its
+ * weight files: their paths (relative, inside the model's folder) and how many bytes each group
+ * holds. The full check against the layers comes when the model is built.
+ * @internal
+ */
+export function checkSavedModelJson(json: unknown, where: string): { json: ModelJson | TfjsModelJson; groups: { paths: string[]; bytes: number }[] } {
+  if (isTfjsModelJson(json)) return { json: json as TfjsModelJson, groups: checkTfjsManifest(json, where) };
+  return checkModelJson(json, where);
+}
+
+/** Builds the model from loaded artifacts of either format. */
+async function fromAnyArtifacts(a: ModelArtifacts, where: string): Promise<Sequential> {
+  if (isTfjsModelJson(a.modelJson)) return fromTfjsArtifacts(a, where);
+  await verifyChecksums(a, where);
+  return fromArtifacts(a, where);
 }
 
 const MAGIC = 'KNOBSMDL';
@@ -510,7 +485,7 @@ const MAGIC = 'KNOBSMDL';
 const hex32 = (v: number): string => v.toString(16).padStart(8, '0');
 
 /** The artifacts with each manifest group's CRC-32 filled in (synchronous, unlike SHA-256 in WebCrypto). */
-function withCrc32(a: ModelArtifacts): ModelArtifacts {
+function withCrc32(a: { modelJson: ModelJson; weightData: ArrayBuffer }): { modelJson: ModelJson; weightData: ArrayBuffer } {
   const groups: WeightGroup[] = [];
   let o = 0;
   for (const g of a.modelJson.weightsManifest) {
@@ -559,11 +534,15 @@ export function artifactsFromArrayBuffer(buffer: ArrayBuffer): ModelArtifacts {
 }
 
 /**
- * Loads a model saved with `model.save(url)` or packed with `toArrayBuffer`.
+ * Loads a model saved with `model.save(url)` or packed with `toArrayBuffer`, or a TensorFlow.js
+ * layers model (tfjs-layers' `model.save`, or Keras through the tfjs converter): the URL names the
+ * folder or its model.json (`file://./web_model/model.json`). A tfjs model loads uncompiled,
+ * with its weights and batch-norm statistics; a layer class knobs lacks is an error naming it.
  * @example
  * ```ts
  * const model = await knobs.loadModel('file://./runs/mnist');
  * await model.fit(x, y, { epochs: 20, initialEpoch: model.epochsCompleted }); // resumes at the saved epoch, with the optimizer's state
+ * const fromKeras = await knobs.loadModel('file://./web_model/model.json');  // tensorflowjs_converter output
  * ```
  */
 export async function loadModel(source: string | ArrayBuffer): Promise<Sequential> {
@@ -574,7 +553,5 @@ export async function loadModel(source: string | ArrayBuffer): Promise<Sequentia
   }
   const handler = handlerFor(source);
   const a = await handler.load();
-  const where = `loadModel: ${source}/model.json`;
-  await verifyChecksums(a, where);
-  return fromArtifacts(a, where);
+  return fromAnyArtifacts(a, /\.json$/i.test(source) ? `loadModel: ${source}` : `loadModel: ${source}/model.json`);
 }

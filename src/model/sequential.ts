@@ -47,7 +47,7 @@ import {
   type ModelCore,
   type ShardBuffers,
 } from './runtime';
-import { saveModel, type SaveResult } from '../io/io';
+import { saveModel, type SaveOptions, type SaveResult } from '../io/io';
 import { AugmentationPipeline } from '../data/augment';
 import { compileMetrics, type CompiledMetric, type CompiledMetricKind } from '../metrics/compiled';
 import { REGRESSION_ERROR, f32_regression_error_sum, type RegressionErrorKind } from '../engine/kernels/f32_metrics';
@@ -1187,10 +1187,18 @@ export class Sequential implements ModelCore {
    * Saves the architecture, the weights, and the optimizer's state and progress, so that a
    * loaded model resumes `fit` exactly. `file://dir` in Node; `indexeddb://name` in browsers.
    * Saving is atomic: a crash while saving leaves the previous save readable.
+   *
+   * `{ format: 'tfjs' }` writes TensorFlow.js' layers format instead, which `tf.loadLayersModel`
+   * reads (architecture, weights and batch-norm statistics, and Adam's or plain SGD's state).
+   * @example
+   * ```ts
+   * await model.save('file://./runs/mnist');                        // knobs' format: resumes exactly
+   * await model.save('file://./web_model', { format: 'tfjs' });     // for tf.loadLayersModel
+   * ```
    */
-  async save(url: string): Promise<SaveResult> {
+  async save(url: string, options?: SaveOptions): Promise<SaveResult> {
     this.alive('save');
-    return saveModel(this, url, Object.keys(this.metadata).length ? this.metadata : undefined);
+    return saveModel(this, url, Object.keys(this.metadata).length ? this.metadata : undefined, options);
   }
 }
 

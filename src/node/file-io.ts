@@ -29,8 +29,8 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
-import { checkModelJson, registerIOScheme, type IOHandler, type ModelArtifacts, type ModelJson } from '../io/io';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { checkSavedModelJson, registerIOScheme, type IOHandler, type ModelArtifacts, type ModelJson } from '../io/io';
 import { randomUUID } from '../util/uuid';
 
 /** Largest model.json read (a manifest for billions of weights is still far smaller). */
@@ -93,9 +93,9 @@ function readBounded(path: string, what: string, max: number, exact?: number): B
 }
 
 /** The weights files the current model.json names (none when it is missing or unreadable). */
-function namedFiles(dir: string): string[] {
+function namedFiles(dir: string, jsonName: string): string[] {
   try {
-    const j = JSON.parse(readBounded(join(dir, 'model.json'), 'model.json', MAX_MODEL_JSON_BYTES).toString('utf8')) as ModelJson;
+    const j = JSON.parse(readBounded(join(dir, jsonName), 'model.json', MAX_MODEL_JSON_BYTES).toString('utf8')) as ModelJson;
     return j.weightsManifest.flatMap((g) => g.paths).filter((p) => typeof p === 'string');
   } catch {
     return [];
@@ -110,19 +110,25 @@ function removeQuietly(path: string): void {
   }
 }
 
-/** The handler for a directory. */
-export function fileHandler(dirPath: string): IOHandler {
+/**
+ * The handler for a directory, named by its path or by the path of its model.json (any name
+ * ending in `.json`, as tfjs' converter output is often given: `web_model/model.json`).
+ */
+export function fileHandler(path: string): IOHandler {
+  const named = /\.json$/i.test(path);
+  const dirPath = named ? dirname(path) : path;
+  const jsonName = named ? basename(path) : 'model.json';
   const dir = resolve(dirPath);
-  const modelJsonPath = join(dir, 'model.json');
+  const modelJsonPath = join(dir, jsonName);
   return {
     async save(a: ModelArtifacts) {
       mkdirSync(dir, { recursive: true });
       const id = randomUUID();
       const weightsName = `weights-${id}.bin`;
       writeDurable(join(dir, weightsName), new Uint8Array(a.weightData));
-      const json: ModelJson = { ...a.modelJson, weightsManifest: a.modelJson.weightsManifest.map((g) => ({ ...g, paths: [weightsName] })) };
+      const json = { ...a.modelJson, weightsManifest: a.modelJson.weightsManifest.map((g) => ({ ...g, paths: [weightsName] })) };
       const text = new TextEncoder().encode(JSON.stringify(json, null, 1));
-      const previous = namedFiles(dir);
+      const previous = namedFiles(dir, jsonName);
       const tmp = join(dir, `model.json.${id}.tmp`);
       writeDurable(tmp, text);
       renameSync(tmp, modelJsonPath);
@@ -130,7 +136,7 @@ export function fileHandler(dirPath: string): IOHandler {
       // What the replaced model.json named is superseded for good: every later model.json
       // names a file of its own save.
       for (const f of previous) if (f !== weightsName && OWN_FILE.test(f)) removeQuietly(join(dir, f));
-      const current = new Set(namedFiles(dir));
+      const current = new Set(namedFiles(dir, jsonName));
       const now = Date.now();
       for (const f of readdirSync(dir)) {
         if (!OWN_FILE.test(f) || current.has(f) || f === weightsName) continue;
@@ -140,7 +146,7 @@ export function fileHandler(dirPath: string): IOHandler {
           /* removed meanwhile */
         }
       }
-      return { url: `file://${dirPath}`, modelJsonBytes: text.length, weightDataBytes: a.weightData.byteLength };
+      return { url: `file://${path}`, modelJsonBytes: text.length, weightDataBytes: a.weightData.byteLength };
     },
     async load() {
       // A save by another process may replace model.json and remove the weights it named
@@ -158,7 +164,7 @@ export function fileHandler(dirPath: string): IOHandler {
         } catch (err) {
           throw new RangeError(`loadModel: ${modelJsonPath} is not valid JSON (${(err as Error).message}): the save is incomplete or corrupt`);
         }
-        const { json, groups } = checkModelJson(parsed, modelJsonPath);
+        const { json, groups } = checkSavedModelJson(parsed, modelJsonPath);
         const realDir = realpathSync(dir);
         try {
           const parts: Buffer[] = [];
