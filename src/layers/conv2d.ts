@@ -15,12 +15,11 @@ import {
   f32_conv2d_forward,
   type ConvGeometry,
 } from '../engine/kernels/f32_conv2d';
-import { f32_activation_grad, f32_softmax, f32_softmax_grad } from '../engine/kernels/f32_activation';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
 import { getRegularizer, type Regularizer } from '../regularizers';
 import { bool, checkKnownOptions, positiveInt } from '../util/options';
-import { activationCode, checkActivation, type LayerActivation } from './activations';
-import { buildGeometry, checkDataFormat, layerLabel, padding, size2, spatialConfig, type Size2, type Spatial } from './conv-utils';
+import { checkActivation, type LayerActivation } from './activations';
+import { ImageActivation, buildGeometry, checkDataFormat, layerLabel, padding, size2, spatialConfig, type Size2, type Spatial } from './conv-utils';
 import { Layer, at, type LayerScratch, type StepContext, type WeightSpec } from './layer';
 
 /** Options of {@link conv2d}. */
@@ -93,6 +92,7 @@ export class Conv2D extends Layer {
   readonly spatial: Spatial;
   readonly activation: LayerActivation;
   readonly activationAlpha: number | undefined;
+  private readonly act: ImageActivation;
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
@@ -111,6 +111,7 @@ export class Conv2D extends Layer {
     this.spatial = spatialOptions(W, options);
     this.activation = checkActivation(W, options.activation ?? 'linear');
     this.activationAlpha = options.activationAlpha;
+    this.act = new ImageActivation(this.activation, this.activationAlpha, 5);
     this.useBias = bool(W, 'useBias', options.useBias ?? true);
     this.kernelInitializer = getInitializer(`${W}: kernelInitializer`, options.kernelInitializer ?? 'glorotUniform');
     this.biasInitializer = getInitializer(`${W}: biasInitializer`, options.biasInitializer ?? 'zeros');
@@ -153,7 +154,7 @@ export class Conv2D extends Layer {
   override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
     const g = this.g;
     const col = conv2dColFloats(g, conv2dColRows(g, rowsCap * g.oh * g.ow));
-    return { out: rowsCap * this.outputSize, extra: col > 0 ? { col } : {} };
+    return { out: rowsCap * this.outputSize, extra: { ...(col > 0 ? { col } : {}), ...this.act.scratch(rowsCap * this.outputSize) } };
   }
 
   /** The batch geometry and the im2col buffer for ctx.rows examples (a chunk no larger than scratchSpec's). */
@@ -163,12 +164,11 @@ export class Conv2D extends Layer {
   }
 
   forward(ctx: StepContext, sc: LayerScratch, input: number): number {
-    const { kind, alpha } = activationCode(this.activation, this.activationAlpha);
     const wk = this.work(ctx, sc);
     const bias = this.useBias ? at(ctx.params, this.offsets[1]!) : 0;
-    f32_conv2d_forward(ctx.e, wk.g, input, at(ctx.params, this.offsets[0]!), bias, sc.out, kind, alpha, wk);
-    // softmax over the channels of each pixel
-    if (this.activation === 'softmax') f32_softmax(ctx.e, sc.out, sc.out, ctx.rows * wk.g.oh * wk.g.ow, wk.g.oc);
+    const { dst, kind } = this.act.target(ctx.training, sc);
+    f32_conv2d_forward(ctx.e, wk.g, input, at(ctx.params, this.offsets[0]!), bias, dst, kind, this.act.alpha, wk);
+    this.act.finish(ctx.e, ctx.training, sc, dst, ctx.rows * wk.g.oh * wk.g.ow, wk.g.oc);
     return sc.out;
   }
 
@@ -176,11 +176,7 @@ export class Conv2D extends Layer {
     const e = ctx.e;
     const wk = this.work(ctx, sc);
     const pixels = ctx.rows * wk.g.oh * wk.g.ow;
-    if (this.activation === 'softmax') f32_softmax_grad(e, output, dOut, dOut, pixels, wk.g.oc);
-    else if (this.activation !== 'linear') {
-      const { kind, alpha } = activationCode(this.activation, this.activationAlpha);
-      f32_activation_grad(e, kind, output, dOut, dOut, pixels * wk.g.oc, alpha);
-    }
+    this.act.backward(e, sc, output, dOut, pixels, wk.g.oc);
     const dBias = this.useBias ? at(ctx.grads, this.offsets[1]!) : 0;
     f32_conv2d_backward_filter(e, wk.g, input, dOut, at(ctx.grads, this.offsets[0]!), dBias, wk);
     if (dIn) f32_conv2d_backward_input(e, wk.g, dOut, at(ctx.params, this.offsets[0]!), dIn, wk);

@@ -12,12 +12,11 @@ import {
   f32_depthwise_conv2d_backward_input,
   f32_depthwise_conv2d_forward,
 } from '../engine/kernels/f32_depthwise_conv2d';
-import { f32_activation_grad, f32_softmax, f32_softmax_grad } from '../engine/kernels/f32_activation';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
 import { getRegularizer, type Regularizer } from '../regularizers';
 import { bool, checkKnownOptions, positiveInt } from '../util/options';
-import { activationCode, checkActivation, type LayerActivation } from './activations';
-import { buildGeometry, layerLabel, spatialConfig, type Size2, type Spatial } from './conv-utils';
+import { checkActivation, type LayerActivation } from './activations';
+import { ImageActivation, buildGeometry, layerLabel, spatialConfig, type Size2, type Spatial } from './conv-utils';
 import { spatialOptions } from './conv2d';
 import { Layer, at, type LayerScratch, type StepContext, type WeightSpec } from './layer';
 
@@ -76,6 +75,7 @@ export class DepthwiseConv2D extends Layer {
   readonly spatial: Spatial;
   readonly activation: LayerActivation;
   readonly activationAlpha: number | undefined;
+  private readonly act: ImageActivation;
   readonly useBias: boolean;
   readonly depthwiseInitializer: Initializer;
   readonly biasInitializer: Initializer;
@@ -93,6 +93,7 @@ export class DepthwiseConv2D extends Layer {
     this.depthMultiplier = positiveInt(W, 'depthMultiplier', options.depthMultiplier ?? 1);
     this.activation = checkActivation(W, options.activation ?? 'linear');
     this.activationAlpha = options.activationAlpha;
+    this.act = new ImageActivation(this.activation, this.activationAlpha, 5);
     this.useBias = bool(W, 'useBias', options.useBias ?? true);
     this.depthwiseInitializer = getInitializer(`${W}: depthwiseInitializer`, options.depthwiseInitializer ?? 'glorotUniform');
     this.biasInitializer = getInitializer(`${W}: biasInitializer`, options.biasInitializer ?? 'zeros');
@@ -144,27 +145,23 @@ export class DepthwiseConv2D extends Layer {
   }
 
   override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
-    return { out: rowsCap * this.outputSize, extra: {} };
+    return { out: rowsCap * this.outputSize, extra: this.act.scratch(rowsCap * this.outputSize) };
   }
 
   forward(ctx: StepContext, sc: LayerScratch, input: number): number {
-    const { kind, alpha } = activationCode(this.activation, this.activationAlpha);
     const g = { ...this.g, n: ctx.rows };
     const bias = this.useBias ? at(ctx.params, this.offsets[1]!) : 0;
-    f32_depthwise_conv2d_forward(ctx.e, g, this.depthMultiplier, input, at(ctx.params, this.offsets[0]!), bias, sc.out, kind, alpha);
-    if (this.activation === 'softmax') f32_softmax(ctx.e, sc.out, sc.out, ctx.rows * g.oh * g.ow, g.oc);
+    const { dst, kind } = this.act.target(ctx.training, sc);
+    f32_depthwise_conv2d_forward(ctx.e, g, this.depthMultiplier, input, at(ctx.params, this.offsets[0]!), bias, dst, kind, this.act.alpha);
+    this.act.finish(ctx.e, ctx.training, sc, dst, ctx.rows * g.oh * g.ow, g.oc);
     return sc.out;
   }
 
-  backward(ctx: StepContext, _sc: LayerScratch, input: number, output: number, dOut: number, dIn: number): number {
+  backward(ctx: StepContext, sc: LayerScratch, input: number, output: number, dOut: number, dIn: number): number {
     const e = ctx.e;
     const g = { ...this.g, n: ctx.rows };
     const pixels = ctx.rows * g.oh * g.ow;
-    if (this.activation === 'softmax') f32_softmax_grad(e, output, dOut, dOut, pixels, g.oc);
-    else if (this.activation !== 'linear') {
-      const { kind, alpha } = activationCode(this.activation, this.activationAlpha);
-      f32_activation_grad(e, kind, output, dOut, dOut, pixels * g.oc, alpha);
-    }
+    this.act.backward(e, sc, output, dOut, pixels, g.oc);
     const dBias = this.useBias ? at(ctx.grads, this.offsets[1]!) : 0;
     f32_depthwise_conv2d_backward_filter(e, g, this.depthMultiplier, input, dOut, at(ctx.grads, this.offsets[0]!), dBias);
     if (dIn) f32_depthwise_conv2d_backward_input(e, g, this.depthMultiplier, dOut, at(ctx.params, this.offsets[0]!), dIn);

@@ -13,13 +13,13 @@ import {
   f32_depthwise_conv2d_forward,
 } from '../engine/kernels/f32_depthwise_conv2d';
 import { f32_gemm } from '../engine/kernels/f32_gemm';
-import { f32_activation_grad, f32_softmax, f32_softmax_grad } from '../engine/kernels/f32_activation';
 import { f32_col_sum } from '../engine/kernels/f32_elementwise';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
 import { getRegularizer, type Regularizer } from '../regularizers';
 import { bool, checkKnownOptions, positiveInt } from '../util/options';
-import { activationCode, checkActivation, type LayerActivation } from './activations';
-import { buildGeometry, layerLabel, spatialConfig, type Size2, type Spatial } from './conv-utils';
+import { checkActivation, type LayerActivation } from './activations';
+import { MAX_ACTIVATION_KIND } from '../engine/kernels/f32_activation';
+import { ImageActivation, buildGeometry, layerLabel, spatialConfig, type Size2, type Spatial } from './conv-utils';
 import { spatialOptions } from './conv2d';
 import { Layer, at, type LayerScratch, type StepContext, type WeightSpec } from './layer';
 
@@ -87,6 +87,7 @@ export class SeparableConv2D extends Layer {
   readonly spatial: Spatial;
   readonly activation: LayerActivation;
   readonly activationAlpha: number | undefined;
+  private readonly act: ImageActivation;
   readonly useBias: boolean;
   readonly depthwiseInitializer: Initializer;
   readonly pointwiseInitializer: Initializer;
@@ -108,6 +109,7 @@ export class SeparableConv2D extends Layer {
     this.depthMultiplier = positiveInt(W, 'depthMultiplier', options.depthMultiplier ?? 1);
     this.activation = checkActivation(W, options.activation ?? 'linear');
     this.activationAlpha = options.activationAlpha;
+    this.act = new ImageActivation(this.activation, this.activationAlpha, MAX_ACTIVATION_KIND);
     this.useBias = bool(W, 'useBias', options.useBias ?? true);
     this.depthwiseInitializer = getInitializer(`${W}: depthwiseInitializer`, options.depthwiseInitializer ?? 'glorotUniform');
     this.pointwiseInitializer = getInitializer(`${W}: pointwiseInitializer`, options.pointwiseInitializer ?? 'glorotUniform');
@@ -180,7 +182,7 @@ export class SeparableConv2D extends Layer {
     const g = this.g;
     const mid = rowsCap * g.oh * g.ow * g.oc;
     // mid: the depthwise output (the pointwise step's input); dMid: its gradient
-    return { out: rowsCap * this.outputSize, extra: { mid, dMid: mid } };
+    return { out: rowsCap * this.outputSize, extra: { mid, dMid: mid, ...this.act.scratch(rowsCap * this.outputSize) } };
   }
 
   forward(ctx: StepContext, sc: LayerScratch, input: number): number {
@@ -188,7 +190,7 @@ export class SeparableConv2D extends Layer {
     const g = { ...this.g, n: ctx.rows };
     const pixels = ctx.rows * g.oh * g.ow;
     const mid = sc.extra['mid']!;
-    const { kind, alpha } = activationCode(this.activation, this.activationAlpha);
+    const { dst, kind } = this.act.target(ctx.training, sc);
     f32_depthwise_conv2d_forward(e, g, this.depthMultiplier, input, at(ctx.params, this.offsets[0]!), 0, mid, 0, 0);
     f32_gemm(e, {
       m: pixels,
@@ -196,13 +198,13 @@ export class SeparableConv2D extends Layer {
       k: g.oc,
       a: mid,
       b: at(ctx.params, this.offsets[1]!),
-      c: sc.out,
+      c: dst,
       bias: this.useBias ? at(ctx.params, this.offsets[2]!) : 0,
       act: kind,
-      actAlpha: alpha,
+      actAlpha: this.act.alpha,
       ws: ctx.gemmWs,
     });
-    if (this.activation === 'softmax') f32_softmax(e, sc.out, sc.out, pixels, this.filters);
+    this.act.finish(e, ctx.training, sc, dst, pixels, this.filters);
     return sc.out;
   }
 
@@ -213,11 +215,7 @@ export class SeparableConv2D extends Layer {
     const n = this.filters;
     const mid = sc.extra['mid']!,
       dMid = sc.extra['dMid']!;
-    if (this.activation === 'softmax') f32_softmax_grad(e, output, dOut, dOut, pixels, n);
-    else if (this.activation !== 'linear') {
-      const { kind, alpha } = activationCode(this.activation, this.activationAlpha);
-      f32_activation_grad(e, kind, output, dOut, dOut, pixels * n, alpha);
-    }
+    this.act.backward(e, sc, output, dOut, pixels, n);
     // pointwise: dW = mid^T * dZ, dBias = column sums of dZ, dMid = dZ * W^T
     f32_gemm(e, { transA: true, m: g.oc, n, k: pixels, a: mid, b: dOut, c: at(ctx.grads, this.offsets[1]!), ws: ctx.gemmWs });
     if (this.useBias) f32_col_sum(e, dOut, pixels, n, at(ctx.grads, this.offsets[2]!), false);

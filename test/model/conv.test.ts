@@ -85,6 +85,20 @@ describe('convolution layers: gradients against finite differences', () => {
         L.separableConv2d({ filters: 3, kernelSize: 3, depthMultiplier: 2, dilationRate: 2, activation: 'tanh' }),
       ],
     ],
+    [
+      'activations the conv kernels do not fuse: softplus, then gelu (derivative from the input) on conv2d',
+      [6, 6, 2],
+      () => [L.conv2d({ filters: 3, kernelSize: 2, activation: 'softplus' }), L.conv2d({ filters: 2, kernelSize: 2, activation: 'gelu' })],
+    ],
+    [
+      'depthwiseConv2d swish, separableConv2d mish and softsign',
+      [7, 7, 2],
+      () => [
+        L.depthwiseConv2d({ kernelSize: 2, activation: 'swish' }),
+        L.separableConv2d({ filters: 3, kernelSize: 2, activation: 'mish' }),
+        L.separableConv2d({ filters: 2, kernelSize: 2, activation: 'softsign' }),
+      ],
+    ],
   ];
   cases.forEach(([name, shape, layers], i) => {
     it(name, () => {
@@ -113,6 +127,42 @@ describe('convolution layers in a model', () => {
       { rtol: 1e-5, atol: 1e-5 },
       'conv2d layer',
     );
+  });
+
+  it('every activation on a conv layer equals the linear layer followed by an activation layer, in predict and fit', async () => {
+    const acts = ['selu', 'softplus', 'relu6', 'hardSigmoid', 'softsign', 'gelu', 'geluNew', 'swish', 'mish', 'leakyRelu'] as const;
+    const { x, labels } = batch(12, [6, 6, 2], 3, 40);
+    for (const [i, activation] of acts.entries()) {
+      const make = (fused: boolean): Sequential =>
+        netWith(
+          [6, 6, 2],
+          fused
+            ? [
+                L.conv2d({ filters: 3, kernelSize: 3, activation }),
+                L.depthwiseConv2d({ kernelSize: 2, activation }),
+                L.separableConv2d({ filters: 2, kernelSize: 2, activation }),
+              ]
+            : [
+                L.conv2d({ filters: 3, kernelSize: 3 }),
+                L.activation({ activation }),
+                L.depthwiseConv2d({ kernelSize: 2 }),
+                L.activation({ activation }),
+                L.separableConv2d({ filters: 2, kernelSize: 2 }),
+                L.activation({ activation }),
+              ],
+          3,
+          50 + i,
+        );
+      const a = make(true),
+        b = make(false);
+      b.setWeights(a.getWeights());
+      expectClose(a.predict(x), b.predict(x), { atol: 1e-5, rtol: 1e-4 }, `${activation}: predict`);
+      await a.fit(x, labels, { batchSize: 6, epochs: 1, shuffle: false, verbose: 0 });
+      await b.fit(x, labels, { batchSize: 6, epochs: 1, shuffle: false, verbose: 0 });
+      a.getWeights().forEach((w, j) => expectClose(w, b.getWeights()[j]!, { atol: 1e-5, rtol: 1e-4 }, `${activation}: weight ${j} after a step`));
+      a.dispose();
+      b.dispose();
+    }
   });
 
   it('summary shows output shapes and parameter counts as Keras does', () => {
