@@ -256,7 +256,8 @@ export class Study {
         }
         throw new DuplicatedStudyError(`createStudy: a study named ${JSON.stringify(this.studyName)} already exists; pass loadIfExists: true to continue it`);
       }
-      if (directions === null) throw new StorageError(`loadStudy: no study named ${JSON.stringify(this.studyName)} in the storage`);
+      if (directions === null)
+        throw new StorageError(`loadStudy: no study named ${JSON.stringify(this.studyName)} in ${this.storage.location ?? 'the storage'}`);
       const created = (() => {
         try {
           return storage.createNewStudy(directions, this.studyName);
@@ -840,7 +841,7 @@ export async function deleteStudy(options: { studyName: string; storage: Storage
   const s = typeof o.storage === 'string' ? storageFromUrl(o.storage, 'deleteStudy') : (o.storage as Storage);
   await (s as { ready?: () => MaybePromise<void> }).ready?.();
   const id = await s.getStudyIdFromName(checkString('deleteStudy', 'options.studyName', o.studyName));
-  if (id === undefined) throw new StorageError(`deleteStudy: no study named ${JSON.stringify(o.studyName)} in the storage`);
+  if (id === undefined) throw new StorageError(`deleteStudy: no study named ${JSON.stringify(o.studyName)} in ${s.location ?? 'the storage'}`);
   await s.deleteStudy(id);
 }
 

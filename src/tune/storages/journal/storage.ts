@@ -69,6 +69,11 @@ export class JournalStorage implements Storage {
     if (isPromise(this.initial)) this.initial.catch(() => {});
   }
 
+  /** Where the records are, as the backend says (for messages). */
+  get location(): string | undefined {
+    return this.backend.location;
+  }
+
   /** Resolves once the journal has been read (immediately for synchronous backends). */
   ready(): MaybePromise<void> {
     return this.initial;
