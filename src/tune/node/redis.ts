@@ -86,6 +86,19 @@ const CHUNK = 2000;
 
 /** Server replies worth retrying: the server is starting, busy or failing over. */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|MASTERDOWN|CLUSTERDOWN|READONLY)\b/;
+/** Socket errors worth retrying: the server is down, restarting or cut off. */
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN']);
+/** node-redis errors of a lost or failed connection. */
+const TRANSIENT_NAMES = new Set([
+  'SocketClosedUnexpectedlyError',
+  'ConnectionTimeoutError',
+  'SocketTimeoutError',
+  'ClientClosedError',
+  'ClientOfflineError',
+  'DisconnectsClientError',
+  'ReconnectStrategyError',
+  'TimeoutError',
+]);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -160,6 +173,8 @@ export class RedisJournalBackend implements JournalBackend {
   private connection: Promise<Connection> | undefined;
   private errorReply: (new (...a: never[]) => Error) | undefined;
   private closed = false;
+  /** When the server was first found unreachable in the current outage (cleared by a success). */
+  private downSince: number | undefined;
   /** A record found missing behind the counter, and since when (a writer died between INCR and SET). */
   private hole: { n: number; since: number } | undefined;
 
@@ -192,7 +207,12 @@ export class RedisJournalBackend implements JournalBackend {
     if (this.closed) return Promise.reject(new StorageError(`${this.server}: this Redis journal is closed`));
     if (this.connection) return this.connection;
     const p = (async () => {
-      const mod = await import('@redis/client');
+      let mod: typeof import('@redis/client');
+      try {
+        mod = await import('@redis/client');
+      } catch (e) {
+        throw new StorageError(`${this.server}: the Redis client is missing (npm install @redis/client): ${errorText(e)}`);
+      }
       this.errorReply = mod.ErrorReply as unknown as new (...a: never[]) => Error;
       // No reconnection and no offline queue in the client: a dropped connection fails its
       // commands at once, and this backend reconnects and retries them under its own deadline
@@ -240,28 +260,48 @@ export class RedisJournalBackend implements JournalBackend {
     return this.errorReply !== undefined && e instanceof this.errorReply;
   }
 
+  /** Whether retrying may help: a connection problem or a server that is starting. Anything else (a bug, a refused command) fails at once. */
+  private transient(e: unknown): boolean {
+    if (e instanceof AggregateError) return e.errors.length > 0 && e.errors.every((x) => this.transient(x));
+    if (this.isReply(e)) return TRANSIENT_REPLY.test(errorText(e));
+    if (!(e instanceof Error)) return false;
+    const code = (e as NodeJS.ErrnoException).code;
+    return (code !== undefined && TRANSIENT_CODES.has(code)) || TRANSIENT_NAMES.has(e.constructor.name) || TRANSIENT_NAMES.has(e.name);
+  }
+
   /** A clear error for a reply that retrying cannot fix. */
   private refused(e: unknown, key: string): StorageError {
     const text = errorText(e);
+    if ((e as NodeJS.ErrnoException).code === 'ENOTFOUND')
+      return new StorageError(`cannot reach Redis ${this.server} (key ${JSON.stringify(key)}): no such host (${text})`);
     let hint = '';
     if (/^(WRONGPASS|NOAUTH)/.test(text)) hint = ': check the password in the storage URL (redis://:password@host:port)';
     else if (/NOTJOURNAL|WRONGTYPE/.test(text))
       hint = `: key ${JSON.stringify(key)} holds data that is not an Optuna journal; use another prefix (?prefix=NAME)`;
+    if (!this.isReply(e)) return new StorageError(`Redis ${this.server} (key ${JSON.stringify(key)}): ${text}`);
     return new StorageError(`Redis ${this.server} refused a command on key ${JSON.stringify(key)}: ${text}${hint}`);
   }
 
   /** Runs `f` on a connection; retries with backoff while the server cannot be reached. */
   private async retrying<T>(what: string, key: string, f: (c: Connection) => Promise<T>): Promise<T> {
-    const start = Date.now();
     let wait = 50;
     for (;;) {
       try {
-        return await f(await this.connect());
+        const result = await f(await this.connect());
+        this.downSince = undefined;
+        return result;
       } catch (e) {
         if (e instanceof StorageError) throw e;
-        if (this.isReply(e) && !TRANSIENT_REPLY.test(errorText(e))) throw this.refused(e, key);
+        if (!this.transient(e)) {
+          if (!this.isReply(e)) this.drop();
+          throw this.refused(e, key);
+        }
         this.drop();
-        const elapsed = Date.now() - start;
+        // One deadline per outage, not per command: writes queued behind a failed one fail
+        // fast instead of each waiting retryTimeout again.
+        const now = Date.now();
+        this.downSince ??= now;
+        const elapsed = now - this.downSince;
         if (this.closed || elapsed + wait > this.retryMs) {
           throw new StorageError(
             `cannot reach Redis ${this.server} to ${what} (key ${JSON.stringify(key)}): ${errorText(e)}; gave up after ${(elapsed / 1000).toFixed(1)} s (retryTimeout ${this.retryMs / 1000} s)`,
