@@ -75,6 +75,46 @@ describe.skipIf(!bin)('Redis journal', () => {
   });
 });
 
+describe.skipIf(!bin)('Redis journal: reading', () => {
+  test('a large journal is read whole by a new process, and only new records afterwards', async () => {
+    const s = await server();
+    const storage = tune.redisStorage(s.url, { prefix: 'big' });
+    const study = await tune.createStudy({ storage, studyName: 'big', sampler: tune.randomSampler({ seed: 7 }) }).ready();
+    await study.optimize(objective, { nTrials: 150 }); // 1,201 records: the script's first 256, then MGETs
+    const reader = new tune.RedisJournalBackend(s.url, { prefix: 'big' });
+    const all = await reader.readLogs(0);
+    expect(all).toHaveLength(1 + 150 * 8);
+    expect(all.filter((l) => l.op_code === 4)).toHaveLength(150);
+    expect(await reader.readLogs(1201)).toEqual([]);
+    expect(await reader.readLogs(1195)).toEqual(all.slice(1195));
+    const other = await tune.loadStudy({ storage: `${s.url}?prefix=big`, studyName: 'big' }).ready();
+    expect(other.trials.map((t) => [t.params, t.values, t.intermediateValues])).toEqual(study.trials.map((t) => [t.params, t.values, t.intermediateValues]));
+    // the first study adds trials; the second one catches up with what is new
+    await study.optimize(objective, { nTrials: 2 });
+    await other.storage.refresh!();
+    expect(other.trials).toHaveLength(152);
+    expect(other.trials[151]!.params).toEqual(study.trials[151]!.params);
+    await Promise.all([storage.close(), other.storage.close?.(), reader.close()]);
+  });
+
+  test('a record counted but never written (a writer died between INCR and SET) is waited for, then named', async () => {
+    const s = await server();
+    const storage = tune.redisStorage(s.url, { prefix: 'hole' });
+    const study = await tune.createStudy({ storage, studyName: 'h', sampler: tune.randomSampler({ seed: 1 }) }).ready();
+    await study.optimize(objective, { nTrials: 1 });
+    await storage.close();
+    const last = Number(await s.command('INCR', 'hole:log_number'));
+    const reader = new tune.RedisJournalBackend(s.url, { prefix: 'hole', retryTimeout: 0.3 });
+    expect(await reader.readLogs(0)).toHaveLength(last); // everything before the hole
+    await new Promise((r) => setTimeout(r, 400));
+    await expect(reader.readLogs(last)).rejects.toThrow(new RegExp(`record "hole:log:${last}" is missing although "hole:log_number" is ${last}`));
+    // once written (the writer was only slow), it is read
+    await s.command('SET', `hole:log:${last}`, JSON.stringify({ op_code: 2, worker_id: 'w', study_id: 0, user_attr: { late: true } }));
+    expect(await reader.readLogs(last)).toEqual([{ op_code: 2, worker_id: 'w', study_id: 0, user_attr: { late: true } }]);
+    await reader.close();
+  });
+});
+
 describe.skipIf(!bin || !pyRedis)('Redis journal shared with Optuna', () => {
   test('a study written by Optuna is continued by knobs, and Optuna reads back what knobs added', async () => {
     const s = await server();
