@@ -15,7 +15,8 @@
  *    10, 1,000 and 10,000 trials.
  *
  * Environment: KNOBS_REDIS_CHEAP (trials, default 200), KNOBS_REDIS_MNIST (trials, default 12),
- * KNOBS_REDIS_ROUNDS (default 2).
+ * KNOBS_REDIS_ROUNDS (default 2), KNOBS_REDIS_PARTS (default "cheap,mnist,size"),
+ * KNOBS_REDIS_VERBOSE=1 (each process's trials and times).
  */
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -43,6 +44,8 @@ interface ChildResult {
   start: number;
   end: number;
   mine: number;
+  /** CPU time of the whole process (knobs children only). */
+  cpuMs?: number;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -111,7 +114,7 @@ export async function redisChild(cfg: ChildConfig): Promise<void> {
   );
   const end = now();
   await storage.close();
-  console.log(JSON.stringify({ start, end, mine }));
+  console.log(JSON.stringify({ start, end, mine, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 }));
 }
 
 function run(cmd: string, args: string[]): Promise<ChildResult> {
@@ -125,7 +128,12 @@ function run(cmd: string, args: string[]): Promise<ChildResult> {
 
 /** Complete trials per second of `processes` processes on one study. */
 async function rate(results: ChildResult[]): Promise<{ perSecond: number; trials: number }> {
-  const wall = Math.max(...results.map((r) => r.end)) - Math.min(...results.map((r) => r.start));
+  const t0 = Math.min(...results.map((r) => r.start));
+  const wall = Math.max(...results.map((r) => r.end)) - t0;
+  if (process.env.KNOBS_REDIS_VERBOSE)
+    console.log(
+      results.map((r) => `${r.mine} trials ${fmt(r.start - t0, 0)}-${fmt(r.end - t0, 0)} ms${r.cpuMs ? ` (CPU ${fmt(r.cpuMs, 0)} ms)` : ''}`).join(', '),
+    );
   const trials = results.reduce((a, r) => a + r.mine, 0);
   return { perSecond: trials / (wall / 1000), trials };
 }
@@ -204,46 +212,55 @@ export async function benchRedis(): Promise<string[]> {
     const MNIST = Number(process.env.KNOBS_REDIS_MNIST ?? 12);
     const ROUNDS = Number(process.env.KNOBS_REDIS_ROUNDS ?? 2);
     const procs = [1, 2, 4];
+    const parts = new Set((process.env.KNOBS_REDIS_PARTS ?? 'cheap,mnist,size').split(','));
 
     // 1. storage-bound
     const k: Record<number, number[]> = { 1: [], 2: [], 4: [] },
       o: Record<number, number[]> = { 1: [], 2: [], 4: [] };
-    for (let r = 0; r < ROUNDS; r++) {
+    for (let r = 0; r < (parts.has('cheap') ? ROUNDS : 0); r++) {
       for (const p of procs) {
         k[p]!.push((await knobsRun(server, 'cheap', p, CHEAP)).perSecond);
         if (python) o[p]!.push((await optunaRun(python, server, p, CHEAP)).perSecond);
         console.log(`cheap, ${p} process(es), round ${r + 1}: knobs ${fmt(k[p]!.at(-1)!, 1)}/s, Optuna ${python ? fmt(o[p]!.at(-1)!, 1) : '-'}/s`);
       }
     }
-    sections.push(
-      table(
-        `Storage-bound: complete trials per second on one Redis study (cheap objective, random sampler, ${CHEAP} trials; medians of ${ROUNDS} alternating rounds)`,
-        ['processes', 'knobs', 'Optuna 3.1 JournalRedisStorage', 'knobs / Optuna', 'target'],
-        procs.map((p) => {
-          const kn = median(k[p]!),
-            op = python ? median(o[p]!) : NaN;
-          return [p, fmt(kn, 1), python ? fmt(op, 1) : 'no Optuna here', python ? `${fmt(kn / op, 2)}x` : '-', '>= 1x'];
-        }),
-      ),
-    );
+    if (parts.has('cheap'))
+      sections.push(
+        table(
+          `Storage-bound: complete trials per second on one Redis study (cheap objective, random sampler, ${CHEAP} trials; medians of ${ROUNDS} alternating rounds)`,
+          ['processes', 'knobs', 'Optuna 3.1 JournalRedisStorage', 'knobs / Optuna', 'target'],
+          procs.map((p) => {
+            const kn = median(k[p]!),
+              op = python ? median(o[p]!) : NaN;
+            return [p, fmt(kn, 1), python ? fmt(op, 1) : 'no Optuna here', python ? `${fmt(kn / op, 2)}x` : '-', '>= 1x'];
+          }),
+        ),
+      );
 
     // 2. compute-bound
     const shared: Record<number, number[]> = { 1: [], 2: [], 4: [] },
       alone: Record<number, number[]> = { 1: [], 2: [], 4: [] };
-    for (let r = 0; r < ROUNDS; r++) {
+    for (let r = 0; r < (parts.has('mnist') ? ROUNDS : 0); r++) {
       for (const p of procs) {
         shared[p]!.push((await knobsRun(server, 'mnist', p, MNIST)).perSecond * 60);
         alone[p]!.push((await aloneRun(p, MNIST)).perSecond * 60);
         console.log(`MNIST, ${p} process(es), round ${r + 1}: on Redis ${fmt(shared[p]!.at(-1)!, 1)}/min, sharing nothing ${fmt(alone[p]!.at(-1)!, 1)}/min`);
       }
     }
-    sections.push(
-      table(
-        `Compute-bound: MNIST MLP trials per minute (784-64-10, 1 epoch on 5,000 digits, ${MNIST} trials; medians of ${ROUNDS} rounds)`,
-        ['processes', 'one study on Redis', 'processes sharing nothing (ceiling)', 'Redis / ceiling', 'target'],
-        procs.map((p) => [p, fmt(median(shared[p]!), 1), fmt(median(alone[p]!), 1), fmt(median(shared[p]!) / median(alone[p]!), 2), p === 2 ? '>= 0.9' : '-']),
-      ),
-    );
+    if (parts.has('mnist'))
+      sections.push(
+        table(
+          `Compute-bound: MNIST MLP trials per minute (784-64-10, 1 epoch on 5,000 digits, ${MNIST} trials; medians of ${ROUNDS} rounds)`,
+          ['processes', 'one study on Redis', 'processes sharing nothing (ceiling)', 'Redis / ceiling', 'target'],
+          procs.map((p) => [
+            p,
+            fmt(median(shared[p]!), 1),
+            fmt(median(alone[p]!), 1),
+            fmt(median(shared[p]!) / median(alone[p]!), 2),
+            p === 2 ? '>= 0.9' : '-',
+          ]),
+        ),
+      );
 
     // 3 and 4. opening a study, cost per trial as it grows
     const rows: (string | number)[][] = [];
@@ -261,7 +278,7 @@ export async function benchRedis(): Promise<string[]> {
       await warm.optimize(cheapReporting, { nTrials: 100 });
       await warm.storage.close?.();
     }
-    for (const n of [10, 1000, 10000]) {
+    for (const n of parts.has('size') ? [10, 1000, 10000] : []) {
       const prefix = `size${n}`;
       const t0 = performance.now();
       await writeStudy(server, prefix, n);
@@ -291,13 +308,14 @@ export async function benchRedis(): Promise<string[]> {
       ]);
       console.log(`study of ${n}: open ${fmt(median(opens), 0)} ms, ${fmt(perTrial, 2)} ms per trial`);
     }
-    sections.push(
-      table(
-        'Study size: time to open (loadStudy + ready + bestTrial, median of 3) and cost per trial (ask, 3 suggestions, 3 reports, tell; mean of 100, one process)',
-        ['trials in the study', 'records', 'write (ms, batched)', 'open (ms)', 'target', 'ms per trial'],
-        rows,
-      ),
-    );
+    if (parts.has('size'))
+      sections.push(
+        table(
+          'Study size: time to open (loadStudy + ready + bestTrial, median of 3) and cost per trial (ask, 3 suggestions, 3 reports, tell; mean of 100, one process)',
+          ['trials in the study', 'records', 'write (ms, batched)', 'open (ms)', 'target', 'ms per trial'],
+          rows,
+        ),
+      );
   } finally {
     await server.stop();
   }
