@@ -19,6 +19,7 @@
  * KNOBS_REDIS_VERBOSE=1 (each process's trials and times).
  */
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as knobs from '../../build/entry.node';
@@ -318,6 +319,7 @@ export async function benchRedis(): Promise<string[]> {
       );
   } finally {
     await server.stop();
+    rmSync(server.dir, { recursive: true, force: true });
   }
   const load1 = loadavg();
   sections.push(`load average (1/5/15 min) at start ${load0.map((x) => fmt(x, 2)).join(' ')}, at end ${load1.map((x) => fmt(x, 2)).join(' ')}\n`);

@@ -4,6 +4,7 @@
  * Python side runs Optuna (>= 3.1) with redis-py through test/tune/fixtures/optuna_redis.py.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import * as tune from '../../src/tune/node';
@@ -42,7 +43,10 @@ async function server(password?: string): Promise<RedisServer> {
   return s;
 }
 afterEach(async () => {
-  for (const s of servers.splice(0)) await s.stop();
+  for (const s of servers.splice(0)) {
+    await s.stop();
+    rmSync(s.dir, { recursive: true, force: true });
+  }
 });
 
 const objective: tune.Objective = (t) => {
