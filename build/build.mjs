@@ -72,14 +72,20 @@ async function bundle() {
   const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning', legalComments: 'none', minify: true, keepNames: true };
   const nodeBanner = { js: "import { createRequire as __knobsCreateRequire } from 'node:module'; const require = __knobsCreateRequire(import.meta.url);" };
   const builds = [
-    { entryPoints: { knobs: 'build/entry.node.ts' }, outdir: 'build/dist/node', platform: 'node', banner: nodeBanner, external: ['piscina'] },
+    { entryPoints: { knobs: 'build/entry.node.ts' }, outdir: 'build/dist/node', platform: 'node', banner: nodeBanner, external: ['piscina', '@redis/client'] },
     { entryPoints: { knobs: 'build/entry.browser.ts' }, outdir: 'build/dist/browser', platform: 'browser' },
   ];
   const optional = [
     { entryPoints: { 'node-worker': 'workers/node-worker.ts' }, outdir: 'build/dist/node', platform: 'node', banner: nodeBanner, external: ['piscina'] },
     { entryPoints: { 'browser-worker': 'workers/browser-worker.ts' }, outdir: 'build/dist/browser', platform: 'browser' },
-    { entryPoints: { demo: 'src/cli/demo.ts' }, outdir: 'build/dist', platform: 'node', banner: nodeBanner, external: ['piscina', 'mnist'] },
-    { entryPoints: { 'demo-cnn': 'src/cli/demo-cnn.ts' }, outdir: 'build/dist', platform: 'node', banner: nodeBanner, external: ['piscina', 'mnist'] },
+    { entryPoints: { demo: 'src/cli/demo.ts' }, outdir: 'build/dist', platform: 'node', banner: nodeBanner, external: ['piscina', 'mnist', '@redis/client'] },
+    {
+      entryPoints: { 'demo-cnn': 'src/cli/demo-cnn.ts' },
+      outdir: 'build/dist',
+      platform: 'node',
+      banner: nodeBanner,
+      external: ['piscina', 'mnist', '@redis/client'],
+    },
   ];
   for (const b of optional) if (Object.values(b.entryPoints).every((p) => existsSync(join(root, p)))) builds.push(b);
   // Benchmarks: every test/bench/*.bench.ts becomes build/dist/bench/<name>.js
@@ -88,7 +94,13 @@ async function bundle() {
     const entries = {};
     for (const f of readdirSync(benchDir)) if (f.endsWith('.bench.ts')) entries[f.replace(/\.bench\.ts$/, '')] = join('test/bench', f);
     if (Object.keys(entries).length)
-      builds.push({ entryPoints: entries, outdir: 'build/dist/bench', platform: 'node', banner: nodeBanner, external: ['piscina', 'mnist', '@tensorflow/*'] });
+      builds.push({
+        entryPoints: entries,
+        outdir: 'build/dist/bench',
+        platform: 'node',
+        banner: nodeBanner,
+        external: ['piscina', 'mnist', '@tensorflow/*', '@redis/client'],
+      });
   }
   await Promise.all(builds.map((b) => esbuild.build({ ...common, absWorkingDir: root, ...b })));
   console.log(`bundles: ${builds.map((b) => relative(root, join(root, b.outdir, Object.keys(b.entryPoints)[0] + '.js'))).join(', ')}`);

@@ -216,6 +216,8 @@ export class Study {
   private readonly askMutex = new Mutex();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly heartbeats = new Map<number, ReturnType<typeof setInterval>>();
+  /** Trials of this process whose end could not be written (the storage was unreachable): failed at the next ask. */
+  private readonly orphans = new Set<number>();
   private readonly opts: Resolved;
   /** What samplers and pruners see. @internal */
   readonly view: StudyView;
@@ -256,7 +258,8 @@ export class Study {
         }
         throw new DuplicatedStudyError(`createStudy: a study named ${JSON.stringify(this.studyName)} already exists; pass loadIfExists: true to continue it`);
       }
-      if (directions === null) throw new StorageError(`loadStudy: no study named ${JSON.stringify(this.studyName)} in the storage`);
+      if (directions === null)
+        throw new StorageError(`loadStudy: no study named ${JSON.stringify(this.studyName)} in ${this.storage.location ?? 'the storage'}`);
       const created = (() => {
         try {
           return storage.createNewStudy(directions, this.studyName);
@@ -554,7 +557,8 @@ export class Study {
 
   /**
    * Marks as FAIL the RUNNING trials whose writer is gone (a process that was killed, or no
-   * heartbeat within the grace period), and enqueues each again with the same parameters
+   * heartbeat within the grace period) and this process's trials whose end could not be
+   * written (a storage server unreachable for longer than its retry time), and enqueues each again with the same parameters
    * (up to `staleTrialRetries` times; Optuna's RetryFailedTrialCallback records). Runs
    * before every `ask`. Answers the numbers of the trials it failed.
    *
@@ -570,8 +574,9 @@ export class Study {
     const failed: number[] = [];
     for (const t of this.getTrials({ states: ['RUNNING'] })) {
       const owner = storage.getTrialOwner?.(t.trialId);
-      if (owner !== undefined && owner === storage.workerId) continue;
-      let stale = owner !== undefined && storage.isWorkerAlive?.(owner) === false;
+      const orphan = this.orphans.has(t.trialId);
+      if (owner !== undefined && owner === storage.workerId && !orphan) continue;
+      let stale = orphan || (owner !== undefined && storage.isWorkerAlive?.(owner) === false);
       if (!stale && this.opts.graceMs !== undefined) {
         const beat = t.systemAttrs[HEARTBEAT_KEY];
         const last = typeof beat === 'number' ? beat : t.datetimeStart?.getTime();
@@ -579,6 +584,7 @@ export class Study {
       }
       if (!stale) continue;
       if (!(await storage.setTrialStateValues(t.trialId, 'FAIL'))) continue;
+      this.orphans.delete(t.trialId);
       failed.push(t.number);
       const history = [...((t.systemAttrs.retry_history as number[] | undefined) ?? []), t.number];
       if (history.length > this.opts.retries) continue;
@@ -664,8 +670,27 @@ export class Study {
     try {
       this.sampler.afterTrial?.(this.pruner.filterStudy?.(this.view, frozen) ?? this.view, this.storage.getTrial(frozen.trialId), state!, vals);
     } finally {
-      await this.storage.setTrialStateValues(frozen.trialId, state!, vals);
+      // A write of this trial that never reached the storage (a server gone for longer than
+      // its retry time) fails the trial rather than COMPLETE it with a part missing.
+      let lost: unknown;
+      try {
+        await this.storage.flush?.();
+      } catch (e) {
+        lost = e;
+      }
+      if (lost !== undefined && state !== 'FAIL') {
+        state = 'FAIL';
+        vals = null;
+      }
+      try {
+        await this.storage.setTrialStateValues(frozen.trialId, state!, vals);
+        this.orphans.delete(frozen.trialId);
+      } catch (e) {
+        this.orphans.add(frozen.trialId);
+        throw e;
+      }
       await this.storage.flush?.();
+      if (lost !== undefined) throw lost;
     }
     return this.storage.getTrial(frozen.trialId);
   }
@@ -840,7 +865,7 @@ export async function deleteStudy(options: { studyName: string; storage: Storage
   const s = typeof o.storage === 'string' ? storageFromUrl(o.storage, 'deleteStudy') : (o.storage as Storage);
   await (s as { ready?: () => MaybePromise<void> }).ready?.();
   const id = await s.getStudyIdFromName(checkString('deleteStudy', 'options.studyName', o.studyName));
-  if (id === undefined) throw new StorageError(`deleteStudy: no study named ${JSON.stringify(o.studyName)} in the storage`);
+  if (id === undefined) throw new StorageError(`deleteStudy: no study named ${JSON.stringify(o.studyName)} in ${s.location ?? 'the storage'}`);
   await s.deleteStudy(id);
 }
 

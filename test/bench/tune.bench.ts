@@ -8,6 +8,7 @@
  *   npm run bench:tune -- search           only the search comparison
  *   npm run bench:tune -- throughput       only the throughput
  *   npm run bench:tune -- samplers         the samplers on synthetic objectives (Branin, Rosenbrock)
+ *   npm run bench:tune -- redis            studies on Redis: throughput against Optuna's, study size (test/bench/tune-redis.ts)
  */
 import * as knobs from '../../build/entry.node';
 import { execFile } from 'node:child_process';
@@ -18,6 +19,18 @@ import { fmt, median, table } from './util';
 
 const wanted = new Set(process.argv.slice(2));
 const all = wanted.size === 0;
+if (process.argv[2] === 'redis-child') {
+  // a process of the Redis section (test/bench/tune-redis.ts)
+  await (await import('./tune-redis')).redisChild(JSON.parse(process.argv[3]!));
+  process.exit(0);
+}
+if (wanted.has('redis')) {
+  // `npm run bench:tune -- redis`: studies on a Redis server (issue 16); needs redis-server
+  const sections = await (await import('./tune-redis')).benchRedis();
+  console.log(sections.join('\n'));
+  await knobs.shutdown();
+  process.exit(0);
+}
 const all10k = await knobs.data.loadMnist({ count: 10000 });
 const labels = all10k.y as Int32Array;
 const xTrain = all10k.x.subarray(0, 8000 * 784),

@@ -1,7 +1,8 @@
 /**
- * `knobs.tune` for Node: everything in `src/tune`, plus journal files. Importing this module
- * registers the `journal:` storage scheme, so `createStudy({ storage: 'journal:./study.jsonl' })`
- * works. The Node entry of knobs exports this module as `tune` (`export * as tune from
+ * `knobs.tune` for Node: everything in `src/tune`, plus journal files and Redis journals.
+ * Importing this module registers the `journal:`, `redis:` and `rediss:` storage schemes, so
+ * `createStudy({ storage: 'journal:./study.jsonl' })` and `storage: 'redis://host:6379'` work
+ * (the Redis client, `@redis/client`, is loaded on first use only). The Node entry of knobs exports this module as `tune` (`export * as tune from
  * './tune/node'`); the browser entry exports `src/tune` itself, which carries no `fs`.
  *
  * @example
@@ -13,8 +14,12 @@
  */
 import { registerStorageScheme } from '../storages/registry';
 import { journalFileStorage } from './journalFile';
+import { redisStorage } from './redis';
 
 export * from '../index';
 export { JournalFileBackend, journalFileStorage, type JournalFileOptions } from './journalFile';
+export { RedisJournalBackend, redisStorage, type RedisJournalOptions } from './redis';
 
 registerStorageScheme('journal', (path) => journalFileStorage(path));
+registerStorageScheme('redis', (rest) => redisStorage(`redis:${rest}`));
+registerStorageScheme('rediss', (rest) => redisStorage(`rediss:${rest}`));

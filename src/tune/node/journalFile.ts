@@ -369,6 +369,11 @@ export class JournalFileBackend implements JournalBackend {
     return `knobs-${process.pid}@${os.hostname()}`;
   }
 
+  /** The file, for messages. */
+  get location(): string {
+    return `journal file ${JSON.stringify(this.path)}`;
+  }
+
   isWorkerAlive(workerId: string): boolean | undefined {
     const m = TAG.exec(workerId);
     if (!m || m[2] !== os.hostname()) return undefined;

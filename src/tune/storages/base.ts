@@ -80,6 +80,8 @@ export interface Storage {
 
   /** An id of this writer; it owns the trials it creates or claims. */
   readonly workerId?: string;
+  /** Where the studies are, for messages (e.g. a server and its keys). */
+  readonly location?: string;
   /** The writer that runs a RUNNING trial (the one that created or claimed it). */
   getTrialOwner?(trialId: number): string | undefined;
   /**
@@ -119,6 +121,8 @@ export interface JournalBackend {
   appendLogs(logs: JournalLog[]): MaybePromise<void>;
   /** A tag for this process that worker ids carry (e.g. `knobs-1234@host`). */
   workerTag?(): string;
+  /** Where the records are, for messages (e.g. a server and its keys). */
+  readonly location?: string;
   /** Whether the writer of that worker id still runs (see Storage.isWorkerAlive). */
   isWorkerAlive?(workerId: string): boolean | undefined;
   close?(): MaybePromise<void>;

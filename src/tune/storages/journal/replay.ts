@@ -138,7 +138,8 @@ export class JournalReplay {
     const trialId = this.trials.length;
     const ids = this.studyTrialIds.get(studyId)!;
     const distributions: Record<string, Distribution> = {};
-    for (const [k, v] of Object.entries((log.distributions ?? {}) as Record<string, string>)) distributions[k] = jsonToDistribution(v);
+    for (const [k, v] of Object.entries((log.distributions ?? {}) as Record<string, string>))
+      distributions[k] = typeof v === 'string' ? this.distribution(v) : jsonToDistribution(v);
     const params: Record<string, ParamValue> = {};
     for (const [k, v] of Object.entries((log.params ?? {}) as Record<string, number>)) {
       const d = distributions[k];
@@ -170,11 +171,25 @@ export class JournalReplay {
     return { applied: true, trialId, studyId };
   }
 
+  /** Distributions by their JSON: a study repeats a few texts thousands of times, and distributions are immutable. */
+  private readonly distributionCache = new Map<string, Distribution>();
+
+  private distribution(json: string): Distribution {
+    let d = this.distributionCache.get(json);
+    if (d === undefined) {
+      d = jsonToDistribution(json);
+      if (this.distributionCache.size > 10_000) this.distributionCache.clear();
+      this.distributionCache.set(json, d);
+    }
+    return d;
+  }
+
   private setParam(log: JournalLog): ApplyResult {
     const r = this.updatable(log);
     if (r.error || r.trial === undefined) return { applied: false, ...(r.error ? { error: r.error } : {}) };
     const name = String(log.param_name);
-    const distribution = jsonToDistribution(log.distribution as string);
+    const distribution =
+      typeof log.distribution === 'string' ? this.distribution(log.distribution) : jsonToDistribution(log.distribution as Record<string, unknown>);
     const error = this.compatibilityError(r.trial.trialId, name, distribution);
     if (error) return { applied: false, error };
     const t = r.trial;

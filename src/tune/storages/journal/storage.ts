@@ -41,6 +41,13 @@ interface OwnEntry {
 
 const stateCode = (s: TrialState) => TRIAL_STATE_CODES.indexOf(s);
 
+/** Records an asynchronous backend will append together, and what undoes each if that fails. */
+interface PendingBatch {
+  logs: JournalLog[];
+  drops: ((error: unknown) => void)[];
+  done: Promise<void>;
+}
+
 /**
  * A storage over an append-only journal of operations (Optuna's JournalStorage format).
  *
@@ -60,6 +67,8 @@ export class JournalStorage implements Storage {
   private pullChain: Promise<void> = Promise.resolve();
   private writeChain: Promise<void> = Promise.resolve();
   private writeError: Error | undefined;
+  /** The records waiting for the next asynchronous append. */
+  private batch: PendingBatch | undefined;
   private initial: MaybePromise<void>;
 
   constructor(readonly backend: JournalBackend) {
@@ -67,6 +76,11 @@ export class JournalStorage implements Storage {
     this.workerId = tag ? `${randomUUID()}-${tag}` : randomUUID();
     this.initial = this.pull();
     if (isPromise(this.initial)) this.initial.catch(() => {});
+  }
+
+  /** Where the records are, as the backend says (for messages). */
+  get location(): string | undefined {
+    return this.backend.location;
   }
 
   /** Resolves once the journal has been read (immediately for synchronous backends). */
@@ -134,9 +148,32 @@ export class JournalStorage implements Storage {
       this.writeChain = r.catch(drop);
       return this.writeChain;
     }
-    const run = () => Promise.resolve(this.backend.appendLogs([log])).catch(drop);
-    this.writeChain = this.writeChain.then(run, run);
-    return this.writeChain;
+    // Records queued while an append is in flight go out together in the next one (one round
+    // trip to a server for a trial's parameters and reports), in order, atomically.
+    if (!this.batch) {
+      const batch: PendingBatch = { logs: [], drops: [], done: Promise.resolve() };
+      this.batch = batch;
+      const run = async () => {
+        if (this.batch === batch) this.batch = undefined;
+        try {
+          await this.backend.appendLogs(batch.logs);
+        } catch (e) {
+          for (const d of batch.drops) {
+            try {
+              d(e);
+            } catch {
+              /* recorded in writeError */
+            }
+          }
+          throw e instanceof Error ? e : new StorageError(String(e));
+        }
+      };
+      this.writeChain = this.writeChain.then(run, run);
+      batch.done = this.writeChain;
+    }
+    this.batch.logs.push(log);
+    this.batch.drops.push(drop);
+    return this.batch.done;
   }
 
   /** Appends, reads back up to the record, and answers what replaying it did. */
