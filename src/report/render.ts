@@ -112,6 +112,10 @@ const bars = (label: string, i: number): uPlot.Series => ({
   paths: uPlot.paths.bars!({ size: [0.6, 80] }),
   points: { show: false },
 });
+/** Nudges equal x values apart by a hair: uPlot's x values must increase strictly. */
+function strictlyIncreasing(pts: { x: number }[]): void {
+  for (let i = 1; i < pts.length; i++) if (pts[i]!.x <= pts[i - 1]!.x) pts[i]!.x = pts[i - 1]!.x + Math.max(Math.abs(pts[i - 1]!.x) * 1e-9, 1e-12);
+}
 const categoryAxis = (names: string[]): uPlot.Axis => ({ values: (_u, ticks) => ticks.map((t) => names[t] ?? ''), incrs: [1], space: 10 });
 
 function curves(ctx: Ctx, root: HTMLElement, d: ReportData): void {
@@ -451,6 +455,13 @@ function study(ctx: Ctx, root: HTMLElement, d: ReportData): void {
   for (const [name, sl] of Object.entries(st.slices)) {
     const cats = sl.scale === 'categorical' ? [...new Set(sl.points.map((p) => String(p.x)))] : [];
     const pts = sl.points.map((p) => ({ x: sl.scale === 'categorical' ? cats.indexOf(String(p.x)) : Number(p.x), y: p.y })).sort((a, b) => a.x - b.x);
+    // uPlot's x values must increase strictly: spread the trials of one category over its slot,
+    // and nudge equal numeric values apart by a hair
+    if (cats.length) {
+      const per = cats.map((_, c) => pts.filter((q) => q.x === c).length);
+      const seen = cats.map(() => 0);
+      for (const q of pts) q.x = q.x - 0.25 + (0.5 * (seen[q.x]! + 0.5)) / per[q.x]! + 0 * seen[q.x]++;
+    } else strictlyIncreasing(pts);
     chart(
       ctx,
       row,
@@ -462,7 +473,7 @@ function study(ctx: Ctx, root: HTMLElement, d: ReportData): void {
         height: 220,
         series: [{ label: name }, dots('objective', 4)],
         scales: { x: { time: false, ...(sl.scale === 'log' ? { distr: 3 } : {}) } },
-        ...(cats.length ? { axes: [categoryAxis(cats), {}] } : {}),
+        ...(cats.length ? { axes: [categoryAxis(cats), {}], scales: { x: { time: false, range: [-0.5, cats.length - 0.5] } } } : {}),
       },
       [pts.map((p) => p.x), pts.map((p) => p.y)],
     );
@@ -471,6 +482,8 @@ function study(ctx: Ctx, root: HTMLElement, d: ReportData): void {
     const all = [...st.pareto.best.map((p) => ({ ...p, best: true })), ...st.pareto.others.map((p) => ({ ...p, best: false }))].sort(
       (a, b) => a.values[0]! - b.values[0]!,
     );
+    const xs = all.map((p) => ({ x: p.values[0]! }));
+    strictlyIncreasing(xs);
     chart(
       ctx,
       row,
@@ -482,7 +495,7 @@ function study(ctx: Ctx, root: HTMLElement, d: ReportData): void {
         series: [{ label: 'objective 0' }, dots('Pareto front', 3), dots('other trials', 7)],
         scales: { x: { time: false } },
       },
-      [all.map((p) => p.values[0]!), all.map((p) => (p.best ? p.values[1]! : null)), all.map((p) => (p.best ? null : p.values[1]!))],
+      [xs.map((p) => p.x), all.map((p) => (p.best ? p.values[1]! : null)), all.map((p) => (p.best ? null : p.values[1]!))],
     );
   }
 }
