@@ -229,6 +229,81 @@ describe('knobs train mnist', () => {
   });
 });
 
+describe('knobs train, regression', () => {
+  it('fits the diabetes progression (scaled targets), predicts numbers, and has no error ladder to diagnose', () => {
+    const csv = join(root, 'test/fixtures/diabetes.csv');
+    const r = knobs(
+      'train',
+      csv,
+      '--label',
+      'progression',
+      '--epochs',
+      '40',
+      '--lr',
+      '0.003',
+      '--layers',
+      '16',
+      '--batch-size',
+      '32',
+      '--quiet',
+      '--out',
+      'runs/diabetes',
+    );
+    expect(r.code, r.err).toBe(0);
+    const run = JSON.parse(readFileSync(join(cwd, 'runs/diabetes/run.json'), 'utf8'));
+    expect(run.task).toBe('regression');
+    // predicting the mean progression is off by 64 on average; a linear model by about 43
+    expect(run.evaluation.dev.mae).toBeLessThan(60);
+    expect(run.evaluation.test.mae).toBeLessThan(60);
+    const all = JSON.parse(knobs('evaluate', 'runs/diabetes', csv, '--json').out);
+    expect(all.mae).toBeLessThan(50);
+    const p = knobs('predict', 'runs/diabetes', csv);
+    const lines = p.out.trim().split('\n');
+    expect(lines[0]).toBe('prediction');
+    expect(lines).toHaveLength(443);
+    const truth = readFileSync(csv, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(',').at(-1)));
+    const mae = lines.slice(1).reduce((s, l, i) => s + Math.abs(Number(l) - truth[i]!), 0) / truth.length;
+    expect(mae).toBeCloseTo(all.mae, 2);
+    const d = knobs('diagnose', 'runs/diabetes');
+    expect(d.code).toBe(1);
+    expectOneLine(d.err, /no error rates to diagnose \(a regression run\)/);
+  });
+});
+
+describe.skipIf(!existsSync('/usr/share/datasets/fashion-mnist'))('knobs train on an IDX pair (Fashion-MNIST, when installed)', () => {
+  it('reads the IDX folder, trains on two workers with augmentation', () => {
+    const r = knobs(
+      'train',
+      '/usr/share/datasets/fashion-mnist',
+      '--limit',
+      '3000',
+      '--epochs',
+      '4',
+      '--layers',
+      '64',
+      '--workers',
+      '2',
+      '--augment',
+      'translate=1',
+      '--quiet',
+      '--out',
+      'runs/fashion',
+    );
+    expect(r.code, r.err).toBe(0);
+    const run = JSON.parse(readFileSync(join(cwd, 'runs/fashion/run.json'), 'utf8'));
+    expect(run.sets.train + run.sets.trainDev + run.sets.dev + run.sets.test).toBe(3000);
+    expect(run.errors.devError).toBeLessThan(0.3);
+    const k = knobs('evaluate', 'runs/fashion', 'fashion-mnist', '--json');
+    expect(k.code, k.err).toBe(0);
+    expect(JSON.parse(k.out).accuracy).toBeGreaterThan(0.7);
+    expectOneLine(knobs('train', DIGITS, '--label', 'digit', '--augment', 'rotate=5').err, /--augment works on images/);
+  });
+});
+
 describe('knobs tune', () => {
   it('runs a JSON search into a journal file, refuses to start it again, and --resume continues it', () => {
     const search = join(cwd, 'digits-search.json');
