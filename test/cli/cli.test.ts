@@ -28,6 +28,7 @@ function expectOneLine(err: string, text: RegExp): void {
   expect(err).not.toMatch(/\n\s+at /);
 }
 
+const hasOptuna = spawnSync('/usr/bin/python3', ['-c', 'import optuna'], { encoding: 'utf8' }).status === 0;
 const digitsRows = readFileSync(DIGITS, 'utf8').trim().split('\n').slice(1);
 const digitsLabels = digitsRows.map((r) => Number(r.split(',').at(-1)));
 
@@ -334,6 +335,25 @@ describe('knobs tune', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(ops.filter((o) => o.op_code === 4).length).toBe(5); // CREATE_TRIAL
+    // and Optuna itself (what optuna-dashboard runs on) reads the study from the journal
+    if (hasOptuna) {
+      const py = spawnSync(
+        '/usr/bin/python3',
+        [
+          '-W',
+          'ignore',
+          '-c',
+          'import optuna, sys\nfrom optuna.storages import JournalStorage\ntry:\n  from optuna.storages.journal import JournalFileBackend as B\nexcept ImportError:\n  from optuna.storages import JournalFileStorage as B\n' +
+            's = optuna.load_study(study_name="digits-search", storage=JournalStorage(B("study.journal")))\nprint(len(s.trials), s.best_value)',
+        ],
+        { cwd, encoding: 'utf8' },
+      );
+      expect(py.status, py.stderr).toBe(0);
+      const [n, best] = py.stdout.trim().split(' ').map(Number);
+      expect(n).toBe(5);
+      const ours = Math.min(...(report.study.history.points as { value: number }[]).map((q) => q.value));
+      expect(best).toBeCloseTo(ours, 12);
+    }
   });
   it('runs a JS search file with concurrency and writes the study report', () => {
     const search = join(cwd, 'quadratic.mjs');
