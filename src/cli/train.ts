@@ -134,7 +134,10 @@ export async function train(p: Parsed, out: Out): Promise<number> {
   const dash = bool(p, 'dashboard') ? await startDashboard(title, port, out) : undefined;
   try {
     const t0 = performance.now();
+    // a model to continue reads the data with its own encoding, so its columns mean the same
+    const resumed = str(p, 'model') !== undefined ? await loadCliModel(str(p, 'model')!) : undefined;
     const loaded = await loadData(dataSpec, {
+      ...(resumed?.meta?.encoding && !/^(mnist|fashion-mnist)$/.test(dataSpec) ? { encoding: resumed.meta.encoding } : {}),
       ...(str(p, 'label') !== undefined ? { label: str(p, 'label')! } : {}),
       ...(taskFlag ? { task: taskFlag } : {}),
       ...(limit ? { limit } : {}),
@@ -148,7 +151,11 @@ export async function train(p: Parsed, out: Out): Promise<number> {
       throw new UsageError(
         `--image ${imageFlag} is ${imageShape.height * imageShape.width * imageShape.channels} values, but the data has ${all.features} features`,
       );
-    const image = loaded.image;
+    const image =
+      loaded.image ??
+      (resumed?.meta?.image && resumed.meta.image.height * resumed.meta.image.width * resumed.meta.image.channels === all.features
+        ? resumed.meta.image
+        : undefined);
     if (augment && !image) throw new UsageError('--augment works on images: DATA mnist, fashion-mnist, an IDX pair, or a CSV with --image HxW');
     const ratios = parseSplit(str(p, 'split'), all.length);
     let sets;
@@ -167,8 +174,8 @@ export async function train(p: Parsed, out: Out): Promise<number> {
     log(`sets: ${sets.train.length} train, ${sets.trainDev.length} train-dev, ${sets.dev.length} dev, ${sets.test.length} test (seed ${seed})`);
 
     let model: knobs.Sequential;
-    if (str(p, 'model') !== undefined) {
-      model = (await loadCliModel(str(p, 'model')!)).model;
+    if (resumed) {
+      model = resumed.model;
       if (model.inputSize !== all.features) throw new CliError(`${str(p, 'model')}: the model takes ${model.inputSize} features, the data has ${all.features}`);
     } else {
       model = buildModel({
@@ -182,7 +189,8 @@ export async function train(p: Parsed, out: Out): Promise<number> {
         dropout,
       });
     }
-    compileModel(model, task, optimizer, lr);
+    // a resumed model keeps its optimizer and its state (Adam's moments) unless told otherwise
+    if (!resumed || !model.optimizer || str(p, 'optimizer') !== undefined || str(p, 'lr') !== undefined) compileModel(model, task, optimizer, lr);
     const meta: CliModelMeta = {
       task,
       source: loaded.source,

@@ -94,7 +94,7 @@ describe('knobs train on a CSV of real digits, then evaluate, predict, diagnose,
     expect(train.out).toMatch(/per-class report on the dev set/);
     const html = readFileSync(join(run, 'report.html'), 'utf8');
     expect(html).toMatch(/<script type="application\/json" id="knobs-data">/);
-    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // nothing loaded from elsewhere
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="(?!data:)/); // nothing loaded from elsewhere
   });
 
   it('evaluate gives the accuracy of the model on the whole file', () => {
@@ -130,6 +130,17 @@ describe('knobs train on a CSV of real digits, then evaluate, predict, diagnose,
     const u = knobs('predict', run, unlabeled);
     expect(u.code, u.err).toBe(0);
     expect(u.out).toBe(r.out);
+  });
+
+  it('train --model continues training a saved model, with its optimizer state', () => {
+    const r = knobs('train', DIGITS, '--label', 'digit', '--model', run, '--epochs', '2', '--quiet', '--out', 'runs/digits-more');
+    expect(r.code, r.err).toBe(0);
+    const before = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')).history.loss as number[];
+    const after = JSON.parse(readFileSync(join(cwd, 'runs/digits-more/run.json'), 'utf8')).history.loss as number[];
+    // it starts where the first run ended, not from fresh weights
+    expect(after[0]).toBeLessThan(before[0]! / 3);
+    expect(after[0]).toBeLessThan(before.at(-1)! * 1.5);
+    expect(existsSync(join(cwd, 'runs/digits-more/errors.png'))).toBe(true); // the image shape came with the model
   });
 
   it('diagnose prints the diagnosis of the run; report rewrites report.html and prints its path', () => {
