@@ -38,6 +38,7 @@ export const TRAIN: CommandSpec = {
     out: { type: 'string', value: 'DIR', help: 'the run folder (default runs/<data name>)' },
     dashboard: { type: 'boolean', help: 'serve a live page on 127.0.0.1 while training' },
     port: { type: 'string', value: 'N', help: 'port of the dashboard (default: a free one)' },
+    'learning-curve': { type: 'boolean', help: 'also train fresh models on 10%, 25%, 50% of train: does more data help? (classification)' },
     quiet: { type: 'boolean', help: 'no progress output' },
   },
   epilog: [
@@ -243,6 +244,7 @@ export async function train(p: Parsed, out: Out): Promise<number> {
     const lines: string[] = [title, ''];
     let diagnosis: knobs.Diagnosis | undefined;
     let analysis: knobs.analyze.Analysis | undefined;
+    let learningCurve: knobs.LearningCurve | undefined;
     const run: Record<string, unknown> = {
       version: 1,
       command: ['knobs', 'train', ...process.argv.slice(3)].join(' '),
@@ -260,6 +262,20 @@ export async function train(p: Parsed, out: Out): Promise<number> {
         { humanLevelError },
       );
       analysis = knobs.analyze.analyze(model, sets.dev.x, sets.dev.y as Int32Array);
+      if (bool(p, 'learning-curve')) {
+        // fresh models of the same architecture and settings on nested subsets of train
+        const fresh = (): knobs.Sequential => {
+          const m = buildModel({ features: all.features, outputs: all.classes!, task, layers, conv: bool(p, 'conv'), image, seed, dropout });
+          compileModel(m, task, optimizer, lr);
+          return m;
+        };
+        learningCurve = await knobs.learningCurve(
+          fresh,
+          { train: lab(sets.train), dev: lab(sets.dev) },
+          { sizes: [0.1, 0.25, 0.5, 1], seed, fit: { epochs, batchSize } },
+        );
+        lines.push(`learning curve: ${learningCurve.verdict} (${learningCurve.explanation})`);
+      }
       const e = diagnosis.errors;
       lines.push(
         `error rates: human level ${pct(humanLevelError)}   train ${pct(e.trainError)}   train-dev ${pct(e.trainDevError)}   dev ${pct(e.devError)}   test ${pct(e.testError)}`,
@@ -312,6 +328,7 @@ export async function train(p: Parsed, out: Out): Promise<number> {
           }
         : {}),
       history: { epoch: history.epoch, history: history.history, ...(history.health ? { health: history.health } : {}) },
+      ...(learningCurve ? { learningCurve } : {}),
     });
     run.report = data;
     writeFileSync(join(outDir, 'run.json'), JSON.stringify(run));

@@ -74,6 +74,7 @@ describe('knobs train on a CSV of real digits, then evaluate, predict, diagnose,
       '40',
       '--human-level-error',
       '0.01',
+      '--learning-curve',
       '--out',
       'runs/digits',
     );
@@ -92,6 +93,11 @@ describe('knobs train on a CSV of real digits, then evaluate, predict, diagnose,
     expect(r.history.loss[39]).toBeLessThan(r.history.loss[0] / 4);
     expect(train.out).toContain(`Verdict: ${r.diagnosis.verdict}\n`);
     expect(train.out).toMatch(/per-class report on the dev set/);
+    // the learning curve: fresh models on 10%, 25%, 50% and all of train
+    const lc = r.report.learningCurve;
+    expect(lc.points.map((q: { size: number }) => q.size)).toEqual([57, 142, 284, 567]);
+    expect(lc.points[3].devError).toBeLessThan(lc.points[0].devError);
+    expect(train.out).toMatch(/^learning curve: more data (helps|will not help)/m);
     const html = readFileSync(join(run, 'report.html'), 'utf8');
     expect(html).toMatch(/<script type="application\/json" id="knobs-data">/);
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="(?!data:)/); // nothing loaded from elsewhere
