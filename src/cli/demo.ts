@@ -7,7 +7,8 @@
  * which knob to turn next, and the errors worth analysing.
  *
  * Writes runs/mnist-mlp/: the model (model.json + weights), report.txt, report.json,
- * augmentation.png (what the model was fed) and errors.png (the test digits it got wrong).
+ * report.html (the curves, the error ladder, the confusion matrix and the galleries, one offline
+ * file), augmentation.png (what the model was fed) and errors.png (the test digits it got wrong).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,13 +64,17 @@ async function main(): Promise<void> {
   log(`\ntraining: Adam 1e-3 with cosine decay, batch 64, up to ${epochs} epochs, augmentation (rotate 12 deg, scale 0.9-1.1, translate 2 px),`);
   log('          early stopping on val_loss (patience 6, best weights restored)');
   const tTrain = performance.now();
+  const batchLoss: number[] = [];
   const history = await model.fit(train.x, train.y as Int32Array, {
     batchSize: 64,
     epochs,
     augment,
     validationData: [dev.x, dev.y as Int32Array],
     verbose: process.stdout.isTTY ? 1 : 2,
-    callbacks: [knobs.callbacks.earlyStopping({ monitor: 'val_loss', patience: 6, restoreBestWeights: true })],
+    callbacks: [
+      knobs.callbacks.earlyStopping({ monitor: 'val_loss', patience: 6, restoreBestWeights: true }),
+      { onBatchEnd: (_b: number, logs?: Record<string, number>) => void batchLoss.push(logs?.loss ?? NaN) },
+    ],
   });
   const trainSecs = (performance.now() - tTrain) / 1000;
   const samples = history.epoch.length * train.length;
@@ -154,6 +159,18 @@ async function main(): Promise<void> {
       2,
     ),
   );
+  await knobs.report.write(join(OUT, 'report.html'), {
+    title: 'knobs demo: MLP 784-128-64-10 on MNIST',
+    notes: [
+      `${train.length} train, ${trainDev.length} train-dev, ${dev.length} dev, ${test.length} test; ${history.epoch.length} epochs in ${trainSecs.toFixed(1)} s`,
+    ],
+    model,
+    history,
+    batchLoss,
+    diagnosis: d,
+    analysis: knobs.analyze.analyze(model, test.x, yTest),
+    examples: { x: test.x, y: yTest, image: { height: 28, width: 28 } },
+  });
   log(`\nsaved the model (${(saved.weightDataBytes / 1024).toFixed(0)} KiB of weights and optimizer state) and the report to ${OUT}`);
   log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   await knobs.shutdown();

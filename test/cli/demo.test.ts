@@ -19,8 +19,13 @@ describe('npm start', () => {
     expect(r.stdout).toMatch(/per-class report on the test set/);
     expect(r.stdout).toMatch(/top confusions/);
     const out = join(cwd, 'runs', 'mnist-mlp');
-    for (const f of ['model.json', 'report.txt', 'report.json', 'augmentation.png', 'errors.png']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['model.json', 'report.txt', 'report.json', 'report.html', 'augmentation.png', 'errors.png'])
+      expect(existsSync(join(out, f)), f).toBe(true);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    // the HTML report holds the same verdict and a loss per batch of every epoch run
+    const html = JSON.parse(/<script type="application\/json" id="knobs-data">([^]*?)<\/script>/.exec(readFileSync(join(out, 'report.html'), 'utf8'))![1]!);
+    expect(html.ladder.verdict).toBe(report.diagnosis.verdict);
+    expect(html.batches.loss.length).toBe(report.history.loss.length * Math.ceil(report.sets.train / 64));
     expect(report.testAccuracy).toBeGreaterThan(0.96);
     // the report's diagnosis is the one printed, with a focus of the method and its knobs
     expect(['bias', 'variance', 'dataMismatch', 'devOverfit', 'dataQuality', 'none']).toContain(report.diagnosis.focus);
