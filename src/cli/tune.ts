@@ -25,7 +25,16 @@ export const TUNE: CommandSpec = {
   positionals: [{ name: 'SEARCH', help: 'a .js file exporting objective(trial, { knobs }), or a .json search over an MLP' }],
   flags: {
     trials: { type: 'string', value: 'N', help: 'trials to run (with --resume: until the study has N finished trials) (default 20)' },
-    storage: { type: 'string', value: 'URL', help: 'journal:FILE (default journal:<SEARCH name>.journal); optuna-dashboard reads it' },
+    storage: {
+      type: 'string',
+      value: 'URL',
+      help: 'journal:FILE (default journal:<SEARCH name>.journal) or redis://HOST:PORT, shared by every process on the study; Optuna and optuna-dashboard read both',
+    },
+    heartbeat: {
+      type: 'string',
+      value: 'SECONDS',
+      help: 'heartbeat of running trials; a trial silent for two is failed and retried by the others (default 60 on redis://, none on a journal file)',
+    },
     'study-name': { type: 'string', value: 'NAME', help: 'the study in the storage (default: the SEARCH file name)' },
     concurrency: { type: 'string', value: 'N', help: 'trials run at once (default 1)' },
     resume: { type: 'boolean', help: 'continue the study of that name in the storage' },
@@ -39,6 +48,7 @@ export const TUNE: CommandSpec = {
     'examples:',
     '  knobs tune search.json --trials 30 --storage journal:study.journal',
     '  knobs tune search.js --trials 50 --concurrency 2 --resume --dashboard',
+    '  knobs tune search.json --trials 100 --storage redis://127.0.0.1:6379   (run it on several machines at once)',
   ],
 };
 
@@ -165,8 +175,12 @@ export async function tune(p: Parsed, out: Out): Promise<number> {
   const storage = str(p, 'storage') ?? `journal:${file.replace(/\.(m?js|json)$/i, '')}.journal`;
   if (!/^[a-z][a-z0-9+.-]*:/i.test(storage)) throw new UsageError(`--storage must be a URL such as journal:FILE, got ${JSON.stringify(storage)}`);
   const outDir = resolve(str(p, 'out') ?? join('runs', name));
+  // a study shared through a server: a crashed process's trials must not stay RUNNING for ever
+  const heartbeat = str(p, 'heartbeat') === undefined ? (/^rediss?:/i.test(storage) ? 60 : undefined) : num(p, 'heartbeat', undefined);
+  if (heartbeat !== undefined && !(heartbeat > 0)) throw new UsageError(`--heartbeat must be a positive number of seconds, got ${str(p, 'heartbeat')}`);
 
   const dash = bool(p, 'dashboard') ? await startDashboard(`knobs tune ${file}`, port, out) : undefined;
+  let opened: { close?: () => Promise<void> } | undefined;
   try {
     const search = ext === 'json' ? await jsonSearch(file) : await jsSearch(file);
     let study: knobs.tune.Study;
@@ -177,7 +191,9 @@ export async function tune(p: Parsed, out: Out): Promise<number> {
         loadIfExists: bool(p, 'resume'),
         ...(search.directions ? { directions: search.directions } : { direction: search.direction ?? 'minimize' }),
         ...(seed !== undefined ? { sampler: knobs.tune.tpeSampler({ seed }) } : {}),
+        ...(heartbeat !== undefined ? { heartbeatInterval: heartbeat } : {}),
       });
+      opened = study.storage as { close?: () => Promise<void> };
       await study.ready();
     } catch (e) {
       if (e instanceof knobs.tune.DuplicatedStudyError)
@@ -225,5 +241,7 @@ export async function tune(p: Parsed, out: Out): Promise<number> {
     return 0;
   } finally {
     await dash?.close();
+    // a server connection (redis://) would keep the process alive
+    await opened?.close?.();
   }
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RedisServer, redisServerBinary } from '../tune/redisServer';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(root, 'build/dist/cli.js');
@@ -386,5 +387,30 @@ describe('knobs tune', () => {
     const bad = knobs('tune', join(cwd, 'nope.json'));
     expect(bad.code).toBe(1);
     expectOneLine(bad.err, /nope\.json: no such file/);
+  });
+});
+
+const redisBin = redisServerBinary();
+describe.skipIf(!redisBin)('knobs tune --storage redis://', () => {
+  it('runs trials on a Redis server with heartbeats, exits once done (the connection closed), and --resume continues from the server', async () => {
+    const server = await RedisServer.start(redisBin!, mkdtempSync(join(tmpdir(), 'knobs-cli-redis-')));
+    try {
+      const search = join(cwd, 'shared.mjs');
+      writeFileSync(search, 'export function objective(trial) { const x = trial.suggestFloat("x", -4, 4); return (x - 1) ** 2; }\n');
+      const a = knobs('tune', search, '--trials', '4', '--storage', server.url, '--seed', '5');
+      expect(a.code, a.err).toBe(0);
+      expect(a.out).toMatch(new RegExp(`the study is in ${server.url.replace(/[.]/g, '\\.')}`));
+      const b = knobs('tune', search, '--trials', '6', '--storage', server.url, '--resume');
+      expect(b.code, b.err).toBe(0);
+      expect(b.err).toMatch(/resuming study shared: 4 trials finished, 2 to run/);
+      // the journal is on the server, and running trials beat (the default on redis://)
+      const n = Number(await server.command('GET', ':log_number'));
+      const records = await Promise.all(Array.from({ length: n + 1 }, (_, i) => server.command('GET', `:log:${i}`)));
+      expect(records.filter((r) => /"op_code":\s*4/.test(String(r)))).toHaveLength(6);
+      expect(records.some((r) => String(r).includes('knobs:heartbeat'))).toBe(true);
+      expect(knobs('tune', search, '--storage', server.url, '--heartbeat', '0').err).toMatch(/--heartbeat must be a positive number/);
+    } finally {
+      await server.stop();
+    }
   });
 });
