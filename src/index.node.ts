@@ -2,7 +2,6 @@
  * The Node.js entry of knobs: everything in the common entry, plus `file://` model storage.
  * @module
  */
-import { ready } from './engine/engine';
 import './node/file-io';
 
 export * from './index';
@@ -10,5 +9,3 @@ export * from './index';
 export * as data from './data/node/index';
 // the Node tune module registers the 'journal:' file storage
 export * as tune from './tune/node/index';
-
-await ready();
