@@ -128,7 +128,13 @@ async function bundle() {
     const entries = {};
     for (const f of readdirSync(benchDir)) if (f.endsWith('.bench.ts')) entries[f.replace(/\.bench\.ts$/, '')] = join('test/bench', f);
     if (Object.keys(entries).length)
-      builds.push({ entryPoints: entries, outdir: 'build/dist/bench', platform: 'node', banner: nodeBanner, external: ['piscina', 'mnist', '@tensorflow/*'] });
+      builds.push({
+        entryPoints: entries,
+        outdir: 'build/dist/bench',
+        platform: 'node',
+        banner: nodeBanner,
+        external: ['piscina', 'mnist', '@tensorflow/*', 'esbuild', 'playwright-core'],
+      });
   }
   await Promise.all(builds.map(({ knobs = 'node', ...b }) => esbuild.build({ ...common, absWorkingDir: root, ...b, plugins: [wasmSourcePlugin(knobs)] })));
   console.log(`bundles: ${builds.map((b) => relative(root, join(root, b.outdir, Object.keys(b.entryPoints)[0] + '.js'))).join(', ')}`);

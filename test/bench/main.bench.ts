@@ -2,7 +2,7 @@
  * `npm run bench`: knobs against the anchors, measured in the same run on this machine.
  *
  *   npm run bench                  every section
- *   npm run bench -- matmul train  only the named sections (matmul, conv, train, workers, augment, crossover, memory)
+ *   npm run bench -- matmul train  only the named sections (matmul, conv, train, workers, augment, crossover, memory, startup)
  *
  * Training rows run in child processes (one per system and setting), so each peak RSS is that
  * system's own; rows alternate between systems over rounds and report medians, because this
@@ -17,6 +17,7 @@ import { cpus } from 'node:os';
 import { benchMatmul } from './matmul';
 import { benchAugment } from './augment';
 import { benchConv } from './conv';
+import { benchStartup } from './startup';
 import type { TrainResult } from './mnist-data';
 import type { MemoryResult } from './memory.bench';
 import { fmt, median, table } from './util';
@@ -181,6 +182,10 @@ if (all || wanted.has('memory')) {
       ],
     ),
   );
+}
+
+if (all || wanted.has('startup')) {
+  sections.push(await benchStartup());
 }
 
 mkdirSync('runs', { recursive: true });
