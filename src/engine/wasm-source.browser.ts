@@ -7,7 +7,15 @@
  * @internal
  * @module
  */
-import { wasmFileName, type WasmLocation } from './wasm-location';
+import type { WasmLocation } from './wasm-location';
+
+/**
+ * The file beside this bundle. Each URL is written out literally, in the form bundlers
+ * (Vite, webpack 5, Parcel) recognize as an asset reference: they emit exactly these files.
+ */
+function besideBundle(shared: boolean): URL {
+  return shared ? new URL('./knobs-shared.wasm', import.meta.url) : new URL('./knobs.wasm', import.meta.url);
+}
 
 /**
  * Browsers have no synchronous way to the file; Deno, which runs this build, reads it from disk
@@ -15,14 +23,14 @@ import { wasmFileName, type WasmLocation } from './wasm-location';
  */
 export function loadSync(shared: boolean): WebAssembly.Module | undefined {
   const deno = (globalThis as { Deno?: { readFileSync(path: URL): Uint8Array } }).Deno;
-  const url = new URL(`./${wasmFileName(shared)}`, import.meta.url);
+  const url = besideBundle(shared);
   if (!deno || url.protocol !== 'file:') return undefined;
   return new WebAssembly.Module(deno.readFileSync(url) as BufferSource);
 }
 
 /** Fetches and compiles the kernels from `location`, or from beside this bundle. */
 export async function load(shared: boolean, location?: WasmLocation): Promise<WebAssembly.Module> {
-  const url = location === undefined ? new URL(`./${wasmFileName(shared)}`, import.meta.url) : new URL(String(location), globalThis.location?.href);
+  const url = location === undefined ? besideBundle(shared) : new URL(String(location), globalThis.location?.href);
   const hint =
     'Serve the .wasm files of the package (knobs/wasm/knobs.wasm and knobs-shared.wasm) beside the bundle, ' +
     'or pass where they are: await knobs.ready({ url, sharedUrl }), or a compiled module: await knobs.ready({ module })';

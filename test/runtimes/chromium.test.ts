@@ -1,6 +1,6 @@
 // Chromium (Debian's package, driven by playwright-core) with knobs as a user bundles it: an app
 // built by esbuild from the package's export map, with the one entry-point line the README gives
-// for the worker script and the kernels. Trained on a cross-origin isolated page (shared memory)
+// for the worker script and the kernels, and by Vite with no configuration. Trained on a cross-origin isolated page (shared memory)
 // and a plain one (message fallback), loaded from another origin (a CDN: the worker starts
 // through a same-origin blob), and with the worker script missing (the error names it).
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { join, normalize } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
+import { build as viteBuild } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAIN_SMALL, consumerProject } from './helpers';
 
@@ -24,12 +25,14 @@ window.run = async (workers) => {
 
 let browser: Browser;
 let out: string;
+let appDir: string;
 const servers: Server[] = [];
 
 /** Serves `out` (the app's bundle) and a page importing `appUrl`; `hide` answers 404 for that file. */
-function serve(options: { isolated: boolean; page?: (origin: string) => string; hide?: string }): Promise<string> {
+function serve(options: { isolated: boolean; page?: (origin: string) => string; hide?: string; root?: string }): Promise<string> {
+  const root = options.root ?? out;
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    let path = new URL(req.url ?? '/', 'http://x').pathname;
     const headers: Record<string, string> = { 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' };
     if (options.isolated) Object.assign(headers, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
     if (path === '/' && options.page) {
@@ -37,8 +40,13 @@ function serve(options: { isolated: boolean; page?: (origin: string) => string; 
       res.end(options.page(`http://${req.headers.host}`));
       return;
     }
-    const file = normalize(join(out, path));
-    if (file.startsWith(out) && existsSync(file) && path !== `/${options.hide}`) {
+    if (path === '/') path = '/index.html';
+    if (path === '/favicon.ico') {
+      res.writeHead(204, headers).end();
+      return;
+    }
+    const file = normalize(join(root, path));
+    if (file.startsWith(root) && existsSync(file) && path !== `/${options.hide}`) {
       res.writeHead(200, { ...headers, 'Content-Type': TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream' });
       res.end(readFileSync(file));
       return;
@@ -78,7 +86,11 @@ async function runIn(url: string, workers: number): Promise<{ result?: Record<st
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
-  const dir = consumerProject({ 'app.js': APP });
+  const dir = consumerProject({
+    'app.js': APP,
+    'index.html': '<!doctype html><meta charset="utf-8"><script type="module">import "./app.js"; window.appReady = true;</script>',
+  });
+  appDir = dir;
   out = join(dir, 'out');
   // the README's esbuild line: the worker script and the kernels as entry points beside the app
   await esbuild.build({
@@ -110,7 +122,7 @@ afterAll(async () => {
   for (const s of servers) s.close();
 });
 
-describe('Chromium, knobs bundled by esbuild', () => {
+describe('Chromium, knobs bundled by esbuild and Vite', () => {
   it('trains on a cross-origin isolated page with 2 workers on shared memory, like one thread', async () => {
     const port = await serve({ isolated: true, page: page('./app.js') });
     const one = await runIn(`http://127.0.0.1:${port}/`, 1);
@@ -143,6 +155,17 @@ describe('Chromium, knobs bundled by esbuild', () => {
       expect(r.result!.accuracy).toBeGreaterThan(0.9);
       expect(r.warnings.filter((w) => /SecurityError|pageerror/.test(w))).toEqual([]);
     }
+  });
+
+  it('Vite builds the app with no configuration (it emits the worker script and kernels) and it trains with 2 workers', async () => {
+    const dist = join(appDir, 'vite-dist');
+    await viteBuild({ root: appDir, logLevel: 'error', build: { outDir: dist, emptyOutDir: true } });
+    const port = await serve({ isolated: true, root: dist });
+    const r = await runIn(`http://127.0.0.1:${port}/`, 2);
+    expect(r.error).toBeUndefined();
+    expect(r.result).toMatchObject({ isolated: true, shared: true, epochs: 25 });
+    expect(r.result!.accuracy).toBeGreaterThan(0.9);
+    expect(r.warnings).toEqual([]);
   });
 
   it('a worker script that fails to load: fit rejects naming its URL and the workerUrl option', async () => {
