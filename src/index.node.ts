@@ -2,7 +2,6 @@
  * The Node.js entry of knobs: everything in the common entry, plus `file://` model storage.
  * @module
  */
-import { ready } from './engine/engine';
 import './node/file-io';
 
 export * from './index';
@@ -12,5 +11,3 @@ export * as data from './data/node/index';
 export * as tune from './tune/node/index';
 // the report: write(path, input) and the live dashboard besides what every entry has
 export * as report from './report/node';
-
-await ready();

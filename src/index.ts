@@ -53,5 +53,5 @@ export {
   type ModelLearningCurveOptions,
 } from './diagnose/index';
 export type { BuildModel, TrainableModel } from './analyze/index';
-export { ready, simdSupported, sharedMemorySupported } from './engine/engine';
+export { ready, simdSupported, sharedMemorySupported, type ReadyOptions } from './engine/engine';
 export { ShapeError, NonFiniteLossError } from './errors';

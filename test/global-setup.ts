@@ -1,4 +1,4 @@
-// Rebuilds the wasm kernels (build/generated/wasm.ts) when assembly/ changed, and the bundles:
+// Rebuilds the wasm kernels (build/wasm/*.wasm) when assembly/ changed, and the bundles:
 // most tests import src/ directly, but worker threads and child processes need built files
 // (build/dist/node/node-worker.js, knobs.js).
 import { spawnSync } from 'node:child_process';

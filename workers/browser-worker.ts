@@ -5,7 +5,7 @@
  * at once) run on its own engine either way.
  */
 import * as Comlink from 'comlink';
-import { attachEngine, type Engine } from '../src/engine/engine';
+import { attachEngine, provideModule, type Engine } from '../src/engine/engine';
 import { runSession } from './session';
 import { runJob, type JobMessage } from './jobs';
 import { transferEnd, transferStart, transferStep, type TransferStart, type TransferStep } from './transfer';
@@ -14,9 +14,13 @@ import type { SessionStart } from './protocol';
 let attached: Engine | undefined;
 
 const api = {
-  /** Attaches to the page's shared memory. */
-  init(module: WebAssembly.Module, memory: WebAssembly.Memory): void {
-    attached = attachEngine(module, memory);
+  /**
+   * Takes the page's compiled kernels (this worker never fetches or compiles them) and, when
+   * memory is shared, attaches them to the page's memory.
+   */
+  init(module: WebAssembly.Module, memory: WebAssembly.Memory | undefined, shared: boolean): void {
+    provideModule(module, shared);
+    if (memory) attached = attachEngine(module, memory);
   },
   session(message: SessionStart): ReturnType<typeof runSession> {
     if (!attached) throw new Error('browser worker: session before init');

@@ -11,6 +11,7 @@ import type { Sequential } from '../src/model/sequential';
 import { healthProbes, measureHealth, recordSize } from '../src/model/health';
 import { shardRows } from './session';
 import { CTRL, CTRL64, OP_END, OP_EPOCH, OP_STEP, PROGRESS_FIELDS, controlBytes, type SessionEnd, type SessionStart } from './protocol';
+import { envVar } from '../src/util/env';
 
 /** What the data-parallel runner needs from a pool. */
 export interface SessionPool {
@@ -389,7 +390,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
       issue(OP_END);
       // every session has ended (or failed) before its buffers are freed: never free under a worker
       await Promise.all(settled);
-      if ((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KNOBS_PROFILE) {
+      if (envVar('KNOBS_PROFILE')) {
         for (const end of ends)
           if (end) {
             const sm = end.timing.samples.slice(125).sort((a, b) => a - b);

@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
-import Piscina from 'piscina';
+import { createRequire } from 'node:module';
+import type Piscina from 'piscina';
 import { engine } from '../src/engine/engine';
 import { registerParallelBackend } from '../src/model/parallel';
 import { applyArtifacts, artifactsFromArrayBuffer, toArrayBuffer } from '../src/io/io';
@@ -21,6 +22,16 @@ import { History } from '../src/callbacks/history';
 import { capWorkers, createDataParallelRunner, workerCount, type SessionPool } from './data-parallel';
 import type { JobMessage, JobResult, RemoteFitOptions } from './jobs';
 import type { SessionEnd, SessionStart } from './protocol';
+
+let PiscinaClass: typeof Piscina | undefined;
+
+/**
+ * piscina, loaded with the first pool rather than at import: it costs about a third of
+ * importing knobs, and most programs never start a pool.
+ */
+function piscina(): typeof Piscina {
+  return (PiscinaClass ??= createRequire(import.meta.url)('piscina') as typeof Piscina);
+}
 
 function workerFile(): string {
   // next to this file in the package bundle; from another bundle of build/dist (the benchmarks,
@@ -73,7 +84,7 @@ export class WorkerPool implements SessionPool {
     if (!Number.isInteger(this.size) || this.size < 1) throw new RangeError(`workerPool: options.size must be a positive integer, got ${options.size}`);
     const e = engine();
     if (!e.shared) throw new Error('workerPool: the engine must use shared memory');
-    this.piscina = new Piscina({
+    this.piscina = new (piscina())({
       filename: workerFile(),
       minThreads: this.size,
       maxThreads: this.size,

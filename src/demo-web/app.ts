@@ -61,6 +61,7 @@ async function fetchSet(name: string, count: number): Promise<knobs.data.Dataset
 const view = knobs.report.render($('report'), knobs.report.reportData({ title: 'train a model to see its curves here', status: 'done' }));
 
 async function train(): Promise<void> {
+  await knobs.ready(); // fetches and compiles the kernels (knobs.wasm, beside this script) once
   const name = ($('dataset') as HTMLSelectElement).value;
   const count = Number(($('count') as HTMLSelectElement).value);
   const epochs = Number(($('epochs') as HTMLSelectElement).value);
@@ -266,6 +267,7 @@ async function save(): Promise<void> {
 
 async function load(): Promise<void> {
   try {
+    await knobs.ready();
     demo.model = await knobs.loadModel(STORE);
     demo.dataset = String(demo.model.metadata.dataset ?? 'mnist');
     $('store').textContent = `loaded the ${demo.dataset} model from ${STORE}: draw and predict`;

@@ -16,7 +16,13 @@ import { fileURLToPath } from 'node:url';
 import * as knobs from '../../build/entry.node';
 import { DEMO_PAGE } from './page';
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.map': 'application/json', '.html': 'text/html; charset=utf-8' };
+// application/wasm lets the page compile the kernels while they download
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.map': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.wasm': 'application/wasm',
+};
 
 function pack(d: knobs.data.Dataset): Uint8Array {
   const n = d.length;

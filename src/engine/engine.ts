@@ -7,10 +7,11 @@
  * write the same bytes, and only the thread that owns the heap allocates.
  * @module
  */
-import { KNOBS_WASM_BASE64, KNOBS_WASM_SHARED_BASE64 } from '../../build/generated/wasm';
-import { decodeBase64 } from './base64';
 import type { KernelExports } from './exports';
 import { Heap } from './heap';
+// replaced per build (build/build.mjs): files in Node, fetch in browsers, module imports on edge hosts
+import * as source from './wasm-source';
+import type { WasmLocation } from './wasm-location';
 
 /** Largest memory the kernels declare: 32768 pages of 64 KiB = 2 GiB (asconfig.json maximumMemory). */
 export const MAX_PAGES = 32768;
@@ -53,23 +54,61 @@ export function sharedMemorySupported(): boolean {
 }
 
 const modules: { plain?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
+/** Where `ready({ url, sharedUrl })` said the files are. */
+const locations: { plain?: WasmLocation; shared?: WasmLocation } = {};
 
-function moduleBytes(shared: boolean): Uint8Array {
-  return decodeBase64(shared ? KNOBS_WASM_SHARED_BASE64 : KNOBS_WASM_BASE64);
+function notLoaded(): Error {
+  return new Error(
+    'knobs: the kernels are not loaded yet. This runtime cannot load them synchronously (browsers fetch knobs.wasm): ' +
+      'call `await knobs.ready()` once before the first model or op.',
+  );
 }
 
 /** Compiles (once) the kernel module for plain or shared memory, synchronously. */
 export function compileModuleSync(shared: boolean): WebAssembly.Module {
   requireSimd();
   const key = shared ? 'shared' : 'plain';
-  return (modules[key] ??= new WebAssembly.Module(moduleBytes(shared) as BufferSource));
+  const m = (modules[key] ??= source.loadSync(shared));
+  if (!m) throw notLoaded();
+  return m;
 }
+
+const compiling: { plain?: Promise<WebAssembly.Module>; shared?: Promise<WebAssembly.Module> } = {};
 
 /** Compiles (once) the kernel module, asynchronously (browsers' main threads need this). */
 export async function compileModule(shared: boolean): Promise<WebAssembly.Module> {
   requireSimd();
   const key = shared ? 'shared' : 'plain';
-  return (modules[key] ??= await WebAssembly.compile(moduleBytes(shared) as BufferSource));
+  if (modules[key]) return modules[key];
+  compiling[key] ??= source.load(shared, locations[key]).then(
+    (m) => (modules[key] ??= m),
+    (err: unknown) => {
+      delete compiling[key];
+      throw err;
+    },
+  );
+  return compiling[key];
+}
+
+/**
+ * Whether a compiled kernel module imports a shared memory: it links only against one. A
+ * module handed over by a host does not say which variant it is.
+ */
+function importsSharedMemory(module: WebAssembly.Module): boolean {
+  try {
+    new WebAssembly.Instance(module, { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES }) } });
+    return false;
+  } catch (err) {
+    if (err instanceof WebAssembly.LinkError) return true;
+    throw err;
+  }
+}
+
+/** The memory the default engine uses: shared where threads can share it and its kernels exist. */
+function defaultShared(): boolean {
+  if (modules.shared && !modules.plain) return true;
+  if (modules.plain && !modules.shared && !source.hasShared) return false;
+  return source.hasShared && sharedMemorySupported();
 }
 
 /** Options of {@link createEngine}. */
@@ -192,14 +231,14 @@ function newMemory(shared: boolean, initialBytes: number): WebAssembly.Memory {
 
 /** Creates an engine that owns a new memory, synchronously (Node and workers). */
 export function createEngineSync(options: EngineOptions = {}): Engine {
-  const shared = options.shared ?? sharedMemorySupported();
+  const shared = options.shared ?? defaultShared();
   const module = compileModuleSync(shared);
   return new Engine(module, newMemory(shared, options.initialBytes ?? 16 << 20), shared, true);
 }
 
 /** Creates an engine that owns a new memory. */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
-  const shared = options.shared ?? sharedMemorySupported();
+  const shared = options.shared ?? defaultShared();
   const module = await compileModule(shared);
   return new Engine(module, newMemory(shared, options.initialBytes ?? 16 << 20), shared, true);
 }
@@ -216,17 +255,83 @@ let defaultEngine: Engine | undefined;
 let loading: Promise<Engine> | undefined;
 
 /**
- * The library's engine. Created on first use: synchronously in Node and in workers; browsers'
- * main threads must `await ready()` first (they may not compile a large module synchronously),
- * which the package's browser entry does on import.
+ * The library's engine. Created on first use, synchronously where the runtime allows it (Node,
+ * Deno, Bun, edge hosts that import the module, workers that were handed the module); browsers'
+ * main threads must `await ready()` once first, since they can only fetch the file
+ * asynchronously. Importing knobs compiles nothing.
  */
 export function engine(): Engine {
   return (defaultEngine ??= createEngineSync());
 }
 
-/** Loads the default engine; resolves when the kernels are ready. */
-export async function ready(): Promise<Engine> {
+/** Options of {@link ready}. */
+export interface ReadyOptions {
+  /**
+   * A compiled kernel module (`knobs.wasm`, or `knobs-shared.wasm` for a shared memory), for
+   * hosts that compile it themselves: a Cloudflare Worker's `import kernels from
+   * 'knobs/wasm/knobs.wasm'`, a bundler's wasm loader, or a module received from another thread.
+   */
+  module?: WebAssembly.Module;
+  /** Where `knobs.wasm` is, when it is not beside the bundle (a CDN, a bundler's asset URL). */
+  url?: string | URL;
+  /** Where `knobs-shared.wasm` is (used by cross-origin isolated pages for the worker pool). */
+  sharedUrl?: string | URL;
+}
+
+function checkLocation(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'string' && !(value instanceof URL)) {
+    throw new TypeError(`ready: options.${name} must be a string or a URL, got ${typeof value}`);
+  }
+}
+
+/**
+ * Loads the kernels and creates the library's engine; resolves when they are ready. Optional
+ * in Node, Deno and Bun (the first call that needs the engine loads it); required once in
+ * browsers before models or ops are built. Calling it again returns the same engine.
+ *
+ * @example
+ * ```ts
+ * // Cloudflare Workers: the host compiles the module at deploy time
+ * import kernels from 'knobs/wasm/knobs.wasm';
+ * await knobs.ready({ module: kernels });
+ * ```
+ */
+export async function ready(options: ReadyOptions = {}): Promise<Engine> {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`ready: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  const { module, url, sharedUrl } = options;
+  // by its tag, not instanceof: a module compiled by the host may come from another realm
+  if (module !== undefined && Object.prototype.toString.call(module) !== '[object WebAssembly.Module]') {
+    throw new TypeError(`ready: options.module must be a WebAssembly.Module, got ${module === null ? 'null' : typeof module}`);
+  }
+  checkLocation('url', url);
+  checkLocation('sharedUrl', sharedUrl);
   if (defaultEngine) return defaultEngine;
-  loading ??= createEngine().then((e) => (defaultEngine ??= e));
+  if (module) {
+    requireSimd();
+    const shared = importsSharedMemory(module);
+    modules[shared ? 'shared' : 'plain'] ??= module;
+    return (defaultEngine ??= createEngineSync({ shared }));
+  }
+  if (url !== undefined) locations.plain = url;
+  if (sharedUrl !== undefined) locations.shared = sharedUrl;
+  // only `url` given: that file is the one to use, with a plain memory
+  const shared = url !== undefined && sharedUrl === undefined ? false : undefined;
+  loading ??= createEngine(shared === undefined ? {} : { shared }).then(
+    (e) => (defaultEngine ??= e),
+    (err: unknown) => {
+      loading = undefined;
+      throw err;
+    },
+  );
   return loading;
+}
+
+/**
+ * Makes `module` the kernels of its variant in this thread (a worker given the module by the
+ * main thread), so that `engine()` instantiates it instead of loading a file.
+ * @internal
+ */
+export function provideModule(module: WebAssembly.Module, shared: boolean): void {
+  modules[shared ? 'shared' : 'plain'] ??= module;
 }

@@ -2,7 +2,7 @@
  * `npm run bench`: knobs against the anchors, measured in the same run on this machine.
  *
  *   npm run bench                  every section
- *   npm run bench -- matmul train  only the named sections (matmul, conv, cnn, cnnsteps, train, workers, augment, crossover, memory)
+ *   npm run bench -- matmul train  only the named sections (matmul, conv, cnn, cnnsteps, train, workers, augment, crossover, memory, startup)
  *   npm run bench -- fashion       Fashion-MNIST accuracy and memory (issue 12; not in the default set: ~40 CPU-minutes)
  *   npm run bench -- fashion-memory  only its memory rows
  *
@@ -21,6 +21,7 @@ import { benchAugment } from './augment';
 import { benchConv } from './conv';
 import { benchCnn } from './cnn';
 import { benchCnnSteps } from './cnn-steps';
+import { benchStartup } from './startup';
 import type { TrainResult } from './mnist-data';
 import type { MemoryResult } from './memory.bench';
 import type { FashionResult } from './fashion.bench';
@@ -254,6 +255,10 @@ if (wanted.has('fashion') || wanted.has('fashion-memory')) {
     ];
   });
   sections.push(table('Fashion-MNIST training memory (issue 12)', ['pixels', 'workers', 'RSS after loading MiB', 'peak RSS MiB', 'target'], rows));
+}
+
+if (all || wanted.has('startup')) {
+  sections.push(await benchStartup());
 }
 
 mkdirSync('runs', { recursive: true });

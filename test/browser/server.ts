@@ -9,7 +9,7 @@ import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.map': 'application/json' };
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.map': 'application/json', '.wasm': 'application/wasm' };
 
 export const PAGE = `<!doctype html><meta charset="utf-8"><title>knobs browser test</title>
 <script type="module">
@@ -65,6 +65,8 @@ export const PAGE = `<!doctype html><meta charset="utf-8"><title>knobs browser t
     }, { nTrials });
     return study.trials.map((t) => ({ number: t.number, state: t.state, params: t.params, value: t.value ?? null, systemAttrs: t.systemAttrs }));
   };
+  // importing compiled nothing: the page loads the kernels (knobs.wasm beside the bundle) once
+  await knobs.ready();
   window.ready = true;
 </script>`;
 

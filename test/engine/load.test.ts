@@ -13,7 +13,7 @@ describe('engine loading', () => {
     expect(() => createEngineSync()).toThrow(/knobs needs WebAssembly SIMD \(128-bit fixed-width SIMD\).*Node\.js >= 16\.4, Chrome/);
   });
 
-  it('compiles a plain and a shared-memory module from the embedded bytes (no network)', () => {
+  it('compiles a plain and a shared-memory module from the shipped .wasm files', () => {
     const plain = createEngineSync({ shared: false }),
       shared = createEngineSync({ shared: true });
     expect(plain.memory.buffer).toBeInstanceOf(ArrayBuffer);

@@ -1,0 +1,108 @@
+// The package as users get it: `npm pack`, then `npm install ./knobs-x.y.z.tgz` into a fresh
+// project (knobs from the local tarball; its three dependencies from npm's cache, else the registry), which runs no build script; a smoke script
+// trains a small model; and TypeScript consumer projects compile against the installed types
+// under moduleResolution bundler (browser types, no Node APIs), node16 and nodenext.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, TRAIN_SMALL } from './helpers';
+
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+
+function sh(command: string, args: string[], cwd: string): SpawnSyncReturns<string> {
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+let project: string;
+let packed: { filename: string; unpackedSize: number; files: { path: string }[] };
+let installLog: string;
+
+beforeAll(() => {
+  // the declaration files are not part of the tests' usual build (--no-types)
+  sh(process.execPath, ['build/build.mjs'], ROOT);
+  const dest = mkdtempSync(join(tmpdir(), 'knobs-pack-'));
+  // --ignore-scripts: the package was just built; prepare would only build it again
+  packed = JSON.parse(sh(NPM, ['pack', '--json', '--ignore-scripts', '--pack-destination', dest], ROOT).stdout)[0];
+  project = mkdtempSync(join(tmpdir(), 'knobs-user-'));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-app', version: '1.0.0', private: true, type: 'module' }));
+  installLog = sh(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', join(dest, packed.filename)], project).stdout;
+}, 600_000);
+
+describe('the published package', () => {
+  it('holds the bundles, kernels and types only, and installs without running a build', () => {
+    const paths = packed.files.map((f) => f.path);
+    expect(paths).toContain('build/dist/node/knobs.js');
+    expect(paths).toContain('build/dist/browser/knobs.wasm');
+    expect(paths).toContain('build/dist/edge/workerd.js');
+    expect(paths).toContain('build/types/build/entry.browser.d.ts');
+    expect(paths.filter((p) => /(^|\/)(test|bench|assembly)\/|\.map$|demo\.js$/.test(p))).toEqual([]);
+    expect(packed.unpackedSize).toBeLessThan(4_000_000);
+    const pkg = JSON.parse(readFileSync(join(project, 'node_modules/knobs/package.json'), 'utf8')) as { private?: boolean; scripts?: Record<string, string> };
+    expect(pkg.private).toBeUndefined();
+    for (const hook of ['preinstall', 'install', 'postinstall']) expect(pkg.scripts?.[hook]).toBeUndefined();
+    // npm prints every script it runs with --foreground-scripts
+    expect(installLog).not.toMatch(/> knobs@/);
+  });
+
+  it('a smoke script trains a small model from the installed package, and the process exits by itself', () => {
+    writeFileSync(
+      join(project, 'smoke.mjs'),
+      `${TRAIN_SMALL}\nimport * as knobs from 'knobs';\nconst r = await trainSmall(knobs, 2);\nconsole.log(JSON.stringify(r));\n`,
+    );
+    const r = spawnSync(process.execPath, ['smoke.mjs'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { accuracy: number; epochs: number };
+    expect(out.epochs).toBe(25);
+    expect(out.accuracy).toBeGreaterThan(0.9);
+  });
+
+  // A typed mistake must be caught: if the types resolved to nothing (any, or an empty module),
+  // the @ts-expect-error lines would be errors themselves.
+  const USE = `import * as knobs from 'knobs';
+import { ops } from 'knobs/ops';
+const m = knobs.sequential({ inputShape: [4], layers: [knobs.layers.dense({ units: 2, activation: 'softmax' })] });
+m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+const c: Float32Array = ops.matMul(new Float32Array(4), new Float32Array(4), { m: 2, k: 2, n: 2 });
+void knobs.ready({ module: undefined });
+// @ts-expect-error: units must be a number
+knobs.layers.dense({ units: 'two' });
+// @ts-expect-error: no such export
+knobs.noSuchThing();
+export { c };
+`;
+
+  function compile(name: string, compilerOptions: Record<string, unknown>, extra = ''): void {
+    const dir = join(project, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'use.ts'), USE + extra);
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', ...compilerOptions }, files: ['use.ts'] }),
+    );
+    sh(process.execPath, [TSC, '-p', join(dir, 'tsconfig.json')], dir);
+  }
+
+  it('types resolve under moduleResolution bundler with browser types that need no Node API', () => {
+    // no @types/node at all: a Node type anywhere in the browser declarations fails to compile
+    compile(
+      'bundler',
+      { module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM'], types: [] },
+      'knobs.workerPool({ workerUrl: new URL("https://cdn.example/w.js") });\n',
+    );
+  });
+
+  it('types resolve under moduleResolution node16 and nodenext (the Node entry)', () => {
+    const typeRoots = [join(ROOT, 'node_modules/@types')];
+    // skipLibCheck as \`tsc --init\` sets it: the declarations name WebAssembly and IndexedDB types,
+    // which a Node project without the DOM lib (and @types/node 20) does not declare
+    const lib = { lib: ['ES2022'], types: ['node'], typeRoots, skipLibCheck: true };
+    const node = 'void knobs.shutdown(); void knobs.data.loadIdx;\n';
+    compile('node16', { module: 'Node16', moduleResolution: 'node16', ...lib }, node);
+    compile('nodenext', { module: 'NodeNext', moduleResolution: 'nodenext', ...lib }, node);
+  });
+});
