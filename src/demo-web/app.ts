@@ -305,7 +305,8 @@ void fetch('data/list.json')
     for (const n of names) sel.append(new Option(n, n));
   });
 void knobs
-  .loadModel(STORE)
+  .ready()
+  .then(() => knobs.loadModel(STORE))
   .then((m) => {
     $('store').textContent = `a ${String(m.metadata.dataset ?? 'mnist')} model saved earlier is in IndexedDB: press load`;
     $('store').dataset.found = 'true';

@@ -89,6 +89,17 @@ export function pythonWithOptuna(): string | null {
 export async function bundleScript(entry: string, outDir: string): Promise<string> {
   const esbuild = await import('esbuild');
   const out = join(outDir, 'script.mjs');
-  await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'warning' });
+  // ignoreAnnotations: package.json's "sideEffects" describes the published bundles, and applied to
+  // the sources it would drop the imports that register storage schemes (see build/build.mjs)
+  await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: out,
+    logLevel: 'warning',
+    ignoreAnnotations: true,
+  });
   return out;
 }

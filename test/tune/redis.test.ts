@@ -265,6 +265,9 @@ async function bundleWorker(): Promise<string> {
     target: 'node20',
     outfile: out,
     logLevel: 'warning',
+    // package.json's "sideEffects" describes the published bundles; from the sources it would drop
+    // the import that registers the redis: scheme (as build/build.mjs explains)
+    ignoreAnnotations: true,
     banner: { js: "import { createRequire as __knobsCreateRequire } from 'node:module'; const require = __knobsCreateRequire(import.meta.url);" },
   });
   return out;
