@@ -7,11 +7,13 @@
  * Environment (for a quicker run): KNOBS_DEMO_TRAIN training images (default 20,000),
  * KNOBS_DEMO_EPOCHS (default 6), KNOBS_FASHION_DIR (the dataset's folder).
  *
- * Writes runs/fashion-cnn/: the model, report.txt, report.json, augmentation.png and errors.png.
+ * Writes runs/fashion-cnn/: the model, report.txt, report.json, report.html, augmentation.png and
+ * errors.png.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as knobs from '../../build/entry.node';
+import { writeDemoReport } from './demo-report';
 
 /** The crowd's error on Fashion-MNIST, as its authors published it (83.5% accuracy). */
 const HUMAN_LEVEL_ERROR = knobs.data.FASHION_MNIST_HUMAN_LEVEL_ERROR;
@@ -21,7 +23,6 @@ const EPOCHS = Number(process.env.KNOBS_DEMO_EPOCHS ?? 6);
 const SEED = 7;
 
 const log = (s = ''): void => console.log(s);
-const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
 async function main(): Promise<void> {
   const t0 = performance.now();
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
   model.summary();
   log(`\ntraining: Adam 2e-3 with cosine decay, batch 128, ${epochs} epochs, 2 workers, augmentation (horizontal flips, 2-pixel shifts)`);
   const tTrain = performance.now();
+  const batchLoss: number[] = [];
   const history = await model.fit(train.x, train.y as Int32Array, {
     batchSize: 128,
     epochs,
@@ -89,88 +91,25 @@ async function main(): Promise<void> {
     workers: 2,
     validationData: [dev.x, dev.y as Int32Array],
     verbose: process.stdout.isTTY ? 1 : 2,
+    callbacks: [{ onBatchEnd: (_b: number, logs?: Record<string, number>) => void batchLoss.push(logs?.loss ?? NaN) }],
   });
   const trainSecs = (performance.now() - tTrain) / 1000;
   const samples = history.epoch.length * train.length;
   log(`trained ${history.epoch.length} epochs in ${trainSecs.toFixed(1)} s (${Math.round(samples / trainSecs)} samples/s, two workers)\n`);
 
-  // where the model stands
-  const sets = {
-    train: { x: train.x, y: train.y as Int32Array },
-    trainDev: { x: trainDev.x, y: trainDev.y as Int32Array },
-    dev: { x: dev.x, y: dev.y as Int32Array },
-    test: { x: test.x, y: test.y as Int32Array },
-  };
   // the crowd errs on 16.5% of the images: the default thresholds (1.5 points) suit this task
-  const d = knobs.diagnose(model, sets, { humanLevelError: HUMAN_LEVEL_ERROR });
-  const errs = d.errors;
-  const errorTable = [
-    "error rates (human-level error on Fashion-MNIST is 16.5%: the crowd's labels, 83.5% accuracy):",
-    `  human-level ${pct(HUMAN_LEVEL_ERROR)}   train ${pct(errs.trainError)}   train-dev ${pct(errs.trainDevError ?? NaN)}   dev ${pct(errs.devError)}   test ${pct(errs.testError ?? NaN)}`,
-  ].join('\n');
-  log(errorTable);
-  const diagnosisText = knobs.formatDiagnosis(d);
-  log(`\n${diagnosisText}\n`);
-
-  const testProbs = model.predict(test.x);
-  const yTest = test.y as Int32Array;
-  const predTest = knobs.analyze.argmaxRows(testProbs, 10);
-  const testAccuracy = knobs.metrics.accuracyScore(yTest, predTest);
-  log(`test accuracy: ${pct(testAccuracy)}\n`);
-  const names = knobs.data.FASHION_MNIST_CLASS_NAMES;
-  const reportText = knobs.metrics.classificationReport(yTest, predTest, { digits: 4, targetNames: [...names] }) as string;
-  log('per-class report on the test set:');
-  log(reportText);
-  const confusions = knobs.analyze.topConfusions(yTest, predTest, { top: 5 });
-  log('top confusions (true -> predicted: count):');
-  for (const c of confusions) log(`  ${names[c.trueLabel]} -> ${names[c.predLabel]}: ${c.count} (${pct(c.share)} of the errors)`);
-  const gallery = knobs.analyze.misclassifiedGallery(test.x, { height: 28, width: 28, channels: 1 }, yTest, predTest, { max: 40, columns: 10, scale: 2 });
-  writeFileSync(join(OUT, 'errors.png'), gallery.png);
-
-  const saved = await model.save(`file://${OUT}`);
-  const text = [
-    `knobs demo report: conv net (${model.countParams()} parameters) on Fashion-MNIST`,
-    '',
-    `sets: ${train.length} train, ${trainDev.length} train-dev, ${dev.length} dev, ${test.length} test`,
-    `training: ${history.epoch.length} epochs, ${trainSecs.toFixed(1)} s`,
-    '',
-    errorTable,
-    '',
-    diagnosisText,
-    '',
-    `test accuracy: ${pct(testAccuracy)}`,
-    '',
-    reportText,
-    'top confusions:',
-    ...confusions.map((c) => `  ${names[c.trueLabel]} -> ${names[c.predLabel]}: ${c.count}`),
-    '',
-  ].join('\n');
-  writeFileSync(join(OUT, 'report.txt'), text);
-  writeFileSync(
-    join(OUT, 'report.json'),
-    JSON.stringify(
-      {
-        sets: { train: train.length, trainDev: trainDev.length, dev: dev.length, test: test.length },
-        history: history.history,
-        errors: errs,
-        humanLevelError: HUMAN_LEVEL_ERROR,
-        diagnosis: {
-          verdict: d.verdict,
-          focus: d.focus,
-          avoidableBias: d.avoidableBias,
-          variance: d.variance,
-          dataMismatch: d.dataMismatch,
-          devOverfit: d.devOverfit,
-          knobs: d.knobs,
-        },
-        testAccuracy,
-        confusions,
-      },
-      null,
-      2,
-    ),
-  );
-  log(`\nsaved the model (${(saved.weightDataBytes / 1024).toFixed(0)} KiB of weights and optimizer state) and the report to ${OUT}`);
+  await writeDemoReport({
+    out: OUT,
+    title: `conv net (${model.countParams()} parameters) on Fashion-MNIST`,
+    model,
+    history,
+    batchLoss,
+    trainSecs,
+    sets: { train, trainDev, dev, test },
+    humanLevelError: HUMAN_LEVEL_ERROR,
+    humanLevelNote: "Fashion-MNIST is 16.5%: the crowd's labels, 83.5% accuracy",
+    classNames: knobs.data.FASHION_MNIST_CLASS_NAMES,
+  });
   log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   await knobs.shutdown();
 }

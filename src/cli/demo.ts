@@ -10,9 +10,10 @@
  * report.html (the curves, the error ladder, the confusion matrix and the galleries, one offline
  * file), augmentation.png (what the model was fed) and errors.png (the test digits it got wrong).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as knobs from '../../build/entry.node';
+import { writeDemoReport } from './demo-report';
 
 /** Human-level error on MNIST digits: people misread about 0.2% of them (LeCun et al.). */
 const HUMAN_LEVEL_ERROR = 0.002;
@@ -20,7 +21,6 @@ const OUT = join(process.cwd(), 'runs', 'mnist-mlp');
 const SEED = 7;
 
 const log = (s = ''): void => console.log(s);
-const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
 async function main(): Promise<void> {
   const t0 = performance.now();
@@ -80,98 +80,20 @@ async function main(): Promise<void> {
   const samples = history.epoch.length * train.length;
   log(`trained ${history.epoch.length} epochs in ${trainSecs.toFixed(1)} s (${Math.round(samples / trainSecs)} samples/s, one thread)\n`);
 
-  // where the model stands
-  const sets = {
-    train: { x: train.x, y: train.y as Int32Array },
-    trainDev: { x: trainDev.x, y: trainDev.y as Int32Array },
-    dev: { x: dev.x, y: dev.y as Int32Array },
-    test: { x: test.x, y: test.y as Int32Array },
-  };
   // On digits, where people err 0.2% of the time, a gap of half a point is already large: the
   // default thresholds (1.5 points) suit harder tasks.
-  const d = knobs.diagnose(model, sets, {
-    humanLevelError: HUMAN_LEVEL_ERROR,
-    thresholds: { bias: 0.005, variance: 0.005, dataMismatch: 0.005, devOverfit: 0.005 },
-  });
-  const errs = d.errors;
-  const errorTable = [
-    'error rates (human-level error on MNIST is about 0.2%):',
-    `  human-level ${pct(HUMAN_LEVEL_ERROR)}   train ${pct(errs.trainError)}   train-dev ${pct(errs.trainDevError ?? NaN)}   dev ${pct(errs.devError)}   test ${pct(errs.testError ?? NaN)}`,
-  ].join('\n');
-  log(errorTable);
-  const diagnosisText = knobs.formatDiagnosis(d);
-  log(`\n${diagnosisText}\n`);
-
-  const testProbs = model.predict(test.x);
-  const yTest = test.y as Int32Array;
-  const predTest = knobs.analyze.argmaxRows(testProbs, 10);
-  const testAccuracy = knobs.metrics.accuracyScore(yTest, predTest);
-  log(`test accuracy: ${pct(testAccuracy)}\n`);
-  const reportText = knobs.metrics.classificationReport(yTest, predTest, { digits: 4 }) as string;
-  log('per-class report on the test set:');
-  log(reportText);
-  const confusions = knobs.analyze.topConfusions(yTest, predTest, { top: 5 });
-  log('top confusions (true -> predicted: count):');
-  for (const c of confusions) log(`  ${c.trueLabel} -> ${c.predLabel}: ${c.count} (${pct(c.share)} of the errors)`);
-  const gallery = knobs.analyze.misclassifiedGallery(test.x, { height: 28, width: 28, channels: 1 }, yTest, predTest, { max: 40, columns: 10, scale: 2 });
-  writeFileSync(join(OUT, 'errors.png'), gallery.png);
-
-  const saved = await model.save(`file://${OUT}`);
-  const text = [
-    'knobs demo report: MLP 784-128-64-10 on MNIST',
-    '',
-    `sets: ${train.length} train, ${trainDev.length} train-dev, ${dev.length} dev, ${test.length} test`,
-    `training: ${history.epoch.length} epochs, ${trainSecs.toFixed(1)} s`,
-    '',
-    errorTable,
-    '',
-    diagnosisText,
-    '',
-    `test accuracy: ${pct(testAccuracy)}`,
-    '',
-    reportText,
-    'top confusions:',
-    ...confusions.map((c) => `  ${c.trueLabel} -> ${c.predLabel}: ${c.count}`),
-    '',
-  ].join('\n');
-  writeFileSync(join(OUT, 'report.txt'), text);
-  writeFileSync(
-    join(OUT, 'report.json'),
-    JSON.stringify(
-      {
-        sets: { train: train.length, trainDev: trainDev.length, dev: dev.length, test: test.length },
-        history: history.history,
-        errors: errs,
-        humanLevelError: HUMAN_LEVEL_ERROR,
-        diagnosis: {
-          verdict: d.verdict,
-          focus: d.focus,
-          avoidableBias: d.avoidableBias,
-          variance: d.variance,
-          dataMismatch: d.dataMismatch,
-          devOverfit: d.devOverfit,
-          knobs: d.knobs,
-        },
-        testAccuracy,
-        confusions,
-      },
-      null,
-      2,
-    ),
-  );
-  await knobs.report.write(join(OUT, 'report.html'), {
-    title: 'knobs demo: MLP 784-128-64-10 on MNIST',
-    notes: [
-      `${train.length} train, ${trainDev.length} train-dev, ${dev.length} dev, ${test.length} test; ${history.epoch.length} epochs in ${trainSecs.toFixed(1)} s`,
-    ],
+  await writeDemoReport({
+    out: OUT,
+    title: 'MLP 784-128-64-10 on MNIST',
     model,
     history,
     batchLoss,
-    diagnosis: d,
-    analysis: knobs.analyze.analyze(model, test.x, yTest),
-    examples: { x: test.x, y: yTest, image: { height: 28, width: 28 } },
+    trainSecs,
+    sets: { train, trainDev, dev, test },
+    humanLevelError: HUMAN_LEVEL_ERROR,
+    humanLevelNote: 'MNIST is about 0.2%',
+    thresholds: { bias: 0.005, variance: 0.005, dataMismatch: 0.005, devOverfit: 0.005 },
   });
-  log(`\nsaved the model (${(saved.weightDataBytes / 1024).toFixed(0)} KiB of weights and optimizer state) and the report to ${OUT}`);
   log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   await knobs.shutdown();
 }

@@ -39,7 +39,8 @@ describe('npm run demo:cnn', () => {
       expect(stdout).toMatch(/Ankle boot/);
       expect(stdout).toMatch(/top confusions/);
       const out = join(cwd, 'runs', 'fashion-cnn');
-      for (const f of ['model.json', 'report.txt', 'report.json', 'augmentation.png', 'errors.png']) expect(existsSync(join(out, f)), f).toBe(true);
+      for (const f of ['model.json', 'report.txt', 'report.json', 'report.html', 'augmentation.png', 'errors.png'])
+        expect(existsSync(join(out, f)), f).toBe(true);
       const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
       expect(report.humanLevelError).toBe(0.165);
       // measured (seed 7, 2 workers, 4,000 images x 3 epochs): test accuracy 77.8%, train error 19.9%
