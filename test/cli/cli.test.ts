@@ -390,6 +390,45 @@ describe('knobs tune', () => {
   });
 });
 
+describe('knobs tune --dashboard', () => {
+  it('serves the study live on 127.0.0.1: /data.json gains trials while the study runs', async () => {
+    const search = join(cwd, 'slow.mjs');
+    writeFileSync(
+      search,
+      'export async function objective(trial) { const x = trial.suggestFloat("x", -4, 4); await new Promise((r) => setTimeout(r, 250)); return (x - 1) ** 2; }\n',
+    );
+    const child = spawn(process.execPath, [CLI, 'tune', search, '--trials', '8', '--seed', '1', '--dashboard', '--out', 'runs/slow-dash'], { cwd });
+    let err = '';
+    child.stderr.on('data', (b) => (err += b));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    let done = false;
+    void exited.then(() => (done = true));
+    const seen: { version: number; status: string; complete: number }[] = [];
+    while (!done) {
+      const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(err)?.[1];
+      if (url) {
+        try {
+          const j = (await (await fetch(`${url}data.json`)).json()) as {
+            version: number;
+            data: { status: string; study?: { counts: Record<string, number> } };
+          };
+          seen.push({ version: j.version, status: j.data.status, complete: j.data.study?.counts.COMPLETE ?? 0 });
+        } catch {
+          /* closed at the end */
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await exited, err).toBe(0);
+    const running = seen.filter((s) => s.status === 'running');
+    // polled while it ran: several versions, the trial count growing between them
+    expect(new Set(running.map((s) => s.version)).size, JSON.stringify(seen)).toBeGreaterThanOrEqual(3);
+    expect(running.some((s) => s.complete > 0 && s.complete < 8)).toBe(true);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.complete).toBeGreaterThanOrEqual(seen[i - 1]!.complete);
+    expect(existsSync(join(cwd, 'runs/slow-dash/report.html'))).toBe(true);
+  });
+});
+
 const redisBin = redisServerBinary();
 describe.skipIf(!redisBin)('knobs tune --storage redis://', () => {
   it('runs trials on a Redis server with heartbeats, exits once done (the connection closed), and --resume continues from the server', async () => {
