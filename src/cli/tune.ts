@@ -11,6 +11,7 @@
  * @module
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as knobs from '../../build/entry.node';
@@ -24,7 +25,11 @@ export const TUNE: CommandSpec = {
   summary: 'Run a hyperparameter study whose search space and objective come from SEARCH (a .js or .json file), stored in a journal file.',
   positionals: [{ name: 'SEARCH', help: 'a .js file exporting objective(trial, { knobs }), or a .json search over an MLP' }],
   flags: {
-    trials: { type: 'string', value: 'N', help: 'trials to run (with --resume: until the study has N finished trials) (default 20)' },
+    trials: {
+      type: 'string',
+      value: 'N',
+      help: 'trials to run (with --resume, and on redis://: until the study has N finished trials, counted across every process) (default 20)',
+    },
     storage: {
       type: 'string',
       value: 'URL',
@@ -36,8 +41,8 @@ export const TUNE: CommandSpec = {
       help: 'heartbeat of running trials; a trial silent for two is failed and retried by the others (default 60 on redis://, none on a journal file)',
     },
     'study-name': { type: 'string', value: 'NAME', help: 'the study in the storage (default: the SEARCH file name)' },
-    concurrency: { type: 'string', value: 'N', help: 'trials run at once (default 1)' },
-    resume: { type: 'boolean', help: 'continue the study of that name in the storage' },
+    concurrency: { type: 'string', value: 'N|auto', help: 'trials run at once; auto: one per core (default 1)' },
+    resume: { type: 'boolean', help: 'continue the study of that name in the storage (on redis:// a study that exists is always joined)' },
     timeout: { type: 'string', value: 'SECONDS', help: 'start no new trial after this time' },
     seed: { type: 'string', value: 'N', help: 'seed of the sampler' },
     out: { type: 'string', value: 'DIR', help: 'where report.html and run.json go (default runs/<study name>)' },
@@ -48,7 +53,7 @@ export const TUNE: CommandSpec = {
     'examples:',
     '  knobs tune search.json --trials 30 --storage journal:study.journal',
     '  knobs tune search.js --trials 50 --concurrency 2 --resume --dashboard',
-    '  knobs tune search.json --trials 100 --storage redis://127.0.0.1:6379   (run it on several machines at once)',
+    '  knobs tune search.json --trials 100 --storage redis://tuning.lan:6379 --concurrency auto   (the same on every machine: 100 in all)',
   ],
 };
 
@@ -163,7 +168,7 @@ async function jsSearch(file: string): Promise<SearchModule> {
 export async function tune(p: Parsed, out: Out): Promise<number> {
   const file = p.positionals.SEARCH!;
   const nTrials = int(p, 'trials', 20);
-  const concurrency = int(p, 'concurrency', 1, 1, 64);
+  const concurrency = str(p, 'concurrency') === 'auto' ? availableParallelism() : int(p, 'concurrency', 1, 1, 64);
   const timeout = num(p, 'timeout', undefined);
   const seed = str(p, 'seed') === undefined ? undefined : int(p, 'seed', 0, 0);
   const port = str(p, 'port') === undefined ? undefined : int(p, 'port', 0, 0, 65535);
@@ -175,6 +180,8 @@ export async function tune(p: Parsed, out: Out): Promise<number> {
   const storage = str(p, 'storage') ?? `journal:${file.replace(/\.(m?js|json)$/i, '')}.journal`;
   if (!/^[a-z][a-z0-9+.-]*:/i.test(storage)) throw new UsageError(`--storage must be a URL such as journal:FILE, got ${JSON.stringify(storage)}`);
   const outDir = resolve(str(p, 'out') ?? join('runs', name));
+  // a study on a server is shared: every process started on it joins it
+  const joining = bool(p, 'resume') || /^rediss?:/i.test(storage);
   // a study shared through a server: a crashed process's trials must not stay RUNNING for ever
   const heartbeat = str(p, 'heartbeat') === undefined ? (/^rediss?:/i.test(storage) ? 60 : undefined) : num(p, 'heartbeat', undefined);
   if (heartbeat !== undefined && !(heartbeat > 0)) throw new UsageError(`--heartbeat must be a positive number of seconds, got ${str(p, 'heartbeat')}`);
@@ -188,7 +195,7 @@ export async function tune(p: Parsed, out: Out): Promise<number> {
       study = knobs.tune.createStudy({
         storage,
         studyName: name,
-        loadIfExists: bool(p, 'resume'),
+        loadIfExists: joining,
         ...(search.directions ? { directions: search.directions } : { direction: search.direction ?? 'minimize' }),
         ...(seed !== undefined ? { sampler: knobs.tune.tpeSampler({ seed }) } : {}),
         ...(heartbeat !== undefined ? { heartbeatInterval: heartbeat } : {}),
@@ -200,9 +207,11 @@ export async function tune(p: Parsed, out: Out): Promise<number> {
         throw new CliError(`study ${JSON.stringify(name)} already exists in ${storage}: pass --resume to continue it, or --study-name for a new one`);
       throw new CliError(`${storage}: ${(e as Error).message.split('\n')[0]}`);
     }
-    const finished = (): number => study.getTrials({ states: ['COMPLETE', 'PRUNED', 'FAIL'] }).length;
-    const todo = bool(p, 'resume') ? Math.max(0, nTrials - finished()) : nTrials;
-    if (bool(p, 'resume')) out.err(`resuming study ${name}: ${finished()} trials finished, ${todo} to run`);
+    const FINISHED = ['COMPLETE', 'PRUNED', 'FAIL'] as const;
+    const finished = (): number => study.getTrials({ states: FINISHED }).length;
+    const todo = joining ? Math.max(0, nTrials - finished()) : nTrials;
+    if (bool(p, 'resume') || finished() > 0)
+      out.err(`${bool(p, 'resume') ? 'resuming' : 'joining'} study ${name}: ${finished()} trials finished, ${todo} to run`);
     const snapshot = (status: 'running' | 'done'): knobs.report.ReportData =>
       knobs.report.reportData({
         title: `knobs tune ${file}`,
@@ -218,6 +227,8 @@ export async function tune(p: Parsed, out: Out): Promise<number> {
         ...(timeout !== undefined ? { timeout } : {}),
         catch: (e) => !(e instanceof CliError),
         callbacks: [
+          // other processes on the same storage add trials too: stop at N finished in all
+          ...(joining ? [knobs.tune.maxTrialsCallback(nTrials, { states: FINISHED })] : []),
           (_s, t) => {
             if (t.state === 'FAIL') failures++;
             const v = t.values ? t.values.map((x) => x.toPrecision(4)).join(', ') : t.state.toLowerCase();

@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -431,7 +431,7 @@ describe('knobs tune --dashboard', () => {
 
 const redisBin = redisServerBinary();
 describe.skipIf(!redisBin)('knobs tune --storage redis://', () => {
-  it('runs trials on a Redis server with heartbeats, exits once done (the connection closed), and --resume continues from the server', async () => {
+  it('runs trials on a Redis server with heartbeats, exits once done (the connection closed); later processes join the study, --trials a total across them', async () => {
     const server = await RedisServer.start(redisBin!, mkdtempSync(join(tmpdir(), 'knobs-cli-redis-')));
     try {
       const search = join(cwd, 'shared.mjs');
@@ -439,13 +439,36 @@ describe.skipIf(!redisBin)('knobs tune --storage redis://', () => {
       const a = knobs('tune', search, '--trials', '4', '--storage', server.url, '--seed', '5');
       expect(a.code, a.err).toBe(0);
       expect(a.out).toMatch(new RegExp(`the study is in ${server.url.replace(/[.]/g, '\\.')}`));
-      const b = knobs('tune', search, '--trials', '6', '--storage', server.url, '--resume');
+      // no --resume needed on a server: a second process joins
+      const b = knobs('tune', search, '--trials', '6', '--storage', server.url);
       expect(b.code, b.err).toBe(0);
-      expect(b.err).toMatch(/resuming study shared: 4 trials finished, 2 to run/);
+      expect(b.err).toMatch(/joining study shared: 4 trials finished, 2 to run/);
       // the journal is on the server, and running trials beat (the default on redis://)
       const n = Number(await server.command('GET', ':log_number'));
       const records = await Promise.all(Array.from({ length: n + 1 }, (_, i) => server.command('GET', `:log:${i}`)));
       expect(records.filter((r) => /"op_code":\s*4/.test(String(r)))).toHaveLength(6);
+      // two processes at once, one per core each: 14 finished trials in all, give or take the ones in flight
+      const slow = join(cwd, 'shared-slow.mjs');
+      writeFileSync(
+        slow,
+        'export async function objective(trial) { const x = trial.suggestFloat("x", -4, 4); await new Promise((r) => setTimeout(r, 150)); return (x - 1) ** 2; }\n',
+      );
+      const run = (): Promise<{ code: number | null; err: string }> =>
+        new Promise((done) => {
+          const c = spawn(process.execPath, [CLI, 'tune', slow, '--study-name', 'shared', '--trials', '14', '--storage', server.url, '--concurrency', 'auto'], {
+            cwd,
+          });
+          let err = '';
+          c.stderr.on('data', (d) => (err += d));
+          c.on('close', (code) => done({ code, err }));
+        });
+      const both = await Promise.all([run(), run()]);
+      for (const r of both) expect(r.code, r.err).toBe(0);
+      const ran = both.map((r) => (r.err.match(/^trial \d+:/gm) ?? []).length);
+      expect(Math.min(...ran), `each process ran trials: ${ran}`).toBeGreaterThan(0);
+      const total = 6 + ran[0]! + ran[1]!;
+      expect(total).toBeGreaterThanOrEqual(14);
+      expect(total).toBeLessThanOrEqual(14 + 2 * availableParallelism());
       expect(records.some((r) => String(r).includes('knobs:heartbeat'))).toBe(true);
       expect(knobs('tune', search, '--storage', server.url, '--heartbeat', '0').err).toMatch(/--heartbeat must be a positive number/);
     } finally {
