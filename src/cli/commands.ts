@@ -51,7 +51,7 @@ export const REPORT: CommandSpec = {
   name: 'report',
   summary: "Write a run's report.html again from its run.json and print its path (or open it in the browser with --open).",
   positionals: [{ name: 'RUN', help: 'a run folder written by knobs train or knobs tune' }],
-  flags: { open: { type: 'boolean', help: 'open the report in the default browser' } },
+  flags: { open: { type: 'boolean', help: 'open the report in $BROWSER, else the default browser (open, explorer or xdg-open)' } },
 };
 
 /** Reads DATA for a trained model, the way training read it. */
@@ -176,7 +176,8 @@ export async function reportRun(p: Parsed, out: Out): Promise<number> {
   const path = resolve(dir, 'report.html');
   await knobs.report.write(path, run.report);
   if (bool(p, 'open')) {
-    const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+    // $BROWSER first, as git, Python's webbrowser and many CLIs read it
+    const opener = process.env.BROWSER || (process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open');
     const child = spawn(opener, [path], { detached: true, stdio: 'ignore' });
     child.on('error', () => out.err(`could not start ${opener}; open ${path} in a browser`));
     child.unref();

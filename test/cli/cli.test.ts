@@ -162,6 +162,23 @@ describe('knobs train on a CSV of real digits, then evaluate, predict, diagnose,
     const rep = knobs('report', run);
     expect(rep.code, rep.err).toBe(0);
     expect(rep.out.trim()).toBe(join(run, 'report.html'));
+    // --open hands the file to $BROWSER (here a script that writes down what it was given)
+    const opened = join(cwd, 'opened.txt');
+    const browser = join(cwd, 'fake-browser.sh');
+    writeFileSync(browser, `#!/bin/sh\necho "$1" > ${opened}\n`, { mode: 0o755 });
+    const o = spawnSync(process.execPath, [CLI, 'report', run, '--open'], { cwd, encoding: 'utf8', env: { ...process.env, BROWSER: browser } });
+    expect(o.status, o.stderr).toBe(0);
+    for (let i = 0; i < 100 && !existsSync(opened); i++) spawnSync('sleep', ['0.05']);
+    expect(readFileSync(opened, 'utf8').trim()).toBe(join(run, 'report.html'));
+    // a browser that cannot start: said on stderr, and the path is still printed
+    const missing = spawnSync(process.execPath, [CLI, 'report', run, '--open'], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, BROWSER: join(cwd, 'no-such-browser') },
+    });
+    expect(missing.status).toBe(0);
+    expect(missing.stdout.trim()).toBe(join(run, 'report.html'));
+    expect(missing.stderr).toMatch(/could not start .*no-such-browser; open .*report\.html in a browser/);
   });
 });
 
