@@ -126,10 +126,13 @@ function layerOut(layer: Layer): Plain {
   if (layer.className === 'Activation') {
     // a leaky ReLU or an ELU of another scale is a layer of its own in Keras and tfjs
     if (c.activation === 'leakyRelu') {
-      return { class_name: 'LeakyReLU', config: { name: layer.name, trainable: true, dtype: 'float32', alpha: c.alpha ?? DEFAULT_ACTIVATION_ALPHA.leakyRelu } };
+      return {
+        class_name: 'LeakyReLU',
+        config: { name: layer.name, trainable: layer.trainable, dtype: 'float32', alpha: c.alpha ?? DEFAULT_ACTIVATION_ALPHA.leakyRelu },
+      };
     }
     if (c.activation === 'elu' && c.alpha !== undefined && c.alpha !== 1) {
-      return { class_name: 'ELU', config: { name: layer.name, trainable: true, dtype: 'float32', alpha: c.alpha } };
+      return { class_name: 'ELU', config: { name: layer.name, trainable: layer.trainable, dtype: 'float32', alpha: c.alpha } };
     }
   }
   if ((layer.className === 'GlobalAveragePooling2D' || layer.className === 'GlobalMaxPooling2D') && c.keepdims === true) {

@@ -29,7 +29,7 @@ function build(): knobs.Sequential {
       L.dense({ name: 'out', units: 3, activation: 'softmax' }),
     ],
   });
-  m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.02 }), loss: 'sparseCategoricalCrossentropy' });
+  m.compile({ optimizer: knobs.optimizers.adamw({ learningRate: 0.02, weightDecay: 0.05 }), loss: 'sparseCategoricalCrossentropy' });
   return m;
 }
 
