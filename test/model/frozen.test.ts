@@ -112,6 +112,39 @@ describe('gradients', () => {
     expect(f.loss).toBeCloseTo(g.loss, 6);
   });
 
+  it('frozen Conv2D, DepthwiseConv2D and SeparableConv2D between trainable layers pass the same input gradient down', () => {
+    const build = (frozen: boolean): knobs.Sequential => {
+      const m = knobs.sequential({
+        inputShape: [6, 6, 1],
+        seed: 5,
+        layers: [
+          L.conv2d({ filters: 2, kernelSize: 2, activation: 'tanh' }),
+          L.conv2d({ filters: 3, kernelSize: 2, padding: 'same', activation: 'relu', trainable: !frozen }),
+          L.depthwiseConv2d({ kernelSize: 2, depthMultiplier: 2, activation: 'tanh', trainable: !frozen }),
+          L.separableConv2d({ filters: 3, kernelSize: 2, activation: 'relu', trainable: !frozen }),
+          L.flatten(),
+          L.dense({ units: 3, activation: 'softmax' }),
+        ],
+      });
+      m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+      return m;
+    };
+    const g = build(false).computeGradients(img, labels).grads;
+    const f = build(true).computeGradients(img, labels).grads;
+    // unfrozen: conv (2), conv (2), depthwise (2), separable (3), dense (2); frozen: the first conv and the dense
+    expect(g.length).toBe(11);
+    expect(f.length).toBe(4);
+    for (const [k, j] of [
+      [0, 0],
+      [1, 1],
+      [9, 2],
+      [10, 3],
+    ] as const) {
+      expectClose(f[j]!, g[k]!, `gradient ${k}`);
+      expect(f[j]!.some((v) => v !== 0)).toBe(true);
+    }
+  });
+
   it('a frozen base: the backward pass stops at the first trainable layer; the head gradient is unchanged', () => {
     const free = convNet();
     const frozen = convNet({ conv: true, dense: true });
