@@ -146,6 +146,9 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   copy(blocks[0], own.params, P);
   own.slots.forEach((p, k) => copy(blocks[0] + slotOffsets[k]!, p, P));
   copy(blocks[0] + stateOffset, own.state, S);
+  // and into block 1: the optimizer writes only the trainable ranges into the other copy, so the
+  // frozen weights and their optimizer state must already be there
+  copy(blocks[1], blocks[0], blockFloats);
   let parity = 0;
   const point = (): void => {
     model.params = blocks[parity]!;
@@ -159,7 +162,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     shards: W,
     control,
     progress,
-    core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss },
+    core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss, frozen: core.layers.map((l) => l.frozen) },
     buffers,
     data: { ...spec.data },
     blocks,

@@ -20,7 +20,7 @@ import { f32_reduce_slots, f32_scale, f32_sum_squares } from '../src/engine/kern
 import { f32_gather_rows, f32_gather_sum, x32_gather } from '../src/engine/kernels/f32_gather';
 import type { StepContext } from '../src/layers/layer';
 import { coreFromConfig } from '../src/model/layout';
-import { gatherInputs, regularize, trainShard } from '../src/model/runtime';
+import { gatherInputs, optimizerStep, regularize, trainShard } from '../src/model/runtime';
 import { optimizerFromConfig } from '../src/optimizers/index';
 import { augmentation } from '../src/data/augment';
 import { healthProbes, measureHealth } from '../src/model/health';
@@ -234,8 +234,9 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     }
     if (n > 0) {
       const slots = slotPtrs[block === s.blocks[0] ? 0 : 1]!;
-      for (let k = 0; k < slots.length; k++) slots[k] = block + s.slotOffsets[k]! + from * 4;
-      optimizer.step(e, block + from * 4, grads0 + from * 4, slots, n, t, lr, other - block);
+      for (let k = 0; k < slots.length; k++) slots[k] = block + s.slotOffsets[k]!;
+      // only the trainable ranges: frozen weights and their slots keep the same values in both copies
+      optimizerStep(e, core, optimizer, block, grads0, slots, from, to, t, lr, other - block);
     }
     if (s.shard === 0 && core.stateCount > 0) {
       // the moving statistics go to the other copy too

@@ -12,7 +12,7 @@ import { NonFiniteLossError, divergenceError } from '../src/errors';
 import { BatchNormalization } from '../src/layers/batch-normalization';
 import type { StepContext } from '../src/layers/layer';
 import { EpochTally, batchLoss, type BatchHooks, type EpochRunner, type RunnerSpec } from '../src/model/parallel';
-import { inputFloats, regularize } from '../src/model/runtime';
+import { inputFloats, optimizerStep, regularize } from '../src/model/runtime';
 import type { Sequential } from '../src/model/sequential';
 import { shardOffset, shardRows } from './session';
 import type { TransferResult, TransferStart, TransferStep } from './transfer';
@@ -49,7 +49,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
   const i32 = (ptr: number, n: number): Int32Array => e.i32.slice(ptr >> 2, (ptr >> 2) + n);
   const { data } = spec;
   const start: TransferStart = {
-    core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss },
+    core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss, frozen: core.layers.map((l) => l.frozen) },
     rows: data.rows,
     // byte inputs travel as the floats they stand for: this copying fallback keeps its one format
     x: data.xBytes ? inputFloats(e, data, core.inputSize) : f32(data.x, data.rows * core.inputSize),
@@ -145,7 +145,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
           if (!Number.isFinite(norm)) throw divergenceError('gradient norm', norm, epoch, b, opt.learningRate);
         }
         opt.iterations++;
-        opt.step(e, model.params, slots, model.slots, P, opt.iterations, opt.learningRate);
+        optimizerStep(e, core, opt, model.params, slots, model.slots, 0, P, opt.iterations, opt.learningRate);
         const loss = batchLoss(stepLoss, batchWeight, penalty);
         if (measure && probes && results[0]!.health) {
           const record = results[0]!.health;

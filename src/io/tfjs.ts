@@ -126,10 +126,13 @@ function layerOut(layer: Layer): Plain {
   if (layer.className === 'Activation') {
     // a leaky ReLU or an ELU of another scale is a layer of its own in Keras and tfjs
     if (c.activation === 'leakyRelu') {
-      return { class_name: 'LeakyReLU', config: { name: layer.name, trainable: true, dtype: 'float32', alpha: c.alpha ?? DEFAULT_ACTIVATION_ALPHA.leakyRelu } };
+      return {
+        class_name: 'LeakyReLU',
+        config: { name: layer.name, trainable: layer.trainable, dtype: 'float32', alpha: c.alpha ?? DEFAULT_ACTIVATION_ALPHA.leakyRelu },
+      };
     }
     if (c.activation === 'elu' && c.alpha !== undefined && c.alpha !== 1) {
-      return { class_name: 'ELU', config: { name: layer.name, trainable: true, dtype: 'float32', alpha: c.alpha } };
+      return { class_name: 'ELU', config: { name: layer.name, trainable: layer.trainable, dtype: 'float32', alpha: c.alpha } };
     }
   }
   if ((layer.className === 'GlobalAveragePooling2D' || layer.className === 'GlobalMaxPooling2D') && c.keepdims === true) {
@@ -147,7 +150,7 @@ function layerOut(layer: Layer): Plain {
     else out[snake(k)] = v;
   }
   if (layer.className === 'BatchNormalization' && out.axis === undefined) out.axis = -1;
-  out.trainable = true;
+  out.trainable = layer.trainable;
   out.dtype = 'float32';
   return { class_name: layer.className, config: out };
 }
@@ -172,7 +175,9 @@ export function toTfjsArtifacts(model: Sequential, metadata?: Record<string, unk
   let k = 0;
   for (const l of layers) {
     for (const s of l.weightSpecs()) {
-      entries.push({ entry: { name: `${l.name}/${snake(s.name)}`, shape: s.shape.slice(), dtype: 'float32' }, data: weights[k++]!, trainable: s.trainable });
+      // a frozen layer's weights are non-trainable in tfjs
+      const trainable = s.trainable && l.trainable;
+      entries.push({ entry: { name: `${l.name}/${snake(s.name)}`, shape: s.shape.slice(), dtype: 'float32' }, data: weights[k++]!, trainable });
     }
   }
   // tfjs' order: trainable weights first, then the non-trainable ones (moving statistics)
@@ -242,11 +247,13 @@ function optimizerOut(model: Sequential): { trainingConfig: Plain; entries: Tfjs
   // the step count is an int32 scalar in tfjs; its 4 bytes ride in the float32 buffer
   const out: TfjsWeightEntry[] = [{ name: 'iter', shape: [], dtype: 'int32', group: 'optimizer' }];
   const parts: Float32Array[] = [new Float32Array(Int32Array.of(ts.iterations).buffer)];
-  // the slots are laid out as the trainable weights are in the parameter buffer
+  // the slots are laid out as the trainable weights are in the parameter buffer; tfjs' optimizer
+  // has none for a frozen layer's weights
   const trainable: { name: string; shape: number[]; offset: number; n: number }[] = [];
   for (const l of model.layers) {
     l.weightSpecs().forEach((s, i) => {
-      if (s.trainable) trainable.push({ name: `${l.name}/${snake(s.name)}`, shape: s.shape, offset: l.offsets[i]!, n: s.shape.reduce((a, b) => a * b, 1) });
+      if (s.trainable && l.trainable)
+        trainable.push({ name: `${l.name}/${snake(s.name)}`, shape: s.shape, offset: l.offsets[i]!, n: s.shape.reduce((a, b) => a * b, 1) });
     });
   }
   ts.slotNames.forEach((slot, k) => {
@@ -549,7 +556,8 @@ function layerIn(where: string, cls0: string, c: Plain): { layer: LayerConfig; i
   for (const [k, v] of Object.entries(c)) {
     if (k === 'name' || k === 'dtype' || (SHAPE_KEYS as readonly string[]).includes(k)) continue;
     if (k === 'trainable') {
-      // frozen layers are knobs' next step (issue 13); until then the layer refuses false by name
+      if (v !== true && v !== false) throw new TypeError(`${where}: config.trainable must be true or false, got ${describe(v)}`);
+      // a frozen layer stays frozen in knobs (written only when false, as knobs' own configs)
       if (v === false) config.trainable = false;
       continue;
     }
@@ -656,7 +664,9 @@ function trainingIn(
         ? read(it)[0]!
         : NaN;
   const trainable = layers.flatMap((l, i) =>
-    l.weightSpecs().flatMap((s, k) => (s.trainable ? [{ name: `${tfjsNames[i]}/${snake(s.name)}`, i, k, n: s.shape.reduce((x, y) => x * y, 1) }] : [])),
+    l
+      .weightSpecs()
+      .flatMap((s, k) => (s.trainable && l.trainable ? [{ name: `${tfjsNames[i]}/${snake(s.name)}`, i, k, n: s.shape.reduce((x, y) => x * y, 1) }] : [])),
   );
   const slots: SlotWeights[] = [];
   for (const slot of slotNames) {

@@ -14,7 +14,7 @@ export interface ActivationLayerOptions {
   /** Slope of leakyRelu (default 0.3) or scale of elu (default 1). */
   alpha?: number;
   name?: string;
-  /** Only true for now: frozen layers are not supported yet (false throws). */
+  /** Default true; false freezes the layer's weights (see Layer.trainable). */
   trainable?: boolean;
 }
 

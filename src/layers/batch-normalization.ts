@@ -46,7 +46,7 @@ export interface BatchNormalizationOptions {
    */
   axis?: number;
   name?: string;
-  /** Only true for now: frozen layers are not supported yet (false throws). */
+  /** Default true; false freezes the layer's weights (see Layer.trainable). */
   trainable?: boolean;
 }
 
@@ -164,7 +164,9 @@ export class BatchNormalization extends Layer {
       x = sc.extra;
     const gamma = w.gamma >= 0 ? at(ctx.params, w.gamma) : x.ones!;
     const beta = w.beta >= 0 ? at(ctx.params, w.beta) : x.zeros!;
-    if (!ctx.training) {
+    // a frozen batch norm runs in inference mode even in training (Keras' rule since TF 2.0):
+    // it normalizes with the moving statistics, which then stay as they are
+    if (!ctx.training || this.frozen) {
       f32_bn_normalize(e, input, sc.out, rows, c, at(ctx.state, w.mean), at(ctx.state, w.variance), gamma, beta, this.epsilon);
       return sc.out;
     }
@@ -191,6 +193,14 @@ export class BatchNormalization extends Layer {
       rows = ctx.rows * this.positions,
       w = this.where(),
       x = sc.extra;
+    if (this.frozen) {
+      // inference mode is a per-channel affine map: dIn = dOut * gamma / sqrt(movingVariance + epsilon),
+      // which is the normalization kernel with zero mean and zero shift
+      if (!dIn) return 0;
+      const gamma = w.gamma >= 0 ? at(ctx.params, w.gamma) : x.ones!;
+      f32_bn_normalize(e, dOut, dIn, rows, c, x.zeros!, at(ctx.state, w.variance), gamma, x.zeros!, this.epsilon);
+      return dIn;
+    }
     f32_bn_backward_sums(e, dOut, input, rows, c, x.batchMean!, x.batchVar!, this.epsilon, x.sumDy!, x.sumDyXhat!, false);
     // this shard's share of the gamma and beta gradients; the reduction over shards adds them up
     if (w.gamma >= 0) e.u8.copyWithin(at(ctx.grads, w.gamma), x.sumDyXhat!, x.sumDyXhat! + c * 4);
@@ -217,6 +227,7 @@ export class BatchNormalization extends Layer {
   }
 
   override updateState(ctx: StepContext, sc: LayerScratch): void {
+    if (this.frozen) return;
     const w = this.where();
     f32_bn_update_moving(ctx.e, at(ctx.state, w.mean), at(ctx.state, w.variance), sc.extra.batchMean!, sc.extra.batchVar!, this.channels, this.momentum);
   }

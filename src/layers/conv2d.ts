@@ -49,6 +49,8 @@ export interface Conv2DOptions {
   kernelRegularizer?: Regularizer;
   biasRegularizer?: Regularizer;
   name?: string;
+  /** Default true; false freezes the layer's weights (see Layer.trainable). */
+  trainable?: boolean;
   /** Input shape [height, width, channels] when this is the first layer. */
   inputShape?: number[];
 }
@@ -178,7 +180,8 @@ export class Conv2D extends Layer {
     const pixels = ctx.rows * wk.g.oh * wk.g.ow;
     this.act.backward(e, sc, output, dOut, pixels, wk.g.oc);
     const dBias = this.useBias ? at(ctx.grads, this.offsets[1]!) : 0;
-    f32_conv2d_backward_filter(e, wk.g, input, dOut, at(ctx.grads, this.offsets[0]!), dBias, wk);
+    // a frozen layer's weight gradients are never used: only the input gradient is computed
+    if (!this.frozen) f32_conv2d_backward_filter(e, wk.g, input, dOut, at(ctx.grads, this.offsets[0]!), dBias, wk);
     if (dIn) f32_conv2d_backward_input(e, wk.g, dOut, at(ctx.params, this.offsets[0]!), dIn, wk);
     return dIn;
   }

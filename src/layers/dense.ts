@@ -34,7 +34,7 @@ export interface DenseOptions {
   kernelRegularizer?: Regularizer | 'l1' | 'l2' | 'l1l2';
   biasRegularizer?: Regularizer | 'l1' | 'l2' | 'l1l2';
   name?: string;
-  /** Only true for now: frozen layers are not supported yet (false throws). */
+  /** Default true; false freezes the layer's weights (see Layer.trainable). */
   trainable?: boolean;
   /** Input shape when this is the first layer (alternative to the model's inputShape). */
   inputShape?: number[];
@@ -161,8 +161,11 @@ export class Dense extends Layer {
       }
     }
     // dKernel = input^T * dZ, dBias = column sums of dZ, dInput = dZ * kernel^T
-    f32_gemm(e, { transA: true, m: this.inputSize, n, k: rows, a: input, b: dOut, c: at(ctx.grads, this.offsets[0]!), ws: ctx.gemmWs });
-    if (this.useBias) f32_col_sum(e, dOut, rows, n, at(ctx.grads, this.offsets[1]!), false);
+    // a frozen layer's weight gradients are never used: only the input gradient is computed
+    if (!this.frozen) {
+      f32_gemm(e, { transA: true, m: this.inputSize, n, k: rows, a: input, b: dOut, c: at(ctx.grads, this.offsets[0]!), ws: ctx.gemmWs });
+      if (this.useBias) f32_col_sum(e, dOut, rows, n, at(ctx.grads, this.offsets[1]!), false);
+    }
     if (dIn) {
       f32_gemm(e, { transB: true, m: rows, n: this.inputSize, k: n, a: dOut, b: at(ctx.params, this.offsets[0]!), c: dIn, ws: ctx.gemmWs });
     }

@@ -46,6 +46,8 @@ export interface DepthwiseConv2DOptions {
   depthwiseRegularizer?: Regularizer;
   biasRegularizer?: Regularizer;
   name?: string;
+  /** Default true; false freezes the layer's weights (see Layer.trainable). */
+  trainable?: boolean;
   /** Input shape [height, width, channels] when this is the first layer. */
   inputShape?: number[];
 }
@@ -163,7 +165,8 @@ export class DepthwiseConv2D extends Layer {
     const pixels = ctx.rows * g.oh * g.ow;
     this.act.backward(e, sc, output, dOut, pixels, g.oc);
     const dBias = this.useBias ? at(ctx.grads, this.offsets[1]!) : 0;
-    f32_depthwise_conv2d_backward_filter(e, g, this.depthMultiplier, input, dOut, at(ctx.grads, this.offsets[0]!), dBias);
+    // a frozen layer's weight gradients are never used: only the input gradient is computed
+    if (!this.frozen) f32_depthwise_conv2d_backward_filter(e, g, this.depthMultiplier, input, dOut, at(ctx.grads, this.offsets[0]!), dBias);
     if (dIn) f32_depthwise_conv2d_backward_input(e, g, this.depthMultiplier, dOut, at(ctx.params, this.offsets[0]!), dIn);
     return dIn;
   }

@@ -18,7 +18,7 @@ export interface DropoutOptions {
   /** Seed of this layer's masks; default derived from the model's seed and the layer's position. */
   seed?: number;
   name?: string;
-  /** Only true for now: frozen layers are not supported yet (false throws). */
+  /** Default true; false freezes the layer's weights (see Layer.trainable). */
   trainable?: boolean;
 }
 

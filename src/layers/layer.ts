@@ -10,6 +10,7 @@
 import type { Engine } from '../engine/engine';
 import type { Initializer } from '../initializers';
 import type { Regularizer } from '../regularizers';
+import { describe } from '../errors';
 
 /** One weight of a layer. Trainable weights live in the model's parameter buffer, the others in its state buffer. */
 export interface WeightSpec {
@@ -86,27 +87,69 @@ export abstract class Layer {
   /** Output shape, without the batch dimension. */
   outputShape: number[] = [];
 
+  /** What the user asked for (see {@link Layer.trainable}). */
+  private wantsTraining: boolean;
   /**
-   * @param options the layer's options: `name`, and `trainable`, which only `true` may be given
-   *   until frozen layers exist (issue 13).
+   * Whether this layer's weights are frozen in the model as last compiled: the step code reads
+   * this, never {@link Layer.trainable}, so that a change takes effect at the next `compile`
+   * (Keras' rule). Set by the model's compile and by the workers from the compiled model.
+   * @internal
+   */
+  frozen = false;
+
+  /**
+   * @param options the layer's options: `name`, and `trainable` (default true; false freezes
+   *   the layer's weights, see {@link Layer.trainable}).
    */
   constructor(options: { name?: string; trainable?: boolean } | undefined) {
-    if (options !== null && typeof options === 'object' && 'trainable' in options && options.trainable !== true) {
-      throw frozenLayerError(`layer option trainable: ${String(options.trainable)}`);
-    }
-    this.name = (options !== null && typeof options === 'object' ? options.name : undefined) ?? '';
+    const o = options !== null && typeof options === 'object' ? options : undefined;
+    const trainable = o?.trainable ?? true;
+    if (typeof trainable !== 'boolean') throw new TypeError(`layer option trainable must be a boolean, got ${describe(trainable)}`);
+    this.wantsTraining = trainable;
+    this.frozen = !trainable;
+    this.name = o?.name ?? '';
   }
 
   /**
-   * Always true: every weight of a knobs layer trains. Assigning false throws until frozen
-   * layers exist (issue 13), rather than being silently ignored as it would be today.
+   * Whether fit trains this layer's weights (Keras' `layer.trainable`). False freezes the layer:
+   * its weights do not change in fit (no optimizer update, no regularization, no optimizer state
+   * drift), their gradients are not computed, and a frozen BatchNormalization runs in inference
+   * mode (it normalizes with its moving statistics and does not update them, Keras' rule since
+   * TensorFlow 2.0). As in Keras, a change takes effect at the model's next `compile`; until
+   * then fit trains as compiled (and warns once). `summary()` counts the requested state.
    */
   get trainable(): boolean {
-    return true;
+    return this.wantsTraining;
   }
 
   set trainable(value: boolean) {
-    if (value !== true) throw frozenLayerError(`${this.name || this.className}.trainable = ${String(value)}`);
+    if (typeof value !== 'boolean') throw new TypeError(`${this.name || this.className}.trainable must be a boolean, got ${describe(value)}`);
+    this.wantsTraining = value;
+  }
+
+  /**
+   * The model this layer belongs to, which holds its weights (set when the model is built).
+   * @internal
+   */
+  owner: { layerWeights(layer: Layer): Float32Array[]; setLayerWeights(layer: Layer, weights: Float32Array[]): void } | undefined;
+
+  /**
+   * The layer's weights (copies), in the order of {@link Layer.weightSpecs} (dense: kernel, bias;
+   * batch norm: gamma, beta, moving mean, moving variance), as Keras' `layer.get_weights()`.
+   * The layer must belong to a model, which holds them.
+   */
+  getWeights(): Float32Array[] {
+    if (!this.owner) throw new Error(`${this.name || this.className}.getWeights: the layer belongs to no model yet (its weights live in its model's buffers)`);
+    return this.owner.layerWeights(this);
+  }
+
+  /**
+   * Sets the layer's weights, in {@link Layer.getWeights} order, with the same shapes: the way to
+   * reuse trained layers in a new model (`newModel.getLayer(i).setWeights(base.getLayer(i).getWeights())`).
+   */
+  setWeights(weights: Float32Array[]): void {
+    if (!this.owner) throw new Error(`${this.name || this.className}.setWeights: the layer belongs to no model yet (its weights live in its model's buffers)`);
+    this.owner.setLayerWeights(this, weights);
   }
 
   /** Infers the output shape from the input shape; called once by the model. */
@@ -160,13 +203,6 @@ export abstract class Layer {
     }
     return { trainable, nonTrainable };
   }
-}
-
-/** The error for asking a layer to stop training (Keras' `layer.trainable = False`). */
-function frozenLayerError(what: string): Error {
-  return new Error(
-    `${what}: frozen layers are not supported yet (every layer's weights train); to keep weights fixed, train a model without them and setWeights, or wait for issue 13`,
-  );
 }
 
 /** Byte offset of float offset `floats` from base pointer `base`. */

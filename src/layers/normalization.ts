@@ -22,7 +22,7 @@ export interface NormalizationOptions {
   mean?: number[] | Float32Array;
   variance?: number[] | Float32Array;
   name?: string;
-  /** Only true for now: frozen layers are not supported yet (false throws). */
+  /** Default true; false freezes the layer's weights (see Layer.trainable). */
   trainable?: boolean;
   inputShape?: number[];
 }

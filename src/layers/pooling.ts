@@ -35,6 +35,8 @@ export interface Pooling2DOptions {
   /** Input shape [height, width, channels] when this is the first layer. */
   inputShape?: number[];
   name?: string;
+  /** Default true; false freezes the layer's weights (see Layer.trainable). */
+  trainable?: boolean;
 }
 
 const POOL_OPTIONS = ['poolSize', 'strides', 'padding', 'dataFormat', 'inputShape', 'name', 'trainable'] as const;
@@ -155,6 +157,8 @@ export interface GlobalPooling2DOptions {
   dataFormat?: 'channelsLast';
   inputShape?: number[];
   name?: string;
+  /** Default true; false freezes the layer's weights (see Layer.trainable). */
+  trainable?: boolean;
 }
 
 /** One window over the whole image: the pooling kernels with poolSize = the input's size. */

@@ -16,6 +16,8 @@ export interface ReshapeOptions {
   /** Input shape when this is the first layer. */
   inputShape?: number[];
   name?: string;
+  /** Default true; false freezes the layer's weights (see Layer.trainable). */
+  trainable?: boolean;
 }
 
 /** Keras `Reshape`: a new shape for each example, nothing copied; made by {@link reshape}. */

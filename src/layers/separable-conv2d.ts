@@ -54,6 +54,8 @@ export interface SeparableConv2DOptions {
   pointwiseRegularizer?: Regularizer;
   biasRegularizer?: Regularizer;
   name?: string;
+  /** Default true; false freezes the layer's weights (see Layer.trainable). */
+  trainable?: boolean;
   /** Input shape [height, width, channels] when this is the first layer. */
   inputShape?: number[];
 }
@@ -217,11 +219,14 @@ export class SeparableConv2D extends Layer {
       dMid = sc.extra['dMid']!;
     this.act.backward(e, sc, output, dOut, pixels, n);
     // pointwise: dW = mid^T * dZ, dBias = column sums of dZ, dMid = dZ * W^T
-    f32_gemm(e, { transA: true, m: g.oc, n, k: pixels, a: mid, b: dOut, c: at(ctx.grads, this.offsets[1]!), ws: ctx.gemmWs });
-    if (this.useBias) f32_col_sum(e, dOut, pixels, n, at(ctx.grads, this.offsets[2]!), false);
+    // a frozen layer's weight gradients are never used: only the input gradient is computed
+    if (!this.frozen) {
+      f32_gemm(e, { transA: true, m: g.oc, n, k: pixels, a: mid, b: dOut, c: at(ctx.grads, this.offsets[1]!), ws: ctx.gemmWs });
+      if (this.useBias) f32_col_sum(e, dOut, pixels, n, at(ctx.grads, this.offsets[2]!), false);
+    }
     f32_gemm(e, { transB: true, m: pixels, n: g.oc, k: n, a: dOut, b: at(ctx.params, this.offsets[1]!), c: dMid, ws: ctx.gemmWs });
     // depthwise
-    f32_depthwise_conv2d_backward_filter(e, g, this.depthMultiplier, input, dMid, at(ctx.grads, this.offsets[0]!), 0);
+    if (!this.frozen) f32_depthwise_conv2d_backward_filter(e, g, this.depthMultiplier, input, dMid, at(ctx.grads, this.offsets[0]!), 0);
     if (dIn) f32_depthwise_conv2d_backward_input(e, g, this.depthMultiplier, dMid, at(ctx.params, this.offsets[0]!), dIn);
     return dIn;
   }

@@ -24,6 +24,8 @@ export interface SpatialDropout2DOptions {
   dataFormat?: 'channelsLast';
   inputShape?: number[];
   name?: string;
+  /** Default true; false freezes the layer's weights (see Layer.trainable). */
+  trainable?: boolean;
 }
 
 /** Keras `SpatialDropout2D`: whole channels dropped in training; made by {@link spatialDropout2d}. */

@@ -20,6 +20,8 @@ export interface ZeroPadding2DOptions {
   dataFormat?: 'channelsLast';
   inputShape?: number[];
   name?: string;
+  /** Default true; false freezes the layer's weights (see Layer.trainable). */
+  trainable?: boolean;
 }
 
 function paddingOf(where: string, v: unknown): [[number, number], [number, number]] {

@@ -37,7 +37,8 @@ export interface Probe {
 export function healthProbes(core: ModelCore): Probe[] {
   const out: Probe[] = [];
   for (const l of core.layers) {
-    const trainable = l.countParams().trainable;
+    // a frozen layer's gradient is not computed: it has no gradient norm to record
+    const trainable = l.frozen ? 0 : l.countParams().trainable;
     const act = l instanceof Dense || l instanceof Activation ? l.activation : 'linear';
     if (trainable === 0 && !(l instanceof Activation)) continue;
     const kind = act === 'relu' ? 'relu' : act === 'sigmoid' || act === 'tanh' ? 'saturating' : 'none';

@@ -33,6 +33,8 @@ export interface Layout {
   weights: PlacedWeight[];
   regularized: ModelCore['regularized'];
   needsInputGrad: boolean[];
+  trainableRanges: ModelCore['trainableRanges'];
+  firstTrainable: number;
 }
 
 /** Builds the layers in order from the input shape and assigns every weight its offset. */
@@ -41,7 +43,6 @@ export function layoutLayers(layers: Layer[], inputShape: number[]): Layout {
   let pOff = 0,
     sOff = 0;
   const weights: PlacedWeight[] = [];
-  const regularized: ModelCore['regularized'] = [];
   layers.forEach((layer, i) => {
     if (!layer || typeof (layer as Layer).build !== 'function') throw new TypeError(`sequential: layers[${i}] is not a knobs layer, got ${describe(layer)}`);
     layer.index = i;
@@ -53,18 +54,8 @@ export function layoutLayers(layers: Layer[], inputShape: number[]): Layout {
       if (spec.trainable) pOff += n;
       else sOff += n;
       weights.push({ layer, spec, offset, index: wi });
-      if (spec.trainable && spec.regularizer && (spec.regularizer.l1 > 0 || spec.regularizer.l2 > 0)) {
-        regularized.push({ offset, length: n, l1: spec.regularizer.l1, l2: spec.regularizer.l2 });
-      }
       return offset;
     });
-  });
-  // a layer needs the gradient w.r.t. its input only when some earlier layer has weights to train
-  let trainableBefore = false;
-  const needsInputGrad = layers.map((l) => {
-    const needs = trainableBefore;
-    if (l.countParams().trainable > 0) trainableBefore = true;
-    return needs;
   });
   return {
     inputSize: inputShape.reduce((a, b) => a * b, 1),
@@ -72,9 +63,48 @@ export function layoutLayers(layers: Layer[], inputShape: number[]): Layout {
     paramCount: pOff,
     stateCount: sOff,
     weights,
-    regularized,
-    needsInputGrad,
+    ...applyTrainability(layers),
   };
+}
+
+/** What depends on which layers are frozen: decided at compile (Keras' rule), see {@link Layer.trainable}. */
+export interface Trainability {
+  regularized: ModelCore['regularized'];
+  needsInputGrad: boolean[];
+  trainableRanges: ModelCore['trainableRanges'];
+  firstTrainable: number;
+}
+
+/**
+ * Freezes the layers whose `trainable` is false (`layer.frozen`) and derives what the step code
+ * needs from it: the regularized ranges of the trainable weights only, which layers must pass a
+ * gradient down, the parameter ranges the optimizer updates (adjacent ranges merged), and the
+ * lowest layer with weights to train (the backward pass stops there). A frozen layer's
+ * regularizers stay in the loss (as in Keras) but add nothing to its zero gradient.
+ */
+export function applyTrainability(layers: Layer[]): Trainability {
+  const regularized: ModelCore['regularized'] = [];
+  const trainableRanges: ModelCore['trainableRanges'] = [];
+  let firstTrainable = layers.length;
+  for (const layer of layers) {
+    layer.frozen = !layer.trainable;
+    layer.weightSpecs().forEach((spec, wi) => {
+      if (!spec.trainable) return;
+      const offset = layer.offsets[wi]!;
+      const n = spec.shape.reduce((a, b) => a * b, 1);
+      if (spec.regularizer && (spec.regularizer.l1 > 0 || spec.regularizer.l2 > 0)) {
+        regularized.push({ offset, length: n, l1: spec.regularizer.l1, l2: spec.regularizer.l2, ...(layer.frozen ? { frozen: true } : {}) });
+      }
+      if (layer.frozen) return;
+      if (firstTrainable === layers.length) firstTrainable = layer.index;
+      const last = trainableRanges[trainableRanges.length - 1];
+      if (last && last.offset + last.length === offset) last.length += n;
+      else trainableRanges.push({ offset, length: n });
+    });
+  }
+  // a layer needs the gradient w.r.t. its input only when some earlier layer has weights to train
+  const needsInputGrad = layers.map((l) => l.index > firstTrainable);
+  return { regularized, needsInputGrad, trainableRanges, firstTrainable };
 }
 
 /**
@@ -96,6 +126,8 @@ export function configureLossFusion(layers: Layer[], loss: Loss): boolean {
 export interface CoreConfig {
   inputShape: number[];
   layers: LayerConfig[];
+  /** The layers frozen in the compiled model (their `trainable` may have changed since). */
+  frozen?: boolean[];
   /** Never a function in practice: fit refuses workers for a custom loss. */
   loss: Loss;
 }
@@ -103,6 +135,7 @@ export interface CoreConfig {
 /** Rebuilds the step side of a model from its configuration, without allocating anything. */
 export function coreFromConfig(c: CoreConfig): ModelCore {
   const layers = c.layers.map(layerFromConfig);
+  if (c.frozen) layers.forEach((l, i) => (l.trainable = !c.frozen![i]));
   const layout = layoutLayers(layers, c.inputShape);
   const fused = configureLossFusion(layers, c.loss);
   return {
@@ -115,5 +148,7 @@ export function coreFromConfig(c: CoreConfig): ModelCore {
     fused,
     regularized: layout.regularized,
     needsInputGrad: layout.needsInputGrad,
+    trainableRanges: layout.trainableRanges,
+    firstTrainable: layout.firstTrainable,
   };
 }

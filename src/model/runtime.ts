@@ -13,6 +13,7 @@ import { f32_l1l2 } from '../engine/kernels/f32_elementwise';
 import { BYTE_DIVISOR, f32_gather_rows, u8_gather_rows_f32, u8_to_f32 } from '../engine/kernels/f32_gather';
 import { runLoss, type Loss } from '../losses';
 import type { Layer, LayerScratch, StepContext } from '../layers/layer';
+import type { Optimizer } from '../optimizers/optimizer';
 
 /** What the step code needs to know about a compiled model. */
 export interface ModelCore {
@@ -27,10 +28,20 @@ export interface ModelCore {
   loss: Loss;
   /** The output layer's softmax/sigmoid is computed by the loss kernel. */
   fused: boolean;
-  /** Regularized weight regions: float offset, length, factors. */
-  regularized: { offset: number; length: number; l1: number; l2: number }[];
+  /**
+   * Regularized weight regions: float offset, length, factors; `frozen` ones (of layers frozen at
+   * compile) count in the loss, as Keras counts a frozen layer's losses, but add no gradient.
+   */
+  regularized: { offset: number; length: number; l1: number; l2: number; frozen?: boolean }[];
   /** For each layer, whether backward must produce the gradient w.r.t. its input. */
   needsInputGrad: boolean[];
+  /**
+   * Float ranges of the parameter buffer the optimizer updates: every trainable weight of the
+   * layers not frozen at compile. Frozen ranges keep a zero gradient and are never stepped.
+   */
+  trainableRanges: { offset: number; length: number }[];
+  /** The lowest layer with weights to train (layers.length when none): backward stops there. */
+  firstTrainable: number;
 }
 
 /** One shard's buffers (byte offsets). */
@@ -335,7 +346,8 @@ export function trainShard(
   if (backward) {
     let d = sb.dA[0],
       spare = sb.dA[1];
-    for (let i = core.layers.length - 1; i >= 0; i--) {
+    // below the lowest trainable layer nothing needs a gradient: the backward pass stops there
+    for (let i = core.layers.length - 1; i >= core.firstTrainable; i--) {
       const dIn = core.needsInputGrad[i] ? spare : 0;
       const res = core.layers[i]!.backward(ctx, sb.layers[i]!, inputs[i]!, outputs[i]!, d, dIn);
       if (res !== d && res !== 0) {
@@ -356,9 +368,54 @@ export function regularize(e: Engine, core: ModelCore, params: number, grads: nu
   for (const r of core.regularized) {
     const a = Math.max(from, r.offset),
       b = Math.min(to, r.offset + r.length);
-    if (b > a) penalty += f32_l1l2(e, params + a * 4, grads + a * 4, b - a, r.l1, r.l2);
+    if (b > a) penalty += f32_l1l2(e, params + a * 4, r.frozen ? 0 : grads + a * 4, b - a, r.l1, r.l2);
   }
   return penalty;
+}
+
+/**
+ * Runs the optimizer over the trainable ranges within floats [from, to) of the parameter buffer
+ * (one call when nothing is frozen): frozen weights, their optimizer state and their weight decay
+ * never move. `out` as in {@link Optimizer.step}.
+ */
+export function optimizerStep(
+  e: Engine,
+  core: ModelCore,
+  opt: Optimizer,
+  params: number,
+  grads: number,
+  slots: number[],
+  from: number,
+  to: number,
+  t: number,
+  lr: number,
+  out = 0,
+): void {
+  for (const r of core.trainableRanges) {
+    const a = Math.max(from, r.offset),
+      b = Math.min(to, r.offset + r.length);
+    if (b <= a) continue;
+    opt.step(
+      e,
+      params + a * 4,
+      grads + a * 4,
+      slots.map((s) => s + a * 4),
+      b - a,
+      t,
+      lr,
+      out,
+    );
+  }
+}
+
+/** Zeroes the gradient of the frozen weights in a gradient slot (their backward never writes it). */
+export function zeroFrozenGradients(e: Engine, core: ModelCore, grads: number): void {
+  let at = 0;
+  const f32 = e.f32;
+  for (const r of [...core.trainableRanges, { offset: core.paramCount, length: 0 }]) {
+    if (r.offset > at) f32.fill(0, (grads >> 2) + at, (grads >> 2) + r.offset);
+    at = r.offset + r.length;
+  }
 }
 
 /** The regularization penalty alone (for reporting the loss of evaluate). */

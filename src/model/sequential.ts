@@ -16,7 +16,7 @@ import { ACTIVATION, f32_activation, f32_softmax } from '../engine/kernels/f32_a
 import { f32_clip_by_global_norm } from '../engine/kernels/f32_optimizer';
 import { NonFiniteLossError, ShapeError, describe, divergenceError } from '../errors';
 import { checkLoss, sparseLabels, type BuiltinLossFunction, type Loss, type LossName } from '../losses';
-import { configureLossFusion, layoutLayers } from './layout';
+import { applyTrainability, configureLossFusion, layoutLayers } from './layout';
 import { Activation } from '../layers/activation';
 import { Dense } from '../layers/dense';
 import type { Layer, LayerConfig, StepContext } from '../layers/layer';
@@ -41,8 +41,10 @@ import {
   modelMemoryRegistry,
   releaseEngineBytes,
   reportEngineBytes,
+  optimizerStep,
   penaltyOnly,
   regularize,
+  zeroFrozenGradients,
   trainShard,
   type ModelCore,
   type ShardBuffers,
@@ -233,8 +235,13 @@ export class Sequential implements ModelCore {
   // ModelCore
   loss: Loss = 'meanSquaredError';
   fused = false;
-  regularized: { offset: number; length: number; l1: number; l2: number }[] = [];
+  regularized: { offset: number; length: number; l1: number; l2: number; frozen?: boolean }[] = [];
   needsInputGrad: boolean[] = [];
+  trainableRanges: { offset: number; length: number }[] = [];
+  firstTrainable = 0;
+  /** Each layer's `trainable` as of the last compile, and whether fit already warned of a change since. */
+  private compiledTrainable: boolean[] = [];
+  private warnedTrainable = false;
 
   /** @internal byte offsets of the parameter and state buffers, and of the optimizer's slots */
   params = 0;
@@ -273,7 +280,11 @@ export class Sequential implements ModelCore {
     const counts: Record<string, number> = {};
     this.layers.forEach((layer, i) => {
       if (!layer || typeof (layer as Layer).build !== 'function') throw new TypeError(`sequential: layers[${i}] is not a knobs layer, got ${describe(layer)}`);
-      if (layer.index >= 0) throw new Error(`sequential: layer ${layer.name} already belongs to a model; create a new layer`);
+      if (layer.index >= 0)
+        throw new Error(
+          `sequential: layer ${layer.name} already belongs to a model (its weights live in that model's buffers); create a new layer, ` +
+            'and to reuse its trained weights copy them: newLayer.setWeights(oldModel.getLayer(name).getWeights()) once the new model is built',
+        );
       if (!layer.name) {
         const base = layer.className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
         const n = counts[base] ?? 0;
@@ -284,12 +295,12 @@ export class Sequential implements ModelCore {
       names.add(layer.name);
     });
     const layout = layoutLayers(this.layers, this.inputShape);
+    for (const layer of this.layers) layer.owner = this;
     this.inputSize = layout.inputSize;
     this.outputSize = layout.outputSize;
     this.paramCount = layout.paramCount;
     this.stateCount = layout.stateCount;
-    this.regularized = layout.regularized;
-    this.needsInputGrad = layout.needsInputGrad;
+    this.applyTrainability();
     this.params = this.e.allocF32(Math.max(1, this.paramCount));
     this.state = this.e.allocF32(Math.max(1, this.stateCount));
     this.owned.ptrs.push(this.params, this.state);
@@ -308,6 +319,17 @@ export class Sequential implements ModelCore {
         }
       }
     }
+  }
+
+  /** Freezes the layers whose `trainable` is false, for the step code (at build and at compile). */
+  private applyTrainability(): void {
+    const t = applyTrainability(this.layers);
+    this.regularized = t.regularized;
+    this.needsInputGrad = t.needsInputGrad;
+    this.trainableRanges = t.trainableRanges;
+    this.firstTrainable = t.firstTrainable;
+    this.compiledTrainable = this.layers.map((l) => l.trainable);
+    this.warnedTrainable = false;
   }
 
   /** The engine whose memory holds this model's buffers. @internal */
@@ -348,6 +370,8 @@ export class Sequential implements ModelCore {
     const metrics = compileMetrics(W, options.metrics, { loss, outputActivation, sparse });
     // the last layer's softmax/sigmoid joins the cross-entropy when they match
     this.fused = configureLossFusion(this.layers, loss);
+    // layer.trainable takes effect here, as in Keras
+    this.applyTrainability();
     if (sparse && !this.fused) throw new RangeError(`${W}: sparseCategoricalCrossentropy needs a softmax output layer`);
     for (const p of this.slots) this.e.free(p);
     this.owned.ptrs = this.owned.ptrs.filter((p) => !this.slots.includes(p));
@@ -372,6 +396,21 @@ export class Sequential implements ModelCore {
   /** Throws once the model is disposed: its weights are gone, and its buffers may belong to another model. */
   private alive(where: string): void {
     if (this.disposed) throw new Error(`${where}: model was disposed (its weights are freed); build or load the model again`);
+  }
+
+  /**
+   * Keras ignores a change of `layer.trainable` until the next compile; so does knobs, but it
+   * says so once rather than train silently otherwise than the user may think.
+   */
+  private warnTrainableChange(where: string): void {
+    if (this.warnedTrainable) return;
+    const changed = this.layers.filter((l, i) => l.trainable !== this.compiledTrainable[i]);
+    if (changed.length === 0) return;
+    this.warnedTrainable = true;
+    console.warn(
+      `knobs ${where}: trainable changed on ${changed.map((l) => `${l.name} (now ${l.trainable})`).join(', ')} since the model was compiled; ` +
+        'as in Keras, the change takes effect at the next model.compile(...), and this fit trains the layers as compiled',
+    );
   }
 
   private requireCompiled(where: string): NonNullable<Sequential['compiled']> {
@@ -412,6 +451,57 @@ export class Sequential implements ModelCore {
     });
     const f32 = this.e.f32;
     specs.forEach(({ l, spec, i }, k) => f32.set(weights[k]!, ((spec.trainable ? this.params : this.state) >> 2) + l.offsets[i]!));
+  }
+
+  /**
+   * A layer by name or by index (Keras' `get_layer`, tfjs' `getLayer`).
+   * @example
+   * ```ts
+   * head.getLayer('conv1').setWeights(base.getLayer('conv1').getWeights());
+   * ```
+   */
+  getLayer(nameOrIndex: string | number): Layer {
+    this.alive('getLayer');
+    if (typeof nameOrIndex === 'number') {
+      if (!Number.isInteger(nameOrIndex)) throw new TypeError(`getLayer: index must be an integer, got ${describe(nameOrIndex)}`);
+      const l = this.layers[nameOrIndex];
+      if (!l) throw new RangeError(`getLayer: index ${nameOrIndex} is out of range: the model has ${this.layers.length} layers`);
+      return l;
+    }
+    if (typeof nameOrIndex !== 'string') throw new TypeError(`getLayer: give a layer name or index, got ${describe(nameOrIndex)}`);
+    const l = this.layers.find((x) => x.name === nameOrIndex);
+    if (!l) throw new RangeError(`getLayer: no layer named ${JSON.stringify(nameOrIndex)} (the layers are ${this.layers.map((x) => x.name).join(', ')})`);
+    return l;
+  }
+
+  /** One layer's weights (copies), in its weightSpecs() order: what `layer.getWeights()` returns. @internal */
+  layerWeights(layer: Layer): Float32Array[] {
+    this.alive('getWeights');
+    const f32 = this.e.f32;
+    return layer.weightSpecs().map((spec, i) => {
+      const base = ((spec.trainable ? this.params : this.state) >> 2) + layer.offsets[i]!;
+      return f32.slice(base, base + spec.shape.reduce((a, b) => a * b, 1));
+    });
+  }
+
+  /** Sets one layer's weights, checked first (nothing is written when one is wrong): `layer.setWeights()`. @internal */
+  setLayerWeights(layer: Layer, weights: Float32Array[]): void {
+    this.alive('setWeights');
+    const specs = layer.weightSpecs();
+    const W = `${layer.name}.setWeights`;
+    if (!Array.isArray(weights) || weights.length !== specs.length) {
+      throw new ShapeError(
+        `${W}: expected ${specs.length} arrays (${specs.map((s) => s.name).join(', ')}), got ${Array.isArray(weights) ? weights.length : describe(weights)}`,
+      );
+    }
+    specs.forEach((spec, k) => {
+      const n = spec.shape.reduce((a, b) => a * b, 1);
+      const w = weights[k];
+      if (!(w instanceof Float32Array) || w.length !== n) {
+        throw new ShapeError(`${W}: ${spec.name} needs a Float32Array of ${n} values (shape [${spec.shape.join(', ')}]), got ${describe(w)}`);
+      }
+    });
+    this.writeLayerWeights(layer, weights);
   }
 
   private writeLayerWeights(layer: Layer, weights: Float32Array[]): void {
@@ -608,6 +698,7 @@ export class Sequential implements ModelCore {
     const W = 'fit';
     checkKnownOptions(W, options, FIT_OPTIONS);
     const c = this.requireCompiled(W);
+    this.warnTrainableChange(W);
     const batchSize = positiveInt(W, 'options.batchSize', options.batchSize ?? 32);
     const epochs = nonNegativeInt(W, 'options.epochs', options.epochs ?? 1);
     const verbose = options.verbose ?? 1;
@@ -843,6 +934,7 @@ export class Sequential implements ModelCore {
     const record = probes ? new Float64Array(recordSize(probes)) : new Float64Array(0);
     // one context for the fit, updated in place each step
     const ctx = this.context(sb, 0, true, 0);
+    zeroFrozenGradients(e, this, sb.grads);
     return {
       runEpoch: async (epoch, hooks) => {
         const tally = new EpochTally(spec.countCorrect);
@@ -885,7 +977,7 @@ export class Sequential implements ModelCore {
   private applyStep(ctx: StepContext, sb: ShardBuffers): void {
     const opt = this.compiled!.optimizer;
     opt.iterations++;
-    opt.step(this.e, this.params, sb.grads, this.slots, this.paramCount, opt.iterations, opt.learningRate);
+    optimizerStep(this.e, this, opt, this.params, sb.grads, this.slots, 0, this.paramCount, opt.iterations, opt.learningRate);
     for (const l of this.layers) l.updateState(ctx, sb.layers[l.index]!);
   }
 
@@ -1032,7 +1124,8 @@ export class Sequential implements ModelCore {
   /**
    * The loss and the gradients of the trainable weights on one batch (training mode, as a
    * GradientTape over `model(x, training=True)`), in the order of the trainable weights of
-   * getWeights(). The loss includes the regularization terms.
+   * getWeights(), leaving out the layers frozen at the last compile (Keras' `trainable_weights`).
+   * The loss includes the regularization terms.
    */
   computeGradients(
     x: Float32Array | Uint8Array | number[][],
@@ -1048,11 +1141,14 @@ export class Sequential implements ModelCore {
       const sb = this.runtime(Math.max(1, d.rows), c.sparse).shard;
       const w = this.loadBatch(d, sb, 0, 0, d.rows, c.sparse);
       const ctx = this.context(sb, d.rows, options.training ?? true, options.step ?? 0);
+      zeroFrozenGradients(this.e, this, sb.grads);
       const r = trainShard(ctx, this, sb, w > 0 ? 1 / w : 0, d.weights !== 0, true, false);
       const penalty = regularize(this.e, this, this.params, sb.grads, 0, this.paramCount);
       const f32 = this.e.f32;
       const grads: Float32Array[] = [];
       for (const l of this.layers) {
+        // Keras' trainable_weights: a frozen layer (as compiled) has none
+        if (l.frozen) continue;
         l.weightSpecs().forEach((spec, i) => {
           if (!spec.trainable) return;
           const base = (sb.grads >> 2) + l.offsets[i]!;
@@ -1104,6 +1200,8 @@ export class Sequential implements ModelCore {
       const p = l.countParams();
       rows.push([`${l.name} (${l.className})`, `[null, ${l.outputShape.join(', ')}]`, String(p.trainable + p.nonTrainable)]);
     }
+    // Keras counts a frozen layer's weights as non-trainable (as layer.trainable is now, before compile)
+    const trainable = this.layers.reduce((n, l) => n + (l.trainable ? l.countParams().trainable : 0), 0);
     const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)) + 2);
     const line = (r: string[]): string =>
       r
@@ -1119,8 +1217,8 @@ export class Sequential implements ModelCore {
       ...rows.slice(1).map(line),
       '='.repeat(rule.length),
       `Total params: ${this.countParams()}`,
-      `Trainable params: ${this.paramCount}`,
-      `Non-trainable params: ${this.stateCount}`,
+      `Trainable params: ${trainable}`,
+      `Non-trainable params: ${this.countParams() - trainable}`,
       rule,
     ].join('\n');
     for (const l of text.split('\n')) print(l);
@@ -1134,7 +1232,8 @@ export class Sequential implements ModelCore {
       name: this.name,
       seed: this.seed,
       inputShape: this.inputShape,
-      layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })),
+      // trainable is written only when false, as the configs saved before frozen layers existed
+      layers: this.layers.map((l) => ({ className: l.className, config: l.trainable ? l.getConfig() : { ...l.getConfig(), trainable: false } })),
     };
   }
 
