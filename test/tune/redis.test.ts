@@ -4,7 +4,7 @@
  * Python side runs Optuna (>= 3.1) with redis-py through test/tune/fixtures/optuna_redis.py.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import * as tune from '../../src/tune/node';
@@ -455,4 +455,45 @@ describe.skipIf(!bin)('Redis journal: a server gone for longer than retryTimeout
     expect(rerun[0]!.params).toEqual(back.trials[3]!.params);
     expect(back.getTrials({ states: ['COMPLETE'] })).toHaveLength(6);
   }, 60_000);
+
+  test('rediss:// (TLS): a study on a TLS-only server, trusted through options.tls.ca; an untrusted certificate is refused by name', async () => {
+    const dir = tempDir('knobs-redis-tls-');
+    const ssl = (...args: string[]): void => {
+      const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
+    };
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=knobs test CA');
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+    writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+    ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf');
+    const s = await RedisServer.start(bin!, dir, 'tls-secret', { cert: join(dir, 'server.pem'), key: join(dir, 'server.key'), ca: join(dir, 'ca.pem') });
+    servers.push(s);
+    expect(s.url).toMatch(/^rediss:\/\//);
+    const ca = readFileSync(join(dir, 'ca.pem'), 'utf8');
+    const storage = tune.redisStorage(s.url, { prefix: 'tls', tls: { ca } });
+    const study = await tune.createStudy({ storage, studyName: 'over-tls', sampler: tune.randomSampler({ seed: 5 }) }).ready();
+    await study.optimize(objective, { nTrials: 3 });
+    await storage.close();
+    // read back by a second connection over TLS
+    const again = tune.redisStorage(s.url, { prefix: 'tls', tls: { ca } });
+    const back = await tune.loadStudy({ storage: again, studyName: 'over-tls' }).ready();
+    expect(back.getTrials({ states: ['COMPLETE'] }).map((t) => t.params)).toEqual(study.getTrials({ states: ['COMPLETE'] }).map((t) => t.params));
+    await again.close();
+    // the server's certificate is not trusted without the CA: the error names the server, not the password
+    const untrusted = tune.redisStorage(s.url, { prefix: 'tls', retryTimeout: 0.2, connectTimeout: 2 });
+    const e = await tune
+      .loadStudy({ storage: untrusted, studyName: 'over-tls' })
+      .ready()
+      .then(
+        () => null,
+        (err: Error) => err,
+      );
+    await untrusted.close();
+    expect(e).toBeInstanceOf(Error);
+    expect(e!.message).toMatch(/rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+/);
+    expect(e!.message).toMatch(/self[- ]signed|certificate/i);
+    expect(e!.message).not.toContain('tls-secret');
+    // options.tls on a plain redis:// URL is a mistake, said at once
+    expect(() => tune.redisStorage('redis://127.0.0.1:6379', { tls: { ca } })).toThrow(/options\.tls is for a TLS server \(rediss:\/\/\)/);
+  });
 });

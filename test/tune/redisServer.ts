@@ -47,20 +47,38 @@ export class RedisServer {
     readonly dir: string,
     readonly port: number,
     readonly password?: string,
+    /** Serve TLS only (rediss://), with this certificate and key (PEM files). */
+    readonly tls?: { cert: string; key: string; ca: string },
   ) {}
 
-  static async start(bin: string, dir: string, password?: string): Promise<RedisServer> {
-    const s = new RedisServer(bin, dir, await freePort(), password);
+  static async start(bin: string, dir: string, password?: string, tls?: { cert: string; key: string; ca: string }): Promise<RedisServer> {
+    const s = new RedisServer(bin, dir, await freePort(), password, tls);
     await s.start();
     return s;
   }
 
   get url(): string {
-    return `redis://${this.password ? `:${this.password}@` : ''}127.0.0.1:${this.port}`;
+    return `${this.tls ? 'rediss' : 'redis'}://${this.password ? `:${this.password}@` : ''}127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
+    const listen = this.tls
+      ? [
+          '--port',
+          '0',
+          '--tls-port',
+          String(this.port),
+          '--tls-cert-file',
+          this.tls.cert,
+          '--tls-key-file',
+          this.tls.key,
+          '--tls-ca-cert-file',
+          this.tls.ca,
+          '--tls-auth-clients',
+          'no',
+        ]
+      : ['--port', String(this.port)];
+    const args = [...listen, '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
     if (this.password) args.push('--requirepass', this.password);
     const proc = spawn(this.bin, args, { stdio: 'ignore' });
     this.proc = proc;

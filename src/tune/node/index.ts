@@ -18,7 +18,7 @@ import { redisStorage } from './redis';
 
 export * from '../index';
 export { JournalFileBackend, journalFileStorage, type JournalFileOptions } from './journalFile';
-export { RedisJournalBackend, redisStorage, type RedisJournalOptions } from './redis';
+export { RedisJournalBackend, redisStorage, type RedisJournalOptions, type RedisTlsOptions } from './redis';
 
 registerStorageScheme('journal', (path) => journalFileStorage(path));
 registerStorageScheme('redis', (rest) => redisStorage(`redis:${rest}`));

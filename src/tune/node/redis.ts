@@ -37,6 +37,7 @@ import { StorageError } from '../errors';
 import type { JournalBackend, JournalLog } from '../storages/base';
 import { journalLogToLine, lineToJournalLog } from '../storages/journal/format';
 import { JournalStorage } from '../storages/journal/storage';
+import type { ConnectionOptions } from 'node:tls';
 import { checkOptions, checkPositive, checkString } from '../validate';
 import { randomUUID } from '../../util/uuid';
 
@@ -48,7 +49,17 @@ export interface RedisJournalOptions {
   retryTimeout?: number;
   /** Seconds to wait for a connection to open (default 5). */
   connectTimeout?: number;
+  /**
+   * TLS settings for a `rediss://` server, as Node's `tls.connect` takes them: `ca` to trust a
+   * private certificate authority (PEM), `cert` and `key` for servers that ask for a client
+   * certificate, `servername`. Without them the system's authorities are trusted (and
+   * `NODE_EXTRA_CA_CERTS`, for the command line).
+   */
+  tls?: RedisTlsOptions;
 }
+
+/** What {@link RedisJournalOptions.tls} takes: these fields of Node's `tls.ConnectionOptions`. */
+export type RedisTlsOptions = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'servername'>;
 
 /** The few commands of a node-redis client this backend uses. */
 interface Connection {
@@ -201,6 +212,7 @@ export class RedisJournalBackend implements JournalBackend {
   private connection: Promise<Connection> | undefined;
   private errorReply: (new (...a: never[]) => Error) | undefined;
   private closed = false;
+  private tls: RedisTlsOptions | undefined;
   /** When the server was first found unreachable in the current outage (cleared by a success). */
   private downSince: number | undefined;
   /** A record found missing behind the counter, and since when (a writer died between INCR and SET). */
@@ -210,13 +222,19 @@ export class RedisJournalBackend implements JournalBackend {
     const fn = 'RedisJournalBackend';
     if (typeof url !== 'string') throw new TypeError(`${fn}: url must be a string like "redis://localhost:6379", got ${typeof url}`);
     const parsed = parseRedisUrl(url);
-    const o = checkOptions(fn, options, ['prefix', 'retryTimeout', 'connectTimeout']);
+    const o = checkOptions(fn, options, ['prefix', 'retryTimeout', 'connectTimeout', 'tls']);
     const merged = { ...parsed.options, ...(o as RedisJournalOptions) };
     this.prefix = merged.prefix === undefined ? '' : checkString(fn, 'options.prefix', merged.prefix);
     this.retryMs = (merged.retryTimeout === undefined ? 30 : checkPositive(fn, 'options.retryTimeout', merged.retryTimeout)) * 1000;
     this.connectMs = (merged.connectTimeout === undefined ? 5 : checkPositive(fn, 'options.connectTimeout', merged.connectTimeout)) * 1000;
     this.clientUrl = parsed.clientUrl;
     this.server = parsed.server;
+    if (o.tls !== undefined) {
+      if (!parsed.clientUrl.startsWith('rediss:'))
+        throw new RangeError(`${fn}: options.tls is for a TLS server (rediss://), but the URL is ${JSON.stringify(parsed.server)}`);
+      const t = checkOptions(`${fn}: options.tls`, o.tls as object, ['ca', 'cert', 'key', 'servername']);
+      this.tls = t as RedisTlsOptions;
+    }
     this.counterKey = `${this.prefix}:log_number`;
     this.appendsKey = `${this.prefix}:knobs:appends`;
   }
@@ -247,7 +265,7 @@ export class RedisJournalBackend implements JournalBackend {
       // (and knows which append to deduplicate).
       const client = mod.createClient({
         url: this.clientUrl,
-        socket: { reconnectStrategy: false, connectTimeout: this.connectMs },
+        socket: { reconnectStrategy: false, connectTimeout: this.connectMs, ...(this.tls ? { tls: true as const, ...this.tls } : {}) },
         disableOfflineQueue: true,
       }) as unknown as Connection;
       client.on('error', () => {}); // every error also rejects the command or connect() that met it
