@@ -47,9 +47,9 @@ async function openDemo(page: Page, at: string): Promise<string[]> {
   return errors;
 }
 
-async function trainIn(page: Page, count: string, epochs: string): Promise<void> {
+async function trainIn(page: Page, count: string, epochs: string, dataset = 'mnist'): Promise<void> {
   await page.waitForFunction(() => document.querySelectorAll('#dataset option').length > 0);
-  await page.selectOption('#dataset', 'mnist');
+  await page.selectOption('#dataset', dataset);
   await page.selectOption('#count', count);
   await page.selectOption('#epochs', epochs);
   await page.click('#train');
@@ -132,6 +132,22 @@ describe('npm run demo:web', () => {
     expect(await page.locator('#isolation').textContent()).toMatch(/not cross-origin isolated: the workers fall back to message passing/);
     await trainIn(page, '2000', '2');
     expect(await page.evaluate(() => (globalThis as unknown as { demo: { devAccuracy: number } }).demo.devAccuracy)).toBeGreaterThan(0.75);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('trains on Fashion-MNIST when the machine has it, and the report names its classes', async () => {
+    const sets = (await (await fetch(`${url}data/list.json`)).json()) as string[];
+    if (!sets.includes('fashion-mnist')) {
+      if (process.env.KNOBS_REQUIRE_PYTHON) throw new Error('Fashion-MNIST is missing in CI: apt-get install dataset-fashion-mnist');
+      console.warn('demo-web: Fashion-MNIST is not installed, its run is skipped');
+      return;
+    }
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors = await openDemo(page, url);
+    await trainIn(page, '2000', '2', 'fashion-mnist');
+    expect(await page.evaluate(() => (globalThis as unknown as { demo: { devAccuracy: number } }).demo.devAccuracy)).toBeGreaterThan(0.65);
+    expect(await page.locator('table.heatmap').first().textContent()).toContain('Ankle boot');
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -59,6 +59,9 @@ describe('a failed data-parallel fit frees what it took', () => {
     expect(String(err)).toMatch(/became (NaN|-?Infinity)/);
     const lockstep = { onBatchEnd: (): void => {} };
     await expectNoLeak(m, () => fit(m, { callbacks: [lockstep] }));
+    // freed now: a dropped model is freed by a FinalizationRegistry whenever V8 collects, which
+    // would lower used() in the middle of a later test
+    m.dispose();
   });
 
   it('when an AbortSignal aborts, and when a callback throws', async () => {
@@ -75,6 +78,7 @@ describe('a failed data-parallel fit frees what it took', () => {
       },
     };
     expect(String(await expectNoLeak(m, () => fit(m, { callbacks: [throwing] })))).toMatch(/bad callback/);
+    m.dispose();
   });
 
   it('when a worker exits or throws', async () => {
@@ -89,6 +93,7 @@ describe('a failed data-parallel fit frees what it took', () => {
           return e;
         });
         expect(err).toBeInstanceOf(knobs.WorkerFailedError);
+        m.dispose();
       } finally {
         knobs.useWorkerPool(pool);
         await faulty.close();
@@ -107,11 +112,13 @@ describe('a failed data-parallel fit frees what it took', () => {
     const h = (await fit(m, { epochs: 1 })) as { history: Record<string, number[]> };
     expect(h.history.loss!.length).toBe(1);
     other.dispose();
+    m.dispose();
   });
 
   it("a job that fails inside a worker frees the worker's model (runJob on this thread's engine)", async () => {
     const m = model(1e30);
     const packed = toArrayBuffer(m);
+    m.dispose();
     const before = used();
     await expect(runJob({ kind: 'job', model: packed, x, y: labels, options: { batchSize: 32, epochs: 2 } })).rejects.toThrow(/became (NaN|-?Infinity)/);
     expect(used()).toBe(before);
