@@ -13,6 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as knobs from '../../build/entry.node';
+import * as report from '../../build/entry.report.node';
 
 /** Human-level error on MNIST digits: people misread about 0.2% of them (LeCun et al.). */
 const HUMAN_LEVEL_ERROR = 0.002;
@@ -32,8 +33,8 @@ async function main(): Promise<void> {
   const { train: trainAll, dev, test } = knobs.data.trainDevTestSplit(all, { ratios: [0.8, 0.1, 0.1], stratify: true, seed: SEED });
   const { train, trainDev } = knobs.data.trainDevSplit(trainAll, { ratio: 0.0625, seed: SEED });
   log(`data: ${train.length} train, ${trainDev.length} train-dev, ${dev.length} dev, ${test.length} test (stratified, seed ${SEED})`);
-  const report = knobs.data.splitReport({ train, trainDev, dev, test });
-  if (report.warnings.length) for (const w of report.warnings) log(`  warning: ${w}`);
+  const splitInfo = knobs.data.splitReport({ train, trainDev, dev, test });
+  if (splitInfo.warnings.length) for (const w of splitInfo.warnings) log(`  warning: ${w}`);
 
   const augment = knobs.data.augmentation(
     [
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
       2,
     ),
   );
-  await knobs.report.write(join(OUT, 'report.html'), {
+  await report.write(join(OUT, 'report.html'), {
     title: 'knobs demo: MLP 784-128-64-10 on MNIST',
     notes: [
       `${train.length} train, ${trainDev.length} train-dev, ${dev.length} dev, ${test.length} test; ${history.epoch.length} epochs in ${trainSecs.toFixed(1)} s`,
