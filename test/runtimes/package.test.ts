@@ -20,7 +20,7 @@ function sh(command: string, args: string[], cwd: string): SpawnSyncReturns<stri
 }
 
 let project: string;
-let packed: { filename: string; unpackedSize: number; files: { path: string }[] };
+let packed: { filename: string; unpackedSize: number; files: { path: string; size: number }[] };
 let installLog: string;
 
 beforeAll(() => {
@@ -105,6 +105,10 @@ console.log(JSON.stringify({ core: [typeof knobs.onnx, typeof knobs.report], onn
   });
 
   it('`knobs` runs from node_modules/.bin, importing the installed library', () => {
+    // the command imports ./node/knobs.js rather than carrying a second copy of the library
+    const cli = readFileSync(join(project, 'node_modules/knobs/build/dist/cli.js'), 'utf8');
+    expect(cli).toMatch(/from\s*["']\.\/node\/knobs\.js["']/);
+    expect(packed.files.find((f) => f.path === 'build/dist/cli.js')!.size).toBeLessThan(100_000);
     const r = spawnSync(join(project, 'node_modules/.bin/knobs'), ['--version'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
