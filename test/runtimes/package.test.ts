@@ -104,6 +104,33 @@ console.log(JSON.stringify({ core: [typeof knobs.onnx, typeof knobs.report], onn
     expect(out.serve).toBe('function');
   });
 
+  it("a browser app bundled from 'knobs' leaves out the exporter and the report, which its subpaths carry", async () => {
+    const esbuild = await import('esbuild');
+    const bundle = async (source: string): Promise<string> => {
+      writeFileSync(join(project, 'app.js'), source);
+      const r = await esbuild.build({
+        absWorkingDir: project,
+        entryPoints: ['./app.js'],
+        bundle: true,
+        write: false,
+        format: 'esm',
+        platform: 'browser',
+        logLevel: 'error',
+      });
+      return r.outputFiles[0]!.text;
+    };
+    // markers: a message of the ONNX schema, uPlot's constructor, the report page's data element
+    const has = (js: string): boolean[] => [js.includes('OperatorSetIdProto'), js.includes('uPlot'), js.includes('knobs-data')];
+    expect(has(await bundle("import * as knobs from 'knobs';\nconsole.log(knobs.sequential, knobs.tune.createStudy);\n"))).toEqual([false, false, false]);
+    expect(
+      has(
+        await bundle(
+          "import { exportModel } from 'knobs/onnx';\nimport * as report from 'knobs/report';\nconsole.log(exportModel, report.render, report.html);\n",
+        ),
+      ),
+    ).toEqual([true, true, true]);
+  });
+
   it('`knobs` runs from node_modules/.bin, importing the installed library', () => {
     // the command imports ./node/knobs.js rather than carrying a second copy of the library
     const cli = readFileSync(join(project, 'node_modules/knobs/build/dist/cli.js'), 'utf8');
