@@ -15,9 +15,9 @@ import { wasmFileName, type WasmLocation } from './wasm-location';
 
 // The package ships one copy of each kernel file, in build/dist/browser/ (where browsers fetch
 // them and 'knobs/wasm/*' points): the Node bundles (build/dist/node/, build/dist/bench/) read
-// them there. Beside the bundle first, for a host that copies them there; in the source tree,
-// the compiler's output.
-const DIRS = ['./', '../browser/', '../../build/wasm/'];
+// them there; else beside the bundle, for a host that copies them there; in the source tree, the
+// compiler's output.
+const DIRS = ['../browser/', './', '../../build/wasm/'];
 
 function find(shared: boolean): string {
   const name = wasmFileName(shared);
