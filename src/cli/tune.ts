@@ -15,6 +15,7 @@ import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as knobs from '../../build/entry.node';
+import * as report from '../../build/entry.report.node';
 import { bool, CliError, int, num, str, UsageError, type CommandSpec, type Parsed } from './args';
 import { loadData } from './data';
 import { buildModel, compileModel, OPTIMIZERS } from './model';
@@ -212,8 +213,8 @@ export async function tune(p: Parsed, out: Out): Promise<number> {
     const todo = joining ? Math.max(0, nTrials - finished()) : nTrials;
     if (bool(p, 'resume') || finished() > 0)
       out.err(`${bool(p, 'resume') ? 'resuming' : 'joining'} study ${name}: ${finished()} trials finished, ${todo} to run`);
-    const snapshot = (status: 'running' | 'done'): knobs.report.ReportData =>
-      knobs.report.reportData({
+    const snapshot = (status: 'running' | 'done'): report.ReportData =>
+      report.reportData({
         title: `knobs tune ${file}`,
         status,
         notes: [`study ${name} in ${storage}`],
@@ -240,7 +241,7 @@ export async function tune(p: Parsed, out: Out): Promise<number> {
     const data = snapshot('done');
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'run.json'), JSON.stringify({ version: 1, study: name, storage, report: data }));
-    await knobs.report.write(join(outDir, 'report.html'), data);
+    await report.write(join(outDir, 'report.html'), data);
     dash?.update(data);
     const complete = study.getTrials({ states: ['COMPLETE'] });
     if (complete.length && study.directions.length === 1) {

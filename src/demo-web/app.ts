@@ -7,6 +7,7 @@
  */
 import { REPORT_PAGE_CSS } from '../../build/generated/report-page';
 import * as knobs from '../../build/entry.browser';
+import * as report from '../../build/entry.report';
 import { REPORT_CSS } from '../report/render';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -58,7 +59,7 @@ async function fetchSet(name: string, count: number): Promise<knobs.data.Dataset
   return knobs.data.dataset({ x, y, features: 784, classes: 10 });
 }
 
-const view = knobs.report.render($('report'), knobs.report.reportData({ title: 'train a model to see its curves here', status: 'done' }));
+const view = report.render($('report'), report.reportData({ title: 'train a model to see its curves here', status: 'done' }));
 
 async function train(): Promise<void> {
   await knobs.ready(); // fetches and compiles the kernels (knobs.wasm, beside this script) once
@@ -85,8 +86,7 @@ async function train(): Promise<void> {
   const batchLoss: number[] = [];
   const epochLogs = { epoch: [] as number[], history: {} as Record<string, number[]> };
   let last = 0;
-  const draw = (): void =>
-    view.update(knobs.report.reportData({ title, status: 'running', notes: [isolation.textContent ?? ''], history: epochLogs, batchLoss }));
+  const draw = (): void => view.update(report.reportData({ title, status: 'running', notes: [isolation.textContent ?? ''], history: epochLogs, batchLoss }));
   setStatus('training', 'training...');
   const history = await model.fit(train.x, train.y, {
     epochs,
@@ -120,7 +120,7 @@ async function train(): Promise<void> {
   );
   const analysis = knobs.analyze.analyze(model, dev.x, dev.y as Int32Array);
   view.update(
-    knobs.report.reportData({
+    report.reportData({
       title,
       status: 'done',
       notes: [isolation.textContent ?? ''],

@@ -13,9 +13,11 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { wasmFileName, type WasmLocation } from './wasm-location';
 
-// next to the package's Node bundle; from the other bundles of build/dist (benchmarks, demo);
-// in the source tree, the compiler's output
-const DIRS = ['./', '../node/', './node/', '../../build/wasm/'];
+// The package ships one copy of each kernel file, in build/dist/browser/ (where browsers fetch
+// them and 'knobs/wasm/*' points): the Node bundles (build/dist/node/, build/dist/bench/) read
+// them there; else beside the bundle, for a host that copies them there; in the source tree, the
+// compiler's output.
+const DIRS = ['../browser/', './', '../../build/wasm/'];
 
 function find(shared: boolean): string {
   const name = wasmFileName(shared);

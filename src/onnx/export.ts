@@ -179,7 +179,8 @@ function activation(g: GraphBuilder, where: string, x: string, name: unknown, al
  * @example
  * ```ts
  * import { writeFileSync } from 'node:fs';
- * writeFileSync('model.onnx', knobs.onnx.exportModel(model));
+ * import { exportModel } from 'knobs/onnx';
+ * writeFileSync('model.onnx', exportModel(model));
  * // Python: onnxruntime.InferenceSession('model.onnx').run(None, {'input': x})  # x: [n, ...inputShape] float32
  * ```
  */

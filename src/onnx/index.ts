@@ -1,5 +1,5 @@
 /**
- * `knobs.onnx`: models out to ONNX, for inference in ONNX Runtime and the runtimes that read
+ * `knobs/onnx` (`import { exportModel } from 'knobs/onnx'`): models out to ONNX, for inference in ONNX Runtime and the runtimes that read
  * ONNX (opset 13 or newer).
  * @module
  */

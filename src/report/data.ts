@@ -102,7 +102,7 @@ export interface ReportModel {
   getConfig(): { inputShape: number[]; layers: { className: string; config: Record<string, unknown> }[] };
 }
 
-/** What {@link reportData} (and `knobs.report.write`) take; every part is optional. */
+/** What {@link reportData} (and `report.write`) take; every part is optional. */
 export interface ReportInput {
   title?: string;
   notes?: string[];
@@ -302,7 +302,7 @@ function studyData(study: PlotStudy & { studyName?: string }): NonNullable<Repor
  *
  * @example
  * ```ts
- * const data = knobs.report.reportData({ model, history, diagnosis, analysis: analyze(model, xTest, yTest) });
+ * const data = report.reportData({ model, history, diagnosis, analysis: analyze(model, xTest, yTest) });
  * data.perClass?.[0]; // { label: '0', support: 98, precision: 0.99, recall: 0.98, ... }
  * ```
  */

@@ -21,7 +21,7 @@ const inlineScript = (js: string): string => js.replace(/<\/script/gi, '<\\/scri
  *
  * @example
  * ```ts
- * fs.writeFileSync('report.html', knobs.report.html(knobs.report.reportData({ model, history })));
+ * fs.writeFileSync('report.html', report.html(report.reportData({ model, history })));
  * ```
  */
 export function reportHtml(data: ReportData, options: { live?: boolean; version?: number } = {}): string {

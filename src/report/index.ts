@@ -1,7 +1,8 @@
 /**
- * The report: {@link reportData} collects a run into JSON, {@link reportHtml} makes the
- * self-contained page, {@link renderReport} draws it into an element (browsers). The Node entry
- * adds `write(path, input)` and the live dashboard (`src/report/node.ts`).
+ * The report, the package export `knobs/report` (`import * as report from 'knobs/report'`):
+ * {@link reportData} collects a run into JSON, {@link reportHtml} makes the self-contained page,
+ * {@link renderReport} draws it into an element (browsers). In Node the subpath adds
+ * `write(path, input)` and the live dashboard (`src/report/node.ts`).
  * @module
  */
 export {

@@ -1,5 +1,5 @@
 /**
- * The report in Node: `write(path, input)` writes the self-contained `report.html`, and
+ * The report in Node (`import * as report from 'knobs/report'`): `write(path, input)` writes the self-contained `report.html`, and
  * {@link serveDashboard} serves the same page live on 127.0.0.1 while a run goes on.
  * @module
  */
@@ -20,7 +20,7 @@ setBase64Encoder((bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.by
  *
  * @example
  * ```ts
- * await knobs.report.write('runs/mlp/report.html', { model, history, diagnosis, analysis, study });
+ * await report.write('runs/mlp/report.html', { model, history, diagnosis, analysis, study });
  * ```
  */
 export async function write(path: string, input: ReportInput | ReportData): Promise<ReportData> {
@@ -61,9 +61,9 @@ export interface Dashboard {
  *
  * @example
  * ```ts
- * const dash = await knobs.report.serveDashboard();
+ * const dash = await report.serveDashboard();
  * console.log(dash.url); // http://127.0.0.1:41234/
- * dash.update(knobs.report.reportData({ history }));
+ * dash.update(report.reportData({ history }));
  * ```
  */
 export async function serveDashboard(initial: ReportData, options: DashboardOptions = {}): Promise<Dashboard> {

@@ -1,7 +1,7 @@
 /**
  * Renders a {@link ReportData} into a page element: the report's sections with uPlot charts.
  * The same code draws `report.html` (bundled into the file), the live dashboard, and, from the
- * browser entry, any element a page gives it (`knobs.report.render(element, data)`).
+ * subpath 'knobs/report' in a page, any element the page gives it (`report.render(element, data)`).
  *
  * uPlot is the charting library: 50 KB minified with no dependency (so the report stays one
  * offline file), canvas-drawn, and made for large time series (it draws 100,000 points in a few
@@ -505,8 +505,8 @@ function study(ctx: Ctx, root: HTMLElement, d: ReportData): void {
  *
  * @example
  * ```ts
- * const view = knobs.report.render(document.getElementById('report')!, knobs.report.reportData({ model, history }));
- * view.update(knobs.report.reportData({ model, history: laterHistory }));
+ * const view = report.render(document.getElementById('report')!, report.reportData({ model, history }));
+ * view.update(report.reportData({ model, history: laterHistory }));
  * ```
  */
 export function renderReport(el: HTMLElement, data: ReportData, options: { beta?: number } = {}): RenderedReport {

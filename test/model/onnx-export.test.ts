@@ -2,6 +2,7 @@
 // knobs' own predictions up to float rounding, for every layer type and activation knobs exports.
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { exportModel } from '../../build/entry.onnx';
 import * as knobs from '../../src/index.node';
 import { randomArray } from '../helpers';
 
@@ -37,7 +38,7 @@ async function check(name: string, shape: number[], layers: knobs.layers.Layer[]
   const outSize = m.layers[m.layers.length - 1]!.outputSize;
   m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.03 }), loss: 'meanSquaredError' });
   await m.fit(xTrain, randomArray(24 * outSize, seed + 2), { batchSize: 8, epochs: 2, verbose: 0 });
-  const bytes = knobs.onnx.exportModel(m);
+  const bytes = exportModel(m);
   const x = randomArray(7 * size, seed + 3, -2, 2);
   expectClose(await runOnnx(bytes, x, shape), m.predict(x), name);
   m.dispose();
@@ -127,15 +128,15 @@ describe('onnx.exportModel runs in ONNX Runtime with knobs outputs', () => {
 
   it('writes a valid ONNX model: opset 13, IR 7, named input and output with a free batch', async () => {
     const m = knobs.sequential({ inputShape: [3], layers: [L.dense({ units: 2 })] });
-    const bytes = knobs.onnx.exportModel(m, { inputName: 'x', outputName: 'y' });
+    const bytes = exportModel(m, { inputName: 'x', outputName: 'y' });
     const s = await ort.InferenceSession.create(bytes);
     expect(s.inputNames).toEqual(['x']);
     expect(s.outputNames).toEqual(['y']);
     await s.release();
     const x = randomArray(3, 9);
     expectClose(await runOnnx(bytes, x, [3], { input: 'x', output: 'y' }), m.predict(x), 'names');
-    expect(() => knobs.onnx.exportModel(m, { opset: 11 })).toThrow(/options.opset must be an integer from 13/);
-    expect(() => knobs.onnx.exportModel(m, { inputName: 'a', outputName: 'a' })).toThrow(RangeError);
-    expect(() => knobs.onnx.exportModel({} as never)).toThrow(TypeError);
+    expect(() => exportModel(m, { opset: 11 })).toThrow(/options.opset must be an integer from 13/);
+    expect(() => exportModel(m, { inputName: 'a', outputName: 'a' })).toThrow(RangeError);
+    expect(() => exportModel({} as never)).toThrow(TypeError);
   });
 });

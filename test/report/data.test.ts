@@ -3,6 +3,7 @@
 // and a study with two objectives (the Pareto front).
 import { describe, expect, it } from 'vitest';
 import * as knobs from '../../build/entry.node';
+import * as report from '../../build/entry.report.node';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -14,7 +15,7 @@ describe('ewma', () => {
     const r = rng(1);
     const x = Array.from({ length: 200 }, () => 1 + r());
     for (const beta of [0, 0.5, 0.9, 0.98]) {
-      const got = knobs.report.ewma(x, beta);
+      const got = report.ewma(x, beta);
       let v = 0;
       for (let t = 1; t <= x.length; t++) {
         v = beta * v + (1 - beta) * x[t - 1]!;
@@ -22,7 +23,7 @@ describe('ewma', () => {
       }
     }
     // the correction keeps the first values on the data's scale, not pulled to 0
-    expect(knobs.report.ewma([5, 5, 5], 0.98)[0]).toBeCloseTo(5, 10);
+    expect(report.ewma([5, 5, 5], 0.98)[0]).toBeCloseTo(5, 10);
   });
 });
 
@@ -33,7 +34,7 @@ describe('perClassRows', () => {
     const yTrue = Int32Array.from({ length: 500 }, () => Math.floor(r() * k));
     const yPred = yTrue.map((t) => (r() < 0.7 ? t : Math.floor(r() * k)));
     const cm = knobs.metrics.confusionMatrix(yTrue, yPred, { labels: [0, 1, 2, 3] });
-    const rows = knobs.report.perClassRows(cm, ['a', 'b', 'c', 'd']);
+    const rows = report.perClassRows(cm, ['a', 'b', 'c', 'd']);
     const opts = { average: null, labels: Int32Array.from([0, 1, 2, 3]), zeroDivision: 0 } as const;
     const p = knobs.metrics.precisionScore(yTrue, yPred, opts) as unknown as number[];
     const rc = knobs.metrics.recallScore(yTrue, yPred, opts) as unknown as number[];
@@ -56,16 +57,16 @@ describe('perClassRows', () => {
 
 describe('html', () => {
   it('embeds the data so that no string in it can end the script', () => {
-    const d = knobs.report.reportData({ title: '</script><script>alert(1)</script>', notes: ['<!-- x -->', '\u2028'] });
-    const html = knobs.report.html(d);
+    const d = report.reportData({ title: '</script><script>alert(1)</script>', notes: ['<!-- x -->', '\u2028'] });
+    const html = report.html(d);
     const json = /<script type="application\/json" id="knobs-data">([^]*?)<\/script>/.exec(html)![1]!;
     expect(JSON.parse(json).title).toBe('</script><script>alert(1)</script>');
     expect(JSON.parse(json).notes).toEqual(['<!-- x -->', '\u2028']);
     expect(html).toContain('<title>&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;</title>');
   });
   it('rejects a bad path and input with messages naming them', async () => {
-    await expect(knobs.report.write('' as string, {})).rejects.toThrow(/report\.write: path must be a file path, got ""/);
-    expect(() => knobs.report.reportData(null as never)).toThrow(/report: expected \{ model, history, diagnosis, analysis, study \}, got null/);
+    await expect(report.write('' as string, {})).rejects.toThrow(/report\.write: path must be a file path, got ""/);
+    expect(() => report.reportData(null as never)).toThrow(/report: expected \{ model, history, diagnosis, analysis, study \}, got null/);
   });
 });
 
@@ -79,7 +80,7 @@ describe('a study with two objectives', () => {
       },
       { nTrials: 20 },
     );
-    const d = knobs.report.reportData({ study }).study!;
+    const d = report.reportData({ study }).study!;
     expect(d.pareto!.best.length + d.pareto!.others.length).toBe(20);
     // no point of the front is dominated by any trial
     const all = [...d.pareto!.best, ...d.pareto!.others];

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as knobs from '../../build/entry.node';
+import * as report from '../../build/entry.report.node';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,11 +20,11 @@ const ARTIFACTS = join(root, 'test-artifacts', 'report');
 const dir = mkdtempSync(join(tmpdir(), 'knobs-report-'));
 
 let browser: Browser;
-let data: knobs.report.ReportData;
+let data: report.ReportData;
 let reportPath: string;
 let trainRows: number;
 
-async function digitsRun(): Promise<{ path: string; data: knobs.report.ReportData; trainRows: number }> {
+async function digitsRun(): Promise<{ path: string; data: report.ReportData; trainRows: number }> {
   const all = await knobs.data.fromCsv({ path: join(root, 'test/fixtures/digits.csv') }, { labelColumn: 'digit' });
   const { train: t0, dev, test } = knobs.data.trainDevTestSplit(all, { ratios: [0.7, 0.15, 0.15], seed: 1 });
   const { train, trainDev } = knobs.data.trainDevSplit(t0, { ratio: 0.1, seed: 1 });
@@ -76,7 +77,7 @@ async function digitsRun(): Promise<{ path: string; data: knobs.report.ReportDat
     { nTrials: 16 },
   );
   const path = join(dir, 'report.html');
-  const d = await knobs.report.write(path, {
+  const d = await report.write(path, {
     title: 'digits report',
     model,
     history,
@@ -211,7 +212,7 @@ describe('report.html', () => {
   it('draws 100,000 batch losses', async () => {
     const loss = Array.from({ length: 100_000 }, (_, i) => 2 * Math.exp(-i / 20000) + 0.3 * Math.sin(i * 12.9898) ** 2);
     const path = join(dir, 'big.html');
-    await knobs.report.write(path, { title: 'long run', batchLoss: loss });
+    await report.write(path, { title: 'long run', batchLoss: loss });
     const { page, errors } = await open(`file://${path}`);
     await page.waitForFunction(() => (globalThis as { knobsReport?: unknown }).knobsReport !== undefined);
     const ms = await page.evaluate(() => {
@@ -235,7 +236,7 @@ describe('a study with two objectives', () => {
     const study = knobs.tune.createStudy({ directions: ['minimize', 'minimize'], sampler: knobs.tune.randomSampler({ seed: 4 }) });
     await study.optimize((t) => [t.suggestFloat('x', 0, 1), (1 - t.suggestFloat('x', 0, 1)) ** 2], { nTrials: 25 });
     const path = join(dir, 'pareto.html');
-    const d = await knobs.report.write(path, { title: 'two objectives', study });
+    const d = await report.write(path, { title: 'two objectives', study });
     const { page, errors } = await open(`file://${path}`);
     await page.waitForFunction(() => (globalThis as { knobsReport?: unknown }).knobsReport !== undefined);
     expect(await page.locator('[data-chart="pareto-front"]').getAttribute('data-points')).toBe('25');

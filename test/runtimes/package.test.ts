@@ -1,7 +1,8 @@
 // The package as users get it: `npm pack`, then `npm install ./knobs-x.y.z.tgz` into a fresh
 // project (knobs from the local tarball; its three dependencies from npm's cache, else the registry), which runs no build script; a smoke script
-// trains a small model; and TypeScript consumer projects compile against the installed types
-// under moduleResolution bundler (browser types, no Node APIs), node16 and nodenext.
+// trains a small model and uses the subpaths knobs/onnx and knobs/report; the `knobs` command
+// runs from node_modules/.bin; and TypeScript consumer projects compile against the installed
+// types under moduleResolution bundler (browser types, no Node APIs), node16 and nodenext.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ function sh(command: string, args: string[], cwd: string): SpawnSyncReturns<stri
 }
 
 let project: string;
-let packed: { filename: string; unpackedSize: number; files: { path: string }[] };
+let packed: { filename: string; unpackedSize: number; files: { path: string; size: number }[] };
 let installLog: string;
 
 beforeAll(() => {
@@ -40,7 +41,15 @@ describe('the published package', () => {
     expect(paths).toContain('build/dist/browser/knobs.wasm');
     expect(paths).toContain('build/dist/edge/workerd.js');
     expect(paths).toContain('build/types/build/entry.browser.d.ts');
-    expect(paths.filter((p) => /(^|\/)(test|bench|assembly)\/|\.map$|demo\.js$/.test(p))).toEqual([]);
+    for (const p of ['build/dist/onnx.js', 'build/dist/node/report.js', 'build/dist/browser/report.js', 'build/types/build/entry.report.node.d.ts'])
+      expect(paths).toContain(p);
+    // no benchmarks, sources, maps or demos (the web demo's page script included), one copy of each kernel file for Node and browsers
+    expect(paths.filter((p) => /(^|\/)(test|bench|assembly)\/|\.map$|demo[-\w]*\.js$/.test(p))).toEqual([]);
+    expect(paths.filter((p) => p.endsWith('.wasm')).sort()).toEqual([
+      'build/dist/browser/knobs-shared.wasm',
+      'build/dist/browser/knobs.wasm',
+      'build/dist/edge/knobs.wasm',
+    ]);
     expect(packed.unpackedSize).toBeLessThan(4_000_000);
     const pkg = JSON.parse(readFileSync(join(project, 'node_modules/knobs/package.json'), 'utf8')) as { private?: boolean; scripts?: Record<string, string> };
     expect(pkg.private).toBeUndefined();
@@ -61,19 +70,96 @@ describe('the published package', () => {
     expect(out.accuracy).toBeGreaterThan(0.9);
   });
 
+  it('exports ONNX and writes the report through the subpaths, which the core entry leaves out', () => {
+    writeFileSync(
+      join(project, 'subpaths.mjs'),
+      `import * as knobs from 'knobs';
+import { exportModel } from 'knobs/onnx';
+import * as report from 'knobs/report';
+import { readFileSync } from 'node:fs';
+const m = knobs.sequential({ inputShape: [3], seed: 1, layers: [knobs.layers.dense({ units: 2, activation: 'softmax' })] });
+m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+const bytes = exportModel(m);
+const h = await m.fit(new Float32Array([1, 0, 0, 0, 1, 0]), new Int32Array([0, 1]), { epochs: 2, verbose: 0 });
+const data = await report.write('run/report.html', { model: m, history: h });
+console.log(JSON.stringify({ core: [typeof knobs.onnx, typeof knobs.report], onnxBytes: bytes.length, producer: new TextDecoder().decode(bytes).includes('knobs'),
+  epochs: data.epochs.epoch.length, html: readFileSync('run/report.html', 'utf8').length, serve: typeof report.serveDashboard }));
+`,
+    );
+    const r = spawnSync(process.execPath, ['subpaths.mjs'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+      core: string[];
+      onnxBytes: number;
+      producer: boolean;
+      epochs: number;
+      html: number;
+      serve: string;
+    };
+    expect(out.core).toEqual(['undefined', 'undefined']);
+    expect(out.onnxBytes).toBeGreaterThan(3 * 2 * 4); // at least the weights, as float32
+    expect(out.producer).toBe(true);
+    expect(out.epochs).toBe(2);
+    expect(out.html).toBeGreaterThan(50_000); // the page carries its script and uPlot
+    expect(out.serve).toBe('function');
+  });
+
+  it("a browser app bundled from 'knobs' leaves out the exporter and the report, which its subpaths carry", async () => {
+    const esbuild = await import('esbuild');
+    const bundle = async (source: string): Promise<string> => {
+      writeFileSync(join(project, 'app.js'), source);
+      const r = await esbuild.build({
+        absWorkingDir: project,
+        entryPoints: ['./app.js'],
+        bundle: true,
+        write: false,
+        format: 'esm',
+        platform: 'browser',
+        logLevel: 'error',
+      });
+      return r.outputFiles[0]!.text;
+    };
+    // markers: a message of the ONNX schema, uPlot's constructor, the report page's data element
+    const has = (js: string): boolean[] => [js.includes('OperatorSetIdProto'), js.includes('uPlot'), js.includes('knobs-data')];
+    expect(has(await bundle("import * as knobs from 'knobs';\nconsole.log(knobs.sequential, knobs.tune.createStudy);\n"))).toEqual([false, false, false]);
+    expect(
+      has(
+        await bundle(
+          "import { exportModel } from 'knobs/onnx';\nimport * as report from 'knobs/report';\nconsole.log(exportModel, report.render, report.html);\n",
+        ),
+      ),
+    ).toEqual([true, true, true]);
+  });
+
+  it('`knobs` runs from node_modules/.bin, importing the installed library', () => {
+    // the command imports ./node/knobs.js rather than carrying a second copy of the library
+    const cli = readFileSync(join(project, 'node_modules/knobs/build/dist/cli.js'), 'utf8');
+    expect(cli).toMatch(/from\s*["']\.\/node\/knobs\.js["']/);
+    expect(packed.files.find((f) => f.path === 'build/dist/cli.js')!.size).toBeLessThan(100_000);
+    const r = spawnSync(join(project, 'node_modules/.bin/knobs'), ['--version'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
   // A typed mistake must be caught: if the types resolved to nothing (any, or an empty module),
   // the @ts-expect-error lines would be errors themselves.
   const USE = `import * as knobs from 'knobs';
 import { ops } from 'knobs/ops';
+import { exportModel } from 'knobs/onnx';
+import * as report from 'knobs/report';
 const m = knobs.sequential({ inputShape: [4], layers: [knobs.layers.dense({ units: 2, activation: 'softmax' })] });
 m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
 const c: Float32Array = ops.matMul(new Float32Array(4), new Float32Array(4), { m: 2, k: 2, n: 2 });
 void knobs.ready({ module: undefined });
+const onnxBytes: Uint8Array = exportModel(m, { opset: 13 });
+const page: string = report.html(report.reportData({ model: m }));
+// @ts-expect-error: the exporter is the subpath's, not the core's
+void knobs.onnx;
 // @ts-expect-error: units must be a number
 knobs.layers.dense({ units: 'two' });
 // @ts-expect-error: no such export
 knobs.noSuchThing();
-export { c };
+export { c, onnxBytes, page };
 `;
 
   function compile(name: string, compilerOptions: Record<string, unknown>, extra = ''): void {
@@ -92,7 +178,8 @@ export { c };
     compile(
       'bundler',
       { module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM'], types: [] },
-      'knobs.workerPool({ workerUrl: new URL("https://cdn.example/w.js") });\n',
+      'knobs.workerPool({ workerUrl: new URL("https://cdn.example/w.js") });\n' +
+        "report.render(document.body, report.reportData({}));\n// @ts-expect-error: writing files is Node's\nvoid report.write('r.html', {});\n",
     );
   });
 
@@ -101,7 +188,8 @@ export { c };
     // skipLibCheck as \`tsc --init\` sets it: the declarations name WebAssembly and IndexedDB types,
     // which a Node project without the DOM lib (and @types/node 20) does not declare
     const lib = { lib: ['ES2022'], types: ['node'], typeRoots, skipLibCheck: true };
-    const node = 'void knobs.shutdown(); void knobs.data.loadIdx;\n';
+    const node =
+      "void knobs.shutdown(); void knobs.data.loadIdx;\nconst written: Promise<report.ReportData> = report.write('r.html', {}); void written; void report.serveDashboard;\n";
     compile('node16', { module: 'Node16', moduleResolution: 'node16', ...lib }, node);
     compile('nodenext', { module: 'NodeNext', moduleResolution: 'nodenext', ...lib }, node);
   });
