@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportModel } from '../../build/entry.onnx';
 import * as knobs from '../../src/index.node';
-import { randomArray } from '../helpers';
+import { randomArray, expectClose as closeTo } from '../helpers';
 
 beforeAll(() => {
   ort.env.wasm.numThreads = 1; // the machine is shared; one thread keeps the run light
@@ -19,15 +19,9 @@ async function runOnnx(bytes: Uint8Array, x: Float32Array, shape: number[], name
   return Float32Array.from(y.data as Float32Array);
 }
 
+/** The shared tolerance check, with this file's defaults. */
 function expectClose(got: Float32Array, want: Float32Array, what: string, atol = 3e-5, rtol = 1e-4): void {
-  expect(got.length, `${what}: length`).toBe(want.length);
-  let worst = 0,
-    at = -1;
-  for (let i = 0; i < want.length; i++) {
-    const err = Math.abs(got[i]! - want[i]!) - rtol * Math.abs(want[i]!);
-    if (err > worst) [worst, at] = [err, i];
-  }
-  expect(worst, `${what}: element ${at}: onnx ${got[at]} vs knobs ${want[at]}`).toBeLessThanOrEqual(atol);
+  closeTo(got, want, { atol, rtol }, what);
 }
 
 /** Trains a little (so batch-norm statistics and weights are not their initial values), then compares. */

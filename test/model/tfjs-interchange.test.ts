@@ -10,7 +10,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index.node';
 import { ShapeError } from '../../src/errors';
-import { randomArray, rng } from '../helpers';
+import { randomArray, rng, expectClose as closeTo } from '../helpers';
 
 type Json = any;
 
@@ -82,15 +82,9 @@ function tfjsPredict(m: tfl.LayersModel, x: Float32Array, shape: number[]): Floa
   return Float32Array.from(out);
 }
 
+/** The shared tolerance check, with this file's defaults. */
 function expectClose(got: Float32Array, want: Float32Array, what: string, atol = 2e-5, rtol = 1e-4): void {
-  expect(got.length, `${what}: length`).toBe(want.length);
-  let worst = 0,
-    at = -1;
-  for (let i = 0; i < want.length; i++) {
-    const err = Math.abs(got[i]! - want[i]!) - rtol * Math.abs(want[i]!);
-    if (err > worst) [worst, at] = [err, i];
-  }
-  expect(worst, `${what}: element ${at}: knobs ${got[at]} vs tfjs ${want[at]}`).toBeLessThanOrEqual(atol);
+  closeTo(got, want, { atol, rtol }, what);
 }
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'knobs-tfjs-'));
