@@ -8,6 +8,7 @@
  *   net  bn      conv-bn-relu blocks with max pooling and dropout, no augmentation (issue 12's
  *                "small conv net": 87,754 parameters)
  *        bn-aug  the same net trained with augmentation (horizontal flips and 2-pixel shifts)
+ *        bn-flip the same net trained with horizontal flips only (p 0.5), dropout 0.3
  *        plain   the same blocks without batch norm
  *        keras   the Keras "simple MNIST convnet" (34,826 parameters), for reference
  *
@@ -95,8 +96,8 @@ function layers(name: string): knobs.layers.Layer[] {
       L.dropout({ rate: 0.5 }),
       L.dense({ units: 10, activation: 'softmax' }),
     ];
-  const bn = name === 'bn-aug' || name === 'bn';
-  if (name !== 'plain' && !bn) throw new Error(`fashion bench: unknown net ${JSON.stringify(name)} (bn, bn-aug, plain, keras)`);
+  const bn = name === 'bn-aug' || name === 'bn-flip' || name === 'bn';
+  if (name !== 'plain' && !bn) throw new Error(`fashion bench: unknown net ${JSON.stringify(name)} (bn, bn-aug, bn-flip, plain, keras)`);
   // 28x28x1 -> 28x28x32 -> 14x14x32 -> 14x14x64 -> 7x7x64 -> 7x7x64 -> 3136 -> 10
   return [
     ...block(32, bn),
@@ -105,7 +106,7 @@ function layers(name: string): knobs.layers.Layer[] {
     L.maxPooling2d({ poolSize: 2 }),
     ...block(64, bn),
     L.flatten(),
-    L.dropout({ rate: name === 'bn-aug' ? 0.25 : 0.4 }),
+    L.dropout({ rate: name === 'bn-aug' ? 0.25 : name === 'bn-flip' ? 0.3 : 0.4 }),
     L.dense({ units: 10, activation: 'softmax' }),
   ];
 }
@@ -123,7 +124,9 @@ const augment =
         { type: 'flip', direction: 'horizontal', p: 0.5 },
         { type: 'translate', pixels: 2 },
       ])
-    : undefined;
+    : net === 'bn-flip'
+      ? knobs.data.augmentation([{ type: 'flip', direction: 'horizontal', p: 0.5 }])
+      : undefined;
 
 const loadStart = loadavg()[0]!;
 const t0 = performance.now();
