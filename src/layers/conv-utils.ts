@@ -7,10 +7,6 @@
 import { describe, ShapeError } from '../errors';
 import { convAxis, type ConvGeometry, type ConvPadding } from '../engine/kernels/f32_conv2d';
 import { oneOf } from '../util/options';
-import type { Engine } from '../engine/engine';
-import { f32_activation, f32_activation_grad, f32_activation_grad_input, f32_softmax, f32_softmax_grad } from '../engine/kernels/f32_activation';
-import { activationCode, needsInput, type LayerActivation } from './activations';
-import type { LayerScratch } from './layer';
 
 /** A size along the two spatial axes: one number for both, or [height, width]. */
 export type Size2 = number | [number, number];
@@ -107,56 +103,4 @@ export function buildGeometry(label: string, inputShape: number[], s: Spatial, o
 /** The spatial options as saved in the configuration. */
 export function spatialConfig(s: Spatial): Record<string, unknown> {
   return { kernelSize: s.kernelSize, strides: s.strides, padding: s.padding, dilationRate: s.dilationRate };
-}
-
-/**
- * How an image layer runs its activation: fused into its kernel's epilogue when the kernel has
- * that kind (`maxFused`: 5 for the convolution kernels, all kinds for the gemm), and when training
- * does not need the pre-activation (gelu, geluNew, swish and mish take their derivative from the
- * input); otherwise the kernel writes the linear result and the activation runs after it, on the
- * `pre` scratch buffer while training. Softmax runs per pixel, over the channels.
- */
-export class ImageActivation {
-  readonly kind: number;
-  readonly alpha: number;
-  /** The derivative needs the activation's input, kept in the `pre` scratch buffer while training. */
-  readonly needsInput: boolean;
-
-  constructor(
-    readonly name: LayerActivation,
-    alpha: number | undefined,
-    private readonly maxFused: number,
-  ) {
-    ({ kind: this.kind, alpha: this.alpha } = activationCode(name, alpha));
-    this.needsInput = needsInput(name);
-  }
-
-  /** Extra scratch a layer of `outFloats` outputs per chunk needs for this activation. */
-  scratch(outFloats: number): Record<string, number> {
-    return this.needsInput ? { pre: outFloats } : {};
-  }
-
-  /** Whether the kernel's epilogue applies the activation in this pass. */
-  private fused(training: boolean): boolean {
-    return this.kind <= this.maxFused && !(training && this.needsInput);
-  }
-
-  /** Where the kernel should write, and the activation kind to fuse into it. */
-  target(training: boolean, sc: LayerScratch): { dst: number; kind: number } {
-    if (this.fused(training)) return { dst: sc.out, kind: this.kind };
-    return { dst: training && this.needsInput ? sc.extra['pre']! : sc.out, kind: 0 };
-  }
-
-  /** Runs what the kernel did not: the element-wise activation from `dst` into `sc.out`, then softmax over `channels`. */
-  finish(e: Engine, training: boolean, sc: LayerScratch, dst: number, pixels: number, channels: number): void {
-    if (!this.fused(training)) f32_activation(e, this.kind, dst, sc.out, pixels * channels, this.alpha);
-    if (this.name === 'softmax') f32_softmax(e, sc.out, sc.out, pixels, channels);
-  }
-
-  /** Turns the gradient of the output into the gradient of the pre-activation, in place. */
-  backward(e: Engine, sc: LayerScratch, output: number, dOut: number, pixels: number, channels: number): void {
-    if (this.name === 'softmax') f32_softmax_grad(e, output, dOut, dOut, pixels, channels);
-    else if (this.needsInput) f32_activation_grad_input(e, this.kind, sc.extra['pre']!, dOut, dOut, pixels * channels, this.alpha);
-    else if (this.name !== 'linear') f32_activation_grad(e, this.kind, output, dOut, dOut, pixels * channels, this.alpha);
-  }
 }

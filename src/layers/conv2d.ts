@@ -18,8 +18,8 @@ import {
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
 import { getRegularizer, type Regularizer } from '../regularizers';
 import { bool, checkKnownOptions, positiveInt } from '../util/options';
-import { checkActivation, type LayerActivation } from './activations';
-import { ImageActivation, buildGeometry, checkDataFormat, layerLabel, padding, size2, spatialConfig, type Size2, type Spatial } from './conv-utils';
+import { ActivationEpilogue, checkActivation, type LayerActivation } from './activations';
+import { buildGeometry, checkDataFormat, layerLabel, padding, size2, spatialConfig, type Size2, type Spatial } from './conv-utils';
 import { Layer, at, type LayerScratch, type StepContext, type WeightSpec } from './layer';
 
 /** Options of {@link conv2d}. */
@@ -94,7 +94,7 @@ export class Conv2D extends Layer {
   readonly spatial: Spatial;
   readonly activation: LayerActivation;
   readonly activationAlpha: number | undefined;
-  private readonly act: ImageActivation;
+  private readonly act: ActivationEpilogue;
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
@@ -113,7 +113,7 @@ export class Conv2D extends Layer {
     this.spatial = spatialOptions(W, options);
     this.activation = checkActivation(W, options.activation ?? 'linear');
     this.activationAlpha = options.activationAlpha;
-    this.act = new ImageActivation(this.activation, this.activationAlpha, 5);
+    this.act = new ActivationEpilogue(this.activation, this.activationAlpha, 5);
     this.useBias = bool(W, 'useBias', options.useBias ?? true);
     this.kernelInitializer = getInitializer(`${W}: kernelInitializer`, options.kernelInitializer ?? 'glorotUniform');
     this.biasInitializer = getInitializer(`${W}: biasInitializer`, options.biasInitializer ?? 'zeros');

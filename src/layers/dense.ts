@@ -8,12 +8,12 @@
  * @module
  */
 import { f32_gemm } from '../engine/kernels/f32_gemm';
-import { f32_activation, f32_activation_grad, f32_activation_grad_input, f32_softmax, f32_softmax_grad } from '../engine/kernels/f32_activation';
+import { MAX_ACTIVATION_KIND } from '../engine/kernels/f32_activation';
 import { f32_col_sum } from '../engine/kernels/f32_elementwise';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
 import { getRegularizer, type Regularizer } from '../regularizers';
 import { bool, checkKnownOptions, positiveInt } from '../util/options';
-import { activationCode, checkActivation, needsInput, type LayerActivation } from './activations';
+import { ActivationEpilogue, checkActivation, type LayerActivation } from './activations';
 import { Layer, at, type LayerScratch, type StepContext, type WeightSpec } from './layer';
 
 /** Options of {@link dense}. */
@@ -59,6 +59,7 @@ export class Dense extends Layer {
   readonly units: number;
   readonly activation: LayerActivation;
   readonly activationAlpha: number | undefined;
+  private readonly act: ActivationEpilogue;
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
@@ -79,6 +80,7 @@ export class Dense extends Layer {
     this.units = positiveInt(W, 'units', options.units);
     this.activation = checkActivation(W, options.activation ?? 'linear');
     this.activationAlpha = options.activationAlpha;
+    this.act = new ActivationEpilogue(this.activation, this.activationAlpha, MAX_ACTIVATION_KIND);
     this.useBias = bool(W, 'useBias', options.useBias ?? true);
     this.kernelInitializer = getInitializer(`${W}: kernelInitializer`, options.kernelInitializer ?? 'glorotUniform');
     this.biasInitializer = getInitializer(`${W}: biasInitializer`, options.biasInitializer ?? 'zeros');
@@ -123,28 +125,26 @@ export class Dense extends Layer {
   }
 
   override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
-    return { out: rowsCap * this.units, extra: needsInput(this.activation) ? { pre: rowsCap * this.units } : {} };
+    return { out: rowsCap * this.units, extra: this.act.scratch(rowsCap * this.units) };
   }
 
   forward(ctx: StepContext, sc: LayerScratch, input: number): number {
+    // fused with the loss, the layer's output is its linear part (the loss applies the activation)
     const fused = this.fusedWithLoss;
-    const { kind, alpha } = activationCode(this.activation, this.activationAlpha);
-    // training keeps the pre-activation when the backward pass needs it
-    const keepPre = ctx.training && !fused && needsInput(this.activation);
+    const { dst, kind } = fused ? { dst: sc.out, kind: 0 } : this.act.target(ctx.training, sc);
     f32_gemm(ctx.e, {
       m: ctx.rows,
       n: this.units,
       k: this.inputSize,
       a: input,
       b: at(ctx.params, this.offsets[0]!),
-      c: keepPre ? sc.extra.pre! : sc.out,
+      c: dst,
       bias: this.useBias ? at(ctx.params, this.offsets[1]!) : 0,
-      act: fused || keepPre ? 0 : kind,
-      actAlpha: alpha,
+      act: kind,
+      actAlpha: this.act.alpha,
       ws: ctx.gemmWs,
     });
-    if (keepPre) f32_activation(ctx.e, kind, sc.extra.pre!, sc.out, ctx.rows * this.units, alpha);
-    if (this.activation === 'softmax' && !fused) f32_softmax(ctx.e, sc.out, sc.out, ctx.rows, this.units);
+    if (!fused) this.act.finish(ctx.e, ctx.training, sc, dst, ctx.rows, this.units);
     return sc.out;
   }
 
@@ -152,14 +152,7 @@ export class Dense extends Layer {
     const e = ctx.e,
       rows = ctx.rows,
       n = this.units;
-    if (!this.fusedWithLoss) {
-      if (this.activation === 'softmax') f32_softmax_grad(e, output, dOut, dOut, rows, n);
-      else if (this.activation !== 'linear') {
-        const { kind, alpha } = activationCode(this.activation, this.activationAlpha);
-        if (needsInput(this.activation)) f32_activation_grad_input(e, kind, sc.extra.pre!, dOut, dOut, rows * n, alpha);
-        else f32_activation_grad(e, kind, output, dOut, dOut, rows * n, alpha);
-      }
-    }
+    if (!this.fusedWithLoss) this.act.backward(e, sc, output, dOut, rows, n);
     // dKernel = input^T * dZ, dBias = column sums of dZ, dInput = dZ * kernel^T
     // a frozen layer's weight gradients are never used: only the input gradient is computed
     if (!this.frozen) {

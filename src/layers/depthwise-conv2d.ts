@@ -15,8 +15,8 @@ import {
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
 import { getRegularizer, type Regularizer } from '../regularizers';
 import { bool, checkKnownOptions, positiveInt } from '../util/options';
-import { checkActivation, type LayerActivation } from './activations';
-import { ImageActivation, buildGeometry, layerLabel, spatialConfig, type Size2, type Spatial } from './conv-utils';
+import { ActivationEpilogue, checkActivation, type LayerActivation } from './activations';
+import { buildGeometry, layerLabel, spatialConfig, type Size2, type Spatial } from './conv-utils';
 import { spatialOptions } from './conv2d';
 import { Layer, at, type LayerScratch, type StepContext, type WeightSpec } from './layer';
 
@@ -77,7 +77,7 @@ export class DepthwiseConv2D extends Layer {
   readonly spatial: Spatial;
   readonly activation: LayerActivation;
   readonly activationAlpha: number | undefined;
-  private readonly act: ImageActivation;
+  private readonly act: ActivationEpilogue;
   readonly useBias: boolean;
   readonly depthwiseInitializer: Initializer;
   readonly biasInitializer: Initializer;
@@ -95,7 +95,7 @@ export class DepthwiseConv2D extends Layer {
     this.depthMultiplier = positiveInt(W, 'depthMultiplier', options.depthMultiplier ?? 1);
     this.activation = checkActivation(W, options.activation ?? 'linear');
     this.activationAlpha = options.activationAlpha;
-    this.act = new ImageActivation(this.activation, this.activationAlpha, 5);
+    this.act = new ActivationEpilogue(this.activation, this.activationAlpha, 5);
     this.useBias = bool(W, 'useBias', options.useBias ?? true);
     this.depthwiseInitializer = getInitializer(`${W}: depthwiseInitializer`, options.depthwiseInitializer ?? 'glorotUniform');
     this.biasInitializer = getInitializer(`${W}: biasInitializer`, options.biasInitializer ?? 'zeros');

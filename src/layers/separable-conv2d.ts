@@ -17,9 +17,9 @@ import { f32_col_sum } from '../engine/kernels/f32_elementwise';
 import { getInitializer, type Initializer, type InitializerName } from '../initializers';
 import { getRegularizer, type Regularizer } from '../regularizers';
 import { bool, checkKnownOptions, positiveInt } from '../util/options';
-import { checkActivation, type LayerActivation } from './activations';
+import { ActivationEpilogue, checkActivation, type LayerActivation } from './activations';
 import { MAX_ACTIVATION_KIND } from '../engine/kernels/f32_activation';
-import { ImageActivation, buildGeometry, layerLabel, spatialConfig, type Size2, type Spatial } from './conv-utils';
+import { buildGeometry, layerLabel, spatialConfig, type Size2, type Spatial } from './conv-utils';
 import { spatialOptions } from './conv2d';
 import { Layer, at, type LayerScratch, type StepContext, type WeightSpec } from './layer';
 
@@ -89,7 +89,7 @@ export class SeparableConv2D extends Layer {
   readonly spatial: Spatial;
   readonly activation: LayerActivation;
   readonly activationAlpha: number | undefined;
-  private readonly act: ImageActivation;
+  private readonly act: ActivationEpilogue;
   readonly useBias: boolean;
   readonly depthwiseInitializer: Initializer;
   readonly pointwiseInitializer: Initializer;
@@ -111,7 +111,7 @@ export class SeparableConv2D extends Layer {
     this.depthMultiplier = positiveInt(W, 'depthMultiplier', options.depthMultiplier ?? 1);
     this.activation = checkActivation(W, options.activation ?? 'linear');
     this.activationAlpha = options.activationAlpha;
-    this.act = new ImageActivation(this.activation, this.activationAlpha, MAX_ACTIVATION_KIND);
+    this.act = new ActivationEpilogue(this.activation, this.activationAlpha, MAX_ACTIVATION_KIND);
     this.useBias = bool(W, 'useBias', options.useBias ?? true);
     this.depthwiseInitializer = getInitializer(`${W}: depthwiseInitializer`, options.depthwiseInitializer ?? 'glorotUniform');
     this.pointwiseInitializer = getInitializer(`${W}: pointwiseInitializer`, options.pointwiseInitializer ?? 'glorotUniform');

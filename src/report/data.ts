@@ -6,7 +6,7 @@
  */
 import type { Analysis } from '../analyze/analyze';
 import type { SuspectedMislabel } from '../analyze/mislabels';
-import type { Diagnosis } from '../diagnose/diagnose';
+import type { Diagnosis, DiagnoseErrors } from '../diagnose/diagnose';
 import type { TrainingHealth } from '../diagnose/health';
 import { diagnoseHealth } from '../diagnose/health';
 import type { Knob } from '../diagnose/knobs';
@@ -57,13 +57,7 @@ export interface ReportData {
   epochs?: { epoch: number[]; series: Record<string, number[]> };
   /** The loss of each training batch, in order. */
   batches?: { loss: number[] };
-  ladder?: {
-    humanLevelError: number;
-    bayesError?: number;
-    trainError: number;
-    trainDevError?: number;
-    devError: number;
-    testError?: number;
+  ladder?: DiagnoseErrors & {
     avoidableBias: number;
     variance: number;
     dataMismatch: number | null;

@@ -10,28 +10,13 @@
  */
 import * as knobs from '../../build/entry.node';
 import { peakRssMiB, type TrainResult } from './mnist-data';
+import { SIMPLE_CONVNET_PARAMS, simpleConvnetLayers } from './simple-convnet';
 import { median } from './util';
-
-/** Parameters of the Keras simple MNIST convnet (Keras' summary prints 34,826). */
-export const SIMPLE_CONVNET_PARAMS = 34_826;
 
 const [workers, epochs, count, batchSize] = process.argv.slice(2, 6).map(Number) as [number, number, number, number];
 const seed = Number(process.argv[6] ?? 1);
 const { train, test } = await knobs.data.loadFashionMnist({ trainCount: count });
-const L = knobs.layers;
-const model = knobs.sequential({
-  inputShape: [28, 28, 1],
-  seed,
-  layers: [
-    L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.flatten(),
-    L.dropout({ rate: 0.5 }),
-    L.dense({ units: 10, activation: 'softmax' }),
-  ],
-});
+const model = knobs.sequential({ inputShape: [28, 28, 1], seed, layers: simpleConvnetLayers() });
 if (model.countParams() !== SIMPLE_CONVNET_PARAMS) throw new Error(`the simple convnet has ${model.countParams()} parameters, not ${SIMPLE_CONVNET_PARAMS}`);
 model.compile({ optimizer: knobs.optimizers.adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
 const rates: number[] = [],

@@ -7,7 +7,7 @@
 import { engine } from '../../src/engine/engine';
 import { conv2dColFloats, conv2dColRows, f32_conv2d_backward_filter, f32_conv2d_forward, f32_conv2d_backward_input } from '../../src/engine/kernels/f32_conv2d';
 import type { ConvGeometry } from '../../src/engine/kernels/f32_conv2d';
-import { f32_maxpool2d_backward, f32_maxpool2d_forward } from '../../src/engine/kernels/f32_pool2d';
+import { f32_maxpool2d_backward, f32_maxpool2d_forward, type Pool2dShape } from '../../src/engine/kernels/f32_pool2d';
 import { f32_activation_grad } from '../../src/engine/kernels/f32_activation';
 import { fmt, median, table } from './util';
 
@@ -57,21 +57,7 @@ export function benchCnnSteps(): string {
   };
   const k1 = work(C1),
     k2 = work(C2);
-  const pool = (
-    h: number,
-    w: number,
-    c: number,
-  ): {
-    rows: number;
-    height: number;
-    width: number;
-    channels: number;
-    poolHeight: number;
-    poolWidth: number;
-    strideHeight: number;
-    strideWidth: number;
-    padding: 'valid';
-  } => ({
+  const pool = (h: number, w: number, c: number): Pool2dShape => ({
     rows: N,
     height: h,
     width: w,

@@ -26,6 +26,7 @@
  */
 import { loadavg } from 'node:os';
 import * as knobs from '../../build/entry.node';
+import { simpleConvnetLayers } from './simple-convnet';
 
 /** What one run reports. */
 export interface FashionResult {
@@ -86,16 +87,7 @@ const block = (filters: number, bn: boolean): knobs.layers.Layer[] =>
     : [L.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: 'heNormal' })];
 
 function layers(name: string): knobs.layers.Layer[] {
-  if (name === 'keras')
-    return [
-      L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.flatten(),
-      L.dropout({ rate: 0.5 }),
-      L.dense({ units: 10, activation: 'softmax' }),
-    ];
+  if (name === 'keras') return simpleConvnetLayers();
   const bn = name === 'bn-aug' || name === 'bn-flip' || name === 'bn';
   if (name !== 'plain' && !bn) throw new Error(`fashion bench: unknown net ${JSON.stringify(name)} (bn, bn-aug, bn-flip, plain, keras)`);
   // 28x28x1 -> 28x28x32 -> 14x14x32 -> 14x14x64 -> 7x7x64 -> 7x7x64 -> 3136 -> 10

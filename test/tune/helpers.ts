@@ -85,12 +85,13 @@ export function pythonWithOptuna(): string | null {
   return (pythonCache = null);
 }
 
-/** Bundles a TypeScript script (and what it imports) into one .mjs that node runs. */
+/**
+ * Bundles a TypeScript script (and what it imports) into one .mjs that node runs; `require` is
+ * defined for CommonJS dependencies such as node-redis (the banner of build/build.mjs).
+ */
 export async function bundleScript(entry: string, outDir: string): Promise<string> {
   const esbuild = await import('esbuild');
   const out = join(outDir, 'script.mjs');
-  // ignoreAnnotations: package.json's "sideEffects" describes the published bundles, and applied to
-  // the sources it would drop the imports that register storage schemes (see build/build.mjs)
   await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -99,7 +100,10 @@ export async function bundleScript(entry: string, outDir: string): Promise<strin
     target: 'node20',
     outfile: out,
     logLevel: 'warning',
+    // package.json's "sideEffects" describes the published bundles, and applied to the sources it
+    // would drop the imports that register storage schemes (see build/build.mjs)
     ignoreAnnotations: true,
+    banner: { js: "import { createRequire as __knobsCreateRequire } from 'node:module'; const require = __knobsCreateRequire(import.meta.url);" },
   });
   return out;
 }

@@ -8,7 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import * as tune from '../../src/tune/node';
-import { pythonWithOptuna, tempDir } from './helpers';
+import { bundleScript, pythonWithOptuna, tempDir } from './helpers';
 import { RedisServer, freePort, redisServerBinary } from './redisServer';
 
 const bin = redisServerBinary();
@@ -253,26 +253,6 @@ describe.skipIf(!bin)('Redis journal: bad input names the server and the key, an
   });
 });
 
-/** Bundles the worker; node-redis needs `require` in an ES module (the banner of build/build.mjs). */
-async function bundleWorker(): Promise<string> {
-  const esbuild = await import('esbuild');
-  const out = join(tempDir('knobs-bundle-'), 'redis-worker.mjs');
-  await esbuild.build({
-    entryPoints: [join(__dirname, 'fixtures/redis-worker.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: out,
-    logLevel: 'warning',
-    // package.json's "sideEffects" describes the published bundles; from the sources it would drop
-    // the import that registers the redis: scheme (as build/build.mjs explains)
-    ignoreAnnotations: true,
-    banner: { js: "import { createRequire as __knobsCreateRequire } from 'node:module'; const require = __knobsCreateRequire(import.meta.url);" },
-  });
-  return out;
-}
-
 /** A knobs worker process (test/tune/fixtures/redis-worker.ts) and what it printed. */
 interface Worker {
   proc: ChildProcess;
@@ -281,7 +261,7 @@ interface Worker {
 }
 let workerScript: string | undefined;
 async function knobsWorker(cfg: { url: string; studyName: string; seed: number; total: number; sleepMs: number; heartbeat?: number }): Promise<Worker> {
-  workerScript ??= await bundleWorker();
+  workerScript ??= await bundleScript(join(__dirname, 'fixtures/redis-worker.ts'), tempDir('knobs-bundle-'));
   const proc = spawn(process.execPath, [workerScript, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const w: Worker = { proc, out: '', exited: new Promise((r) => proc.on('exit', (code) => r(code))) };
   let err = '';
