@@ -13,7 +13,6 @@ import { f32_gather_rows, f32_gather_sum, x32_gather } from '../engine/kernels/f
 import { bytesToFloat32 } from '../data/dataset';
 import { f32_find_nonfinite, f32_sum } from '../engine/kernels/f32_elementwise';
 import { ACTIVATION, f32_activation, f32_softmax } from '../engine/kernels/f32_activation';
-import { f32_clip_by_global_norm } from '../engine/kernels/f32_optimizer';
 import { NonFiniteLossError, ShapeError, describe, divergenceError } from '../errors';
 import { checkLoss, sparseLabels, type BuiltinLossFunction, type Loss, type LossName } from '../losses';
 import { applyTrainability, configureLossFusion, layoutLayers } from './layout';
@@ -41,7 +40,6 @@ import {
   modelMemoryRegistry,
   releaseEngineBytes,
   reportEngineBytes,
-  optimizerStep,
   penaltyOnly,
   regularize,
   zeroFrozenGradients,
@@ -54,6 +52,7 @@ import { AugmentationPipeline } from '../data/augment';
 import { compileMetrics, type CompiledMetric, type CompiledMetricKind } from '../metrics/compiled';
 import { REGRESSION_ERROR, f32_regression_error_sum, type RegressionErrorKind } from '../engine/kernels/f32_metrics';
 import { TargetScaler, fitTargetScaling, readTargetScaling, type TargetScaling } from './target';
+import { STEP_NONFINITE_NORM, STEP_OK, stepPart, stepPenalty, stepUpdate, updateLayerStates } from './step';
 import { HEALTH_EVERY, HealthRecorder, healthProbes, measureHealth, recordSize } from './health';
 
 /** Options of {@link sequential}. */
@@ -922,7 +921,7 @@ export class Sequential implements ModelCore {
     this.e.i32.set(idx, order >> 2);
   }
 
-  /** The single-threaded runner: one shard covering each whole batch. */
+  /** The single-threaded runner: one shard covering each whole batch, stepped by the shared step (src/model/step.ts). */
   private localRunner(spec: RunnerSpec): EpochRunner {
     const c = this.compiled!;
     const aug = spec.augment;
@@ -932,18 +931,30 @@ export class Sequential implements ModelCore {
     const d: StagedData = { ...spec.data, xBytes: spec.data.xBytes ?? false, totalWeight: 0 };
     const probes = spec.health ? healthProbes(this) : undefined;
     const record = probes ? new Float64Array(recordSize(probes)) : new Float64Array(0);
-    // one context for the fit, updated in place each step
+    // one context and one step part for the fit, updated in place each step
     const ctx = this.context(sb, 0, true, 0);
+    const part = stepPart({
+      e,
+      core: this,
+      optimizer: c.optimizer,
+      from: 0,
+      to: this.paramCount,
+      clipNorm: spec.clipNorm,
+      grads: sb.grads,
+      stride: this.paramCount,
+      slots: 1,
+    });
     zeroFrozenGradients(e, this, sb.grads);
     return {
       runEpoch: async (epoch, hooks) => {
         const tally = new EpochTally(spec.countCorrect);
+        const opt = c.optimizer;
         for (let b = 0, start = 0; start < d.rows; b++, start += spec.batchSize) {
           hooks.check();
           await hooks.begin(b);
           const rows = Math.min(spec.batchSize, d.rows - start);
           const batchWeight = this.loadBatch(d, sb, spec.data.order, start, rows, spec.sparse);
-          const step = c.optimizer.iterations;
+          const step = opt.iterations;
           ctx.rows = ctx.batchRows = rows;
           ctx.step = step;
           ctx.params = this.params;
@@ -951,18 +962,16 @@ export class Sequential implements ModelCore {
           const scale = batchWeight > 0 ? 1 / batchWeight : 0;
           if (aug) aug.pipeline.apply(e, sb.x, sb.xAug, rows, { seed: aug.seed, epoch, exampleIndices: spec.data.order + start * 4, workspace: sb.augWs });
           const r = trainShard(ctx, this, sb, scale, spec.useWeights, true, spec.countCorrect, aug ? sb.xAug : sb.x);
-          const penalty = regularize(e, this, this.params, sb.grads, 0, this.paramCount);
-          const loss = batchLoss(r.lossSum, batchWeight, penalty);
-          if (!Number.isFinite(loss)) throw this.divergence(epoch, b, loss);
-          if (spec.clipNorm !== undefined) {
-            const norm = f32_clip_by_global_norm(e, sb.grads, this.paramCount, spec.clipNorm);
-            if (!Number.isFinite(norm)) throw this.divergence(epoch, b, norm, 'gradient norm');
-          }
+          const loss = batchLoss(r.lossSum, batchWeight, stepPenalty(part, this.params));
+          const status = stepUpdate(part, loss, this.params, this.slots, step + 1, opt.learningRate);
+          if (status !== STEP_OK) throw this.divergence(epoch, b, part.diverged, status === STEP_NONFINITE_NORM ? 'gradient norm' : 'loss');
+          opt.iterations++;
           if (spec.health && step % spec.health.every === 0) {
+            // the gradient as the step used it (reduced, regularized, clipped)
             measureHealth(e, this, probes!, sb, sb.grads, rows, record);
             spec.health.recorder.add(step, loss, record);
           }
-          this.applyStep(ctx, sb);
+          updateLayerStates(ctx, this, sb.layers);
           await hooks.end(b, tally.add(loss, r.correct, batchWeight, rows));
         }
         return tally.result();
@@ -971,14 +980,6 @@ export class Sequential implements ModelCore {
         freeShard(e, sb, true, true);
       },
     };
-  }
-
-  /** One optimizer step on the reduced gradient in sb.grads, then the layers' state updates. */
-  private applyStep(ctx: StepContext, sb: ShardBuffers): void {
-    const opt = this.compiled!.optimizer;
-    opt.iterations++;
-    optimizerStep(this.e, this, opt, this.params, sb.grads, this.slots, 0, this.paramCount, opt.iterations, opt.learningRate);
-    for (const l of this.layers) l.updateState(ctx, sb.layers[l.index]!);
   }
 
   private divergence(epoch: number, batch: number, value: number, what: 'loss' | 'gradient norm' = 'loss'): NonFiniteLossError {
