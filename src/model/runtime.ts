@@ -13,7 +13,6 @@ import { f32_l1l2 } from '../engine/kernels/f32_elementwise';
 import { BYTE_DIVISOR, f32_gather_rows, u8_gather_rows_f32, u8_to_f32 } from '../engine/kernels/f32_gather';
 import { runLoss, type Loss } from '../losses';
 import type { Layer, LayerScratch, StepContext } from '../layers/layer';
-import type { Optimizer } from '../optimizers/optimizer';
 
 /** What the step code needs to know about a compiled model. */
 export interface ModelCore {
@@ -371,41 +370,6 @@ export function regularize(e: Engine, core: ModelCore, params: number, grads: nu
     if (b > a) penalty += f32_l1l2(e, params + a * 4, r.frozen ? 0 : grads + a * 4, b - a, r.l1, r.l2);
   }
   return penalty;
-}
-
-/**
- * Runs the optimizer over the trainable ranges within floats [from, to) of the parameter buffer
- * (one call when nothing is frozen): frozen weights, their optimizer state and their weight decay
- * never move. `out` as in {@link Optimizer.step}.
- */
-export function optimizerStep(
-  e: Engine,
-  core: ModelCore,
-  opt: Optimizer,
-  params: number,
-  grads: number,
-  slots: number[],
-  from: number,
-  to: number,
-  t: number,
-  lr: number,
-  out = 0,
-): void {
-  for (const r of core.trainableRanges) {
-    const a = Math.max(from, r.offset),
-      b = Math.min(to, r.offset + r.length);
-    if (b <= a) continue;
-    opt.step(
-      e,
-      params + a * 4,
-      grads + a * 4,
-      slots.map((s) => s + a * 4),
-      b - a,
-      t,
-      lr,
-      out,
-    );
-  }
 }
 
 /** Zeroes the gradient of the frozen weights in a gradient slot (their backward never writes it). */
