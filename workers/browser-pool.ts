@@ -174,7 +174,10 @@ export class BrowserWorkerPool implements SessionPool, TransferPool {
   }
 
   transferStep(worker: number, message: TransferStep): Promise<TransferResult> {
-    return this.call(worker, (r) => r.transferStep(Comlink.transfer(message, [message.params.buffer as ArrayBuffer])) as Promise<TransferResult>);
+    return this.call(
+      worker,
+      (r) => r.transferStep(Comlink.transfer(message, [message.params.buffer as ArrayBuffer, message.state.buffer as ArrayBuffer])) as Promise<TransferResult>,
+    );
   }
 
   transferEnd(worker: number): Promise<void> {

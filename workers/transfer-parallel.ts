@@ -111,6 +111,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
             Array.from({ length: W }, (_, w) =>
               pool.transferStep(w, {
                 params: f32(model.params, P),
+                state: f32(model.state, core.stateCount),
                 indices: order.slice(shardOffset(n, W, w), shardOffset(n, W, w) + shardRows(n, W, w)),
                 rowOffset: shardOffset(n, W, w),
                 batchRows: n,

@@ -2,11 +2,12 @@
  * The fallback for browsers without shared memory (pages that are not cross-origin isolated):
  * still parallel, but by messages. Each worker keeps its own engine, the model's step code and
  * a copy of the training data; every step the main thread sends each worker the current
- * parameters and its shard's example indices (transferred, not cloned), the worker returns its
- * shard's gradient, and the main thread reduces the gradients in shard order and runs the
- * optimizer. Batch normalization then normalizes each shard with its own statistics (as data-
- * parallel frameworks do without synchronized batch norm); the moving statistics still merge
- * every shard's.
+ * parameters, the moving statistics and its shard's example indices (transferred, not cloned),
+ * the worker returns its shard's gradient, and the main thread reduces the gradients in shard
+ * order and runs the optimizer. Batch normalization then normalizes each shard with its own
+ * statistics (as data-parallel frameworks do without synchronized batch norm); the moving
+ * statistics still merge every shard's. A frozen batch norm normalizes with the moving
+ * statistics it is sent, as on shared memory.
  *
  * This file holds the worker side; workers/transfer-parallel.ts the main side.
  */
@@ -37,6 +38,11 @@ export interface TransferStart {
 /** One step of one shard. */
 export interface TransferStep {
   params: Float32Array;
+  /**
+   * The model's state (moving statistics): a frozen batch norm normalizes with them while
+   * training, as in inference.
+   */
+  state: Float32Array;
   /** Dataset rows of this shard, in order. */
   indices: Int32Array;
   rowOffset: number;
@@ -155,6 +161,7 @@ export function transferStep(m: TransferStep): TransferResult {
   const { e, core, sb, data } = s;
   const rows = m.indices.length;
   e.f32.set(m.params, s.params >> 2);
+  e.f32.set(m.state, s.state >> 2);
   e.i32.set(m.indices, s.idx >> 2);
   if (rows > 0) {
     f32_gather_rows(e, data.x, data.rows, s.idx, rows, core.inputSize, sb.x);

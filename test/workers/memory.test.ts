@@ -150,6 +150,7 @@ describe('the message fallback (workers without shared memory)', () => {
     expect(transferBytesInUse()).toBe(one);
     const r = transferStep({
       params: engine().f32.slice(m.params >> 2, (m.params >> 2) + m.paramCount),
+      state: engine().f32.slice(m.state >> 2, (m.state >> 2) + m.stateCount),
       indices: Int32Array.from({ length: 16 }, (_, i) => i),
       rowOffset: 0,
       batchRows: 16,

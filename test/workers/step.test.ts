@@ -87,3 +87,51 @@ describe('the one training step, on every runner', () => {
     m.dispose();
   });
 });
+
+describe('frozen layers on the message fallback', () => {
+  function build(): knobs.Sequential {
+    const L = knobs.layers;
+    const m = knobs.sequential({
+      inputShape: [F],
+      seed: 21,
+      layers: [
+        L.dense({ name: 'base', units: 16, activation: 'relu', trainable: false, kernelRegularizer: knobs.regularizers.l2(0.01) }),
+        // a frozen batch norm runs in inference mode: the shards' own statistics play no part
+        L.batchNormalization({ name: 'bn', trainable: false }),
+        L.dense({ name: 'hidden', units: 8, activation: 'tanh', kernelRegularizer: knobs.regularizers.l2(0.01) }),
+        L.dropout({ rate: 0.2 }),
+        L.dense({ name: 'out', units: 3, activation: 'softmax' }),
+      ],
+    });
+    m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+    return m;
+  }
+
+  it('the frozen dense layer and batch norm stay bit-identical, and the weights equal the shared-memory runners within rounding', async () => {
+    const runs: Float32Array[][] = [];
+    let initial: Float32Array[] = [];
+    for (const runner of RUNNERS) {
+      const m = build();
+      initial = m.getWeights();
+      const frozen = ['base', 'bn'].map((n) => m.getLayer(n).getWeights());
+      const trained = ['hidden', 'out'].map((n) => m.getLayer(n).getWeights());
+      await fit(m, runner, { epochs: 3, batchSize: 16, clipNorm: 1 });
+      ['base', 'bn'].forEach((n, i) => expect(same(m.getLayer(n).getWeights(), frozen[i]!), `${runner}: ${n} frozen`).toBe(true));
+      ['hidden', 'out'].forEach((n, i) => expect(same(m.getLayer(n).getWeights(), trained[i]!), `${runner}: ${n} trains`).toBe(false));
+      runs.push(m.getWeights());
+      m.dispose();
+    }
+    const [one, ...others] = runs;
+    others.forEach((w, r) =>
+      w.forEach((a, i) => {
+        for (let k = 0; k < a.length; k++) {
+          const ref = one![i]![k]!;
+          if (!(Math.abs(a[k]! - ref) <= 1e-5 + 1e-4 * Math.abs(ref))) throw new Error(`${RUNNERS[r + 1]}: weight ${i}[${k}] ${a[k]}, one thread ${ref}`);
+        }
+      }),
+    );
+    // the weights moved well beyond the tolerance, so agreeing means something
+    const moved = Math.max(...one!.map((w, i) => Math.max(...w.map((v, k) => Math.abs(v - initial[i]![k]!)))));
+    expect(moved).toBeGreaterThan(0.05);
+  });
+});
