@@ -9,6 +9,8 @@
  */
 import type { Engine } from '../engine/engine';
 import { f32_count_correct } from '../engine/kernels/f32_accuracy';
+import { InputLayer } from '../layers/input-layer';
+import { backwardGraph, forwardGraph, type Graph } from './graph';
 import { f32_l1l2 } from '../engine/kernels/f32_elementwise';
 import { BYTE_DIVISOR, f32_gather_rows, u8_gather_rows_f32, u8_to_f32 } from '../engine/kernels/f32_gather';
 import { runLoss, type Loss } from '../losses';
@@ -42,6 +44,8 @@ export interface ModelCore {
   trainableRanges: { offset: number; length: number }[];
   /** The lowest layer with weights to train (layers.length when none): backward stops there. */
   firstTrainable: number;
+  /** The connectivity of a graph model (the functional API); undefined for a chain (a stack). */
+  graph?: Graph | undefined;
 }
 
 /** One shard's buffers (byte offsets). */
@@ -63,6 +67,10 @@ export interface ShardBuffers {
   gemmWs: number;
   /** This shard's gradient slot (paramCount floats). */
   grads: number;
+  /** Graphs only: each layer's output gradient (rowsCap x its outputSize; 0 for inputs). */
+  g: number[];
+  /** Graphs with several inputs: each input's columns, copied out of the staged rows. */
+  inputBufs: number[];
 }
 
 /** Byte sizes a shard needs, per buffer. */
@@ -100,7 +108,12 @@ export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, spars
       (l as { initScratch?: (ctx: { e: Engine }, sc: LayerScratch) => void }).initScratch?.({ e }, sc);
       return sc;
     });
+    const graph = core.graph;
+    const g = graph ? core.layers.map((l) => (l instanceof InputLayer ? 0 : take(rowsCap * l.outputSize * 4))) : [];
+    const inputBufs = graph && graph.inputs.length > 1 ? graph.inputs.map((i) => take(rowsCap * core.layers[i]!.outputSize * 4)) : [];
     return {
+      g,
+      inputBufs,
       x: take(s.x!),
       xAug: augWsBytes ? take(s.x!) : 0,
       augWs: augWsBytes ? keep(e.alloc(augWsBytes)) : 0,
@@ -123,6 +136,7 @@ export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, spars
 export function freeShard(e: Engine, sb: ShardBuffers, ownGrads: boolean, ownWs: boolean): void {
   const ptrs = [sb.x, sb.xAug, sb.augWs, sb.labelsF32, sb.labelsI32, sb.weights, sb.probs, sb.dA[0], sb.dA[1]];
   for (const sc of sb.layers) ptrs.push(sc.out, ...Object.values(sc.extra));
+  ptrs.push(...sb.g, ...sb.inputBufs);
   if (ownGrads) ptrs.push(sb.grads);
   if (ownWs) ptrs.push(sb.gemmWs);
   for (const p of ptrs) if (p) e.free(p);
@@ -280,7 +294,8 @@ export function inputFloats(e: Engine, d: StagedInputs, cols: number): Float32Ar
 }
 
 /** Runs the layers forward on ctx.rows rows of `input`; returns each layer's input and output. */
-export function forward(ctx: StepContext, core: ModelCore, sb: ShardBuffers, input: number): { inputs: number[]; outputs: number[] } {
+export function forward(ctx: StepContext, core: ModelCore, sb: ShardBuffers, input: number): { inputs: number[]; outputs: number[]; inputLists?: number[][] } {
+  if (core.graph) return forwardGraph(ctx, core, sb.layers, sb.inputBufs, input);
   const inputs: number[] = [],
     outputs: number[] = [];
   let cur = input;
@@ -325,8 +340,12 @@ export function trainShard(
   const e = ctx.e,
     rows = ctx.rows,
     cols = core.outputSize;
-  const { inputs, outputs } = forward(ctx, core, sb, input);
+  const fwd = forward(ctx, core, sb, input);
+  const { inputs, outputs } = fwd;
+  const graph = core.graph;
+  // a graph's (single) output is the last layer of its order; its gradient has its own buffer
   const out = outputs[outputs.length - 1]!;
+  const lossGrad = graph ? sb.g[graph.outputs[0]!]! : sb.dA[0];
   const lossSum =
     rows === 0
       ? 0
@@ -338,12 +357,13 @@ export function trainShard(
           rows,
           cols,
           probs: core.fused ? sb.probs : 0,
-          grad: backward ? sb.dA[0] : 0,
+          grad: backward ? lossGrad : 0,
           scale,
         });
   const correct =
     countCorrect && rows > 0 ? f32_count_correct(e, predictionsOf(core, sb, outputs), rows, cols, sb.labelsI32, sb.labelsF32, useWeights ? sb.weights : 0) : 0;
-  if (backward) {
+  if (backward && graph) backwardGraph(ctx, core, sb.layers, sb.g, sb.dA[0], fwd as Required<typeof fwd>);
+  else if (backward) {
     let d = sb.dA[0],
       spare = sb.dA[1];
     // below the lowest trainable layer nothing needs a gradient: the backward pass stops there

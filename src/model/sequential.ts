@@ -17,10 +17,23 @@ import { f32_clip_by_global_norm } from '../engine/kernels/f32_optimizer';
 import { NonFiniteLossError, ShapeError, describe, divergenceError } from '../errors';
 import { checkLoss, sparseLabels, type BuiltinLossFunction, type Loss, type LossName } from '../losses';
 import { applyTrainability, configureLossFusion, layoutLayers } from './layout';
+import {
+  graphConfig,
+  graphFromConfig,
+  graphInputShape,
+  joinColumns,
+  markJoined,
+  ports,
+  summaryConnections,
+  type CollectedGraph,
+  type Graph,
+  type GraphModelConfig,
+} from './graph';
 import { Activation } from '../layers/activation';
 import { Dense } from '../layers/dense';
 import type { Layer, LayerConfig, StepContext } from '../layers/layer';
 import { Normalization } from '../layers/normalization';
+import { InputLayer } from '../layers/input-layer';
 import { Reshape } from '../layers/reshape';
 import { layerFromConfig } from '../layers/index';
 import { getOptimizer, type Optimizer } from '../optimizers/index';
@@ -56,6 +69,13 @@ import { REGRESSION_ERROR, f32_regression_error_sum, type RegressionErrorKind } 
 import { TargetScaler, fitTargetScaling, readTargetScaling, type TargetScaling } from './target';
 import { HEALTH_EVERY, HealthRecorder, healthProbes, measureHealth, recordSize } from './health';
 
+/**
+ * A model's input data: a row-major Float32Array (one example per row), a Uint8Array of pixel
+ * bytes (read as byte / 255) or number[][]; for a model with several inputs, an array of those,
+ * one per input in the model's input order.
+ */
+export type ModelInput = Float32Array | Uint8Array | number[][] | (Float32Array | Uint8Array | number[][])[];
+
 /** Options of {@link sequential}. */
 export interface SequentialOptions {
   /** Shape of one example, without the batch dimension (e.g. [784]). Or give inputShape to the first layer. */
@@ -66,6 +86,8 @@ export interface SequentialOptions {
   name?: string;
   /** Run the weight initializers (default true); false leaves zeros, for weights set right after. */
   initialize?: boolean;
+  /** @internal a graph model's layers and connectivity (knobs.model); `layers` and `inputShape` are then unused */
+  graph?: CollectedGraph;
 }
 
 /** Options of {@link Sequential.compile}. */
@@ -214,6 +236,8 @@ export class Sequential implements ModelCore {
   readonly layers: Layer[];
   readonly seed: number;
   readonly inputShape: number[];
+  /** A graph model's connectivity (the functional API); undefined for a stack. @internal */
+  readonly graph: Graph | undefined;
   inputSize = 0;
   outputSize = 0;
   paramCount = 0;
@@ -256,14 +280,19 @@ export class Sequential implements ModelCore {
   private readonly owned: ModelMemory;
 
   constructor(options: SequentialOptions = {}) {
-    checkKnownOptions('sequential', options, ['inputShape', 'layers', 'seed', 'name', 'initialize']);
+    checkKnownOptions('sequential', options, ['inputShape', 'layers', 'seed', 'name', 'initialize', 'graph']);
     this.e = engine();
-    this.name = options.name ?? `sequential_${++modelCount}`;
-    this.seed = options.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : nonNegativeInt('sequential', 'seed', options.seed);
-    const layers = options.layers ?? [];
+    const collected = options.graph;
+    const W = collected ? 'model' : 'sequential';
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === ''))
+      throw new TypeError(`${W}: options.name must be a non-empty string, got ${describe(options.name)}`);
+    this.name = options.name ?? `${collected ? 'model' : 'sequential'}_${++modelCount}`;
+    this.seed = options.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : nonNegativeInt(W, 'seed', options.seed);
+    this.graph = collected?.graph;
+    const layers = collected ? collected.layers : (options.layers ?? []);
     if (!Array.isArray(layers) || layers.length === 0) throw new TypeError('sequential: options.layers must be a non-empty array of knobs.layers');
     const first = layers[0] as Layer & { inputShape?: number[] };
-    const inputShape = options.inputShape ?? first.inputShape;
+    const inputShape = collected ? graphInputShape(collected.layers, collected.graph) : (options.inputShape ?? first.inputShape);
     if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
       throw new TypeError(`sequential: inputShape must be an array of positive integers (e.g. [784]), got ${describe(inputShape)}`);
     }
@@ -286,15 +315,23 @@ export class Sequential implements ModelCore {
             'and to reuse its trained weights copy them: newLayer.setWeights(oldModel.getLayer(name).getWeights()) once the new model is built',
         );
       if (!layer.name) {
-        const base = layer.className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+        // Keras names a graph's inputs input, input_1, ...
+        const base = layer instanceof InputLayer ? 'input' : layer.className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
         const n = counts[base] ?? 0;
         counts[base] = n + 1;
         layer.name = n === 0 ? base : `${base}_${n}`;
       }
-      if (names.has(layer.name)) throw new Error(`sequential: two layers are named ${JSON.stringify(layer.name)}`);
+      if (names.has(layer.name)) throw new Error(`${this.graph ? 'model' : 'sequential'}: two layers are named ${JSON.stringify(layer.name)}`);
       names.add(layer.name);
     });
-    const layout = layoutLayers(this.layers, this.inputShape);
+    let layout: ReturnType<typeof layoutLayers>;
+    try {
+      layout = layoutLayers(this.layers, this.inputShape, this.graph);
+    } catch (err) {
+      // nothing half-built: the layers stay free to join another model
+      for (const l of this.layers) l.index = -1;
+      throw err;
+    }
     for (const layer of this.layers) layer.owner = this;
     this.inputSize = layout.inputSize;
     this.outputSize = layout.outputSize;
@@ -323,7 +360,7 @@ export class Sequential implements ModelCore {
 
   /** Freezes the layers whose `trainable` is false, for the step code (at build and at compile). */
   private applyTrainability(): void {
-    const t = applyTrainability(this.layers);
+    const t = applyTrainability(this.layers, this.graph);
     this.regularized = t.regularized;
     this.needsInputGrad = t.needsInputGrad;
     this.trainableRanges = t.trainableRanges;
@@ -524,7 +561,7 @@ export class Sequential implements ModelCore {
   }
 
   /** Adapts every Normalization layer on training inputs (fit does it on its x when needed). */
-  adapt(x: Float32Array | Uint8Array | number[][]): void {
+  adapt(x: ModelInput): void {
     this.alive('adapt');
     const { data } = this.inputs('adapt', 'x', x);
     const norm = this.layers[0];
@@ -536,6 +573,10 @@ export class Sequential implements ModelCore {
 
   /** x checked against the model's input: floats, bytes or rows. */
   private inputs(where: string, name: string, x: unknown): { data: Float32Array | Uint8Array; rows: number } {
+    // several inputs: one array each, joined side by side into the rows that are staged
+    if (this.graph && this.graph.inputs.length > 1) {
+      return joinColumns(where, name, x, ports(this.layers, this.graph.inputs), (w, f, v, p) => toInputs(w, f, v, p.size, p.shape, `${p.name} (InputLayer)`));
+    }
     const first = this.layers[0]!;
     return toInputs(where, name, x, this.inputSize, this.inputShape, `${first.name} (${first.className})`);
   }
@@ -693,7 +734,7 @@ export class Sequential implements ModelCore {
    * history.history.val_accuracy;
    * ```
    */
-  async fit(x: Float32Array | Uint8Array | number[][], y: unknown, options: FitOptions = {}): Promise<History> {
+  async fit(x: ModelInput, y: unknown, options: FitOptions = {}): Promise<History> {
     this.alive('fit');
     const W = 'fit';
     checkKnownOptions(W, options, FIT_OPTIONS);
@@ -738,10 +779,11 @@ export class Sequential implements ModelCore {
       const nTrain = rows - Math.floor(rows * f);
       if (nTrain <= 0 || nTrain >= rows) throw new RangeError(`${W}: validationSplit ${f} of ${rows} examples leaves an empty set`);
       const sliceY = (a: number, b: number): unknown => (labels.i32 ? labels.i32.slice(a, b) : labels.f32!.slice(a * this.outputSize, b * this.outputSize));
-      xs = data.slice(0, nTrain * this.inputSize);
+      // (rows of several inputs stay joined side by side)
+      xs = markJoined(data.slice(0, nTrain * this.inputSize));
       ys = sliceY(0, nTrain);
       const swArr = sw as Float32Array | number[] | undefined;
-      validation = [data.slice(nTrain * this.inputSize), sliceY(nTrain, rows), ...(swArr ? [swArr.slice(nTrain)] : [])] as [unknown, unknown];
+      validation = [markJoined(data.slice(nTrain * this.inputSize)), sliceY(nTrain, rows), ...(swArr ? [swArr.slice(nTrain)] : [])] as [unknown, unknown];
       sw = swArr?.slice(0, nTrain);
     }
     if (this.metadata.targetScaling === 'standardize') {
@@ -1051,11 +1093,7 @@ export class Sequential implements ModelCore {
    * const { loss, accuracy } = model.evaluate(xTest, yTest);
    * ```
    */
-  evaluate(
-    x: Float32Array | Uint8Array | number[][],
-    y: unknown,
-    options: { batchSize?: number; sampleWeight?: Float32Array | number[] } = {},
-  ): EvaluateResult {
+  evaluate(x: ModelInput, y: unknown, options: { batchSize?: number; sampleWeight?: Float32Array | number[] } = {}): EvaluateResult {
     this.alive('evaluate');
     checkKnownOptions('evaluate', options, ['batchSize', 'sampleWeight']);
     const batchSize = positiveInt('evaluate', 'options.batchSize', options.batchSize ?? 256);
@@ -1071,7 +1109,7 @@ export class Sequential implements ModelCore {
    * The model's outputs for x: a Float32Array with one row of `outputSize` values per example
    * (probabilities for a softmax or sigmoid output).
    */
-  predict(x: Float32Array | Uint8Array | number[][], options: { batchSize?: number } = {}): Float32Array {
+  predict(x: ModelInput, options: { batchSize?: number } = {}): Float32Array {
     this.alive('predict');
     checkKnownOptions('predict', options, ['batchSize']);
     const batchSize = positiveInt('predict', 'options.batchSize', options.batchSize ?? 256);
@@ -1128,7 +1166,7 @@ export class Sequential implements ModelCore {
    * The loss includes the regularization terms.
    */
   computeGradients(
-    x: Float32Array | Uint8Array | number[][],
+    x: ModelInput,
     y: unknown,
     options: { sampleWeight?: Float32Array | number[]; training?: boolean; step?: number } = {},
   ): { loss: number; grads: Float32Array[] } {
@@ -1195,14 +1233,21 @@ export class Sequential implements ModelCore {
   /** Prints (and returns) a table of the layers, their output shapes and parameter counts. */
   summary(print: (line: string) => void = console.log): string {
     this.alive('summary');
-    const rows: [string, string, string][] = [['Layer (type)', 'Output shape', 'Param #']];
+    // a graph shows what each layer reads, as Keras' "Connected to" column
+    const connections = this.graph ? summaryConnections(this.layers, this.graph) : undefined;
+    const rows: string[][] = [['Layer (type)', 'Output shape', 'Param #', ...(connections ? ['Connected to'] : [])]];
     for (const l of this.layers) {
       const p = l.countParams();
-      rows.push([`${l.name} (${l.className})`, `[null, ${l.outputShape.join(', ')}]`, String(p.trainable + p.nonTrainable)]);
+      rows.push([
+        `${l.name} (${l.className})`,
+        `[null, ${l.outputShape.join(', ')}]`,
+        String(p.trainable + p.nonTrainable),
+        ...(connections ? [connections[l.index]!] : []),
+      ]);
     }
     // Keras counts a frozen layer's weights as non-trainable (as layer.trainable is now, before compile)
     const trainable = this.layers.reduce((n, l) => n + (l.trainable ? l.countParams().trainable : 0), 0);
-    const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)) + 2);
+    const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)) + 2);
     const line = (r: string[]): string =>
       r
         .map((s, i) => s.padEnd(w[i]!))
@@ -1226,8 +1271,13 @@ export class Sequential implements ModelCore {
   }
 
   /** The model's architecture, as saved in model.json. */
-  getConfig(): { name: string; seed: number; inputShape: number[]; layers: LayerConfig[] } {
+  getConfig(): ModelConfig {
     this.alive('getConfig');
+    // trainable is written only when false, as the configs saved before frozen layers existed
+    const layerConfig = (l: Layer): Record<string, unknown> => (l.trainable ? l.getConfig() : { ...l.getConfig(), trainable: false });
+    // a graph: Keras' functional config (input_layers, output_layers, inbound_nodes); inputShape
+    // is the input's shape (the inputs side by side, flat, for several), as staged
+    if (this.graph) return { ...graphConfig(this.name, this.seed, this.layers, this.graph, layerConfig), inputShape: this.inputShape };
     return {
       name: this.name,
       seed: this.seed,
@@ -1315,8 +1365,23 @@ export function sequential(options: SequentialOptions): Sequential {
   return new Sequential(options);
 }
 
+/**
+ * A model's architecture (getConfig, model.json): a stack's layers and input shape, or for a
+ * graph Keras' functional config (layers with `inbound_nodes`, `input_layers`, `output_layers`).
+ */
+export type ModelConfig = { name: string; seed: number; inputShape: number[]; layers: LayerConfig[] } & Partial<
+  Pick<GraphModelConfig, 'input_layers' | 'output_layers'>
+>;
+
 /** Rebuilds a model from its configuration (architecture only; weights initialized from the seed). */
-export function modelFromConfig(config: { name?: string; seed: number; inputShape: number[]; layers: LayerConfig[] }, initialize = true): Sequential {
+export function modelFromConfig(
+  config: { name?: string; seed: number; inputShape?: number[]; layers: LayerConfig[]; input_layers?: unknown; output_layers?: unknown },
+  initialize = true,
+): Sequential {
+  if (config.input_layers !== undefined) {
+    const collected = graphFromConfig('model config', config as GraphModelConfig);
+    return new Sequential({ name: config.name, seed: config.seed, graph: collected, initialize } as SequentialOptions);
+  }
   return new Sequential({
     name: config.name,
     seed: config.seed,
