@@ -8,6 +8,7 @@ import { NonFiniteLossError, divergenceError } from '../src/errors';
 import { EpochTally, batchLoss, type BatchHooks, type EpochRunner, type RunnerSpec } from '../src/model/parallel';
 import { allocateShard, freeShard, type ShardBuffers } from '../src/model/runtime';
 import type { Sequential } from '../src/model/sequential';
+import { STEP_NONFINITE_NORM } from '../src/model/step';
 import { healthProbes, measureHealth, recordSize } from '../src/model/health';
 import { shardRows } from './session';
 import { CTRL, CTRL64, OP_END, OP_EPOCH, OP_STEP, PROGRESS_FIELDS, controlBytes, type SessionEnd, type SessionStart } from './protocol';
@@ -212,8 +213,8 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   let epochNow = 0,
     batchNow = 0;
 
-  const divergence = (code: number, epoch: number, b: number, loss: number): NonFiniteLossError =>
-    divergenceError(code === 2 ? 'gradient norm' : 'loss', loss, epoch, b, opt.learningRate);
+  const divergence = (code: number, epoch: number, b: number, value: number): NonFiniteLossError =>
+    divergenceError(code === STEP_NONFINITE_NORM ? 'gradient norm' : 'loss', value, epoch, b, opt.learningRate);
 
   /** Issues a command to every worker. */
   const issue = (op: number): void => {
@@ -293,7 +294,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     parity = Atomics.load(c, CTRL.PARITY);
     point();
     const code = Atomics.load(c, CTRL.NONFINITE);
-    if (code) throw divergence(code, epoch, Atomics.load(c, CTRL.BATCH), NaN);
+    if (code) throw divergence(code, epoch, Atomics.load(c, CTRL.BATCH), f64()[CTRL64.DIVERGED]!);
     return { ...tally.result(), batches: done };
   };
 
@@ -374,9 +375,10 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
           stepCorrect += d[CTRL64.PER_WORKER + 4 * w + 1]!;
           penalty += d[CTRL64.PER_WORKER + 4 * w + 2]!;
         }
+        // the workers checked the loss (with the penalty) and the norm before anything moved
         const nonFinite = Atomics.load(c, CTRL.NONFINITE);
+        if (nonFinite) throw divergence(nonFinite, epoch, b, d[CTRL64.DIVERGED]!);
         const loss = batchLoss(stepLoss, batchWeight, penalty);
-        if (nonFinite || !Number.isFinite(loss)) throw divergence(nonFinite || 1, epoch, b, loss);
         if (spec.health && opt.iterations % spec.health.every === 0) {
           measureHealth(e, core, probes!, buffers[0]!, grads, shardRows(n, W, 0), record);
           spec.health.recorder.add(opt.iterations, loss, record);

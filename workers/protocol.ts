@@ -53,6 +53,8 @@ export const CTRL64 = {
   SCALE: 1,
   /** The batch's total example weight. */
   BATCH_WEIGHT: 2,
+  /** The loss or gradient norm that was not finite when a step was skipped (written by worker 0 with CTRL.NONFINITE). */
+  DIVERGED: 3,
   /** Per-worker results start here: for worker w, [LOSS, CORRECT, PENALTY, SUMSQ] at PER_WORKER + 4w. */
   PER_WORKER: 4,
 } as const;

@@ -4,23 +4,25 @@
  * differs (workers/node-worker.ts, workers/browser-worker.ts).
  *
  * Each step: gather this shard's rows, forward, loss, backward into this worker's gradient slot
- * (batch-norm statistics are merged across shards at barriers inside), then a barrier; every
- * worker sums the shards' losses in shard order and, if finite, reduces its own range of the
- * gradient over all slots in slot order, adds the regularization, clips, and runs the optimizer
- * on that range from the current copy of the parameters into the other copy. The other copy
- * becomes current only when every worker has finished, so a worker that dies mid-step leaves the
- * model at its last completed step.
+ * (batch-norm statistics are merged across shards at barriers inside), and the penalty of this
+ * worker's range of the weights; then a barrier; every worker sums the shards' losses and
+ * penalties in shard order and runs the shared step (src/model/step.ts) on its own range: if the
+ * loss is finite, reduce the range over all slots in slot order, add the regularization, clip
+ * (the norm's squares summed at a barrier), and run the optimizer from the current copy of the
+ * parameters into the other copy. The other copy becomes current only when every worker has
+ * finished, so a worker that dies mid-step leaves the model at its last completed step.
  *
  * Two modes: OP_STEP runs one step and reports to the main thread (when user callbacks must run
  * between batches); OP_EPOCH runs a whole epoch with only the workers' own barriers between
  * steps, reporting progress through shared memory.
  */
 import type { Engine } from '../src/engine/engine';
-import { f32_reduce_slots, f32_scale, f32_sum_squares } from '../src/engine/kernels/f32_elementwise';
 import { f32_gather_rows, f32_gather_sum, x32_gather } from '../src/engine/kernels/f32_gather';
 import type { StepContext } from '../src/layers/layer';
 import { coreFromConfig } from '../src/model/layout';
-import { gatherInputs, optimizerStep, regularize, trainShard } from '../src/model/runtime';
+import { gatherInputs, trainShard } from '../src/model/runtime';
+import { STEP_OK, stepPart, stepPenalty, stepUpdate, updateLayerStates } from '../src/model/step';
+import { batchLoss } from '../src/model/parallel';
 import { optimizerFromConfig } from '../src/optimizers/index';
 import { augmentation } from '../src/data/augment';
 import { healthProbes, measureHealth } from '../src/model/health';
@@ -101,7 +103,6 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   const W = s.shards;
   const optimizer = optimizerFromConfig(s.optimizer);
   const [from, to] = s.range;
-  const n = to - from;
   const slotStride = s.buffers.length > 1 ? (s.buffers[1]!.grads - s.buffers[0]!.grads) / 4 : core.paramCount;
   const grads0 = s.buffers[0]!.grads;
   const me = CTRL64.PER_WORKER + 4 * s.shard;
@@ -161,15 +162,34 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     gemmWs: sb.gemmWs,
   };
   const slotPtrs = [0, 0].map(() => s.slotOffsets.map(() => 0));
+  // this worker's part of the shared step: its own range, the norm's squares summed at a barrier
+  const part = stepPart({
+    e,
+    core,
+    optimizer,
+    from,
+    to,
+    clipNorm: s.clipNorm,
+    grads: grads0,
+    stride: slotStride,
+    slots: W,
+    sumParts: (v) => {
+      f64[me + 3] = v;
+      barrier();
+      let sum = 0;
+      for (let w = 0; w < W; w++) sum += f64[CTRL64.PER_WORKER + 4 * w + 3]!;
+      return sum;
+    },
+  });
 
   /** Totals of the last step: read right after the first barrier, before any worker can overwrite its slot. */
-  const totals = { loss: 0, correct: 0 };
+  const totals = { loss: 0, correct: 0, penalty: 0 };
 
   /**
-   * One step from copy `parity` into the other. Returns 0 when done, or the NONFINITE code when
-   * the loss or gradient norm was not finite (the step is then skipped by every worker alike).
+   * One step from copy `parity` into the other. Returns STEP_OK when done, or the status of the
+   * loss or gradient norm that was not finite (the step is then skipped by every worker alike).
    */
-  const step = (epoch: number, batchStart: number, batchRows: number, t: number, parity: number, lr: number, scale: number): number => {
+  const step = (epoch: number, batchStart: number, batchRows: number, t: number, parity: number, lr: number, scale: number, weight: number): number => {
     hooks.beforeStep?.(t);
     const rows = shardRows(batchRows, W, s.shard),
       rowOffset = shardOffset(batchRows, W, s.shard);
@@ -200,53 +220,43 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     if (timing.samples.length < 4096) timing.samples.push(dt);
     f64[me] = r.lossSum;
     f64[me + 1] = r.correct;
+    // the penalty reads only the weights: this range's share is ready before the gradients are
+    f64[me + 2] = stepPenalty(part, block);
     barrier();
-    // every worker sums the losses in shard order, so all take the same decision
+    // every worker sums the losses and penalties in shard order, so all take the same decision
     let loss = 0,
-      correct = 0;
+      correct = 0,
+      penalty = 0;
     for (let w = 0; w < W; w++) {
       loss += f64[CTRL64.PER_WORKER + 4 * w]!;
       correct += f64[CTRL64.PER_WORKER + 4 * w + 1]!;
+      penalty += f64[CTRL64.PER_WORKER + 4 * w + 2]!;
     }
     totals.loss = loss;
     totals.correct = correct;
-    if (!Number.isFinite(loss)) return 1;
+    totals.penalty = penalty;
     const t1 = performance.now();
     try {
-      return update(ctx, block, other, t, lr);
+      const slots = slotPtrs[parity]!;
+      for (let k = 0; k < slots.length; k++) slots[k] = block + s.slotOffsets[k]!;
+      // only the trainable ranges: frozen weights and their slots keep the same values in both copies
+      const status = stepUpdate(part, batchLoss(loss, weight, penalty), block, slots, t, lr, other - block);
+      if (status !== STEP_OK) {
+        if (s.shard === 0) f64[CTRL64.DIVERGED] = part.diverged;
+        return status;
+      }
+      if (s.shard === 0 && core.stateCount > 0) {
+        // the moving statistics go to the other copy too
+        const outState = other + s.stateOffset;
+        e.u8.copyWithin(outState, block + s.stateOffset, block + s.stateOffset + core.stateCount * 4);
+        ctx.state = outState;
+        updateLayerStates(ctx, core, sb.layers);
+        ctx.state = block + s.stateOffset;
+      }
+      return STEP_OK;
     } finally {
       timing.updateMs += performance.now() - t1;
     }
-  };
-
-  const update = (ctx: StepContext, block: number, other: number, t: number, lr: number): number => {
-    if (n > 0 && W > 1) f32_reduce_slots(e, grads0 + from * 4, slotStride, W, grads0 + from * 4, n);
-    f64[me + 2] = regularize(e, core, block, grads0, from, to);
-    if (s.clipNorm !== undefined) {
-      f64[me + 3] = n > 0 ? f32_sum_squares(e, grads0 + from * 4, n) : 0;
-      barrier();
-      let sq = 0;
-      for (let w = 0; w < W; w++) sq += f64[CTRL64.PER_WORKER + 4 * w + 3]!;
-      const norm = Math.sqrt(sq);
-      if (!Number.isFinite(norm)) return 2;
-      const coef = s.clipNorm / (norm + 1e-6);
-      if (coef < 1 && n > 0) f32_scale(e, grads0 + from * 4, grads0 + from * 4, n, coef);
-    }
-    if (n > 0) {
-      const slots = slotPtrs[block === s.blocks[0] ? 0 : 1]!;
-      for (let k = 0; k < slots.length; k++) slots[k] = block + s.slotOffsets[k]!;
-      // only the trainable ranges: frozen weights and their slots keep the same values in both copies
-      optimizerStep(e, core, optimizer, block, grads0, slots, from, to, t, lr, other - block);
-    }
-    if (s.shard === 0 && core.stateCount > 0) {
-      // the moving statistics go to the other copy too
-      const outState = other + s.stateOffset;
-      e.u8.copyWithin(outState, block + s.stateOffset, block + s.stateOffset + core.stateCount * 4);
-      ctx.state = outState;
-      for (const l of core.layers) l.updateState(ctx, sb.layers[l.index]!);
-      ctx.state = block + s.stateOffset;
-    }
-    return 0;
   };
 
   /** The batch's total example weight (every worker computes the same sum over the whole batch). */
@@ -274,7 +284,7 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
         const start = b * s.batchSize,
           bRows = Math.min(s.batchSize, rows - start);
         const w = batchWeight(start, bRows);
-        const status = step(epoch, start, bRows, firstT + b, parity, lr, w > 0 ? 1 / w : 0);
+        const status = step(epoch, start, bRows, firstT + b, parity, lr, w > 0 ? 1 / w : 0, w);
         if (status) {
           if (s.shard === 0) {
             Atomics.store(i32, CTRL.NONFINITE, status);
@@ -286,14 +296,11 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
         parity = 1 - parity;
         steps++;
         if (s.shard === 0) {
-          // penalties are safe to read here: a worker writes its next one only after the next step's first barrier
-          let penalty = 0;
-          for (let k = 0; k < W; k++) penalty += f64[CTRL64.PER_WORKER + 4 * k + 2]!;
           const at = b * PROGRESS_FIELDS;
           progress[at] = totals.loss;
           progress[at + 1] = totals.correct;
           progress[at + 2] = w;
-          progress[at + 3] = penalty;
+          progress[at + 3] = totals.penalty;
           const t = firstT + b;
           if (probes && (t - 1) % s.health!.every === 0) {
             // every range of the reduced gradient is complete after the barrier; the outputs are this shard's
@@ -316,6 +323,7 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
         Atomics.load(i32, CTRL.PARITY),
         f64[CTRL64.LR]!,
         f64[CTRL64.SCALE]!,
+        f64[CTRL64.BATCH_WEIGHT]!,
       );
       if (status) Atomics.store(i32, CTRL.NONFINITE, status);
       else steps++;

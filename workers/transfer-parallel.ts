@@ -2,17 +2,17 @@
  * The main-thread side of the message-passing fallback (workers/transfer.ts has the worker
  * side): used where memory cannot be shared (browsers without cross-origin isolation).
  */
-import { f32_reduce_slots } from '../src/engine/kernels/f32_elementwise';
-import { f32_clip_by_global_norm } from '../src/engine/kernels/f32_optimizer';
 import { f32_bn_merge } from '../src/engine/kernels/f32_batchnorm';
+import { coreConfigOf } from '../src/model/layout';
 import { f32_scale } from '../src/engine/kernels/f32_elementwise';
 import { healthProbes, measureGradientNorms } from '../src/model/health';
 import { f32_gather_sum } from '../src/engine/kernels/f32_gather';
-import { NonFiniteLossError, divergenceError } from '../src/errors';
+import { divergenceError } from '../src/errors';
 import { BatchNormalization } from '../src/layers/batch-normalization';
 import type { StepContext } from '../src/layers/layer';
 import { EpochTally, batchLoss, type BatchHooks, type EpochRunner, type RunnerSpec } from '../src/model/parallel';
-import { inputFloats, optimizerStep, regularize } from '../src/model/runtime';
+import { inputFloats } from '../src/model/runtime';
+import { STEP_NONFINITE_NORM, STEP_OK, stepPart, stepPenalty, stepUpdate } from '../src/model/step';
 import type { Sequential } from '../src/model/sequential';
 import { shardOffset, shardRows } from './session';
 import type { TransferResult, TransferStart, TransferStep } from './transfer';
@@ -49,7 +49,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
   const i32 = (ptr: number, n: number): Int32Array => e.i32.slice(ptr >> 2, (ptr >> 2) + n);
   const { data } = spec;
   const start: TransferStart = {
-    core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss, frozen: core.layers.map((l) => l.frozen) },
+    core: coreConfigOf(model, core),
     rows: data.rows,
     // byte inputs travel as the floats they stand for: this copying fallback keeps its one format
     x: data.xBytes ? inputFloats(e, data, core.inputSize) : f32(data.x, data.rows * core.inputSize),
@@ -90,6 +90,8 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
     await endSessions();
     throw err;
   }
+  // the main thread steps the whole range, on the shards' gradients reduced into the first slot
+  const part = stepPart({ e, core, optimizer: opt, from: 0, to: P, clipNorm: spec.clipNorm, grads: slots, stride: P, slots: W });
 
   return {
     async runEpoch(epoch: number, hooks: BatchHooks) {
@@ -137,16 +139,11 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
           stepLoss += r.lossSum;
           stepCorrect += r.correct;
         });
-        if (!Number.isFinite(stepLoss)) throw divergence(epoch, b, stepLoss);
-        if (W > 1) f32_reduce_slots(e, slots, P, W, slots, P);
-        const penalty = regularize(e, core, model.params, slots, 0, P);
-        if (spec.clipNorm !== undefined) {
-          const norm = f32_clip_by_global_norm(e, slots, P, spec.clipNorm);
-          if (!Number.isFinite(norm)) throw divergenceError('gradient norm', norm, epoch, b, opt.learningRate);
-        }
+        // the shared step (src/model/step.ts) over the whole range: nothing moves when it diverges
+        const loss = batchLoss(stepLoss, batchWeight, stepPenalty(part, model.params));
+        const status = stepUpdate(part, loss, model.params, model.slots, t, opt.learningRate);
+        if (status !== STEP_OK) throw divergenceError(status === STEP_NONFINITE_NORM ? 'gradient norm' : 'loss', part.diverged, epoch, b, opt.learningRate);
         opt.iterations++;
-        optimizerStep(e, core, opt, model.params, slots, model.slots, 0, P, opt.iterations, opt.learningRate);
-        const loss = batchLoss(stepLoss, batchWeight, penalty);
         if (measure && probes && results[0]!.health) {
           const record = results[0]!.health;
           measureGradientNorms(e, probes, slots, record);
@@ -175,10 +172,6 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
         await hooks.end(b, tally.add(loss, stepCorrect, batchWeight, n));
       }
       return tally.result();
-
-      function divergence(ep: number, b: number, v: number): NonFiniteLossError {
-        return divergenceError('loss', v, ep, b, opt.learningRate);
-      }
     },
     async close() {
       for (const p of taken) e.free(p);

@@ -11,11 +11,12 @@ import type { Engine } from '../engine/engine';
 import { f32_count_correct } from '../engine/kernels/f32_accuracy';
 import { InputLayer } from '../layers/input-layer';
 import { backwardGraph, forwardGraph, type Graph } from './graph';
+import type { Head } from './heads';
+import { f32_strided_copy } from '../engine/kernels/f32_strided_copy';
 import { f32_l1l2 } from '../engine/kernels/f32_elementwise';
 import { BYTE_DIVISOR, f32_gather_rows, u8_gather_rows_f32, u8_to_f32 } from '../engine/kernels/f32_gather';
 import { runLoss, type Loss } from '../losses';
 import type { Layer, LayerScratch, StepContext } from '../layers/layer';
-import type { Optimizer } from '../optimizers/optimizer';
 
 /** What the step code needs to know about a compiled model. */
 export interface ModelCore {
@@ -46,6 +47,8 @@ export interface ModelCore {
   firstTrainable: number;
   /** The connectivity of a graph model (the functional API); undefined for a chain (a stack). */
   graph?: Graph | undefined;
+  /** A graph with several outputs: each output's loss, weight and target columns (then `loss` and `fused` are unused). */
+  heads?: Head[] | undefined;
 }
 
 /** One shard's buffers (byte offsets). */
@@ -71,6 +74,9 @@ export interface ShardBuffers {
   g: number[];
   /** Graphs with several inputs: each input's columns, copied out of the staged rows. */
   inputBufs: number[];
+  /** Several outputs: each output's targets (copied out of the joined rows) and fused probabilities. */
+  headLabels: number[];
+  headProbs: number[];
 }
 
 /** Byte sizes a shard needs, per buffer. */
@@ -111,9 +117,14 @@ export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, spars
     const graph = core.graph;
     const g = graph ? core.layers.map((l) => (l instanceof InputLayer ? 0 : take(rowsCap * l.outputSize * 4))) : [];
     const inputBufs = graph && graph.inputs.length > 1 ? graph.inputs.map((i) => take(rowsCap * core.layers[i]!.outputSize * 4)) : [];
+    const heads = core.heads ?? [];
+    const headLabels = heads.map((h) => take(rowsCap * h.cols * 4));
+    const headProbs = heads.map((h) => (h.fused ? take(rowsCap * h.cols * 4) : 0));
     return {
       g,
       inputBufs,
+      headLabels,
+      headProbs,
       x: take(s.x!),
       xAug: augWsBytes ? take(s.x!) : 0,
       augWs: augWsBytes ? keep(e.alloc(augWsBytes)) : 0,
@@ -136,7 +147,7 @@ export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, spars
 export function freeShard(e: Engine, sb: ShardBuffers, ownGrads: boolean, ownWs: boolean): void {
   const ptrs = [sb.x, sb.xAug, sb.augWs, sb.labelsF32, sb.labelsI32, sb.weights, sb.probs, sb.dA[0], sb.dA[1]];
   for (const sc of sb.layers) ptrs.push(sc.out, ...Object.values(sc.extra));
-  ptrs.push(...sb.g, ...sb.inputBufs);
+  ptrs.push(...sb.g, ...sb.inputBufs, ...sb.headLabels, ...sb.headProbs);
   if (ownGrads) ptrs.push(sb.grads);
   if (ownWs) ptrs.push(sb.gemmWs);
   for (const p of ptrs) if (p) e.free(p);
@@ -320,6 +331,8 @@ export interface ShardResult {
   correct: number;
   /** Byte offset of the predictions (rows x outputSize); valid only without the backward pass, which may overwrite them. */
   predictions: number;
+  /** Several outputs: each output's weighted loss sum (before its loss weight), correct count and predictions (the total is in lossSum). */
+  heads?: { lossSum: number; correct: number; predictions: number; labels: number }[];
 }
 
 /**
@@ -343,6 +356,38 @@ export function trainShard(
   const fwd = forward(ctx, core, sb, input);
   const { inputs, outputs } = fwd;
   const graph = core.graph;
+  if (core.heads && graph) {
+    // several outputs: each loss on its output and its columns of the targets; the total is
+    // sum_k weight_k * loss_k, so each output's gradient is scaled by its weight
+    let lossSum = 0;
+    const heads = core.heads.map((h, k) => {
+      const labels = sb.headLabels[k]!;
+      f32_strided_copy(e, sb.labelsF32 + h.labelCol * 4, cols, labels, h.cols, rows, h.cols);
+      const l =
+        rows === 0
+          ? 0
+          : runLoss(e, h.loss, h.fused, {
+              output: outputs[h.layer]!,
+              labelsF32: labels,
+              labelsI32: 0,
+              weights: useWeights ? sb.weights : 0,
+              rows,
+              cols: h.cols,
+              probs: h.fused ? sb.headProbs[k]! : 0,
+              grad: backward ? sb.g[h.layer]! : 0,
+              scale: scale * h.weight,
+            });
+      lossSum += h.weight * l;
+      const predictions = h.fused ? sb.headProbs[k]! : outputs[h.layer]!;
+      const correct =
+        countCorrect && rows > 0 && h.metrics.some((m) => m.kind === 'accuracy')
+          ? f32_count_correct(e, predictions, rows, h.cols, 0, labels, useWeights ? sb.weights : 0)
+          : 0;
+      return { lossSum: l, correct, predictions, labels };
+    });
+    if (backward) backwardGraph(ctx, core, sb.layers, sb.g, sb.dA[0], fwd as Required<typeof fwd>);
+    return { lossSum, correct: heads[0]!.correct, predictions: heads[0]!.predictions, heads };
+  }
   // a graph's (single) output is the last layer of its order; its gradient has its own buffer
   const out = outputs[outputs.length - 1]!;
   const lossGrad = graph ? sb.g[graph.outputs[0]!]! : sb.dA[0];
@@ -391,41 +436,6 @@ export function regularize(e: Engine, core: ModelCore, params: number, grads: nu
     if (b > a) penalty += f32_l1l2(e, params + a * 4, r.frozen ? 0 : grads + a * 4, b - a, r.l1, r.l2);
   }
   return penalty;
-}
-
-/**
- * Runs the optimizer over the trainable ranges within floats [from, to) of the parameter buffer
- * (one call when nothing is frozen): frozen weights, their optimizer state and their weight decay
- * never move. `out` as in {@link Optimizer.step}.
- */
-export function optimizerStep(
-  e: Engine,
-  core: ModelCore,
-  opt: Optimizer,
-  params: number,
-  grads: number,
-  slots: number[],
-  from: number,
-  to: number,
-  t: number,
-  lr: number,
-  out = 0,
-): void {
-  for (const r of core.trainableRanges) {
-    const a = Math.max(from, r.offset),
-      b = Math.min(to, r.offset + r.length);
-    if (b <= a) continue;
-    opt.step(
-      e,
-      params + a * 4,
-      grads + a * 4,
-      slots.map((s) => s + a * 4),
-      b - a,
-      t,
-      lr,
-      out,
-    );
-  }
 }
 
 /** Zeroes the gradient of the frozen weights in a gradient slot (their backward never writes it). */

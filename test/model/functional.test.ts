@@ -362,3 +362,100 @@ describe('functional API: several inputs', () => {
     expect(() => two.evaluate([xb, xa], y)).toThrow(knobs.ShapeError);
   });
 });
+
+describe('functional API: several outputs', () => {
+  /** A trunk with two heads, as in Keras: a classifier (softmax) and a regressor. */
+  function twoHeads(seed: number): Sequential {
+    const x = knobs.input({ shape: [5] });
+    const trunk = L.dense({ units: 8, activation: 'tanh' }).apply(x);
+    const cls = L.dense({ units: 3, activation: 'softmax', name: 'cls' }).apply(trunk);
+    const value = L.dense({ units: 2, name: 'value' }).apply(L.concatenate().apply([trunk, x]));
+    return knobs.model({ inputs: x, outputs: [cls, value], seed });
+  }
+  const n = 40;
+  const x = randomArray(n * 5, 61, -1.5, 1.5);
+  // learnable targets: the class is the largest of the first three features, the values two sums
+  const labels = Array.from({ length: n }, (_, i) => {
+    const r = Array.from(x.subarray(i * 5, i * 5 + 3));
+    return r.indexOf(Math.max(...r));
+  });
+  const yCls = oneHot(labels, 3);
+  const yVal = Float32Array.from({ length: n * 2 }, (_, k) => (k % 2 ? x[(k >> 1) * 5 + 3]! - x[(k >> 1) * 5 + 4]! : 0.5 * x[(k >> 1) * 5]!));
+
+  it('gradients of the weighted sum of the two losses against finite differences', () => {
+    const m = twoHeads(3);
+    m.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'meanSquaredError'], lossWeights: [1, 0.5] });
+    checkGradients(m, x.subarray(0, 7 * 5), [yCls.subarray(0, 21), yVal.subarray(0, 14)]);
+  });
+
+  it('evaluate: each output loss as computed by hand from predict, the total weighted by lossWeights, Keras names', () => {
+    const m = twoHeads(4);
+    m.compile({
+      optimizer: 'adam',
+      loss: { cls: 'categoricalCrossentropy', value: 'meanSquaredError' },
+      lossWeights: { value: 0.25 },
+      metrics: { cls: ['accuracy'], value: ['mae'] },
+    });
+    const [p, v] = m.predict<Float32Array[]>(x);
+    let ce = 0,
+      mse = 0,
+      mae = 0,
+      correct = 0;
+    for (let i = 0; i < n; i++) {
+      ce -= Math.log(p![i * 3 + labels[i]!]!);
+      const row = Array.from(p!.subarray(i * 3, i * 3 + 3));
+      if (row.indexOf(Math.max(...row)) === labels[i]) correct++;
+      for (let j = 0; j < 2; j++) {
+        mse += (v![i * 2 + j]! - yVal[i * 2 + j]!) ** 2 / 2;
+        mae += Math.abs(v![i * 2 + j]! - yVal[i * 2 + j]!) / 2;
+      }
+    }
+    const r = m.evaluate(x, { value: yVal, cls: yCls });
+    expect(Object.keys(r).sort()).toEqual(['cls_loss', 'loss', 'value_loss', 'cls_accuracy', 'value_mae'].sort());
+    expect(r.cls_loss).toBeCloseTo(ce / n, 5);
+    expect(r.value_loss).toBeCloseTo(mse / n, 5);
+    expect(r.cls_accuracy).toBeCloseTo(correct / n, 6);
+    expect(r.value_mae).toBeCloseTo(mae / n, 5);
+    expect(r.loss).toBeCloseTo(r.cls_loss! + 0.25 * r.value_loss!, 6);
+  });
+
+  it('fit trains both heads and logs loss, <output>_loss, <output>_accuracy and their val_ versions', async () => {
+    const m = twoHeads(5);
+    m.compile({
+      optimizer: knobs.optimizers.adam({ learningRate: 0.02 }),
+      loss: ['categoricalCrossentropy', 'meanSquaredError'],
+      metrics: { cls: ['accuracy'] },
+    });
+    const before = m.evaluate(x, [yCls, yVal]);
+    const h = await m.fit(x, [yCls, yVal], { epochs: 30, batchSize: 8, verbose: 0, validationSplit: 0.25 });
+    for (const k of ['loss', 'cls_loss', 'value_loss', 'cls_accuracy', 'val_loss', 'val_cls_loss', 'val_value_loss', 'val_cls_accuracy']) {
+      expect(h.history[k], k).toHaveLength(30);
+    }
+    const after = m.evaluate(x.subarray(0, 30 * 5), [yCls.subarray(0, 90), yVal.subarray(0, 60)]);
+    expect(after.cls_loss).toBeLessThan(before.cls_loss! / 2);
+    expect(after.value_loss).toBeLessThan(before.value_loss!);
+    // the last epoch's training logs are the evaluation of the training part after it
+    expect(h.history.cls_loss![29]).toBeCloseTo(after.cls_loss!, 5);
+  });
+
+  it('refuses losses, weights and targets that do not match the outputs, naming them', async () => {
+    const m = twoHeads(6);
+    expect(() => m.compile({ optimizer: 'sgd', loss: ['meanSquaredError'] })).toThrow(/options.loss must have one entry per output \(cls, value\), got 1/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: { cls: 'meanSquaredError', head: 'meanSquaredError' } })).toThrow(
+      /options.loss names "head", which is not an output \(cls, value\)/,
+    );
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquaredError', lossWeights: [1, -1] })).toThrow(
+      /options.lossWeights\[1\] \(value\) must be a finite number >= 0, got -1/,
+    );
+    expect(() => m.compile({ optimizer: 'sgd', loss: ['sparseCategoricalCrossentropy', 'meanSquaredError'] })).toThrow(/one-hot targets/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'meanSquaredError'], metrics: ['accuracy'] })).toThrow(
+      /output value: metric "accuracy" needs a classifier/,
+    );
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    expect(() => m.evaluate(x, yCls)).toThrow(/y must be an array of 2 arrays, one per model input \(cls, value\)|y must be an array of 2 arrays/);
+    expect(() => m.evaluate(x, [yCls, yVal, yVal])).toThrow(knobs.ShapeError);
+    expect(() => m.evaluate(x, { cls: yCls })).toThrow(/y has no targets for output value/);
+    expect(() => m.evaluate(x, [yCls, yVal.subarray(0, 10)])).toThrow(/y\[1\] \(value\) has 5 examples but y\[0\] \(cls\) has 40/);
+    await expect(m.fit(x, [yCls, yVal], { workers: 2, verbose: 0 })).rejects.toThrow(/several outputs trains on one thread/);
+  });
+});

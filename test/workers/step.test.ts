@@ -1,0 +1,89 @@
+// The training step has one definition (src/model/step.ts) used by every runner: one thread, the
+// workers on shared memory (free-running and in lockstep with batch callbacks), and the message
+// fallback of pages without shared memory. These tests run each runner on the same model and check
+// that they agree: where a step diverges, and that a frozen layer never moves.
+//
+// The message fallback runs here in this thread: its worker side (workers/transfer.ts) is plain
+// functions, and one session serves both shards in turn (they hold the same data and get the
+// parameters with every step), so the main side (workers/transfer-parallel.ts) runs as in a browser.
+import { afterAll, describe, expect, it } from 'vitest';
+import * as knobs from '../../build/entry.node';
+import { parallelBackend, registerParallelBackend } from '../../src/model/parallel';
+import type { Sequential } from '../../src/model/sequential';
+import { createTransferRunner, type TransferPool } from '../../workers/transfer-parallel';
+import { transferEnd, transferStart, transferStep } from '../../workers/transfer';
+import { randomArray } from '../helpers';
+
+afterAll(() => knobs.shutdown());
+
+const N = 96,
+  F = 12;
+const x = randomArray(N * F, 7);
+const labels = Int32Array.from({ length: N }, (_, i) => (x[i * F]! + x[i * F + 1]! > 0 ? 1 : 0) + (x[i * F + 2]! > 0.3 ? 1 : 0));
+
+/** A pool of `size` shards for the message fallback, running the worker side in this thread. */
+const inThread = (size: number): TransferPool => ({
+  size,
+  transferStart: async (_w, m) => transferStart(m),
+  transferStep: async (_w, m) => transferStep(m),
+  transferEnd: async () => transferEnd(),
+});
+
+/** Runs f with fit's `workers` served by the message fallback on 2 shards. */
+async function withTransfer<T>(f: () => Promise<T>): Promise<T> {
+  const previous = parallelBackend();
+  registerParallelBackend({ createRunner: (model, spec) => createTransferRunner(inThread(2), model as Sequential, spec, 2) });
+  try {
+    return await f();
+  } finally {
+    registerParallelBackend(previous);
+  }
+}
+
+type Runner = 'one thread' | 'shared memory' | 'shared memory, lockstep' | 'message fallback';
+const RUNNERS: Runner[] = ['one thread', 'shared memory', 'shared memory, lockstep', 'message fallback'];
+
+function fit(m: knobs.Sequential, runner: Runner, options: knobs.FitOptions): Promise<unknown> {
+  const o: knobs.FitOptions = { verbose: 0, ...options, workers: runner === 'one thread' ? 1 : 2 };
+  // a callback with a batch hook makes the workers stop after every step
+  if (runner === 'shared memory, lockstep') o.callbacks = { onBatchEnd: () => {} };
+  return runner === 'message fallback' ? withTransfer(() => m.fit(x, labels, o)) : m.fit(x, labels, o);
+}
+
+const same = (a: Float32Array[], b: Float32Array[]): boolean =>
+  a.length === b.length && a.every((w, i) => w.length === b[i]!.length && w.every((v, k) => Object.is(v, b[i]![k])));
+
+describe('the one training step, on every runner', () => {
+  // l2 = 1e308 makes the penalty overflow to Infinity while the data loss stays finite. Before the
+  // step had one home, the workers and the message fallback checked the loss before adding the
+  // penalty: they stepped (the weights became non-finite) and only a later batch threw.
+  it.each(RUNNERS)('%s: a non-finite penalty stops the first step before anything moves', async (runner) => {
+    const L = knobs.layers;
+    const m = knobs.sequential({
+      inputShape: [F],
+      seed: 3,
+      layers: [L.dense({ units: 16, activation: 'relu', kernelRegularizer: knobs.regularizers.l2(1e308) }), L.dense({ units: 3, activation: 'softmax' })],
+    });
+    m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+    const initial = m.getWeights();
+    await expect(fit(m, runner, { epochs: 2, batchSize: 32 })).rejects.toThrow(/the loss became Infinity at epoch 1, batch 1;/);
+    expect(same(m.getWeights(), initial)).toBe(true);
+    expect(m.optimizer!.iterations).toBe(0);
+    m.dispose();
+  });
+
+  it.each(RUNNERS)('%s: a non-finite gradient norm under clipNorm is reported with its value, before anything moves', async (runner) => {
+    const L = knobs.layers;
+    // a finite penalty whose gradient (2 * l2 * w, in float32) overflows
+    const m = knobs.sequential({
+      inputShape: [F],
+      seed: 3,
+      layers: [L.dense({ units: 16, activation: 'relu', kernelRegularizer: knobs.regularizers.l2(1e39) }), L.dense({ units: 3, activation: 'softmax' })],
+    });
+    m.compile({ optimizer: knobs.optimizers.sgd({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+    const initial = m.getWeights();
+    await expect(fit(m, runner, { epochs: 1, batchSize: 32, clipNorm: 1 })).rejects.toThrow(/the gradient norm became (Infinity|NaN) at epoch 1, batch 1;/);
+    expect(same(m.getWeights(), initial)).toBe(true);
+    m.dispose();
+  });
+});
