@@ -58,7 +58,8 @@ export class Sequential implements ModelCore {
   readonly name: string;
   readonly layers: Layer[];
   readonly seed: number;
-  readonly inputShape: number[];
+  /** Shape of one example (set by the first layer's inputShape when the model starts empty). */
+  inputShape: number[];
   /** A graph model's connectivity (the functional API); undefined for a stack. @internal */
   readonly graph: Graph | undefined;
   inputSize = 0;
@@ -116,17 +117,105 @@ export class Sequential implements ModelCore {
     this.seed = options.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : nonNegativeInt(W, 'seed', options.seed);
     this.graph = collected?.graph;
     const layers = collected ? collected.layers : (options.layers ?? []);
-    if (!Array.isArray(layers) || layers.length === 0) throw new TypeError('sequential: options.layers must be a non-empty array of knobs.layers');
+    if (!Array.isArray(layers)) throw new TypeError(`sequential: options.layers must be an array of knobs.layers, got ${describe(layers)}`);
+    this.owned = new ModelMemory(this.e);
+    registry?.register(this, this.owned, this);
+    this.initialize = options.initialize ?? true;
+    this.layers = layers;
+    // tfjs' tf.sequential() then model.add(layer): an empty stack is built at its first add
+    if (layers.length === 0) {
+      this.inputShape = options.inputShape === undefined ? [] : checkInputShape(options.inputShape);
+      return;
+    }
     const first = layers[0] as Layer & { inputShape?: number[] };
     const inputShape = collected ? graphInputShape(collected.layers, collected.graph) : (options.inputShape ?? first.inputShape);
     if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
       throw new TypeError(`sequential: inputShape must be an array of positive integers (e.g. [784]), got ${describe(inputShape)}`);
     }
     this.inputShape = inputShape.slice();
-    this.layers = layers;
-    this.owned = new ModelMemory(this.e);
-    registry?.register(this, this.owned, this);
-    this.build(options.initialize ?? true);
+    this.build(this.initialize);
+  }
+
+  /** Whether the weights are initialized when the stack is built (SequentialOptions.initialize). */
+  private readonly initialize: boolean;
+
+  /**
+   * Adds a layer on top of the stack (tfjs' `model.add`). The model is laid out again: the
+   * weights of the layers already there are kept, the new layer's are initialized from the seed
+   * as if the stack had been built with it, and the model must be compiled again. The first
+   * layer of an empty model gives the input shape (its `inputShape` option, or the model's).
+   * On an error (a layer that does not fit) the model is unchanged.
+   * @example
+   * ```ts
+   * const model = knobs.sequential({ seed: 1 });
+   * model.add(knobs.layers.dense({ units: 16, activation: 'relu', inputShape: [8] }));
+   * model.add(knobs.layers.dense({ units: 1 }));
+   * ```
+   */
+  add(layer: Layer): void {
+    this.alive('add', true);
+    if (this.graph) throw new TypeError('add: a graph model (knobs.model) has the layers of its graph; add() builds a sequential stack');
+    if (!layer || typeof (layer as Layer).build !== 'function' || layer instanceof InputLayer) {
+      throw new TypeError(`add: give a knobs layer (knobs.layers.dense(...), ...), got ${describe(layer)}`);
+    }
+    if (layer.index >= 0 || layer.inbound)
+      throw new Error(`add: layer ${layer.name || layer.className} already belongs to a model or a graph; create a new layer`);
+    if (this.layers.length === 0) {
+      const shape = (layer as Layer & { inputShape?: number[] }).inputShape ?? (this.inputShape.length ? this.inputShape : undefined);
+      if (shape === undefined)
+        throw new TypeError(`add: the first layer needs an inputShape (e.g. layers.dense({ units: 16, inputShape: [8] })), or give the model one`);
+      this.inputShape = checkInputShape(shape);
+    }
+    this.relayout([...this.layers, layer], layer);
+  }
+
+  /**
+   * Removes the top layer (tfjs' `model.pop`) and returns it, free to join another model; the
+   * other layers keep their weights, and the model must be compiled again.
+   */
+  pop(): Layer {
+    this.alive('pop', true);
+    if (this.graph) throw new TypeError('pop: a graph model (knobs.model) has the layers of its graph; pop() takes the top layer off a sequential stack');
+    if (this.layers.length === 0) throw new RangeError('pop: the model has no layers');
+    const top = this.layers[this.layers.length - 1]!;
+    this.relayout(this.layers.slice(0, -1), undefined);
+    top.index = -1;
+    top.owner = undefined;
+    return top;
+  }
+
+  /** Lays the stack out again with `layers` (add, pop), keeping the weights of the layers that stay. */
+  private relayout(layers: Layer[], added: Layer | undefined): void {
+    const kept = this.layers.filter((l) => layers.includes(l)).map((l) => ({ l, w: this.layerWeights(l) }));
+    // check the new stack before touching anything: its layout throws when a layer does not fit
+    const names = new Set(this.layers.map((l) => l.name).filter(Boolean));
+    const autoName = added !== undefined && !added.name;
+    if (added && autoName) added.name = uniqueName(added, names);
+    if (added && !autoName && names.has(added.name)) throw new Error(`add: the model already has a layer named ${JSON.stringify(added.name)}`);
+    if (layers.length) {
+      try {
+        layoutLayers(layers, this.inputShape);
+      } catch (err) {
+        if (added && autoName) added.name = '';
+        if (added) added.index = -1;
+        // the layers that were there: laid out as before
+        if (this.layers.length) layoutLayers(this.layers, this.inputShape);
+        throw err;
+      }
+    }
+    this.freeRuntimes();
+    for (const p of this.owned.ptrs) if (p) this.e.free(p);
+    this.owned.ptrs = [];
+    this.params = this.state = 0;
+    this.slots = [];
+    // the compiled optimizer and loss belonged to the old stack: compile again (as in tfjs)
+    this.compiled = undefined;
+    this.heads = undefined;
+    this.layers.splice(0, this.layers.length, ...layers);
+    if (layers.length === 0) return;
+    for (const l of layers) l.index = -1;
+    this.build(this.initialize);
+    for (const { l, w } of kept) this.writeLayerWeights(l, w);
   }
 
   /** Builds the layers, lays out the weights and initializes them. */
@@ -280,8 +369,9 @@ export class Sequential implements ModelCore {
   }
 
   /** Throws once the model is disposed: its weights are gone, and its buffers may belong to another model. @internal */
-  alive(where: string): void {
+  alive(where: string, emptyIsFine = false): void {
     if (this.disposed) throw new Error(`${where}: model was disposed (its weights are freed); build or load the model again`);
+    if (!emptyIsFine && this.layers.length === 0) throw new Error(`${where}: the model has no layers yet; add them with model.add(layer)`);
   }
 
   /**
@@ -588,8 +678,25 @@ export class Sequential implements ModelCore {
  * ]});
  * ```
  */
-export function sequential(options: SequentialOptions): Sequential {
+export function sequential(options: SequentialOptions = {}): Sequential {
   return new Sequential(options);
+}
+
+/** A model's inputShape, checked. */
+function checkInputShape(inputShape: unknown): number[] {
+  if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new TypeError(`sequential: inputShape must be an array of positive integers (e.g. [784]), got ${describe(inputShape)}`);
+  }
+  return inputShape.slice();
+}
+
+/** Keras' automatic name for a layer (dense, dense_1, ...), not among `taken`. */
+function uniqueName(layer: Layer, taken: Set<string>): string {
+  const base = layer instanceof InputLayer ? 'input' : layer.className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  for (let n = 0; ; n++) {
+    const name = n === 0 ? base : `${base}_${n}`;
+    if (!taken.has(name)) return name;
+  }
 }
 
 /** Rebuilds a model from its configuration (architecture only; weights initialized from the seed). */
