@@ -3,6 +3,7 @@
 // src/engine/exports.ts, which must match this file (a test checks both lists).
 export { f32_gemm, f32_gemm_workspace_bytes } from './kernels/f32_gemm';
 export { f32_activation, f32_activation_grad, f32_activation_grad_input, f32_softmax, f32_softmax_grad } from './kernels/f32_activation';
+export { f32_strided_copy } from './kernels/f32_strided_copy';
 export { f32_gather_rows, x32_gather, f32_gather_sum, u8_to_f32, u8_gather_rows_f32 } from './kernels/f32_gather';
 export { f32_count_correct } from './kernels/f32_accuracy';
 export { f32_regression_error_sum } from './kernels/f32_metrics';

@@ -13,6 +13,7 @@ import { healthProbes, measureHealth, recordSize } from '../src/model/health';
 import { shardRows } from './session';
 import { CTRL, CTRL64, OP_END, OP_EPOCH, OP_STEP, PROGRESS_FIELDS, controlBytes, type SessionEnd, type SessionStart } from './protocol';
 import { envVar } from '../src/util/env';
+import { coreConfigOf } from '../src/model/layout';
 
 /** What the data-parallel runner needs from a pool. */
 export interface SessionPool {
@@ -163,7 +164,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     shards: W,
     control,
     progress,
-    core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss, frozen: core.layers.map((l) => l.frozen) },
+    core: coreConfigOf(model, core),
     buffers,
     data: { ...spec.data },
     blocks,

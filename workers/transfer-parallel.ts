@@ -3,6 +3,7 @@
  * side): used where memory cannot be shared (browsers without cross-origin isolation).
  */
 import { f32_bn_merge } from '../src/engine/kernels/f32_batchnorm';
+import { coreConfigOf } from '../src/model/layout';
 import { f32_scale } from '../src/engine/kernels/f32_elementwise';
 import { healthProbes, measureGradientNorms } from '../src/model/health';
 import { f32_gather_sum } from '../src/engine/kernels/f32_gather';
@@ -48,7 +49,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
   const i32 = (ptr: number, n: number): Int32Array => e.i32.slice(ptr >> 2, (ptr >> 2) + n);
   const { data } = spec;
   const start: TransferStart = {
-    core: { inputShape: model.inputShape, layers: model.getConfig().layers, loss: core.loss, frozen: core.layers.map((l) => l.frozen) },
+    core: coreConfigOf(model, core),
     rows: data.rows,
     // byte inputs travel as the floats they stand for: this copying fallback keeps its one format
     x: data.xBytes ? inputFloats(e, data, core.inputSize) : f32(data.x, data.rows * core.inputSize),

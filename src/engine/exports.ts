@@ -64,6 +64,8 @@ export interface KernelExports {
   bench_simd_peak_flops_per_iter(): number;
   bench_simd_peak_workspace_bytes(): number;
 
+  f32_strided_copy(src: number, srcLd: number, dst: number, dstLd: number, rows: number, cols: number): void;
+
   f32_add(a: number, b: number, out: number, n: number): void;
   f32_mul(a: number, b: number, out: number, n: number): void;
   f32_axpy(alpha: number, x: number, y: number, n: number): void;

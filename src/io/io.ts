@@ -24,10 +24,11 @@ import { describe, ShapeError } from '../errors';
 import { crc32 } from '../util/crc32';
 import { array, checkWeightPath, count, MAX_FLOATS, object, own, shapeOf, string, within, type Plain } from './check';
 import { layerFromConfig } from '../layers/index';
-import type { Layer, LayerConfig } from '../layers/layer';
+import type { Layer } from '../layers/layer';
 import { Normalization } from '../layers/normalization';
 import { layoutLayers } from '../model/layout';
-import { modelFromConfig, type Sequential } from '../model/sequential';
+import { modelFromConfig, type ModelConfig, type Sequential } from '../model/sequential';
+import { graphFromConfig, type GraphModelConfig } from '../model/graph';
 import { optimizerFromConfig, type OptimizerConfig } from '../optimizers/index';
 import { checkTfjsManifest, fromTfjsArtifacts, isTfjsModelJson, toTfjsArtifacts, type TfjsModelJson } from './tfjs';
 
@@ -53,7 +54,8 @@ export interface ModelJson {
   format: 'knobs-layers-model';
   formatVersion: 1;
   generatedBy: string;
-  modelTopology: { className: 'Sequential'; config: { name: string; seed: number; inputShape: number[]; layers: LayerConfig[] } };
+  /** A stack (`Sequential`), or a graph (`Model`: Keras' functional config, with `input_layers`, `output_layers` and each layer's `inbound_nodes`). */
+  modelTopology: { className: 'Sequential' | 'Model'; config: ModelConfig };
   trainingConfig?: { loss: string; metrics: string[]; optimizer: OptimizerConfig };
   /** Training progress: optimizer steps and epochs completed. */
   training?: { iterations: number; epochsCompleted: number };
@@ -133,7 +135,7 @@ export function toArtifacts(model: Sequential, metadata?: Record<string, unknown
     format: 'knobs-layers-model',
     formatVersion: 1,
     generatedBy: 'knobs',
-    modelTopology: { className: 'Sequential', config: model.getConfig() },
+    modelTopology: { className: model.graph ? 'Model' : 'Sequential', config: model.getConfig() },
     ...(ts
       ? {
           trainingConfig: { loss: ts.loss, metrics: ts.metrics, optimizer: ts.optimizer },
@@ -188,20 +190,39 @@ export function checkModelJson(json: unknown, where = 'model.json'): { json: Mod
   if (own(j, 'format') !== 'knobs-layers-model') throw new RangeError(`${where}: not a knobs model (format ${describe(own(j, 'format'))})`);
   if (own(j, 'formatVersion') !== 1) throw new RangeError(`${where}: unsupported knobs model format version ${describe(own(j, 'formatVersion'))}`);
   const topo = object(where, 'modelTopology', own(j, 'modelTopology'));
-  if (own(topo, 'className') !== 'Sequential')
-    throw new RangeError(`${where}: modelTopology.className must be "Sequential", got ${describe(own(topo, 'className'))}`);
+  const cls = own(topo, 'className');
+  if (cls !== 'Sequential' && cls !== 'Model')
+    throw new RangeError(`${where}: modelTopology.className must be "Sequential" or "Model" (a graph), got ${describe(own(topo, 'className'))}`);
   const cfg = object(where, 'modelTopology.config', own(topo, 'config'));
   string(where, 'modelTopology.config.name', own(cfg, 'name'));
   count(where, 'modelTopology.config.seed', own(cfg, 'seed'), 0, 2 ** 32 - 1);
-  shapeOf(where, 'modelTopology.config.inputShape', own(cfg, 'inputShape'), 1);
+  if (cls === 'Sequential') shapeOf(where, 'modelTopology.config.inputShape', own(cfg, 'inputShape'), 1);
+  else {
+    // a graph's connections: names and [name, 0, 0] references, checked against the layers by graphFromConfig
+    for (const f of ['input_layers', 'output_layers']) {
+      array(where, `modelTopology.config.${f}`, own(cfg, f)).forEach((r, i) => {
+        const ref = array(where, `modelTopology.config.${f}[${i}]`, r);
+        string(where, `modelTopology.config.${f}[${i}][0]`, ref[0]);
+      });
+    }
+  }
   const layers = array(where, 'modelTopology.config.layers', own(cfg, 'layers'));
   if (layers.length === 0) throw new RangeError(`${where}: modelTopology.config.layers is empty`);
   layers.forEach((l, i) => {
     const f = `modelTopology.config.layers[${i}]`;
     const layer = object(where, f, l);
-    const cls = string(where, `${f}.className`, own(layer, 'className'));
+    if (cls === 'Model') {
+      string(where, `${f}.name`, own(layer, 'name'));
+      array(where, `${f}.inbound_nodes`, own(layer, 'inbound_nodes')).forEach((node, ni) =>
+        array(where, `${f}.inbound_nodes[${ni}]`, node).forEach((ref, ri) => {
+          const r = array(where, `${f}.inbound_nodes[${ni}][${ri}]`, ref);
+          string(where, `${f}.inbound_nodes[${ni}][${ri}][0]`, r[0]);
+        }),
+      );
+    }
+    const layerClass = string(where, `${f}.className`, own(layer, 'className'));
     // a name inherited from Object.prototype is no layer class (`__proto__`, `constructor`)
-    if (cls in Object.prototype) throw new RangeError(`${where}: ${f}.className ${describe(cls)} is not a knobs layer class`);
+    if (layerClass in Object.prototype) throw new RangeError(`${where}: ${f}.className ${describe(layerClass)} is not a knobs layer class`);
     const c = object(where, `${f}.config`, own(layer, 'config'));
     for (const k of Object.keys(c)) {
       if (k in Object.prototype) throw new RangeError(`${where}: ${f}.config has a key ${JSON.stringify(k)}, which is not a knobs field`);
@@ -365,14 +386,21 @@ export function fromArtifacts(a: ModelArtifacts, where = 'model.json'): Sequenti
   const config = j.modelTopology.config;
   // A throwaway copy of the layers, laid out without allocating: checks each layer's config and
   // the manifest against the weights they have before the model takes any engine memory.
+  // a graph is connected by name, checked for cycles and dangling layers, then laid out the same way
+  const collected =
+    config.input_layers !== undefined
+      ? within(`${where}: modelTopology.config`, () => graphFromConfig('graph', config as unknown as GraphModelConfig))
+      : undefined;
   const probe = config.layers.map((c, i) =>
     within(`${where}: modelTopology.config.layers[${i}] (${c.className})`, () => {
-      const layer = layerFromConfig(c);
+      const layer = collected ? collected.layers.find((l) => l.name === (c as { name?: string }).name)! : layerFromConfig(c);
       checkNoMissingFields(where, `modelTopology.config.layers[${i}].config`, c.config, layer.getConfig());
       return layer;
     }),
   );
-  const layout = within(`${where}: modelTopology.config`, () => layoutLayers(probe, config.inputShape));
+  const layout = within(`${where}: modelTopology.config`, () =>
+    collected ? layoutLayers(collected.layers, [], collected.graph) : layoutLayers(probe, config.inputShape),
+  );
   let slotNames: readonly string[] = [];
   const tc = j.trainingConfig;
   if (tc) {
@@ -380,7 +408,7 @@ export function fromArtifacts(a: ModelArtifacts, where = 'model.json'): Sequenti
     checkNoMissingFields(where, 'trainingConfig.optimizer.config', tc.optimizer.config, o.getConfig().config);
     slotNames = o.slotNames;
   }
-  checkManifest(where, groups, expectedWeights(probe, slotNames, layout.paramCount), !tc);
+  checkManifest(where, groups, expectedWeights(collected ? collected.layers : probe, slotNames, layout.paramCount), !tc);
   weightArrays(where, groups, a.weightData);
   // no initializers: every weight is about to be overwritten
   const model = within(`${where}: modelTopology.config`, () => modelFromConfig(config, false));

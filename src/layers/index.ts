@@ -44,6 +44,12 @@ export type { DepthwiseConv2DOptions } from './depthwise-conv2d';
 export type { SeparableConv2DOptions } from './separable-conv2d';
 export type { Size2 } from './conv-utils';
 
+// The functional API (issue 13): model inputs and merge layers
+import { InputLayer } from './input-layer';
+import { Add, Average, Concatenate, Merge, Multiply, add, average, concatenate, multiply } from './merge';
+export { Add, Average, Concatenate, InputLayer, Merge, Multiply, add, average, concatenate, multiply };
+export type { MergeOptions, ConcatenateOptions } from './merge';
+
 /** Layer classes by their exact className, in a Map: `'__proto__'` or `'constructor'` are unknown classes, not Object's. */
 const FACTORIES = new Map<unknown, (config: Record<string, unknown>) => Layer>([
   ['Dense', (c) => new Dense(c as never)],
@@ -64,6 +70,12 @@ const FACTORIES = new Map<unknown, (config: Record<string, unknown>) => Layer>([
   ['Reshape', (c) => new Reshape(c as never)],
   ['ZeroPadding2D', (c) => new ZeroPadding2D(c as never)],
   ['SpatialDropout2D', (c) => new SpatialDropout2D(c as never)],
+  // the functional API
+  ['InputLayer', (c) => new InputLayer(c as never)],
+  ['Add', (c) => new Add(c as never)],
+  ['Multiply', (c) => new Multiply(c as never)],
+  ['Average', (c) => new Average(c as never)],
+  ['Concatenate', (c) => new Concatenate(c as never)],
 ]);
 
 /** Rebuilds a layer from its saved configuration. */

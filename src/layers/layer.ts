@@ -10,7 +10,8 @@
 import type { Engine } from '../engine/engine';
 import type { Initializer } from '../initializers';
 import type { Regularizer } from '../regularizers';
-import { describe } from '../errors';
+import { ShapeError, describe } from '../errors';
+import { SymbolicTensor, takesList } from './symbolic';
 
 /** One weight of a layer. Trainable weights live in the model's parameter buffer, the others in its state buffer. */
 export interface WeightSpec {
@@ -150,6 +151,65 @@ export abstract class Layer {
   setWeights(weights: Float32Array[]): void {
     if (!this.owner) throw new Error(`${this.name || this.className}.setWeights: the layer belongs to no model yet (its weights live in its model's buffers)`);
     this.owner.setLayerWeights(this, weights);
+  }
+
+  /**
+   * The tensors this layer was applied to in a graph being written (functional API), and its
+   * output there; undefined until {@link Layer.apply}.
+   * @internal
+   */
+  inbound: SymbolicTensor[] | undefined;
+  /** @internal */
+  outputTensor: SymbolicTensor | undefined;
+
+  /**
+   * Connects the layer to a symbolic tensor (or, for a merge layer, a list of them) and returns
+   * its output: Keras' `layer(x)`, tfjs' `layer.apply(x)`. The output shape is inferred now.
+   * A layer is applied once: a second application to another shape is a ShapeError, and a
+   * shared layer (the same weights in two places of a graph) is not supported.
+   * @example
+   * ```ts
+   * const x = knobs.input({ shape: [16] });
+   * const h = knobs.layers.dense({ units: 16, activation: 'relu' }).apply(x);
+   * const y = knobs.layers.add().apply([x, h]);
+   * ```
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    const who = `${this.name || this.className}.apply`;
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length === 0 || list.some((t) => !(t instanceof SymbolicTensor))) {
+      throw new TypeError(`${who}: give a symbolic tensor (from knobs.input(...) or another layer's apply(...)) or an array of them, got ${describe(inputs)}`);
+    }
+    const many = takesList(this);
+    if (many && list.length < 2) throw new TypeError(`${who}: a ${this.className} layer merges an array of at least 2 tensors, got ${list.length}`);
+    if (!many && list.length !== 1) throw new TypeError(`${who}: a ${this.className} layer takes one tensor, got an array of ${list.length}`);
+    const shapes = list.map((t) => t.dims.slice());
+    const show = (ss: readonly (readonly number[])[]): string => ss.map((d) => `[${d.join(', ')}]`).join(', ');
+    if (this.inbound) {
+      const before = this.inbound.map((t) => t.dims);
+      if (show(before) !== show(shapes)) {
+        throw new ShapeError(
+          `${who}: the layer was already applied to an input of shape ${show(before)} and cannot also take ${show(shapes)} ` +
+            '(a layer has one input shape, which sizes its weights): create another layer for the second input',
+        );
+      }
+      throw new Error(
+        `${who}: the layer is already applied once; a shared layer (one set of weights used at two places of a graph) is not supported: ` +
+          'create a second layer (and copy the weights with setWeights if they must start equal)',
+      );
+    }
+    if (this.index >= 0) throw new Error(`${who}: the layer already belongs to a model; create a new layer`);
+    try {
+      if (many) this.buildMany(shapes);
+      else this.build(shapes[0]!);
+    } catch (err) {
+      // name the layer when the build's own message does not
+      if (err instanceof Error && !err.message.includes(this.name || this.className)) err.message = `${who}: input ${show(shapes)}: ${err.message}`;
+      throw err;
+    }
+    this.inbound = list.slice();
+    this.outputTensor = new SymbolicTensor(this, list, this.outputShape);
+    return this.outputTensor;
   }
 
   /** Infers the output shape from the input shape; called once by the model. */

@@ -4,18 +4,19 @@
  * (`trainingState`).
  * @module
  */
-import type { LayerConfig } from '../layers/layer';
+import type { Layer, LayerConfig } from '../layers/layer';
 import type { LossName } from '../losses';
 import type { Optimizer } from '../optimizers/index';
 import type { Sequential } from './sequential';
+import { graphConfig, summaryConnections, type GraphModelConfig } from './graph';
 
-/** A model's architecture, as saved in model.json. */
-export interface ModelConfig {
-  name: string;
-  seed: number;
-  inputShape: number[];
-  layers: LayerConfig[];
-}
+/**
+ * A model's architecture, as saved in model.json: a stack's layers and input shape, or for a
+ * graph Keras' functional config (layers with `inbound_nodes`, `input_layers`, `output_layers`).
+ */
+export type ModelConfig = { name: string; seed: number; inputShape: number[]; layers: LayerConfig[] } & Partial<
+  Pick<GraphModelConfig, 'input_layers' | 'output_layers'>
+>;
 
 /** The compile configuration and training progress, as saved in model.json. */
 export interface TrainingState {
@@ -29,14 +30,21 @@ export interface TrainingState {
 
 /** {@link Sequential.summary}: the table of layers, output shapes and parameter counts. */
 export function summary(model: Sequential, print: (line: string) => void): string {
-  const rows: [string, string, string][] = [['Layer (type)', 'Output shape', 'Param #']];
+  // a graph shows what each layer reads, as Keras' "Connected to" column
+  const connections = model.graph ? summaryConnections(model.layers, model.graph) : undefined;
+  const rows: string[][] = [['Layer (type)', 'Output shape', 'Param #', ...(connections ? ['Connected to'] : [])]];
   for (const l of model.layers) {
     const p = l.countParams();
-    rows.push([`${l.name} (${l.className})`, `[null, ${l.outputShape.join(', ')}]`, String(p.trainable + p.nonTrainable)]);
+    rows.push([
+      `${l.name} (${l.className})`,
+      `[null, ${l.outputShape.join(', ')}]`,
+      String(p.trainable + p.nonTrainable),
+      ...(connections ? [connections[l.index]!] : []),
+    ]);
   }
   // Keras counts a frozen layer's weights as non-trainable (as layer.trainable is now, before compile)
   const trainable = model.layers.reduce((n, l) => n + (l.trainable ? l.countParams().trainable : 0), 0);
-  const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)) + 2);
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)) + 2);
   const line = (r: string[]): string =>
     r
       .map((s, i) => s.padEnd(w[i]!))
@@ -61,12 +69,16 @@ export function summary(model: Sequential, print: (line: string) => void): strin
 
 /** {@link Sequential.getConfig}. */
 export function modelConfig(model: Sequential): ModelConfig {
+  // trainable is written only when false, as the configs saved before frozen layers existed
+  const layerConfig = (l: Layer): Record<string, unknown> => (l.trainable ? l.getConfig() : { ...l.getConfig(), trainable: false });
+  // a graph: Keras' functional config (input_layers, output_layers, inbound_nodes); inputShape
+  // is the input's shape (the inputs side by side, flat, for several), as staged
+  if (model.graph) return { ...graphConfig(model.name, model.seed, model.layers, model.graph, layerConfig), inputShape: model.inputShape };
   return {
     name: model.name,
     seed: model.seed,
     inputShape: model.inputShape,
-    // trainable is written only when false, as the configs saved before frozen layers existed
-    layers: model.layers.map((l) => ({ className: l.className, config: l.trainable ? l.getConfig() : { ...l.getConfig(), trainable: false } })),
+    layers: model.layers.map((l) => ({ className: l.className, config: layerConfig(l) })),
   };
 }
 
@@ -74,7 +86,8 @@ export function modelConfig(model: Sequential): ModelConfig {
 export function trainingState(model: Sequential): TrainingState | undefined {
   const c = model.compiled;
   // a custom loss function cannot be written to model.json: such a model saves without its training state
-  if (!c || typeof c.loss === 'function') return undefined;
+  // (several outputs' losses are not written yet: such a model saves its weights without training state)
+  if (!c || typeof c.loss === 'function' || c.heads) return undefined;
   const o = c.optimizer;
   return {
     loss: c.loss,

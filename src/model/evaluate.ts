@@ -13,7 +13,7 @@ import type { Dense } from '../layers/dense';
 import type { CompiledMetricKind } from '../metrics/compiled';
 import { checkKnownOptions, positiveInt } from '../util/options';
 import { nonFiniteError } from './data';
-import type { EvaluateResult } from './options';
+import type { EvaluateResult, ModelInput } from './options';
 import { forward, gatherInputs, penaltyOnly, regularize, trainShard, zeroFrozenGradients } from './runtime';
 import { loadBatch, modelInputs, modelTargetScaling, stage, unstage, type StagedData } from './staging';
 import { TargetScaler } from './target';
@@ -29,6 +29,7 @@ const REGRESSION_KIND: Record<CompiledMetricKind, RegressionErrorKind> = {
 
 /** The loss and compiled metrics on staged data, in inference mode, `batchSize` rows at a time. */
 export function evaluateStaged(model: Sequential, d: StagedData, batchSize: number): EvaluateResult {
+  if (model.compiled!.heads) return evaluateHeads(model, d, batchSize);
   const c = model.compiled!;
   const e = model.engine;
   const rt = model.runtime(Math.min(batchSize, Math.max(1, d.rows)), c.sparse);
@@ -86,10 +87,52 @@ export function evaluateStaged(model: Sequential, d: StagedData, batchSize: numb
   return result;
 }
 
+/**
+ * evaluateStaged for several outputs: the total loss (sum of weighted output losses plus the
+ * regularization), and per output `<name>_loss` and `<name>_<metric>`, as Keras names them.
+ */
+function evaluateHeads(model: Sequential, d: StagedData, batchSize: number): EvaluateResult {
+  const c = model.compiled!;
+  const heads = c.heads!;
+  const e = model.engine;
+  const rt = model.runtime(Math.min(batchSize, Math.max(1, d.rows)), false);
+  const sb = rt.shard;
+  const lossSums = new Float64Array(heads.length);
+  const metricSums = heads.map((h) => new Float64Array(h.metrics.length));
+  let lossSum = 0,
+    weightSum = 0;
+  for (let start = 0; start < d.rows; start += rt.rowsCap) {
+    const rows = Math.min(rt.rowsCap, d.rows - start);
+    const w = loadBatch(model, d, sb, 0, start, rows, false);
+    const useWeights = d.weights !== 0;
+    const r = trainShard(model.context(sb, rows, false, 0), model, sb, 0, useWeights, false, true);
+    r.heads!.forEach((hr, k) => {
+      const h = heads[k]!;
+      lossSums[k] += hr.lossSum;
+      h.metrics.forEach((m, j) => {
+        metricSums[k]![j] +=
+          m.kind === 'accuracy'
+            ? hr.correct
+            : f32_regression_error_sum(e, REGRESSION_KIND[m.kind], hr.predictions, hr.labels, useWeights ? sb.weights : 0, rows, h.cols, 1e-7, 0, 0);
+      });
+    });
+    lossSum += r.lossSum;
+    weightSum += w;
+  }
+  const mean = (sum: number): number => (weightSum > 0 ? sum / weightSum : 0);
+  const result: EvaluateResult = { loss: mean(lossSum) + penaltyOnly(e, model, model.params) };
+  heads.forEach((h, k) => {
+    result[`${h.name}_loss`] = mean(lossSums[k]!);
+    // Keras reports the percentage error in percent
+    h.metrics.forEach((m, j) => (result[`${h.name}_${m.name}`] = mean(metricSums[k]![j]!) * (m.kind === 'meanAbsolutePercentageError' ? 100 : 1)));
+  });
+  return result;
+}
+
 /** {@link Sequential.evaluate}. */
 export function evaluate(
   model: Sequential,
-  x: Float32Array | Uint8Array | number[][],
+  x: ModelInput,
   y: unknown,
   options: { batchSize?: number; sampleWeight?: Float32Array | number[] },
 ): EvaluateResult {
@@ -104,10 +147,11 @@ export function evaluate(
 }
 
 /** {@link Sequential.predict}. */
-export function predict(model: Sequential, x: Float32Array | Uint8Array | number[][], options: { batchSize?: number }): Float32Array {
+export function predict(model: Sequential, x: ModelInput, options: { batchSize?: number }): Float32Array | Float32Array[] {
   checkKnownOptions('predict', options, ['batchSize']);
   const batchSize = positiveInt('predict', 'options.batchSize', options.batchSize ?? 256);
   const { data, rows } = modelInputs(model, 'predict', 'x', x);
+  if (model.graph && model.graph.outputs.length > 1) return predictOutputs(model, data, rows, batchSize);
   const e = model.engine;
   const out = new Float32Array(rows * model.outputSize);
   if (rows === 0) return out;
@@ -146,6 +190,47 @@ export function predict(model: Sequential, x: Float32Array | Uint8Array | number
 }
 
 /** The output layer's softmax or sigmoid on logits (a fused loss applies it in training). */
+/** predict of a model with several outputs: one Float32Array per output, in output order. */
+function predictOutputs(model: Sequential, data: Float32Array | Uint8Array, rows: number, batchSize: number): Float32Array[] {
+  const e = model.engine;
+  const ids = model.graph!.outputs;
+  const layers = ids.map((i) => model.layers[i]!);
+  const outs = layers.map((l) => new Float32Array(rows * l.outputSize));
+  if (rows === 0) return outs;
+  const rt = model.runtime(Math.min(batchSize, rows), false);
+  const sb = rt.shard;
+  const x = e.alloc(data.byteLength);
+  try {
+    if (data instanceof Uint8Array) e.u8.set(data, x);
+    else e.f32.set(data, x >> 2);
+    const staged = { rows, x, xBytes: data instanceof Uint8Array };
+    for (let start = 0; start < rows; start += rt.rowsCap) {
+      const n = Math.min(rt.rowsCap, rows - start);
+      gatherInputs(e, staged, 0, start, n, model.inputSize, sb.x);
+      if (!staged.xBytes) {
+        const bad = f32_find_nonfinite(e, sb.x, n * model.inputSize);
+        if (bad >= 0) throw nonFiniteError('predict', 'x', start * model.inputSize + bad, data[start * model.inputSize + bad]!, model.inputSize);
+      }
+      const { outputs } = forward(model.context(sb, n, false, 0), model, sb, sb.x);
+      layers.forEach((l, k) => {
+        let res = outputs[ids[k]!]!;
+        const act = l as Dense | Activation;
+        // an output whose softmax/sigmoid the loss computes: apply it here
+        if (act.fusedWithLoss) {
+          const dst = sb.headProbs[k]!;
+          if (act.activation === 'softmax') f32_softmax(e, res, dst, n, l.outputSize);
+          else f32_activation(e, ACTIVATION.sigmoid, res, dst, n * l.outputSize, 0);
+          res = dst;
+        }
+        outs[k]!.set(e.f32.subarray(res >> 2, (res >> 2) + n * l.outputSize), start * l.outputSize);
+      });
+    }
+  } finally {
+    e.free(x);
+  }
+  return outs;
+}
+
 function applyOutputActivation(model: Sequential, logits: number, dst: number, rows: number): number {
   const last = model.layers[model.layers.length - 1] as Dense | Activation;
   const e = model.engine;
@@ -157,7 +242,7 @@ function applyOutputActivation(model: Sequential, logits: number, dst: number, r
 /** {@link Sequential.computeGradients}. */
 export function computeGradients(
   model: Sequential,
-  x: Float32Array | Uint8Array | number[][],
+  x: ModelInput,
   y: unknown,
   options: { sampleWeight?: Float32Array | number[]; training?: boolean; step?: number },
 ): { loss: number; grads: Float32Array[] } {

@@ -5,6 +5,7 @@
  * @module
  */
 import { ShapeError, describe, divergenceError } from '../errors';
+import { markJoined } from './graph';
 import { AugmentationPipeline } from '../data/augment';
 import { Callback, hasBatchHooks, toCallback, type CallbackHooks, type FitParams, type Logs } from '../callbacks/callback';
 import { History } from '../callbacks/history';
@@ -16,10 +17,10 @@ import { checkKnownOptions, finiteNumber, nonNegativeInt, positiveInt } from '..
 import { toLabels } from './data';
 import { evaluateStaged } from './evaluate';
 import { HEALTH_EVERY, HealthRecorder, healthProbes, measureHealth, recordSize } from './health';
-import { FIT_OPTIONS, type FitOptions } from './options';
+import { FIT_OPTIONS, type FitOptions, type ModelInput } from './options';
 import { EpochTally, batchLoss, parallelBackend, type BatchHooks, type EpochRunner, type FitData, type RunnerSpec } from './parallel';
 import { allocateShard, freeShard, inputFloats, trainShard, zeroFrozenGradients } from './runtime';
-import { loadBatch, modelInputs, stage, unstage, type StagedData } from './staging';
+import { loadBatch, modelInputs, modelTargets, stage, unstage, type StagedData } from './staging';
 import { STEP_NONFINITE_NORM, STEP_OK, stepPart, stepPenalty, stepUpdate, updateLayerStates } from './step';
 import { fitTargetScaling } from './target';
 import type { Sequential } from './sequential';
@@ -28,7 +29,7 @@ import type { Sequential } from './sequential';
 export const AUGMENT_STREAM = 0xa06;
 
 /** {@link Sequential.fit}: checks the options, stages the data and runs the training loop. */
-export async function fit(model: Sequential, x: Float32Array | Uint8Array | number[][], y: unknown, options: FitOptions): Promise<History> {
+export async function fit(model: Sequential, x: ModelInput, y: unknown, options: FitOptions): Promise<History> {
   const W = 'fit';
   checkKnownOptions(W, options, FIT_OPTIONS);
   const c = model.requireCompiled(W);
@@ -46,6 +47,8 @@ export async function fit(model: Sequential, x: Float32Array | Uint8Array | numb
   const workers = options.workers ?? 1;
   if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1))
     throw new RangeError(`${W}: options.workers must be a positive integer or 'auto', got ${describe(workers)}`);
+  if (workers !== 1 && c.heads)
+    throw new RangeError(`${W}: a model with several outputs trains on one thread for now; use options.workers 1, got ${describe(workers)}`);
   if (workers !== 1 && typeof c.loss === 'function')
     throw new RangeError(`${W}: a custom loss function trains on one thread (it cannot be sent to workers); use options.workers 1, got ${describe(workers)}`);
   const userCallbacks = callbackList(W, options.callbacks);
@@ -68,14 +71,17 @@ export async function fit(model: Sequential, x: Float32Array | Uint8Array | numb
     if (!(f > 0 && f < 1)) throw new RangeError(`${W}: options.validationSplit must be in (0, 1), got ${f}`);
     if (validation) throw new TypeError(`${W}: give validationData or validationSplit, not both`);
     const { data, rows } = modelInputs(model, W, 'x', x);
-    const labels = toLabels(W, y, model.outputSize, c.sparse, c.loss);
+    const labels = toLabels(W, modelTargets(model, W, y), model.outputSize, c.sparse, c.loss);
     const nTrain = rows - Math.floor(rows * f);
     if (nTrain <= 0 || nTrain >= rows) throw new RangeError(`${W}: validationSplit ${f} of ${rows} examples leaves an empty set`);
-    const sliceY = (a: number, b: number): unknown => (labels.i32 ? labels.i32.slice(a, b) : labels.f32!.slice(a * model.outputSize, b * model.outputSize));
-    xs = data.slice(0, nTrain * model.inputSize);
+    // (targets of several outputs stay joined side by side)
+    const sliceY = (a: number, b: number): unknown =>
+      labels.i32 ? labels.i32.slice(a, b) : markJoined(labels.f32!.slice(a * model.outputSize, b * model.outputSize));
+    // (rows of several inputs stay joined side by side)
+    xs = markJoined(data.slice(0, nTrain * model.inputSize));
     ys = sliceY(0, nTrain);
     const swArr = sw as Float32Array | number[] | undefined;
-    validation = [data.slice(nTrain * model.inputSize), sliceY(nTrain, rows), ...(swArr ? [swArr.slice(nTrain)] : [])] as [unknown, unknown];
+    validation = [markJoined(data.slice(nTrain * model.inputSize)), sliceY(nTrain, rows), ...(swArr ? [swArr.slice(nTrain)] : [])] as [unknown, unknown];
     sw = swArr?.slice(0, nTrain);
   }
   if (model.metadata.targetScaling === 'standardize') {
@@ -232,10 +238,16 @@ async function trainLoop(
       // measured on the training set after the epoch (the same on every runner)
       const trainErrors = c.metrics.some((m) => m.kind !== 'accuracy') ? evaluateStaged(model, train, 256) : undefined;
       for (const m of c.metrics) logs[m.name] = m.kind === 'accuracy' ? r.accuracy : trainErrors![m.name]!;
+      if (c.heads) {
+        // per output, measured on the training set after the epoch (inference mode)
+        for (const [k, value] of Object.entries(evaluateStaged(model, train, 256))) if (k !== 'loss') logs[k] = value!;
+      }
       if (dev) {
         const v = evaluateStaged(model, dev, 256);
         logs.val_loss = v.loss;
         for (const m of c.metrics) logs[`val_${m.name}`] = v[m.name]!;
+        // several outputs: <output>_loss and <output>_<metric>, as Keras names them
+        if (c.heads) for (const [k, value] of Object.entries(v)) if (k !== 'loss') logs[`val_${k}`] = value!;
       }
       logs.lr = c.optimizer.learningRate;
       model.epochsCompleted = runEpoch + 1;

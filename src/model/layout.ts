@@ -13,6 +13,7 @@ import type { Layer, WeightSpec } from '../layers/layer';
 import { layerFromConfig } from '../layers/index';
 import type { LayerConfig } from '../layers/layer';
 import type { ModelCore } from './runtime';
+import { graphGradientFlow, layoutGraph, type Graph, type GraphCoreConfig } from './graph';
 
 /** A weight and where it lives. */
 export interface PlacedWeight {
@@ -37,8 +38,16 @@ export interface Layout {
   firstTrainable: number;
 }
 
-/** Builds the layers in order from the input shape and assigns every weight its offset. */
-export function layoutLayers(layers: Layer[], inputShape: number[]): Layout {
+/**
+ * Builds the layers in order from the input shape and assigns every weight its offset. A graph
+ * model gives its connectivity (its inputs have their own shapes: `inputShape` is unused).
+ */
+export function layoutLayers(layers: Layer[], inputShape: number[], graph?: Graph): Layout {
+  if (graph) {
+    const g = layoutGraph(layers, graph);
+    const size = (ids: number[]): number => ids.reduce((n, i) => n + layers[i]!.outputSize, 0);
+    return { inputSize: size(graph.inputs), outputSize: size(graph.outputs), ...g, ...applyTrainability(layers, graph) };
+  }
   let shape = inputShape;
   let pOff = 0,
     sOff = 0;
@@ -82,7 +91,7 @@ export interface Trainability {
  * lowest layer with weights to train (the backward pass stops there). A frozen layer's
  * regularizers stay in the loss (as in Keras) but add nothing to its zero gradient.
  */
-export function applyTrainability(layers: Layer[]): Trainability {
+export function applyTrainability(layers: Layer[], graph?: Graph): Trainability {
   const regularized: ModelCore['regularized'] = [];
   const trainableRanges: ModelCore['trainableRanges'] = [];
   let firstTrainable = layers.length;
@@ -103,7 +112,8 @@ export function applyTrainability(layers: Layer[]): Trainability {
     });
   }
   // a layer needs the gradient w.r.t. its input only when some earlier layer has weights to train
-  const needsInputGrad = layers.map((l) => l.index > firstTrainable);
+  // (in a graph: when a layer it reads from has, through its own inputs or itself)
+  const needsInputGrad = graph ? graphGradientFlow(layers, graph) : layers.map((l) => l.index > firstTrainable);
   return { regularized, needsInputGrad, trainableRanges, firstTrainable };
 }
 
@@ -130,13 +140,28 @@ export interface CoreConfig {
   frozen?: boolean[];
   /** Never a function in practice: fit refuses workers for a custom loss. */
   loss: Loss;
+  /** A graph model's connectivity (its layers in `layers`, in the model's order); absent for a stack. */
+  graph?: GraphCoreConfig;
+}
+
+/** What a worker needs to rebuild a model's step code: its architecture (a stack or a graph), its frozen layers and its loss. */
+export function coreConfigOf(model: { inputShape: number[]; getConfig(): { layers: LayerConfig[] }; graph?: Graph | undefined }, core: ModelCore): CoreConfig {
+  const g = model.graph;
+  return {
+    inputShape: model.inputShape,
+    layers: model.getConfig().layers,
+    loss: core.loss,
+    frozen: core.layers.map((l) => l.frozen),
+    ...(g ? { graph: { sources: g.sources, inputs: g.inputs, outputs: g.outputs } } : {}),
+  };
 }
 
 /** Rebuilds the step side of a model from its configuration, without allocating anything. */
 export function coreFromConfig(c: CoreConfig): ModelCore {
   const layers = c.layers.map(layerFromConfig);
   if (c.frozen) layers.forEach((l, i) => (l.trainable = !c.frozen![i]));
-  const layout = layoutLayers(layers, c.inputShape);
+  const graph = c.graph ? { ...c.graph, needsGrad: layers.map(() => false) } : undefined;
+  const layout = layoutLayers(layers, c.inputShape, graph);
   const fused = configureLossFusion(layers, c.loss);
   return {
     layers,
@@ -150,5 +175,6 @@ export function coreFromConfig(c: CoreConfig): ModelCore {
     needsInputGrad: layout.needsInputGrad,
     trainableRanges: layout.trainableRanges,
     firstTrainable: layout.firstTrainable,
+    graph,
   };
 }

@@ -9,6 +9,15 @@ import type { Layer } from '../layers/layer';
 import type { BuiltinLossFunction, Loss } from '../losses';
 import type { CompiledMetric } from '../metrics/compiled';
 import type { Optimizer } from '../optimizers/index';
+import type { Head } from './heads';
+import type { CollectedGraph } from './graph';
+
+/**
+ * A model's input data: a row-major Float32Array (one example per row), a Uint8Array of pixel
+ * bytes (read as byte / 255) or number[][]; for a model with several inputs, an array of those,
+ * one per input in the model's input order.
+ */
+export type ModelInput = Float32Array | Uint8Array | number[][] | (Float32Array | Uint8Array | number[][])[];
 
 /** Options of {@link sequential}. */
 export interface SequentialOptions {
@@ -20,6 +29,8 @@ export interface SequentialOptions {
   name?: string;
   /** Run the weight initializers (default true); false leaves zeros, for weights set right after. */
   initialize?: boolean;
+  /** @internal a graph model's layers and connectivity (knobs.model); `layers` and `inputShape` are then unused */
+  graph?: CollectedGraph;
 }
 
 /** Options of {@link Sequential.compile}. */
@@ -31,7 +42,17 @@ export interface CompileOptions {
    * 'mse', 'mae', 'huber', 'logCosh', ...), a `knobs.losses` function, or a custom
    * {@link LossFunction} (see `src/losses.ts` for its contract).
    */
-  loss: Loss | BuiltinLossFunction;
+  loss: Loss | BuiltinLossFunction | (Loss | BuiltinLossFunction)[] | Record<string, Loss | BuiltinLossFunction>;
+  /**
+   * A model with several outputs: each output's weight in the total loss (an array in output
+   * order, or an object keyed by output layer name; default 1 each). The total is
+   * `sum_k lossWeights[k] * loss_k`, as Keras' `loss_weights`. With several outputs, `loss` may
+   * be one loss for all, an array or an object keyed by output name, and `metrics` apply to each
+   * output, logged as `<output>_<metric>` (e.g. `head_accuracy`, `val_head_accuracy`) with each
+   * output's loss as `<output>_loss`; these per-output logs of the training set are measured after
+   * each epoch in inference mode, as the regression metrics are.
+   */
+  lossWeights?: number[] | Record<string, number>;
   /**
    * Metrics logged every epoch, under the names given (with `val_` versions on validation data):
    * `'accuracy'` (or `'acc'`) for classifiers; `'mae'`, `'mse'`, `'mape'` (or `'meanAbsoluteError'`,
@@ -41,7 +62,7 @@ export interface CompileOptions {
    * the batches as Keras does. Accuracy on a regression model is an error. See knobs.metrics for
    * the others, on predictions.
    */
-  metrics?: string[];
+  metrics?: string[] | Record<string, string[]>;
   /**
    * Regression only: `'standardize'` trains on targets standardized per output, `(y - mean) / std`,
    * with mean and std fitted on the training targets of the first fit (never on validation
@@ -136,4 +157,6 @@ export interface CompiledModel {
   loss: Loss;
   metrics: CompiledMetric[];
   sparse: boolean;
+  /** A model with several outputs: each output's loss, weight and metrics (then `loss` is a placeholder). */
+  heads?: Head[];
 }

@@ -9,6 +9,10 @@
  */
 import type { Engine } from '../engine/engine';
 import { f32_count_correct } from '../engine/kernels/f32_accuracy';
+import { InputLayer } from '../layers/input-layer';
+import { backwardGraph, forwardGraph, type Graph } from './graph';
+import type { Head } from './heads';
+import { f32_strided_copy } from '../engine/kernels/f32_strided_copy';
 import { f32_l1l2 } from '../engine/kernels/f32_elementwise';
 import { BYTE_DIVISOR, f32_gather_rows, u8_gather_rows_f32, u8_to_f32 } from '../engine/kernels/f32_gather';
 import { runLoss, type Loss } from '../losses';
@@ -41,6 +45,10 @@ export interface ModelCore {
   trainableRanges: { offset: number; length: number }[];
   /** The lowest layer with weights to train (layers.length when none): backward stops there. */
   firstTrainable: number;
+  /** The connectivity of a graph model (the functional API); undefined for a chain (a stack). */
+  graph?: Graph | undefined;
+  /** A graph with several outputs: each output's loss, weight and target columns (then `loss` and `fused` are unused). */
+  heads?: Head[] | undefined;
 }
 
 /** One shard's buffers (byte offsets). */
@@ -62,6 +70,13 @@ export interface ShardBuffers {
   gemmWs: number;
   /** This shard's gradient slot (paramCount floats). */
   grads: number;
+  /** Graphs only: each layer's output gradient (rowsCap x its outputSize; 0 for inputs). */
+  g: number[];
+  /** Graphs with several inputs: each input's columns, copied out of the staged rows. */
+  inputBufs: number[];
+  /** Several outputs: each output's targets (copied out of the joined rows) and fused probabilities. */
+  headLabels: number[];
+  headProbs: number[];
 }
 
 /** Byte sizes a shard needs, per buffer. */
@@ -99,7 +114,17 @@ export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, spars
       (l as { initScratch?: (ctx: { e: Engine }, sc: LayerScratch) => void }).initScratch?.({ e }, sc);
       return sc;
     });
+    const graph = core.graph;
+    const g = graph ? core.layers.map((l) => (l instanceof InputLayer ? 0 : take(rowsCap * l.outputSize * 4))) : [];
+    const inputBufs = graph && graph.inputs.length > 1 ? graph.inputs.map((i) => take(rowsCap * core.layers[i]!.outputSize * 4)) : [];
+    const heads = core.heads ?? [];
+    const headLabels = heads.map((h) => take(rowsCap * h.cols * 4));
+    const headProbs = heads.map((h) => (h.fused ? take(rowsCap * h.cols * 4) : 0));
     return {
+      g,
+      inputBufs,
+      headLabels,
+      headProbs,
       x: take(s.x!),
       xAug: augWsBytes ? take(s.x!) : 0,
       augWs: augWsBytes ? keep(e.alloc(augWsBytes)) : 0,
@@ -122,6 +147,7 @@ export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, spars
 export function freeShard(e: Engine, sb: ShardBuffers, ownGrads: boolean, ownWs: boolean): void {
   const ptrs = [sb.x, sb.xAug, sb.augWs, sb.labelsF32, sb.labelsI32, sb.weights, sb.probs, sb.dA[0], sb.dA[1]];
   for (const sc of sb.layers) ptrs.push(sc.out, ...Object.values(sc.extra));
+  ptrs.push(...sb.g, ...sb.inputBufs, ...sb.headLabels, ...sb.headProbs);
   if (ownGrads) ptrs.push(sb.grads);
   if (ownWs) ptrs.push(sb.gemmWs);
   for (const p of ptrs) if (p) e.free(p);
@@ -279,7 +305,8 @@ export function inputFloats(e: Engine, d: StagedInputs, cols: number): Float32Ar
 }
 
 /** Runs the layers forward on ctx.rows rows of `input`; returns each layer's input and output. */
-export function forward(ctx: StepContext, core: ModelCore, sb: ShardBuffers, input: number): { inputs: number[]; outputs: number[] } {
+export function forward(ctx: StepContext, core: ModelCore, sb: ShardBuffers, input: number): { inputs: number[]; outputs: number[]; inputLists?: number[][] } {
+  if (core.graph) return forwardGraph(ctx, core, sb.layers, sb.inputBufs, input);
   const inputs: number[] = [],
     outputs: number[] = [];
   let cur = input;
@@ -304,6 +331,8 @@ export interface ShardResult {
   correct: number;
   /** Byte offset of the predictions (rows x outputSize); valid only without the backward pass, which may overwrite them. */
   predictions: number;
+  /** Several outputs: each output's weighted loss sum (before its loss weight), correct count and predictions (the total is in lossSum). */
+  heads?: { lossSum: number; correct: number; predictions: number; labels: number }[];
 }
 
 /**
@@ -324,8 +353,44 @@ export function trainShard(
   const e = ctx.e,
     rows = ctx.rows,
     cols = core.outputSize;
-  const { inputs, outputs } = forward(ctx, core, sb, input);
+  const fwd = forward(ctx, core, sb, input);
+  const { inputs, outputs } = fwd;
+  const graph = core.graph;
+  if (core.heads && graph) {
+    // several outputs: each loss on its output and its columns of the targets; the total is
+    // sum_k weight_k * loss_k, so each output's gradient is scaled by its weight
+    let lossSum = 0;
+    const heads = core.heads.map((h, k) => {
+      const labels = sb.headLabels[k]!;
+      f32_strided_copy(e, sb.labelsF32 + h.labelCol * 4, cols, labels, h.cols, rows, h.cols);
+      const l =
+        rows === 0
+          ? 0
+          : runLoss(e, h.loss, h.fused, {
+              output: outputs[h.layer]!,
+              labelsF32: labels,
+              labelsI32: 0,
+              weights: useWeights ? sb.weights : 0,
+              rows,
+              cols: h.cols,
+              probs: h.fused ? sb.headProbs[k]! : 0,
+              grad: backward ? sb.g[h.layer]! : 0,
+              scale: scale * h.weight,
+            });
+      lossSum += h.weight * l;
+      const predictions = h.fused ? sb.headProbs[k]! : outputs[h.layer]!;
+      const correct =
+        countCorrect && rows > 0 && h.metrics.some((m) => m.kind === 'accuracy')
+          ? f32_count_correct(e, predictions, rows, h.cols, 0, labels, useWeights ? sb.weights : 0)
+          : 0;
+      return { lossSum: l, correct, predictions, labels };
+    });
+    if (backward) backwardGraph(ctx, core, sb.layers, sb.g, sb.dA[0], fwd as Required<typeof fwd>);
+    return { lossSum, correct: heads[0]!.correct, predictions: heads[0]!.predictions, heads };
+  }
+  // a graph's (single) output is the last layer of its order; its gradient has its own buffer
   const out = outputs[outputs.length - 1]!;
+  const lossGrad = graph ? sb.g[graph.outputs[0]!]! : sb.dA[0];
   const lossSum =
     rows === 0
       ? 0
@@ -337,12 +402,13 @@ export function trainShard(
           rows,
           cols,
           probs: core.fused ? sb.probs : 0,
-          grad: backward ? sb.dA[0] : 0,
+          grad: backward ? lossGrad : 0,
           scale,
         });
   const correct =
     countCorrect && rows > 0 ? f32_count_correct(e, predictionsOf(core, sb, outputs), rows, cols, sb.labelsI32, sb.labelsF32, useWeights ? sb.weights : 0) : 0;
-  if (backward) {
+  if (backward && graph) backwardGraph(ctx, core, sb.layers, sb.g, sb.dA[0], fwd as Required<typeof fwd>);
+  else if (backward) {
     let d = sb.dA[0],
       spare = sb.dA[1];
     // below the lowest trainable layer nothing needs a gradient: the backward pass stops there

@@ -15,7 +15,7 @@
 import { engine, type Engine } from '../engine/engine';
 import { bytesToFloat32 } from '../data/dataset';
 import { ShapeError, describe } from '../errors';
-import { checkLoss, sparseLabels, type Loss } from '../losses';
+import { checkLoss, sparseLabels, type BuiltinLossFunction, type Loss } from '../losses';
 import { applyTrainability, configureLossFusion, layoutLayers } from './layout';
 import { Activation } from '../layers/activation';
 import { Dense } from '../layers/dense';
@@ -33,10 +33,14 @@ import { modelInputs } from './staging';
 import { fit } from './fit';
 import { computeGradients, evaluate, predict } from './evaluate';
 import { modelConfig, summary, trainingState, type ModelConfig, type TrainingState } from './config';
-import type { CompileOptions, CompiledModel, EvaluateResult, FitOptions, SequentialOptions } from './options';
+import type { CompileOptions, CompiledModel, EvaluateResult, FitOptions, ModelInput, SequentialOptions } from './options';
+import { graphFromConfig, graphInputShape, type Graph, type GraphModelConfig } from './graph';
+import { InputLayer } from '../layers/input-layer';
+import { compileHeads, type Head } from './heads';
 
 // the import paths users and the rest of knobs know
-export type { CompileOptions, EvaluateResult, FitOptions, SequentialOptions } from './options';
+export type { CompileOptions, EvaluateResult, FitOptions, ModelInput, SequentialOptions } from './options';
+export type { ModelConfig } from './config';
 export { AUGMENT_STREAM } from './fit';
 
 /** A buffer set for a batch capacity. @internal */
@@ -54,7 +58,10 @@ export class Sequential implements ModelCore {
   readonly name: string;
   readonly layers: Layer[];
   readonly seed: number;
-  readonly inputShape: number[];
+  /** Shape of one example (set by the first layer's inputShape when the model starts empty). */
+  inputShape: number[];
+  /** A graph model's connectivity (the functional API); undefined for a stack. @internal */
+  readonly graph: Graph | undefined;
   inputSize = 0;
   outputSize = 0;
   paramCount = 0;
@@ -80,6 +87,8 @@ export class Sequential implements ModelCore {
   needsInputGrad: boolean[] = [];
   trainableRanges: { offset: number; length: number }[] = [];
   firstTrainable = 0;
+  /** Several outputs, as compiled: each output's loss, weight and metrics. @internal */
+  heads: Head[] | undefined;
   /** Each layer's `trainable` as of the last compile, and whether fit already warned of a change since. */
   private compiledTrainable: boolean[] = [];
   private warnedTrainable = false;
@@ -98,22 +107,115 @@ export class Sequential implements ModelCore {
   private readonly owned: ModelMemory;
 
   constructor(options: SequentialOptions = {}) {
-    checkKnownOptions('sequential', options, ['inputShape', 'layers', 'seed', 'name', 'initialize']);
+    checkKnownOptions('sequential', options, ['inputShape', 'layers', 'seed', 'name', 'initialize', 'graph']);
     this.e = engine();
-    this.name = options.name ?? `sequential_${++modelCount}`;
-    this.seed = options.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : nonNegativeInt('sequential', 'seed', options.seed);
-    const layers = options.layers ?? [];
-    if (!Array.isArray(layers) || layers.length === 0) throw new TypeError('sequential: options.layers must be a non-empty array of knobs.layers');
+    const collected = options.graph;
+    const W = collected ? 'model' : 'sequential';
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === ''))
+      throw new TypeError(`${W}: options.name must be a non-empty string, got ${describe(options.name)}`);
+    this.name = options.name ?? `${W}_${++modelCount}`;
+    this.seed = options.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : nonNegativeInt(W, 'seed', options.seed);
+    this.graph = collected?.graph;
+    const layers = collected ? collected.layers : (options.layers ?? []);
+    if (!Array.isArray(layers)) throw new TypeError(`sequential: options.layers must be an array of knobs.layers, got ${describe(layers)}`);
+    this.owned = new ModelMemory(this.e);
+    registry?.register(this, this.owned, this);
+    this.initialize = options.initialize ?? true;
+    this.layers = layers;
+    // tfjs' tf.sequential() then model.add(layer): an empty stack is built at its first add
+    if (layers.length === 0) {
+      this.inputShape = options.inputShape === undefined ? [] : checkInputShape(options.inputShape);
+      return;
+    }
     const first = layers[0] as Layer & { inputShape?: number[] };
-    const inputShape = options.inputShape ?? first.inputShape;
+    const inputShape = collected ? graphInputShape(collected.layers, collected.graph) : (options.inputShape ?? first.inputShape);
     if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
       throw new TypeError(`sequential: inputShape must be an array of positive integers (e.g. [784]), got ${describe(inputShape)}`);
     }
     this.inputShape = inputShape.slice();
-    this.layers = layers;
-    this.owned = new ModelMemory(this.e);
-    registry?.register(this, this.owned, this);
-    this.build(options.initialize ?? true);
+    this.build(this.initialize);
+  }
+
+  /** Whether the weights are initialized when the stack is built (SequentialOptions.initialize). */
+  private readonly initialize: boolean;
+
+  /**
+   * Adds a layer on top of the stack (tfjs' `model.add`). The model is laid out again: the
+   * weights of the layers already there are kept, the new layer's are initialized from the seed
+   * as if the stack had been built with it, and the model must be compiled again. The first
+   * layer of an empty model gives the input shape (its `inputShape` option, or the model's).
+   * On an error (a layer that does not fit) the model is unchanged.
+   * @example
+   * ```ts
+   * const model = knobs.sequential({ seed: 1 });
+   * model.add(knobs.layers.dense({ units: 16, activation: 'relu', inputShape: [8] }));
+   * model.add(knobs.layers.dense({ units: 1 }));
+   * ```
+   */
+  add(layer: Layer): void {
+    this.alive('add', true);
+    if (this.graph) throw new TypeError('add: a graph model (knobs.model) has the layers of its graph; add() builds a sequential stack');
+    if (!layer || typeof (layer as Layer).build !== 'function' || layer instanceof InputLayer) {
+      throw new TypeError(`add: give a knobs layer (knobs.layers.dense(...), ...), got ${describe(layer)}`);
+    }
+    if (layer.index >= 0 || layer.inbound)
+      throw new Error(`add: layer ${layer.name || layer.className} already belongs to a model or a graph; create a new layer`);
+    if (this.layers.length === 0) {
+      const shape = (layer as Layer & { inputShape?: number[] }).inputShape ?? (this.inputShape.length ? this.inputShape : undefined);
+      if (shape === undefined)
+        throw new TypeError(`add: the first layer needs an inputShape (e.g. layers.dense({ units: 16, inputShape: [8] })), or give the model one`);
+      this.inputShape = checkInputShape(shape);
+    }
+    this.relayout([...this.layers, layer], layer);
+  }
+
+  /**
+   * Removes the top layer (tfjs' `model.pop`) and returns it, free to join another model; the
+   * other layers keep their weights, and the model must be compiled again.
+   */
+  pop(): Layer {
+    this.alive('pop', true);
+    if (this.graph) throw new TypeError('pop: a graph model (knobs.model) has the layers of its graph; pop() takes the top layer off a sequential stack');
+    if (this.layers.length === 0) throw new RangeError('pop: the model has no layers');
+    const top = this.layers[this.layers.length - 1]!;
+    this.relayout(this.layers.slice(0, -1), undefined);
+    top.index = -1;
+    top.owner = undefined;
+    return top;
+  }
+
+  /** Lays the stack out again with `layers` (add, pop), keeping the weights of the layers that stay. */
+  private relayout(layers: Layer[], added: Layer | undefined): void {
+    const kept = this.layers.filter((l) => layers.includes(l)).map((l) => ({ l, w: this.layerWeights(l) }));
+    // check the new stack before touching anything: its layout throws when a layer does not fit
+    const names = new Set(this.layers.map((l) => l.name).filter(Boolean));
+    const autoName = added !== undefined && !added.name;
+    if (added && autoName) added.name = uniqueName(added, names);
+    if (added && !autoName && names.has(added.name)) throw new Error(`add: the model already has a layer named ${JSON.stringify(added.name)}`);
+    if (layers.length) {
+      try {
+        layoutLayers(layers, this.inputShape);
+      } catch (err) {
+        if (added && autoName) added.name = '';
+        if (added) added.index = -1;
+        // the layers that were there: laid out as before
+        if (this.layers.length) layoutLayers(this.layers, this.inputShape);
+        throw err;
+      }
+    }
+    this.freeRuntimes();
+    for (const p of this.owned.ptrs) if (p) this.e.free(p);
+    this.owned.ptrs = [];
+    this.params = this.state = 0;
+    this.slots = [];
+    // the compiled optimizer and loss belonged to the old stack: compile again (as in tfjs)
+    this.compiled = undefined;
+    this.heads = undefined;
+    this.layers.splice(0, this.layers.length, ...layers);
+    if (layers.length === 0) return;
+    for (const l of layers) l.index = -1;
+    this.build(this.initialize);
+    for (const { l, w } of kept) this.writeLayerWeights(l, w);
   }
 
   /** Builds the layers, lays out the weights and initializes them. */
@@ -128,15 +230,23 @@ export class Sequential implements ModelCore {
             'and to reuse its trained weights copy them: newLayer.setWeights(oldModel.getLayer(name).getWeights()) once the new model is built',
         );
       if (!layer.name) {
-        const base = layer.className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+        // Keras names a graph's inputs input, input_1, ...
+        const base = layer instanceof InputLayer ? 'input' : layer.className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
         const n = counts[base] ?? 0;
         counts[base] = n + 1;
         layer.name = n === 0 ? base : `${base}_${n}`;
       }
-      if (names.has(layer.name)) throw new Error(`sequential: two layers are named ${JSON.stringify(layer.name)}`);
+      if (names.has(layer.name)) throw new Error(`${this.graph ? 'model' : 'sequential'}: two layers are named ${JSON.stringify(layer.name)}`);
       names.add(layer.name);
     });
-    const layout = layoutLayers(this.layers, this.inputShape);
+    let layout: ReturnType<typeof layoutLayers>;
+    try {
+      layout = layoutLayers(this.layers, this.inputShape, this.graph);
+    } catch (err) {
+      // nothing half-built: the layers stay free to join another model
+      for (const l of this.layers) l.index = -1;
+      throw err;
+    }
     for (const layer of this.layers) layer.owner = this;
     this.inputSize = layout.inputSize;
     this.outputSize = layout.outputSize;
@@ -165,7 +275,7 @@ export class Sequential implements ModelCore {
 
   /** Freezes the layers whose `trainable` is false, for the step code (at build and at compile). */
   private applyTrainability(): void {
-    const t = applyTrainability(this.layers);
+    const t = applyTrainability(this.layers, this.graph);
     this.regularized = t.regularized;
     this.needsInputGrad = t.needsInputGrad;
     this.trainableRanges = t.trainableRanges;
@@ -196,9 +306,11 @@ export class Sequential implements ModelCore {
     this.alive('compile');
     const W = 'compile';
     if (options === null || typeof options !== 'object') throw new TypeError(`${W}: options {optimizer, loss} are required`);
-    checkKnownOptions(W, options, ['optimizer', 'loss', 'metrics', 'targetScaling']);
+    checkKnownOptions(W, options, ['optimizer', 'loss', 'metrics', 'targetScaling', 'lossWeights']);
     const optimizer = getOptimizer(W, options.optimizer);
-    const loss = checkLoss(W, options.loss);
+    if (this.graph && this.graph.outputs.length > 1) return this.compileHeads(optimizer, options);
+    if (options.lossWeights !== undefined) throw new TypeError(`${W}: options.lossWeights weighs the losses of several outputs; this model has one`);
+    const loss = checkLoss(W, options.loss as Loss | BuiltinLossFunction);
     const sparse = sparseLabels(loss);
     const last = this.layers[this.layers.length - 1];
     // Keras reduces a cross-entropy over the last axis and averages over the pixels of an image
@@ -232,12 +344,34 @@ export class Sequential implements ModelCore {
     // model saved, loaded or sent to a pool worker before its first fit still scales its targets
     if (scaleTargets && this.metadata.targetScaling === undefined) this.metadata.targetScaling = 'standardize';
     this.compiled = { optimizer, loss, metrics, sparse };
+    this.heads = undefined;
+    this.freeRuntimes();
+  }
+
+  /** compile for a graph with several outputs: a loss, weight and metrics per output (src/model/heads.ts). */
+  private compileHeads(optimizer: Optimizer, options: CompileOptions): void {
+    const W = 'compile';
+    if (options.targetScaling !== undefined || this.metadata.targetScaling !== undefined)
+      throw new RangeError(`${W}: targetScaling standardizes the targets of a model with one output; this model has ${this.graph!.outputs.length}`);
+    const heads = compileHeads(W, this.layers, this.graph!, options.loss, options.lossWeights, options.metrics);
+    this.fused = false;
+    this.applyTrainability();
+    for (const p of this.slots) this.e.free(p);
+    this.owned.ptrs = this.owned.ptrs.filter((p) => !this.slots.includes(p));
+    this.slots = optimizer.slotNames.map(() => this.e.allocF32(Math.max(1, this.paramCount)));
+    this.owned.ptrs.push(...this.slots);
+    reportEngineBytes(this, this.slots.length * Math.max(1, this.paramCount) * 4);
+    // the heads carry the losses; 'meanSquaredError' only checks that the joined targets are finite
+    this.loss = 'meanSquaredError';
+    this.heads = heads;
+    this.compiled = { optimizer, loss: 'meanSquaredError', metrics: [], sparse: false, heads };
     this.freeRuntimes();
   }
 
   /** Throws once the model is disposed: its weights are gone, and its buffers may belong to another model. @internal */
-  alive(where: string): void {
+  alive(where: string, emptyIsFine = false): void {
     if (this.disposed) throw new Error(`${where}: model was disposed (its weights are freed); build or load the model again`);
+    if (!emptyIsFine && this.layers.length === 0) throw new Error(`${where}: the model has no layers yet; add them with model.add(layer)`);
   }
 
   /**
@@ -367,7 +501,7 @@ export class Sequential implements ModelCore {
   }
 
   /** Adapts every Normalization layer on training inputs (fit does it on its x when needed). */
-  adapt(x: Float32Array | Uint8Array | number[][]): void {
+  adapt(x: ModelInput): void {
     this.alive('adapt');
     const { data } = modelInputs(this, 'adapt', 'x', x);
     const norm = this.layers[0];
@@ -433,7 +567,7 @@ export class Sequential implements ModelCore {
    * history.history.val_accuracy;
    * ```
    */
-  async fit(x: Float32Array | Uint8Array | number[][], y: unknown, options: FitOptions = {}): Promise<History> {
+  async fit(x: ModelInput, y: unknown, options: FitOptions = {}): Promise<History> {
     this.alive('fit');
     return fit(this, x, y, options);
   }
@@ -445,22 +579,19 @@ export class Sequential implements ModelCore {
    * const { loss, accuracy } = model.evaluate(xTest, yTest);
    * ```
    */
-  evaluate(
-    x: Float32Array | Uint8Array | number[][],
-    y: unknown,
-    options: { batchSize?: number; sampleWeight?: Float32Array | number[] } = {},
-  ): EvaluateResult {
+  evaluate(x: ModelInput, y: unknown, options: { batchSize?: number; sampleWeight?: Float32Array | number[] } = {}): EvaluateResult {
     this.alive('evaluate');
     return evaluate(this, x, y, options);
   }
 
   /**
    * The model's outputs for x: a Float32Array with one row of `outputSize` values per example
-   * (probabilities for a softmax or sigmoid output).
+   * (probabilities for a softmax or sigmoid output). A model with several outputs returns an
+   * array of them, one per output in output order (`model.predict<Float32Array[]>(x)` in TypeScript).
    */
-  predict(x: Float32Array | Uint8Array | number[][], options: { batchSize?: number } = {}): Float32Array {
+  predict<T extends Float32Array | Float32Array[] = Float32Array>(x: ModelInput, options: { batchSize?: number } = {}): NoInfer<T> {
     this.alive('predict');
-    return predict(this, x, options);
+    return predict(this, x, options) as T;
   }
 
   /**
@@ -470,7 +601,7 @@ export class Sequential implements ModelCore {
    * The loss includes the regularization terms.
    */
   computeGradients(
-    x: Float32Array | Uint8Array | number[][],
+    x: ModelInput,
     y: unknown,
     options: { sampleWeight?: Float32Array | number[]; training?: boolean; step?: number } = {},
   ): { loss: number; grads: Float32Array[] } {
@@ -547,12 +678,37 @@ export class Sequential implements ModelCore {
  * ]});
  * ```
  */
-export function sequential(options: SequentialOptions): Sequential {
+export function sequential(options: SequentialOptions = {}): Sequential {
   return new Sequential(options);
 }
 
+/** A model's inputShape, checked. */
+function checkInputShape(inputShape: unknown): number[] {
+  if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new TypeError(`sequential: inputShape must be an array of positive integers (e.g. [784]), got ${describe(inputShape)}`);
+  }
+  return inputShape.slice();
+}
+
+/** Keras' automatic name for a layer (dense, dense_1, ...), not among `taken`. */
+function uniqueName(layer: Layer, taken: Set<string>): string {
+  const base = layer instanceof InputLayer ? 'input' : layer.className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  for (let n = 0; ; n++) {
+    const name = n === 0 ? base : `${base}_${n}`;
+    if (!taken.has(name)) return name;
+  }
+}
+
 /** Rebuilds a model from its configuration (architecture only; weights initialized from the seed). */
-export function modelFromConfig(config: { name?: string; seed: number; inputShape: number[]; layers: LayerConfig[] }, initialize = true): Sequential {
+export function modelFromConfig(
+  config: { name?: string; seed: number; inputShape?: number[]; layers: LayerConfig[]; input_layers?: unknown; output_layers?: unknown },
+  initialize = true,
+): Sequential {
+  // a graph: Keras' functional config, connected by name (cycles and dangling layers refused)
+  if (config.input_layers !== undefined) {
+    const collected = graphFromConfig('model config', config as unknown as GraphModelConfig);
+    return new Sequential({ name: config.name, seed: config.seed, graph: collected, initialize } as SequentialOptions);
+  }
   return new Sequential({
     name: config.name,
     seed: config.seed,

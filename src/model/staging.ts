@@ -6,6 +6,8 @@
  * @module
  */
 import type { Engine } from '../engine/engine';
+import { joinColumns, ports } from './graph';
+import { joinTargets } from './heads';
 import { f32_gather_rows, f32_gather_sum, x32_gather } from '../engine/kernels/f32_gather';
 import { f32_find_nonfinite, f32_sum } from '../engine/kernels/f32_elementwise';
 import { ShapeError } from '../errors';
@@ -26,8 +28,17 @@ export interface StagedData {
   totalWeight: number;
 }
 
+/** y of a model with several outputs (one array per output, or an object keyed by output name), joined side by side; else y as given. */
+export function modelTargets(m: Sequential, where: string, y: unknown): unknown {
+  return m.heads ? joinTargets(where, 'y', y, m.layers, m.graph!, m.heads) : y;
+}
+
 /** x checked against the model's input: floats, bytes or rows. */
 export function modelInputs(m: Sequential, where: string, name: string, x: unknown): { data: Float32Array | Uint8Array; rows: number } {
+  // several inputs: one array each, joined side by side into the rows that are staged
+  if (m.graph && m.graph.inputs.length > 1) {
+    return joinColumns(where, name, x, ports(m.layers, m.graph.inputs), (w, f, v, p) => toInputs(w, f, v, p.size, p.shape, `${p.name} (InputLayer)`));
+  }
   const first = m.layers[0]!;
   return toInputs(where, name, x, m.inputSize, m.inputShape, `${first.name} (${first.className})`);
 }
@@ -46,7 +57,7 @@ export function stage(
 ): StagedData {
   const c = m.requireCompiled(where);
   const { data, rows } = modelInputs(m, where, 'x', x);
-  const labels = toLabels(where, y, m.outputSize, c.sparse, c.loss);
+  const labels = toLabels(where, modelTargets(m, where, y), m.outputSize, c.sparse, c.loss);
   if (labels.rows !== rows) throw new ShapeError(`${where}: x has ${rows} examples but y has ${labels.rows}`);
   const w = exampleWeights(where, rows, labels, m.outputSize, sampleWeight, classWeight);
   checkExamples(

@@ -1,0 +1,48 @@
+/**
+ * The functional API's entry: `knobs.model({ inputs, outputs })` turns a graph of layers written
+ * with `knobs.input` and `layer.apply` into a model, with the same compile, fit, evaluate,
+ * predict, save and worker pool as a sequential stack (one model class underneath).
+ * @module
+ */
+import { describe } from '../errors';
+import { checkKnownOptions, nonNegativeInt } from '../util/options';
+import type { SymbolicTensor } from '../layers/symbolic';
+import { graphFromTensors } from './graph';
+import { Sequential } from './sequential';
+
+/** Options of {@link model}. */
+export interface ModelOptions {
+  /** The model's input(s): tensors from knobs.input. */
+  inputs: SymbolicTensor | SymbolicTensor[];
+  /** The model's output(s): tensors from layer.apply. */
+  outputs: SymbolicTensor | SymbolicTensor[];
+  name?: string;
+  /** Seeds initialization, shuffling and dropout, as for a sequential model. */
+  seed?: number;
+}
+
+/**
+ * A model from a graph of layers (Keras' `Model(inputs, outputs)`, tfjs' `tf.model`): a
+ * residual block, branches joined by `concatenate`, gates by `multiply`.
+ * @example
+ * ```ts
+ * const x = knobs.input({ shape: [16] });
+ * const h = knobs.layers.dense({ units: 16, activation: 'relu' }).apply(x);
+ * const r = knobs.layers.add().apply([x, knobs.layers.dense({ units: 16 }).apply(h)]);
+ * const y = knobs.layers.dense({ units: 3, activation: 'softmax' }).apply(r);
+ * const model = knobs.model({ inputs: x, outputs: y, seed: 1 });
+ * model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+ * ```
+ */
+export function model(options: ModelOptions): Sequential {
+  const W = 'model';
+  if (options === null || typeof options !== 'object') throw new TypeError(`${W}: options { inputs, outputs } are required, got ${describe(options)}`);
+  checkKnownOptions(W, options, ['inputs', 'outputs', 'name', 'seed']);
+  if (options.seed !== undefined) nonNegativeInt(W, 'options.seed', options.seed);
+  const collected = graphFromTensors(W, options.inputs, options.outputs);
+  return new Sequential({
+    graph: collected,
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+  });
+}

@@ -1,0 +1,142 @@
+/**
+ * Models with several outputs (the functional API): a loss per output, weighted by
+ * `lossWeights`, and the per-output logs Keras writes (`<output>_loss`, `<output>_accuracy`).
+ *
+ * The outputs' targets are staged side by side in one row per example, as several inputs are
+ * (src/model/graph.ts), so staging, shuffling and sharding stay those of one output; each output
+ * copies its columns out (f32_strided_copy) before its loss kernel runs. The total loss is
+ * `sum_k lossWeights[k] * loss_k`, and its gradient reaches each output's buffer scaled by its
+ * weight.
+ * @module
+ */
+import { describe, ShapeError } from '../errors';
+import { Activation } from '../layers/activation';
+import { Dense } from '../layers/dense';
+import type { Layer } from '../layers/layer';
+import { checkLoss, fusableActivation, sparseLabels, type BuiltinLossFunction, type Loss } from '../losses';
+import { compileMetrics, type CompiledMetric } from '../metrics/compiled';
+import { joinColumns, ports, type Graph } from './graph';
+import { toLabels } from './data';
+
+/** One output of a model with several outputs, as compiled. */
+export interface Head {
+  /** The output layer's index and name. */
+  layer: number;
+  name: string;
+  loss: Loss;
+  /** The output layer's softmax/sigmoid is computed by the loss kernel. */
+  fused: boolean;
+  /** Its weight in the total loss (compile's lossWeights; default 1). */
+  weight: number;
+  /** Its flat size, and where its targets start in the joined target row (floats). */
+  cols: number;
+  labelCol: number;
+  /** Its compiled metrics (the same list for every output, as Keras applies a list). */
+  metrics: CompiledMetric[];
+}
+
+/** A value per output: one for all, an array in output order, or an object keyed by output name. */
+function perOutput<T>(where: string, field: string, value: unknown, names: string[], check: (v: unknown, f: string) => T, fallback?: T): T[] {
+  if (Array.isArray(value)) {
+    if (value.length !== names.length) throw new ShapeError(`${where}: ${field} must have one entry per output (${names.join(', ')}), got ${value.length}`);
+    return value.map((v, k) => check(v, `${field}[${k}] (${names[k]})`));
+  }
+  if (value !== null && typeof value === 'object' && !(typeof value === 'function')) {
+    const o = value as Record<string, unknown>;
+    for (const k of Object.keys(o))
+      if (!names.includes(k)) throw new RangeError(`${where}: ${field} names ${JSON.stringify(k)}, which is not an output (${names.join(', ')})`);
+    return names.map((n) => {
+      if (!(n in o)) {
+        if (fallback !== undefined) return fallback;
+        throw new RangeError(`${where}: ${field} has no entry for output ${n}`);
+      }
+      return check(o[n], `${field}.${n}`);
+    });
+  }
+  if (value === undefined && fallback !== undefined) return names.map(() => fallback);
+  const one = check(value, field);
+  return names.map(() => one);
+}
+
+/**
+ * Compiles the outputs of a graph with several outputs: a loss each (one for all, an array or an
+ * object keyed by output name), lossWeights (likewise, default 1), the metrics list applied to
+ * each output, and the fusion of each output's softmax/sigmoid with its cross-entropy.
+ */
+export function compileHeads(where: string, layers: Layer[], graph: Graph, loss: unknown, lossWeights: unknown, metrics: unknown): Head[] {
+  const outs = ports(layers, graph.outputs);
+  const names = outs.map((p) => p.name);
+  const losses = perOutput(where, 'options.loss', loss, names, (v, f) => {
+    const l = checkLoss(`${where}: ${f}`, v as Loss | BuiltinLossFunction);
+    if (sparseLabels(l))
+      throw new RangeError(`${where}: ${f} is sparseCategoricalCrossentropy; a model with several outputs takes one-hot targets: use categoricalCrossentropy`);
+    if (typeof l === 'function') throw new RangeError(`${where}: ${f}: a custom loss function needs a model with one output`);
+    return l;
+  });
+  const weights = perOutput(
+    where,
+    'options.lossWeights',
+    lossWeights,
+    names,
+    (v, f) => {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`${where}: ${f} must be a finite number >= 0, got ${describe(v)}`);
+      return v;
+    },
+    1,
+  );
+  // metrics: one list for every output, or an object of lists keyed by output name (Keras' forms)
+  const metricLists =
+    metrics !== null && typeof metrics === 'object' && !Array.isArray(metrics)
+      ? perOutput(where, 'options.metrics', metrics, names, (v) => v, [] as unknown)
+      : names.map(() => metrics);
+  for (const l of layers) if (l instanceof Dense || l instanceof Activation) l.fusedWithLoss = false;
+  let col = 0;
+  return graph.outputs.map((i, k) => {
+    const layer = layers[i]!;
+    const l = losses[k]!;
+    if ((l === 'categoricalCrossentropy' || l === 'binaryCrossentropy') && layer.outputShape.length > 1) {
+      throw new ShapeError(`${where}: output ${layer.name} outputs [${layer.outputShape.join(', ')}]; ${l} needs one vector per example (flatten first)`);
+    }
+    const act = layer instanceof Dense || layer instanceof Activation ? layer.activation : undefined;
+    const fusable = fusableActivation(l);
+    const fused = fusable !== undefined && act === fusable && (layer instanceof Dense || layer instanceof Activation);
+    if (fused) (layer as Dense | Activation).fusedWithLoss = true;
+    const head: Head = {
+      layer: i,
+      name: layer.name,
+      loss: l,
+      fused,
+      weight: weights[k]!,
+      cols: layer.outputSize,
+      labelCol: col,
+      metrics: compileMetrics(`${where}: output ${layer.name}`, metricLists[k], { loss: l, outputActivation: act, sparse: false }),
+    };
+    col += layer.outputSize;
+    return head;
+  });
+}
+
+/**
+ * The targets of a model with several outputs: one array per output (in output order) or an
+ * object keyed by output name, each as one output's targets are given, joined side by side.
+ */
+export function joinTargets(where: string, name: string, y: unknown, layers: Layer[], graph: Graph, heads: Head[]): Float32Array {
+  const outs = ports(layers, graph.outputs);
+  let list = y;
+  if (y !== null && typeof y === 'object' && !Array.isArray(y) && !ArrayBuffer.isView(y)) {
+    const o = y as Record<string, unknown>;
+    for (const k of Object.keys(o))
+      if (!outs.some((p) => p.name === k))
+        throw new RangeError(`${where}: ${name} names ${JSON.stringify(k)}, which is not an output (${outs.map((p) => p.name).join(', ')})`);
+    list = outs.map((p) => {
+      if (!(p.name in o)) throw new RangeError(`${where}: ${name} has no targets for output ${p.name}`);
+      return o[p.name];
+    });
+  }
+  const joined = joinColumns(where, name, list, outs, (w, f, v, p) => {
+    const head = heads.find((h) => h.name === p.name)!;
+    const l = toLabels(`${w}: ${f}`, v, p.size, false, head.loss);
+    return { data: l.f32!, rows: l.rows };
+  });
+  return joined.data as Float32Array;
+}
