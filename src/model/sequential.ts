@@ -610,9 +610,12 @@ export class Sequential implements ModelCore {
     for (const p of [d.x, d.labelsF32, d.labelsI32, d.weights]) if (p) this.e.free(p);
   }
 
-  /** The buffer set of predict, evaluate and computeGradients: one, sized for the largest batch so far. */
-  private runtime(rows: number, sparse: boolean): Runtime {
-    return this.owned.shard(this, rows, sparse);
+  /**
+   * The buffer set of predict, evaluate (`training` false: the forward pass's buffers only) and
+   * computeGradients: one, sized for the largest batch so far.
+   */
+  private runtime(rows: number, sparse: boolean, training: boolean): Runtime {
+    return this.owned.shard(this, rows, sparse, 0, training);
   }
 
   private freeRuntimes(): void {
@@ -989,7 +992,7 @@ export class Sequential implements ModelCore {
 
   private evaluateStaged(d: StagedData, batchSize: number): EvaluateResult {
     const c = this.compiled!;
-    const rt = this.runtime(Math.min(batchSize, Math.max(1, d.rows)), c.sparse);
+    const rt = this.runtime(Math.min(batchSize, Math.max(1, d.rows)), c.sparse, false);
     const sb = rt.shard;
     const errors = c.metrics.filter((m) => m.kind !== 'accuracy');
     const errorSums = new Float64Array(errors.length);
@@ -1079,7 +1082,7 @@ export class Sequential implements ModelCore {
     const e = this.e;
     const out = new Float32Array(rows * this.outputSize);
     if (rows === 0) return out;
-    const rt = this.runtime(Math.min(batchSize, rows), this.compiled?.sparse ?? false);
+    const rt = this.runtime(Math.min(batchSize, rows), this.compiled?.sparse ?? false, false);
     const sb = rt.shard;
     const scaling = this.targetScaling('predict');
     const scaler = scaling ? new TargetScaler(e, scaling, this.outputSize) : undefined;
@@ -1138,7 +1141,7 @@ export class Sequential implements ModelCore {
     const c = this.requireCompiled(W);
     const d = this.stage(W, x, y, options.sampleWeight, undefined);
     try {
-      const sb = this.runtime(Math.max(1, d.rows), c.sparse).shard;
+      const sb = this.runtime(Math.max(1, d.rows), c.sparse, true).shard;
       const w = this.loadBatch(d, sb, 0, 0, d.rows, c.sparse);
       const ctx = this.context(sb, d.rows, options.training ?? true, options.step ?? 0);
       zeroFrozenGradients(this.e, this, sb.grads);
