@@ -41,6 +41,11 @@ export class Activation extends Layer {
     return { out: this.fusedWithLoss ? 0 : rowsCap * this.outputSize, extra: {} };
   }
 
+  /** Element-wise kinds whose derivative reads the output (not softmax, not gelu, geluNew, swish, mish). */
+  override runsInPlace(): boolean {
+    return !this.fusedWithLoss && this.activation !== 'softmax' && !needsInput(this.activation);
+  }
+
   forward(ctx: StepContext, sc: LayerScratch, input: number): number {
     if (this.fusedWithLoss) return input;
     const n = this.outputSize;
@@ -52,6 +57,11 @@ export class Activation extends Layer {
       f32_activation(ctx.e, kind, input, sc.out, ctx.rows * n, alpha);
     }
     return sc.out;
+  }
+
+  /** The input gradient is the output gradient, changed in place. */
+  override gradientInPlace(): boolean {
+    return true;
   }
 
   backward(ctx: StepContext, _sc: LayerScratch, input: number, output: number, dOut: number, _dIn: number): number {

@@ -71,9 +71,14 @@ export class ActivationEpilogue {
     this.needsInput = needsInput(name);
   }
 
-  /** Extra scratch a layer of `outFloats` outputs per chunk needs for this activation. */
-  scratch(outFloats: number): Record<string, number> {
-    return this.needsInput ? { pre: outFloats } : {};
+  /** Extra scratch a layer of `outFloats` outputs per chunk needs for this activation (none for inference). */
+  scratch(outFloats: number, training = true): Record<string, number> {
+    return this.needsInput && training ? { pre: outFloats } : {};
+  }
+
+  /** Whether the layer's backward pass reads the layer's output (softmax and the kinds that take their derivative from it). */
+  get readsOutput(): boolean {
+    return this.name !== 'linear' && !this.needsInput;
   }
 
   /** Whether the kernel's epilogue applies the activation in this pass. */

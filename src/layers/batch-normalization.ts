@@ -142,6 +142,11 @@ export class BatchNormalization extends Layer {
     return { gamma, beta, mean: this.offsets[i++]!, variance: this.offsets[i++]! };
   }
 
+  /** The backward pass reads the input and the batch statistics, never the output. */
+  override outputOverwritable(): boolean {
+    return true;
+  }
+
   override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
     const c = this.channels;
     return {
@@ -187,6 +192,11 @@ export class BatchNormalization extends Layer {
     return sc.out;
   }
 
+  /** Element by element: the input gradient is written over the output gradient (the kernels allow it). */
+  override gradientInPlace(): boolean {
+    return true;
+  }
+
   backward(ctx: StepContext, sc: LayerScratch, input: number, _output: number, dOut: number, dIn: number): number {
     const e = ctx.e,
       c = this.channels,
@@ -198,8 +208,8 @@ export class BatchNormalization extends Layer {
       // which is the normalization kernel with zero mean and zero shift
       if (!dIn) return 0;
       const gamma = w.gamma >= 0 ? at(ctx.params, w.gamma) : x.ones!;
-      f32_bn_normalize(e, dOut, dIn, rows, c, x.zeros!, at(ctx.state, w.variance), gamma, x.zeros!, this.epsilon);
-      return dIn;
+      f32_bn_normalize(e, dOut, dOut, rows, c, x.zeros!, at(ctx.state, w.variance), gamma, x.zeros!, this.epsilon);
+      return dOut;
     }
     f32_bn_backward_sums(e, dOut, input, rows, c, x.batchMean!, x.batchVar!, this.epsilon, x.sumDy!, x.sumDyXhat!, false);
     // this shard's share of the gamma and beta gradients; the reduction over shards adds them up
@@ -222,8 +232,8 @@ export class BatchNormalization extends Layer {
       }
     }
     const gamma = w.gamma >= 0 ? at(ctx.params, w.gamma) : x.ones!;
-    f32_bn_backward(e, dOut, input, dIn, rows, c, x.batchMean!, x.batchVar!, this.epsilon, gamma, totalDy, totalDyXhat, ctx.batchRows * this.positions);
-    return dIn;
+    f32_bn_backward(e, dOut, input, dOut, rows, c, x.batchMean!, x.batchVar!, this.epsilon, gamma, totalDy, totalDyXhat, ctx.batchRows * this.positions);
+    return dOut;
   }
 
   override updateState(ctx: StepContext, sc: LayerScratch): void {

@@ -153,10 +153,15 @@ export class Conv2D extends Layer {
     return 6 * g.oh * g.ow * g.kh * g.kw * g.c * g.oc;
   }
 
-  override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
+  override scratchSpec(rowsCap: number, training = true): { out: number; extra: Record<string, number> } {
     const g = this.g;
     const col = conv2dColFloats(g, conv2dColRows(g, rowsCap * g.oh * g.ow));
-    return { out: rowsCap * this.outputSize, extra: { ...(col > 0 ? { col } : {}), ...this.act.scratch(rowsCap * this.outputSize) } };
+    return { out: rowsCap * this.outputSize, extra: { ...(col > 0 ? { col } : {}), ...this.act.scratch(rowsCap * this.outputSize, training) } };
+  }
+
+  /** The backward pass reads the input, and the output only for the activation's derivative. */
+  override outputOverwritable(): boolean {
+    return !this.act.readsOutput;
   }
 
   /** The batch geometry and the im2col buffer for ctx.rows examples (a chunk no larger than scratchSpec's). */

@@ -124,8 +124,13 @@ export class Dense extends Layer {
     return specs;
   }
 
-  override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
-    return { out: rowsCap * this.units, extra: this.act.scratch(rowsCap * this.units) };
+  override scratchSpec(rowsCap: number, training = true): { out: number; extra: Record<string, number> } {
+    return { out: rowsCap * this.units, extra: this.act.scratch(rowsCap * this.units, training) };
+  }
+
+  /** The backward pass reads the input, and the output only for the activation's derivative. */
+  override outputOverwritable(): boolean {
+    return !this.fusedWithLoss && !this.act.readsOutput;
   }
 
   forward(ctx: StepContext, sc: LayerScratch, input: number): number {

@@ -146,8 +146,8 @@ export class DepthwiseConv2D extends Layer {
     return 6 * g.oh * g.ow * g.kh * g.kw * g.oc;
   }
 
-  override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
-    return { out: rowsCap * this.outputSize, extra: this.act.scratch(rowsCap * this.outputSize) };
+  override scratchSpec(rowsCap: number, training = true): { out: number; extra: Record<string, number> } {
+    return { out: rowsCap * this.outputSize, extra: this.act.scratch(rowsCap * this.outputSize, training) };
   }
 
   forward(ctx: StepContext, sc: LayerScratch, input: number): number {

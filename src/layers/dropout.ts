@@ -54,6 +54,11 @@ export class Dropout extends Layer {
     return sc.out;
   }
 
+  /** The input gradient is the output gradient, changed in place. */
+  override gradientInPlace(): boolean {
+    return true;
+  }
+
   backward(ctx: StepContext, _sc: LayerScratch, _input: number, _output: number, dOut: number, _dIn: number): number {
     if (this.rate === 0) return dOut;
     f32_dropout_backward(ctx.e, dOut, dOut, ctx.rows, this.outputSize, this.rate, this.maskSeed(ctx), ctx.step, ctx.rowOffset);

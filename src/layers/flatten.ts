@@ -25,6 +25,11 @@ export class Flatten extends Layer {
     return input;
   }
 
+  /** The input gradient is the output gradient, changed in place. */
+  override gradientInPlace(): boolean {
+    return true;
+  }
+
   backward(_ctx: StepContext, _sc: LayerScratch, _input: number, _output: number, dOut: number): number {
     return dOut;
   }

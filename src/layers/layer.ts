@@ -220,9 +220,41 @@ export abstract class Layer {
     return [];
   }
 
-  /** Buffers one shard needs for a batch of `rowsCap` rows. */
-  scratchSpec(_rowsCap: number): { out: number; extra: Record<string, number> } {
+  /**
+   * Buffers one shard needs for a batch of `rowsCap` rows, in floats: the output and named extras.
+   * With `training` false (predict, evaluate) only what the forward pass needs: the runtime
+   * then gives the layer a shared output buffer instead of its own.
+   */
+  scratchSpec(_rowsCap: number, _training = true): { out: number; extra: Record<string, number> } {
     return { out: 0, extra: {} };
+  }
+
+  /**
+   * Whether, in training, this layer's output may be written over its input: it works element
+   * by element (its kernel may read and write the same buffer) and its backward pass reads its
+   * output, not its input. The runtime does so when the previous layer allows it
+   * ({@link Layer.outputOverwritable}).
+   */
+  runsInPlace(): boolean {
+    return false;
+  }
+
+  /**
+   * Whether `backward` writes the gradient w.r.t. its input over `dOut` and returns `dOut` (same
+   * size: element-wise layers, flatten, reshape), rather than into `dIn`. The runtime sizes its
+   * two gradient buffers from it, and checks it at every step.
+   */
+  gradientInPlace(): boolean {
+    return false;
+  }
+
+  /**
+   * Whether, in training, this layer writes its output into its own buffer and its backward
+   * pass never reads that output, so that the next layer may overwrite it
+   * ({@link Layer.runsInPlace}).
+   */
+  outputOverwritable(): boolean {
+    return false;
   }
 
   /** Computes the output for ctx.rows rows of `input`; returns the output's byte offset. */

@@ -43,6 +43,11 @@ const POOL_OPTIONS = ['poolSize', 'strides', 'padding', 'dataFormat', 'inputShap
 
 /** The common part of max and average pooling. */
 abstract class Pooling2D extends Layer {
+  /** The backward pass reads the window winners (max) or nothing (average), never the output. */
+  override outputOverwritable(): boolean {
+    return true;
+  }
+
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: 'valid' | 'same';
@@ -163,6 +168,11 @@ export interface GlobalPooling2DOptions {
 
 /** One window over the whole image: the pooling kernels with poolSize = the input's size. */
 abstract class GlobalPooling2D extends Layer {
+  /** The backward pass reads the window winners (max) or nothing (average), never the output. */
+  override outputOverwritable(): boolean {
+    return true;
+  }
+
   readonly keepdims: boolean;
   readonly inputShape: number[] | undefined;
   protected shape: Omit<Pool2dShape, 'rows'> | undefined;

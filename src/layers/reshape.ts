@@ -68,6 +68,11 @@ export class Reshape extends Layer {
     return input;
   }
 
+  /** The input gradient is the output gradient, changed in place. */
+  override gradientInPlace(): boolean {
+    return true;
+  }
+
   backward(_ctx: StepContext, _sc: LayerScratch, _input: number, _output: number, dOut: number): number {
     return dOut;
   }

@@ -180,11 +180,11 @@ export class SeparableConv2D extends Layer {
     return 6 * g.oh * g.ow * (g.kh * g.kw * g.oc + g.oc * this.filters);
   }
 
-  override scratchSpec(rowsCap: number): { out: number; extra: Record<string, number> } {
+  override scratchSpec(rowsCap: number, training = true): { out: number; extra: Record<string, number> } {
     const g = this.g;
     const mid = rowsCap * g.oh * g.ow * g.oc;
     // mid: the depthwise output (the pointwise step's input); dMid: its gradient
-    return { out: rowsCap * this.outputSize, extra: { mid, dMid: mid, ...this.act.scratch(rowsCap * this.outputSize) } };
+    return { out: rowsCap * this.outputSize, extra: { mid, ...(training ? { dMid: mid } : {}), ...this.act.scratch(rowsCap * this.outputSize, training) } };
   }
 
   forward(ctx: StepContext, sc: LayerScratch, input: number): number {

@@ -74,6 +74,11 @@ export class SpatialDropout2D extends Layer {
     return sc.out;
   }
 
+  /** The input gradient is the output gradient, changed in place. */
+  override gradientInPlace(): boolean {
+    return true;
+  }
+
   backward(ctx: StepContext, _sc: LayerScratch, _input: number, _output: number, dOut: number, _dIn: number): number {
     if (this.rate === 0) return dOut;
     f32_spatial_dropout_backward(ctx.e, dOut, dOut, ctx.rows, this.pixels, this.channels, this.rate, this.maskSeed(ctx), ctx.step, ctx.rowOffset);

@@ -32,7 +32,7 @@ export function evaluateStaged(model: Sequential, d: StagedData, batchSize: numb
   if (model.compiled!.heads) return evaluateHeads(model, d, batchSize);
   const c = model.compiled!;
   const e = model.engine;
-  const rt = model.runtime(Math.min(batchSize, Math.max(1, d.rows)), c.sparse);
+  const rt = model.runtime(Math.min(batchSize, Math.max(1, d.rows)), c.sparse, false);
   const sb = rt.shard;
   const errors = c.metrics.filter((m) => m.kind !== 'accuracy');
   const errorSums = new Float64Array(errors.length);
@@ -95,7 +95,7 @@ function evaluateHeads(model: Sequential, d: StagedData, batchSize: number): Eva
   const c = model.compiled!;
   const heads = c.heads!;
   const e = model.engine;
-  const rt = model.runtime(Math.min(batchSize, Math.max(1, d.rows)), false);
+  const rt = model.runtime(Math.min(batchSize, Math.max(1, d.rows)), false, false);
   const sb = rt.shard;
   const lossSums = new Float64Array(heads.length);
   const metricSums = heads.map((h) => new Float64Array(h.metrics.length));
@@ -155,7 +155,7 @@ export function predict(model: Sequential, x: ModelInput, options: { batchSize?:
   const e = model.engine;
   const out = new Float32Array(rows * model.outputSize);
   if (rows === 0) return out;
-  const rt = model.runtime(Math.min(batchSize, rows), model.compiled?.sparse ?? false);
+  const rt = model.runtime(Math.min(batchSize, rows), model.compiled?.sparse ?? false, false);
   const sb = rt.shard;
   const scaling = modelTargetScaling(model, 'predict');
   const scaler = scaling ? new TargetScaler(e, scaling, model.outputSize) : undefined;
@@ -197,7 +197,7 @@ function predictOutputs(model: Sequential, data: Float32Array | Uint8Array, rows
   const layers = ids.map((i) => model.layers[i]!);
   const outs = layers.map((l) => new Float32Array(rows * l.outputSize));
   if (rows === 0) return outs;
-  const rt = model.runtime(Math.min(batchSize, rows), false);
+  const rt = model.runtime(Math.min(batchSize, rows), false, false);
   const sb = rt.shard;
   const x = e.alloc(data.byteLength);
   try {
@@ -252,7 +252,7 @@ export function computeGradients(
   const e = model.engine;
   const d = stage(model, W, x, y, options.sampleWeight, undefined);
   try {
-    const sb = model.runtime(Math.max(1, d.rows), c.sparse).shard;
+    const sb = model.runtime(Math.max(1, d.rows), c.sparse, true).shard;
     const w = loadBatch(model, d, sb, 0, 0, d.rows, c.sparse);
     const ctx = model.context(sb, d.rows, options.training ?? true, options.step ?? 0);
     zeroFrozenGradients(e, model, sb.grads);

@@ -64,11 +64,14 @@ export interface ShardBuffers {
   weights: number;
   /** Output probabilities (rowsCap x outputSize) when the loss is fused. */
   probs: number;
-  /** Two gradient buffers of rowsCap x the widest layer, used in turn. */
+  /**
+   * Two gradient buffers, used in turn by the backward pass, each as wide as the widest gradient
+   * it receives ({@link gradientWidths}); [0, 0] in an inference set.
+   */
   dA: [number, number];
   layers: LayerScratch[];
   gemmWs: number;
-  /** This shard's gradient slot (paramCount floats). */
+  /** This shard's gradient slot (paramCount floats); 0 in an inference set. */
   grads: number;
   /** Graphs only: each layer's output gradient (rowsCap x its outputSize; 0 for inputs). */
   g: number[];
@@ -77,28 +80,95 @@ export interface ShardBuffers {
   /** Several outputs: each output's targets (copied out of the joined rows) and fused probabilities. */
   headLabels: number[];
   headProbs: number[];
+  /**
+   * A stack's inference set's two activation buffers of rowsCap x the widest layer output: each
+   * layer writes into the one that does not hold its input (a layer's input is dead once the next
+   * layer has consumed it), so the layers' own `out` buffers are not allocated. Absent in a
+   * training set, whose backward pass needs every layer's input and output, and in a graph's sets
+   * (a layer's output may be read by several layers, later).
+   */
+  pingPong?: [number, number];
+  /** Every block this set allocated, except the gradient slot and the gemm workspace. */
+  blocks: number[];
 }
 
 /** Byte sizes a shard needs, per buffer. */
 export function shardSizes(core: ModelCore, rowsCap: number, sparse: boolean): Record<string, number> {
-  let widest = core.inputSize;
-  for (const l of core.layers) widest = Math.max(widest, l.outputSize);
+  const [g0, g1] = gradientWidths(core);
+  let widestOutput = 0;
+  for (const l of core.layers) widestOutput = Math.max(widestOutput, l.outputSize);
   return {
     x: rowsCap * core.inputSize * 4,
     labelsF32: sparse ? 0 : rowsCap * core.outputSize * 4,
     labelsI32: sparse ? rowsCap * 4 : 0,
     weights: rowsCap * 4,
     probs: rowsCap * core.outputSize * 4,
-    dA: rowsCap * widest * 4,
+    activation: rowsCap * widestLayer(core) * 4,
+    dA0: rowsCap * g0 * 4,
+    // the training-health probes count dead columns with one float per column of dA[1]
+    dA1: Math.max(rowsCap * g1, widestOutput) * 4,
   };
+}
+
+/**
+ * Floats per example each of the two gradient buffers must hold: the backward pass starts with
+ * the loss gradient in buffer 0 and moves to the other buffer at each layer that writes its
+ * input gradient apart ({@link Layer.gradientInPlace} false), so a buffer needs only the widest
+ * gradient that lands in it. For conv - batch norm - relu - pool blocks, the full-size
+ * gradients (batch norm's and relu's, in place) all land in one buffer; the other holds the
+ * pooled ones, a quarter of the size.
+ */
+export function gradientWidths(core: ModelCore): [number, number] {
+  // a graph's backward pass hands any layer's input gradient through dA[0] (its own buffers hold the rest)
+  if (core.graph) return [Math.max(core.outputSize, widestLayer(core)), widestLayer(core)];
+  const widths: [number, number] = [core.outputSize, 0];
+  let cur = 0;
+  for (let i = core.layers.length - 1; i >= core.firstTrainable && core.needsInputGrad[i]; i--) {
+    const l = core.layers[i]!;
+    if (!l.gradientInPlace()) cur = 1 - cur;
+    widths[cur] = Math.max(widths[cur], l.inputSize);
+  }
+  return widths;
+}
+
+/** The widest of the model's input and its layers' outputs, in floats per example. */
+function widestLayer(core: ModelCore): number {
+  let widest = core.inputSize;
+  for (const l of core.layers) widest = Math.max(widest, l.outputSize);
+  return widest;
+}
+
+/**
+ * Which layers write their output over their input in a training set: an element-wise layer
+ * that can ({@link Layer.runsInPlace}) after a layer whose own output buffer nothing reads once
+ * the next layer has it ({@link Layer.outputOverwritable}), as batch norm then relu. Both
+ * backward passes then still find what they read (batch norm its input, relu its output), and
+ * the activation buffer of the element-wise layer is not allocated.
+ */
+export function inPlaceLayers(core: ModelCore): boolean[] {
+  return core.layers.map((l, i) => i > 0 && l.runsInPlace() && core.layers[i - 1]!.outputOverwritable());
 }
 
 /**
  * Allocates one shard's buffers. `grads` 0 allocates a gradient slot; `gemmWs` 0 allocates a
  * workspace. All or nothing: when one allocation fails (out of memory), the blocks taken so far
  * are freed before the error propagates.
+ *
+ * A training set (`training`, the default) keeps every layer's output for the backward pass,
+ * except where a layer runs in place ({@link inPlaceLayers}). An inference set (predict,
+ * evaluate) has no gradient buffers and no gradient slot, only the scratch the forward pass
+ * needs, and two activation buffers shared by all layers ({@link ShardBuffers.pingPong}).
  */
-export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, sparse: boolean, grads = 0, gemmWs = 0, augWsBytes = 0): ShardBuffers {
+export function allocateShard(
+  e: Engine,
+  core: ModelCore,
+  rowsCap: number,
+  sparse: boolean,
+  grads = 0,
+  gemmWs = 0,
+  augWsBytes = 0,
+  training = true,
+): ShardBuffers {
   const s = shardSizes(core, rowsCap, sparse);
   const taken: number[] = [];
   const keep = (ptr: number): number => {
@@ -107,20 +177,26 @@ export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, spars
   };
   const take = (bytes: number): number => (bytes > 0 ? keep(e.allocF32(Math.ceil(bytes / 4))) : 0);
   try {
-    const layers = core.layers.map((l) => {
-      const spec = l.scratchSpec(rowsCap);
-      const sc: LayerScratch = { out: take(spec.out * 4), extra: {} };
+    // a graph's layers keep their own outputs (one may be read by several layers, later)
+    const chain = !core.graph;
+    const inPlace = training && chain ? inPlaceLayers(core) : [];
+    const layers: LayerScratch[] = [];
+    core.layers.forEach((l, i) => {
+      const spec = l.scratchSpec(rowsCap, training);
+      const out = !training && chain ? 0 : inPlace[i] ? layers[i - 1]!.out : take(spec.out * 4);
+      const sc: LayerScratch = { out, extra: {} };
       for (const [k, n] of Object.entries(spec.extra)) sc.extra[k] = take(n * 4);
       (l as { initScratch?: (ctx: { e: Engine }, sc: LayerScratch) => void }).initScratch?.({ e }, sc);
-      return sc;
+      layers.push(sc);
     });
     const graph = core.graph;
-    const g = graph ? core.layers.map((l) => (l instanceof InputLayer ? 0 : take(rowsCap * l.outputSize * 4))) : [];
+    const g = graph && training ? core.layers.map((l) => (l instanceof InputLayer ? 0 : take(rowsCap * l.outputSize * 4))) : [];
     const inputBufs = graph && graph.inputs.length > 1 ? graph.inputs.map((i) => take(rowsCap * core.layers[i]!.outputSize * 4)) : [];
     const heads = core.heads ?? [];
     const headLabels = heads.map((h) => take(rowsCap * h.cols * 4));
     const headProbs = heads.map((h) => (h.fused ? take(rowsCap * h.cols * 4) : 0));
-    return {
+    const pingPong: [number, number] | undefined = training || graph ? undefined : [take(s.activation!), take(s.activation!)];
+    const sb: ShardBuffers = {
       g,
       inputBufs,
       headLabels,
@@ -132,11 +208,18 @@ export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, spars
       labelsI32: take(s.labelsI32!),
       weights: take(s.weights!),
       probs: take(s.probs!),
-      dA: [take(s.dA!), take(s.dA!)],
+      dA: training ? [take(s.dA0!), take(s.dA1!)] : [0, 0],
       layers,
-      gemmWs: gemmWs || keep(e.alloc(e.gemmWorkspaceBytes)),
-      grads: grads || keep(e.allocF32(Math.max(1, core.paramCount))),
+      gemmWs: 0,
+      grads: 0,
+      ...(pingPong ? { pingPong } : {}),
+      blocks: taken.slice(),
     };
+    sb.gemmWs = gemmWs || keep(e.alloc(e.gemmWorkspaceBytes));
+    // an inference set computes no gradient
+    if (grads) sb.grads = grads;
+    else if (training) sb.grads = keep(e.allocF32(Math.max(1, core.paramCount)));
+    return sb;
   } catch (err) {
     for (const p of taken) e.free(p);
     throw err;
@@ -145,10 +228,8 @@ export function allocateShard(e: Engine, core: ModelCore, rowsCap: number, spars
 
 /** Frees a shard's buffers, except the gradient slot and workspace when they were given. */
 export function freeShard(e: Engine, sb: ShardBuffers, ownGrads: boolean, ownWs: boolean): void {
-  const ptrs = [sb.x, sb.xAug, sb.augWs, sb.labelsF32, sb.labelsI32, sb.weights, sb.probs, sb.dA[0], sb.dA[1]];
-  for (const sc of sb.layers) ptrs.push(sc.out, ...Object.values(sc.extra));
-  ptrs.push(...sb.g, ...sb.inputBufs, ...sb.headLabels, ...sb.headProbs);
-  if (ownGrads) ptrs.push(sb.grads);
+  const ptrs = sb.blocks.slice();
+  if (ownGrads && sb.grads) ptrs.push(sb.grads);
   if (ownWs) ptrs.push(sb.gemmWs);
   for (const p of ptrs) if (p) e.free(p);
 }
@@ -158,6 +239,8 @@ interface CachedShard {
   rowsCap: number;
   sparse: boolean;
   augWsBytes: number;
+  /** A training set (computeGradients); it also serves inference. */
+  training: boolean;
   shard: ShardBuffers;
 }
 
@@ -172,8 +255,10 @@ interface CachedShard {
  *
  * The buffer set is bounded to one: it is sized for the largest batch asked so far and serves
  * every smaller batch (a layer's scratch is a capacity; each call passes its own row count), so
- * calls with many distinct batch sizes cost one set, not one per size. `fit` does not use it: it
- * allocates its own set for its batch size when it starts and frees it when it ends.
+ * calls with many distinct batch sizes cost one set, not one per size. `predict` and `evaluate`
+ * ask for an inference set (the forward pass's buffers only); `computeGradients` for a training
+ * set, which then serves inference too. `fit` does not use it: it allocates its own set for its
+ * batch size when it starts and frees it when it ends.
  */
 export class ModelMemory {
   /** Blocks freed with the model (parameters, state, optimizer slots). */
@@ -184,17 +269,20 @@ export class ModelMemory {
 
   /**
    * A buffer set for at least `rows` rows (grown to the largest batch seen; reallocated when the
-   * label kind or the augmentation workspace differ).
+   * label kind or the augmentation workspace differ, or when training needs the backward
+   * buffers an inference set lacks).
    */
-  shard(core: ModelCore, rows: number, sparse: boolean, augWsBytes = 0): { rowsCap: number; shard: ShardBuffers } {
+  shard(core: ModelCore, rows: number, sparse: boolean, augWsBytes = 0, training = true): { rowsCap: number; shard: ShardBuffers } {
     const c = this.cached;
-    if (c && c.sparse === sparse && c.rowsCap >= rows && c.augWsBytes >= augWsBytes) return c;
+    if (c && c.sparse === sparse && c.rowsCap >= rows && c.augWsBytes >= augWsBytes && (c.training || !training)) return c;
     const rowsCap = c && c.sparse === sparse ? Math.max(c.rowsCap, rows) : rows;
     const aug = c ? Math.max(c.augWsBytes, augWsBytes) : augWsBytes;
+    // a training set stays one: an inference call that outgrows it gets a larger training set
+    const kind = training || (c?.training ?? false);
     this.dropShard();
     const before = this.e.allocatedBytes;
-    const shard = allocateShard(this.e, core, rowsCap, sparse, 0, 0, aug);
-    this.cached = { rowsCap, sparse, augWsBytes: aug, shard };
+    const shard = allocateShard(this.e, core, rowsCap, sparse, 0, 0, aug, kind);
+    this.cached = { rowsCap, sparse, augWsBytes: aug, training: kind, shard };
     reportEngineBytes(core, this.e.allocatedBytes - before);
     return this.cached;
   }
@@ -304,15 +392,22 @@ export function inputFloats(e: Engine, d: StagedInputs, cols: number): Float32Ar
   }
 }
 
-/** Runs the layers forward on ctx.rows rows of `input`; returns each layer's input and output. */
+/**
+ * Runs the layers forward on ctx.rows rows of `input`; returns each layer's input and output.
+ * In a stack's inference set ({@link ShardBuffers.pingPong}) each layer writes into the
+ * activation buffer that does not hold its input, so only the last output stays valid.
+ */
 export function forward(ctx: StepContext, core: ModelCore, sb: ShardBuffers, input: number): { inputs: number[]; outputs: number[]; inputLists?: number[][] } {
   if (core.graph) return forwardGraph(ctx, core, sb.layers, sb.inputBufs, input);
   const inputs: number[] = [],
     outputs: number[] = [];
+  const pp = sb.pingPong;
   let cur = input;
   for (let i = 0; i < core.layers.length; i++) {
+    const sc = sb.layers[i]!;
+    if (pp) sc.out = cur === pp[0] ? pp[1] : pp[0];
     inputs.push(cur);
-    cur = core.layers[i]!.forward(ctx, sb.layers[i]!, cur);
+    cur = core.layers[i]!.forward(ctx, sc, cur);
     outputs.push(cur);
   }
   return { inputs, outputs };
@@ -353,6 +448,8 @@ export function trainShard(
   const e = ctx.e,
     rows = ctx.rows,
     cols = core.outputSize;
+  // an inference set keeps no layer's output and no gradient buffer for a backward pass
+  if (backward && (sb.pingPong || !sb.dA[0])) throw new Error('trainShard: the backward pass needs a training buffer set');
   const fwd = forward(ctx, core, sb, input);
   const { inputs, outputs } = fwd;
   const graph = core.graph;
@@ -414,7 +511,14 @@ export function trainShard(
     // below the lowest trainable layer nothing needs a gradient: the backward pass stops there
     for (let i = core.layers.length - 1; i >= core.firstTrainable; i--) {
       const dIn = core.needsInputGrad[i] ? spare : 0;
-      const res = core.layers[i]!.backward(ctx, sb.layers[i]!, inputs[i]!, outputs[i]!, d, dIn);
+      const layer = core.layers[i]!;
+      const res = layer.backward(ctx, sb.layers[i]!, inputs[i]!, outputs[i]!, d, dIn);
+      // the gradient buffers are sized by what each layer declares (gradientWidths)
+      if (res !== 0 && (res === d) !== layer.gradientInPlace()) {
+        throw new Error(
+          `${layer.name} (${layer.className}): backward wrote its input gradient ${res === d ? 'in place' : 'apart'}, not as gradientInPlace() says`,
+        );
+      }
       if (res !== d && res !== 0) {
         spare = d;
         d = res;

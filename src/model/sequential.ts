@@ -509,9 +509,12 @@ export class Sequential implements ModelCore {
     norm.adapt(data instanceof Uint8Array ? bytesToFloat32(data) : data);
   }
 
-  /** The buffer set of predict, evaluate and computeGradients: one, sized for the largest batch so far. @internal */
-  runtime(rows: number, sparse: boolean): Runtime {
-    return this.owned.shard(this, rows, sparse);
+  /**
+   * The buffer set of predict, evaluate (`training` false: the forward pass's buffers only) and
+   * computeGradients: one, sized for the largest batch so far. @internal
+   */
+  runtime(rows: number, sparse: boolean, training: boolean): Runtime {
+    return this.owned.shard(this, rows, sparse, 0, training);
   }
 
   private freeRuntimes(): void {

@@ -183,8 +183,9 @@ const trainSeconds = elapsed();
 const cpuSeconds = cpu();
 const loadEnd = loadavg()[0]!;
 const epochs = history ? history.epoch.length : maxBatches / Math.ceil(train.length / 128);
-// at the training batch size: a larger evaluation batch would size a larger buffer set than training needed
-const testAccuracy = model.evaluate(test.x, test.y, { batchSize: 128 }).accuracy!;
+// at evaluate's default batch (256): its buffer set holds only the forward pass (two activation
+// buffers of the widest layer), smaller than the training buffers fit has just freed
+const testAccuracy = model.evaluate(test.x, test.y).accuracy!;
 /**
  * Test-time augmentation, reported beside the plain figure (never instead of it): the mean of the
  * predicted probabilities for each test image and its horizontal mirror, the one augmentation the

@@ -1,9 +1,10 @@
 // Fashion-MNIST from Debian's dataset-fashion-mnist package: the loader reads the real files
 // (60,000 + 10,000 images), says how to install them when they are missing, and a small model
 // with pooling trains on them to a stated accuracy.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index.node';
 import { FASHION_MNIST_DIR } from '../../src/data/node/fashion-mnist';
@@ -21,6 +22,45 @@ describe('loadFashionMnist', () => {
     await expect(knobs.data.loadFashionMnist({ trainCount: 60001 })).rejects.toThrow(/options\.trainCount must be an integer in \[0, 60000\], got 60001/);
     await expect(knobs.data.loadFashionMnist({ folder: 'x' } as never)).rejects.toThrow(/unknown option "folder"/);
     await expect(knobs.data.loadFashionMnist({ pixels: 'int8' } as never)).rejects.toThrow(/options\.pixels must be 'float32' or 'uint8', got "int8"/);
+  });
+
+  it('rejects a gzip file whose size disagrees with its gzip trailer or its IDX header, naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'knobs-fmnist-'));
+    const labels = (n: number): Uint8Array => new Uint8Array([0, 0, 8, 1, 0, 0, (n >> 8) & 255, n & 255, ...new Array<number>(n).fill(3)]);
+    const images = (n: number, extra = 0): Uint8Array => {
+      const b = new Uint8Array(16 + n * 784 + extra);
+      b.set([0, 0, 8, 3, 0, 0, (n >> 8) & 255, n & 255, 0, 0, 0, 28, 0, 0, 0, 28]);
+      return b;
+    };
+    const write = (name: string, bytes: Uint8Array): void => writeFileSync(join(dir, `${name}.gz`), gzipSync(bytes));
+    write('train-labels-idx1-ubyte', labels(2));
+    write('t10k-labels-idx1-ubyte', labels(2));
+    write('t10k-images-idx3-ubyte', images(2));
+    // more bytes than the IDX header declares
+    write('train-images-idx3-ubyte', images(2, 5));
+    await expect(knobs.data.loadFashionMnist({ dir, trainCount: 2, testCount: 2 })).rejects.toThrow(
+      /train-images-idx3-ubyte\.gz holds more bytes than its IDX header declares \(1584\)/,
+    );
+    // fewer
+    write('train-images-idx3-ubyte', images(2).subarray(0, 1000));
+    await expect(knobs.data.loadFashionMnist({ dir, trainCount: 2, testCount: 2 })).rejects.toThrow(
+      /train-images-idx3-ubyte\.gz is truncated: 1000 bytes, its IDX header declares 1584/,
+    );
+    // a gzip trailer that declares fewer bytes than the data holds: decompression stops there
+    const gz = gzipSync(images(2));
+    gz.writeUInt32LE(100, gz.length - 4);
+    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gz);
+    await expect(knobs.data.loadFashionMnist({ dir, trainCount: 2, testCount: 2 })).rejects.toThrow(
+      /train-images-idx3-ubyte\.gz decompresses to more than the 100 bytes its gzip trailer declares/,
+    );
+    // not gzip at all
+    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), new Uint8Array(40).fill(7));
+    await expect(knobs.data.loadFashionMnist({ dir, trainCount: 2, testCount: 2 })).rejects.toThrow(/train-images-idx3-ubyte\.gz is not valid gzip data/);
+    // and the same files, right, load
+    write('train-images-idx3-ubyte', images(2));
+    const { train, test } = await knobs.data.loadFashionMnist({ dir, trainCount: 2, testCount: 2, pixels: 'uint8' });
+    expect([train.length, test.length, train.x.length]).toEqual([2, 2, 2 * 784]);
+    expect(Array.from(train.y)).toEqual([3, 3]);
   });
 
   it('exports the class names and the published human-level accuracy', () => {

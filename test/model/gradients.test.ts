@@ -162,6 +162,26 @@ describe('gradients against finite differences', () => {
     checkGradients(model, x, oneHot(labels, 4));
   });
 
+  it("conv - batch norm - activation - average pool: the activation runs in place over batch norm's output", () => {
+    const { x, labels } = data(6, 5 * 5 * 2, 3, 12);
+    const model = knobs.sequential({
+      inputShape: [5, 5, 2],
+      seed: 12,
+      layers: [
+        knobs.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }),
+        knobs.layers.batchNormalization(),
+        // ELU: its derivative comes from its output (as relu's), without relu's kink
+        knobs.layers.activation({ activation: 'elu' }),
+        // average pooling: max pooling's winners can change within the finite-difference step
+        knobs.layers.averagePooling2d({ poolSize: 2 }),
+        knobs.layers.flatten(),
+        knobs.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    checkGradients(model, x, oneHot(labels, 3));
+  });
+
   it('batch normalization without center or scale, and a leading normalization layer', () => {
     const { x, labels } = data(8, 4, 3, 6);
     const model = knobs.sequential({

@@ -313,10 +313,11 @@ describe('batch normalization over the channel axis, one step of the layer again
     e.f32.set(dy, pdy >> 2);
     const out = layer.forward(ctx, sc, px);
     const y = e.f32.slice(out >> 2, (out >> 2) + x.length);
-    layer.backward(ctx, sc, px, out, pdy, pdx);
+    // the input gradient is where backward says (batch norm writes it over dy)
+    const dxAt = layer.backward(ctx, sc, px, out, pdy, pdx);
     return {
       y,
-      dx: e.f32.slice(pdx >> 2, (pdx >> 2) + x.length),
+      dx: e.f32.slice(dxAt >> 2, (dxAt >> 2) + x.length),
       dgamma: e.f32.slice(grads >> 2, (grads >> 2) + c),
       dbeta: e.f32.slice((grads >> 2) + c, (grads >> 2) + 2 * c),
     };
