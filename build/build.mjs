@@ -135,6 +135,20 @@ function libraryExternalPlugin() {
   };
 }
 
+/**
+ * fflate's browser build in every bundle: its Node build requires node:worker_threads at import
+ * (for its asynchronous API, which knobs never calls), and loading worker_threads costs every
+ * Node start-up a few milliseconds (issue 15). The browser build touches no Worker until used.
+ */
+function fflateBrowserPlugin() {
+  return {
+    name: 'knobs-fflate-browser',
+    setup(build) {
+      build.onResolve({ filter: /^fflate$/ }, () => ({ path: join(root, 'node_modules/fflate/esm/browser.js') }));
+    },
+  };
+}
+
 /** Copies the kernels beside the bundles that load them. */
 function copyWasm() {
   // one copy for Node and browsers: the Node bundles read build/dist/browser/*.wasm (wasm-source.ts)
@@ -269,7 +283,12 @@ async function bundle() {
   }
   await Promise.all(
     builds.map(({ knobs = 'node', lib = false, ...b }) =>
-      esbuild.build({ ...common, absWorkingDir: root, ...b, plugins: lib ? [libraryExternalPlugin(), wasmSourcePlugin(knobs)] : [wasmSourcePlugin(knobs)] }),
+      esbuild.build({
+        ...common,
+        absWorkingDir: root,
+        ...b,
+        plugins: [...(lib ? [libraryExternalPlugin()] : []), wasmSourcePlugin(knobs), fflateBrowserPlugin()],
+      }),
     ),
   );
   edgeEntries();

@@ -7,7 +7,6 @@
 import { createReadStream } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { Dataset, bytesToFloat32 } from '../dataset';
 import { FASHION_MNIST_CLASS_NAMES } from '../fashion-mnist';
 import { idxHeader, readIdx } from '../idx';
@@ -105,6 +104,8 @@ async function gunzipIdx(where: string, path: string): Promise<Uint8Array> {
   let head = new Uint8Array(0);
   let out: Uint8Array | undefined;
   let at = 0;
+  // loaded on first use, not at import (start-up, issue 15)
+  const { createGunzip } = await import('node:zlib');
   for await (const chunk of createReadStream(path).pipe(createGunzip()) as AsyncIterable<Buffer>) {
     if (!out) {
       const joined = new Uint8Array(head.length + chunk.length);
