@@ -6,20 +6,21 @@
 // Steps:
 //  1. asc compiles assembly/index.ts twice from the same sources (asconfig.json targets):
 //     `release` (knobs.wasm) imports a plain memory, `shared` (knobs-shared.wasm) a shared memory
-//     for the worker pool.
+//     for the worker pool; and assembly/ops.ts, the few kernels 'knobs/ops' calls, as `ops`
+//     (knobs-ops.wasm, plain memory).
 //  2. esbuild bundles the entries, each with the loader of its platform in place of
 //     src/engine/wasm-source.ts (see wasmSourcePlugin), and the .wasm files are copied beside
 //     them: Node reads them, browsers fetch them (streaming compilation), edge hosts import them
 //     as modules. Nothing is compiled at import.
-//       build/dist/node/      knobs.js, node-worker.js, ops.js, report.js (Node; Deno and Bun through it)
-//       build/dist/browser/   knobs.js, browser-worker.js, ops.js, report.js (browsers, Deno/Bun web
+//       build/dist/node/      knobs.js, node-worker.js, ops.js, report.js, tune.js (Node; Deno and Bun through it)
+//       build/dist/browser/   knobs.js, browser-worker.js, ops.js, report.js, tune.js (browsers, Deno/Bun web
 //                             builds), and the kernels, which the Node bundles read from here too
 //       build/dist/edge/      workerd.js, edge-light.js (Cloudflare Workers, Vercel edge: a few
 //                             lines each over knobs-edge.js, see edgeEntries)
 //       build/dist/onnx.js    'knobs/onnx' for every runtime
-//     onnx.js and report.js are the subpaths 'knobs/onnx' and 'knobs/report', kept out of the
-//     core bundles (protobufjs, uPlot and the report page are a third of them, and cost Node
-//     ~45 ms of start-up). The CLI and the Node demos import the Node bundles at run time
+//     onnx.js, report.js and tune.js are the subpaths 'knobs/onnx', 'knobs/report' and
+//     'knobs/tune', kept out of the core bundles (protobufjs, uPlot and the report page were a
+//     third of them and cost Node ~45 ms of start-up; the tuner is a fifth of what remained). The CLI and the Node demos import the Node bundles at run time
 //     (libraryExternalPlugin) instead of carrying a copy of the library each; the web demo's page
 //     script (browser/demo-web.js) is built beside the worker and kernels but not packed.
 //     Plus the benchmarks.
@@ -47,14 +48,19 @@ function newestMtime(dir) {
 }
 
 async function buildWasm() {
-  const generated = join(root, 'build/wasm/knobs-shared.wasm');
+  const targets = {
+    release: ['assembly/index.ts', 'knobs.wasm'],
+    shared: ['assembly/index.ts', 'knobs-shared.wasm'],
+    ops: ['assembly/ops.ts', 'knobs-ops.wasm'],
+  };
   const sourcesTime = Math.max(newestMtime(join(root, 'assembly')), statSync(join(root, 'asconfig.json')).mtimeMs);
-  if (!args.has('--force') && existsSync(generated) && statSync(generated).mtimeMs > sourcesTime) return false;
+  const fresh = (file) => existsSync(join(root, 'build/wasm', file)) && statSync(join(root, 'build/wasm', file)).mtimeMs > sourcesTime;
+  if (!args.has('--force') && Object.values(targets).every(([, file]) => fresh(file))) return false;
   const { default: asc } = await import('assemblyscript/asc');
   mkdirSync(join(root, 'build/wasm'), { recursive: true });
   const binaries = {};
-  for (const target of ['release', 'shared']) {
-    const { error, stderr } = await asc.main(['assembly/index.ts', '--config', 'asconfig.json', '--target', target], {
+  for (const [target, [entry, file]] of Object.entries(targets)) {
+    const { error, stderr } = await asc.main([entry, '--config', 'asconfig.json', '--target', target], {
       stdout: process.stdout,
       stderr: process.stderr,
     });
@@ -62,10 +68,9 @@ async function buildWasm() {
       console.error(stderr.toString());
       throw new Error(`asc failed for target ${target}: ${error.message}`);
     }
-    const file = target === 'release' ? 'build/wasm/knobs.wasm' : 'build/wasm/knobs-shared.wasm';
-    binaries[target] = readFileSync(join(root, file));
+    binaries[target] = readFileSync(join(root, 'build/wasm', file));
   }
-  console.log(`wasm: release ${binaries.release.length} B, shared ${binaries.shared.length} B`);
+  console.log(`wasm: release ${binaries.release.length} B, shared ${binaries.shared.length} B, ops ${binaries.ops.length} B`);
   return true;
 }
 
@@ -115,16 +120,65 @@ function wasmSourcePlugin(platform) {
  * For the CLI and the Node demos (build/dist/*.js): imports of the library's entries become
  * imports of the package's Node bundles beside them, loaded at run time, so that the package
  * holds one copy of the library and the CLI shares its module instances (instanceof of
- * knobs.tune.DuplicatedStudyError and the like, the engine, the worker pool) with it.
+ * tune.DuplicatedStudyError and the like, the engine, the worker pool) with it.
  */
 function libraryExternalPlugin() {
-  const bundles = { 'entry.node': './node/knobs.js', 'entry.report.node': './node/report.js', 'entry.onnx': './onnx.js' };
+  const bundles = { 'entry.node': './node/knobs.js', 'entry.report.node': './node/report.js', 'entry.tune.node': './node/tune.js', 'entry.onnx': './onnx.js' };
   return {
     name: 'knobs-library-external',
     setup(build) {
-      build.onResolve({ filter: /(^|[\\/])build[\\/]entry\.(node|report\.node|onnx)(\.ts)?$/ }, (args) => {
-        const name = /entry\.(node|report\.node|onnx)/.exec(args.path)[0];
+      build.onResolve({ filter: /(^|[\\/])build[\\/]entry\.(node|report\.node|tune\.node|onnx)(\.ts)?$/ }, (args) => {
+        const name = /entry\.(node|report\.node|tune\.node|onnx)/.exec(args.path)[0];
         return { path: bundles[name], external: true };
+      });
+    },
+  };
+}
+
+/**
+ * fflate's browser build in every bundle: its Node build requires node:worker_threads at import
+ * (for its asynchronous API, which knobs never calls), and loading worker_threads costs every
+ * Node start-up a few milliseconds (issue 15). The browser build touches no Worker until used.
+ */
+function fflateBrowserPlugin() {
+  return {
+    name: 'knobs-fflate-browser',
+    setup(build) {
+      build.onResolve({ filter: /^fflate$/ }, () => ({ path: join(root, 'node_modules/fflate/esm/browser.js') }));
+    },
+  };
+}
+
+/**
+ * node:fs and node:fs/promises through CommonJS `require` in the Node bundles. Node's ESM facade
+ * of node:fs reads every export, `fs.promises` included, whose getter loads the promises API
+ * with streams and readline: about 5.5 ms CPU of every start-up (issue 15), against 1 ms for
+ * `require('node:fs')`. These modules export the plain values of `fs` (a getter, such as
+ * `promises` or `ReadStream`, is left out: importing one fails the build) and wrappers that
+ * reach `fs.promises` on their first call.
+ */
+function nodeFsRequirePlugin() {
+  return {
+    name: 'knobs-node-fs-require',
+    setup(build) {
+      build.onResolve({ filter: /^node:fs(\/promises)?$/ }, (args) => ({ path: args.path, namespace: 'knobs-node-fs' }));
+      build.onLoad({ filter: /.*/, namespace: 'knobs-node-fs' }, async (args) => {
+        const { createRequire } = await import('node:module');
+        const fs = createRequire(import.meta.url)('node:fs');
+        const valid = (k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default';
+        const head = "import { createRequire as __knobsFsRequire } from 'node:module';\nconst fs = __knobsFsRequire(import.meta.url)('node:fs');\n";
+        let lines;
+        if (args.path === 'node:fs') {
+          lines = Object.entries(Object.getOwnPropertyDescriptors(fs))
+            .filter(([k, d]) => valid(k) && 'value' in d)
+            .map(([k]) => `export const ${k} = fs.${k};`);
+          lines.push('export default fs;');
+        } else {
+          lines = Object.entries(fs.promises)
+            .filter(([k]) => valid(k))
+            .map(([k, v]) => (typeof v === 'function' ? `export const ${k} = (...args) => fs.promises.${k}(...args);` : `export const ${k} = fs.${k};`));
+        }
+        return { contents: head + lines.join('\n') + '\n', loader: 'js', resolveDir: root };
       });
     },
   };
@@ -133,7 +187,7 @@ function libraryExternalPlugin() {
 /** Copies the kernels beside the bundles that load them. */
 function copyWasm() {
   // one copy for Node and browsers: the Node bundles read build/dist/browser/*.wasm (wasm-source.ts)
-  const places = { browser: ['knobs.wasm', 'knobs-shared.wasm'], edge: ['knobs.wasm'] };
+  const places = { browser: ['knobs.wasm', 'knobs-shared.wasm', 'knobs-ops.wasm'], edge: ['knobs.wasm'] };
   for (const [dir, files] of Object.entries(places)) {
     mkdirSync(join(root, 'build/dist', dir), { recursive: true });
     for (const f of files) copyFileSync(join(root, 'build/wasm', f), join(root, 'build/dist', dir, f));
@@ -165,10 +219,12 @@ async function bundle() {
   const esbuild = await import('esbuild');
   copyWasm();
   // minified (names kept: errors and layers are identified by name) for small bundles and fast cold starts
-  // ignoreAnnotations: package.json's "sideEffects" describes the published bundles for users'
-  // bundlers; applied to our own sources it would drop the registering imports (file-io, indexeddb-io)
+  // package.json's "sideEffects" applies to our sources as well as to the published bundles: it
+  // lists the modules whose top level registers something (storage schemes, the worker pools'
+  // parallel backends) and the entries that import them, which are not packed, so inert for
+  // users. Pure annotations are honoured: fflate's tables are /* @__PURE__ */, and only
+  // zlibSync's share is kept (6 KB, not 25 KB).
   const common = {
-    ignoreAnnotations: true,
     bundle: true,
     format: 'esm',
     target: 'es2022',
@@ -177,22 +233,29 @@ async function bundle() {
     legalComments: 'none',
     minify: true,
     keepNames: true,
+    // true in the 'knobs/ops' bundles only: their loaders fetch or read knobs-ops.wasm (see
+    // src/engine/wasm-location.ts); the minifier drops the other branch of each loader
+    define: { KNOBS_OPS_KERNELS: 'false' },
   };
+  const opsKernels = { define: { KNOBS_OPS_KERNELS: 'true' } };
   const nodeBanner = { js: "import { createRequire as __knobsCreateRequire } from 'node:module'; const require = __knobsCreateRequire(import.meta.url);" };
   const builds = [
     {
-      entryPoints: { knobs: 'build/entry.node.ts', ops: 'build/entry.ops.ts', report: 'build/entry.report.node.ts' },
+      entryPoints: { knobs: 'build/entry.node.ts', report: 'build/entry.report.node.ts', tune: 'build/entry.tune.node.ts' },
       outdir: 'build/dist/node',
       platform: 'node',
       banner: nodeBanner,
       external: ['piscina', '@redis/client'],
     },
     {
-      entryPoints: { knobs: 'build/entry.browser.ts', ops: 'build/entry.ops.ts', report: 'build/entry.report.ts' },
+      entryPoints: { knobs: 'build/entry.browser.ts', report: 'build/entry.report.ts', tune: 'build/entry.tune.ts' },
       outdir: 'build/dist/browser',
       platform: 'browser',
       knobs: 'browser',
     },
+    // 'knobs/ops' over its own small kernel file
+    { entryPoints: { ops: 'build/entry.ops.ts' }, outdir: 'build/dist/node', platform: 'node', banner: nodeBanner, ...opsKernels },
+    { entryPoints: { ops: 'build/entry.ops.ts' }, outdir: 'build/dist/browser', platform: 'browser', knobs: 'browser', ...opsKernels },
     // edge hosts: the browser library (their Worker is missing, fit({ workers }) says so) over a
     // module the host compiled, handed over by the per-host entries edgeEntries() writes
     { entryPoints: { 'knobs-edge': 'build/entry.edge.ts' }, outdir: 'build/dist/edge', platform: 'browser', knobs: 'edge' },
@@ -255,7 +318,17 @@ async function bundle() {
   }
   await Promise.all(
     builds.map(({ knobs = 'node', lib = false, ...b }) =>
-      esbuild.build({ ...common, absWorkingDir: root, ...b, plugins: lib ? [libraryExternalPlugin(), wasmSourcePlugin(knobs)] : [wasmSourcePlugin(knobs)] }),
+      esbuild.build({
+        ...common,
+        absWorkingDir: root,
+        ...b,
+        plugins: [
+          ...(lib ? [libraryExternalPlugin()] : []),
+          ...(b.platform === 'node' ? [nodeFsRequirePlugin()] : []),
+          wasmSourcePlugin(knobs),
+          fflateBrowserPlugin(),
+        ],
+      }),
     ),
   );
   edgeEntries();

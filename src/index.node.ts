@@ -7,5 +7,3 @@ import './node/file-io';
 export * from './index';
 // the Node data module adds file, streaming and MNIST loaders to knobs.data
 export * as data from './data/node/index';
-// the Node tune module registers the 'journal:' file storage
-export * as tune from './tune/node/index';

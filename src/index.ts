@@ -4,10 +4,11 @@
  * This is the part common to every build; `index.node.ts` and `index.browser.ts` add what
  * is specific to each platform.
  *
- * The ONNX exporter and the report are not here: they are the package's subpaths `knobs/onnx`
- * and `knobs/report` (build/entry.onnx.ts, build/entry.report*.ts), so that apps which never
- * export or draw a report do not load protobufjs, uPlot and the report page (a third of the
- * bundle, and ~45 ms of Node start-up).
+ * The ONNX exporter, the report and the tuner are not here: they are the package's subpaths
+ * `knobs/onnx`, `knobs/report` and `knobs/tune` (build/entry.onnx.ts, build/entry.report*.ts,
+ * build/entry.tune*.ts), so that apps which never export, draw a report or tune do not load
+ * protobufjs, uPlot, the report page and the study machinery (more than half of the bundle,
+ * and ~45 ms of Node start-up for the first two).
  * @module
  */
 export * as ops from './ops';
@@ -29,7 +30,6 @@ export type { LossName, Loss, LossFunction, LossFunctionResult } from './losses'
 export * as data from './data/index';
 export * as metrics from './metrics/index';
 export * as analyze from './analyze/index';
-export * as tune from './tune/index';
 export { measureLatency, selectModel, type Latency, type Candidate, type Selection } from './metrics/index';
 export type { Predictor } from './analyze/index';
 export {

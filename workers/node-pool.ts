@@ -11,7 +11,6 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import type Piscina from 'piscina';
 import { engine } from '../src/engine/engine';
@@ -123,6 +122,10 @@ export class WorkerPool implements SessionPool {
   async train(model: Sequential, x: Float32Array, y: Float32Array | Int32Array, args: RemoteFitArgs = {}): Promise<History> {
     const { onEpochEnd, sampleWeight, validationData, ...options } = args;
     const answer = new Int32Array(new SharedArrayBuffer(4));
+    // loaded here, not at import: node:worker_threads costs a few ms of every start-up (issue 15);
+    // synchronously, so that the job is queued before train() first yields, as it always was
+    // (a fit started right after finds the pool busy)
+    const { MessageChannel } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
     const channel = new MessageChannel();
     channel.port1.on('message', async (m: { epoch: number; logs: Record<string, number> }) => {
       let verdict: void | 'stop' = undefined;

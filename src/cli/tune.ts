@@ -3,7 +3,8 @@
  * file, stored in a journal file (the format optuna-dashboard and Optuna's JournalStorage read),
  * continued with `--resume`, with the live dashboard and a report.html at the end.
  *
- * A `.js` search file exports `objective(trial, { knobs })` (default export or named), and
+ * A `.js` search file exports `objective(trial, { knobs, tune })` (default export or named; `tune`
+ * is `knobs/tune`, for `tune.TrialPruned`), and
  * optionally `direction`/`directions`. A `.json` search file describes an MLP search on a data set:
  * `{ "data": "mnist", "label": "...", "epochs": 3, "limit": 3000, "space": { "lr": { "type": "float",
  * "low": 1e-4, "high": 1e-2, "log": true }, "units": { "type": "int", "low": 16, "high": 256 } } }`;
@@ -16,6 +17,7 @@ import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as knobs from '../../build/entry.node';
 import * as report from '../../build/entry.report.node';
+import * as tuning from '../../build/entry.tune.node';
 import { bool, CliError, int, num, str, UsageError, type CommandSpec, type Parsed } from './args';
 import { loadData } from './data';
 import { buildModel, compileModel, OPTIMIZERS } from './model';
@@ -24,7 +26,7 @@ import { startDashboard, type Out } from './shared';
 export const TUNE: CommandSpec = {
   name: 'tune',
   summary: 'Run a hyperparameter study whose search space and objective come from SEARCH (a .js or .json file), stored in a journal file.',
-  positionals: [{ name: 'SEARCH', help: 'a .js file exporting objective(trial, { knobs }), or a .json search over an MLP' }],
+  positionals: [{ name: 'SEARCH', help: 'a .js file exporting objective(trial, { knobs, tune }), or a .json search over an MLP' }],
   flags: {
     trials: {
       type: 'string',
@@ -58,11 +60,11 @@ export const TUNE: CommandSpec = {
   ],
 };
 
-type Objective = (trial: knobs.tune.Trial, context: { knobs: typeof knobs }) => number | number[] | Promise<number | number[]>;
+type Objective = (trial: tuning.Trial, context: { knobs: typeof knobs; tune: typeof tuning }) => number | number[] | Promise<number | number[]>;
 interface SearchModule {
   objective: Objective;
-  direction?: knobs.tune.StudyDirection;
-  directions?: knobs.tune.StudyDirection[];
+  direction?: tuning.StudyDirection;
+  directions?: tuning.StudyDirection[];
 }
 
 interface ParamSpec {
@@ -85,7 +87,7 @@ interface JsonSearch {
 
 const KNOWN_PARAMS = ['lr', 'units', 'layers', 'dropout', 'batchSize', 'optimizer'];
 
-function suggest(trial: knobs.tune.Trial, name: string, s: ParamSpec, file: string): unknown {
+function suggest(trial: tuning.Trial, name: string, s: ParamSpec, file: string): unknown {
   if (s.type === 'float') return trial.suggestFloat(name, s.low!, s.high!, { ...(s.log ? { log: true } : {}), ...(s.step ? { step: s.step } : {}) });
   if (s.type === 'int') return trial.suggestInt(name, s.low!, s.high!, { ...(s.log ? { log: true } : {}), ...(s.step ? { step: s.step } : {}) });
   if (s.type === 'categorical') return trial.suggestCategorical(name, s.choices!);
@@ -139,7 +141,7 @@ async function jsonSearch(file: string): Promise<SearchModule> {
             onEpochEnd: (epoch: number, logs?: Record<string, number>) => {
               devError = 1 - (logs?.val_accuracy ?? 0);
               trial.report(devError, epoch);
-              if (trial.shouldPrune()) throw new knobs.tune.TrialPruned(`pruned at epoch ${epoch}`);
+              if (trial.shouldPrune()) throw new tuning.TrialPruned(`pruned at epoch ${epoch}`);
             },
           },
         ],
@@ -159,9 +161,9 @@ async function jsSearch(file: string): Promise<SearchModule> {
   }
   const def = (mod.default ?? {}) as Record<string, unknown>;
   const objective = (typeof mod.default === 'function' ? mod.default : (mod.objective ?? def.objective)) as Objective | undefined;
-  if (typeof objective !== 'function') throw new CliError(`${file}: export a function objective(trial, { knobs }) (named, or as the default export)`);
-  const direction = (mod.direction ?? def.direction) as knobs.tune.StudyDirection | undefined;
-  const directions = (mod.directions ?? def.directions) as knobs.tune.StudyDirection[] | undefined;
+  if (typeof objective !== 'function') throw new CliError(`${file}: export a function objective(trial, { knobs, tune }) (named, or as the default export)`);
+  const direction = (mod.direction ?? def.direction) as tuning.StudyDirection | undefined;
+  const directions = (mod.directions ?? def.directions) as tuning.StudyDirection[] | undefined;
   return { objective, ...(direction ? { direction } : {}), ...(directions ? { directions } : {}) };
 }
 
@@ -191,20 +193,20 @@ export async function tune(p: Parsed, out: Out): Promise<number> {
   let opened: { close?: () => Promise<void> } | undefined;
   try {
     const search = ext === 'json' ? await jsonSearch(file) : await jsSearch(file);
-    let study: knobs.tune.Study;
+    let study: tuning.Study;
     try {
-      study = knobs.tune.createStudy({
+      study = tuning.createStudy({
         storage,
         studyName: name,
         loadIfExists: joining,
         ...(search.directions ? { directions: search.directions } : { direction: search.direction ?? 'minimize' }),
-        ...(seed !== undefined ? { sampler: knobs.tune.tpeSampler({ seed }) } : {}),
+        ...(seed !== undefined ? { sampler: tuning.tpeSampler({ seed }) } : {}),
         ...(heartbeat !== undefined ? { heartbeatInterval: heartbeat } : {}),
       });
       opened = study.storage as { close?: () => Promise<void> };
       await study.ready();
     } catch (e) {
-      if (e instanceof knobs.tune.DuplicatedStudyError)
+      if (e instanceof tuning.DuplicatedStudyError)
         throw new CliError(`study ${JSON.stringify(name)} already exists in ${storage}: pass --resume to continue it, or --study-name for a new one`);
       throw new CliError(`${storage}: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -222,14 +224,14 @@ export async function tune(p: Parsed, out: Out): Promise<number> {
       });
     let failures = 0;
     if (todo > 0)
-      await study.optimize((trial: knobs.tune.Trial) => search.objective(trial, { knobs }), {
+      await study.optimize((trial: tuning.Trial) => search.objective(trial, { knobs, tune: tuning }), {
         nTrials: todo,
         concurrency,
         ...(timeout !== undefined ? { timeout } : {}),
         catch: (e) => !(e instanceof CliError),
         callbacks: [
           // other processes on the same storage add trials too: stop at N finished in all
-          ...(joining ? [knobs.tune.maxTrialsCallback(nTrials, { states: FINISHED })] : []),
+          ...(joining ? [tuning.maxTrialsCallback(nTrials, { states: FINISHED })] : []),
           (_s, t) => {
             if (t.state === 'FAIL') failures++;
             const v = t.values ? t.values.map((x) => x.toPrecision(4)).join(', ') : t.state.toLowerCase();

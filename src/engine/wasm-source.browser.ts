@@ -7,13 +7,14 @@
  * @internal
  * @module
  */
-import type { WasmLocation } from './wasm-location';
+import { OPS_KERNELS, type WasmLocation } from './wasm-location';
 
 /**
  * The file beside this bundle. Each URL is written out literally, in the form bundlers
  * (Vite, webpack 5, Parcel) recognize as an asset reference: they emit exactly these files.
  */
 function besideBundle(shared: boolean): URL {
+  if (OPS_KERNELS) return new URL('./knobs-ops.wasm', import.meta.url);
   return shared ? new URL('./knobs-shared.wasm', import.meta.url) : new URL('./knobs.wasm', import.meta.url);
 }
 
@@ -32,7 +33,7 @@ export function loadSync(shared: boolean): WebAssembly.Module | undefined {
 export async function load(shared: boolean, location?: WasmLocation): Promise<WebAssembly.Module> {
   const url = location === undefined ? besideBundle(shared) : new URL(String(location), globalThis.location?.href);
   const hint =
-    'Serve the .wasm files of the package (knobs/wasm/knobs.wasm and knobs-shared.wasm) beside the bundle, ' +
+    `Serve the .wasm files of the package (${OPS_KERNELS ? 'knobs/wasm/knobs-ops.wasm' : 'knobs/wasm/knobs.wasm and knobs-shared.wasm'}) beside the bundle, ` +
     'or pass where they are: await knobs.ready({ url, sharedUrl }), or a compiled module: await knobs.ready({ module })';
   let response: Response;
   try {
@@ -49,5 +50,5 @@ export async function load(shared: boolean, location?: WasmLocation): Promise<We
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
-/** Both variants are beside the bundle. */
-export const hasShared = true;
+/** Both variants are beside the bundle ('knobs/ops' has a plain one only). */
+export const hasShared = !OPS_KERNELS;

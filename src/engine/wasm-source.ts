@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { wasmFileName, type WasmLocation } from './wasm-location';
+import { OPS_KERNELS, wasmFileName, type WasmLocation } from './wasm-location';
 
 // The package ships one copy of each kernel file, in build/dist/browser/ (where browsers fetch
 // them and 'knobs/wasm/*' points): the Node bundles (build/dist/node/, build/dist/bench/) read
@@ -45,5 +45,5 @@ export async function load(shared: boolean, location?: WasmLocation): Promise<We
   return WebAssembly.compile(await readFile(location ?? find(shared)));
 }
 
-/** Both variants (plain and shared memory) are available. */
-export const hasShared = true;
+/** Both variants (plain and shared memory) are available ('knobs/ops' has a plain one only). */
+export const hasShared = !OPS_KERNELS;

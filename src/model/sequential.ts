@@ -27,7 +27,7 @@ import type { History } from '../callbacks/history';
 import { deriveSeed } from '../util/random';
 import { checkKnownOptions, nonNegativeInt } from '../util/options';
 import { ModelMemory, modelMemoryRegistry, releaseEngineBytes, reportEngineBytes, type ModelCore, type ShardBuffers } from './runtime';
-import { saveModel, type SaveOptions, type SaveResult } from '../io/io';
+import { loadModel, saveModel, type SaveOptions, type SaveResult } from '../io/io';
 import { compileMetrics } from '../metrics/compiled';
 import { modelInputs } from './staging';
 import { fit } from './fit';
@@ -105,6 +105,20 @@ export class Sequential implements ModelCore {
   private readonly e: Engine;
   /** Engine blocks freed by dispose() or after garbage collection (never references the model). */
   private readonly owned: ModelMemory;
+
+  /**
+   * Loads a saved model: the same as `knobs.loadModel`. Code that holds a model but not the
+   * library it came from (the `knobs/tune` subpath's `babysit`, a bundle of its own) loads
+   * through the model's class, so the new model gets the storage schemes and the engine of
+   * that model's bundle.
+   * @example
+   * ```ts
+   * const restored = await (model.constructor as typeof knobs.Sequential).load('file://./runs/mnist');
+   * ```
+   */
+  static load(source: string | ArrayBuffer): Promise<Sequential> {
+    return loadModel(source);
+  }
 
   constructor(options: SequentialOptions = {}) {
     checkKnownOptions('sequential', options, ['inputShape', 'layers', 'seed', 'name', 'initialize', 'graph']);

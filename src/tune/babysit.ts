@@ -8,8 +8,8 @@
  *
  * @example
  * ```ts
- * const study = knobs.tune.createStudy({ direction: 'maximize', studyName: 'panda' });
- * const panda = await knobs.tune.babysit(model, { study, checkpoint: 'file://./runs/panda' });
+ * const study = tune.createStudy({ direction: 'maximize', studyName: 'panda' });
+ * const panda = await tune.babysit(model, { study, checkpoint: 'file://./runs/panda' });
  * await panda.fit(x, y, { epochs: 5, validationData: [xDev, yDev] });
  * panda.curve;                                    // [{ epoch, logs }, ...]: look at it
  * await panda.change({ learningRate: 1e-4 }, 'the dev loss plateaued');
@@ -20,9 +20,9 @@
  * @module
  */
 import { describe } from '../errors';
+// types only: this module is part of the 'knobs/tune' bundle, which carries no model or engine
 import type { FitOptions, Sequential } from '../model/sequential';
 import type { History } from '../callbacks/history';
-import { loadModel } from '../io/io';
 import type { JsonValue } from './frozenTrial';
 import type { Study } from './study';
 import type { Trial } from './trial';
@@ -155,7 +155,9 @@ export class Babysitter {
     const s = this.stretches[index];
     if (!s?.checkpoint) throw new RangeError(`babysit.restore: stretch ${index} has no checkpoint (give options.checkpoint to babysit)`);
     const old = this.model;
-    this.model = await loadModel(s.checkpoint);
+    // through the model's class: the checkpoint loads with the storage schemes and engine of the
+    // bundle the model came from ('knobs'), not a copy of its own
+    this.model = await (old.constructor as typeof Sequential).load(s.checkpoint);
     old.dispose();
     this.pending = { change: {}, reason: `restored the checkpoint of stretch ${index} (epoch ${s.toEpoch})` };
     return this.model;

@@ -1,5 +1,5 @@
 /**
- * Errors of `knobs.tune`, named as in Optuna (`optuna.exceptions`).
+ * Errors of `knobs/tune`, named as in Optuna (`optuna.exceptions`).
  *
  * Wrong types throw `TypeError` and wrong values `RangeError` (see `src/errors.ts`); the
  * classes here are the tuning-specific conditions.
@@ -17,7 +17,7 @@
  *   for (let epoch = 0; epoch < 20; epoch++) {
  *     const accuracy = await trainOneEpoch();
  *     trial.report(accuracy, epoch);
- *     if (trial.shouldPrune()) throw new knobs.tune.TrialPruned();
+ *     if (trial.shouldPrune()) throw new tune.TrialPruned();
  *   }
  *   return accuracy;
  * });
@@ -40,8 +40,8 @@ export function isTrialPruned(error: unknown): boolean {
  *
  * @example
  * ```ts
- * try { knobs.tune.createStudy({ storage, studyName: 'a', loadIfExists: false }); }
- * catch (e) { if (e instanceof knobs.tune.DuplicatedStudyError) console.log('already there'); }
+ * try { tune.createStudy({ storage, studyName: 'a', loadIfExists: false }); }
+ * catch (e) { if (e instanceof tune.DuplicatedStudyError) console.log('already there'); }
  * ```
  */
 export class DuplicatedStudyError extends Error {
@@ -54,8 +54,8 @@ export class DuplicatedStudyError extends Error {
  *
  * @example
  * ```ts
- * try { await knobs.tune.loadStudy({ storage, studyName: 'missing' }); }
- * catch (e) { if (e instanceof knobs.tune.StorageError) console.log(e.message); }
+ * try { await tune.loadStudy({ storage, studyName: 'missing' }); }
+ * catch (e) { if (e instanceof tune.StorageError) console.log(e.message); }
  * ```
  */
 export class StorageError extends Error {

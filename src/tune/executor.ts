@@ -24,7 +24,7 @@ export type Objective = (trial: Trial) => ObjectiveValue | Promise<ObjectiveValu
  * @example
  * ```ts
  * // An executor that times every trial:
- * const timed: knobs.tune.Executor = {
+ * const timed: tune.Executor = {
  *   async run(objective, trial) {
  *     const t0 = performance.now();
  *     try { return await objective(trial); } finally { trial.setUserAttr('ms', performance.now() - t0); }
@@ -43,7 +43,7 @@ export interface Executor<O = Objective> {
  *
  * @example
  * ```ts
- * await study.optimize(objective, { executor: knobs.tune.inProcessExecutor, concurrency: 4 });
+ * await study.optimize(objective, { executor: tune.inProcessExecutor, concurrency: 4 });
  * ```
  */
 export const inProcessExecutor: Executor<Objective> = {

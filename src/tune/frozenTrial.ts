@@ -11,7 +11,7 @@ import type { Distribution, ParamValue } from './distributions';
  *
  * @example
  * ```ts
- * study.getTrials({ states: [knobs.tune.TrialState.COMPLETE] });
+ * study.getTrials({ states: [tune.TrialState.COMPLETE] });
  * ```
  */
 export const TrialState = {

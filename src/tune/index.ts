@@ -1,12 +1,12 @@
 /**
- * `knobs.tune`: hyperparameter search with Optuna's API and words: studies, trials,
+ * `knobs/tune`: hyperparameter search with Optuna's API and words: studies, trials,
  * samplers, pruners, storages.
  *
  * @example
  * ```ts
- * import * as knobs from 'knobs';
- * const study = knobs.tune.createStudy({ direction: 'maximize', sampler: knobs.tune.tpeSampler({ seed: 1 }),
- *   pruner: knobs.tune.ashaPruner(), storage: 'journal:./study.jsonl', studyName: 'mnist-mlp' });
+ * import * as tune from 'knobs/tune';
+ * const study = tune.createStudy({ direction: 'maximize', sampler: tune.tpeSampler({ seed: 1 }),
+ *   pruner: tune.ashaPruner(), storage: 'journal:./study.jsonl', studyName: 'mnist-mlp' });
  * await study.optimize(async (trial) => {
  *   const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
  *   const units = trial.suggestInt('units', 32, 512, { log: true });
@@ -14,7 +14,7 @@
  *   for (let epoch = 0; epoch < 10; epoch++) {
  *     valAccuracy = await trainEpoch({ lr, units });
  *     trial.report(valAccuracy, epoch);
- *     if (trial.shouldPrune()) throw new knobs.tune.TrialPruned();
+ *     if (trial.shouldPrune()) throw new tune.TrialPruned();
  *   }
  *   return valAccuracy;
  * }, { nTrials: 60, concurrency: 2 });

@@ -195,7 +195,7 @@ function checkDirection(fn: string, name: string, d: unknown): StudyDirection {
  *
  * @example
  * ```ts
- * const study = knobs.tune.createStudy({ direction: 'maximize', sampler: knobs.tune.tpeSampler({ seed: 1 }) });
+ * const study = tune.createStudy({ direction: 'maximize', sampler: tune.tpeSampler({ seed: 1 }) });
  * await study.optimize((trial) => {
  *   const x = trial.suggestFloat('x', -10, 10);
  *   return -((x - 2) ** 2);
@@ -296,7 +296,7 @@ export class Study {
    *
    * @example
    * ```ts
-   * const study = await knobs.tune.createStudy({ storage: 'indexeddb:tuning', studyName: 'mlp' }).ready();
+   * const study = await tune.createStudy({ storage: 'indexeddb:tuning', studyName: 'mlp' }).ready();
    * ```
    */
   async ready(): Promise<this> {
@@ -384,7 +384,7 @@ export class Study {
    *
    * @example
    * ```ts
-   * const study = knobs.tune.createStudy({ directions: ['maximize', 'minimize'] });
+   * const study = tune.createStudy({ directions: ['maximize', 'minimize'] });
    * await study.optimize((t) => [accuracyOf(t), latencyMsOf(t)], { nTrials: 50 });
    * for (const t of study.bestTrials) console.log(t.values, t.params);
    * ```
@@ -474,7 +474,7 @@ export class Study {
    * @example
    * ```ts
    * await study.addTrial({ state: 'COMPLETE', values: [0.91], params: { lr: 1e-3 },
-   *   distributions: { lr: new knobs.tune.FloatDistribution(1e-5, 1e-1, { log: true }) } });
+   *   distributions: { lr: new tune.FloatDistribution(1e-5, 1e-1, { log: true }) } });
    * ```
    */
   addTrial(template: TrialTemplate): Promise<void> {
@@ -498,7 +498,7 @@ export class Study {
    * const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
    * await study.tell(trial, await train(lr));
    * // or with the space given up front:
-   * const t2 = await study.ask({ lr: new knobs.tune.FloatDistribution(1e-5, 1e-1, { log: true }) });
+   * const t2 = await study.ask({ lr: new tune.FloatDistribution(1e-5, 1e-1, { log: true }) });
    * await study.tell(t2, await train(t2.params.lr));
    * ```
    */
@@ -709,7 +709,7 @@ export class Study {
    *   for (let epoch = 0; epoch < 10; epoch++) {
    *     acc = await trainEpoch(lr);
    *     trial.report(acc, epoch);
-   *     if (trial.shouldPrune()) throw new knobs.tune.TrialPruned();
+   *     if (trial.shouldPrune()) throw new tune.TrialPruned();
    *   }
    *   return acc;
    * }, { nTrials: 60, timeout: 3600, concurrency: 2 });
@@ -790,10 +790,10 @@ export class Study {
  *
  * @example
  * ```ts
- * const study = knobs.tune.createStudy({
+ * const study = tune.createStudy({
  *   direction: 'maximize',
- *   sampler: knobs.tune.tpeSampler({ seed: 1 }),
- *   pruner: knobs.tune.ashaPruner(),
+ *   sampler: tune.tpeSampler({ seed: 1 }),
+ *   pruner: tune.ashaPruner(),
  *   storage: 'journal:./study.jsonl',
  *   studyName: 'mnist-mlp',
  * });
@@ -822,7 +822,7 @@ export function createStudy(options: CreateStudyOptions = {}): Study {
  *
  * @example
  * ```ts
- * const study = knobs.tune.loadStudy({ studyName: 'mnist-mlp', storage: 'journal:./study.jsonl' });
+ * const study = tune.loadStudy({ studyName: 'mnist-mlp', storage: 'journal:./study.jsonl' });
  * console.log(study.bestParams);
  * ```
  */
@@ -843,7 +843,7 @@ export function loadStudy(options: LoadStudyOptions): Study {
  *
  * @example
  * ```ts
- * const studies = await knobs.tune.getAllStudies('journal:./study.jsonl');
+ * const studies = await tune.getAllStudies('journal:./study.jsonl');
  * ```
  */
 export async function getAllStudies(storage: Storage | string): Promise<FrozenStudy[]> {
@@ -857,7 +857,7 @@ export async function getAllStudies(storage: Storage | string): Promise<FrozenSt
  *
  * @example
  * ```ts
- * await knobs.tune.deleteStudy({ studyName: 'old', storage: 'journal:./study.jsonl' });
+ * await tune.deleteStudy({ studyName: 'old', storage: 'journal:./study.jsonl' });
  * ```
  */
 export async function deleteStudy(options: { studyName: string; storage: Storage | string }): Promise<void> {
@@ -875,7 +875,7 @@ export async function deleteStudy(options: { studyName: string; storage: Storage
  *
  * @example
  * ```ts
- * await study.optimize(objective, { callbacks: [knobs.tune.maxTrialsCallback(60)] });
+ * await study.optimize(objective, { callbacks: [tune.maxTrialsCallback(60)] });
  * ```
  */
 export function maxTrialsCallback(n: number, options: { states?: readonly TrialState[] } = {}): OptimizeCallback {

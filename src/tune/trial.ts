@@ -220,7 +220,7 @@ export class Trial {
    *
    * @example
    * ```ts
-   * if (trial.shouldPrune()) throw new knobs.tune.TrialPruned();
+   * if (trial.shouldPrune()) throw new tune.TrialPruned();
    * ```
    */
   shouldPrune(): boolean {

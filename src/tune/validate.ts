@@ -1,5 +1,5 @@
 /**
- * Option checks for the public boundary of `knobs.tune`: messages name the function, the
+ * Option checks for the public boundary of `knobs/tune`: messages name the function, the
  * option and the value (`suggestFloat: low must be <= high, got low=1, high=0`).
  * @internal
  */

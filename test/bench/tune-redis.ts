@@ -23,13 +23,13 @@ import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as knobs from '../../build/entry.node';
+import * as tune from '../../build/entry.tune.node';
 import { FloatDistribution, IntDistribution, CategoricalDistribution, distributionToJson } from '../../src/tune/distributions';
 import { formatDatetime } from '../../src/tune/storages/journal/format';
 import { RedisServer, redisServerBinary } from '../tune/redisServer';
 import { pythonWithOptuna, tempDir } from '../tune/helpers';
 import { fmt, median, table } from './util';
 
-const tune = knobs.tune;
 const OPTUNA_REDIS = fileURLToPath(new URL('../../../test/tune/fixtures/optuna_redis.py', import.meta.url));
 
 interface ChildConfig {
@@ -178,7 +178,7 @@ async function writeStudy(server: RedisServer, prefix: string, n: number): Promi
     units: distributionToJson(new IntDistribution(1, 100, { log: true })),
     act: distributionToJson(new CategoricalDistribution(['relu', 'tanh'])),
   };
-  let batch: knobs.tune.JournalLog[] = [{ op_code: 0, worker_id: w, study_name: 's', directions: [1] }];
+  let batch: tune.JournalLog[] = [{ op_code: 0, worker_id: w, study_name: 's', directions: [1] }];
   const date = formatDatetime(new Date());
   for (let i = 0; i < n; i++) {
     const x = Math.sin(i) * 5,
@@ -265,7 +265,7 @@ export async function benchRedis(): Promise<string[]> {
 
     // 3 and 4. opening a study, cost per trial as it grows
     const rows: (string | number)[][] = [];
-    const cheapReporting: knobs.tune.Objective = (t) => {
+    const cheapReporting: tune.Objective = (t) => {
       const x = t.suggestFloat('x', -5, 5);
       const units = t.suggestInt('units', 1, 100, { log: true });
       const act = t.suggestCategorical('act', ['relu', 'tanh']);

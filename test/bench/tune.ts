@@ -1,5 +1,5 @@
 /**
- * Benchmark of `knobs.tune`: random search against TPE + ASHA on the same fixed budget of
+ * Benchmark of `knobs/tune`: random search against TPE + ASHA on the same fixed budget of
  * training epochs, over several seeds (issue 7: tune an MNIST MLP's lr, units, L2, dropout
  * and batch size; target: TPE + ASHA reaches random search's final dev accuracy with at most
  * half of its epochs). The trial throughput (1 against 2 trials at once) is measured in

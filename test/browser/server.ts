@@ -14,6 +14,7 @@ const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text
 export const PAGE = `<!doctype html><meta charset="utf-8"><title>knobs browser test</title>
 <script type="module">
   import * as knobs from './dist/knobs.js';
+  import * as tune from './dist/tune.js';
   // the same data and model as the Node side of the test (test/browser/training.ts)
   function data(n, f) {
     let s = 12345;
@@ -52,8 +53,8 @@ export const PAGE = `<!doctype html><meta charset="utf-8"><title>knobs browser t
   // never ends (the test closes the page while it runs, as a crash would).
   window.tuneProgress = [];
   window.tuneStudy = async (nTrials, hangAt) => {
-    const study = knobs.tune.createStudy({ storage: knobs.tune.indexedDbStorage('knobs-browser-tuning'), studyName: 'branin',
-      loadIfExists: true, sampler: knobs.tune.tpeSampler({ seed: 3, nStartupTrials: 5 }), heartbeatInterval: 0.1, gracePeriod: 0.3 });
+    const study = tune.createStudy({ storage: tune.indexedDbStorage('knobs-browser-tuning'), studyName: 'branin',
+      loadIfExists: true, sampler: tune.tpeSampler({ seed: 3, nStartupTrials: 5 }), heartbeatInterval: 0.1, gracePeriod: 0.3 });
     await study.ready();
     await study.optimize(async (trial) => {
       const x = trial.suggestFloat('x', -5, 10), y = trial.suggestFloat('y', 0, 15);

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import * as knobs from '../../build/entry.node';
 import * as report from '../../build/entry.report.node';
+import * as tune from '../../build/entry.tune.node';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -72,7 +73,7 @@ describe('html', () => {
 
 describe('a study with two objectives', () => {
   it('gives the Pareto front and the other trials', async () => {
-    const study = knobs.tune.createStudy({ directions: ['minimize', 'minimize'], sampler: knobs.tune.randomSampler({ seed: 2 }) });
+    const study = tune.createStudy({ directions: ['minimize', 'minimize'], sampler: tune.randomSampler({ seed: 2 }) });
     await study.optimize(
       (t) => {
         const x = t.suggestFloat('x', 0, 1);

@@ -13,6 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as knobs from '../../build/entry.node';
 import * as report from '../../build/entry.report.node';
+import * as tune from '../../build/entry.tune.node';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -58,10 +59,10 @@ async function digitsRun(): Promise<{ path: string; data: report.ReportData; tra
   const analysis = knobs.analyze.analyze(model, dv.x, dv.y);
   const learningCurve = await knobs.learningCurve(build, { train: tr, dev: dv }, { sizes: [100, 250, 566], fit: { epochs: 8, batchSize: 32 } });
   // a study with intermediate values and pruned trials, a float and a categorical parameter
-  const study = knobs.tune.createStudy({
+  const study = tune.createStudy({
     studyName: 'quadratic',
-    sampler: knobs.tune.tpeSampler({ seed: 5, nStartupTrials: 5 }),
-    pruner: knobs.tune.medianPruner({ nStartupTrials: 3 }),
+    sampler: tune.tpeSampler({ seed: 5, nStartupTrials: 5 }),
+    pruner: tune.medianPruner({ nStartupTrials: 3 }),
   });
   await study.optimize(
     (trial) => {
@@ -70,7 +71,7 @@ async function digitsRun(): Promise<{ path: string; data: report.ReportData; tra
       const v = (x - 1) ** 2 + (kind === 'a' ? 0 : 0.5);
       for (let step = 0; step < 5; step++) {
         trial.report(v + 1 / (step + 1), step);
-        if (trial.shouldPrune()) throw new knobs.tune.TrialPruned();
+        if (trial.shouldPrune()) throw new tune.TrialPruned();
       }
       return v;
     },
@@ -233,7 +234,7 @@ describe('report.html', () => {
 
 describe('a study with two objectives', () => {
   it('draws its Pareto front with every finished trial', async () => {
-    const study = knobs.tune.createStudy({ directions: ['minimize', 'minimize'], sampler: knobs.tune.randomSampler({ seed: 4 }) });
+    const study = tune.createStudy({ directions: ['minimize', 'minimize'], sampler: tune.randomSampler({ seed: 4 }) });
     await study.optimize((t) => [t.suggestFloat('x', 0, 1), (1 - t.suggestFloat('x', 0, 1)) ** 2], { nTrials: 25 });
     const path = join(dir, 'pareto.html');
     const d = await report.write(path, { title: 'two objectives', study });

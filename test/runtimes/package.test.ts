@@ -1,6 +1,6 @@
 // The package as users get it: `npm pack`, then `npm install ./knobs-x.y.z.tgz` into a fresh
 // project (knobs from the local tarball; its three dependencies from npm's cache, else the registry), which runs no build script; a smoke script
-// trains a small model and uses the subpaths knobs/onnx and knobs/report; the `knobs` command
+// trains a small model and uses the subpaths knobs/onnx, knobs/report and knobs/tune; the `knobs` command
 // runs from node_modules/.bin; and TypeScript consumer projects compile against the installed
 // types under moduleResolution bundler (browser types, no Node APIs), node16 and nodenext.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -41,11 +41,21 @@ describe('the published package', () => {
     expect(paths).toContain('build/dist/browser/knobs.wasm');
     expect(paths).toContain('build/dist/edge/workerd.js');
     expect(paths).toContain('build/types/build/entry.browser.d.ts');
-    for (const p of ['build/dist/onnx.js', 'build/dist/node/report.js', 'build/dist/browser/report.js', 'build/types/build/entry.report.node.d.ts'])
+    for (const p of [
+      'build/dist/onnx.js',
+      'build/dist/node/report.js',
+      'build/dist/browser/report.js',
+      'build/types/build/entry.report.node.d.ts',
+      'build/dist/node/tune.js',
+      'build/dist/browser/tune.js',
+      'build/types/build/entry.tune.node.d.ts',
+    ])
       expect(paths).toContain(p);
     // no benchmarks, sources, maps or demos (the web demo's page script included), one copy of each kernel file for Node and browsers
+    // (knobs-ops.wasm: the few kernels of 'knobs/ops')
     expect(paths.filter((p) => /(^|\/)(test|bench|assembly)\/|\.map$|demo[-\w]*\.js$/.test(p))).toEqual([]);
     expect(paths.filter((p) => p.endsWith('.wasm')).sort()).toEqual([
+      'build/dist/browser/knobs-ops.wasm',
       'build/dist/browser/knobs-shared.wasm',
       'build/dist/browser/knobs.wasm',
       'build/dist/edge/knobs.wasm',
@@ -70,19 +80,29 @@ describe('the published package', () => {
     expect(out.accuracy).toBeGreaterThan(0.9);
   });
 
-  it('exports ONNX and writes the report through the subpaths, which the core entry leaves out', () => {
+  it('exports ONNX, writes the report and tunes through the subpaths, which the core entry leaves out', () => {
     writeFileSync(
       join(project, 'subpaths.mjs'),
       `import * as knobs from 'knobs';
 import { exportModel } from 'knobs/onnx';
 import * as report from 'knobs/report';
+import * as tune from 'knobs/tune';
 import { readFileSync } from 'node:fs';
 const m = knobs.sequential({ inputShape: [3], seed: 1, layers: [knobs.layers.dense({ units: 2, activation: 'softmax' })] });
 m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
 const bytes = exportModel(m);
 const h = await m.fit(new Float32Array([1, 0, 0, 0, 1, 0]), new Int32Array([0, 1]), { epochs: 2, verbose: 0 });
 const data = await report.write('run/report.html', { model: m, history: h });
-console.log(JSON.stringify({ core: [typeof knobs.onnx, typeof knobs.report], onnxBytes: bytes.length, producer: new TextDecoder().decode(bytes).includes('knobs'),
+// a study in a journal file (the Node flavour's scheme) whose trials train with 'knobs'
+const study = tune.createStudy({ storage: 'journal:./study.jsonl', studyName: 's', sampler: tune.randomSampler({ seed: 1 }) });
+await study.optimize(async (trial) => {
+  const t = knobs.sequential({ inputShape: [3], seed: 1, layers: [knobs.layers.dense({ units: 2, activation: 'softmax' })] });
+  t.compile({ optimizer: knobs.optimizers.adam({ learningRate: trial.suggestFloat('lr', 1e-3, 1e-1, { log: true }) }), loss: 'sparseCategoricalCrossentropy' });
+  const th = await t.fit(new Float32Array([1, 0, 0, 0, 1, 0]), new Int32Array([0, 1]), { epochs: 2, verbose: 0 });
+  return th.history.loss.at(-1);
+}, { nTrials: 3 });
+const journal = readFileSync('study.jsonl', 'utf8').split('\\n').filter(Boolean).length;
+console.log(JSON.stringify({ core: [typeof knobs.onnx, typeof knobs.report, typeof knobs.tune], trials: study.trials.length, journal, onnxBytes: bytes.length, producer: new TextDecoder().decode(bytes).includes('knobs'),
   epochs: data.epochs.epoch.length, html: readFileSync('run/report.html', 'utf8').length, serve: typeof report.serveDashboard }));
 `,
     );
@@ -90,13 +110,17 @@ console.log(JSON.stringify({ core: [typeof knobs.onnx, typeof knobs.report], onn
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
       core: string[];
+      trials: number;
+      journal: number;
       onnxBytes: number;
       producer: boolean;
       epochs: number;
       html: number;
       serve: string;
     };
-    expect(out.core).toEqual(['undefined', 'undefined']);
+    expect(out.core).toEqual(['undefined', 'undefined', 'undefined']);
+    expect(out.trials).toBe(3);
+    expect(out.journal).toBeGreaterThan(3); // the study's creation, and records per trial
     expect(out.onnxBytes).toBeGreaterThan(3 * 2 * 4); // at least the weights, as float32
     expect(out.producer).toBe(true);
     expect(out.epochs).toBe(2);
@@ -104,7 +128,7 @@ console.log(JSON.stringify({ core: [typeof knobs.onnx, typeof knobs.report], onn
     expect(out.serve).toBe('function');
   });
 
-  it("a browser app bundled from 'knobs' leaves out the exporter and the report, which its subpaths carry", async () => {
+  it("a browser app bundled from 'knobs' leaves out the exporter, the report and the tuner, which its subpaths carry", async () => {
     const esbuild = await import('esbuild');
     const bundle = async (source: string): Promise<string> => {
       writeFileSync(join(project, 'app.js'), source);
@@ -119,16 +143,17 @@ console.log(JSON.stringify({ core: [typeof knobs.onnx, typeof knobs.report], onn
       });
       return r.outputFiles[0]!.text;
     };
-    // markers: a message of the ONNX schema, uPlot's constructor, the report page's data element
-    const has = (js: string): boolean[] => [js.includes('OperatorSetIdProto'), js.includes('uPlot'), js.includes('knobs-data')];
-    expect(has(await bundle("import * as knobs from 'knobs';\nconsole.log(knobs.sequential, knobs.tune.createStudy);\n"))).toEqual([false, false, false]);
+    // markers: a message of the ONNX schema, uPlot's constructor, the report page's data element, the pruned-trial error's name
+    const has = (js: string): boolean[] => [js.includes('OperatorSetIdProto'), js.includes('uPlot'), js.includes('knobs-data'), js.includes('TrialPruned')];
+    expect(has(await bundle("import * as knobs from 'knobs';\nconsole.log(knobs.sequential, knobs.loadModel);\n"))).toEqual([false, false, false, false]);
+    expect(has(await bundle("import * as tune from 'knobs/tune';\nconsole.log(tune.createStudy);\n"))).toEqual([false, false, false, true]);
     expect(
       has(
         await bundle(
           "import { exportModel } from 'knobs/onnx';\nimport * as report from 'knobs/report';\nconsole.log(exportModel, report.render, report.html);\n",
         ),
       ),
-    ).toEqual([true, true, true]);
+    ).toEqual([true, true, true, false]);
   });
 
   it('`knobs` runs from node_modules/.bin, importing the installed library', () => {
@@ -147,19 +172,25 @@ console.log(JSON.stringify({ core: [typeof knobs.onnx, typeof knobs.report], onn
 import { ops } from 'knobs/ops';
 import { exportModel } from 'knobs/onnx';
 import * as report from 'knobs/report';
+import * as tune from 'knobs/tune';
 const m = knobs.sequential({ inputShape: [4], layers: [knobs.layers.dense({ units: 2, activation: 'softmax' })] });
 m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
 const c: Float32Array = ops.matMul(new Float32Array(4), new Float32Array(4), { m: 2, k: 2, n: 2 });
 void knobs.ready({ module: undefined });
 const onnxBytes: Uint8Array = exportModel(m, { opset: 13 });
 const page: string = report.html(report.reportData({ model: m }));
+const study: tune.Study = tune.createStudy({ direction: 'maximize', sampler: tune.tpeSampler({ seed: 1 }) });
+// @ts-expect-error: the tuner is the subpath's, not the core's
+void knobs.tune;
+// @ts-expect-error: a direction is 'minimize' or 'maximize'
+tune.createStudy({ direction: 'up' });
 // @ts-expect-error: the exporter is the subpath's, not the core's
 void knobs.onnx;
 // @ts-expect-error: units must be a number
 knobs.layers.dense({ units: 'two' });
 // @ts-expect-error: no such export
 knobs.noSuchThing();
-export { c, onnxBytes, page };
+export { c, onnxBytes, page, study };
 `;
 
   function compile(name: string, compilerOptions: Record<string, unknown>, extra = ''): void {

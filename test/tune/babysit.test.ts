@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index.node';
+import * as tune from '../../src/tune/node';
 import { randomArray } from '../helpers';
 
 const x = randomArray(256 * 8, 3);
@@ -15,14 +16,14 @@ const yDev = Int32Array.from({ length: 64 }, (_, i) => (xDev[i * 8]! > 0 ? 1 : 0
 describe('babysit', () => {
   it('records stretches, changes and the curve in one trial, and restores a checkpoint', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'knobs-panda-'));
-    const study = knobs.tune.createStudy({ direction: 'maximize', studyName: 'panda' });
+    const study = tune.createStudy({ direction: 'maximize', studyName: 'panda' });
     const model = knobs.sequential({
       inputShape: [8],
       seed: 1,
       layers: [knobs.layers.dense({ units: 16, activation: 'relu' }), knobs.layers.dense({ units: 2, activation: 'softmax' })],
     });
     model.compile({ optimizer: knobs.optimizers.adam({ learningRate: 1e-2 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-    const panda = await knobs.tune.babysit(model, { study, checkpoint: `file://${dir}` });
+    const panda = await tune.babysit(model, { study, checkpoint: `file://${dir}` });
     await panda.fit(x, y, { epochs: 3, batchSize: 32, validationData: [xDev, yDev], verbose: 0 });
     const afterFirst = panda.model.getWeights();
     await panda.change({ learningRate: 1e-3 }, 'dev accuracy plateaued');
@@ -42,7 +43,7 @@ describe('babysit', () => {
     expect(panda.stretches[2]).toMatchObject({ fromEpoch: 3, toEpoch: 4, reason: 'restored the checkpoint of stretch 0 (epoch 3)' });
     await panda.finish();
     const t = study.trials[0]!;
-    expect(t.state).toBe(knobs.tune.TrialState.COMPLETE);
+    expect(t.state).toBe(tune.TrialState.COMPLETE);
     expect((t.userAttrs.history as unknown[]).length).toBe(3);
     await expect(panda.change({ momentum: 0.9 } as never)).rejects.toThrow(/unknown change "momentum"/);
   });

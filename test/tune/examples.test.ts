@@ -1,14 +1,15 @@
 /**
- * The TSDoc examples of `knobs.tune` that other tests do not already run, run as written
- * (STYLE.md: "TSDoc on every export, with an example that is run"). `knobs.tune` is the Node
- * flavour (src/tune/node), as the Node entry exports it; free names of the examples
+ * The TSDoc examples of `knobs/tune` that other tests do not already run, run as written
+ * (STYLE.md: "TSDoc on every export, with an example that is run"). `knobs/tune` is the Node
+ * flavour (src/tune/node), as the package's Node build exports it; free names of the examples
  * (trainEpoch, train, objective, myStorage) are stubs defined here. Journal paths are made
  * relative to a temporary directory.
  */
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fakeIndexedDb } from './fixtures/fakeIndexedDb';
-import * as knobs from './fixtures/knobs';
+// 'knobs/tune' in Node, as build/entry.tune.node.ts exports it
+import * as tune from '../../src/tune/node';
 import { tempDir } from './helpers';
 
 let cwd: string;
@@ -20,14 +21,14 @@ afterAll(() => process.chdir(cwd));
 
 const trainEpoch = async (p?: { lr?: number; units?: number }) => 0.9 - Math.abs(Math.log10(p?.lr ?? 1e-3) + 3) / 10;
 const train = async (p: unknown) => (typeof p === 'number' ? 1 - Math.abs(Math.log10(p) + 3) / 10 : 0.5);
-const objective: knobs.tune.Objective = (t) => t.suggestFloat('x', 0, 1);
+const objective: tune.Objective = (t) => t.suggestFloat('x', 0, 1);
 
-describe('knobs.tune examples', () => {
+describe('knobs/tune examples', () => {
   test('module example (journal, TPE, ASHA, concurrency)', async () => {
-    const study = knobs.tune.createStudy({
+    const study = tune.createStudy({
       direction: 'maximize',
-      sampler: knobs.tune.tpeSampler({ seed: 1 }),
-      pruner: knobs.tune.ashaPruner(),
+      sampler: tune.tpeSampler({ seed: 1 }),
+      pruner: tune.ashaPruner(),
       storage: 'journal:./study.jsonl',
       studyName: 'mnist-mlp',
     });
@@ -39,64 +40,64 @@ describe('knobs.tune examples', () => {
         for (let epoch = 0; epoch < 10; epoch++) {
           valAccuracy = await trainEpoch({ lr, units });
           trial.report(valAccuracy, epoch);
-          if (trial.shouldPrune()) throw new knobs.tune.TrialPruned();
+          if (trial.shouldPrune()) throw new tune.TrialPruned();
         }
         return valAccuracy;
       },
       { nTrials: 12, concurrency: 2 },
     );
     expect(Object.keys(study.bestParams)).toEqual(['lr', 'units']);
-    const same = knobs.tune.createStudy({ storage: knobs.tune.journalFileStorage('./study.jsonl', { fsync: false }), studyName: 'mnist-mlp' });
+    const same = tune.createStudy({ storage: tune.journalFileStorage('./study.jsonl', { fsync: false }), studyName: 'mnist-mlp' });
     expect(same.trials).toHaveLength(12);
   });
 
   test('errors', async () => {
-    const storage = knobs.tune.inMemoryStorage();
-    knobs.tune.createStudy({ storage, studyName: 'a' });
+    const storage = tune.inMemoryStorage();
+    tune.createStudy({ storage, studyName: 'a' });
     let caught = '';
     try {
-      knobs.tune.createStudy({ storage, studyName: 'a', loadIfExists: false });
+      tune.createStudy({ storage, studyName: 'a', loadIfExists: false });
     } catch (e) {
-      if (e instanceof knobs.tune.DuplicatedStudyError) caught = 'already there';
+      if (e instanceof tune.DuplicatedStudyError) caught = 'already there';
     }
     expect(caught).toBe('already there');
     try {
-      await knobs.tune.loadStudy({ storage, studyName: 'missing' }).ready();
+      await tune.loadStudy({ storage, studyName: 'missing' }).ready();
     } catch (e) {
-      if (e instanceof knobs.tune.StorageError) caught = e.message;
+      if (e instanceof tune.StorageError) caught = e.message;
     }
     expect(caught).toMatch(/no study named "missing"/);
   });
 
   test('distributions and states', async () => {
-    const lr = new knobs.tune.FloatDistribution(1e-5, 1e-1, { log: true });
+    const lr = new tune.FloatDistribution(1e-5, 1e-1, { log: true });
     expect(lr.contains(3e-4)).toBe(true);
-    const units = new knobs.tune.IntDistribution(32, 512, { log: true });
+    const units = new tune.IntDistribution(32, 512, { log: true });
     expect(units.contains(100)).toBe(true);
-    const act = new knobs.tune.CategoricalDistribution(['relu', 'tanh']);
+    const act = new tune.CategoricalDistribution(['relu', 'tanh']);
     expect(act.toInternal('tanh')).toBe(1);
-    const study = knobs.tune.createStudy();
+    const study = tune.createStudy();
     await study.optimize(() => 1, { nTrials: 2 });
-    expect(study.getTrials({ states: [knobs.tune.TrialState.COMPLETE] })).toHaveLength(2);
+    expect(study.getTrials({ states: [tune.TrialState.COMPLETE] })).toHaveLength(2);
   });
 
   test('a custom sampler, pruner, backend, storage scheme and executor', async () => {
-    const middle: knobs.tune.Sampler = {
+    const middle: tune.Sampler = {
       sample: (_ctx, _name, d) => (d.type === 'categorical' ? d.choices[0]! : d.snap((d.low + d.high) / 2)),
     };
-    const threshold: knobs.tune.Pruner = {
+    const threshold: tune.Pruner = {
       prune: (_study, trial) => Object.values(trial.intermediateValues).some((v) => v > 10),
     };
-    const logs: knobs.tune.JournalLog[] = [];
-    const backend: knobs.tune.JournalBackend = {
+    const logs: tune.JournalLog[] = [];
+    const backend: tune.JournalBackend = {
       readLogs: (from) => logs.slice(from),
       appendLogs: (more) => {
         logs.push(...more);
       },
     };
-    const storage = new knobs.tune.JournalStorage(backend);
-    const study = knobs.tune.createStudy({ storage, sampler: middle, pruner: threshold });
-    const timed: knobs.tune.Executor = {
+    const storage = new tune.JournalStorage(backend);
+    const study = tune.createStudy({ storage, sampler: middle, pruner: threshold });
+    const timed: tune.Executor = {
       async run(objective, trial) {
         const t0 = performance.now();
         try {
@@ -110,7 +111,7 @@ describe('knobs.tune examples', () => {
       (t) => {
         const x = t.suggestFloat('x', 0, 20, { step: 1 });
         t.report(x, 0);
-        if (t.shouldPrune()) throw new knobs.tune.TrialPruned();
+        if (t.shouldPrune()) throw new tune.TrialPruned();
         return x;
       },
       { nTrials: 1, executor: timed },
@@ -119,25 +120,25 @@ describe('knobs.tune examples', () => {
     expect(typeof study.trials[0]!.userAttrs.ms).toBe('number');
     expect(logs.length).toBeGreaterThan(3);
 
-    knobs.tune.registerStorageScheme('remote', () => new knobs.tune.JournalStorage(backend));
-    const remote = knobs.tune.createStudy({ storage: 'remote:https://tuning.example/journal', studyName: 'mlp' });
+    tune.registerStorageScheme('remote', () => new tune.JournalStorage(backend));
+    const remote = tune.createStudy({ storage: 'remote:https://tuning.example/journal', studyName: 'mlp' });
     expect(remote.studyName).toBe('mlp');
-    await study.optimize(objective, { executor: knobs.tune.inProcessExecutor, concurrency: 4, nTrials: 4 });
-    expect(knobs.tune.storageSchemes()).toContain('remote');
+    await study.optimize(objective, { executor: tune.inProcessExecutor, concurrency: 4, nTrials: 4 });
+    expect(tune.storageSchemes()).toContain('remote');
   });
 
   test('samplers', async () => {
-    const grid = knobs.tune.gridSampler({ lr: [1e-3, 1e-2], units: [64, 128, 256] });
-    const gridStudy = knobs.tune.createStudy({ sampler: grid });
+    const grid = tune.gridSampler({ lr: [1e-3, 1e-2], units: [64, 128, 256] });
+    const gridStudy = tune.createStudy({ sampler: grid });
     await gridStudy.optimize((t) => t.suggestFloat('lr', 1e-4, 1e-1, { log: true }) * t.suggestInt('units', 64, 256));
     expect(gridStudy.trials.length).toBe(6);
 
-    const c2f = knobs.tune.coarseToFineSampler({ seed: 1, trialsPerRound: 20 });
-    const c2fStudy = knobs.tune.createStudy({ direction: 'maximize', sampler: c2f });
+    const c2f = tune.coarseToFineSampler({ seed: 1, trialsPerRound: 20 });
+    const c2fStudy = tune.createStudy({ direction: 'maximize', sampler: c2f });
     await c2fStudy.optimize((t) => -((Math.log10(t.suggestFloat('lr', 1e-5, 1, { log: true })) + 3) ** 2), { nTrials: 60 });
     expect(Math.abs(Math.log10(c2fStudy.bestParams.lr as number) + 3)).toBeLessThan(0.2);
 
-    const tpeStudy = knobs.tune.createStudy({ direction: 'maximize', sampler: knobs.tune.tpeSampler({ seed: 1 }) });
+    const tpeStudy = tune.createStudy({ direction: 'maximize', sampler: tune.tpeSampler({ seed: 1 }) });
     await tpeStudy.optimize(
       (trial) => {
         const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
@@ -147,24 +148,24 @@ describe('knobs.tune examples', () => {
     );
     expect(Math.abs(Math.log10(tpeStudy.bestParams.lr as number) + 2.5)).toBeLessThan(0.3);
 
-    expect(knobs.tune.createStudy({ sampler: knobs.tune.randomSampler({ seed: 42 }) })).toBeInstanceOf(knobs.tune.Study);
+    expect(tune.createStudy({ sampler: tune.randomSampler({ seed: 42 }) })).toBeInstanceOf(tune.Study);
   });
 
   test('pruners', () => {
     for (const pruner of [
-      knobs.tune.nopPruner(),
-      knobs.tune.medianPruner({ nWarmupSteps: 2 }),
-      knobs.tune.percentilePruner({ percentile: 25, nStartupTrials: 5 }),
-      knobs.tune.ashaPruner({ minResource: 1, reductionFactor: 3 }),
-      knobs.tune.successiveHalvingPruner({ minResource: 1, reductionFactor: 3, bracketSize: 9 }),
-      knobs.tune.hyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3 }),
+      tune.nopPruner(),
+      tune.medianPruner({ nWarmupSteps: 2 }),
+      tune.percentilePruner({ percentile: 25, nStartupTrials: 5 }),
+      tune.ashaPruner({ minResource: 1, reductionFactor: 3 }),
+      tune.successiveHalvingPruner({ minResource: 1, reductionFactor: 3, bracketSize: 9 }),
+      tune.hyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3 }),
     ]) {
-      expect(knobs.tune.createStudy({ direction: 'maximize', pruner }).pruner).toBe(pruner);
+      expect(tune.createStudy({ direction: 'maximize', pruner }).pruner).toBe(pruner);
     }
   });
 
   test('study: ask/tell, enqueue, addTrial, tables, importance, plots, storages', async () => {
-    const study = knobs.tune.createStudy({ direction: 'maximize', sampler: knobs.tune.tpeSampler({ seed: 1 }) });
+    const study = tune.createStudy({ direction: 'maximize', sampler: tune.tpeSampler({ seed: 1 }) });
     await study.optimize(
       (trial) => {
         const x = trial.suggestFloat('x', -10, 10);
@@ -173,14 +174,14 @@ describe('knobs.tune examples', () => {
       { nTrials: 30 },
     );
     expect(study.bestValue).toBeGreaterThan(-1);
-    const importances = knobs.tune.getParamImportances(study);
+    const importances = tune.getParamImportances(study);
     expect(importances).toEqual({ x: 1 });
-    expect(knobs.tune.plotData.paramImportances(study)).toEqual([{ name: 'x', importance: 1 }]);
+    expect(tune.plotData.paramImportances(study)).toEqual([{ name: 'x', importance: 1 }]);
 
     const trial = await study.ask();
     const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
     await study.tell(trial, await train(lr));
-    const t2 = await study.ask({ lr: new knobs.tune.FloatDistribution(1e-5, 1e-1, { log: true }) });
+    const t2 = await study.ask({ lr: new tune.FloatDistribution(1e-5, 1e-1, { log: true }) });
     await study.tell(t2, await train(t2.params.lr));
     const otherTrial = await study.ask();
     await study.tell(otherTrial, undefined, { state: 'PRUNED' });
@@ -193,7 +194,7 @@ describe('knobs.tune examples', () => {
       state: 'COMPLETE',
       values: [0.91],
       params: { lr: 1e-3 },
-      distributions: { lr: new knobs.tune.FloatDistribution(1e-5, 1e-1, { log: true }) },
+      distributions: { lr: new tune.FloatDistribution(1e-5, 1e-1, { log: true }) },
     });
     expect(study.trials.at(-1)!.state).toBe('COMPLETE');
 
@@ -201,83 +202,81 @@ describe('knobs.tune examples', () => {
     const rows = study.trialsTable();
     expect(rows[0]).toHaveProperty('params_x');
 
-    const { points } = knobs.tune.plotData.optimizationHistory(study);
+    const { points } = tune.plotData.optimizationHistory(study);
     expect(points.length).toBeGreaterThan(30);
-    for (const c of knobs.tune.plotData.intermediateValues(study)) expect(c.values.length).toBe(c.steps.length);
-    expect(knobs.tune.plotData.parallelCoordinate(study, { params: ['lr'] }).axes[1]!.name).toBe('lr');
-    expect(knobs.tune.plotData.slice(study).x!.points.length).toBe(30);
-    const multi = knobs.tune.createStudy({ directions: ['maximize', 'minimize'] });
+    for (const c of tune.plotData.intermediateValues(study)) expect(c.values.length).toBe(c.steps.length);
+    expect(tune.plotData.parallelCoordinate(study, { params: ['lr'] }).axes[1]!.name).toBe('lr');
+    expect(tune.plotData.slice(study).x!.points.length).toBe(30);
+    const multi = tune.createStudy({ directions: ['maximize', 'minimize'] });
     await multi.tell(await multi.ask(), [0.95, 12.5]);
-    expect(knobs.tune.plotData.paretoFront(multi).best).toEqual([{ number: 0, values: [0.95, 12.5] }]);
+    expect(tune.plotData.paretoFront(multi).best).toEqual([{ number: 0, values: [0.95, 12.5] }]);
 
-    const storage = new knobs.tune.JournalStorage(new knobs.tune.MemoryJournalBackend());
-    expect(knobs.tune.createStudy({ storage, studyName: 'demo' }).studyName).toBe('demo');
-    const backend = new knobs.tune.MemoryJournalBackend();
-    const a = new knobs.tune.JournalStorage(backend),
-      b = new knobs.tune.JournalStorage(backend);
-    knobs.tune.createStudy({ storage: a, studyName: 'shared' });
-    expect(knobs.tune.loadStudy({ storage: b, studyName: 'shared' }).studyName).toBe('shared');
-    expect(knobs.tune.createStudy({ storage: knobs.tune.inMemoryStorage() }).trials).toEqual([]);
+    const storage = new tune.JournalStorage(new tune.MemoryJournalBackend());
+    expect(tune.createStudy({ storage, studyName: 'demo' }).studyName).toBe('demo');
+    const backend = new tune.MemoryJournalBackend();
+    const a = new tune.JournalStorage(backend),
+      b = new tune.JournalStorage(backend);
+    tune.createStudy({ storage: a, studyName: 'shared' });
+    expect(tune.loadStudy({ storage: b, studyName: 'shared' }).studyName).toBe('shared');
+    expect(tune.createStudy({ storage: tune.inMemoryStorage() }).trials).toEqual([]);
   });
 
   test('journal files, resuming, loading, deleting', async () => {
-    const study = knobs.tune.createStudy({
+    const study = tune.createStudy({
       direction: 'maximize',
-      sampler: knobs.tune.tpeSampler({ seed: 1 }),
-      pruner: knobs.tune.ashaPruner(),
+      sampler: tune.tpeSampler({ seed: 1 }),
+      pruner: tune.ashaPruner(),
       storage: 'journal:./study2.jsonl',
       studyName: 'mnist-mlp',
     });
-    await study.optimize(objective, { callbacks: [knobs.tune.maxTrialsCallback(5)] });
-    const loaded = knobs.tune.loadStudy({ studyName: 'mnist-mlp', storage: 'journal:./study2.jsonl' });
+    await study.optimize(objective, { callbacks: [tune.maxTrialsCallback(5)] });
+    const loaded = tune.loadStudy({ studyName: 'mnist-mlp', storage: 'journal:./study2.jsonl' });
     expect(loaded.trials).toHaveLength(5);
     const failed = await loaded.failStaleTrials();
     expect(failed).toEqual([]);
-    const studies = await knobs.tune.getAllStudies('journal:./study2.jsonl');
+    const studies = await tune.getAllStudies('journal:./study2.jsonl');
     expect(studies.map((s) => s.studyName)).toEqual(['mnist-mlp']);
-    knobs.tune.createStudy({ storage: 'journal:./study2.jsonl', studyName: 'old' });
-    await knobs.tune.deleteStudy({ studyName: 'old', storage: 'journal:./study2.jsonl' });
-    expect((await knobs.tune.getAllStudies('journal:./study2.jsonl')).length).toBe(1);
-    const storage = new knobs.tune.JournalStorage(new knobs.tune.JournalFileBackend('./study2.jsonl', { fsync: false }));
-    expect(knobs.tune.loadStudy({ storage, studyName: 'mnist-mlp' }).trials).toHaveLength(5);
+    tune.createStudy({ storage: 'journal:./study2.jsonl', studyName: 'old' });
+    await tune.deleteStudy({ studyName: 'old', storage: 'journal:./study2.jsonl' });
+    expect((await tune.getAllStudies('journal:./study2.jsonl')).length).toBe(1);
+    const storage = new tune.JournalStorage(new tune.JournalFileBackend('./study2.jsonl', { fsync: false }));
+    expect(tune.loadStudy({ storage, studyName: 'mnist-mlp' }).trials).toHaveLength(5);
   });
 
   test('IndexedDB storages (fake IndexedDB)', async () => {
     const idb = fakeIndexedDb();
-    const storage = new knobs.tune.JournalStorage(new knobs.tune.IndexedDbJournalBackend('tuning', idb));
-    const study = knobs.tune.createStudy({ storage, studyName: 'mnist-mlp' });
+    const storage = new tune.JournalStorage(new tune.IndexedDbJournalBackend('tuning', idb));
+    const study = tune.createStudy({ storage, studyName: 'mnist-mlp' });
     await study.optimize(objective, { nTrials: 3 });
-    const again = await knobs.tune.createStudy({ storage: knobs.tune.indexedDbStorage('tuning', idb), studyName: 'mnist-mlp' }).ready();
+    const again = await tune.createStudy({ storage: tune.indexedDbStorage('tuning', idb), studyName: 'mnist-mlp' }).ready();
     expect(again.trials).toHaveLength(3);
   });
 
   test('helpers: distributions as JSON, TPE gamma and weights, journal op codes, schemes', async () => {
-    expect(knobs.tune.distributionToJson(new knobs.tune.IntDistribution(32, 512, { log: true }))).toBe(
+    expect(tune.distributionToJson(new tune.IntDistribution(32, 512, { log: true }))).toBe(
       '{"name": "IntDistribution", "attributes": {"log": true, "step": 1, "low": 32, "high": 512}}',
     );
-    expect(knobs.tune.jsonToDistribution('{"type": "float", "low": 0.0001, "high": 0.1, "log": true}')).toEqual(
-      new knobs.tune.FloatDistribution(1e-4, 0.1, { log: true }),
-    );
-    expect(knobs.tune.defaultGamma(40)).toBe(4);
-    expect(knobs.tune.defaultWeights(3)).toEqual([1, 1, 1]);
+    expect(tune.jsonToDistribution('{"type": "float", "low": 0.0001, "high": 0.1, "log": true}')).toEqual(new tune.FloatDistribution(1e-4, 0.1, { log: true }));
+    expect(tune.defaultGamma(40)).toBe(4);
+    expect(tune.defaultWeights(3)).toEqual([1, 1, 1]);
     for (const sampler of [
-      knobs.tune.tpeSampler({ gamma: (n) => Math.ceil(0.2 * n) }),
-      knobs.tune.tpeSampler({ gamma: knobs.tune.hyperoptDefaultGamma, nStartupTrials: 20 }),
-      knobs.tune.tpeSampler({ weights: (n) => new Array(n).fill(1) }),
+      tune.tpeSampler({ gamma: (n) => Math.ceil(0.2 * n) }),
+      tune.tpeSampler({ gamma: tune.hyperoptDefaultGamma, nStartupTrials: 20 }),
+      tune.tpeSampler({ weights: (n) => new Array(n).fill(1) }),
     ]) {
-      const study = knobs.tune.createStudy({ sampler });
+      const study = tune.createStudy({ sampler });
       await study.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 25 });
       expect(study.trials).toHaveLength(25);
     }
-    const backend = new knobs.tune.MemoryJournalBackend();
-    await knobs.tune.createStudy({ storage: new knobs.tune.JournalStorage(backend) }).optimize(objective, { nTrials: 2 });
-    const created = backend.readLogs(0).filter((log) => log.op_code === knobs.tune.JournalOperation.CREATE_TRIAL);
+    const backend = new tune.MemoryJournalBackend();
+    await tune.createStudy({ storage: new tune.JournalStorage(backend) }).optimize(objective, { nTrials: 2 });
+    const created = backend.readLogs(0).filter((log) => log.op_code === tune.JournalOperation.CREATE_TRIAL);
     expect(created).toHaveLength(2);
-    expect(knobs.tune.storageSchemes()).toEqual(expect.arrayContaining(['memory', 'indexeddb', 'journal']));
+    expect(tune.storageSchemes()).toEqual(expect.arrayContaining(['memory', 'indexeddb', 'journal']));
   });
 
   test('study attributes, stop, bestTrials', async () => {
-    const study = knobs.tune.createStudy({ direction: 'maximize' });
+    const study = tune.createStudy({ direction: 'maximize' });
     study.setUserAttr('dataset', 'mnist');
     expect(study.userAttrs.dataset).toBe('mnist');
     await study.optimize((t) => t.suggestFloat('x', 0.98, 1), {
@@ -289,9 +288,9 @@ describe('knobs.tune examples', () => {
       ],
     });
     expect(study.trials.length).toBeLessThan(50);
-    const accuracyOf = (t: knobs.tune.Trial) => t.suggestFloat('units', 0, 1);
-    const latencyMsOf = (t: knobs.tune.Trial) => 100 * (t.params.units as number) ** 2;
-    const multi = knobs.tune.createStudy({ directions: ['maximize', 'minimize'] });
+    const accuracyOf = (t: tune.Trial) => t.suggestFloat('units', 0, 1);
+    const latencyMsOf = (t: tune.Trial) => 100 * (t.params.units as number) ** 2;
+    const multi = tune.createStudy({ directions: ['maximize', 'minimize'] });
     await multi.optimize((t) => [accuracyOf(t), latencyMsOf(t)], { nTrials: 50 });
     expect(multi.bestTrials.length).toBe(50); // accuracy and latency trade off one for one here
   });

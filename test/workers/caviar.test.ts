@@ -2,6 +2,7 @@
 // each trial training single-threaded in its own worker, reporting every epoch for pruning.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as knobs from '../../build/entry.node';
+import * as tune from '../../build/entry.tune.node';
 import { randomArray } from '../helpers';
 
 const x = randomArray(512 * 16, 7);
@@ -13,10 +14,10 @@ afterAll(() => pool.close());
 
 describe('tuning on the worker pool', () => {
   it('runs trials two at a time in workers, reports every epoch and prunes', async () => {
-    const study = knobs.tune.createStudy({
+    const study = tune.createStudy({
       direction: 'maximize',
-      sampler: knobs.tune.tpeSampler({ seed: 3 }),
-      pruner: knobs.tune.medianPruner({ nStartupTrials: 2, nWarmupSteps: 1 }),
+      sampler: tune.tpeSampler({ seed: 3 }),
+      pruner: tune.medianPruner({ nStartupTrials: 2, nWarmupSteps: 1 }),
     });
     let running = 0,
       maxRunning = 0,
@@ -50,7 +51,7 @@ describe('tuning on the worker pool', () => {
           });
           if (pruned) {
             prunedByObjective++;
-            throw new knobs.tune.TrialPruned();
+            throw new tune.TrialPruned();
           }
           return h.history.val_accuracy!.at(-1)!;
         } finally {
@@ -61,16 +62,16 @@ describe('tuning on the worker pool', () => {
     );
     expect(maxRunning).toBe(2);
     const states = study.trials.map((t) => t.state);
-    expect(states.filter((s) => s === knobs.tune.TrialState.COMPLETE).length).toBeGreaterThan(0);
+    expect(states.filter((s) => s === tune.TrialState.COMPLETE).length).toBeGreaterThan(0);
     for (const t of study.trials) expect(Object.keys(t.intermediateValues).length).toBeGreaterThan(0);
     // the pruner really acted: some trials were pruned, each stopped before its last epoch, and
     // the objective saw shouldPrune() say so (with nopPruner() none of this holds)
-    const pruned = study.trials.filter((t) => t.state === knobs.tune.TrialState.PRUNED);
+    const pruned = study.trials.filter((t) => t.state === tune.TrialState.PRUNED);
     expect(pruned.length).toBeGreaterThan(0);
     expect(prunedByObjective).toBe(pruned.length);
     // a trial may be pruned at its last report; most stop well before, saving epochs
     expect(pruned.filter((t) => Object.keys(t.intermediateValues).length < 6).length).toBeGreaterThan(0);
-    for (const t of study.trials.filter((t) => t.state === knobs.tune.TrialState.COMPLETE)) expect(Object.keys(t.intermediateValues)).toHaveLength(6);
+    for (const t of study.trials.filter((t) => t.state === tune.TrialState.COMPLETE)) expect(Object.keys(t.intermediateValues)).toHaveLength(6);
     expect(study.bestValue).toBeGreaterThan(0.6);
   });
 });

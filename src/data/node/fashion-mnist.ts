@@ -7,7 +7,6 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import { Dataset, bytesToFloat32 } from '../dataset';
 import { FASHION_MNIST_CLASS_NAMES } from '../fashion-mnist';
 import { idxHeader, readIdx } from '../idx';
@@ -98,8 +97,6 @@ async function readPart(
 /** Largest IDX file read (decompressed): 2 GiB, far above Fashion-MNIST's 47 MB of training images. */
 const MAX_IDX_BYTES = 2 ** 31 - 1;
 
-const gunzipAsync = promisify(gunzip);
-
 /**
  * Decompresses a gzipped IDX file, on the thread pool, into one buffer of the size its gzip
  * trailer declares (ISIZE, the last four bytes), then checks that size against the IDX header.
@@ -117,6 +114,8 @@ async function gunzipIdx(where: string, path: string): Promise<Uint8Array> {
   if (size > MAX_IDX_BYTES) throw new RangeError(`${where}: ${path} declares ${size} bytes decompressed, more than the ${MAX_IDX_BYTES} read`);
   let out: Buffer;
   try {
+    // node:zlib is loaded on first use, not at import (start-up, issue 15)
+    const gunzipAsync = promisify((await import('node:zlib')).gunzip);
     out = await gunzipAsync(compressed, { chunkSize: Math.max(64, size), maxOutputLength: Math.max(1, size) });
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')

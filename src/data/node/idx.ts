@@ -4,7 +4,6 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
 import type { Dataset } from '../dataset';
 import { fromIdx, idxHeader, type IdxOptions } from '../idx';
 import { describe } from '../../errors';
@@ -20,6 +19,8 @@ const MAX_IDX_BYTES = 2 ** 31 - 1;
  */
 export async function gunzipIdx(compressed: Uint8Array, name: string): Promise<Uint8Array> {
   const where = 'loadIdx';
+  // loaded on first use, not at import: node:zlib and its streams cost every start-up (issue 15)
+  const { createGunzip } = await import('node:zlib');
   const gunzip = createGunzip();
   let prefix = new Uint8Array(0);
   let out: Uint8Array | undefined;

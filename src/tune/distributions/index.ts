@@ -61,7 +61,7 @@ function roundTo(value: number, places: number): number {
  *
  * @example
  * ```ts
- * const lr = new knobs.tune.FloatDistribution(1e-5, 1e-1, { log: true });
+ * const lr = new tune.FloatDistribution(1e-5, 1e-1, { log: true });
  * lr.contains(3e-4); // true
  * ```
  */
@@ -135,7 +135,7 @@ export class FloatDistribution {
  *
  * @example
  * ```ts
- * const units = new knobs.tune.IntDistribution(32, 512, { log: true });
+ * const units = new tune.IntDistribution(32, 512, { log: true });
  * units.contains(100); // true
  * ```
  */
@@ -194,7 +194,7 @@ function choiceEqual(a: CategoricalChoice, b: CategoricalChoice): boolean {
  *
  * @example
  * ```ts
- * const act = new knobs.tune.CategoricalDistribution(['relu', 'tanh']);
+ * const act = new tune.CategoricalDistribution(['relu', 'tanh']);
  * act.toInternal('tanh'); // 1
  * ```
  */
@@ -278,7 +278,7 @@ export function checkDistributionCompatibility(name: string, previous: Distribut
  *
  * @example
  * ```ts
- * knobs.tune.distributionToJson(new knobs.tune.IntDistribution(32, 512, { log: true }));
+ * tune.distributionToJson(new tune.IntDistribution(32, 512, { log: true }));
  * // '{"name": "IntDistribution", "attributes": {"log": true, "step": 1, "low": 32, "high": 512}}'
  * ```
  */
@@ -300,7 +300,7 @@ export function distributionToJson(d: Distribution): string {
  *
  * @example
  * ```ts
- * knobs.tune.jsonToDistribution('{"type": "float", "low": 0.0001, "high": 0.1, "log": true}');
+ * tune.jsonToDistribution('{"type": "float", "low": 0.0001, "high": 0.1, "log": true}');
  * // FloatDistribution { low: 0.0001, high: 0.1, log: true, step: null }
  * ```
  */

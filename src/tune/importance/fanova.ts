@@ -145,7 +145,7 @@ export function features(trials: readonly FrozenTrial[], names: readonly string[
  *
  * @example
  * ```ts
- * const importances = knobs.tune.getParamImportances(study);
+ * const importances = tune.getParamImportances(study);
  * // { lr: 0.71, units: 0.22, dropout: 0.07 }
  * ```
  */

@@ -1,14 +1,15 @@
 /**
- * `knobs.tune` for Node: everything in `src/tune`, plus journal files and Redis journals.
+ * `knobs/tune` for Node: everything in `src/tune`, plus journal files and Redis journals.
  * Importing this module registers the `journal:`, `redis:` and `rediss:` storage schemes, so
  * `createStudy({ storage: 'journal:./study.jsonl' })` and `storage: 'redis://host:6379'` work
- * (the Redis client, `@redis/client`, is loaded on first use only). The Node entry of knobs exports this module as `tune` (`export * as tune from
- * './tune/node'`); the browser entry exports `src/tune` itself, which carries no `fs`.
+ * (the Redis client, `@redis/client`, is loaded on first use only). The package's Node build
+ * exports this module as `knobs/tune` (build/entry.tune.node.ts); the browser build exports
+ * `src/tune` itself, which carries no `fs`.
  *
  * @example
  * ```ts
- * const study = knobs.tune.createStudy({ storage: 'journal:./study.jsonl', studyName: 'mlp' });
- * const same = knobs.tune.createStudy({ storage: knobs.tune.journalFileStorage('./study.jsonl', { fsync: false }), studyName: 'mlp' });
+ * const study = tune.createStudy({ storage: 'journal:./study.jsonl', studyName: 'mlp' });
+ * const same = tune.createStudy({ storage: tune.journalFileStorage('./study.jsonl', { fsync: false }), studyName: 'mlp' });
  * ```
  * @module
  */

@@ -232,7 +232,7 @@ export class JournalFileLock {
  *
  * @example
  * ```ts
- * const storage = new knobs.tune.JournalStorage(new knobs.tune.JournalFileBackend('./study.jsonl', { fsync: false }));
+ * const storage = new tune.JournalStorage(new tune.JournalFileBackend('./study.jsonl', { fsync: false }));
  * ```
  */
 export class JournalFileBackend implements JournalBackend {
@@ -392,7 +392,7 @@ export class JournalFileBackend implements JournalBackend {
  *
  * @example
  * ```ts
- * const study = knobs.tune.createStudy({ storage: knobs.tune.journalFileStorage('./study.jsonl'), studyName: 'mlp' });
+ * const study = tune.createStudy({ storage: tune.journalFileStorage('./study.jsonl'), studyName: 'mlp' });
  * ```
  */
 export function journalFileStorage(path: string, options: JournalFileOptions = {}): JournalStorage {

@@ -194,9 +194,9 @@ function errorText(e: unknown): string {
  *
  * @example
  * ```ts
- * const backend = new knobs.tune.RedisJournalBackend('redis://localhost:6379', { prefix: 'mnist' });
- * const storage = new knobs.tune.JournalStorage(backend);
- * const study = await knobs.tune.createStudy({ storage, studyName: 'mlp' }).ready();
+ * const backend = new tune.RedisJournalBackend('redis://localhost:6379', { prefix: 'mnist' });
+ * const storage = new tune.JournalStorage(backend);
+ * const study = await tune.createStudy({ storage, studyName: 'mlp' }).ready();
  * ```
  */
 export class RedisJournalBackend implements JournalBackend {
@@ -428,9 +428,9 @@ export class RedisJournalBackend implements JournalBackend {
  *
  * @example
  * ```ts
- * const storage = knobs.tune.redisStorage('redis://:secret@tuning.lan:6379/0', { prefix: 'mnist', retryTimeout: 120 });
- * const study = await knobs.tune.createStudy({ storage, studyName: 'mlp', heartbeatInterval: 10 }).ready();
- * await study.optimize(objective, { callbacks: [knobs.tune.maxTrialsCallback(200)] });
+ * const storage = tune.redisStorage('redis://:secret@tuning.lan:6379/0', { prefix: 'mnist', retryTimeout: 120 });
+ * const study = await tune.createStudy({ storage, studyName: 'mlp', heartbeatInterval: 10 }).ready();
+ * await study.optimize(objective, { callbacks: [tune.maxTrialsCallback(200)] });
  * ```
  */
 export function redisStorage(url: string, options: RedisJournalOptions = {}): JournalStorage {

@@ -13,7 +13,7 @@ import type { StudyView } from '../samplers/base';
  * @example
  * ```ts
  * // Stop any trial whose reported loss exceeds 10:
- * const threshold: knobs.tune.Pruner = {
+ * const threshold: tune.Pruner = {
  *   prune: (_study, trial) => Object.values(trial.intermediateValues).some((v) => v > 10),
  * };
  * ```
@@ -32,7 +32,7 @@ export interface Pruner {
  *
  * @example
  * ```ts
- * const study = knobs.tune.createStudy({ pruner: knobs.tune.nopPruner() });
+ * const study = tune.createStudy({ pruner: tune.nopPruner() });
  * ```
  */
 export function nopPruner(): Pruner {

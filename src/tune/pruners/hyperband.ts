@@ -36,9 +36,9 @@ export interface HyperbandPrunerOptions {
  *
  * @example
  * ```ts
- * const study = knobs.tune.createStudy({
+ * const study = tune.createStudy({
  *   direction: 'maximize',
- *   pruner: knobs.tune.hyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3 }),
+ *   pruner: tune.hyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3 }),
  * });
  * ```
  */

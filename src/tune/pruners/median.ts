@@ -82,7 +82,7 @@ function percentileRule(fn: string, o: Record<string, unknown>, percentile: numb
  *
  * @example
  * ```ts
- * const study = knobs.tune.createStudy({ direction: 'maximize', pruner: knobs.tune.medianPruner({ nWarmupSteps: 2 }) });
+ * const study = tune.createStudy({ direction: 'maximize', pruner: tune.medianPruner({ nWarmupSteps: 2 }) });
  * ```
  */
 export function medianPruner(options: MedianPrunerOptions = {}): Pruner {
@@ -96,7 +96,7 @@ export function medianPruner(options: MedianPrunerOptions = {}): Pruner {
  *
  * @example
  * ```ts
- * const pruner = knobs.tune.percentilePruner({ percentile: 25, nStartupTrials: 5 });
+ * const pruner = tune.percentilePruner({ percentile: 25, nStartupTrials: 5 });
  * ```
  */
 export function percentilePruner(options: PercentilePrunerOptions): Pruner {

@@ -134,7 +134,7 @@ function climb(
  *
  * @example
  * ```ts
- * const study = knobs.tune.createStudy({ direction: 'maximize', pruner: knobs.tune.ashaPruner({ minResource: 1, reductionFactor: 3 }) });
+ * const study = tune.createStudy({ direction: 'maximize', pruner: tune.ashaPruner({ minResource: 1, reductionFactor: 3 }) });
  * ```
  */
 export function ashaPruner(options: AshaPrunerOptions = {}): Pruner {
@@ -158,7 +158,7 @@ export function ashaPruner(options: AshaPrunerOptions = {}): Pruner {
  * @example
  * ```ts
  * // Brackets of 9 trials: at most 3 go past the first rung (step 1), 1 past the second (step 3).
- * const pruner = knobs.tune.successiveHalvingPruner({ minResource: 1, reductionFactor: 3, bracketSize: 9 });
+ * const pruner = tune.successiveHalvingPruner({ minResource: 1, reductionFactor: 3, bracketSize: 9 });
  * ```
  */
 export function successiveHalvingPruner(options: SuccessiveHalvingPrunerOptions = {}): Pruner {

@@ -37,7 +37,7 @@ export interface SampleContext {
  * @example
  * ```ts
  * // A sampler that always proposes the middle of a numeric range:
- * const middle: knobs.tune.Sampler = {
+ * const middle: tune.Sampler = {
  *   sample: (_ctx, _name, d) => (d.type === 'categorical' ? d.choices[0]! : d.snap((d.low + d.high) / 2)),
  * };
  * ```

@@ -43,8 +43,8 @@ interface Region {
  *
  * @example
  * ```ts
- * const sampler = knobs.tune.coarseToFineSampler({ seed: 1, trialsPerRound: 20 });
- * const study = knobs.tune.createStudy({ direction: 'maximize', sampler });
+ * const sampler = tune.coarseToFineSampler({ seed: 1, trialsPerRound: 20 });
+ * const study = tune.createStudy({ direction: 'maximize', sampler });
  * await study.optimize((t) => -((Math.log10(t.suggestFloat('lr', 1e-5, 1, { log: true })) + 3) ** 2), { nTrials: 60 });
  * ```
  */

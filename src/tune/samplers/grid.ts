@@ -30,8 +30,8 @@ function sameValue(a: unknown, b: unknown): boolean {
  *
  * @example
  * ```ts
- * const sampler = knobs.tune.gridSampler({ lr: [1e-3, 1e-2], units: [64, 128, 256] });
- * const study = knobs.tune.createStudy({ sampler });
+ * const sampler = tune.gridSampler({ lr: [1e-3, 1e-2], units: [64, 128, 256] });
+ * const study = tune.createStudy({ sampler });
  * await study.optimize((t) => t.suggestFloat('lr', 1e-4, 1e-1, { log: true }) * t.suggestInt('units', 64, 256));
  * study.trials.length; // 6: the study stopped when the grid was done
  * ```

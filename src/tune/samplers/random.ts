@@ -29,7 +29,7 @@ export function randomValue(seed: number, purpose: string, number: number, name:
  *
  * @example
  * ```ts
- * const study = knobs.tune.createStudy({ sampler: knobs.tune.randomSampler({ seed: 42 }) });
+ * const study = tune.createStudy({ sampler: tune.randomSampler({ seed: 42 }) });
  * ```
  */
 export function randomSampler(options: RandomSamplerOptions = {}): Sampler & { readonly seed: number } {

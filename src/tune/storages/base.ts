@@ -38,7 +38,7 @@ export interface FrozenStudy {
  * @example
  * ```ts
  * // Any object with these methods can back a study:
- * const study = knobs.tune.createStudy({ storage: myStorage, studyName: 'remote' });
+ * const study = tune.createStudy({ storage: myStorage, studyName: 'remote' });
  * ```
  */
 export interface Storage {
@@ -106,12 +106,12 @@ export interface JournalLog {
  *
  * @example
  * ```ts
- * const logs: knobs.tune.JournalLog[] = [];
- * const backend: knobs.tune.JournalBackend = {
+ * const logs: tune.JournalLog[] = [];
+ * const backend: tune.JournalBackend = {
  *   readLogs: (from) => logs.slice(from),
  *   appendLogs: (more) => { logs.push(...more); },
  * };
- * const storage = new knobs.tune.JournalStorage(backend);
+ * const storage = new tune.JournalStorage(backend);
  * ```
  */
 export interface JournalBackend {

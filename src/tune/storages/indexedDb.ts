@@ -34,8 +34,8 @@ function request<T>(req: IDBRequest<T>): Promise<T> {
  *
  * @example
  * ```ts
- * const storage = new knobs.tune.JournalStorage(new knobs.tune.IndexedDbJournalBackend('tuning'));
- * const study = knobs.tune.createStudy({ storage, studyName: 'mnist-mlp' });
+ * const storage = new tune.JournalStorage(new tune.IndexedDbJournalBackend('tuning'));
+ * const study = tune.createStudy({ storage, studyName: 'mnist-mlp' });
  * await study.optimize(objective, { nTrials: 20 });
  * ```
  */
@@ -103,7 +103,7 @@ export class IndexedDbJournalBackend implements JournalBackend {
  *
  * @example
  * ```ts
- * const study = knobs.tune.createStudy({ storage: knobs.tune.indexedDbStorage('tuning'), studyName: 'mlp' });
+ * const study = tune.createStudy({ storage: tune.indexedDbStorage('tuning'), studyName: 'mlp' });
  * await study.ready();
  * ```
  */

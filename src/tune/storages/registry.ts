@@ -24,8 +24,8 @@ const schemes = new Map<string, StorageFactory>([
  *
  * @example
  * ```ts
- * knobs.tune.registerStorageScheme('remote', (url) => new knobs.tune.JournalStorage(myHttpBackend(url)));
- * const study = knobs.tune.createStudy({ storage: 'remote:https://tuning.example/journal', studyName: 'mlp' });
+ * tune.registerStorageScheme('remote', (url) => new tune.JournalStorage(myHttpBackend(url)));
+ * const study = tune.createStudy({ storage: 'remote:https://tuning.example/journal', studyName: 'mlp' });
  * ```
  */
 export function registerStorageScheme(scheme: string, factory: StorageFactory): void {
@@ -40,7 +40,7 @@ export function registerStorageScheme(scheme: string, factory: StorageFactory): 
  *
  * @example
  * ```ts
- * knobs.tune.storageSchemes(); // ['memory', 'indexeddb', 'journal'] in Node
+ * tune.storageSchemes(); // ['memory', 'indexeddb', 'journal'] in Node
  * ```
  */
 export function storageSchemes(): string[] {

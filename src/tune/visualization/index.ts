@@ -1,5 +1,5 @@
 /**
- * `knobs.tune.plotData`: the data behind Optuna's standard plots, as plain arrays and
+ * `tune.plotData`: the data behind Optuna's standard plots, as plain arrays and
  * objects for any charting library (or a terminal): optimization history, learning curves
  * (intermediate values), parallel coordinates, a slice per parameter, the Pareto front and
  * parameter importances.
@@ -51,7 +51,7 @@ export interface HistoryPoint {
  *
  * @example
  * ```ts
- * const { points } = knobs.tune.plotData.optimizationHistory(study);
+ * const { points } = tune.plotData.optimizationHistory(study);
  * // points: [{ number: 0, value: 0.81, best: 0.81, feasible: true }, ...]
  * ```
  */
@@ -81,7 +81,7 @@ export function optimizationHistory(
  *
  * @example
  * ```ts
- * for (const c of knobs.tune.plotData.intermediateValues(study)) console.log(c.number, c.state, c.values);
+ * for (const c of tune.plotData.intermediateValues(study)) console.log(c.number, c.state, c.values);
  * ```
  */
 export function intermediateValues(study: PlotStudy): { number: number; state: TrialState; steps: number[]; values: number[] }[] {
@@ -120,7 +120,7 @@ function axisFor(name: string, trials: readonly FrozenTrial[]): Axis {
  *
  * @example
  * ```ts
- * const pc = knobs.tune.plotData.parallelCoordinate(study, { params: ['lr', 'units'] });
+ * const pc = tune.plotData.parallelCoordinate(study, { params: ['lr', 'units'] });
  * // pc.axes[0] = { name: 'Objective Value', values: [...] }, pc.axes[1] = { name: 'lr', scale: 'log', ... }
  * ```
  */
@@ -145,7 +145,7 @@ export function parallelCoordinate(study: PlotStudy, options: TargetOptions & { 
  *
  * @example
  * ```ts
- * const s = knobs.tune.plotData.slice(study);
+ * const s = tune.plotData.slice(study);
  * // s.lr = { scale: 'log', points: [{ x: 0.003, y: 0.91, number: 4 }, ...] }
  * ```
  */
@@ -175,7 +175,7 @@ export function slice(
  *
  * @example
  * ```ts
- * const pf = knobs.tune.plotData.paretoFront(study);
+ * const pf = tune.plotData.paretoFront(study);
  * // pf.best: [{ number: 3, values: [0.95, 12.5] }, ...]
  * ```
  */
@@ -202,7 +202,7 @@ export function paretoFront(study: PlotStudy): {
  *
  * @example
  * ```ts
- * knobs.tune.plotData.paramImportances(study); // [{ name: 'lr', importance: 0.7 }, ...]
+ * tune.plotData.paramImportances(study); // [{ name: 'lr', importance: 0.7 }, ...]
  * ```
  */
 export function paramImportances(study: PlotStudy, options: ParamImportanceOptions = {}): { name: string; importance: number }[] {

@@ -49,8 +49,8 @@ interface CategoricalKernel {
  *
  * @example
  * ```ts
- * knobs.tune.defaultWeights(3); // [1, 1, 1]
- * const sampler = knobs.tune.tpeSampler({ weights: (n) => new Array(n).fill(1) }); // no ramp
+ * tune.defaultWeights(3); // [1, 1, 1]
+ * const sampler = tune.tpeSampler({ weights: (n) => new Array(n).fill(1) }); // no ramp
  * ```
  */
 export function defaultWeights(n: number): number[] {

@@ -46,8 +46,8 @@ export { defaultWeights };
  *
  * @example
  * ```ts
- * knobs.tune.defaultGamma(40); // 4
- * const sampler = knobs.tune.tpeSampler({ gamma: (n) => Math.ceil(0.2 * n) }); // a greedier split
+ * tune.defaultGamma(40); // 4
+ * const sampler = tune.tpeSampler({ gamma: (n) => Math.ceil(0.2 * n) }); // a greedier split
  * ```
  */
 export function defaultGamma(n: number): number {
@@ -59,7 +59,7 @@ export function defaultGamma(n: number): number {
  *
  * @example
  * ```ts
- * const sampler = knobs.tune.tpeSampler({ gamma: knobs.tune.hyperoptDefaultGamma, nStartupTrials: 20 });
+ * const sampler = tune.tpeSampler({ gamma: tune.hyperoptDefaultGamma, nStartupTrials: 20 });
  * ```
  */
 export function hyperoptDefaultGamma(n: number): number {
@@ -211,7 +211,7 @@ function split(scores: Score[], nBelow: number, violations: number[] | null): [n
  *
  * @example
  * ```ts
- * const study = knobs.tune.createStudy({ direction: 'maximize', sampler: knobs.tune.tpeSampler({ seed: 1 }) });
+ * const study = tune.createStudy({ direction: 'maximize', sampler: tune.tpeSampler({ seed: 1 }) });
  * await study.optimize((trial) => {
  *   const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
  *   return -((Math.log10(lr) + 2.5) ** 2);

@@ -32,7 +32,7 @@ import type { JournalLog } from '../base';
  *
  * @example
  * ```ts
- * const created = backend.readLogs(0).filter((log) => log.op_code === knobs.tune.JournalOperation.CREATE_TRIAL);
+ * const created = backend.readLogs(0).filter((log) => log.op_code === tune.JournalOperation.CREATE_TRIAL);
  * ```
  */
 export const JournalOperation = {

@@ -53,8 +53,8 @@ interface PendingBatch {
  *
  * @example
  * ```ts
- * const storage = new knobs.tune.JournalStorage(new knobs.tune.MemoryJournalBackend());
- * const study = knobs.tune.createStudy({ storage, studyName: 'demo' });
+ * const storage = new tune.JournalStorage(new tune.MemoryJournalBackend());
+ * const study = tune.createStudy({ storage, studyName: 'demo' });
  * ```
  */
 export class JournalStorage implements Storage {
@@ -357,8 +357,8 @@ export class JournalStorage implements Storage {
  *
  * @example
  * ```ts
- * const backend = new knobs.tune.MemoryJournalBackend();
- * const a = new knobs.tune.JournalStorage(backend), b = new knobs.tune.JournalStorage(backend);
+ * const backend = new tune.MemoryJournalBackend();
+ * const a = new tune.JournalStorage(backend), b = new tune.JournalStorage(backend);
  * ```
  */
 export class MemoryJournalBackend implements JournalBackend {
@@ -379,7 +379,7 @@ export class MemoryJournalBackend implements JournalBackend {
  *
  * @example
  * ```ts
- * const study = knobs.tune.createStudy({ storage: knobs.tune.inMemoryStorage() });
+ * const study = tune.createStudy({ storage: tune.inMemoryStorage() });
  * ```
  */
 export function inMemoryStorage(): JournalStorage {
