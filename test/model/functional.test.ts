@@ -438,6 +438,25 @@ describe('functional API: several outputs', () => {
     expect(h.history.cls_loss![29]).toBeCloseTo(after.cls_loss!, 5);
   });
 
+  it('an output that another layer reads keeps its softmax (not fused with its loss): the second head reads probabilities; gradients against finite differences', () => {
+    const xi = knobs.input({ shape: [4] });
+    const first = L.dense({ units: 3, activation: 'softmax', name: 'first' }).apply(L.dense({ units: 5, activation: 'tanh' }).apply(xi));
+    const second = L.dense({ units: 2, activation: 'softmax', name: 'second' }).apply(L.concatenate().apply([first, xi]));
+    const m = knobs.model({ inputs: xi, outputs: [first, second], seed: 12 });
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', lossWeights: [0.7, 1] });
+    const xs = randomArray(6 * 4, 13, -1.5, 1.5);
+    checkGradients(m, xs, [oneHot(labelsOf(6, 3, 14), 3), oneHot(labelsOf(6, 2, 15), 2)]);
+    // the second head reads the first head's probabilities (as predict returns them), not logits
+    const [p1, p2] = m.predict<Float32Array[]>(xs);
+    const [k2, b2] = m.getLayer('second').getWeights();
+    for (let r = 0; r < 6; r++) {
+      const inp = [...p1!.subarray(r * 3, r * 3 + 3), ...xs.subarray(r * 4, r * 4 + 4)];
+      const z = [0, 1].map((j) => inp.reduce((a, v, i) => a + v * k2![i * 2 + j]!, b2![j]!));
+      const e = z.map((v) => Math.exp(v - Math.max(...z)));
+      expect(p2![r * 2]).toBeCloseTo(e[0]! / (e[0]! + e[1]!), 5);
+    }
+  });
+
   it('refuses losses, weights and targets that do not match the outputs, naming them', () => {
     const m = twoHeads(6);
     expect(() => m.compile({ optimizer: 'sgd', loss: ['meanSquaredError'] })).toThrow(/options.loss must have one entry per output \(cls, value\), got 1/);
