@@ -258,7 +258,8 @@ const TFJS_METRICS = new Set(['accuracy', 'binaryAccuracy', 'categoricalAccuracy
  */
 function optimizerOut(model: Sequential): { trainingConfig: Plain; entries: TfjsWeightEntry[]; data: Float32Array } | undefined {
   const ts = model.trainingState();
-  if (!ts || !TFJS_LOSSES.has(ts.loss) || model.optimizer?.schedule) return undefined;
+  // (several outputs: tfjs would need a loss per output; the architecture and weights still go)
+  if (!ts || ts.outputs || !TFJS_LOSSES.has(ts.loss) || model.optimizer?.schedule) return undefined;
   const o = ts.optimizer;
   const cfg = o.config as Record<string, unknown>;
   let optimizerConfig: Plain;

@@ -457,6 +457,25 @@ describe('functional API: several outputs', () => {
     }
   });
 
+  it('save and load keep every output loss, weight and metrics, and the optimizer state: fit resumes bit-identically', async () => {
+    const a = twoHeads(9);
+    a.compile({
+      optimizer: 'adam',
+      loss: ['categoricalCrossentropy', 'meanSquaredError'],
+      lossWeights: [1, 0.3],
+      metrics: { cls: ['accuracy'], value: ['mae'] },
+    });
+    await a.fit(x, [yCls, yVal], { epochs: 2, batchSize: 8, verbose: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'knobs-heads-'));
+    await a.save(`file://${dir}`);
+    const b = await knobs.loadModel(`file://${dir}`);
+    expect(b.evaluate(x, [yCls, yVal])).toEqual(a.evaluate(x, [yCls, yVal]));
+    const ha = await a.fit(x, [yCls, yVal], { epochs: 1, batchSize: 8, verbose: 0 });
+    const hb = await b.fit(x, [yCls, yVal], { epochs: 1, batchSize: 8, verbose: 0 });
+    expect(hb.history).toEqual(ha.history);
+    expect(b.getWeights().map((w) => Array.from(w))).toEqual(a.getWeights().map((w) => Array.from(w)));
+  });
+
   it('refuses losses, weights and targets that do not match the outputs, naming them', () => {
     const m = twoHeads(6);
     expect(() => m.compile({ optimizer: 'sgd', loss: ['meanSquaredError'] })).toThrow(/options.loss must have one entry per output \(cls, value\), got 1/);
