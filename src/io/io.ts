@@ -56,7 +56,13 @@ export interface ModelJson {
   generatedBy: string;
   /** A stack (`Sequential`), or a graph (`Model`: Keras' functional config, with `input_layers`, `output_layers` and each layer's `inbound_nodes`). */
   modelTopology: { className: 'Sequential' | 'Model'; config: ModelConfig };
-  trainingConfig?: { loss: string; metrics: string[]; optimizer: OptimizerConfig };
+  /** `outputs`: a model with several outputs, each output's loss and weight, and metrics by output name. */
+  trainingConfig?: {
+    loss: string;
+    metrics: string[];
+    optimizer: OptimizerConfig;
+    outputs?: { losses: string[]; lossWeights: number[]; metrics: Record<string, string[]> };
+  };
   /** Training progress: optimizer steps and epochs completed. */
   training?: { iterations: number; epochsCompleted: number };
   /** The weights file: model weights in getWeights() order, then `optimizer/<slot>` buffers. */
@@ -138,7 +144,7 @@ export function toArtifacts(model: Sequential, metadata?: Record<string, unknown
     modelTopology: { className: model.graph ? 'Model' : 'Sequential', config: model.getConfig() },
     ...(ts
       ? {
-          trainingConfig: { loss: ts.loss, metrics: ts.metrics, optimizer: ts.optimizer },
+          trainingConfig: { loss: ts.loss, metrics: ts.metrics, optimizer: ts.optimizer, ...(ts.outputs ? { outputs: ts.outputs } : {}) },
           training: { iterations: ts.iterations, epochsCompleted: ts.epochsCompleted },
         }
       : {}),
@@ -234,6 +240,18 @@ export function checkModelJson(json: unknown, where = 'model.json'): { json: Mod
     const t = object(where, 'trainingConfig', tc);
     string(where, 'trainingConfig.loss', own(t, 'loss'));
     array(where, 'trainingConfig.metrics', own(t, 'metrics')).forEach((m, i) => string(where, `trainingConfig.metrics[${i}]`, m));
+    const outs = own(t, 'outputs');
+    if (outs !== undefined) {
+      const oc = object(where, 'trainingConfig.outputs', outs);
+      array(where, 'trainingConfig.outputs.losses', own(oc, 'losses')).forEach((l, i) => string(where, `trainingConfig.outputs.losses[${i}]`, l));
+      array(where, 'trainingConfig.outputs.lossWeights', own(oc, 'lossWeights')).forEach((w, i) => {
+        if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
+          throw new RangeError(`${where}: trainingConfig.outputs.lossWeights[${i}] must be a number >= 0, got ${describe(w)}`);
+      });
+      const ms = object(where, 'trainingConfig.outputs.metrics', own(oc, 'metrics'));
+      for (const [k, v] of Object.entries(ms))
+        array(where, `trainingConfig.outputs.metrics.${k}`, v).forEach((m, i) => string(where, `trainingConfig.outputs.metrics.${k}[${i}]`, m));
+    }
     const o = object(where, 'trainingConfig.optimizer', own(t, 'optimizer'));
     const cls = string(where, 'trainingConfig.optimizer.className', own(o, 'className'));
     if (cls in Object.prototype) throw new RangeError(`${where}: trainingConfig.optimizer.className ${describe(cls)} is not a knobs optimizer`);
@@ -414,7 +432,18 @@ export function fromArtifacts(a: ModelArtifacts, where = 'model.json'): Sequenti
   const model = within(`${where}: modelTopology.config`, () => modelFromConfig(config, false));
   try {
     if (tc) {
-      within(`${where}: trainingConfig`, () => model.compile({ optimizer: optimizerFromConfig(tc.optimizer), loss: tc.loss as never, metrics: tc.metrics }));
+      within(`${where}: trainingConfig`, () =>
+        model.compile(
+          tc.outputs
+            ? {
+                optimizer: optimizerFromConfig(tc.optimizer),
+                loss: tc.outputs.losses as never,
+                lossWeights: tc.outputs.lossWeights,
+                metrics: tc.outputs.metrics,
+              }
+            : { optimizer: optimizerFromConfig(tc.optimizer), loss: tc.loss as never, metrics: tc.metrics },
+        ),
+      );
     }
     applyArtifacts(model, a, where);
   } catch (e) {

@@ -22,6 +22,8 @@
  * @module
  */
 import { DEFAULT_ACTIVATION_ALPHA, type ActivationName } from '../engine/kernels/f32_activation';
+import { InputLayer } from '../layers/input-layer';
+import { graphFromConfig, type GraphLayerConfig, type GraphModelConfig } from '../model/graph';
 import { describe, ShapeError } from '../errors';
 import { layerFromConfig } from '../layers/index';
 import type { Layer, LayerConfig } from '../layers/layer';
@@ -166,10 +168,20 @@ export function toTfjsArtifacts(model: Sequential, metadata?: Record<string, unk
   const taken = new Set(layers.map((l) => l.name));
   let inputName = 'input_1';
   for (let k = 2; taken.has(inputName); k++) inputName = `input_${k}`;
-  const topologyLayers: Plain[] = [
-    { class_name: 'InputLayer', config: { batch_input_shape: [null, ...model.inputShape], dtype: 'float32', sparse: false, name: inputName } },
-    ...layers.map(layerOut),
-  ];
+  const graph = model.graph;
+  // a graph: tfjs' functional topology ("Model": layers with inbound_nodes, input_layers, output_layers)
+  const topologyLayers: Plain[] = graph
+    ? layers.map((l, i) => ({
+        ...(l instanceof InputLayer
+          ? { class_name: 'InputLayer', config: { batch_input_shape: [null, ...l.inputShape], dtype: 'float32', sparse: false, name: l.name } }
+          : layerOut(l)),
+        name: l.name,
+        inbound_nodes: graph.sources[i]!.length ? [graph.sources[i]!.map((s) => [layers[s]!.name, 0, 0, {}])] : [],
+      }))
+    : [
+        { class_name: 'InputLayer', config: { batch_input_shape: [null, ...model.inputShape], dtype: 'float32', sparse: false, name: inputName } },
+        ...layers.map(layerOut),
+      ];
   const weights = model.getWeights();
   const entries: { entry: TfjsWeightEntry; data: Float32Array; trainable: boolean }[] = [];
   let k = 0;
@@ -197,7 +209,19 @@ export function toTfjsArtifacts(model: Sequential, metadata?: Record<string, unk
     format: 'layers-model',
     generatedBy: 'knobs',
     convertedBy: null,
-    modelTopology: { class_name: 'Sequential', config: { name: model.name, layers: topologyLayers }, keras_version: 'knobs', backend: 'tensor_flow.js' },
+    modelTopology: {
+      class_name: graph ? 'Model' : 'Sequential',
+      config: graph
+        ? {
+            name: model.name,
+            layers: topologyLayers,
+            input_layers: graph.inputs.map((i) => [layers[i]!.name, 0, 0]),
+            output_layers: graph.outputs.map((i) => [layers[i]!.name, 0, 0]),
+          }
+        : { name: model.name, layers: topologyLayers },
+      keras_version: 'knobs',
+      backend: 'tensor_flow.js',
+    },
     ...(opt ? { trainingConfig: opt.trainingConfig } : {}),
     weightsManifest: [{ paths: ['weights.bin'], weights: [...ordered.map((e) => e.entry), ...(opt ? opt.entries : [])] }],
     ...(metadata ? { userDefinedMetadata: metadata } : {}),
@@ -234,7 +258,8 @@ const TFJS_METRICS = new Set(['accuracy', 'binaryAccuracy', 'categoricalAccuracy
  */
 function optimizerOut(model: Sequential): { trainingConfig: Plain; entries: TfjsWeightEntry[]; data: Float32Array } | undefined {
   const ts = model.trainingState();
-  if (!ts || !TFJS_LOSSES.has(ts.loss) || model.optimizer?.schedule) return undefined;
+  // (several outputs: tfjs would need a loss per output; the architecture and weights still go)
+  if (!ts || ts.outputs || !TFJS_LOSSES.has(ts.loss) || model.optimizer?.schedule) return undefined;
   const o = ts.optimizer;
   const cfg = o.config as Record<string, unknown>;
   let optimizerConfig: Plain;
@@ -526,6 +551,11 @@ const KNOWN = new Set([
   'Reshape',
   'ZeroPadding2D',
   'SpatialDropout2D',
+  // merge layers of functional models
+  'Add',
+  'Multiply',
+  'Average',
+  'Concatenate',
 ]);
 /** Keras' aliases of the same classes. */
 const ALIASES: Partial<Record<string, string>> = {
@@ -586,6 +616,56 @@ function layerIn(where: string, cls0: string, c: Plain): { layer: LayerConfig; i
     }
   }
   return { layer: { className: cls, config }, tfjsName: name, ...(inputShape ? { inputShape } : {}) };
+}
+
+/**
+ * A functional model's topology (tfjs' and Keras 2's `Model` / `Functional`: layers with
+ * `inbound_nodes` of [name, 0, 0, {}], `input_layers`, `output_layers`) as knobs' graph config,
+ * each layer read as a Sequential's layers are and keeping its tfjs name; undefined for a
+ * Sequential topology.
+ */
+function functionalIn(where: string, json: Plain): GraphModelConfig | undefined {
+  let topo = object(where, 'modelTopology', own(json, 'modelTopology'));
+  if (own(topo, 'model_config') !== undefined) topo = object(where, 'modelTopology.model_config', own(topo, 'model_config'));
+  const cls = own(topo, 'class_name');
+  if (cls !== 'Model' && cls !== 'Functional') return undefined;
+  const c = object(where, 'modelTopology.config', own(topo, 'config'));
+  const raw = array(where, 'modelTopology.config.layers', own(c, 'layers'));
+  const layers = raw.map((l, i): GraphLayerConfig => {
+    const f = `modelTopology.config.layers[${i}]`;
+    const lo = object(where, f, l);
+    const lcls = string(where, `${f}.class_name`, own(lo, 'class_name'));
+    const lc = object(where, `${f}.config`, own(lo, 'config'));
+    const name = string(where, `${f}.name`, own(lo, 'name') ?? own(lc, 'name'));
+    const lw = `${where}: layer ${JSON.stringify(name)} (${lcls})`;
+    const nodes = array(where, `${f}.inbound_nodes`, own(lo, 'inbound_nodes') ?? []).map((node, ni) =>
+      array(where, `${f}.inbound_nodes[${ni}]`, node).map((ref, ri) => {
+        const r = array(where, `${f}.inbound_nodes[${ni}][${ri}]`, ref);
+        return [string(where, `${f}.inbound_nodes[${ni}][${ri}][0]`, r[0]), Number(r[1] ?? 0), Number(r[2] ?? 0), {}] as [
+          string,
+          number,
+          number,
+          Record<string, unknown>,
+        ];
+      }),
+    );
+    if (lcls === 'InputLayer') {
+      dtypeIn(lw, own(lc, 'dtype'));
+      const key = SHAPE_KEYS.find((k) => own(lc, k) !== undefined && own(lc, k) !== null);
+      if (!key) throw new RangeError(`${lw}: has no batch_input_shape`);
+      const shape = inputShapeIn(lw, `config.${key}`, own(lc, key));
+      return { className: 'InputLayer', name, config: { name, batchInputShape: [null, ...shape] }, inbound_nodes: [] };
+    }
+    const r = layerIn(lw, lcls, lc);
+    return { className: r.layer.className, name, config: { ...r.layer.config, name }, inbound_nodes: nodes };
+  });
+  const refs = (field: string): [string, number, number][] =>
+    array(where, `modelTopology.config.${field}`, own(c, field)).map((ref, i) => {
+      const r = array(where, `modelTopology.config.${field}[${i}]`, ref);
+      return [string(where, `modelTopology.config.${field}[${i}][0]`, r[0]), Number(r[1] ?? 0), Number(r[2] ?? 0)];
+    });
+  const name = own(c, 'name');
+  return { name: typeof name === 'string' ? name : 'model', seed: 0, layers, input_layers: refs('input_layers'), output_layers: refs('output_layers') };
 }
 
 /** The Sequential topology's layer list (Keras 2.0 wrote a bare list as the config). */
@@ -692,6 +772,23 @@ function trainingIn(
 export function fromTfjsArtifacts(a: { modelJson: unknown; weightData: ArrayBuffer }, where = 'model.json'): Sequential {
   const json = object(where, 'the file', a.modelJson);
   const groups = checkTfjsManifest(json, where);
+  const functional = functionalIn(where, json);
+  if (functional) {
+    // a graph: connected by name (cycles, unknown sources and dangling layers refused), laid out
+    // on a throwaway copy before anything is allocated; its layers keep their tfjs names
+    const collected = within(`${where}: modelTopology`, () => graphFromConfig('graph', functional));
+    within(`${where}: modelTopology`, () => layoutLayers(collected.layers, [], collected.graph));
+    return loadWeightsInto(
+      where,
+      json,
+      groups,
+      a,
+      collected.layers,
+      collected.layers.map((l) => l.name),
+      [],
+      () => modelFromConfig(functional as never, false),
+    );
+  }
   const { name, layers: raw } = topologyLayers(where, json);
   let inputShape: number[] | undefined;
   const configs: LayerConfig[] = [];
@@ -731,6 +828,25 @@ export function fromTfjsArtifacts(a: { modelJson: unknown; weightData: ArrayBuff
   // Layers built on a throwaway copy: checks each config and the shapes before any allocation.
   const probe = configs.map((c, i) => within(`${where}: layer ${JSON.stringify(tfjsNames[i])} (${c.className})`, () => layerFromConfig(c)));
   within(`${where}: modelTopology`, () => layoutLayers(probe, shape));
+  return loadWeightsInto(where, json, groups, a, probe, tfjsNames, softmaxAxis1, () =>
+    modelFromConfig({ name, seed: 0, inputShape: shape, layers: configs }, false),
+  );
+}
+
+/**
+ * The second half of reading a tfjs model: the weights of the laid-out layers `probe` (tfjs
+ * names `tfjsNames`) found in the manifest and checked, then the model made and filled.
+ */
+function loadWeightsInto(
+  where: string,
+  json: Plain,
+  groups: TfjsCheckedGroup[],
+  a: { modelJson: unknown; weightData: ArrayBuffer },
+  probe: Layer[],
+  tfjsNames: string[],
+  softmaxAxis1: boolean[],
+  make: () => Sequential,
+): Sequential {
   probe.forEach((l, i) => {
     if (softmaxAxis1[i] && l.outputShape.length > 1) {
       throw new RangeError(
@@ -781,7 +897,7 @@ export function fromTfjsArtifacts(a: { modelJson: unknown; weightData: ArrayBuff
   // copies: a weight's byte offset need not be a multiple of 4 after bool or uint8 weights
   const arrays = picks.map((e) => new Float32Array(a.weightData.slice(e.byteOffset, e.byteOffset + e.bytes)));
   const training = trainingIn(json, probe, tfjsNames, entries, a.weightData);
-  const model = within(`${where}: modelTopology`, () => modelFromConfig({ name, seed: 0, inputShape: shape, layers: configs }, false));
+  const model = within(`${where}: modelTopology`, make);
   try {
     model.setWeights(arrays);
     if (training) {

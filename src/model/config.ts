@@ -26,6 +26,11 @@ export interface TrainingState {
   iterations: number;
   epochsCompleted: number;
   slotNames: readonly string[];
+  /**
+   * A model with several outputs: each output's loss and weight (in output order) and metrics (by
+   * output name); `loss` is then the first output's and `metrics` is empty.
+   */
+  outputs?: { losses: LossName[]; lossWeights: number[]; metrics: Record<string, string[]> };
 }
 
 /** {@link Sequential.summary}: the table of layers, output shapes and parameter counts. */
@@ -86,11 +91,20 @@ export function modelConfig(model: Sequential): ModelConfig {
 export function trainingState(model: Sequential): TrainingState | undefined {
   const c = model.compiled;
   // a custom loss function cannot be written to model.json: such a model saves without its training state
-  // (several outputs' losses are not written yet: such a model saves its weights without training state)
-  if (!c || typeof c.loss === 'function' || c.heads) return undefined;
+  if (!c || typeof c.loss === 'function') return undefined;
   const o = c.optimizer;
+  const heads = c.heads;
   return {
-    loss: c.loss,
+    ...(heads
+      ? {
+          outputs: {
+            losses: heads.map((h) => h.loss as LossName),
+            lossWeights: heads.map((h) => h.weight),
+            metrics: Object.fromEntries(heads.map((h) => [h.name, h.metrics.map((m) => m.name)])),
+          },
+        }
+      : {}),
+    loss: heads ? (heads[0]!.loss as LossName) : c.loss,
     metrics: c.metrics.map((m) => m.name),
     optimizer: o.getConfig(),
     iterations: o.iterations,

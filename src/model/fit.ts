@@ -47,8 +47,6 @@ export async function fit(model: Sequential, x: ModelInput, y: unknown, options:
   const workers = options.workers ?? 1;
   if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1))
     throw new RangeError(`${W}: options.workers must be a positive integer or 'auto', got ${describe(workers)}`);
-  if (workers !== 1 && c.heads)
-    throw new RangeError(`${W}: a model with several outputs trains on one thread for now; use options.workers 1, got ${describe(workers)}`);
   if (workers !== 1 && typeof c.loss === 'function')
     throw new RangeError(`${W}: a custom loss function trains on one thread (it cannot be sent to workers); use options.workers 1, got ${describe(workers)}`);
   const userCallbacks = callbackList(W, options.callbacks);

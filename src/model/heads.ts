@@ -99,7 +99,9 @@ export function compileHeads(where: string, layers: Layer[], graph: Graph, loss:
     }
     const act = layer instanceof Dense || layer instanceof Activation ? layer.activation : undefined;
     const fusable = fusableActivation(l);
-    const fused = fusable !== undefined && act === fusable && (layer instanceof Dense || layer instanceof Activation);
+    // an output that other layers read must keep its activation: they read the probabilities
+    const read = graph.sources.some((srcs) => srcs.includes(i));
+    const fused = !read && fusable !== undefined && act === fusable && (layer instanceof Dense || layer instanceof Activation);
     if (fused) (layer as Dense | Activation).fusedWithLoss = true;
     const head: Head = {
       layer: i,

@@ -14,6 +14,7 @@ import { layerFromConfig } from '../layers/index';
 import type { LayerConfig } from '../layers/layer';
 import type { ModelCore } from './runtime';
 import { graphGradientFlow, layoutGraph, type Graph, type GraphCoreConfig } from './graph';
+import { compileHeads } from './heads';
 
 /** A weight and where it lives. */
 export interface PlacedWeight {
@@ -142,6 +143,8 @@ export interface CoreConfig {
   loss: Loss;
   /** A graph model's connectivity (its layers in `layers`, in the model's order); absent for a stack. */
   graph?: GraphCoreConfig;
+  /** Several outputs: each output's loss and loss weight, in output order. */
+  heads?: { loss: Loss; weight: number }[];
 }
 
 /** What a worker needs to rebuild a model's step code: its architecture (a stack or a graph), its frozen layers and its loss. */
@@ -153,6 +156,7 @@ export function coreConfigOf(model: { inputShape: number[]; getConfig(): { layer
     loss: core.loss,
     frozen: core.layers.map((l) => l.frozen),
     ...(g ? { graph: { sources: g.sources, inputs: g.inputs, outputs: g.outputs } } : {}),
+    ...(core.heads ? { heads: core.heads.map((h) => ({ loss: h.loss, weight: h.weight })) } : {}),
   };
 }
 
@@ -162,7 +166,19 @@ export function coreFromConfig(c: CoreConfig): ModelCore {
   if (c.frozen) layers.forEach((l, i) => (l.trainable = !c.frozen![i]));
   const graph = c.graph ? { ...c.graph, needsGrad: layers.map(() => false) } : undefined;
   const layout = layoutLayers(layers, c.inputShape, graph);
-  const fused = configureLossFusion(layers, c.loss);
+  // several outputs: each output's loss and weight, fused as the model compiled them
+  const heads =
+    c.heads && graph
+      ? compileHeads(
+          'worker',
+          layers,
+          graph,
+          c.heads.map((h) => h.loss),
+          c.heads.map((h) => h.weight),
+          undefined,
+        )
+      : undefined;
+  const fused = heads ? false : configureLossFusion(layers, c.loss);
   return {
     layers,
     inputSize: layout.inputSize,
@@ -176,5 +192,6 @@ export function coreFromConfig(c: CoreConfig): ModelCore {
     trainableRanges: layout.trainableRanges,
     firstTrainable: layout.firstTrainable,
     graph,
+    heads,
   };
 }

@@ -92,6 +92,9 @@ class GraphBuilder {
   }
 }
 
+/** ONNX operators of the merge layers (Sum, Mean and Concat take any number of inputs, Mul two). */
+const MERGE_OPS: Partial<Record<string, string>> = { Add: 'Sum', Multiply: 'Mul', Average: 'Mean', Concatenate: 'Concat' };
+
 /** TensorFlow's 'same' padding of one axis: the total split with the odd pixel after. */
 function samePads(n: number, k: number, s: number, d: number): [number, number] {
   const out = Math.ceil(n / s);
@@ -218,13 +221,42 @@ export function exportModel(model: Sequential, options: OnnxExportOptions = {}):
     nchw = false;
   };
 
-  for (const layer of model.layers as Layer[]) {
+  // a graph (the functional API): each layer starts from its source's output tensor and layout;
+  // several inputs are graph inputs named after their layers, several outputs likewise
+  const graph = (model as { graph?: { sources: number[][]; inputs: number[]; outputs: number[] } }).graph;
+  const layers = model.layers as Layer[];
+  const tensors: { x: string; nchw: boolean }[] = [];
+  const graphInputName = (i: number): string => (graph!.inputs.length === 1 ? inputName : layers[i]!.name);
+  const graphOutputName = (i: number): string => (graph!.outputs.length === 1 ? outputName : layers[i]!.name);
+  for (const [li, layer] of layers.entries()) {
     const p = layer.name;
     const where = `${W}: layer ${JSON.stringify(layer.name)} (${layer.className})`;
     const c = layer.getConfig();
     const specs = layer.weightSpecs();
     const w: Record<string, Float32Array> = {};
     for (const s of specs) w[s.name] = weights[wi++]!;
+    if (graph) {
+      const srcs = graph.sources[li]!;
+      if (layer.className === 'InputLayer') {
+        tensors[li] = { x: graphInputName(li), nchw: false };
+        continue;
+      }
+      if (MERGE_OPS[layer.className]) {
+        // merges work on NHWC tensors: Keras' concatenation axis counts the batch as axis 0
+        const ins = srcs.map((s) => {
+          const t = tensors[s]!;
+          return t.nchw ? g.node('Transpose', [t.x], p, [intsAttr('perm', [0, 2, 3, 1])]) : t.x;
+        });
+        const op = MERGE_OPS[layer.className]!;
+        // Mul takes two inputs: a product of more is a chain
+        let out = op === 'Mul' ? ins[0]! : g.node(op, ins, p, op === 'Concat' ? [iAttr('axis', c.axis as number)] : []);
+        if (op === 'Mul') for (const other of ins.slice(1)) out = g.node('Mul', [out, other], p);
+        tensors[li] = { x: out, nchw: false };
+        continue;
+      }
+      ({ x, nchw } = tensors[srcs[0]!]!);
+      shape = layers[srcs[0]!]!.outputShape.slice();
+    }
     const image = shape.length === 3;
     switch (layer.className) {
       case 'Dense': {
@@ -348,7 +380,9 @@ export function exportModel(model: Sequential, options: OnnxExportOptions = {}):
         throw new RangeError(`${where}: has no ONNX export`);
     }
     shape = layer.outputShape.slice();
+    tensors[li] = { x, nchw };
   }
+  if (graph) return encodeGraph(model, opset, g, layers, graph, tensors, graphInputName, graphOutputName);
   if (shape.length === 3) toNhwc('output');
   // the last node's output takes the graph's output name
   if (x === inputName || g.nodes.length === 0) x = g.node('Identity', [x], 'output');
@@ -369,6 +403,41 @@ export function exportModel(model: Sequential, options: OnnxExportOptions = {}):
       initializer: g.inits,
       input: [valueInfo(inputName, model.inputShape)],
       output: [valueInfo(outputName, shape)],
+    },
+  };
+  const { model: type } = types();
+  return type.encode(type.fromObject(message)).finish();
+}
+
+/** The ModelProto of a graph model: its inputs and outputs named (one: options' names; several: the layers' names). */
+function encodeGraph(
+  model: Sequential,
+  opset: number,
+  g: GraphBuilder,
+  layers: Layer[],
+  graph: { inputs: number[]; outputs: number[] },
+  tensors: { x: string; nchw: boolean }[],
+  inputName: (i: number) => string,
+  outputName: (i: number) => string,
+): Uint8Array {
+  for (const i of graph.outputs) {
+    const t = tensors[i]!;
+    const x = t.nchw ? g.node('Transpose', [t.x], `${layers[i]!.name}/output`, [intsAttr('perm', [0, 2, 3, 1])]) : t.x;
+    g.nodes.push({ input: [x], output: [outputName(i)], name: `${layers[i]!.name}/identity`, opType: 'Identity', attribute: [] });
+  }
+  const dims = (s: number[]) => [{ dimParam: 'batch' }, ...s.map((d) => ({ dimValue: d }))];
+  const valueInfo = (name: string, s: number[]) => ({ name, type: { tensorType: { elemType: DATA_TYPE.FLOAT, shape: { dim: dims(s) } } } });
+  const message = {
+    irVersion: 7,
+    opsetImport: [{ domain: '', version: opset }],
+    producerName: 'knobs',
+    producerVersion: '0.1.0',
+    graph: {
+      name: model.name,
+      node: g.nodes,
+      initializer: g.inits,
+      input: graph.inputs.map((i) => valueInfo(inputName(i), layers[i]!.outputShape)),
+      output: graph.outputs.map((i) => valueInfo(outputName(i), layers[i]!.outputShape)),
     },
   };
   const { model: type } = types();

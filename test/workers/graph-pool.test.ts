@@ -54,4 +54,41 @@ describe('graph models on the worker pool', () => {
     // it trained: the loss fell
     expect(h1.history.loss![2]).toBeLessThan(h1.history.loss![0]!);
   });
+
+  it('a two-headed model (loss per output, lossWeights): 2 workers twice bit-identical, and as one thread within rounding', async () => {
+    const L = knobs.layers;
+    const make = (): knobs.Sequential => {
+      const x = knobs.input({ shape: [6, 6, 1] });
+      const c = L.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }).apply(x);
+      const f = L.flatten().apply(L.batchNormalization().apply(c));
+      const cls = L.dense({ units: 2, activation: 'softmax', name: 'cls' }).apply(f);
+      const val = L.dense({ units: 1, name: 'value' }).apply(L.dense({ units: 4, activation: 'tanh' }).apply(f));
+      const m = knobs.model({ inputs: x, outputs: [cls, val], seed: 8 });
+      m.compile({
+        optimizer: knobs.optimizers.adam({ learningRate: 0.01 }),
+        loss: ['categoricalCrossentropy', 'meanSquaredError'],
+        lossWeights: [1, 0.5],
+        metrics: { cls: ['accuracy'] },
+      });
+      return m;
+    };
+    const yCls = Float32Array.from({ length: N * 2 }, (_, k) => (k % 2 === labels[k >> 1]! % 2 ? 1 : 0));
+    const yVal = Float32Array.from({ length: N }, (_, i) => img[i * 36 + 7]! - 0.5);
+    const one = make(),
+      two = make(),
+      again = make();
+    const h1 = await one.fit(img, [yCls, yVal], { epochs: 3, batchSize: 16, verbose: 0 });
+    const h2 = await two.fit(img, [yCls, yVal], { epochs: 3, batchSize: 16, verbose: 0, workers: 2 });
+    await again.fit(img, [yCls, yVal], { epochs: 3, batchSize: 16, verbose: 0, workers: 2 });
+    expect(bits(again.getWeights())).toEqual(bits(two.getWeights()));
+    const a = one.getWeights(),
+      b = two.getWeights();
+    a.forEach((w, i) => {
+      for (let k = 0; k < w.length; k++) {
+        if (!(Math.abs(w[k]! - b[i]![k]!) <= 1e-5 + 1e-4 * Math.abs(w[k]!))) throw new Error(`weight ${i}[${k}]: 1 worker ${w[k]}, 2 workers ${b[i]![k]}`);
+      }
+    });
+    for (const k of ['loss', 'cls_loss', 'value_loss', 'cls_accuracy']) h1.history[k]!.forEach((v, e) => expect(h2.history[k]![e], k).toBeCloseTo(v, 4));
+    expect(h1.history.loss![2]).toBeLessThan(h1.history.loss![0]!);
+  });
 });
