@@ -12,35 +12,11 @@ import type { Sequential } from '../../src/model/sequential';
 import { expectClose, randomArray, rng } from '../helpers';
 import { referenceConv, type ConvCase } from '../kernels/conv-reference';
 import { mnistSplit } from './mnist';
+import { checkGradients } from './gradient-check';
 
 const L = knobs.layers;
 
 /** Analytic gradients against a 4-point central difference of the model's own loss, on a sample of every weight's coordinates. */
-function checkGradients(model: Sequential, x: Float32Array, labels: Int32Array, tol = { rtol: 3e-2, atol: 2e-3 }): void {
-  const { grads } = model.computeGradients(x, labels);
-  const weights = model.getWeights();
-  const names = model.weightNames();
-  const r = rng(99);
-  weights.forEach((w, wi) => {
-    const g = grads[wi]!;
-    expect(g.length, names[wi]).toBe(w.length);
-    const picks = new Set<number>();
-    while (picks.size < Math.min(10, w.length)) picks.add(Math.floor(r() * w.length));
-    for (const i of picks) {
-      const h = 2e-3 * Math.max(1, Math.abs(w[i]!));
-      const old = w[i]!;
-      const f = (v: number): number => {
-        w[i] = v;
-        model.setWeights(weights);
-        return model.computeGradients(x, labels).loss;
-      };
-      const d = (8 * (f(old + h) - f(old - h)) - (f(old + 2 * h) - f(old - 2 * h))) / (12 * h);
-      w[i] = old;
-      model.setWeights(weights);
-      if (!(Math.abs(d - g[i]!) <= tol.atol + tol.rtol * Math.abs(d))) expect.fail(`${names[wi]}[${i}]: analytic ${g[i]}, finite difference ${d}`);
-    }
-  });
-}
 
 function netWith(inputShape: number[], convs: Layer[], classes = 3, seed = 3): Sequential {
   const m = knobs.sequential({ inputShape, seed, layers: [...convs, L.flatten(), L.dense({ units: classes, activation: 'softmax' })] });
@@ -103,7 +79,7 @@ describe('convolution layers: gradients against finite differences', () => {
   cases.forEach(([name, shape, layers], i) => {
     it(name, () => {
       const { x, labels } = batch(5, shape, 3, 10 + i);
-      checkGradients(netWith(shape, layers()), x, labels);
+      checkGradients(netWith(shape, layers()), x, labels, { step: 2e-3 });
     });
   });
 });

@@ -9,6 +9,7 @@ import * as knobs from '../../src/index.node';
 import type { Sequential } from '../../src/model/sequential';
 import { expectClose, randomArray, rng } from '../helpers';
 import { mnistSplit } from './mnist';
+import { checkGradients } from './gradient-check';
 
 function oneHot(labels: number[], classes: number): Float32Array {
   const y = new Float32Array(labels.length * classes);
@@ -22,38 +23,6 @@ function labelsOf(n: number, classes: number, seed: number): number[] {
 }
 
 /** Analytic gradients (computeGradients) against a 4-point finite difference of the loss, on a sample of every trainable weight. */
-function checkGradients(model: Sequential, x: Float32Array, y: unknown, tol = { rtol: 3e-2, atol: 2e-3 }): void {
-  const { grads } = model.computeGradients(x, y);
-  const weights = model.getWeights();
-  const specs = model.layers.flatMap((l) => l.weightSpecs().map((s) => ({ trainable: s.trainable && !l.frozen })));
-  const names = model.weightNames();
-  const r = rng(99);
-  let gi = 0;
-  let checked = 0;
-  weights.forEach((w, wi) => {
-    if (!specs[wi]!.trainable) return;
-    const g = grads[gi++]!;
-    expect(g.length, names[wi]).toBe(w.length);
-    const picks = new Set<number>();
-    while (picks.size < Math.min(10, w.length)) picks.add(Math.floor(r() * w.length));
-    for (const i of picks) {
-      const h = 1e-2 * Math.max(1, Math.abs(w[i]!));
-      const old = w[i]!;
-      const f = (v: number): number => {
-        w[i] = v;
-        model.setWeights(weights);
-        return model.computeGradients(x, y).loss;
-      };
-      const d = (8 * (f(old + h) - f(old - h)) - (f(old + 2 * h) - f(old - 2 * h))) / (12 * h);
-      w[i] = old;
-      model.setWeights(weights);
-      if (!(Math.abs(d - g[i]!) <= tol.atol + tol.rtol * Math.abs(d))) expect.fail(`${names[wi]}[${i}]: analytic ${g[i]}, finite difference ${d}`);
-      checked++;
-    }
-  });
-  expect(gi).toBe(grads.length);
-  expect(checked).toBeGreaterThan(0);
-}
 
 const L = knobs.layers;
 

@@ -3,8 +3,8 @@
 // on (seed, step, example, unit), so the loss is a deterministic function of the weights.
 import { describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index';
-import type { Sequential } from '../../src/model/sequential';
 import { randomArray, rng } from '../helpers';
+import { checkGradients } from './gradient-check';
 
 function oneHot(labels: number[], classes: number): Float32Array {
   const y = new Float32Array(labels.length * classes);
@@ -13,38 +13,6 @@ function oneHot(labels: number[], classes: number): Float32Array {
 }
 
 /** Compares analytic gradients with finite differences on a sample of coordinates of every weight. */
-function checkGradients(model: Sequential, x: Float32Array, y: unknown, opts: { sampleWeight?: Float32Array } = {}, tol = { rtol: 3e-2, atol: 2e-3 }): void {
-  const { grads } = model.computeGradients(x, y, opts);
-  const weights = model.getWeights();
-  const trainable = model.layers.flatMap((l) => l.weightSpecs().map((s) => s.trainable));
-  const names = model.weightNames();
-  const r = rng(99);
-  let gi = 0;
-  weights.forEach((w, wi) => {
-    if (!trainable[wi]) return;
-    const g = grads[gi++]!;
-    expect(g.length, names[wi]).toBe(w.length);
-    const picks = new Set<number>();
-    while (picks.size < Math.min(12, w.length)) picks.add(Math.floor(r() * w.length));
-    for (const i of picks) {
-      const h = 1e-2 * Math.max(1, Math.abs(w[i]!));
-      const old = w[i]!;
-      const f = (v: number): number => {
-        w[i] = v;
-        model.setWeights(weights);
-        return model.computeGradients(x, y, opts).loss;
-      };
-      // float64 difference of float32 losses: use a wide step and a 4-point stencil
-      const d = (8 * (f(old + h) - f(old - h)) - (f(old + 2 * h) - f(old - 2 * h))) / (12 * h);
-      w[i] = old;
-      model.setWeights(weights);
-      const err = Math.abs(d - g[i]!);
-      if (!(err <= tol.atol + tol.rtol * Math.abs(d))) {
-        expect.fail(`${names[wi]}[${i}]: analytic ${g[i]}, finite difference ${d}`);
-      }
-    }
-  });
-}
 
 function data(n: number, features: number, classes: number, seed: number): { x: Float32Array; labels: number[] } {
   const x = randomArray(n * features, seed, -1.5, 1.5);
@@ -81,7 +49,7 @@ describe('gradients against finite differences', () => {
         layers: [knobs.layers.dense({ units: 6, activation: act }), knobs.layers.dense({ units: 3, activation: 'softmax' })],
       });
       model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
-      checkGradients(model, x, oneHot(labels, 3));
+      checkGradients(model, x, oneHot(labels, 3), { picks: 12 });
     });
   }
 
@@ -93,7 +61,7 @@ describe('gradients against finite differences', () => {
       layers: [knobs.layers.dense({ units: 8, activation: 'tanh' }), knobs.layers.dense({ units: 5, activation: 'softmax' })],
     });
     model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
-    checkGradients(model, x, labels, { sampleWeight: randomArray(9, 5, 0.1, 2) });
+    checkGradients(model, x, labels, { sampleWeight: randomArray(9, 5, 0.1, 2), picks: 12 });
   });
 
   it('binary cross-entropy with a sigmoid output (fused) and with probabilities (not fused)', () => {
@@ -105,7 +73,7 @@ describe('gradients against finite differences', () => {
       layers: [knobs.layers.dense({ units: 4, activation: 'elu' }), knobs.layers.dense({ units: 1, activation: 'sigmoid' })],
     });
     fused.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
-    checkGradients(fused, x, y);
+    checkGradients(fused, x, y, { picks: 12 });
     const probs = knobs.sequential({
       inputShape: [3],
       seed: 5,
@@ -116,7 +84,7 @@ describe('gradients against finite differences', () => {
       ],
     });
     probs.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
-    checkGradients(probs, x, y);
+    checkGradients(probs, x, y, { picks: 12 });
   });
 
   it('categorical cross-entropy on probabilities from a separate softmax layer after a dense layer with tanh', () => {
@@ -127,7 +95,7 @@ describe('gradients against finite differences', () => {
       layers: [knobs.layers.dense({ units: 3, activation: 'tanh' }), knobs.layers.dense({ units: 3 }), knobs.layers.activation({ activation: 'sigmoid' })],
     });
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
-    checkGradients(model, x, oneHot(labels, 3));
+    checkGradients(model, x, oneHot(labels, 3), { picks: 12 });
   });
 
   it('mean squared error with softmax, sigmoid and linear outputs', () => {
@@ -140,7 +108,7 @@ describe('gradients against finite differences', () => {
         layers: [knobs.layers.dense({ units: 4, activation: 'relu' }), knobs.layers.dense({ units: 2, activation: act })],
       });
       model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-      checkGradients(model, x, y, { sampleWeight: randomArray(5, 10, 0.5, 1.5) });
+      checkGradients(model, x, y, { sampleWeight: randomArray(5, 10, 0.5, 1.5), picks: 12 });
     }
   });
 
@@ -159,7 +127,7 @@ describe('gradients against finite differences', () => {
       ],
     });
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
-    checkGradients(model, x, oneHot(labels, 4));
+    checkGradients(model, x, oneHot(labels, 4), { picks: 12 });
   });
 
   it("conv - batch norm - activation - average pool: the activation runs in place over batch norm's output", () => {
@@ -179,7 +147,7 @@ describe('gradients against finite differences', () => {
       ],
     });
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
-    checkGradients(model, x, oneHot(labels, 3));
+    checkGradients(model, x, oneHot(labels, 3), { picks: 12 });
   });
 
   it('batch normalization without center or scale, and a leading normalization layer', () => {
@@ -195,7 +163,7 @@ describe('gradients against finite differences', () => {
       ],
     });
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
-    checkGradients(model, x, oneHot(labels, 3));
+    checkGradients(model, x, oneHot(labels, 3), { picks: 12 });
   });
 
   it('L1, L2 and L1L2 regularizers add their penalty to the loss and their gradient', () => {
@@ -209,7 +177,7 @@ describe('gradients against finite differences', () => {
       ],
     });
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
-    checkGradients(model, x, oneHot(labels, 3));
+    checkGradients(model, x, oneHot(labels, 3), { picks: 12 });
     // the penalty itself: loss with and without regularization differs by sum of c*||W||
     const plain = knobs.sequential({
       inputShape: [4],
@@ -243,7 +211,7 @@ describe('activations whose derivative needs the input (gelu, geluNew, swish, mi
         ],
       });
       model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
-      checkGradients(model, x, oneHot(labels, 3));
+      checkGradients(model, x, oneHot(labels, 3), { picks: 12 });
       // evaluate runs the inference path (activation fused into the product); computeGradients the
       // training path (product, then the activation apart): same loss
       const y = oneHot(labels, 3);

@@ -1,7 +1,7 @@
 // Functional (graph) models between knobs and TensorFlow.js' layers format, both ways, against
 // the real tfjs-layers (cpu backend): residual blocks, concatenated branches, gates, several
 // inputs and outputs predict the same within float rounding after the trip.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,58 +10,13 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index.node';
 import { expectClose, randomArray } from '../helpers';
-
-type Json = any;
+import { tfjsLoad, tfjsSave } from './tfjs-io';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'knobs-tfjs-graph-'));
-
-function joinWeights(w: ArrayBuffer | ArrayBuffer[]): Uint8Array {
-  const parts = Array.isArray(w) ? w : [w];
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(new Uint8Array(p), o);
-    o += p.byteLength;
-  }
-  return out;
-}
-
-async function tfjsLoad(dir: string): Promise<tfl.LayersModel> {
-  return tfl.loadLayersModel({
-    load: async () => {
-      const j = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-      const shards = j.weightsManifest.flatMap((g: Json) => g.paths.map((p: string) => readFileSync(join(dir, p))));
-      const data = joinWeights(shards.map((b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
-      return {
-        modelTopology: j.modelTopology,
-        weightSpecs: j.weightsManifest.flatMap((g: Json) => g.weights),
-        weightData: data.buffer as ArrayBuffer,
-        format: j.format,
-      };
-    },
-  });
-}
-
-async function tfjsSave(model: tfl.LayersModel, dir: string): Promise<void> {
-  await model.save({
-    save: async (a) => {
-      const json = {
-        modelTopology: a.modelTopology,
-        format: a.format,
-        generatedBy: a.generatedBy,
-        convertedBy: null,
-        weightsManifest: [{ paths: ['./weights.bin'], weights: a.weightSpecs }],
-      };
-      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
-      writeFileSync(join(dir, 'weights.bin'), joinWeights(a.weightData as ArrayBuffer | ArrayBuffer[]));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    },
-  });
-}
 
 /** tfjs' outputs for inputs given flat, one per model input. */
 function tfjsPredict(m: tfl.LayersModel, xs: Float32Array[], shapes: number[][]): Float32Array[] {

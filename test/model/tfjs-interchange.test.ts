@@ -11,66 +11,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index.node';
 import { ShapeError } from '../../src/errors';
 import { randomArray, rng, expectClose as closeTo } from '../helpers';
+import { tfjsLoad, tfjsSave } from './tfjs-io';
 
 type Json = any;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-/** tfjs' weightData is one ArrayBuffer or a list of them (4.x). */
-function joinWeights(w: ArrayBuffer | ArrayBuffer[]): Uint8Array {
-  const parts = Array.isArray(w) ? w : [w];
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(new Uint8Array(p), o);
-    o += p.byteLength;
-  }
-  return out;
-}
-
-/** tfjs loads a folder written by knobs: an IOHandler reading model.json and its shards from disk. */
-async function tfjsLoad(dir: string): Promise<tfl.LayersModel> {
-  return tfl.loadLayersModel({
-    load: async () => {
-      const j = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-      const shards = j.weightsManifest.flatMap((g: Json) => g.paths.map((p: string) => readFileSync(join(dir, p))));
-      const data = joinWeights(shards.map((b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
-      return {
-        modelTopology: j.modelTopology,
-        weightSpecs: j.weightsManifest.flatMap((g: Json) => g.weights),
-        weightData: data.buffer as ArrayBuffer,
-        format: j.format,
-        generatedBy: j.generatedBy,
-        convertedBy: j.convertedBy,
-        ...(j.trainingConfig ? { trainingConfig: j.trainingConfig } : {}),
-      };
-    },
-  });
-}
-
-/** tfjs saves a folder as tfjs-node does (`./weights.bin`). */
-async function tfjsSave(model: tfl.LayersModel, dir: string, includeOptimizer = false): Promise<void> {
-  await model.save(
-    {
-      save: async (a) => {
-        const json = {
-          modelTopology: a.modelTopology,
-          ...(a.trainingConfig ? { trainingConfig: a.trainingConfig } : {}),
-          format: a.format,
-          generatedBy: a.generatedBy,
-          convertedBy: a.convertedBy ?? null,
-          weightsManifest: [{ paths: ['./weights.bin'], weights: a.weightSpecs }],
-        };
-        writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
-        writeFileSync(join(dir, 'weights.bin'), joinWeights(a.weightData as ArrayBuffer | ArrayBuffer[]));
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      },
-    },
-    { includeOptimizer },
-  );
-}
 
 function tfjsPredict(m: tfl.LayersModel, x: Float32Array, shape: number[]): Float32Array {
   const n = x.length / shape.reduce((a, b) => a * b, 1);
