@@ -390,20 +390,22 @@ export function exportModel(model: Sequential, options: OnnxExportOptions = {}):
   for (const n of g.nodes) n.input = n.input.map((i) => (i === last.output[0] ? outputName : i));
   last.output = [outputName];
 
-  const dims = (s: number[]) => [{ dimParam: 'batch' }, ...s.map((d) => ({ dimValue: d }))];
-  const valueInfo = (name: string, s: number[]) => ({ name, type: { tensorType: { elemType: DATA_TYPE.FLOAT, shape: { dim: dims(s) } } } });
+  return encodeModel(model, opset, g, [valueInfo(inputName, model.inputShape)], [valueInfo(outputName, shape)]);
+}
+
+/** An ONNX ValueInfo: a float tensor of `shape` with a free batch dimension first. */
+function valueInfo(name: string, shape: number[]): object {
+  return { name, type: { tensorType: { elemType: DATA_TYPE.FLOAT, shape: { dim: [{ dimParam: 'batch' }, ...shape.map((d) => ({ dimValue: d }))] } } } };
+}
+
+/** Encodes the ModelProto around a built graph and its inputs' and outputs' ValueInfos. */
+function encodeModel(model: Sequential, opset: number, g: GraphBuilder, input: object[], output: object[]): Uint8Array {
   const message = {
     irVersion: 7,
     opsetImport: [{ domain: '', version: opset }],
     producerName: 'knobs',
     producerVersion: '0.1.0',
-    graph: {
-      name: model.name,
-      node: g.nodes,
-      initializer: g.inits,
-      input: [valueInfo(inputName, model.inputShape)],
-      output: [valueInfo(outputName, shape)],
-    },
+    graph: { name: model.name, node: g.nodes, initializer: g.inits, input, output },
   };
   const { model: type } = types();
   return type.encode(type.fromObject(message)).finish();
@@ -425,21 +427,11 @@ function encodeGraph(
     const x = t.nchw ? g.node('Transpose', [t.x], `${layers[i]!.name}/output`, [intsAttr('perm', [0, 2, 3, 1])]) : t.x;
     g.nodes.push({ input: [x], output: [outputName(i)], name: `${layers[i]!.name}/identity`, opType: 'Identity', attribute: [] });
   }
-  const dims = (s: number[]) => [{ dimParam: 'batch' }, ...s.map((d) => ({ dimValue: d }))];
-  const valueInfo = (name: string, s: number[]) => ({ name, type: { tensorType: { elemType: DATA_TYPE.FLOAT, shape: { dim: dims(s) } } } });
-  const message = {
-    irVersion: 7,
-    opsetImport: [{ domain: '', version: opset }],
-    producerName: 'knobs',
-    producerVersion: '0.1.0',
-    graph: {
-      name: model.name,
-      node: g.nodes,
-      initializer: g.inits,
-      input: graph.inputs.map((i) => valueInfo(inputName(i), layers[i]!.outputShape)),
-      output: graph.outputs.map((i) => valueInfo(outputName(i), layers[i]!.outputShape)),
-    },
-  };
-  const { model: type } = types();
-  return type.encode(type.fromObject(message)).finish();
+  return encodeModel(
+    model,
+    opset,
+    g,
+    graph.inputs.map((i) => valueInfo(inputName(i), layers[i]!.outputShape)),
+    graph.outputs.map((i) => valueInfo(outputName(i), layers[i]!.outputShape)),
+  );
 }
