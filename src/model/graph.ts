@@ -21,7 +21,7 @@ import type { Layer, LayerConfig, LayerScratch, StepContext } from '../layers/la
 import { layerFromConfig } from '../layers/index';
 import { Merge } from '../layers/merge';
 import { SymbolicTensor } from '../layers/symbolic';
-import type { PlacedWeight } from './layout';
+import { placeWeights, type PlacedWeight } from './layout';
 import { bytesToFloat32 } from '../data/dataset';
 
 /** The connectivity of a graph model. */
@@ -294,8 +294,7 @@ export function graphConfig(
  * naming it; nothing is allocated here.
  */
 export function layoutGraph(layers: Layer[], graph: Graph): { paramCount: number; stateCount: number; weights: PlacedWeight[] } {
-  let pOff = 0,
-    sOff = 0;
+  const at = { params: 0, state: 0 };
   const weights: PlacedWeight[] = [];
   layers.forEach((layer, i) => {
     layer.index = i;
@@ -306,16 +305,9 @@ export function layoutGraph(layers: Layer[], graph: Graph): { paramCount: number
       if (shapes.length !== 1) throw new ShapeError(`layer ${layer.name} (${layer.className}) takes one input, got ${shapes.length}`);
       layer.build(shapes[0]!);
     }
-    layer.offsets = layer.weightSpecs().map((spec, wi) => {
-      const n = spec.shape.reduce((a, b) => a * b, 1);
-      const offset = spec.trainable ? pOff : sOff;
-      if (spec.trainable) pOff += n;
-      else sOff += n;
-      weights.push({ layer, spec, offset, index: wi });
-      return offset;
-    });
+    placeWeights(layer, at, weights);
   });
-  return { paramCount: pOff, stateCount: sOff, weights };
+  return { paramCount: at.params, stateCount: at.state, weights };
 }
 
 /**

@@ -50,28 +50,20 @@ export function layoutLayers(layers: Layer[], inputShape: number[], graph?: Grap
     return { inputSize: size(graph.inputs), outputSize: size(graph.outputs), ...g, ...applyTrainability(layers, graph) };
   }
   let shape = inputShape;
-  let pOff = 0,
-    sOff = 0;
+  const at = { params: 0, state: 0 };
   const weights: PlacedWeight[] = [];
   layers.forEach((layer, i) => {
     if (!layer || typeof (layer as Layer).build !== 'function') throw new TypeError(`sequential: layers[${i}] is not a knobs layer, got ${describe(layer)}`);
     layer.index = i;
     layer.build(shape);
     shape = layer.outputShape;
-    layer.offsets = layer.weightSpecs().map((spec, wi) => {
-      const n = spec.shape.reduce((a, b) => a * b, 1);
-      const offset = spec.trainable ? pOff : sOff;
-      if (spec.trainable) pOff += n;
-      else sOff += n;
-      weights.push({ layer, spec, offset, index: wi });
-      return offset;
-    });
+    placeWeights(layer, at, weights);
   });
   return {
     inputSize: inputShape.reduce((a, b) => a * b, 1),
     outputSize: layers[layers.length - 1]!.outputSize,
-    paramCount: pOff,
-    stateCount: sOff,
+    paramCount: at.params,
+    stateCount: at.state,
     weights,
     ...applyTrainability(layers),
   };
@@ -194,4 +186,19 @@ export function coreFromConfig(c: CoreConfig): ModelCore {
     graph,
     heads,
   };
+}
+
+/**
+ * Gives a built layer's weights their float offsets, trainable ones in the parameter buffer and
+ * the others in the state buffer, in weightSpecs() order, advancing `at`; lists them in `weights`.
+ */
+export function placeWeights(layer: Layer, at: { params: number; state: number }, weights: PlacedWeight[]): void {
+  layer.offsets = layer.weightSpecs().map((spec, wi) => {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    const offset = spec.trainable ? at.params : at.state;
+    if (spec.trainable) at.params += n;
+    else at.state += n;
+    weights.push({ layer, spec, offset, index: wi });
+    return offset;
+  });
 }
