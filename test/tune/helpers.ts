@@ -100,8 +100,8 @@ export async function bundleScript(entry: string, outDir: string): Promise<strin
     target: 'node20',
     outfile: out,
     logLevel: 'warning',
-    // package.json's "sideEffects" describes the published bundles, and applied to the sources it
-    // would drop the imports that register storage schemes (see build/build.mjs)
+    // a test's script imports source modules for what they register (storage schemes); whatever
+    // package.json's "sideEffects" list says of them, ignoring annotations keeps those imports
     ignoreAnnotations: true,
     banner: { js: "import { createRequire as __knobsCreateRequire } from 'node:module'; const require = __knobsCreateRequire(import.meta.url);" },
   });

@@ -174,7 +174,7 @@ export class JournalFileLock {
     }
     fs.rmSync(aside, { force: true });
     if (OWNER.test(stale) && !stale.startsWith('knobs-lock:')) fs.rmSync(join(dirname(this.lockPath), basename(stale)), { force: true });
-    process.emitWarning(`knobs.tune: broke a stale journal lock ${this.lockPath} (its writer is gone)`);
+    process.emitWarning(`knobs/tune: broke a stale journal lock ${this.lockPath} (its writer is gone)`);
   }
 
   /**
@@ -345,7 +345,7 @@ export class JournalFileBackend implements JournalBackend {
       this.readOffset = keep; // never read: incomplete records are not read
     }
     process.emitWarning(
-      `knobs.tune: removed an incomplete last record from ${this.path} (a writer was killed mid-write); its ${torn.length} bytes are kept in ${aside}`,
+      `knobs/tune: removed an incomplete last record from ${this.path} (a writer was killed mid-write); its ${torn.length} bytes are kept in ${aside}`,
     );
     return '';
   }
