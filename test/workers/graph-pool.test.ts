@@ -3,7 +3,7 @@
 // bit-identical, and 1 and 2 workers agree within float rounding.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as knobs from '../../build/entry.node';
-import { randomArray } from '../helpers';
+import { expectClose, randomArray } from '../helpers';
 
 afterAll(() => knobs.shutdown());
 
@@ -32,6 +32,12 @@ function build(): knobs.Sequential {
   return m;
 }
 
+/** 2 workers' weights against one thread's: |two - one| <= 1e-5 + 1e-4 |one|. */
+function expectSameWithinRounding(one: knobs.Sequential, two: knobs.Sequential): void {
+  const b = two.getWeights();
+  one.getWeights().forEach((w, i) => expectClose(b[i]!, w, { atol: 1e-5, rtol: 1e-4 }, `weight ${i} (2 workers against 1)`));
+}
+
 const bits = (ws: Float32Array[]): number[][] => ws.map((w) => Array.from(new Uint32Array(w.buffer, w.byteOffset, w.length)));
 
 describe('graph models on the worker pool', () => {
@@ -43,13 +49,7 @@ describe('graph models on the worker pool', () => {
     const h2 = await two.fit([img, side], labels, { epochs: 3, batchSize: 16, verbose: 0, workers: 2 });
     await again.fit([img, side], labels, { epochs: 3, batchSize: 16, verbose: 0, workers: 2 });
     expect(bits(again.getWeights())).toEqual(bits(two.getWeights()));
-    const a = one.getWeights(),
-      b = two.getWeights();
-    a.forEach((w, i) => {
-      for (let k = 0; k < w.length; k++) {
-        if (!(Math.abs(w[k]! - b[i]![k]!) <= 1e-5 + 1e-4 * Math.abs(w[k]!))) throw new Error(`weight ${i}[${k}]: 1 worker ${w[k]}, 2 workers ${b[i]![k]}`);
-      }
-    });
+    expectSameWithinRounding(one, two);
     h1.history.loss!.forEach((l, e) => expect(h2.history.loss![e]).toBeCloseTo(l, 4));
     // it trained: the loss fell
     expect(h1.history.loss![2]).toBeLessThan(h1.history.loss![0]!);
@@ -81,13 +81,7 @@ describe('graph models on the worker pool', () => {
     const h2 = await two.fit(img, [yCls, yVal], { epochs: 3, batchSize: 16, verbose: 0, workers: 2 });
     await again.fit(img, [yCls, yVal], { epochs: 3, batchSize: 16, verbose: 0, workers: 2 });
     expect(bits(again.getWeights())).toEqual(bits(two.getWeights()));
-    const a = one.getWeights(),
-      b = two.getWeights();
-    a.forEach((w, i) => {
-      for (let k = 0; k < w.length; k++) {
-        if (!(Math.abs(w[k]! - b[i]![k]!) <= 1e-5 + 1e-4 * Math.abs(w[k]!))) throw new Error(`weight ${i}[${k}]: 1 worker ${w[k]}, 2 workers ${b[i]![k]}`);
-      }
-    });
+    expectSameWithinRounding(one, two);
     for (const k of ['loss', 'cls_loss', 'value_loss', 'cls_accuracy']) h1.history[k]!.forEach((v, e) => expect(h2.history[k]![e], k).toBeCloseTo(v, 4));
     expect(h1.history.loss![2]).toBeLessThan(h1.history.loss![0]!);
   });

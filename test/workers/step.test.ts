@@ -53,17 +53,22 @@ function fit(m: knobs.Sequential, runner: Runner, options: knobs.FitOptions): Pr
 const same = (a: Float32Array[], b: Float32Array[]): boolean =>
   a.length === b.length && a.every((w, i) => w.length === b[i]!.length && w.every((v, k) => Object.is(v, b[i]![k])));
 
+/** A small net whose first kernel carries an L2 penalty of factor `l2`. */
+function l2Net(l2: number): knobs.Sequential {
+  const L = knobs.layers;
+  return knobs.sequential({
+    inputShape: [F],
+    seed: 3,
+    layers: [L.dense({ units: 16, activation: 'relu', kernelRegularizer: knobs.regularizers.l2(l2) }), L.dense({ units: 3, activation: 'softmax' })],
+  });
+}
+
 describe('the one training step, on every runner', () => {
   // l2 = 1e308 makes the penalty overflow to Infinity while the data loss stays finite. Before the
   // step had one home, the workers and the message fallback checked the loss before adding the
   // penalty: they stepped (the weights became non-finite) and only a later batch threw.
   it.each(RUNNERS)('%s: a non-finite penalty stops the first step before anything moves', async (runner) => {
-    const L = knobs.layers;
-    const m = knobs.sequential({
-      inputShape: [F],
-      seed: 3,
-      layers: [L.dense({ units: 16, activation: 'relu', kernelRegularizer: knobs.regularizers.l2(1e308) }), L.dense({ units: 3, activation: 'softmax' })],
-    });
+    const m = l2Net(1e308);
     m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
     const initial = m.getWeights();
     await expect(fit(m, runner, { epochs: 2, batchSize: 32 })).rejects.toThrow(/the loss became Infinity at epoch 1, batch 1;/);
@@ -73,13 +78,8 @@ describe('the one training step, on every runner', () => {
   });
 
   it.each(RUNNERS)('%s: a non-finite gradient norm under clipNorm is reported with its value, before anything moves', async (runner) => {
-    const L = knobs.layers;
     // a finite penalty whose gradient (2 * l2 * w, in float32) overflows
-    const m = knobs.sequential({
-      inputShape: [F],
-      seed: 3,
-      layers: [L.dense({ units: 16, activation: 'relu', kernelRegularizer: knobs.regularizers.l2(1e39) }), L.dense({ units: 3, activation: 'softmax' })],
-    });
+    const m = l2Net(1e39);
     m.compile({ optimizer: knobs.optimizers.sgd({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
     const initial = m.getWeights();
     await expect(fit(m, runner, { epochs: 1, batchSize: 32, clipNorm: 1 })).rejects.toThrow(/the gradient norm became (Infinity|NaN) at epoch 1, batch 1;/);
