@@ -2,16 +2,16 @@
 // the cross-origin isolated page, watch the live report, draw digits on the canvas with
 // synthesized pointer strokes and read the predictions, save to IndexedDB, reload, find and load
 // the model; and the page without isolation, which trains through the message fallback and says so.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as knobs from '../../build/entry.node';
 import { startDemoServer } from '../../src/demo-web/server';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const ARTIFACTS = join(root, 'test-artifacts', 'demo-web');
 
@@ -20,14 +20,9 @@ let server: Server;
 let url: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package, or set CHROMIUM_PATH`);
   mkdirSync(ARTIFACTS, { recursive: true });
   ({ server, url } = await startDemoServer(0, join(root, 'build/dist/browser/')));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -9,13 +9,13 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as knobs from '../../build/entry.node';
 import * as report from '../../build/entry.report.node';
 import * as tune from '../../build/entry.tune.node';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const ARTIFACTS = join(root, 'test-artifacts', 'report');
 const dir = mkdtempSync(join(tmpdir(), 'knobs-report-'));
@@ -94,14 +94,9 @@ async function digitsRun(): Promise<{ path: string; data: report.ReportData; tra
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package, or set CHROMIUM_PATH`);
   mkdirSync(ARTIFACTS, { recursive: true });
   ({ path: reportPath, data, trainRows } = await digitsRun());
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
