@@ -1,0 +1,215 @@
+// Shared layers (issue 13): one layer applied more than once in a graph, its weights held once.
+// Gradients against finite differences, the weight gradient as the sum over the applications,
+// and everything a graph does (summary, weights, frozen layers, save and load) with a shared layer.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as knobs from '../../src/index.node';
+import type { Layer } from '../../src/layers/layer';
+import type { Sequential } from '../../src/model/sequential';
+import { expectClose, randomArray, rng } from '../helpers';
+import { checkGradients } from './gradient-check';
+
+const L = knobs.layers;
+
+function oneHot(n: number, classes: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const y = new Float32Array(n * classes);
+  for (let i = 0; i < n; i++) y[i * classes + Math.floor(r() * classes)] = 1;
+  return y;
+}
+
+/** Two inputs of 5 through one shared dense(4, tanh), concatenated under a softmax head. */
+function siamese(seed: number): { model: Sequential; shared: Layer } {
+  const a = knobs.input({ shape: [5], name: 'a' });
+  const b = knobs.input({ shape: [5], name: 'b' });
+  const shared = L.dense({ units: 4, activation: 'tanh', name: 'encoder' });
+  const both = L.concatenate({ name: 'both' }).apply([shared.apply(a), shared.apply(b)]);
+  const y = L.dense({ units: 3, activation: 'softmax', name: 'head' }).apply(both);
+  return { model: knobs.model({ inputs: [a, b], outputs: y, seed }), shared };
+}
+
+describe('shared layers: gradients against finite differences', () => {
+  it('a shared dense layer over two inputs (a siamese net)', () => {
+    const { model } = siamese(3);
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const n = 7;
+    checkGradients(model, [randomArray(n * 5, 1, -1.5, 1.5), randomArray(n * 5, 2, -1.5, 1.5)] as never, oneHot(n, 3, 4));
+  });
+
+  it('a shared conv2d over two images, their maps added', () => {
+    const a = knobs.input({ shape: [5, 5, 2] });
+    const b = knobs.input({ shape: [5, 5, 2] });
+    const conv = L.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' });
+    const sum = L.add().apply([conv.apply(a), conv.apply(b)]);
+    const y = L.dense({ units: 2 }).apply(L.flatten().apply(sum));
+    const m = knobs.model({ inputs: [a, b], outputs: y, seed: 5 });
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const n = 4;
+    checkGradients(m, [randomArray(n * 50, 6, -1, 1), randomArray(n * 50, 7, -1, 1)] as never, randomArray(n * 2, 8));
+  });
+
+  it('a layer shared at two depths: h = d(d(x))', () => {
+    const x = knobs.input({ shape: [4] });
+    const d = L.dense({ units: 4, activation: 'tanh' });
+    const h = d.apply(d.apply(x));
+    const y = L.dense({ units: 2, activation: 'softmax' }).apply(h);
+    const m = knobs.model({ inputs: x, outputs: y, seed: 9 });
+    expect(m.layers.map((l) => l.className)).toEqual(['InputLayer', 'Dense', 'Dense']);
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    checkGradients(m, randomArray(6 * 4, 10, -1.5, 1.5), oneHot(6, 2, 11));
+  });
+
+  it('a shared batch norm in training mode: each application normalizes with its own batch statistics', () => {
+    const a = knobs.input({ shape: [6] });
+    const b = knobs.input({ shape: [6] });
+    const bn = L.batchNormalization({ name: 'bn' });
+    // the second input goes through a dense first, so the two applications see different batches
+    const both = L.concatenate().apply([bn.apply(a), bn.apply(L.dense({ units: 6, activation: 'tanh' }).apply(b))]);
+    const y = L.dense({ units: 3, activation: 'softmax' }).apply(both);
+    const m = knobs.model({ inputs: [a, b], outputs: y, seed: 12 });
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const n = 8;
+    checkGradients(m, [randomArray(n * 6, 13, -2, 3), randomArray(n * 6, 14, -1.5, 1.5)] as never, oneHot(n, 3, 15));
+  });
+});
+
+describe('shared layers: the weight gradient is the sum over the applications', () => {
+  it('equals the gradients of two unshared copies with the same weights, added', () => {
+    const { model: shared } = siamese(21);
+    // the same net with two encoders, each starting from the shared one's weights
+    const a = knobs.input({ shape: [5], name: 'a' });
+    const b = knobs.input({ shape: [5], name: 'b' });
+    const e1 = L.dense({ units: 4, activation: 'tanh' });
+    const e2 = L.dense({ units: 4, activation: 'tanh' });
+    const y = L.dense({ units: 3, activation: 'softmax' }).apply(L.concatenate().apply([e1.apply(a), e2.apply(b)]));
+    const apart = knobs.model({ inputs: [a, b], outputs: y, seed: 22 });
+    const [k, bias, hk, hb] = shared.getWeights();
+    apart.setWeights([k!, bias!, k!, bias!, hk!, hb!]);
+    for (const m of [shared, apart]) m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const n = 9;
+    const x = [randomArray(n * 5, 23), randomArray(n * 5, 24)];
+    const y0 = oneHot(n, 3, 25);
+    const gs = shared.computeGradients(x as never, y0);
+    const ga = apart.computeGradients(x as never, y0);
+    expect(gs.loss).toBeCloseTo(ga.loss, 6);
+    expect(gs.grads.length).toBe(4);
+    const sum = (p: Float32Array, q: Float32Array): Float32Array => p.map((v, i) => v + q[i]!);
+    expectClose(gs.grads[0]!, sum(ga.grads[0]!, ga.grads[2]!), { atol: 1e-6, rtol: 1e-5 }, 'kernel');
+    expectClose(gs.grads[1]!, sum(ga.grads[1]!, ga.grads[3]!), { atol: 1e-6, rtol: 1e-5 }, 'bias');
+    expectClose(gs.grads[2]!, ga.grads[4]!, { atol: 1e-6, rtol: 1e-5 }, 'head kernel');
+    // and the forward pass is the same
+    expectClose(shared.predict(x as never), apart.predict(x as never), { atol: 1e-6 });
+  });
+});
+
+describe('shared layers: the model around them', () => {
+  it('lists a shared layer once, counts its weights once, and connects it to every input (summary, countParams, getWeights)', () => {
+    const { model, shared } = siamese(1);
+    expect(model.layers.map((l) => l.name)).toEqual(['a', 'encoder', 'b', 'both', 'head']);
+    expect(model.countParams()).toBe(5 * 4 + 4 + 8 * 3 + 3);
+    expect(model.getWeights().length).toBe(4);
+    expect(shared.getWeights()[0]!.length).toBe(20);
+    const lines: string[] = [];
+    const text = model.summary((l) => lines.push(l));
+    expect(text.match(/encoder \(Dense\)/g)).toHaveLength(1);
+    expect(lines.find((l) => l.startsWith('encoder'))).toMatch(/24\s+a\[0\]\[0\], b\[0\]\[0\]$/);
+    expect(lines.find((l) => l.startsWith('both'))).toMatch(/encoder\[0\]\[0\], encoder\[1\]\[0\]$/);
+    expect(text).toMatch(/Total params: 51/);
+  });
+
+  it('writes Keras inbound_nodes with one node per application and node indices in the references', () => {
+    const { model } = siamese(1);
+    const c = model.getConfig() as unknown as { layers: { name: string; inbound_nodes: unknown }[]; output_layers: unknown };
+    const byName = Object.fromEntries(c.layers.map((l) => [l.name, l.inbound_nodes]));
+    expect(byName.encoder).toEqual([[['a', 0, 0, {}]], [['b', 0, 0, {}]]]);
+    expect(byName.both).toEqual([
+      [
+        ['encoder', 0, 0, {}],
+        ['encoder', 1, 0, {}],
+      ],
+    ]);
+    expect(c.output_layers).toEqual([['head', 0, 0]]);
+  });
+
+  it('a layer applied to an input of another shape is a ShapeError naming it and both shapes; a model layer cannot be applied again', () => {
+    const d = L.dense({ units: 3, name: 'enc' });
+    d.apply(knobs.input({ shape: [4] }));
+    expect(() => d.apply(knobs.input({ shape: [6] }))).toThrow(knobs.ShapeError);
+    expect(() => d.apply(knobs.input({ shape: [6] }))).toThrow(
+      /enc\.apply: the layer was already applied to an input of shape \[4\] and cannot also take \[6\]/,
+    );
+    const { model, shared } = siamese(2);
+    expect(model.layers).toContain(shared);
+    expect(() => shared.apply(knobs.input({ shape: [5] }))).toThrow(/encoder\.apply: the layer already belongs to a model/);
+  });
+
+  it('a saved config whose shared layer reads two shapes, or refers to a node it does not have, is refused naming the layer', async () => {
+    const { model } = siamese(2);
+    const dir = mkdtempSync(join(tmpdir(), 'knobs-shared-bad-'));
+    await model.save(`file://${dir}`);
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const original = readFileSync(join(dir, 'model.json'), 'utf8');
+    const tamper = async (edit: (layers: { name: string; config: Record<string, unknown>; inbound_nodes: unknown }[]) => void): Promise<unknown> => {
+      const j = JSON.parse(original);
+      edit(j.modelTopology.config.layers);
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(j));
+      return knobs.loadModel(`file://${dir}`);
+    };
+    await expect(
+      tamper((ls) => {
+        ls.find((l) => l.name === 'b')!.config.batchInputShape = [null, 6];
+      }),
+    ).rejects.toThrow(/layer encoder \(Dense\) is shared, but its first node reads shape \[5\] and another reads \[6\]/);
+    await expect(
+      tamper((ls) => {
+        ls.find((l) => l.name === 'both')!.inbound_nodes = [
+          [
+            ['encoder', 0, 0, {}],
+            ['encoder', 2, 0, {}],
+          ],
+        ];
+      }),
+    ).rejects.toThrow(/refers to node 2 of layer encoder, which is applied 2 time\(s\)/);
+    // the untouched file still loads
+    writeFileSync(join(dir, 'model.json'), original);
+    expect((await knobs.loadModel(`file://${dir}`)).countParams()).toBe(model.countParams());
+  });
+
+  it('a frozen shared layer keeps its weights while the head trains', async () => {
+    const { model, shared } = siamese(4);
+    shared.trainable = false;
+    model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    const before = shared.getWeights();
+    const headBefore = model.getLayer('head').getWeights();
+    const n = 32;
+    await model.fit([randomArray(n * 5, 31), randomArray(n * 5, 32)], oneHot(n, 3, 33), { epochs: 2, batchSize: 8, verbose: 0 });
+    shared.getWeights().forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(before[i]!)));
+    expect(Array.from(model.getLayer('head').getWeights()[0]!)).not.toEqual(Array.from(headBefore[0]!));
+    const lines: string[] = [];
+    model.summary((l) => lines.push(l));
+    expect(lines.join('\n')).toMatch(/Trainable params: 27\nNon-trainable params: 24/);
+  });
+
+  it('save and load keep the sharing, the weights and the optimizer state: fit resumes bit-identically', async () => {
+    const n = 40;
+    const x = [randomArray(n * 5, 41), randomArray(n * 5, 42)];
+    const y = oneHot(n, 3, 43);
+    const opts = { batchSize: 8, verbose: 0 as const };
+    const { model: straight } = siamese(6);
+    straight.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    await straight.fit(x as never, y, { ...opts, epochs: 4 });
+    const { model: halves } = siamese(6);
+    halves.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    await halves.fit(x as never, y, { ...opts, epochs: 2 });
+    const dir = mkdtempSync(join(tmpdir(), 'knobs-shared-save-'));
+    await halves.save(`file://${dir}`);
+    const loaded = await knobs.loadModel(`file://${dir}`);
+    expect(loaded.layers.map((l) => l.name)).toEqual(halves.layers.map((l) => l.name));
+    expect(loaded.getConfig()).toEqual(halves.getConfig());
+    expect(Array.from(loaded.predict(x as never))).toEqual(Array.from(halves.predict(x as never)));
+    await loaded.fit(x as never, y, { ...opts, epochs: 4, initialEpoch: 2 });
+    loaded.getWeights().forEach((w: Float32Array, i: number) => expect(Array.from(w)).toEqual(Array.from(straight.getWeights()[i]!)));
+  });
+});
