@@ -162,3 +162,21 @@ describe('shared layers: a Keras 3 functional config', () => {
     await expect(knobs.loadModel(`file://${keras3}`)).rejects.toThrow(/refers to node 3 of layer encoder, which is applied 3 time\(s\)/);
   });
 });
+
+describe('shared layers: ONNX export', () => {
+  it('a shared layer becomes one node per application reading the same initializers; ONNX Runtime predicts as knobs', async () => {
+    const { m, x } = await trained(7);
+    const bytes = exportModel(m);
+    const session = await ort.InferenceSession.create(bytes);
+    expect(session.inputNames).toEqual(['left', 'right']);
+    const n = x[0]!.length / 72;
+    const out = await session.run({ left: new ort.Tensor('float32', x[0]!, [n, 6, 6, 2]), right: new ort.Tensor('float32', x[1]!, [n, 6, 6, 2]) });
+    expectClose(Float32Array.from(out[session.outputNames[0]!]!.data as Float32Array), m.predict(x as never), { atol: 3e-5, rtol: 1e-4 }, 'onnx');
+    await session.release();
+    // the weights are in the file once: the shared conv's kernel is one initializer read by two Conv nodes
+    const text = Buffer.from(bytes).toString('latin1');
+    const count = (s: string): number => text.split(s).length - 1;
+    expect(count('conv/kernel')).toBe(3); // the initializer and the two Conv nodes' inputs
+    expect(count('mix/kernel')).toBe(3);
+  });
+});
