@@ -697,10 +697,23 @@ export function joinColumns(
   return { data: markJoined(out), rows };
 }
 
-/** The inputs (or outputs) of a graph model as ports: `ids` are nodes (graph.inputs, graph.outputs). */
+/**
+ * The inputs (or outputs) of a graph model as ports: `ids` are nodes (graph.inputs,
+ * graph.outputs). A shared layer with several outputs names them as Keras does: its layer's
+ * name, then `name_1`, `name_2`, ...
+ */
 export function ports(layers: Layer[], graph: Graph, ids: number[]): Port[] {
+  const taken = new Set<string>();
+  const count = new Map<string, number>();
   return ids.map((n) => {
     const l = nodeLayer(layers, graph, n);
-    return { name: l.name, size: l.outputSize, shape: l.outputShape.slice() };
+    let name = l.name;
+    while (taken.has(name)) {
+      const k = count.get(l.name) ?? 1;
+      count.set(l.name, k + 1);
+      name = `${l.name}_${k}`;
+    }
+    taken.add(name);
+    return { name, size: l.outputSize, shape: l.outputShape.slice() };
   });
 }

@@ -20,7 +20,7 @@ import { toLabels } from './data';
 
 /** One output of a model with several outputs, as compiled. */
 export interface Head {
-  /** The output's node (its index in the graph's nodes) and its layer's name. */
+  /** The output's node (its index in the graph's nodes) and its name (its layer's; `_1`, `_2` added for a shared layer's later outputs, as Keras names them). */
   layer: number;
   name: string;
   loss: Loss;
@@ -107,7 +107,7 @@ export function compileHeads(where: string, layers: Layer[], graph: Graph, loss:
     if (fused) (layer as Dense | Activation).fusedWithLoss = true;
     const head: Head = {
       layer: i,
-      name: layer.name,
+      name: names[k]!,
       loss: l,
       fused,
       weight: weights[k]!,

@@ -341,6 +341,10 @@ export class Sequential implements ModelCore {
     this.fused = configureLossFusion(this.layers, loss, this.graph);
     // layer.trainable takes effect here, as in Keras
     this.applyTrainability();
+    if (sparse && !this.fused && last && this.graph && this.graph.nodeLayers.filter((l) => this.layers[l] === last).length > 1)
+      throw new RangeError(
+        `${W}: sparseCategoricalCrossentropy computes the output's softmax in the loss, but the output layer ${last.name} is shared (applied more than once), so it keeps its own softmax; use categoricalCrossentropy with one-hot targets, or give the output a layer of its own`,
+      );
     if (sparse && !this.fused) throw new RangeError(`${W}: sparseCategoricalCrossentropy needs a softmax output layer`);
     for (const p of this.slots) this.e.free(p);
     this.owned.ptrs = this.owned.ptrs.filter((p) => !this.slots.includes(p));

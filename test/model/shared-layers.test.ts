@@ -213,3 +213,46 @@ describe('shared layers: the model around them', () => {
     loaded.getWeights().forEach((w: Float32Array, i: number) => expect(Array.from(w)).toEqual(Array.from(straight.getWeights()[i]!)));
   });
 });
+
+describe('shared layers as outputs', () => {
+  it('one softmax layer giving two outputs: named head and head_1 as Keras names them, trained with a loss each, predicting its own softmax', async () => {
+    const a = knobs.input({ shape: [4], name: 'a' });
+    const b = knobs.input({ shape: [4], name: 'b' });
+    const head = L.dense({ units: 3, activation: 'softmax', name: 'head' });
+    const m = knobs.model({ inputs: [a, b], outputs: [head.apply(a), head.apply(b)], seed: 51 });
+    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', lossWeights: { head_1: 0.5 }, metrics: ['accuracy'] });
+    const n = 24;
+    const x = [randomArray(n * 4, 52, -2, 2), randomArray(n * 4, 53, -2, 2)];
+    const y = [oneHot(n, 3, 54), oneHot(n, 3, 55)];
+    const h = await m.fit(x as never, y, { epochs: 3, batchSize: 8, verbose: 0 });
+    expect(Object.keys(h.history).sort()).toEqual(['head_1_accuracy', 'head_1_loss', 'head_accuracy', 'head_loss', 'loss', 'lr']);
+    expect(h.history.loss![2]).toBeLessThan(h.history.loss![0]!);
+    const ev = m.evaluate(x as never, y);
+    expect(ev.loss).toBeCloseTo(ev.head_loss! + 0.5 * ev.head_1_loss!, 5);
+    // each output is softmax(x W + b) of its own input, with the one set of weights
+    const [k, bias] = head.getWeights();
+    const [pa, pb] = m.predict<Float32Array[]>(x as never);
+    [pa!, pb!].forEach((p, o) => {
+      for (let r = 0; r < n; r++) {
+        const z = [0, 1, 2].map((j) => bias![j]! + [0, 1, 2, 3].reduce((s, i) => s + x[o]![r * 4 + i]! * k![i * 3 + j]!, 0));
+        const e = z.map((v) => Math.exp(v - Math.max(...z)));
+        const sum = e.reduce((s, v) => s + v, 0);
+        expectClose(
+          p.subarray(r * 3, r * 3 + 3),
+          e.map((v) => v / sum),
+          { atol: 1e-5, rtol: 1e-4 },
+          `output ${o} row ${r}`,
+        );
+      }
+    });
+  });
+
+  it('sparse categorical cross-entropy on a shared softmax output is refused, saying why', () => {
+    const x = knobs.input({ shape: [3] });
+    const d = L.dense({ units: 3, activation: 'softmax', name: 'twice' });
+    const m = knobs.model({ inputs: x, outputs: d.apply(d.apply(x)), seed: 1 });
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' })).toThrow(/output layer twice is shared \(applied more than once\)/);
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    checkGradients(m, randomArray(5 * 3, 61, -1.5, 1.5), oneHot(5, 3, 62));
+  });
+});
