@@ -33,7 +33,6 @@ import { SymbolicTensor } from '../layers/symbolic';
 import { placeWeights, type PlacedWeight } from './layout';
 import { bytesToFloat32 } from '../data/dataset';
 
-/** The connectivity of a graph model. */
 /** The connectivity of a graph model: its nodes (layer applications) and what each reads. */
 export interface Graph {
   /** For each node (in the order the step runs them), the nodes it reads (none for an input). */
