@@ -23,7 +23,7 @@
  */
 import { DEFAULT_ACTIVATION_ALPHA, type ActivationName } from '../engine/kernels/f32_activation';
 import { InputLayer } from '../layers/input-layer';
-import { graphFromConfig, inboundNodes, inboundRef, layerNodes, type GraphLayerConfig, type GraphModelConfig, type NodeRef } from '../model/graph';
+import { graphFromConfig, inboundNodes, nodeRef, layerNodes, type GraphLayerConfig, type GraphModelConfig, type NodeRef } from '../model/graph';
 import { describe, ShapeError } from '../errors';
 import { layerFromConfig } from '../layers/index';
 import type { Layer, LayerConfig } from '../layers/layer';
@@ -217,8 +217,8 @@ export function toTfjsArtifacts(model: Sequential, metadata?: Record<string, unk
         ? {
             name: model.name,
             layers: topologyLayers,
-            input_layers: graph.inputs.map((n) => inboundRef(layers, graph, nodesOf, n)),
-            output_layers: graph.outputs.map((n) => inboundRef(layers, graph, nodesOf, n)),
+            input_layers: graph.inputs.map((n) => nodeRef(layers, graph, nodesOf, n)),
+            output_layers: graph.outputs.map((n) => nodeRef(layers, graph, nodesOf, n)),
           }
         : { name: model.name, layers: topologyLayers },
       keras_version: 'knobs',

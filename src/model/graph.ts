@@ -100,11 +100,6 @@ export function layerNodes(graph: Graph, layerCount: number): number[][] {
   return out;
 }
 
-/** Whether some layer of the graph is applied more than once (a shared layer). */
-export function hasSharedLayers(graph: Graph): boolean {
-  return new Set(graph.nodeLayers).size !== graph.nodeLayers.length;
-}
-
 /** The layer of node `n`. */
 export function nodeLayer<L>(layers: readonly L[], graph: Graph, n: number): L {
   return layers[graph.nodeLayers[n]!]!;
@@ -367,12 +362,8 @@ export function graphFromConfig(where: string, config: GraphModelConfig): Collec
   );
 }
 
-/** A node's [layerName, nodeIndex, 0] reference in a saved config. */
-export function inboundRef(layers: Layer[], graph: Graph, nodesOf: number[][], n: number): [string, number, number] {
-  return refOf(layers, graph, nodesOf, n);
-}
-
-function refOf(layers: Layer[], graph: Graph, nodesOf: number[][], n: number): [string, number, number] {
+/** A node's [layerName, nodeIndex, 0] reference in a saved config (`nodesOf` from {@link layerNodes}). */
+export function nodeRef(layers: Layer[], graph: Graph, nodesOf: number[][], n: number): [string, number, number] {
   const l = graph.nodeLayers[n]!;
   return [layers[l]!.name, nodesOf[l]!.indexOf(n), 0];
 }
@@ -386,7 +377,7 @@ export function graphConfig(
   layerConfig: (l: Layer) => Record<string, unknown>,
 ): GraphModelConfig & { name: string } {
   const nodesOf = layerNodes(graph, layers.length);
-  const ref = (n: number): [string, number, number] => refOf(layers, graph, nodesOf, n);
+  const ref = (n: number): [string, number, number] => nodeRef(layers, graph, nodesOf, n);
   return {
     name,
     seed,
@@ -404,7 +395,7 @@ export function graphConfig(
 /** Keras' `inbound_nodes` of layer `i`: per node, its inputs as [layerName, nodeIndex, 0, {}] ([] for an input). */
 export function inboundNodes(layers: Layer[], graph: Graph, nodesOf: number[][], i: number): NodeRef[][] {
   if (layers[i] instanceof InputLayer) return [];
-  return nodesOf[i]!.map((n) => graph.sources[n]!.map((s) => [...refOf(layers, graph, nodesOf, s), {}] as NodeRef));
+  return nodesOf[i]!.map((n) => graph.sources[n]!.map((s) => [...nodeRef(layers, graph, nodesOf, s), {}] as NodeRef));
 }
 
 /**
@@ -626,7 +617,7 @@ export function summaryConnections(layers: Layer[], graph: Graph): string[] {
   return layers.map((_, i) =>
     nodesOf[i]!.flatMap((n) =>
       graph.sources[n]!.map((s) => {
-        const [name, k] = refOf(layers, graph, nodesOf, s);
+        const [name, k] = nodeRef(layers, graph, nodesOf, s);
         return `${name}[${k}][0]`;
       }),
     ).join(', '),
