@@ -256,3 +256,22 @@ describe('shared layers as outputs', () => {
     checkGradients(m, randomArray(5 * 3, 61, -1.5, 1.5), oneHot(5, 3, 62));
   });
 });
+
+describe('shared layers: each application draws its own dropout mask', () => {
+  it('a dropout applied twice to the same tensor drops different units in each application', () => {
+    const x = knobs.input({ shape: [8] });
+    const drop = L.dropout({ rate: 0.5 });
+    const out = L.dense({ units: 1, useBias: false }).apply(L.concatenate().apply([drop.apply(x), drop.apply(x)]));
+    const m = knobs.model({ inputs: x, outputs: out, seed: 71 });
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const rows = 1;
+    // with x = 1 and a kernel of ones, the kernel's gradient for unit j is mask_j / (1 - rate) *
+    // dLoss: 0 where the unit was dropped; the two halves match only if the masks do
+    m.setWeights([new Float32Array(16).fill(1)]);
+    const { grads } = m.computeGradients(new Float32Array(rows * 8).fill(1), new Float32Array(rows));
+    const g = grads[0]!;
+    const [first, second] = [Array.from(g.subarray(0, 8)), Array.from(g.subarray(8))];
+    expect(first.some((v) => v === 0) && first.some((v) => v !== 0)).toBe(true); // it dropped some units, kept others
+    expect(second).not.toEqual(first);
+  });
+});
