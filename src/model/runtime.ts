@@ -492,7 +492,7 @@ export function trainShard(
     if (backward) backwardGraph(ctx, core, sb.layers, sb.g, sb.dA[0], fwd as Required<typeof fwd>, sb.sharedGrads);
     return { lossSum, correct: heads[0]!.correct, predictions: heads[0]!.predictions, heads };
   }
-  // a graph's (single) output is the last layer of its order; its gradient has its own buffer
+  // a graph's (single) output is the last node of its order; its gradient has its own buffer
   const out = outputs[outputs.length - 1]!;
   const lossGrad = graph ? sb.g[graph.outputs[0]!]! : sb.dA[0];
   const lossSum =
