@@ -59,7 +59,7 @@ async function trained(seed: number): Promise<{ m: Sequential; x: Float32Array[]
   const n = 16;
   const x = [randomArray(n * 72, seed + 1), randomArray(n * 72, seed + 2)];
   const y = new Float32Array(n * 3).map((_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0));
-  await m.fit(x as never, y, { epochs: 2, batchSize: 4, verbose: 0 });
+  await m.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0 });
   return { m, x };
 }
 
@@ -75,7 +75,7 @@ describe('shared layers: knobs <-> tfjs', () => {
     // tfjs sees the sharing: one conv layer with two inbound nodes, its weights once
     expect(t.getLayer('conv').inboundNodes.length).toBe(2);
     expect(t.countParams()).toBe(m.countParams());
-    const want = m.predict(x as never);
+    const want = m.predict(x);
     expectClose(
       tfjsPredict(t, x, [
         [6, 6, 2],
@@ -88,7 +88,7 @@ describe('shared layers: knobs <-> tfjs', () => {
     // and knobs reads its own tfjs export back, sharing kept
     const back = await knobs.loadModel(`file://${dir}`);
     expect(back.countParams()).toBe(m.countParams());
-    expectClose(back.predict(x as never), want, { atol: 1e-6, rtol: 1e-6 }, 'back');
+    expectClose(back.predict(x), want, { atol: 1e-6, rtol: 1e-6 }, 'back');
   });
 
   it('tfjs builds a siamese model (a dense shared by two inputs, and one applied to its own output); knobs loads it and predicts the same', async () => {
@@ -107,7 +107,7 @@ describe('shared layers: knobs <-> tfjs', () => {
     expect(k.layers.filter((l) => l.name === 'enc')).toHaveLength(1);
     expect(k.countParams()).toBe(t.countParams());
     const xs = [randomArray(9 * 5, 4, -2, 2), randomArray(9 * 5, 5, -2, 2)];
-    expectClose(k.predict(xs as never), tfjsPredict(t, xs, [[5], [5]])[0]!, { atol: 1e-5, rtol: 1e-4 }, 'knobs after tfjs');
+    expectClose(k.predict(xs), tfjsPredict(t, xs, [[5], [5]])[0]!, { atol: 1e-5, rtol: 1e-4 }, 'knobs after tfjs');
   });
 });
 
@@ -152,9 +152,9 @@ describe('shared layers: a Keras 3 functional config', () => {
     expect(from3.layers.map((l) => l.name).sort()).toEqual(['encoder', 'head', 'left', 'mixer', 'right', 'sum']);
     expect(from3.countParams()).toBe(m.countParams());
     const xs = [randomArray(11 * 5, 18, -2, 2), randomArray(11 * 5, 19, -2, 2)];
-    const want = m.predict(xs as never);
-    expectClose(from2.predict(xs as never), want, { atol: 1e-6, rtol: 1e-6 }, 'Keras 2 form');
-    expectClose(from3.predict(xs as never), want, { atol: 1e-6, rtol: 1e-6 }, 'Keras 3 form');
+    const want = m.predict(xs);
+    expectClose(from2.predict(xs), want, { atol: 1e-6, rtol: 1e-6 }, 'Keras 2 form');
+    expectClose(from3.predict(xs), want, { atol: 1e-6, rtol: 1e-6 }, 'Keras 3 form');
     // a Keras 3 node that names a node the layer does not have is refused, naming it
     const bad = structuredClone(topology);
     bad.config.layers.find((l: { name: string }) => l.name === 'head').inbound_nodes[0].args[0].config.keras_history = ['encoder', 3, 0];
@@ -171,7 +171,7 @@ describe('shared layers: ONNX export', () => {
     expect(session.inputNames).toEqual(['left', 'right']);
     const n = x[0]!.length / 72;
     const out = await session.run({ left: new ort.Tensor('float32', x[0]!, [n, 6, 6, 2]), right: new ort.Tensor('float32', x[1]!, [n, 6, 6, 2]) });
-    expectClose(Float32Array.from(out[session.outputNames[0]!]!.data as Float32Array), m.predict(x as never), { atol: 3e-5, rtol: 1e-4 }, 'onnx');
+    expectClose(Float32Array.from(out[session.outputNames[0]!]!.data as Float32Array), m.predict(x), { atol: 3e-5, rtol: 1e-4 }, 'onnx');
     await session.release();
     // the weights are in the file once: the shared conv's kernel is one initializer read by two Conv nodes
     const text = Buffer.from(bytes).toString('latin1');

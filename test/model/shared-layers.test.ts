@@ -35,7 +35,7 @@ describe('shared layers: gradients against finite differences', () => {
     const { model } = siamese(3);
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
     const n = 7;
-    checkGradients(model, [randomArray(n * 5, 1, -1.5, 1.5), randomArray(n * 5, 2, -1.5, 1.5)] as never, oneHot(n, 3, 4));
+    checkGradients(model, [randomArray(n * 5, 1, -1.5, 1.5), randomArray(n * 5, 2, -1.5, 1.5)], oneHot(n, 3, 4));
   });
 
   it('a shared conv2d over two images, their maps added', () => {
@@ -47,7 +47,7 @@ describe('shared layers: gradients against finite differences', () => {
     const m = knobs.model({ inputs: [a, b], outputs: y, seed: 5 });
     m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     const n = 4;
-    checkGradients(m, [randomArray(n * 50, 6, -1, 1), randomArray(n * 50, 7, -1, 1)] as never, randomArray(n * 2, 8));
+    checkGradients(m, [randomArray(n * 50, 6, -1, 1), randomArray(n * 50, 7, -1, 1)], randomArray(n * 2, 8));
   });
 
   it('a layer shared at two depths: h = d(d(x))', () => {
@@ -71,7 +71,7 @@ describe('shared layers: gradients against finite differences', () => {
     const m = knobs.model({ inputs: [a, b], outputs: y, seed: 12 });
     m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
     const n = 8;
-    checkGradients(m, [randomArray(n * 6, 13, -2, 3), randomArray(n * 6, 14, -1.5, 1.5)] as never, oneHot(n, 3, 15));
+    checkGradients(m, [randomArray(n * 6, 13, -2, 3), randomArray(n * 6, 14, -1.5, 1.5)], oneHot(n, 3, 15));
   });
 });
 
@@ -91,8 +91,8 @@ describe('shared layers: the weight gradient is the sum over the applications', 
     const n = 9;
     const x = [randomArray(n * 5, 23), randomArray(n * 5, 24)];
     const y0 = oneHot(n, 3, 25);
-    const gs = shared.computeGradients(x as never, y0);
-    const ga = apart.computeGradients(x as never, y0);
+    const gs = shared.computeGradients(x, y0);
+    const ga = apart.computeGradients(x, y0);
     expect(gs.loss).toBeCloseTo(ga.loss, 6);
     expect(gs.grads.length).toBe(4);
     const sum = (p: Float32Array, q: Float32Array): Float32Array => p.map((v, i) => v + q[i]!);
@@ -100,7 +100,7 @@ describe('shared layers: the weight gradient is the sum over the applications', 
     expectClose(gs.grads[1]!, sum(ga.grads[1]!, ga.grads[3]!), { atol: 1e-6, rtol: 1e-5 }, 'bias');
     expectClose(gs.grads[2]!, ga.grads[4]!, { atol: 1e-6, rtol: 1e-5 }, 'head kernel');
     // and the forward pass is the same
-    expectClose(shared.predict(x as never), apart.predict(x as never), { atol: 1e-6 });
+    expectClose(shared.predict(x), apart.predict(x), { atol: 1e-6 });
   });
 });
 
@@ -199,17 +199,17 @@ describe('shared layers: the model around them', () => {
     const opts = { batchSize: 8, verbose: 0 as const };
     const { model: straight } = siamese(6);
     straight.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
-    await straight.fit(x as never, y, { ...opts, epochs: 4 });
+    await straight.fit(x, y, { ...opts, epochs: 4 });
     const { model: halves } = siamese(6);
     halves.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
-    await halves.fit(x as never, y, { ...opts, epochs: 2 });
+    await halves.fit(x, y, { ...opts, epochs: 2 });
     const dir = mkdtempSync(join(tmpdir(), 'knobs-shared-save-'));
     await halves.save(`file://${dir}`);
     const loaded = await knobs.loadModel(`file://${dir}`);
     expect(loaded.layers.map((l) => l.name)).toEqual(halves.layers.map((l) => l.name));
     expect(loaded.getConfig()).toEqual(halves.getConfig());
-    expect(Array.from(loaded.predict(x as never))).toEqual(Array.from(halves.predict(x as never)));
-    await loaded.fit(x as never, y, { ...opts, epochs: 4, initialEpoch: 2 });
+    expect(Array.from(loaded.predict(x))).toEqual(Array.from(halves.predict(x)));
+    await loaded.fit(x, y, { ...opts, epochs: 4, initialEpoch: 2 });
     loaded.getWeights().forEach((w: Float32Array, i: number) => expect(Array.from(w)).toEqual(Array.from(straight.getWeights()[i]!)));
   });
 });
@@ -224,14 +224,14 @@ describe('shared layers as outputs', () => {
     const n = 24;
     const x = [randomArray(n * 4, 52, -2, 2), randomArray(n * 4, 53, -2, 2)];
     const y = [oneHot(n, 3, 54), oneHot(n, 3, 55)];
-    const h = await m.fit(x as never, y, { epochs: 3, batchSize: 8, verbose: 0 });
+    const h = await m.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0 });
     expect(Object.keys(h.history).sort()).toEqual(['head_1_accuracy', 'head_1_loss', 'head_accuracy', 'head_loss', 'loss', 'lr']);
     expect(h.history.loss![2]).toBeLessThan(h.history.loss![0]!);
-    const ev = m.evaluate(x as never, y);
+    const ev = m.evaluate(x, y);
     expect(ev.loss).toBeCloseTo(ev.head_loss! + 0.5 * ev.head_1_loss!, 5);
     // each output is softmax(x W + b) of its own input, with the one set of weights
     const [k, bias] = head.getWeights();
-    const [pa, pb] = m.predict<Float32Array[]>(x as never);
+    const [pa, pb] = m.predict<Float32Array[]>(x);
     [pa!, pb!].forEach((p, o) => {
       for (let r = 0; r < n; r++) {
         const z = [0, 1, 2].map((j) => bias![j]! + [0, 1, 2, 3].reduce((s, i) => s + x[o]![r * 4 + i]! * k![i * 3 + j]!, 0));
