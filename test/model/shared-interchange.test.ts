@@ -109,6 +109,26 @@ describe('shared layers: knobs <-> tfjs', () => {
     const xs = [randomArray(9 * 5, 4, -2, 2), randomArray(9 * 5, 5, -2, 2)];
     expectClose(k.predict(xs), tfjsPredict(t, xs, [[5], [5]])[0]!, { atol: 1e-5, rtol: 1e-4 }, 'knobs after tfjs');
   });
+  it('one layer giving two outputs goes to tfjs as output_layers [head, 0, 0] and [head, 1, 0]; tfjs predicts both', async () => {
+    const a = knobs.input({ shape: [4], name: 'a' });
+    const b = knobs.input({ shape: [4], name: 'b' });
+    const head = L.dense({ units: 3, activation: 'softmax', name: 'head' });
+    const m = knobs.model({ inputs: [a, b], outputs: [head.apply(a), head.apply(b)], seed: 8 });
+    const dir = tmp();
+    await m.save(`file://${dir}`, { format: 'tfjs' });
+    expect(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).modelTopology.config.output_layers).toEqual([
+      ['head', 0, 0],
+      ['head', 1, 0],
+    ]);
+    const t = await tfjsLoad(dir);
+    const xs = [randomArray(6 * 4, 9, -2, 2), randomArray(6 * 4, 10, -2, 2)];
+    const want = m.predict<Float32Array[]>(xs);
+    const got = tfjsPredict(t, xs, [[4], [4]]);
+    expect(got).toHaveLength(2);
+    got.forEach((g, k) => expectClose(g, want[k]!, { atol: 1e-6, rtol: 1e-5 }, `output ${k}`));
+    const back = await knobs.loadModel(`file://${dir}`);
+    back.predict<Float32Array[]>(xs).forEach((g, k) => expectClose(g, want[k]!, { atol: 1e-7, rtol: 1e-6 }, `back ${k}`));
+  });
 });
 
 describe('shared layers: a Keras 3 functional config', () => {
