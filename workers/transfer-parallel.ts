@@ -12,7 +12,7 @@ import { BatchNormalization } from '../src/layers/batch-normalization';
 import type { StepContext } from '../src/layers/layer';
 import { EpochTally, batchLoss, type BatchHooks, type EpochRunner, type RunnerSpec } from '../src/model/parallel';
 import { inputFloats } from '../src/model/runtime';
-import { STEP_NONFINITE_NORM, STEP_OK, stepPart, stepPenalty, stepUpdate } from '../src/model/step';
+import { STEP_NONFINITE_NORM, STEP_OK, layerSteps, stepPart, stepPenalty, stepUpdate } from '../src/model/step';
 import type { Sequential } from '../src/model/sequential';
 import { shardOffset, shardRows } from './session';
 import type { TransferResult, TransferStart, TransferStep } from './transfer';
@@ -73,7 +73,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
     throw err;
   }
   const probes = spec.health ? healthProbes(core) : undefined;
-  const bnLayers = core.layers.filter((l): l is BatchNormalization => l instanceof BatchNormalization);
+  const bnLayers = layerSteps(core, (l): l is BatchNormalization => l instanceof BatchNormalization).map((s) => s.layer);
   // all or nothing: an allocation that fails frees the blocks taken before it
   const taken: number[] = [];
   const take = (floats: number): number => {

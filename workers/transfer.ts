@@ -19,6 +19,7 @@ import { coreFromConfig, type CoreConfig } from '../src/model/layout';
 import { allocateShard, freeShard, trainShard, type ModelCore, type ShardBuffers } from '../src/model/runtime';
 import { augmentation, type AugmentationPipeline } from '../src/data/augment';
 import { healthProbes, measureOutputs, recordSize, type Probe } from '../src/model/health';
+import { layerSteps } from '../src/model/step';
 
 /** Set-up of a transfer session in one worker. */
 export interface TransferStart {
@@ -190,15 +191,14 @@ export function transferStep(m: TransferStep): TransferResult {
   };
   const r = rows > 0 ? trainShard(ctx, core, sb, m.scale, s.start.useWeights, true, true, s.aug ? sb.xAug : sb.x) : { lossSum: 0, correct: 0 };
   if (rows === 0) e.f32.fill(0, sb.grads >> 2, (sb.grads >> 2) + core.paramCount);
-  const bn = core.layers
-    .filter((l) => l instanceof BatchNormalization)
-    .map((l) => {
-      const x = sb.layers[l.index]!.extra;
-      return {
-        mean: e.f32.slice(x.batchMean! >> 2, (x.batchMean! >> 2) + l.outputSize),
-        variance: e.f32.slice(x.batchVar! >> 2, (x.batchVar! >> 2) + l.outputSize),
-      };
-    });
+  // per batch-norm node (a shared batch norm once per application), as transfer-parallel merges them
+  const bn = layerSteps(core, (l): l is BatchNormalization => l instanceof BatchNormalization).map(({ layer: l, node }) => {
+    const x = sb.layers[node]!.extra;
+    return {
+      mean: e.f32.slice(x.batchMean! >> 2, (x.batchMean! >> 2) + l.outputSize),
+      variance: e.f32.slice(x.batchVar! >> 2, (x.batchVar! >> 2) + l.outputSize),
+    };
+  });
   let health: number[] | undefined;
   if (m.health) {
     const probes = (s.probes ??= healthProbes(core));

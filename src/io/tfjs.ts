@@ -23,7 +23,7 @@
  */
 import { DEFAULT_ACTIVATION_ALPHA, type ActivationName } from '../engine/kernels/f32_activation';
 import { InputLayer } from '../layers/input-layer';
-import { graphFromConfig, type GraphLayerConfig, type GraphModelConfig } from '../model/graph';
+import { graphFromConfig, inboundNodes, nodeRef, layerNodes, type GraphLayerConfig, type GraphModelConfig, type NodeRef } from '../model/graph';
 import { describe, ShapeError } from '../errors';
 import { layerFromConfig } from '../layers/index';
 import type { Layer, LayerConfig } from '../layers/layer';
@@ -169,14 +169,16 @@ export function toTfjsArtifacts(model: Sequential, metadata?: Record<string, unk
   let inputName = 'input_1';
   for (let k = 2; taken.has(inputName); k++) inputName = `input_${k}`;
   const graph = model.graph;
-  // a graph: tfjs' functional topology ("Model": layers with inbound_nodes, input_layers, output_layers)
+  const nodesOf = graph ? layerNodes(graph, layers.length) : [];
+  // a graph: tfjs' functional topology ("Model": layers with inbound_nodes, input_layers,
+  // output_layers); a shared layer has one inbound node per application
   const topologyLayers: Plain[] = graph
     ? layers.map((l, i) => ({
         ...(l instanceof InputLayer
           ? { class_name: 'InputLayer', config: { batch_input_shape: [null, ...l.inputShape], dtype: 'float32', sparse: false, name: l.name } }
           : layerOut(l)),
         name: l.name,
-        inbound_nodes: graph.sources[i]!.length ? [graph.sources[i]!.map((s) => [layers[s]!.name, 0, 0, {}])] : [],
+        inbound_nodes: inboundNodes(layers, graph, nodesOf, i),
       }))
     : [
         { class_name: 'InputLayer', config: { batch_input_shape: [null, ...model.inputShape], dtype: 'float32', sparse: false, name: inputName } },
@@ -215,8 +217,8 @@ export function toTfjsArtifacts(model: Sequential, metadata?: Record<string, unk
         ? {
             name: model.name,
             layers: topologyLayers,
-            input_layers: graph.inputs.map((i) => [layers[i]!.name, 0, 0]),
-            output_layers: graph.outputs.map((i) => [layers[i]!.name, 0, 0]),
+            input_layers: graph.inputs.map((n) => nodeRef(layers, graph, nodesOf, n)),
+            output_layers: graph.outputs.map((n) => nodeRef(layers, graph, nodesOf, n)),
           }
         : { name: model.name, layers: topologyLayers },
       keras_version: 'knobs',
@@ -619,8 +621,9 @@ function layerIn(where: string, cls0: string, c: Plain): { layer: LayerConfig; i
 }
 
 /**
- * A functional model's topology (tfjs' and Keras 2's `Model` / `Functional`: layers with
- * `inbound_nodes` of [name, 0, 0, {}], `input_layers`, `output_layers`) as knobs' graph config,
+ * A functional model's topology (tfjs' and Keras' `Model` / `Functional`: layers with
+ * `inbound_nodes`, one per application of the layer (several for a shared layer), in Keras 2's
+ * or Keras 3's form ({@link nodeIn}), `input_layers`, `output_layers`) as knobs' graph config,
  * each layer read as a Sequential's layers are and keeping its tfjs name; undefined for a
  * Sequential topology.
  */
@@ -638,17 +641,7 @@ function functionalIn(where: string, json: Plain): GraphModelConfig | undefined 
     const lc = object(where, `${f}.config`, own(lo, 'config'));
     const name = string(where, `${f}.name`, own(lo, 'name') ?? own(lc, 'name'));
     const lw = `${where}: layer ${JSON.stringify(name)} (${lcls})`;
-    const nodes = array(where, `${f}.inbound_nodes`, own(lo, 'inbound_nodes') ?? []).map((node, ni) =>
-      array(where, `${f}.inbound_nodes[${ni}]`, node).map((ref, ri) => {
-        const r = array(where, `${f}.inbound_nodes[${ni}][${ri}]`, ref);
-        return [string(where, `${f}.inbound_nodes[${ni}][${ri}][0]`, r[0]), Number(r[1] ?? 0), Number(r[2] ?? 0), {}] as [
-          string,
-          number,
-          number,
-          Record<string, unknown>,
-        ];
-      }),
-    );
+    const nodes = array(where, `${f}.inbound_nodes`, own(lo, 'inbound_nodes') ?? []).map((node, ni) => nodeIn(where, `${f}.inbound_nodes[${ni}]`, node));
     if (lcls === 'InputLayer') {
       dtypeIn(lw, own(lc, 'dtype'));
       const key = SHAPE_KEYS.find((k) => own(lc, k) !== undefined && own(lc, k) !== null);
@@ -659,13 +652,47 @@ function functionalIn(where: string, json: Plain): GraphModelConfig | undefined 
     const r = layerIn(lw, lcls, lc);
     return { className: r.layer.className, name, config: { ...r.layer.config, name }, inbound_nodes: nodes };
   });
-  const refs = (field: string): [string, number, number][] =>
-    array(where, `modelTopology.config.${field}`, own(c, field)).map((ref, i) => {
+  const refs = (field: string): [string, number, number][] => {
+    const list = array(where, `modelTopology.config.${field}`, own(c, field));
+    // Keras 3 writes one input (or output) given alone as a bare [name, nodeIndex, tensorIndex]
+    const many = typeof list[0] === 'string' ? [list] : list;
+    return many.map((ref, i) => {
       const r = array(where, `modelTopology.config.${field}[${i}]`, ref);
       return [string(where, `modelTopology.config.${field}[${i}][0]`, r[0]), Number(r[1] ?? 0), Number(r[2] ?? 0)];
     });
+  };
   const name = own(c, 'name');
   return { name: typeof name === 'string' ? name : 'model', seed: 0, layers, input_layers: refs('input_layers'), output_layers: refs('output_layers') };
+}
+
+/**
+ * One inbound node of a functional layer, as its inputs' [layerName, nodeIndex, tensorIndex, {}]:
+ * Keras 2's and tfjs' form is that list already; Keras 3 writes `{ args, kwargs }`, whose args
+ * hold the input tensors as `{ class_name: '__keras_tensor__', config: { keras_history:
+ * [layerName, nodeIndex, tensorIndex] } }` (a merge layer's as a list in args[0]).
+ */
+function nodeIn(where: string, f: string, node: unknown): NodeRef[] {
+  if (Array.isArray(node)) {
+    return node.map((ref, ri) => {
+      const r = array(where, `${f}[${ri}]`, ref);
+      return [string(where, `${f}[${ri}][0]`, r[0]), Number(r[1] ?? 0), Number(r[2] ?? 0), {}];
+    });
+  }
+  const o = object(where, f, node);
+  const args = array(where, `${f}.args`, own(o, 'args'));
+  const refs: NodeRef[] = [];
+  const tensor = (v: unknown, at: string): void => {
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => tensor(x, `${at}[${i}]`));
+      return;
+    }
+    if (!isPlain(v) || own(v, 'class_name') !== '__keras_tensor__') return; // a constant argument, not an input
+    const h = array(where, `${at}.config.keras_history`, own(object(where, `${at}.config`, own(v, 'config')), 'keras_history'));
+    refs.push([string(where, `${at}.config.keras_history[0]`, h[0]), Number(h[1] ?? 0), Number(h[2] ?? 0), {}]);
+  };
+  args.forEach((a, i) => tensor(a, `${f}.args[${i}]`));
+  if (refs.length === 0) throw new TypeError(`${where}: ${f} has no input tensor (no __keras_tensor__ in its args)`);
+  return refs;
 }
 
 /** The Sequential topology's layer list (Keras 2.0 wrote a bare list as the config). */

@@ -178,12 +178,12 @@ export class BatchNormalization extends Layer {
     f32_bn_moments(e, input, rows, c, x.mean!, x.m2!);
     if (ctx.shards > 1) ctx.barrier();
     // every shard merges all shards' moments in shard order, so all agree on the batch statistics
-    const first = ctx.shards > 1 ? ctx.scratchOf(0, this.index).extra : x;
+    const first = ctx.shards > 1 ? ctx.scratchOf(0, ctx.node ?? this.index).extra : x;
     e.u8.copyWithin(x.batchMean!, first.mean!, first.mean! + c * 4);
     e.u8.copyWithin(x.batchVar!, first.m2!, first.m2! + c * 4);
     let n = ctx.shardRows(0) * this.positions;
     for (let s = 1; s < ctx.shards; s++) {
-      const o = ctx.scratchOf(s, this.index).extra;
+      const o = ctx.scratchOf(s, ctx.node ?? this.index).extra;
       f32_bn_merge(e, x.batchMean!, x.batchVar!, n, o.mean!, o.m2!, ctx.shardRows(s) * this.positions, c);
       n += ctx.shardRows(s) * this.positions;
     }
@@ -222,11 +222,11 @@ export class BatchNormalization extends Layer {
       ctx.barrier();
       totalDy = x.totalDy!;
       totalDyXhat = x.totalDyXhat!;
-      const o0 = ctx.scratchOf(0, this.index).extra;
+      const o0 = ctx.scratchOf(0, ctx.node ?? this.index).extra;
       e.u8.copyWithin(totalDy, o0.sumDy!, o0.sumDy! + c * 4);
       e.u8.copyWithin(totalDyXhat, o0.sumDyXhat!, o0.sumDyXhat! + c * 4);
       for (let s = 1; s < ctx.shards; s++) {
-        const o = ctx.scratchOf(s, this.index).extra;
+        const o = ctx.scratchOf(s, ctx.node ?? this.index).extra;
         f32_add(e, totalDy, o.sumDy!, totalDy, c);
         f32_add(e, totalDyXhat, o.sumDyXhat!, totalDyXhat, c);
       }

@@ -59,8 +59,17 @@ export interface StepContext {
   shards: number;
   /** Rows of shard s (for merging statistics across shards). */
   shardRows(s: number): number;
-  /** Layer `layer`'s scratch in shard s. */
-  scratchOf(s: number, layer: number): LayerScratch;
+  /**
+   * The scratch of node `node` in shard s: a layer passes `ctx.node ?? this.index` (its own
+   * index in a stack, where a layer and its node are one).
+   */
+  scratchOf(s: number, node: number): LayerScratch;
+  /**
+   * In a graph, the node (the application of the layer) being run: the index of its scratch,
+   * set by the graph executor before each layer call. A shared layer runs once per node, each
+   * with its own scratch. Undefined in a stack.
+   */
+  node?: number | undefined;
   /** Waits until every shard reaches the same point (a no-op with one shard). */
   barrier(): void;
   /** Workspace for f32_gemm owned by this shard's thread. */
@@ -154,8 +163,9 @@ export abstract class Layer {
   }
 
   /**
-   * The tensors this layer was applied to in a graph being written (functional API), and its
-   * output there; undefined until {@link Layer.apply}.
+   * The tensors this layer was first applied to in a graph being written (functional API), and
+   * its output there; undefined until {@link Layer.apply}. Each application is a node of the
+   * graph: its symbolic output records its inputs.
    * @internal
    */
   inbound: SymbolicTensor[] | undefined;
@@ -165,13 +175,21 @@ export abstract class Layer {
   /**
    * Connects the layer to a symbolic tensor (or, for a merge layer, a list of them) and returns
    * its output: Keras' `layer(x)`, tfjs' `layer.apply(x)`. The output shape is inferred now.
-   * A layer is applied once: a second application to another shape is a ShapeError, and a
-   * shared layer (the same weights in two places of a graph) is not supported.
+   *
+   * Applying the same layer again (to another tensor of the same shape) shares the layer: the
+   * model keeps one set of its weights, and each application is a node with its own activations
+   * in the forward and backward passes; the weight gradient is the sum over the applications
+   * (a siamese net, or `d.apply(d.apply(x))`). An application to another shape is a
+   * ShapeError: the first input shape sized the weights.
    * @example
    * ```ts
    * const x = knobs.input({ shape: [16] });
    * const h = knobs.layers.dense({ units: 16, activation: 'relu' }).apply(x);
    * const y = knobs.layers.add().apply([x, h]);
+   * // a shared encoder: one dense layer, applied to two inputs
+   * const encode = knobs.layers.dense({ units: 8, activation: 'tanh' });
+   * const [a, b] = [knobs.input({ shape: [16] }), knobs.input({ shape: [16] })];
+   * const both = knobs.layers.concatenate().apply([encode.apply(a), encode.apply(b)]);
    * ```
    */
   apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
@@ -185,20 +203,18 @@ export abstract class Layer {
     if (!many && list.length !== 1) throw new TypeError(`${who}: a ${this.className} layer takes one tensor, got an array of ${list.length}`);
     const shapes = list.map((t) => t.dims.slice());
     const show = (ss: readonly (readonly number[])[]): string => ss.map((d) => `[${d.join(', ')}]`).join(', ');
+    if (this.index >= 0) throw new Error(`${who}: the layer already belongs to a model; create a new layer`);
     if (this.inbound) {
+      // a shared layer: another node on the same shapes (Keras' rule), with the same output shape
       const before = this.inbound.map((t) => t.dims);
       if (show(before) !== show(shapes)) {
         throw new ShapeError(
           `${who}: the layer was already applied to an input of shape ${show(before)} and cannot also take ${show(shapes)} ` +
-            '(a layer has one input shape, which sizes its weights): create another layer for the second input',
+            '(a shared layer has one input shape, which sizes its weights): create another layer for the second input',
         );
       }
-      throw new Error(
-        `${who}: the layer is already applied once; a shared layer (one set of weights used at two places of a graph) is not supported: ` +
-          'create a second layer (and copy the weights with setWeights if they must start equal)',
-      );
+      return new SymbolicTensor(this, list, this.outputShape);
     }
-    if (this.index >= 0) throw new Error(`${who}: the layer already belongs to a model; create a new layer`);
     try {
       if (many) this.buildMany(shapes);
       else this.build(shapes[0]!);

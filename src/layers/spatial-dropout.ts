@@ -65,7 +65,11 @@ export class SpatialDropout2D extends Layer {
 
   private maskSeed(ctx: StepContext): number {
     // a stream apart from dropout's (0x0d0), so the two layer kinds never share masks
-    return this.seed ?? deriveSeed(ctx.seed, 0x5d0, this.index);
+    // a shared layer's nodes draw masks of their own (in a graph without shared layers node i is
+    // layer i, so those masks are the ones keyed by the layer's position)
+    const node = ctx.node ?? this.index;
+    if (this.seed === undefined) return deriveSeed(ctx.seed, 0x5d0, node);
+    return node === this.index ? this.seed : deriveSeed(this.seed, 0x5d0, node);
   }
 
   forward(ctx: StepContext, sc: LayerScratch, input: number): number {

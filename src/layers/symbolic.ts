@@ -11,7 +11,9 @@ let tensorCount = 0;
 /**
  * The output of a layer in a graph being written (tfjs' `SymbolicTensor`): `knobs.input(...)`
  * returns one, `layer.apply(tensor | tensor[])` connects a layer to one or several and returns
- * the layer's output, and `knobs.model({ inputs, outputs })` turns the graph into a model.
+ * the layer's output, and `knobs.model({ inputs, outputs })` turns the graph into a model. Each
+ * one is a node of the graph: a layer applied twice (a shared layer) gives two, each recording
+ * its own inputs.
  */
 export class SymbolicTensor {
   /** A unique id (order of creation). */

@@ -33,7 +33,11 @@ export interface TrainingState {
   outputs?: { losses: LossName[]; lossWeights: number[]; metrics: Record<string, string[]> };
 }
 
-/** {@link Sequential.summary}: the table of layers, output shapes and parameter counts. */
+/**
+ * {@link Sequential.summary}: the table of layers, output shapes and parameter counts. A shared
+ * layer is one row, its weights counted once, and its "Connected to" lists every application's
+ * inputs (as Keras lists them).
+ */
 export function summary(model: Sequential, print: (line: string) => void): string {
   // a graph shows what each layer reads, as Keras' "Connected to" column
   const connections = model.graph ? summaryConnections(model.layers, model.graph) : undefined;

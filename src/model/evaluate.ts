@@ -15,6 +15,7 @@ import { checkKnownOptions, positiveInt } from '../util/options';
 import { nonFiniteError } from './data';
 import type { EvaluateResult, ModelInput } from './options';
 import { forward, gatherInputs, penaltyOnly, regularize, trainShard, zeroFrozenGradients } from './runtime';
+import { nodeLayer } from './graph';
 import { loadBatch, modelInputs, modelTargetScaling, stage, unstage, type StagedData } from './staging';
 import { TargetScaler } from './target';
 import type { Sequential } from './sequential';
@@ -194,7 +195,7 @@ export function predict(model: Sequential, x: ModelInput, options: { batchSize?:
 function predictOutputs(model: Sequential, data: Float32Array | Uint8Array, rows: number, batchSize: number): Float32Array[] {
   const e = model.engine;
   const ids = model.graph!.outputs;
-  const layers = ids.map((i) => model.layers[i]!);
+  const layers = ids.map((i) => nodeLayer(model.layers, model.graph!, i));
   const outs = layers.map((l) => new Float32Array(rows * l.outputSize));
   if (rows === 0) return outs;
   const rt = model.runtime(Math.min(batchSize, rows), false, false);
@@ -232,7 +233,7 @@ function predictOutputs(model: Sequential, data: Float32Array | Uint8Array, rows
 }
 
 function applyOutputActivation(model: Sequential, logits: number, dst: number, rows: number): number {
-  const last = model.layers[model.layers.length - 1] as Dense | Activation;
+  const last = (model.graph ? nodeLayer(model.layers, model.graph, model.graph.outputs[0]!) : model.layers[model.layers.length - 1]) as Dense | Activation;
   const e = model.engine;
   if (last.activation === 'softmax') f32_softmax(e, logits, dst, rows, model.outputSize);
   else f32_activation(e, ACTIVATION.sigmoid, logits, dst, rows * model.outputSize, 0);

@@ -23,7 +23,9 @@ export interface ModelOptions {
 
 /**
  * A model from a graph of layers (Keras' `Model(inputs, outputs)`, tfjs' `tf.model`): a
- * residual block, branches joined by `concatenate`, gates by `multiply`.
+ * residual block, branches joined by `concatenate`, gates by `multiply`, and shared layers (a
+ * layer applied more than once, e.g. one encoder for both inputs of a siamese net), whose
+ * weights the model holds once.
  * @example
  * ```ts
  * const x = knobs.input({ shape: [16] });

@@ -3,13 +3,22 @@
  * tensors or from a saved configuration (with cycle and connectivity checks), laying it out,
  * and running it forward and backward on byte offsets.
  *
- * A graph is its layers in a topological order (the inputs first; with one output, the output
- * last), each with the indices of the layers it reads. A chain (a Sequential stack) has no
- * graph: the step code keeps its two ping-pong gradient buffers there. A graph gives every layer
- * whose output needs a gradient its own gradient buffer, because a tensor read by several layers
- * receives the sum of their gradients: the first consumer to run backward writes the buffer, the
- * others add to it (f32_add). Each layer is applied once (no shared layers), so a layer, its
- * scratch and its node are one.
+ * A graph is its nodes in a topological order (the inputs first; with one output, the output
+ * last), each with the indices of the nodes it reads. A node is one application of a layer
+ * (Keras' `Node`): a layer applied once has one node, a shared layer (`layer.apply` called
+ * twice, a siamese net) has one node per application, all reading the layer's one set of
+ * weights. The layers are listed in the order of their first node, so that in a graph without
+ * shared layers node i is layer i. A chain (a Sequential stack) has no graph: the step code
+ * keeps its two ping-pong gradient buffers there.
+ *
+ * Everything a step keeps between the forward and the backward pass is per node (the scratch:
+ * activations, batch-norm batch statistics, dropout masks, pooling winners), so each node's
+ * backward pass reads its own. A graph gives every node whose output needs a gradient its own
+ * gradient buffer, because a tensor read by several nodes receives the sum of their gradients:
+ * the first consumer to run backward writes the buffer, the others add to it (f32_add). A
+ * shared layer's weight gradient is likewise the sum over its nodes: the first of its nodes to
+ * run backward writes the layer's range of the gradient slot (as a layer always does), the
+ * others write into a spare buffer that is then added to it.
  * @module
  */
 import type { Engine } from '../engine/engine';
@@ -24,26 +33,37 @@ import { SymbolicTensor } from '../layers/symbolic';
 import { placeWeights, type PlacedWeight } from './layout';
 import { bytesToFloat32 } from '../data/dataset';
 
-/** The connectivity of a graph model. */
+/** The connectivity of a graph model: its nodes (layer applications) and what each reads. */
 export interface Graph {
-  /** For each layer (in the model's order), the indices of the layers it reads (none for an input). */
+  /** For each node (in the order the step runs them), the nodes it reads (none for an input). */
   sources: number[][];
-  /** Indices of the InputLayers, in the order of the model's inputs. */
+  /**
+   * For each node, the index of its layer in the model's layers. Node i is layer i when no layer
+   * is shared; a shared layer appears once per node.
+   */
+  nodeLayers: number[];
+  /** The nodes of the InputLayers, in the order of the model's inputs. */
   inputs: number[];
-  /** Indices of the output layers, in the order of the model's outputs. */
+  /** The output nodes, in the order of the model's outputs. */
   outputs: number[];
   /**
-   * Per layer: whether its output needs a gradient, because it or a layer it reads from has
+   * Per node: whether its output needs a gradient, because its layer or a node it reads from has
    * weights to train (set at compile, with the frozen layers).
    */
   needsGrad: boolean[];
 }
 
+/** One input of a node in a saved config: Keras' [layerName, nodeIndex, tensorIndex, kwargs]. */
+export type NodeRef = [string, number, number, Record<string, unknown>?];
+
 /** One layer entry of a graph model's configuration (Keras' functional config, knobs' layer configs). */
 export interface GraphLayerConfig extends LayerConfig {
   name: string;
-  /** Keras' `inbound_nodes`: [] for an input, else one node: a list of [layerName, nodeIndex, tensorIndex, kwargs]. */
-  inbound_nodes: [string, number, number, Record<string, unknown>?][][];
+  /**
+   * Keras' `inbound_nodes`: [] for an input, else one entry per application of the layer (two
+   * or more for a shared layer), each the list of its inputs as {@link NodeRef}s.
+   */
+  inbound_nodes: NodeRef[][];
 }
 
 /** A graph model's architecture, as saved in model.json (Keras' functional `config`, knobs' layer configs). */
@@ -59,6 +79,7 @@ export interface GraphModelConfig {
 /** What the workers need to rebuild a graph's step code: the layer order is the model's. */
 export interface GraphCoreConfig {
   sources: number[][];
+  nodeLayers: number[];
   inputs: number[];
   outputs: number[];
 }
@@ -70,10 +91,23 @@ export interface CollectedGraph {
 }
 
 const show = (s: readonly number[]): string => `[${s.join(', ')}]`;
+const showAll = (ss: readonly (readonly number[])[]): string => ss.map(show).join(', ');
+
+/** The nodes of each layer, in node order: a layer's k-th node is Keras' node index k. */
+export function layerNodes(graph: Graph, layerCount: number): number[][] {
+  const out: number[][] = Array.from({ length: layerCount }, () => []);
+  graph.nodeLayers.forEach((l, n) => out[l]!.push(n));
+  return out;
+}
+
+/** The layer of node `n`. */
+export function nodeLayer<L>(layers: readonly L[], graph: Graph, n: number): L {
+  return layers[graph.nodeLayers[n]!]!;
+}
 
 /**
- * Orders the layers by a depth-first walk from the outputs (sources in their order, each layer
- * after the layers it reads): deterministic, so the model and a worker rebuilding it from its
+ * Orders the nodes by a depth-first walk from the outputs (sources in their order, each node
+ * after the nodes it reads): deterministic, so the model and a worker rebuilding it from its
  * configuration agree on every index. `sourcesOf` gives a node's sources; a node met again
  * while its own sources are being walked closes a cycle, reported with its path.
  */
@@ -134,6 +168,42 @@ function tensorList(where: string, name: string, value: unknown): SymbolicTensor
 /**
  * The graph between symbolic inputs and outputs (knobs.model). Checked: every input is a
  * knobs.input, every output depends on the given inputs only, every input reaches an output.
+
+/**
+ * The graph of nodes `order` (topologically ordered): the layers in the order of their first
+ * node, and each node's layer and sources as indices.
+ */
+function collect<N>(order: N[], layerOf: (n: N) => Layer, sourcesOf: (n: N) => readonly N[], ins: N[], outs: N[]): CollectedGraph {
+  const layers: Layer[] = [];
+  const layerIndex = new Map<Layer, number>();
+  const nodeLayers = order.map((n) => {
+    const l = layerOf(n);
+    let i = layerIndex.get(l);
+    if (i === undefined) {
+      i = layers.length;
+      layerIndex.set(l, i);
+      layers.push(l);
+    }
+    return i;
+  });
+  const index = new Map(order.map((n, i) => [n, i]));
+  return {
+    layers,
+    graph: {
+      sources: order.map((n) => sourcesOf(n).map((s) => index.get(s)!)),
+      nodeLayers,
+      inputs: ins.map((n) => index.get(n)!),
+      outputs: outs.map((n) => index.get(n)!),
+      needsGrad: order.map(() => false),
+    },
+  };
+}
+
+/**
+ * The graph between symbolic inputs and outputs (knobs.model): one node per symbolic tensor
+ * the outputs depend on, so a layer applied twice (a shared layer) gives two nodes. Checked:
+ * every input is a knobs.input, every output depends on the given inputs only, every input
+ * reaches an output.
  */
 export function graphFromTensors(where: string, inputs: unknown, outputs: unknown): CollectedGraph {
   const ins = tensorList(where, 'inputs', inputs);
@@ -146,16 +216,16 @@ export function graphFromTensors(where: string, inputs: unknown, outputs: unknow
     }
   });
   const inputLayers = new Set(ins.map((t) => t.sourceLayer));
-  const layerOf = (t: SymbolicTensor): Layer => t.sourceLayer;
   const order = topologicalOrder(
-    outs.map(layerOf),
-    (l) => (l.inbound ?? []).map(layerOf),
-    (l) => l.name || l.className,
+    outs,
+    (t) => [...t.inputs],
+    (t) => t.name,
     where,
   );
-  for (const l of order) {
+  for (const t of order) {
+    const l = t.sourceLayer;
     if (l instanceof InputLayer && !inputLayers.has(l)) {
-      const out = outs.find((t) => dependsOn(t.sourceLayer, l))!;
+      const out = outs.find((o) => dependsOn(o, t))!;
       throw new Error(
         `${where}: output ${out.name} is not connected to the model's inputs: it depends on input ${l.name || 'layer'} (shape ${show(l.inputShape)}), which is not in options.inputs`,
       );
@@ -163,64 +233,78 @@ export function graphFromTensors(where: string, inputs: unknown, outputs: unknow
   }
   const placed = new Set(order);
   ins.forEach((t, i) => {
-    if (!placed.has(t.sourceLayer)) throw new Error(`${where}: options.inputs[${i}] (${t.name}) is not connected to any output`);
+    if (!placed.has(t)) throw new Error(`${where}: options.inputs[${i}] (${t.name}) is not connected to any output`);
   });
-  const index = new Map(order.map((l, i) => [l, i]));
-  return {
-    layers: order,
-    graph: {
-      sources: order.map((l) => (l.inbound ?? []).map((t) => index.get(t.sourceLayer)!)),
-      inputs: ins.map((t) => index.get(t.sourceLayer)!),
-      outputs: outs.map((t) => index.get(t.sourceLayer)!),
-      needsGrad: order.map(() => false),
-    },
-  };
+  return collect(
+    order,
+    (t) => t.sourceLayer,
+    (t) => t.inputs,
+    ins,
+    outs,
+  );
 }
 
-function dependsOn(l: Layer, target: Layer): boolean {
-  const seen = new Set<Layer>();
-  const stack = [l];
+function dependsOn(t: SymbolicTensor, target: SymbolicTensor): boolean {
+  const seen = new Set<SymbolicTensor>();
+  const stack = [t];
   while (stack.length) {
     const x = stack.pop()!;
     if (x === target) return true;
     if (seen.has(x)) continue;
     seen.add(x);
-    for (const t of x.inbound ?? []) stack.push(t.sourceLayer);
+    stack.push(...x.inputs);
   }
   return false;
 }
 
-/** The [name, 0, 0] references of input_layers / output_layers. */
-function layerRefs(where: string, field: string, value: unknown): string[] {
+/**
+ * The [layerName, nodeIndex, tensorIndex] references of input_layers, output_layers or one
+ * node's inputs: a node index is a non-negative integer (checked against the layer's nodes
+ * later), the tensor index 0 (a knobs layer has one output).
+ */
+function nodeRefs(where: string, field: string, value: unknown): [string, number][] {
   if (!Array.isArray(value) || value.length === 0)
-    throw new TypeError(`${where}: ${field} must be a non-empty array of [layerName, 0, 0], got ${describe(value)}`);
+    throw new TypeError(`${where}: ${field} must be a non-empty array of [layerName, nodeIndex, tensorIndex], got ${describe(value)}`);
   return value.map((r, i) => {
-    if (!Array.isArray(r) || typeof r[0] !== 'string') throw new TypeError(`${where}: ${field}[${i}] must be [layerName, 0, 0], got ${describe(r)}`);
-    if ((r[1] ?? 0) !== 0 || (r[2] ?? 0) !== 0)
-      throw new RangeError(`${where}: ${field}[${i}] refers to node ${r[1]} / tensor ${r[2]} of ${r[0]}; knobs layers have one node and one output`);
-    return r[0];
+    if (!Array.isArray(r) || typeof r[0] !== 'string')
+      throw new TypeError(`${where}: ${field}[${i}] must be [layerName, nodeIndex, tensorIndex], got ${describe(r)}`);
+    const node = r[1] ?? 0;
+    if (!Number.isInteger(node) || node < 0) throw new TypeError(`${where}: ${field}[${i}] has node index ${describe(node)}; it must be an integer >= 0`);
+    if ((r[2] ?? 0) !== 0) throw new RangeError(`${where}: ${field}[${i}] refers to tensor ${r[2]} of ${r[0]}; knobs layers have one output`);
+    return [r[0], node];
   });
+}
+
+/** One node of a saved config while the graph is rebuilt. */
+interface ConfigNode {
+  layer: Layer;
+  /** The layer's name, and this node's index among its nodes. */
+  name: string;
+  k: number;
+  refs: [string, number][];
 }
 
 /**
  * A graph rebuilt from its saved configuration (loadModel, the workers): the layers made from
- * their configs, connected by name. Checked: unique names, known sources, one node per layer (no
- * shared layers), no cycle, every layer connected to an output.
+ * their configs, one node per entry of their `inbound_nodes` (several for a shared layer),
+ * connected by [layerName, nodeIndex]. Checked: unique names, known layers and nodes, no cycle,
+ * every node connected to an output.
  */
 export function graphFromConfig(where: string, config: GraphModelConfig): CollectedGraph {
   if (config === null || typeof config !== 'object' || !Array.isArray(config.layers))
     throw new TypeError(`${where}: a graph model's config needs layers, got ${describe(config)}`);
-  const byName = new Map<string, { layer: Layer; sources: string[] }>();
+  const byName = new Map<string, { layer: Layer; nodes: ConfigNode[] }>();
   config.layers.forEach((c, i) => {
     const f = `${where}: layers[${i}]`;
     if (c === null || typeof c !== 'object' || typeof c.name !== 'string' || c.name === '') throw new TypeError(`${f} needs a name, got ${describe(c)}`);
     if (byName.has(c.name)) throw new Error(`${f}: two layers are named ${JSON.stringify(c.name)}`);
     const nodes = c.inbound_nodes ?? [];
     if (!Array.isArray(nodes)) throw new TypeError(`${f} (${c.name}): inbound_nodes must be an array, got ${describe(nodes)}`);
-    if (nodes.length > 1) throw new Error(`${f} (${c.name}): the layer is applied ${nodes.length} times; shared layers are not supported`);
-    const node = nodes[0] ?? [];
-    if (!Array.isArray(node)) throw new TypeError(`${f} (${c.name}): inbound_nodes[0] must be an array of [layerName, 0, 0, {}], got ${describe(node)}`);
-    const sources = node.length ? layerRefs(`${f} (${c.name})`, 'inbound_nodes[0]', node) : [];
+    const refs = nodes.map((node, k) => {
+      if (!Array.isArray(node))
+        throw new TypeError(`${f} (${c.name}): inbound_nodes[${k}] must be an array of [layerName, nodeIndex, tensorIndex, {}], got ${describe(node)}`);
+      return node.length ? nodeRefs(`${f} (${c.name})`, `inbound_nodes[${k}]`, node) : [];
+    });
     let layer: Layer;
     try {
       layer = layerFromConfig({ className: c.className, config: { ...c.config, name: c.name } });
@@ -228,43 +312,63 @@ export function graphFromConfig(where: string, config: GraphModelConfig): Collec
       if (err instanceof Error) err.message = `${f} (${c.name}): ${err.message}`;
       throw err;
     }
-    byName.set(c.name, { layer, sources });
+    if (layer instanceof InputLayer && refs.some((r) => r.length))
+      throw new TypeError(`${f} (${c.name}): an InputLayer reads no other layer, but its inbound_nodes do`);
+    // an input has one node of its own, with no inbound entry
+    const entry = { layer, nodes: (refs.length ? refs : [[]]).map((r, k) => ({ layer, name: c.name, k, refs: r })) };
+    byName.set(c.name, entry);
   });
-  const find = (name: string, from: string): Layer => {
+  const find = ([name, k]: [string, number], from: string): ConfigNode => {
     const e = byName.get(name);
     if (!e) throw new Error(`${where}: ${from} refers to layer ${JSON.stringify(name)}, which is not in the config's layers`);
-    return e.layer;
+    const node = e.nodes[k];
+    if (!node)
+      throw new Error(`${where}: ${from} refers to node ${k} of layer ${name}, which is applied ${e.nodes.length} time(s) (nodes 0 to ${e.nodes.length - 1})`);
+    return node;
   };
-  const inputNames = layerRefs(where, 'input_layers', config.input_layers);
-  const outputNames = layerRefs(where, 'output_layers', config.output_layers);
-  const ins = inputNames.map((n) => find(n, 'input_layers'));
-  const outs = outputNames.map((n) => find(n, 'output_layers'));
-  const nameOf = new Map<Layer, string>([...byName].map(([n, e]) => [e.layer, n]));
-  const sourcesOf = (l: Layer): Layer[] => byName.get(nameOf.get(l)!)!.sources.map((s) => find(s, `layer ${nameOf.get(l)}`));
-  const order = topologicalOrder(outs, sourcesOf, (l) => nameOf.get(l)!, where);
-  ins.forEach((l, i) => {
-    if (!(l instanceof InputLayer)) throw new TypeError(`${where}: input_layers[${i}] (${inputNames[i]}) is a ${l.className}, not an InputLayer`);
+  const label = (n: ConfigNode): string => (byName.get(n.name)!.nodes.length > 1 ? `${n.name}[${n.k}]` : n.name);
+  const inputRefs = nodeRefs(where, 'input_layers', config.input_layers);
+  const outputRefs = nodeRefs(where, 'output_layers', config.output_layers);
+  const ins = inputRefs.map((r) => find(r, 'input_layers'));
+  const outs = outputRefs.map((r) => find(r, 'output_layers'));
+  const sourcesOf = (n: ConfigNode): ConfigNode[] => n.refs.map((r) => find(r, `layer ${label(n)}`));
+  const order = topologicalOrder(outs, sourcesOf, label, where);
+  ins.forEach((n, i) => {
+    if (!(n.layer instanceof InputLayer))
+      throw new TypeError(`${where}: input_layers[${i}] (${inputRefs[i]![0]}) is a ${n.layer.className}, not an InputLayer`);
   });
   const placed = new Set(order);
-  for (const l of order) {
-    if (l instanceof InputLayer) {
-      if (!ins.includes(l)) throw new Error(`${where}: the outputs depend on input ${nameOf.get(l)}, which is not in input_layers`);
-    } else if (sourcesOf(l).length === 0) throw new Error(`${where}: layer ${nameOf.get(l)} (${l.className}) has no inbound node and is not an input`);
+  for (const n of order) {
+    if (n.layer instanceof InputLayer) {
+      if (!ins.includes(n)) throw new Error(`${where}: the outputs depend on input ${n.name}, which is not in input_layers`);
+    } else if (n.refs.length === 0) throw new Error(`${where}: layer ${label(n)} (${n.layer.className}) has no inbound node and is not an input`);
   }
-  for (const [n, e] of byName) if (!placed.has(e.layer)) throw new Error(`${where}: layer ${n} (${e.layer.className}) is not connected to any output`);
-  const index = new Map(order.map((l, i) => [l, i]));
-  return {
-    layers: order,
-    graph: {
-      sources: order.map((l) => sourcesOf(l).map((s) => index.get(s)!)),
-      inputs: ins.map((l) => index.get(l)!),
-      outputs: outs.map((l) => index.get(l)!),
-      needsGrad: order.map(() => false),
+  for (const [name, e] of byName) {
+    const lost = e.nodes.filter((n) => !placed.has(n));
+    if (lost.length === e.nodes.length) throw new Error(`${where}: layer ${name} (${e.layer.className}) is not connected to any output`);
+    if (lost.length) throw new Error(`${where}: node ${lost[0]!.k} of layer ${name} (${e.layer.className}) is not connected to any output`);
+  }
+  const cache = new Map<ConfigNode, ConfigNode[]>();
+  return collect(
+    order,
+    (n) => n.layer,
+    (n) => {
+      let s = cache.get(n);
+      if (!s) cache.set(n, (s = sourcesOf(n)));
+      return s;
     },
-  };
+    ins,
+    outs,
+  );
 }
 
-/** The graph's configuration (Keras' functional layout, knobs' layer configs). */
+/** A node's [layerName, nodeIndex, 0] reference in a saved config (`nodesOf` from {@link layerNodes}). */
+export function nodeRef(layers: Layer[], graph: Graph, nodesOf: number[][], n: number): [string, number, number] {
+  const l = graph.nodeLayers[n]!;
+  return [layers[l]!.name, nodesOf[l]!.indexOf(n), 0];
+}
+
+/** The graph's configuration (Keras' functional layout, knobs' layer configs): a shared layer lists one inbound node per application. */
 export function graphConfig(
   name: string,
   seed: number,
@@ -272,6 +376,8 @@ export function graphConfig(
   graph: Graph,
   layerConfig: (l: Layer) => Record<string, unknown>,
 ): GraphModelConfig & { name: string } {
+  const nodesOf = layerNodes(graph, layers.length);
+  const ref = (n: number): [string, number, number] => nodeRef(layers, graph, nodesOf, n);
   return {
     name,
     seed,
@@ -279,56 +385,83 @@ export function graphConfig(
       className: l.className,
       name: l.name,
       config: layerConfig(l),
-      inbound_nodes: graph.sources[i]!.length
-        ? [graph.sources[i]!.map((s) => [layers[s]!.name, 0, 0, {}] as [string, number, number, Record<string, unknown>])]
-        : [],
+      inbound_nodes: inboundNodes(layers, graph, nodesOf, i),
     })),
-    input_layers: graph.inputs.map((i) => [layers[i]!.name, 0, 0]),
-    output_layers: graph.outputs.map((i) => [layers[i]!.name, 0, 0]),
+    input_layers: graph.inputs.map(ref),
+    output_layers: graph.outputs.map(ref),
   };
 }
 
+/** Keras' `inbound_nodes` of layer `i`: per node, its inputs as [layerName, nodeIndex, 0, {}] ([] for an input). */
+export function inboundNodes(layers: Layer[], graph: Graph, nodesOf: number[][], i: number): NodeRef[][] {
+  if (layers[i] instanceof InputLayer) return [];
+  return nodesOf[i]!.map((n) => graph.sources[n]!.map((s) => [...nodeRef(layers, graph, nodesOf, s), {}] as NodeRef));
+}
+
 /**
- * Builds the layers in the graph's order from their sources' shapes and gives every weight its
- * offset (the graph version of layoutLayers). A merge whose inputs disagree throws a ShapeError
- * naming it; nothing is allocated here.
+ * Builds the layers from their first node's input shapes and gives every weight its offset
+ * (the graph version of layoutLayers), in layer order. A merge whose inputs disagree throws a
+ * ShapeError naming it, and so does a shared layer whose nodes read different shapes (its
+ * weights are sized by one); nothing is allocated here.
  */
 export function layoutGraph(layers: Layer[], graph: Graph): { paramCount: number; stateCount: number; weights: PlacedWeight[] } {
   const at = { params: 0, state: 0 };
   const weights: PlacedWeight[] = [];
-  layers.forEach((layer, i) => {
+  const built: (number[][] | undefined)[] = layers.map(() => undefined);
+  graph.sources.forEach((srcs, n) => {
+    const i = graph.nodeLayers[n]!;
+    const layer = layers[i]!;
+    const shapes = srcs.map((s) => nodeLayer(layers, graph, s).outputShape);
+    const first = built[i];
+    if (first) {
+      if (showAll(first) !== showAll(shapes)) {
+        throw new ShapeError(
+          `layer ${layer.name} (${layer.className}) is shared, but its first node reads shape ${showAll(first)} and another reads ${showAll(shapes)}; ` +
+            'a shared layer takes one input shape, which sizes its weights',
+        );
+      }
+      return;
+    }
     layer.index = i;
-    const shapes = graph.sources[i]!.map((s) => layers[s]!.outputShape);
     if (layer instanceof Merge) layer.buildMany(shapes);
     else if (layer instanceof InputLayer) layer.build(layer.inputShape);
     else {
       if (shapes.length !== 1) throw new ShapeError(`layer ${layer.name} (${layer.className}) takes one input, got ${shapes.length}`);
       layer.build(shapes[0]!);
     }
+    built[i] = shapes.map((s) => s.slice());
     placeWeights(layer, at, weights);
   });
   return { paramCount: at.params, stateCount: at.state, weights };
 }
 
+/** Whether a layer has weights that fit changes (not frozen at compile). */
+function trains(l: Layer): boolean {
+  return !l.frozen && l.weightSpecs().some((s) => s.trainable);
+}
+
 /**
- * Which outputs need a gradient and which layers must pass one to their inputs, given the
- * frozen layers (at compile): a layer's output needs a gradient when it or a layer it reads from
- * has weights to train. Writes graph.needsGrad; returns needsInputGrad per layer.
+ * Which outputs need a gradient and which nodes must pass one to their inputs, given the frozen
+ * layers (at compile): a node's output needs a gradient when its layer or a node it reads from
+ * has weights to train. Writes graph.needsGrad; returns needsInputGrad per node, and the first
+ * node whose layer trains (the backward pass stops there; the node count when none does).
  */
-export function graphGradientFlow(layers: Layer[], graph: Graph): boolean[] {
-  layers.forEach((l, i) => {
-    const trains = !l.frozen && l.weightSpecs().some((s) => s.trainable);
-    graph.needsGrad[i] = trains || graph.sources[i]!.some((s) => graph.needsGrad[s]);
+export function graphGradientFlow(layers: Layer[], graph: Graph): { needsInputGrad: boolean[]; firstTrainable: number } {
+  let firstTrainable = graph.sources.length;
+  graph.sources.forEach((srcs, n) => {
+    const t = trains(nodeLayer(layers, graph, n));
+    if (t && firstTrainable === graph.sources.length) firstTrainable = n;
+    graph.needsGrad[n] = t || srcs.some((s) => graph.needsGrad[s]);
   });
-  return layers.map((_, i) => graph.sources[i]!.some((s) => graph.needsGrad[s]));
+  return { needsInputGrad: graph.sources.map((srcs) => srcs.some((s) => graph.needsGrad[s])), firstTrainable };
 }
 
 /** Floats of the staged row before each model input (the inputs sit side by side in one row). */
 export function inputColumns(layers: Layer[], graph: Graph): number[] {
   let c = 0;
-  return graph.inputs.map((i) => {
+  return graph.inputs.map((n) => {
     const at = c;
-    c += layers[i]!.outputSize;
+    c += nodeLayer(layers, graph, n).outputSize;
     return at;
   });
 }
@@ -341,8 +474,9 @@ interface GraphCore {
 }
 
 /**
- * The forward pass of a graph on ctx.rows rows of the staged input rows at `input`: each
- * layer's output offset (a layer that passes its input through has its input's offset), and its
+ * The forward pass of a graph on ctx.rows rows of the staged input rows at `input`, node by
+ * node, each with its own scratch (`scratch[node]`, and `ctx.node` set for the layer): each
+ * node's output offset (a layer that passes its input through has its input's offset), and its
  * inputs'. With several inputs each is first copied out of the staged rows into `inputBufs`.
  */
 export function forwardGraph(
@@ -353,10 +487,12 @@ export function forwardGraph(
   input: number,
 ): { inputs: number[]; outputs: number[]; inputLists: number[][] } {
   const g = core.graph!;
-  const outputs: number[] = new Array(core.layers.length).fill(0);
+  const count = g.sources.length;
+  const outputs: number[] = new Array(count).fill(0);
   const inputLists: number[][] = [];
   const cols = g.inputs.length > 1 ? inputColumns(core.layers, g) : [0];
-  core.layers.forEach((layer, i) => {
+  for (let i = 0; i < count; i++) {
+    const layer = nodeLayer(core.layers, g, i);
     let ins: number[];
     if (layer instanceof InputLayer) {
       const k = g.inputs.indexOf(i);
@@ -367,16 +503,42 @@ export function forwardGraph(
       }
     } else ins = g.sources[i]!.map((s) => outputs[s]!);
     inputLists.push(ins);
+    ctx.node = i;
     outputs[i] = layer instanceof Merge ? layer.forwardMany(ctx, scratch[i]!, ins) : layer.forward(ctx, scratch[i]!, ins[0]!);
-  });
+  }
   return { inputs: inputLists.map((l) => l[0]!), outputs, inputLists };
+}
+
+/** The float range of a layer's trainable weights in the parameter buffer (they are placed side by side). */
+export function trainableRange(layer: Layer): { from: number; length: number } {
+  let from = Infinity,
+    length = 0;
+  layer.weightSpecs().forEach((s, k) => {
+    if (!s.trainable) return;
+    from = Math.min(from, layer.offsets[k]!);
+    length += s.shape.reduce((a, b) => a * b, 1);
+  });
+  return { from: length ? from : 0, length };
+}
+
+/** Floats of the spare weight-gradient buffer a graph's shared layers need (0 without shared layers). */
+export function sharedGradientFloats(layers: Layer[], graph: Graph): number {
+  const nodesOf = layerNodes(graph, layers.length);
+  let most = 0;
+  layers.forEach((l, i) => {
+    if (nodesOf[i]!.length > 1) most = Math.max(most, trainableRange(l).length);
+  });
+  return most;
 }
 
 /**
  * The backward pass of a graph: the loss gradients of the outputs are in gradBufs[o] (written by
- * the loss); walks the layers in reverse order, each layer whose output needs a gradient taking
+ * the loss); walks the nodes in reverse order, each node whose output needs a gradient taking
  * its own buffer as dOut and handing each input's gradient to that input's buffer: the first
  * consumer writes (or copies) it, the others add to it. `spare` holds a gradient to be added.
+ * A shared layer's first node to run backward writes its weight gradient into ctx.grads; its
+ * other nodes write theirs into `sharedGrads` (ctx.grads moved so that the layer's range lands
+ * there), which is then added: the weight gradient is the sum over the layer's nodes.
  * Stops at `firstTrainable` (nothing below has weights to train).
  */
 export function backwardGraph(
@@ -386,36 +548,52 @@ export function backwardGraph(
   gradBufs: number[],
   spare: number,
   fwd: { outputs: number[]; inputLists: number[][] },
+  sharedGrads = 0,
 ): void {
   const g = core.graph!;
   const e = ctx.e;
-  const filled: boolean[] = core.layers.map((_, i) => g.outputs.includes(i));
+  const count = g.sources.length;
+  const filled: boolean[] = g.sources.map((_, i) => g.outputs.includes(i));
+  // which layers already wrote their weight gradient in this pass (shared layers only)
+  const written: boolean[] | undefined = sharedGrads ? core.layers.map(() => false) : undefined;
   const hand = (s: number, res: number, target: number): void => {
-    const n = ctx.rows * core.layers[s]!.outputSize;
+    const n = ctx.rows * nodeLayer(core.layers, g, s).outputSize;
     if (target === spare) {
       // a second consumer: add to what the first wrote
       f32_add(e, gradBufs[s]!, res, gradBufs[s]!, n);
     } else if (res !== target) copy(e, res, target, n);
     filled[s] = true;
   };
-  for (let i = core.layers.length - 1; i >= core.firstTrainable; i--) {
+  const grads = ctx.grads;
+  for (let i = count - 1; i >= core.firstTrainable; i--) {
     if (!g.needsGrad[i] || !filled[i]) continue;
-    const layer = core.layers[i]!;
+    const li = g.nodeLayers[i]!;
+    const layer = core.layers[li]!;
     const srcs = g.sources[i]!;
     const ins = fwd.inputLists[i]!;
+    ctx.node = i;
     if (layer instanceof Merge) {
       srcs.forEach((s, k) => {
         if (!g.needsGrad[s]) return;
         const target = filled[s] ? spare : gradBufs[s]!;
         hand(s, layer.backwardInput(ctx, scratch[i]!, ins, fwd.outputs[i]!, gradBufs[i]!, k, target), target);
       });
-    } else {
-      const s = srcs[0];
-      const wants = s !== undefined && g.needsGrad[s];
-      const target = wants ? (filled[s] ? spare : gradBufs[s]!) : 0;
-      const res = layer.backward(ctx, scratch[i]!, ins[0]!, fwd.outputs[i]!, gradBufs[i]!, target);
-      if (wants) hand(s, res, target);
+      continue;
     }
+    // a shared layer's second or later node: its weight gradient goes to the spare buffer
+    const range = written && trains(layer) ? (written[li] ? trainableRange(layer) : ((written[li] = true), undefined)) : undefined;
+    if (range) ctx.grads = sharedGrads - range.from * 4;
+    const s = srcs[0];
+    const wants = s !== undefined && g.needsGrad[s];
+    const target = wants ? (filled[s] ? spare : gradBufs[s]!) : 0;
+    let res: number;
+    try {
+      res = layer.backward(ctx, scratch[i]!, ins[0]!, fwd.outputs[i]!, gradBufs[i]!, target);
+    } finally {
+      ctx.grads = grads;
+    }
+    if (range) f32_add(e, grads + range.from * 4, sharedGrads, grads + range.from * 4, range.length);
+    if (wants) hand(s, res, target);
   }
 }
 
@@ -426,13 +604,24 @@ function copy(e: Engine, src: number, dst: number, n: number): void {
 
 /** The input shape a graph model stages: its input's, or for several inputs their flat sizes side by side. */
 export function graphInputShape(layers: Layer[], graph: Graph): number[] {
-  if (graph.inputs.length === 1) return (layers[graph.inputs[0]!] as InputLayer).inputShape.slice();
-  return [graph.inputs.reduce((n, i) => n + layers[i]!.outputSize, 0)];
+  if (graph.inputs.length === 1) return (nodeLayer(layers, graph, graph.inputs[0]!) as InputLayer).inputShape.slice();
+  return [graph.inputs.reduce((n, i) => n + nodeLayer(layers, graph, i).outputSize, 0)];
 }
 
-/** Keras' "Connected to" column of summary(): the layers each layer reads (`dense[0][0]`). */
+/**
+ * Keras' "Connected to" column of summary(), per layer: the inputs of each of its nodes
+ * (`dense[0][0]`; a shared layer lists every node's, `input_a[0][0], input_b[0][0]`).
+ */
 export function summaryConnections(layers: Layer[], graph: Graph): string[] {
-  return layers.map((_, i) => graph.sources[i]!.map((s) => `${layers[s]!.name}[0][0]`).join(', '));
+  const nodesOf = layerNodes(graph, layers.length);
+  return layers.map((_, i) =>
+    nodesOf[i]!.flatMap((n) =>
+      graph.sources[n]!.map((s) => {
+        const [name, k] = nodeRef(layers, graph, nodesOf, s);
+        return `${name}[${k}][0]`;
+      }),
+    ).join(', '),
+  );
 }
 
 /** One model input or output: its layer's name, flat size and shape. */
@@ -498,7 +687,23 @@ export function joinColumns(
   return { data: markJoined(out), rows };
 }
 
-/** The inputs (or outputs) of a graph model as ports. */
-export function ports(layers: Layer[], ids: number[]): Port[] {
-  return ids.map((i) => ({ name: layers[i]!.name, size: layers[i]!.outputSize, shape: layers[i]!.outputShape.slice() }));
+/**
+ * The inputs (or outputs) of a graph model as ports: `ids` are nodes (graph.inputs,
+ * graph.outputs). A shared layer with several outputs names them as Keras does: its layer's
+ * name, then `name_1`, `name_2`, ...
+ */
+export function ports(layers: Layer[], graph: Graph, ids: number[]): Port[] {
+  const taken = new Set<string>();
+  const count = new Map<string, number>();
+  return ids.map((n) => {
+    const l = nodeLayer(layers, graph, n);
+    let name = l.name;
+    while (taken.has(name)) {
+      const k = count.get(l.name) ?? 1;
+      count.set(l.name, k + 1);
+      name = `${l.name}_${k}`;
+    }
+    taken.add(name);
+    return { name, size: l.outputSize, shape: l.outputShape.slice() };
+  });
 }

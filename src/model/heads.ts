@@ -15,12 +15,12 @@ import { Dense } from '../layers/dense';
 import type { Layer } from '../layers/layer';
 import { checkLoss, fusableActivation, sparseLabels, type BuiltinLossFunction, type Loss } from '../losses';
 import { compileMetrics, type CompiledMetric } from '../metrics/compiled';
-import { joinColumns, ports, type Graph } from './graph';
+import { joinColumns, layerNodes, nodeLayer, ports, type Graph } from './graph';
 import { toLabels } from './data';
 
 /** One output of a model with several outputs, as compiled. */
 export interface Head {
-  /** The output layer's index and name. */
+  /** The output's node (its index in the graph's nodes) and its name (its layer's; `_1`, `_2` added for a shared layer's later outputs, as Keras names them). */
   layer: number;
   name: string;
   loss: Loss;
@@ -64,7 +64,7 @@ function perOutput<T>(where: string, field: string, value: unknown, names: strin
  * each output, and the fusion of each output's softmax/sigmoid with its cross-entropy.
  */
 export function compileHeads(where: string, layers: Layer[], graph: Graph, loss: unknown, lossWeights: unknown, metrics: unknown): Head[] {
-  const outs = ports(layers, graph.outputs);
+  const outs = ports(layers, graph, graph.outputs);
   const names = outs.map((p) => p.name);
   const losses = perOutput(where, 'options.loss', loss, names, (v, f) => {
     const l = checkLoss(`${where}: ${f}`, v as Loss | BuiltinLossFunction);
@@ -91,8 +91,9 @@ export function compileHeads(where: string, layers: Layer[], graph: Graph, loss:
       : names.map(() => metrics);
   for (const l of layers) if (l instanceof Dense || l instanceof Activation) l.fusedWithLoss = false;
   let col = 0;
+  const nodesOf = layerNodes(graph, layers.length);
   return graph.outputs.map((i, k) => {
-    const layer = layers[i]!;
+    const layer = nodeLayer(layers, graph, i);
     const l = losses[k]!;
     if ((l === 'categoricalCrossentropy' || l === 'binaryCrossentropy') && layer.outputShape.length > 1) {
       throw new ShapeError(`${where}: output ${layer.name} outputs [${layer.outputShape.join(', ')}]; ${l} needs one vector per example (flatten first)`);
@@ -100,12 +101,13 @@ export function compileHeads(where: string, layers: Layer[], graph: Graph, loss:
     const act = layer instanceof Dense || layer instanceof Activation ? layer.activation : undefined;
     const fusable = fusableActivation(l);
     // an output that other layers read must keep its activation: they read the probabilities
-    const read = graph.sources.some((srcs) => srcs.includes(i));
+    // (so must a shared layer's: its other applications are read, or are outputs of their own)
+    const read = graph.sources.some((srcs) => srcs.includes(i)) || nodesOf[graph.nodeLayers[i]!]!.length > 1;
     const fused = !read && fusable !== undefined && act === fusable && (layer instanceof Dense || layer instanceof Activation);
     if (fused) (layer as Dense | Activation).fusedWithLoss = true;
     const head: Head = {
       layer: i,
-      name: layer.name,
+      name: names[k]!,
       loss: l,
       fused,
       weight: weights[k]!,
@@ -123,7 +125,7 @@ export function compileHeads(where: string, layers: Layer[], graph: Graph, loss:
  * object keyed by output name, each as one output's targets are given, joined side by side.
  */
 export function joinTargets(where: string, name: string, y: unknown, layers: Layer[], graph: Graph, heads: Head[]): Float32Array {
-  const outs = ports(layers, graph.outputs);
+  const outs = ports(layers, graph, graph.outputs);
   let list = y;
   if (y !== null && typeof y === 'object' && !Array.isArray(y) && !ArrayBuffer.isView(y)) {
     const o = y as Record<string, unknown>;

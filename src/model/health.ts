@@ -21,7 +21,9 @@ export const HEALTH_EVERY = 20;
 /** What is measured for each layer. */
 export interface Probe {
   name: string;
+  /** The layer's index, and the scratch of its (first) node, whose outputs are measured. */
   index: number;
+  node: number;
   activation: string;
   /** Float range of the layer's trainable parameters (contiguous), or length 0. */
   from: number;
@@ -36,6 +38,7 @@ export interface Probe {
 /** The layers worth recording: those with weights, and activation layers. */
 export function healthProbes(core: ModelCore): Probe[] {
   const out: Probe[] = [];
+  const g = core.graph;
   for (const l of core.layers) {
     // a frozen layer's gradient is not computed: it has no gradient norm to record
     const trainable = l.frozen ? 0 : l.countParams().trainable;
@@ -45,6 +48,8 @@ export function healthProbes(core: ModelCore): Probe[] {
     out.push({
       name: l.name,
       index: l.index,
+      // a shared layer's outputs are measured at its first application
+      node: g ? g.nodeLayers.indexOf(l.index) : l.index,
       activation: act,
       from: trainable ? l.offsets[0]! : 0,
       length: trainable,
@@ -95,7 +100,7 @@ export function measureGradientNorms(e: Engine, probes: Probe[], grads: number, 
 export function measureOutputs(e: Engine, core: ModelCore, probes: Probe[], sb: ShardBuffers, rows: number, out: Float64Array | number[], at = 0): void {
   probes.forEach((p, k) => {
     const layer = core.layers[p.index]!;
-    const y = sb.layers[p.index]!.out;
+    const y = sb.layers[p.node]!.out;
     const fused = (layer as { fusedWithLoss?: boolean }).fusedWithLoss === true;
     out[at + 3 * k + 1] = p.kind === 'relu' && y && rows > 0 && !fused ? f32_dead_columns(e, y, rows, p.cols, sb.dA[1]) / p.cols : NaN;
     out[at + 3 * k + 2] = p.kind === 'saturating' && y && rows > 0 && !fused ? f32_count_outside(e, y, rows * p.cols, p.lo, p.hi) / (rows * p.cols) : NaN;

@@ -13,7 +13,7 @@ import type { Layer, WeightSpec } from '../layers/layer';
 import { layerFromConfig } from '../layers/index';
 import type { LayerConfig } from '../layers/layer';
 import type { ModelCore } from './runtime';
-import { graphGradientFlow, layoutGraph, type Graph, type GraphCoreConfig } from './graph';
+import { graphGradientFlow, layerNodes, layoutGraph, nodeLayer, type Graph, type GraphCoreConfig } from './graph';
 import { compileHeads } from './heads';
 
 /** A weight and where it lives. */
@@ -46,7 +46,7 @@ export interface Layout {
 export function layoutLayers(layers: Layer[], inputShape: number[], graph?: Graph): Layout {
   if (graph) {
     const g = layoutGraph(layers, graph);
-    const size = (ids: number[]): number => ids.reduce((n, i) => n + layers[i]!.outputSize, 0);
+    const size = (ids: number[]): number => ids.reduce((n, i) => n + nodeLayer(layers, graph, i).outputSize, 0);
     return { inputSize: size(graph.inputs), outputSize: size(graph.outputs), ...g, ...applyTrainability(layers, graph) };
   }
   let shape = inputShape;
@@ -105,8 +105,10 @@ export function applyTrainability(layers: Layer[], graph?: Graph): Trainability 
     });
   }
   // a layer needs the gradient w.r.t. its input only when some earlier layer has weights to train
-  // (in a graph: when a layer it reads from has, through its own inputs or itself)
-  const needsInputGrad = graph ? graphGradientFlow(layers, graph) : layers.map((l) => l.index > firstTrainable);
+  // (in a graph: when a node it reads from has, through its own inputs or itself; needsInputGrad
+  // and firstTrainable then count nodes, the applications of the layers)
+  if (graph) return { regularized, trainableRanges, ...graphGradientFlow(layers, graph) };
+  const needsInputGrad = layers.map((l) => l.index > firstTrainable);
   return { regularized, needsInputGrad, trainableRanges, firstTrainable };
 }
 
@@ -114,9 +116,12 @@ export function applyTrainability(layers: Layer[], graph?: Graph): Trainability 
  * Lets the loss compute the output layer's softmax or sigmoid when they match (the fused
  * cross-entropy); returns whether it does.
  */
-export function configureLossFusion(layers: Layer[], loss: Loss): boolean {
+export function configureLossFusion(layers: Layer[], loss: Loss, graph?: Graph): boolean {
   for (const l of layers) if (l instanceof Dense || l instanceof Activation) l.fusedWithLoss = false;
-  const last = layers[layers.length - 1];
+  // a graph's output is its last node; a shared output layer keeps its activation (its other
+  // nodes are read by layers that need the probabilities)
+  if (graph && layerNodes(graph, layers.length)[graph.nodeLayers[graph.nodeLayers.length - 1]!]!.length > 1) return false;
+  const last = graph ? nodeLayer(layers, graph, graph.nodeLayers.length - 1) : layers[layers.length - 1];
   const fusable = fusableActivation(loss);
   if (fusable && (last instanceof Dense || last instanceof Activation) && last.activation === fusable) {
     last.fusedWithLoss = true;
@@ -147,7 +152,7 @@ export function coreConfigOf(model: { inputShape: number[]; getConfig(): { layer
     layers: model.getConfig().layers,
     loss: core.loss,
     frozen: core.layers.map((l) => l.frozen),
-    ...(g ? { graph: { sources: g.sources, inputs: g.inputs, outputs: g.outputs } } : {}),
+    ...(g ? { graph: { sources: g.sources, nodeLayers: g.nodeLayers, inputs: g.inputs, outputs: g.outputs } } : {}),
     ...(core.heads ? { heads: core.heads.map((h) => ({ loss: h.loss, weight: h.weight })) } : {}),
   };
 }
@@ -156,7 +161,7 @@ export function coreConfigOf(model: { inputShape: number[]; getConfig(): { layer
 export function coreFromConfig(c: CoreConfig): ModelCore {
   const layers = c.layers.map(layerFromConfig);
   if (c.frozen) layers.forEach((l, i) => (l.trainable = !c.frozen![i]));
-  const graph = c.graph ? { ...c.graph, needsGrad: layers.map(() => false) } : undefined;
+  const graph = c.graph ? { ...c.graph, needsGrad: c.graph.sources.map(() => false) } : undefined;
   const layout = layoutLayers(layers, c.inputShape, graph);
   // several outputs: each output's loss and weight, fused as the model compiled them
   const heads =
@@ -170,7 +175,7 @@ export function coreFromConfig(c: CoreConfig): ModelCore {
           undefined,
         )
       : undefined;
-  const fused = heads ? false : configureLossFusion(layers, c.loss);
+  const fused = heads ? false : configureLossFusion(layers, c.loss, graph);
   return {
     layers,
     inputSize: layout.inputSize,

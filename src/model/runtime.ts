@@ -10,7 +10,7 @@
 import type { Engine } from '../engine/engine';
 import { f32_count_correct } from '../engine/kernels/f32_accuracy';
 import { InputLayer } from '../layers/input-layer';
-import { backwardGraph, forwardGraph, type Graph } from './graph';
+import { backwardGraph, forwardGraph, nodeLayer, sharedGradientFloats, type Graph } from './graph';
 import type { Head } from './heads';
 import { f32_strided_copy } from '../engine/kernels/f32_strided_copy';
 import { f32_l1l2 } from '../engine/kernels/f32_elementwise';
@@ -69,12 +69,15 @@ export interface ShardBuffers {
    * it receives ({@link gradientWidths}); [0, 0] in an inference set.
    */
   dA: [number, number];
+  /** Per layer of a stack, per node of a graph (a shared layer has one scratch per application). */
   layers: LayerScratch[];
   gemmWs: number;
   /** This shard's gradient slot (paramCount floats); 0 in an inference set. */
   grads: number;
-  /** Graphs only: each layer's output gradient (rowsCap x its outputSize; 0 for inputs). */
+  /** Graphs only: each node's output gradient (rowsCap x its outputSize; 0 for inputs). */
   g: number[];
+  /** Graphs with shared layers: the spare weight gradient of a shared layer's later nodes (see backwardGraph), else 0. */
+  sharedGrads: number;
   /** Graphs with several inputs: each input's columns, copied out of the staged rows. */
   inputBufs: number[];
   /** Several outputs: each output's targets (copied out of the joined rows) and fused probabilities. */
@@ -181,7 +184,10 @@ export function allocateShard(
     const chain = !core.graph;
     const inPlace = training && chain ? inPlaceLayers(core) : [];
     const layers: LayerScratch[] = [];
-    core.layers.forEach((l, i) => {
+    const graph = core.graph;
+    // a graph's scratch is per node: a shared layer keeps each application's activations
+    const steps = graph ? graph.nodeLayers.map((l) => core.layers[l]!) : core.layers;
+    steps.forEach((l, i) => {
       const spec = l.scratchSpec(rowsCap, training);
       const out = !training && chain ? 0 : inPlace[i] ? layers[i - 1]!.out : take(spec.out * 4);
       const sc: LayerScratch = { out, extra: {} };
@@ -189,15 +195,16 @@ export function allocateShard(
       (l as { initScratch?: (ctx: { e: Engine }, sc: LayerScratch) => void }).initScratch?.({ e }, sc);
       layers.push(sc);
     });
-    const graph = core.graph;
-    const g = graph && training ? core.layers.map((l) => (l instanceof InputLayer ? 0 : take(rowsCap * l.outputSize * 4))) : [];
-    const inputBufs = graph && graph.inputs.length > 1 ? graph.inputs.map((i) => take(rowsCap * core.layers[i]!.outputSize * 4)) : [];
+    const g = graph && training ? steps.map((l) => (l instanceof InputLayer ? 0 : take(rowsCap * l.outputSize * 4))) : [];
+    const sharedGrads = graph && training ? take(sharedGradientFloats(core.layers, graph) * 4) : 0;
+    const inputBufs = graph && graph.inputs.length > 1 ? graph.inputs.map((i) => take(rowsCap * nodeLayer(core.layers, graph, i).outputSize * 4)) : [];
     const heads = core.heads ?? [];
     const headLabels = heads.map((h) => take(rowsCap * h.cols * 4));
     const headProbs = heads.map((h) => (h.fused ? take(rowsCap * h.cols * 4) : 0));
     const pingPong: [number, number] | undefined = training || graph ? undefined : [take(s.activation!), take(s.activation!)];
     const sb: ShardBuffers = {
       g,
+      sharedGrads,
       inputBufs,
       headLabels,
       headProbs,
@@ -482,10 +489,10 @@ export function trainShard(
           : 0;
       return { lossSum: l, correct, predictions, labels };
     });
-    if (backward) backwardGraph(ctx, core, sb.layers, sb.g, sb.dA[0], fwd as Required<typeof fwd>);
+    if (backward) backwardGraph(ctx, core, sb.layers, sb.g, sb.dA[0], fwd as Required<typeof fwd>, sb.sharedGrads);
     return { lossSum, correct: heads[0]!.correct, predictions: heads[0]!.predictions, heads };
   }
-  // a graph's (single) output is the last layer of its order; its gradient has its own buffer
+  // a graph's (single) output is the last node of its order; its gradient has its own buffer
   const out = outputs[outputs.length - 1]!;
   const lossGrad = graph ? sb.g[graph.outputs[0]!]! : sb.dA[0];
   const lossSum =
@@ -504,7 +511,7 @@ export function trainShard(
         });
   const correct =
     countCorrect && rows > 0 ? f32_count_correct(e, predictionsOf(core, sb, outputs), rows, cols, sb.labelsI32, sb.labelsF32, useWeights ? sb.weights : 0) : 0;
-  if (backward && graph) backwardGraph(ctx, core, sb.layers, sb.g, sb.dA[0], fwd as Required<typeof fwd>);
+  if (backward && graph) backwardGraph(ctx, core, sb.layers, sb.g, sb.dA[0], fwd as Required<typeof fwd>, sb.sharedGrads);
   else if (backward) {
     let d = sb.dA[0],
       spare = sb.dA[1];

@@ -34,7 +34,7 @@ import { fit } from './fit';
 import { computeGradients, evaluate, predict } from './evaluate';
 import { modelConfig, summary, trainingState, type ModelConfig, type TrainingState } from './config';
 import type { CompileOptions, CompiledModel, EvaluateResult, FitOptions, ModelInput, SequentialOptions } from './options';
-import { graphFromConfig, graphInputShape, type Graph, type GraphModelConfig } from './graph';
+import { graphFromConfig, graphInputShape, nodeLayer, type Graph, type GraphModelConfig } from './graph';
 import { InputLayer } from '../layers/input-layer';
 import { compileHeads, type Head } from './heads';
 
@@ -326,7 +326,8 @@ export class Sequential implements ModelCore {
     if (options.lossWeights !== undefined) throw new TypeError(`${W}: options.lossWeights weighs the losses of several outputs; this model has one`);
     const loss = checkLoss(W, options.loss as Loss | BuiltinLossFunction);
     const sparse = sparseLabels(loss);
-    const last = this.layers[this.layers.length - 1];
+    // a graph's output layer (the last layer of a stack)
+    const last = this.graph ? nodeLayer(this.layers, this.graph, this.graph.outputs[0]!) : this.layers[this.layers.length - 1];
     // Keras reduces a cross-entropy over the last axis and averages over the pixels of an image
     // output; knobs' cross-entropies take one row of classes per example, so refuse rather than differ
     if ((loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy') && last && last.outputShape.length > 1) {
@@ -337,9 +338,13 @@ export class Sequential implements ModelCore {
     const outputActivation = last instanceof Dense || last instanceof Activation ? last.activation : undefined;
     const metrics = compileMetrics(W, options.metrics, { loss, outputActivation, sparse });
     // the last layer's softmax/sigmoid joins the cross-entropy when they match
-    this.fused = configureLossFusion(this.layers, loss);
+    this.fused = configureLossFusion(this.layers, loss, this.graph);
     // layer.trainable takes effect here, as in Keras
     this.applyTrainability();
+    if (sparse && !this.fused && last && this.graph && this.graph.nodeLayers.filter((l) => this.layers[l] === last).length > 1)
+      throw new RangeError(
+        `${W}: sparseCategoricalCrossentropy computes the output's softmax in the loss, but the output layer ${last.name} is shared (applied more than once), so it keeps its own softmax; use categoricalCrossentropy with one-hot targets, or give the output a layer of its own`,
+      );
     if (sparse && !this.fused) throw new RangeError(`${W}: sparseCategoricalCrossentropy needs a softmax output layer`);
     for (const p of this.slots) this.e.free(p);
     this.owned.ptrs = this.owned.ptrs.filter((p) => !this.slots.includes(p));

@@ -37,7 +37,7 @@ export function modelTargets(m: Sequential, where: string, y: unknown): unknown 
 export function modelInputs(m: Sequential, where: string, name: string, x: unknown): { data: Float32Array | Uint8Array; rows: number } {
   // several inputs: one array each, joined side by side into the rows that are staged
   if (m.graph && m.graph.inputs.length > 1) {
-    return joinColumns(where, name, x, ports(m.layers, m.graph.inputs), (w, f, v, p) => toInputs(w, f, v, p.size, p.shape, `${p.name} (InputLayer)`));
+    return joinColumns(where, name, x, ports(m.layers, m.graph, m.graph.inputs), (w, f, v, p) => toInputs(w, f, v, p.size, p.shape, `${p.name} (InputLayer)`));
   }
   const first = m.layers[0]!;
   return toInputs(where, name, x, m.inputSize, m.inputShape, `${first.name} (${first.className})`);

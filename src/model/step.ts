@@ -27,7 +27,7 @@
  */
 import type { Engine } from '../engine/engine';
 import { f32_l1l2, f32_reduce_slots, f32_scale, f32_sum_squares } from '../engine/kernels/f32_elementwise';
-import type { LayerScratch, StepContext } from '../layers/layer';
+import type { Layer, LayerScratch, StepContext } from '../layers/layer';
 import type { Optimizer } from '../optimizers/optimizer';
 import { regularize, type ModelCore } from './runtime';
 
@@ -120,7 +120,30 @@ export function stepUpdate(p: StepPart, loss: number, params: number, optSlots: 
   return STEP_OK;
 }
 
-/** Step 6: every layer's state update (batch norm's moving statistics) from this step's scratch, into `ctx.state`. */
+/**
+ * Step 6: every layer's state update (batch norm's moving statistics) from this step's scratch,
+ * into `ctx.state`. In a graph, per node in node order: a shared batch norm moves its statistics
+ * once per application, as Keras runs each call's update.
+ */
 export function updateLayerStates(ctx: StepContext, core: ModelCore, scratch: readonly LayerScratch[]): void {
-  for (const l of core.layers) l.updateState(ctx, scratch[l.index]!);
+  const g = core.graph;
+  if (!g) {
+    for (const l of core.layers) l.updateState(ctx, scratch[l.index]!);
+    return;
+  }
+  for (let n = 0; n < g.nodeLayers.length; n++) {
+    ctx.node = n;
+    core.layers[g.nodeLayers[n]!]!.updateState(ctx, scratch[n]!);
+  }
+}
+
+/**
+ * The layers a step runs, with the index of their scratch: a stack's layers, or a graph's nodes
+ * (a shared layer once per application). `pick` keeps some (e.g. the batch norms, whose batch
+ * statistics the message fallback merges on the main thread).
+ */
+export function layerSteps<L extends Layer>(core: ModelCore, pick: (l: Layer) => l is L): { layer: L; node: number }[] {
+  const g = core.graph;
+  const all = g ? g.nodeLayers.map((l, node) => ({ layer: core.layers[l]!, node })) : core.layers.map((layer, node) => ({ layer, node }));
+  return all.filter((s): s is { layer: L; node: number } => pick(s.layer));
 }

@@ -18,6 +18,7 @@ import protobuf from 'protobufjs/light.js';
 import { describe } from '../errors';
 import type { Layer } from '../layers/layer';
 import type { Sequential } from '../model/sequential';
+import type { Graph } from '../model/graph';
 import { DATA_TYPE, ONNX_SCHEMA } from './schema';
 
 /** Options of {@link exportModel}. */
@@ -82,14 +83,20 @@ class GraphBuilder {
     this.nodes.push({ input, output: [out], name: out, opType, attribute });
     return out;
   }
+  /** An initializer, once: a shared layer's later applications read the first one's (same name, same values). */
   floats(name: string, dims: number[], v: Float32Array | number[]): string {
-    this.inits.push({ name, dims, dataType: DATA_TYPE.FLOAT, rawData: rawFloats(v) });
+    if (!this.inits.some((t) => t.name === name)) this.inits.push({ name, dims, dataType: DATA_TYPE.FLOAT, rawData: rawFloats(v) });
     return name;
   }
   int64s(name: string, v: number[]): string {
-    this.inits.push({ name, dims: [v.length], dataType: DATA_TYPE.INT64, rawData: rawInt64(v) });
+    if (!this.inits.some((t) => t.name === name)) this.inits.push({ name, dims: [v.length], dataType: DATA_TYPE.INT64, rawData: rawInt64(v) });
     return name;
   }
+}
+
+/** The layer of graph node `n` (kept here: the onnx entry imports no trainer code). */
+function nodeLayer(layers: Layer[], graph: Graph, n: number): Layer {
+  return layers[graph.nodeLayers[n]!]!;
 }
 
 /** ONNX operators of the merge layers (Sum, Mean and Concat take any number of inputs, Mul two). */
@@ -223,18 +230,25 @@ export function exportModel(model: Sequential, options: OnnxExportOptions = {}):
 
   // a graph (the functional API): each layer starts from its source's output tensor and layout;
   // several inputs are graph inputs named after their layers, several outputs likewise
-  const graph = (model as { graph?: { sources: number[][]; inputs: number[]; outputs: number[] } }).graph;
+  // a shared layer is one ONNX node (or chain) per application, reading the same initializers
+  const graph = (model as { graph?: Graph }).graph;
   const layers = model.layers as Layer[];
   const tensors: { x: string; nchw: boolean }[] = [];
-  const graphInputName = (i: number): string => (graph!.inputs.length === 1 ? inputName : layers[i]!.name);
-  const graphOutputName = (i: number): string => (graph!.outputs.length === 1 ? outputName : layers[i]!.name);
-  for (const [li, layer] of layers.entries()) {
+  const graphInputName = (n: number): string => (graph!.inputs.length === 1 ? inputName : nodeLayer(layers, graph!, n).name);
+  const graphOutputName = (n: number): string => (graph!.outputs.length === 1 ? outputName : nodeLayer(layers, graph!, n).name);
+  const layerWeights = layers.map((l) => {
+    const w: Record<string, Float32Array> = {};
+    for (const s of l.weightSpecs()) w[s.name] = weights[wi++]!;
+    return w;
+  });
+  // [node, layer] in the order to emit them: a graph's nodes, or a stack's layers
+  const steps: [number, number][] = graph ? graph.nodeLayers.map((l, n) => [n, l]) : layers.map((_, i) => [i, i]);
+  for (const [li, layerIndex] of steps) {
+    const layer = layers[layerIndex]!;
     const p = layer.name;
     const where = `${W}: layer ${JSON.stringify(layer.name)} (${layer.className})`;
     const c = layer.getConfig();
-    const specs = layer.weightSpecs();
-    const w: Record<string, Float32Array> = {};
-    for (const s of specs) w[s.name] = weights[wi++]!;
+    const w = layerWeights[layerIndex]!;
     if (graph) {
       const srcs = graph.sources[li]!;
       if (layer.className === 'InputLayer') {
@@ -255,7 +269,7 @@ export function exportModel(model: Sequential, options: OnnxExportOptions = {}):
         continue;
       }
       ({ x, nchw } = tensors[srcs[0]!]!);
-      shape = layers[srcs[0]!]!.outputShape.slice();
+      shape = nodeLayer(layers, graph, srcs[0]!).outputShape.slice();
     }
     const image = shape.length === 3;
     switch (layer.className) {
@@ -417,21 +431,22 @@ function encodeGraph(
   opset: number,
   g: GraphBuilder,
   layers: Layer[],
-  graph: { inputs: number[]; outputs: number[] },
+  graph: Graph,
   tensors: { x: string; nchw: boolean }[],
   inputName: (i: number) => string,
   outputName: (i: number) => string,
 ): Uint8Array {
   for (const i of graph.outputs) {
     const t = tensors[i]!;
-    const x = t.nchw ? g.node('Transpose', [t.x], `${layers[i]!.name}/output`, [intsAttr('perm', [0, 2, 3, 1])]) : t.x;
-    g.nodes.push({ input: [x], output: [outputName(i)], name: `${layers[i]!.name}/identity`, opType: 'Identity', attribute: [] });
+    const name = nodeLayer(layers, graph, i).name;
+    const x = t.nchw ? g.node('Transpose', [t.x], `${name}/output`, [intsAttr('perm', [0, 2, 3, 1])]) : t.x;
+    g.nodes.push({ input: [x], output: [outputName(i)], name: `${name}/identity`, opType: 'Identity', attribute: [] });
   }
   return encodeModel(
     model,
     opset,
     g,
-    graph.inputs.map((i) => valueInfo(inputName(i), layers[i]!.outputShape)),
-    graph.outputs.map((i) => valueInfo(outputName(i), layers[i]!.outputShape)),
+    graph.inputs.map((i) => valueInfo(inputName(i), nodeLayer(layers, graph, i).outputShape)),
+    graph.outputs.map((i) => valueInfo(outputName(i), nodeLayer(layers, graph, i).outputShape)),
   );
 }

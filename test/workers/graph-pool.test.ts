@@ -85,4 +85,40 @@ describe('graph models on the worker pool', () => {
     for (const k of ['loss', 'cls_loss', 'value_loss', 'cls_accuracy']) h1.history[k]!.forEach((v, e) => expect(h2.history[k]![e], k).toBeCloseTo(v, 4));
     expect(h1.history.loss![2]).toBeLessThan(h1.history.loss![0]!);
   });
+
+  it('a siamese net (one conv, batch norm, pooling and dropout shared by two inputs): 2 workers twice bit-identical, and as one thread within rounding', async () => {
+    const L = knobs.layers;
+    const other = randomArray(N * 36, 53, 0, 1);
+    const make = (): knobs.Sequential => {
+      const a = knobs.input({ shape: [6, 6, 1] });
+      const b = knobs.input({ shape: [6, 6, 1] });
+      // every layer of the encoder is shared: each application keeps its own batch statistics
+      // (merged across shards per application), pooling winners and dropout mask
+      const conv = L.conv2d({ filters: 4, kernelSize: 3, padding: 'same', useBias: false });
+      const bn = L.batchNormalization();
+      const relu = L.activation({ activation: 'relu' });
+      const pool = L.maxPooling2d({ poolSize: 2 });
+      const flat = L.flatten();
+      const drop = L.dropout({ rate: 0.2 });
+      const encode = (t: knobs.SymbolicTensor): knobs.SymbolicTensor => drop.apply(flat.apply(pool.apply(relu.apply(bn.apply(conv.apply(t))))));
+      const y = L.dense({ units: 2, activation: 'softmax' }).apply(L.concatenate().apply([encode(a), encode(b)]));
+      const m = knobs.model({ inputs: [a, b], outputs: y, seed: 11 });
+      m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    // the class: which of the two images is brighter at its centre
+    const y = Int32Array.from({ length: N }, (_, i) => (img[i * 36 + 14]! > other[i * 36 + 14]! ? 1 : 0));
+    const one = make(),
+      two = make(),
+      again = make();
+    const h1 = await one.fit([img, other], y, { epochs: 3, batchSize: 16, verbose: 0 });
+    const h2 = await two.fit([img, other], y, { epochs: 3, batchSize: 16, verbose: 0, workers: 2 });
+    await again.fit([img, other], y, { epochs: 3, batchSize: 16, verbose: 0, workers: 2 });
+    // each weight once: the conv kernel, the batch norm's four, the head's kernel and bias
+    expect(two.getWeights().length).toBe(7);
+    expect(bits(again.getWeights())).toEqual(bits(two.getWeights()));
+    expectSameWithinRounding(one, two);
+    h1.history.loss!.forEach((l, e) => expect(h2.history.loss![e]).toBeCloseTo(l, 4));
+    expect(h1.history.loss![2]).toBeLessThan(h1.history.loss![0]!);
+  });
 });

@@ -135,3 +135,56 @@ describe('frozen layers on the message fallback', () => {
     expect(moved).toBeGreaterThan(0.05);
   });
 });
+
+describe('shared layers on every runner', () => {
+  // two branches through one batch norm and one dense (each application with its own batch
+  // statistics, merged across shards per application), then a dropout
+  function build(bnTrainable: boolean): knobs.Sequential {
+    const L = knobs.layers;
+    const input = knobs.input({ shape: [F] });
+    const bn = L.batchNormalization({ name: 'bn', trainable: bnTrainable });
+    const shared = L.dense({ name: 'shared', units: 6, activation: 'tanh' });
+    const a = shared.apply(bn.apply(L.dense({ units: 6, activation: 'tanh' }).apply(input)));
+    const b = shared.apply(bn.apply(L.dense({ units: 6, activation: 'relu' }).apply(input)));
+    const y = L.dense({ name: 'out', units: 3, activation: 'softmax' }).apply(L.dropout({ rate: 0.2 }).apply(L.add().apply([a, b])));
+    const m = knobs.model({ inputs: input, outputs: y, seed: 31 });
+    m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+    return m;
+  }
+
+  async function agree(runners: Runner[], bnTrainable: boolean): Promise<Float32Array[]> {
+    const runs: Float32Array[][] = [];
+    const initial = build(bnTrainable).getWeights();
+    for (const runner of runners) {
+      const m = build(bnTrainable);
+      await fit(m, runner, { epochs: 3, batchSize: 16 });
+      runs.push(m.getWeights());
+      m.dispose();
+    }
+    const [one, ...others] = runs;
+    others.forEach((w, r) =>
+      w.forEach((a, i) => {
+        for (let k = 0; k < a.length; k++) {
+          const ref = one![i]![k]!;
+          if (!(Math.abs(a[k]! - ref) <= 1e-5 + 1e-4 * Math.abs(ref))) throw new Error(`${runners[r + 1]}: weight ${i}[${k}] ${a[k]}, one thread ${ref}`);
+        }
+      }),
+    );
+    // the weights moved well beyond the tolerance, so agreeing means something
+    const moved = Math.max(...one!.map((w, i) => Math.max(...w.map((v, k) => Math.abs(v - initial[i]![k]!)))));
+    expect(moved).toBeGreaterThan(0.05);
+    return one!;
+  }
+
+  it('a shared batch norm in training mode and a shared dense: one thread, shared memory and lockstep agree', async () => {
+    // the message fallback is left out: each of its shards normalizes with its own batch
+    // statistics (a shared layer or not), so it does not match one thread in training mode
+    const one = await agree(['one thread', 'shared memory', 'shared memory, lockstep'], true);
+    // the moving mean moved: updated once per application and step
+    expect(one[4]!.some((v) => v !== 0)).toBe(true); // after the first dense's kernel and bias: gamma, beta, moving mean
+  });
+
+  it('a frozen shared batch norm, a shared dense and a dropout: all four runners agree, the message fallback too', async () => {
+    await agree(RUNNERS, false);
+  });
+});
