@@ -15,6 +15,7 @@ import { Reshape } from '../layers/reshape';
 import { deriveSeed, Random } from '../util/random';
 import { checkKnownOptions, finiteNumber, nonNegativeInt, positiveInt } from '../util/options';
 import { toLabels } from './data';
+import { targetCols } from './heads';
 import { evaluateStaged } from './evaluate';
 import { HEALTH_EVERY, HealthRecorder, healthProbes, measureHealth, recordSize } from './health';
 import { FIT_OPTIONS, type FitOptions, type ModelInput } from './options';
@@ -69,12 +70,12 @@ export async function fit(model: Sequential, x: ModelInput, y: unknown, options:
     if (!(f > 0 && f < 1)) throw new RangeError(`${W}: options.validationSplit must be in (0, 1), got ${f}`);
     if (validation) throw new TypeError(`${W}: give validationData or validationSplit, not both`);
     const { data, rows } = modelInputs(model, W, 'x', x);
-    const labels = toLabels(W, modelTargets(model, W, y), model.outputSize, c.sparse, c.loss);
+    const cols = targetCols(model);
+    const labels = toLabels(W, modelTargets(model, W, y), cols, c.sparse, c.loss);
     const nTrain = rows - Math.floor(rows * f);
     if (nTrain <= 0 || nTrain >= rows) throw new RangeError(`${W}: validationSplit ${f} of ${rows} examples leaves an empty set`);
     // (targets of several outputs stay joined side by side)
-    const sliceY = (a: number, b: number): unknown =>
-      labels.i32 ? labels.i32.slice(a, b) : markJoined(labels.f32!.slice(a * model.outputSize, b * model.outputSize));
+    const sliceY = (a: number, b: number): unknown => (labels.i32 ? labels.i32.slice(a, b) : markJoined(labels.f32!.slice(a * cols, b * cols)));
     // (rows of several inputs stay joined side by side)
     xs = markJoined(data.slice(0, nTrain * model.inputSize));
     ys = sliceY(0, nTrain);

@@ -50,7 +50,10 @@ export interface CompileOptions {
    * be one loss for all, an array or an object keyed by output name, and `metrics` apply to each
    * output, logged as `<output>_<metric>` (e.g. `head_accuracy`, `val_head_accuracy`) with each
    * output's loss as `<output>_loss`; these per-output logs of the training set are measured after
-   * each epoch in inference mode, as the regression metrics are.
+   * each epoch in inference mode, as the regression metrics are. An output with a softmax may take
+   * `'sparseCategoricalCrossentropy'`: its targets are then one integer class label per example
+   * (`Int32Array` or `number[]`), and `'accuracy'` on it compares the label with the argmax, as
+   * Keras' sparse categorical accuracy.
    */
   lossWeights?: number[] | Record<string, number>;
   /**

@@ -7,7 +7,7 @@
  */
 import type { Engine } from '../engine/engine';
 import { joinColumns, ports } from './graph';
-import { joinTargets } from './heads';
+import { joinTargets, targetCols } from './heads';
 import { f32_gather_rows, f32_gather_sum, x32_gather } from '../engine/kernels/f32_gather';
 import { f32_find_nonfinite, f32_sum } from '../engine/kernels/f32_elementwise';
 import { ShapeError } from '../errors';
@@ -57,7 +57,12 @@ export function stage(
 ): StagedData {
   const c = m.requireCompiled(where);
   const { data, rows } = modelInputs(m, where, 'x', x);
-  const labels = toLabels(where, modelTargets(m, where, y), m.outputSize, c.sparse, c.loss);
+  // Keras too refuses class weights for several outputs: which output's class would weigh an example?
+  if (classWeight !== undefined && m.heads)
+    throw new TypeError(
+      `${where}: options.classWeight weighs the classes of a model with one output; this model has ${m.heads.length} (use options.sampleWeight)`,
+    );
+  const labels = toLabels(where, modelTargets(m, where, y), targetCols(m), c.sparse, c.loss);
   if (labels.rows !== rows) throw new ShapeError(`${where}: x has ${rows} examples but y has ${labels.rows}`);
   const w = exampleWeights(where, rows, labels, m.outputSize, sampleWeight, classWeight);
   checkExamples(
@@ -136,7 +141,7 @@ export function loadBatch(m: Sequential, d: StagedData, sb: ShardBuffers, order:
     const idx = order + start * 4;
     gatherInputs(e, d, idx, 0, rows, m.inputSize, sb.x);
     if (sparse) x32_gather(e, d.labelsI32, d.rows, idx, rows, sb.labelsI32);
-    else f32_gather_rows(e, d.labelsF32, d.rows, idx, rows, m.outputSize, sb.labelsF32);
+    else f32_gather_rows(e, d.labelsF32, d.rows, idx, rows, targetCols(m), sb.labelsF32);
     if (d.weights) {
       x32_gather(e, d.weights, d.rows, idx, rows, sb.weights);
       return f32_gather_sum(e, d.weights, d.rows, idx, rows);
@@ -146,7 +151,7 @@ export function loadBatch(m: Sequential, d: StagedData, sb: ShardBuffers, order:
   const u8 = e.u8;
   gatherInputs(e, d, 0, start, rows, m.inputSize, sb.x);
   if (sparse) u8.copyWithin(sb.labelsI32, d.labelsI32 + start * 4, d.labelsI32 + (start + rows) * 4);
-  else u8.copyWithin(sb.labelsF32, d.labelsF32 + start * m.outputSize * 4, d.labelsF32 + (start + rows) * m.outputSize * 4);
+  else u8.copyWithin(sb.labelsF32, d.labelsF32 + start * targetCols(m) * 4, d.labelsF32 + (start + rows) * targetCols(m) * 4);
   if (d.weights) {
     u8.copyWithin(sb.weights, d.weights + start * 4, d.weights + (start + rows) * 4);
     return f32_sum(e, sb.weights, rows);

@@ -454,7 +454,9 @@ describe('functional API: several outputs', () => {
     expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquaredError', lossWeights: [1, -1] })).toThrow(
       /options.lossWeights\[1\] \(value\) must be a finite number >= 0, got -1/,
     );
-    expect(() => m.compile({ optimizer: 'sgd', loss: ['sparseCategoricalCrossentropy', 'meanSquaredError'] })).toThrow(/one-hot targets/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: ['meanSquaredError', 'sparseCategoricalCrossentropy'] })).toThrow(
+      /output value: sparseCategoricalCrossentropy needs a softmax output layer/,
+    );
     expect(() => m.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'meanSquaredError'], metrics: ['accuracy'] })).toThrow(
       /output value: metric "accuracy" needs a classifier/,
     );
