@@ -246,6 +246,8 @@ const TFJS_LOSSES = new Set([
   'poisson',
   'cosineProximity',
 ]);
+/** Where a tfjs training config written by knobs keeps loss weights other than 1 (see optimizerOut). */
+const KNOBS_LOSS_WEIGHTS = 'knobs_loss_weights';
 const TFJS_METRICS = new Set(['accuracy', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'precision', 'recall', 'mse', 'mae', 'mape']);
 
 /**
@@ -258,8 +260,9 @@ const TFJS_METRICS = new Set(['accuracy', 'binaryAccuracy', 'categoricalAccuracy
  */
 function optimizerOut(model: Sequential): { trainingConfig: Plain; entries: TfjsWeightEntry[]; data: Float32Array } | undefined {
   const ts = model.trainingState();
-  // (several outputs: tfjs would need a loss per output; the architecture and weights still go)
-  if (!ts || ts.outputs || !TFJS_LOSSES.has(ts.loss) || model.optimizer?.schedule) return undefined;
+  if (!ts || model.optimizer?.schedule) return undefined;
+  // several outputs: a loss per output, each one tfjs knows
+  if (!(ts.outputs ? ts.outputs.losses : [ts.loss]).every((l) => TFJS_LOSSES.has(l))) return undefined;
   const o = ts.optimizer;
   const cfg = o.config as Record<string, unknown>;
   let optimizerConfig: Plain;
@@ -293,11 +296,23 @@ function optimizerOut(model: Sequential): { trainingConfig: Plain; entries: Tfjs
     data.set(p, at);
     at += p.length;
   }
-  const trainingConfig = {
-    loss: snake(ts.loss),
-    metrics: ts.metrics.filter((m) => TFJS_METRICS.has(m)),
-    optimizer_config: optimizerConfig,
-  };
+  const outs = ts.outputs;
+  const trainingConfig = outs
+    ? {
+        // several outputs as tfjs' own save writes them: the losses in output order, the metrics by output name
+        loss: outs.losses.map(snake),
+        metrics: Object.fromEntries(Object.entries(outs.metrics).map(([name, ms]) => [name, ms.filter((m) => TFJS_METRICS.has(m))])),
+        optimizer_config: optimizerConfig,
+        // tf.loadLayersModel refuses a training config with Keras' loss_weights ("not supported
+        // yet"), and would compile the outputs with weight 1 each: knobs keeps other weights under
+        // a key tfjs does not read, so that knobs resumes with them
+        ...(outs.lossWeights.some((w) => w !== 1) ? { [KNOBS_LOSS_WEIGHTS]: outs.lossWeights } : {}),
+      }
+    : {
+        loss: snake(ts.loss),
+        metrics: ts.metrics.filter((m) => TFJS_METRICS.has(m)),
+        optimizer_config: optimizerConfig,
+      };
   return { trainingConfig, entries: out, data };
 }
 
@@ -691,12 +706,31 @@ type SlotWeights = { layer: number; spec: number; values: Float32Array }[];
 /** tfjs' and Keras' loss names knobs compiles with (snake_case or camelCase: knobs reads both). */
 const LOSSES_IN = new Set(['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError', 'meanAbsoluteError']);
 
+/** A loss or loss weights of a training config: one for all, a list in output order, or an object by output name. */
+type PerOutput<T> = T | T[] | Record<string, T>;
+
+/**
+ * One value per output of a training config (tfjs and Keras write a loss, or loss weights, as one
+ * value, a list in output order or an object keyed by output name), each checked by `ok`;
+ * undefined when anything does not fit the model's outputs.
+ */
+function perOutputIn<T>(v: unknown, outputs: string[], ok: (x: unknown) => x is T): PerOutput<T> | undefined {
+  if (ok(v)) return v;
+  if (outputs.length < 2) return undefined;
+  if (Array.isArray(v)) return v.length === outputs.length && v.every(ok) ? v : undefined;
+  if (!isPlain(v)) return undefined;
+  const keys = Object.keys(v);
+  return keys.length === outputs.length && outputs.every((n) => keys.includes(n) && ok(own(v, n))) ? (v as Record<string, T>) : undefined;
+}
+
 /**
  * The training config of a model saved with tfjs' `includeOptimizer` (or by Keras with its
  * optimizer), when knobs has the same loss and optimizer: Adam or plain SGD with a constant
  * learning rate. With the optimizer's weights (`iter`, `<layer>/<weight>/m`, `/v`), complete,
- * the state too, so training resumes with tfjs' next step. Anything else: undefined, and the
- * model loads uncompiled (as every model without a training config does).
+ * the state too, so training resumes with tfjs' next step. A model with several outputs
+ * (`outputs`, the output layers' names) may have a loss per output and loss weights (Keras'
+ * `loss_weights`, or knobs' own key). Anything else: undefined, and the model loads uncompiled
+ * (as every model without a training config does).
  */
 function trainingIn(
   json: Plain,
@@ -704,11 +738,19 @@ function trainingIn(
   tfjsNames: string[],
   entries: TfjsEntry[],
   weightData: ArrayBuffer,
-): { optimizer: Optimizer; loss: string; slots?: SlotWeights[]; iterations: number } | undefined {
+  outputs: string[],
+): { optimizer: Optimizer; loss: PerOutput<string>; lossWeights?: PerOutput<number>; slots?: SlotWeights[]; iterations: number } | undefined {
   const tc = own(json, 'trainingConfig') ?? (isPlain(own(json, 'modelTopology')) ? own(own(json, 'modelTopology') as Plain, 'training_config') : undefined);
   if (!isPlain(tc)) return undefined;
-  const loss = own(tc, 'loss');
-  if (typeof loss !== 'string' || !LOSSES_IN.has(camel(loss))) return undefined;
+  const loss = perOutputIn(own(tc, 'loss'), outputs, (l): l is string => typeof l === 'string' && LOSSES_IN.has(camel(l)));
+  if (loss === undefined) return undefined;
+  const rawWeights = own(tc, KNOBS_LOSS_WEIGHTS) ?? own(tc, 'loss_weights');
+  const lossWeights =
+    rawWeights === undefined || rawWeights === null
+      ? undefined
+      : perOutputIn(rawWeights, outputs, (w): w is number => typeof w === 'number' && Number.isFinite(w) && w >= 0);
+  // weights that do not fit the outputs: the model would train otherwise than it was saved to
+  if (rawWeights !== undefined && rawWeights !== null && (lossWeights === undefined || outputs.length < 2)) return undefined;
   const oc = own(tc, 'optimizer_config');
   if (!isPlain(oc) || !isPlain(own(oc, 'config'))) return undefined;
   const c = own(oc, 'config') as Plain;
@@ -731,6 +773,7 @@ function trainingIn(
   } catch {
     return undefined; // values knobs refuses (a beta of 1): load uncompiled
   }
+  const weighted = lossWeights === undefined ? {} : { lossWeights };
   // the optimizer's state, complete and float32, or none
   const byName = new Map(entries.filter((e) => e.group === 'optimizer' && e.dtype === 'float32' && !e.quantized).map((e) => [e.name, e]));
   const read = (e: TfjsEntry) => new Float32Array(weightData.slice(e.byteOffset, e.byteOffset + e.bytes));
@@ -753,13 +796,13 @@ function trainingIn(
     const parts: SlotWeights = [];
     for (const w of trainable) {
       const e = byName.get(`${w.name}/${slot}`);
-      if (!e || e.bytes !== w.n * 4) return { optimizer, loss, iterations: 0 };
+      if (!e || e.bytes !== w.n * 4) return { optimizer, loss, ...weighted, iterations: 0 };
       parts.push({ layer: w.i, spec: w.k, values: read(e) });
     }
     slots.push(parts);
   }
-  if (!Number.isInteger(iterations) || iterations < 0) return { optimizer, loss, iterations: 0 };
-  return { optimizer, loss, slots, iterations };
+  if (!Number.isInteger(iterations) || iterations < 0) return { optimizer, loss, ...weighted, iterations: 0 };
+  return { optimizer, loss, ...weighted, slots, iterations };
 }
 
 /**
@@ -787,6 +830,7 @@ export function fromTfjsArtifacts(a: { modelJson: unknown; weightData: ArrayBuff
       collected.layers.map((l) => l.name),
       [],
       () => modelFromConfig(functional as never, false),
+      functional.output_layers.map((r) => r[0]),
     );
   }
   const { name, layers: raw } = topologyLayers(where, json);
@@ -846,6 +890,7 @@ function loadWeightsInto(
   tfjsNames: string[],
   softmaxAxis1: boolean[],
   make: () => Sequential,
+  outputs: string[] = [],
 ): Sequential {
   probe.forEach((l, i) => {
     if (softmaxAxis1[i] && l.outputShape.length > 1) {
@@ -896,12 +941,16 @@ function loadWeightsInto(
   }
   // copies: a weight's byte offset need not be a multiple of 4 after bool or uint8 weights
   const arrays = picks.map((e) => new Float32Array(a.weightData.slice(e.byteOffset, e.byteOffset + e.bytes)));
-  const training = trainingIn(json, probe, tfjsNames, entries, a.weightData);
+  const training = trainingIn(json, probe, tfjsNames, entries, a.weightData, outputs);
   const model = within(`${where}: modelTopology`, make);
   try {
     model.setWeights(arrays);
     if (training) {
-      model.compile({ optimizer: training.optimizer, loss: training.loss as never });
+      model.compile({
+        optimizer: training.optimizer,
+        loss: training.loss as never,
+        ...(training.lossWeights !== undefined ? { lossWeights: training.lossWeights as number[] | Record<string, number> } : {}),
+      });
       // each weight's slot goes where the weight sits in the parameter buffer
       const buffers = (training.slots ?? []).map((parts) => {
         const buf = new Float32Array(model.paramCount);
