@@ -14,7 +14,7 @@ import type { StepContext } from '../src/layers/layer';
 import { EpochTally, batchLoss, type BatchHooks, type EpochRunner, type RunnerSpec } from '../src/model/parallel';
 import { inputFloats } from '../src/model/runtime';
 import { STEP_NONFINITE_NORM, STEP_OK, stepPart, stepPenalty, stepUpdate } from '../src/model/step';
-import type { Sequential } from '../src/model/sequential';
+import type { LayersModel } from '../src/model/layers-model';
 import { shardOffset, shardRows } from './session';
 import type { TransferResult, TransferStart, TransferStep } from './transfer';
 import { WorkerFailedError } from './data-parallel';
@@ -41,7 +41,7 @@ export function warnNotIsolated(workers: number): void {
   );
 }
 
-export async function createTransferRunner(pool: TransferPool, model: Sequential, spec: RunnerSpec, W: number): Promise<EpochRunner> {
+export async function createTransferRunner(pool: TransferPool, model: LayersModel, spec: RunnerSpec, W: number): Promise<EpochRunner> {
   const e = model.engine;
   const core = spec.core,
     P = core.paramCount;

@@ -28,7 +28,8 @@ import { describe, ShapeError } from '../errors';
 import { layerFromConfig } from '../layers/index';
 import type { Layer, LayerConfig } from '../layers/layer';
 import { layoutLayers } from '../model/layout';
-import { modelFromConfig, type Sequential } from '../model/sequential';
+import { modelFromConfig } from '../model/sequential';
+import type { LayersModel } from '../model/layers-model';
 import { adam, sgd, type Optimizer } from '../optimizers/index';
 import { array, checkWeightPath, count, isPlain, MAX_FLOATS, object, own, string, within, type Plain } from './check';
 
@@ -163,7 +164,7 @@ function layerOut(layer: Layer): Plain {
  * Throws, naming the layer, for what tfjs cannot represent (see the module's notes).
  * @internal
  */
-export function toTfjsArtifacts(model: Sequential, metadata?: Record<string, unknown>): TfjsArtifacts {
+export function toTfjsArtifacts(model: LayersModel, metadata?: Record<string, unknown>): TfjsArtifacts {
   const layers = model.layers;
   const taken = new Set(layers.map((l) => l.name));
   let inputName = 'input_1';
@@ -258,7 +259,7 @@ const TFJS_METRICS = new Set(['accuracy', 'binaryAccuracy', 'categoricalAccuracy
  * with a constant learning rate and a loss tfjs knows; otherwise nothing (the architecture and
  * weights still load; knobs' format keeps every optimizer's state).
  */
-function optimizerOut(model: Sequential): { trainingConfig: Plain; entries: TfjsWeightEntry[]; data: Float32Array } | undefined {
+function optimizerOut(model: LayersModel): { trainingConfig: Plain; entries: TfjsWeightEntry[]; data: Float32Array } | undefined {
   const ts = model.trainingState();
   if (!ts || model.optimizer?.schedule) return undefined;
   // several outputs: a loss per output, each one tfjs knows
@@ -812,7 +813,7 @@ function trainingIn(
  * Checks everything before the model takes any memory; on an error nothing is left allocated.
  * @internal
  */
-export function fromTfjsArtifacts(a: { modelJson: unknown; weightData: ArrayBuffer }, where = 'model.json'): Sequential {
+export function fromTfjsArtifacts(a: { modelJson: unknown; weightData: ArrayBuffer }, where = 'model.json'): LayersModel {
   const json = object(where, 'the file', a.modelJson);
   const groups = checkTfjsManifest(json, where);
   const functional = functionalIn(where, json);
@@ -889,9 +890,9 @@ function loadWeightsInto(
   probe: Layer[],
   tfjsNames: string[],
   softmaxAxis1: boolean[],
-  make: () => Sequential,
+  make: () => LayersModel,
   outputs: string[] = [],
-): Sequential {
+): LayersModel {
   probe.forEach((l, i) => {
     if (softmaxAxis1[i] && l.outputShape.length > 1) {
       throw new RangeError(

@@ -29,11 +29,15 @@ export interface SequentialOptions {
   name?: string;
   /** Run the weight initializers (default true); false leaves zeros, for weights set right after. */
   initialize?: boolean;
-  /** @internal a graph model's layers and connectivity (knobs.model); `layers` and `inputShape` are then unused */
+}
+
+/** @internal What the LayersModel constructor takes: a chain's options, or a graph (knobs.model). */
+export interface LayersModelOptions extends SequentialOptions {
+  /** A graph model's layers and connectivity; `layers` and `inputShape` are then unused. */
   graph?: CollectedGraph;
 }
 
-/** Options of {@link Sequential.compile}. */
+/** Options of {@link LayersModel.compile}. */
 export interface CompileOptions {
   /** An optimizer object, or its name in any capitalization ('adam', 'Adam', 'RMSprop', ...). */
   optimizer: Optimizer | 'sgd' | 'momentum' | 'rmsprop' | 'adam' | 'adamw' | 'adagrad' | 'adamax' | 'nadam' | (string & {});
@@ -78,7 +82,7 @@ export interface CompileOptions {
   targetScaling?: 'standardize';
 }
 
-/** Options of {@link Sequential.fit}. */
+/** Options of {@link LayersModel.fit}. */
 export interface FitOptions {
   /** Default 32. 1 is stochastic gradient descent, the whole set is batch gradient descent. */
   batchSize?: number;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index.node';
-import type { Sequential } from '../../src/model/sequential';
+import type { LayersModel } from '../../src/model/layers-model';
 import { expectClose, randomArray, rng } from '../helpers';
 import { mnistSplit } from './mnist';
 import { checkGradients } from './gradient-check';
@@ -27,7 +27,7 @@ function labelsOf(n: number, classes: number, seed: number): number[] {
 const L = knobs.layers;
 
 /** input(5) -> dense(5, tanh) -> add with the input -> dense(3, softmax): the residual block. */
-function residual(seed: number): Sequential {
+function residual(seed: number): LayersModel {
   const x = knobs.input({ shape: [5] });
   const h = L.dense({ units: 5, activation: 'tanh' }).apply(x);
   const r = L.add().apply([x, h]);
@@ -277,7 +277,7 @@ describe('functional API: bad input, each error naming the layer, nothing half-b
 
 describe('functional API: several inputs', () => {
   /** Two inputs concatenated under a dense head, and the same net on the joined columns. */
-  function pair(): { two: Sequential; one: Sequential } {
+  function pair(): { two: LayersModel; one: LayersModel } {
     const a = knobs.input({ shape: [3], name: 'a' });
     const b = knobs.input({ shape: [2, 2], name: 'b' });
     const cat = L.concatenate().apply([a, L.flatten().apply(b)]);
@@ -334,7 +334,7 @@ describe('functional API: several inputs', () => {
 
 describe('functional API: several outputs', () => {
   /** A trunk with two heads, as in Keras: a classifier (softmax) and a regressor. */
-  function twoHeads(seed: number): Sequential {
+  function twoHeads(seed: number): LayersModel {
     const x = knobs.input({ shape: [5] });
     const trunk = L.dense({ units: 8, activation: 'tanh' }).apply(x);
     const cls = L.dense({ units: 3, activation: 'softmax', name: 'cls' }).apply(trunk);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index.node';
-import type { Sequential } from '../../src/model/sequential';
+import type { LayersModel } from '../../src/model/layers-model';
 import { expectClose, randomArray, rng } from '../helpers';
 import { checkGradients } from './gradient-check';
 import { mnistSplit } from './mnist';
@@ -15,7 +15,7 @@ import { mnistSplit } from './mnist';
 const L = knobs.layers;
 
 /** A trunk with a 4-class softmax head (`cls`) and a 2-value regression head (`box`). */
-function twoHeads(seed: number): Sequential {
+function twoHeads(seed: number): LayersModel {
   const x = knobs.input({ shape: [6] });
   const trunk = L.dense({ units: 10, activation: 'tanh' }).apply(x);
   const cls = L.dense({ units: 4, activation: 'softmax', name: 'cls' }).apply(trunk);

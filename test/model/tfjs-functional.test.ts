@@ -88,7 +88,7 @@ describe('functional models with several outputs: the optimizer state in the tfj
   const labels = Int32Array.from({ length: n }, (_, i) => (x[i * 4]! > 0 ? 2 : x[i * 4 + 1]! > 0 ? 1 : 0));
   const yVal = Float32Array.from({ length: n }, (_, i) => x[i * 4 + 2]! - 0.5 * x[i * 4 + 3]!);
   /** A trunk with batch norm, a 3-class head with integer labels and a regression head; Adam. */
-  function make(lossWeights?: number[]): knobs.Sequential {
+  function make(lossWeights?: number[]): knobs.LayersModel {
     const input = knobs.input({ shape: [4] });
     const trunk = L.batchNormalization().apply(L.dense({ units: 6, activation: 'tanh' }).apply(input));
     const cls = L.dense({ units: 3, activation: 'softmax', name: 'cls' }).apply(trunk);

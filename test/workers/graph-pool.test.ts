@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as knobs from '../../build/entry.node';
 import { parallelBackend, registerParallelBackend } from '../../src/model/parallel';
-import type { Sequential } from '../../src/model/sequential';
+import type { LayersModel } from '../../src/model/layers-model';
 import { createTransferRunner } from '../../workers/transfer-parallel';
 import { transferEnd, transferStart, transferStep } from '../../workers/transfer';
 import { expectClose, randomArray } from '../helpers';
@@ -21,7 +21,7 @@ const labels = Int32Array.from({ length: N }, (_, i) => (img[i * 36]! + side[i *
  * input. The conv before the batch norm has no bias: the norm cancels it, so its gradient is zero
  * up to rounding, which Adam would blow up into weights that differ between 1 and 2 workers.
  */
-function build(): knobs.Sequential {
+function build(): knobs.LayersModel {
   const L = knobs.layers;
   const x = knobs.input({ shape: [6, 6, 1], name: 'image' });
   const s = knobs.input({ shape: [3], name: 'side' });
@@ -37,7 +37,7 @@ function build(): knobs.Sequential {
 }
 
 /** 2 workers' weights against one thread's: |two - one| <= 1e-5 + 1e-4 |one|. */
-function expectSameWithinRounding(one: knobs.Sequential, two: knobs.Sequential): void {
+function expectSameWithinRounding(one: knobs.LayersModel, two: knobs.LayersModel): void {
   const b = two.getWeights();
   one.getWeights().forEach((w, i) => expectClose(b[i]!, w, { atol: 1e-5, rtol: 1e-4 }, `weight ${i} (2 workers against 1)`));
 }
@@ -61,7 +61,7 @@ describe('graph models on the worker pool', () => {
 
   it('a two-headed model (loss per output, lossWeights): 2 workers twice bit-identical, and as one thread within rounding', async () => {
     const L = knobs.layers;
-    const make = (): knobs.Sequential => {
+    const make = (): knobs.LayersModel => {
       const x = knobs.input({ shape: [6, 6, 1] });
       const c = L.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }).apply(x);
       const f = L.flatten().apply(L.batchNormalization().apply(c));
@@ -92,7 +92,7 @@ describe('graph models on the worker pool', () => {
 
   it('a two-headed model with integer class labels on one output (sparse cross-entropy + mse): the same agreements', async () => {
     const L = knobs.layers;
-    const make = (): knobs.Sequential => {
+    const make = (): knobs.LayersModel => {
       const x = knobs.input({ shape: [6, 6, 1] });
       const f = L.flatten().apply(L.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }).apply(x));
       const cls = L.dense({ units: 3, activation: 'softmax', name: 'cls' }).apply(f);
@@ -127,7 +127,7 @@ describe('graph models on the worker pool', () => {
       createRunner: (model, spec) =>
         createTransferRunner(
           { size: 2, transferStart: async (_w, m) => transferStart(m), transferStep: async (_w, m) => transferStep(m), transferEnd: async () => transferEnd() },
-          model as Sequential,
+          model as LayersModel,
           spec,
           2,
         ),
