@@ -23,7 +23,7 @@
  */
 import { DEFAULT_ACTIVATION_ALPHA, type ActivationName } from '../engine/kernels/f32_activation';
 import { InputLayer } from '../layers/input-layer';
-import { graphFromConfig, type GraphLayerConfig, type GraphModelConfig } from '../model/graph';
+import { graphFromConfig, type Graph, type GraphLayerConfig, type GraphModelConfig } from '../model/graph';
 import { describe, ShapeError } from '../errors';
 import { layerFromConfig } from '../layers/index';
 import type { Layer, LayerConfig } from '../layers/layer';
@@ -279,7 +279,9 @@ function optimizerOut(model: LayersModel): { trainingConfig: Plain; entries: Tfj
   // the slots are laid out as the trainable weights are in the parameter buffer; tfjs' optimizer
   // has none for a frozen layer's weights
   const trainable: { name: string; shape: number[]; offset: number; n: number }[] = [];
-  for (const l of model.layers) {
+  // in the order of tfjs' trainableWeights, which its optimizer's weights follow by position
+  const order = model.graph ? tfjsLayerOrder(model.graph) : model.layers.map((_, i) => i);
+  for (const l of order.map((i) => model.layers[i]!)) {
     l.weightSpecs().forEach((s, i) => {
       if (s.trainable && l.trainable)
         trainable.push({ name: `${l.name}/${snake(s.name)}`, shape: s.shape, offset: l.offsets[i]!, n: s.shape.reduce((a, b) => a * b, 1) });
@@ -315,6 +317,36 @@ function optimizerOut(model: LayersModel): { trainingConfig: Plain; entries: Tfj
         optimizer_config: optimizerConfig,
       };
   return { trainingConfig, entries: out, data };
+}
+
+/**
+ * The order in which tfjs lists a graph model's layers (so its `trainableWeights`, whose order
+ * its optimizer's saved weights follow by position, not by name): by depth, the longest path
+ * to an output, deepest first; within a depth, in the order a depth-first walk from the outputs
+ * (each layer's inputs in order) first reaches them. This is what tfjs-layers' Container does
+ * when it builds a model from its inputs and outputs; knobs' own order (a topological order of
+ * the graph as written) can differ, e.g. a head behind two layers comes before a head behind one.
+ */
+function tfjsLayerOrder(graph: Graph): number[] {
+  const reached = new Map<number, number>();
+  const finished = new Set<number>();
+  const postOrder: number[] = [];
+  const walk = (i: number): void => {
+    if (finished.has(i)) return;
+    if (!reached.has(i)) reached.set(i, reached.size);
+    for (const s of graph.sources[i]!) walk(s);
+    finished.add(i);
+    postOrder.push(i);
+  };
+  for (const o of graph.outputs) walk(o);
+  // every layer's readers come before it in the reversed post-order: its depth is final when reached
+  const depth = new Map<number, number>();
+  for (const i of postOrder.reverse()) {
+    const d = depth.get(i) ?? 0;
+    depth.set(i, d);
+    for (const s of graph.sources[i]!) depth.set(s, Math.max(depth.get(s) ?? 0, d + 1));
+  }
+  return [...depth.keys()].sort((a, b) => depth.get(b)! - depth.get(a)! || reached.get(a)! - reached.get(b)!);
 }
 
 // ---- checking a tfjs model.json ------------------------------------------------------------
