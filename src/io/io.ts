@@ -597,6 +597,8 @@ export function artifactsFromArrayBuffer(buffer: ArrayBuffer): ModelArtifacts {
  * layers model (tfjs-layers' `model.save`, or Keras through the tfjs converter): the URL names the
  * folder or its model.json (`file://./web_model/model.json`). A tfjs model loads uncompiled,
  * with its weights and batch-norm statistics; a layer class knobs lacks is an error naming it.
+ * The model is of the class that was saved: a {@link Sequential} for a chain, a
+ * {@link LayersModel} for a graph (as tfjs' `loadLayersModel`, cast to call `add`).
  * @example
  * ```ts
  * const model = await knobs.loadModel('file://./runs/mnist');

@@ -37,6 +37,12 @@ export interface LayersModelOptions extends SequentialOptions {
   graph?: CollectedGraph;
 }
 
+/**
+ * One loss as compile takes it: a name (the aliases and any capitalization or snake_case too,
+ * checked when compiling), a `knobs.losses` function, or a custom loss function.
+ */
+export type LossOption = Loss | BuiltinLossFunction | 'mse' | 'mae' | (string & {});
+
 /** Options of {@link LayersModel.compile}. */
 export interface CompileOptions {
   /** An optimizer object, or its name in any capitalization ('adam', 'Adam', 'RMSprop', ...). */
@@ -46,7 +52,7 @@ export interface CompileOptions {
    * 'mse', 'mae', 'huber', 'logCosh', ...), a `knobs.losses` function, or a custom
    * {@link LossFunction} (see `src/losses.ts` for its contract).
    */
-  loss: Loss | BuiltinLossFunction | (Loss | BuiltinLossFunction)[] | Record<string, Loss | BuiltinLossFunction>;
+  loss: LossOption | LossOption[] | Record<string, LossOption>;
   /**
    * A model with several outputs: each output's weight in the total loss (an array in output
    * order, or an object keyed by output layer name; default 1 each). The total is

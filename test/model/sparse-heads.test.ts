@@ -53,13 +53,13 @@ describe('several outputs with integer class labels (sparseCategoricalCrossentro
       dense = twoHeads(4);
     sparse.compile({
       optimizer: 'sgd',
-      loss: { cls: 'sparseCategoricalCrossentropy', box: 'meanSquaredError' },
+      loss: { cls: 'sparseCategoricalCrossentropy', box: 'mse' },
       lossWeights: { box: 0.3 },
       metrics: { cls: ['accuracy'] },
     });
     dense.compile({
       optimizer: 'sgd',
-      loss: { cls: 'categoricalCrossentropy', box: 'meanSquaredError' },
+      loss: { cls: 'categoricalCrossentropy', box: 'mean_squared_error' },
       lossWeights: { box: 0.3 },
       metrics: { cls: ['accuracy'] },
     });
