@@ -6,13 +6,12 @@
  */
 import { describe } from '../errors';
 import { layoutLayers } from './layout';
-import type { Layer } from '../layers/layer';
+import type { Layer, LayerConfig } from '../layers/layer';
 import { checkKnownOptions } from '../util/options';
 import { InputLayer } from '../layers/input-layer';
 import { checkInputShape, LayersModel } from './layers-model';
 import type { LayersModelOptions, SequentialOptions } from './options';
 import { layerFromConfig } from '../layers/index';
-import type { LayerConfig } from '../layers/layer';
 import { graphFromConfig, type GraphModelConfig } from './graph';
 
 // the import paths users and the rest of knobs know
