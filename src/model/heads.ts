@@ -159,14 +159,28 @@ export function joinTargets(where: string, name: string, y: unknown, layers: Lay
   }
   // each output's width in the joined rows: one word for integer labels
   const widths = outs.map((p, k) => ({ ...p, size: heads[k]!.labelCols }));
-  const joined = joinColumns(where, name, list, widths, (w, f, v, p) => {
-    const k = widths.indexOf(p);
-    const head = heads[k]!;
-    const l = toLabels(`${w}: ${f}`, v, outs[k]!.size, head.sparse, head.loss);
-    // integer labels ride as their int32 bits (see the module's notes): a view, not a conversion
-    return { data: head.sparse ? new Float32Array(l.i32!.buffer, l.i32!.byteOffset, l.i32!.length) : l.f32!, rows: l.rows };
-  });
-  return joined.data as Float32Array;
+  const counts: number[] = [];
+  try {
+    const joined = joinColumns(where, name, list, widths, (w, f, v, p) => {
+      const k = widths.indexOf(p);
+      const head = heads[k]!;
+      const l = toLabels(`${w}: ${f}`, v, outs[k]!.size, head.sparse, head.loss);
+      counts[k] = l.rows;
+      // integer labels ride as their int32 bits (see the module's notes): a view, not a conversion
+      return { data: head.sparse ? new Float32Array(l.i32!.buffer, l.i32!.byteOffset, l.i32!.length) : l.f32!, rows: l.rows };
+    });
+    return joined.data as Float32Array;
+  } catch (err) {
+    // one-hot rows given to an output that takes integer labels read as classes x more examples
+    const oneHot = heads.find((h, k) => h.sparse && h.cols > 1 && counts.some((r, j) => j !== k && r * h.cols === counts[k]));
+    if (err instanceof ShapeError && oneHot) {
+      throw new ShapeError(
+        `${err.message}; output ${oneHot.name} is compiled with sparseCategoricalCrossentropy and takes one integer class label per example, ` +
+          `but its y holds ${oneHot.cols} values per example (one-hot rows?): give the labels, or compile it with categoricalCrossentropy`,
+      );
+    }
+    throw err;
+  }
 }
 
 /** Words per example of a model's staged float targets: the joined row of several outputs, else one output's columns. */
