@@ -768,7 +768,7 @@ function perOutputIn<T>(v: unknown, outputs: string[], ok: (x: unknown) => x is 
 function trainingIn(
   json: Plain,
   layers: Layer[],
-  tfjsNames: string[],
+  order: number[],
   entries: TfjsEntry[],
   weightData: ArrayBuffer,
   outputs: string[],
@@ -808,7 +808,6 @@ function trainingIn(
   }
   const weighted = lossWeights === undefined ? {} : { lossWeights };
   // the optimizer's state, complete and float32, or none
-  const byName = new Map(entries.filter((e) => e.group === 'optimizer' && e.dtype === 'float32' && !e.quantized).map((e) => [e.name, e]));
   const read = (e: TfjsEntry) => new Float32Array(weightData.slice(e.byteOffset, e.byteOffset + e.bytes));
   // tfjs writes the step count as an int32 scalar (older saves: float32)
   const it = entries.find((e) => e.group === 'optimizer' && e.name === 'iter' && !e.quantized && e.bytes === 4);
@@ -819,17 +818,22 @@ function trainingIn(
       : it.dtype === 'float32'
         ? read(it)[0]!
         : NaN;
-  const trainable = layers.flatMap((l, i) =>
-    l
-      .weightSpecs()
-      .flatMap((s, k) => (s.trainable && l.trainable ? [{ name: `${tfjsNames[i]}/${snake(s.name)}`, i, k, n: s.shape.reduce((x, y) => x * y, 1) }] : [])),
-  );
+  // tfjs' optimizer keeps its weights by position, slot after slot, each in the order of the
+  // model's trainableWeights (`order`), and reads them back so; their names hold tfjs' variable
+  // names, which tfjs makes unique within a process (`dense/kernel_2/m`), so only their slot
+  // suffix is checked, with each one's size
+  const trainable = order.flatMap((i) => {
+    const l = layers[i]!;
+    return l.weightSpecs().flatMap((s, k) => (s.trainable && l.trainable ? [{ i, k, n: s.shape.reduce((x, y) => x * y, 1) }] : []));
+  });
+  const state = entries.filter((e) => e.group === 'optimizer' && e.name !== 'iter');
+  if (state.length !== slotNames.length * trainable.length) return { optimizer, loss, ...weighted, iterations: 0 };
   const slots: SlotWeights[] = [];
-  for (const slot of slotNames) {
+  for (const [si, slot] of slotNames.entries()) {
     const parts: SlotWeights = [];
-    for (const w of trainable) {
-      const e = byName.get(`${w.name}/${slot}`);
-      if (!e || e.bytes !== w.n * 4) return { optimizer, loss, ...weighted, iterations: 0 };
+    for (const [j, w] of trainable.entries()) {
+      const e = state[si * trainable.length + j]!;
+      if (e.dtype !== 'float32' || e.quantized || e.bytes !== w.n * 4 || !e.name.endsWith(`/${slot}`)) return { optimizer, loss, ...weighted, iterations: 0 };
       parts.push({ layer: w.i, spec: w.k, values: read(e) });
     }
     slots.push(parts);
@@ -864,6 +868,7 @@ export function fromTfjsArtifacts(a: { modelJson: unknown; weightData: ArrayBuff
       [],
       () => modelFromConfig(functional as never, false),
       functional.output_layers.map((r) => r[0]),
+      tfjsLayerOrder(collected.graph),
     );
   }
   const { name, layers: raw } = topologyLayers(where, json);
@@ -924,6 +929,7 @@ function loadWeightsInto(
   softmaxAxis1: boolean[],
   make: () => LayersModel,
   outputs: string[] = [],
+  order?: number[],
 ): LayersModel {
   probe.forEach((l, i) => {
     if (softmaxAxis1[i] && l.outputShape.length > 1) {
@@ -974,7 +980,7 @@ function loadWeightsInto(
   }
   // copies: a weight's byte offset need not be a multiple of 4 after bool or uint8 weights
   const arrays = picks.map((e) => new Float32Array(a.weightData.slice(e.byteOffset, e.byteOffset + e.bytes)));
-  const training = trainingIn(json, probe, tfjsNames, entries, a.weightData, outputs);
+  const training = trainingIn(json, probe, order ?? probe.map((_, i) => i), entries, a.weightData, outputs);
   const model = within(`${where}: modelTopology`, make);
   try {
     model.setWeights(arrays);

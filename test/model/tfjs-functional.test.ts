@@ -177,3 +177,35 @@ describe('functional models with several outputs: the optimizer state in the tfj
     expect(keras.optimizer!.iterations).toBe(2);
   });
 });
+
+describe('functional models with several outputs: tfjs -> knobs with the optimizer (includeOptimizer)', () => {
+  it("a two-headed tfjs model trained with Adam (a loss per output) loads compiled with its state: the next step equals tfjs'", async () => {
+    const input = tfl.input({ shape: [4] });
+    const trunk = tfl.layers.dense({ units: 6, activation: 'tanh', name: 'trunk' }).apply(input) as tfl.SymbolicTensor;
+    const cls = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'cls' }).apply(trunk) as tfl.SymbolicTensor;
+    const deep = tfl.layers.dense({ units: 3, activation: 'tanh', name: 'deep' }).apply(trunk) as tfl.SymbolicTensor;
+    const val = tfl.layers.dense({ units: 1, name: 'val' }).apply(deep) as tfl.SymbolicTensor;
+    const t = tfl.model({ inputs: input, outputs: [cls, val] });
+    t.compile({ optimizer: tf.train.adam(0.03), loss: ['sparseCategoricalCrossentropy', 'meanSquaredError'], metrics: { cls: 'accuracy' } });
+    const n = 16;
+    const x = randomArray(n * 4, 41);
+    const labels = Int32Array.from({ length: n }, (_, i) => (x[i * 4]! > 0 ? 2 : x[i * 4 + 1]! > 0 ? 1 : 0));
+    const yVal = Float32Array.from({ length: n }, (_, i) => x[i * 4 + 2]!);
+    const xt = tf.tensor(x, [n, 4]);
+    const ys = [tf.tensor(Float32Array.from(labels), [n, 1]), tf.tensor(yVal, [n, 1])];
+    await t.fit(xt, ys, { batchSize: n, epochs: 2, shuffle: false, verbose: 0 });
+    const dir = tmp();
+    await tfjsSave(t, dir, true);
+    const m = await knobs.loadModel(`file://${dir}`);
+    expect(m.constructor).toBe(knobs.LayersModel);
+    expect(m.optimizer!.className).toBe('Adam');
+    expect(m.optimizer!.iterations).toBe(2);
+    expect(m.trainingState()!.outputs!.losses).toEqual(['sparseCategoricalCrossentropy', 'meanSquaredError']);
+    await t.fit(xt, ys, { batchSize: n, epochs: 1, shuffle: false, verbose: 0 });
+    await m.fit(x, [labels, yVal], { batchSize: n, epochs: 1, shuffle: false, verbose: 0 });
+    const probe = randomArray(10 * 4, 9, -2, 2);
+    const want = tfjsPredict(t, [probe], [[4]]);
+    m.predict<Float32Array[]>(probe).forEach((g, k) => expectClose(g, want[k]!, { atol: 1e-4, rtol: 1e-3 }, `after one more step, output ${k}`));
+    m.dispose();
+  });
+});
