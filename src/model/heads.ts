@@ -157,6 +157,14 @@ export function joinTargets(where: string, name: string, y: unknown, layers: Lay
       return o[p.name];
     });
   }
+  // (joinColumns' own messages speak of inputs; a typed array may be rows joined already, which it knows)
+  const names = outs.map((p) => p.name).join(', ');
+  if (!Array.isArray(list) && !ArrayBuffer.isView(list))
+    throw new TypeError(
+      `${where}: ${name} must be an array with the targets of each model output (${names}), or an object keyed by output name, got ${describe(y)}`,
+    );
+  if (Array.isArray(list) && list.length !== outs.length)
+    throw new ShapeError(`${where}: ${name} must hold the targets of each of the ${outs.length} model outputs (${names}), got ${list.length} arrays`);
   // each output's width in the joined rows: one word for integer labels
   const widths = outs.map((p, k) => ({ ...p, size: heads[k]!.labelCols }));
   const counts: number[] = [];

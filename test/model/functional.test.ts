@@ -463,6 +463,10 @@ describe('functional API: several outputs', () => {
     m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     expect(() => m.evaluate(x, yCls)).toThrow(/y must be an array of 2 arrays, one per model input \(cls, value\)|y must be an array of 2 arrays/);
     expect(() => m.evaluate(x, [yCls, yVal, yVal])).toThrow(knobs.ShapeError);
+    expect(() => m.evaluate(x, [yCls, yVal, yVal])).toThrow(/evaluate: y must hold the targets of each of the 2 model outputs \(cls, value\), got 3 arrays/);
+    expect(() => m.evaluate(x, 'y' as never)).toThrow(
+      /evaluate: y must be an array with the targets of each model output \(cls, value\), or an object keyed by output name, got/,
+    );
     expect(() => m.evaluate(x, { cls: yCls })).toThrow(/y has no targets for output value/);
     expect(() => m.evaluate(x, [yCls, yVal.subarray(0, 10)])).toThrow(/y\[1\] \(value\) has 5 examples but y\[0\] \(cls\) has 40/);
   });
