@@ -19,6 +19,7 @@ export * as callbacks from './callbacks/index';
 export * as regularizers from './regularizers';
 export { initializers, type Initializer, type InitializerName } from './initializers';
 export { sequential, Sequential, type SequentialOptions, type CompileOptions, type FitOptions, type EvaluateResult } from './model/sequential';
+export { LayersModel } from './model/layers-model';
 export { model, type ModelOptions } from './model/functional';
 export { input, type InputOptions } from './layers/input-layer';
 export { SymbolicTensor } from './layers/symbolic';

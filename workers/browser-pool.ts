@@ -10,7 +10,7 @@
 import * as Comlink from 'comlink';
 import { engine } from '../src/engine/engine';
 import { registerParallelBackend } from '../src/model/parallel';
-import type { Sequential } from '../src/model/sequential';
+import type { LayersModel } from '../src/model/layers-model';
 import { capWorkers, createDataParallelRunner, workerCount, type SessionPool } from './data-parallel';
 import { createTransferRunner, warnNotIsolated, type TransferPool } from './transfer-parallel';
 import type { BrowserWorkerApi } from './browser-worker';
@@ -216,7 +216,7 @@ let warnedNoWorker = false;
 
 registerParallelBackend({
   async createRunner(model, spec) {
-    const m = model as Sequential;
+    const m = model as LayersModel;
     if (typeof Worker !== 'function' && !override) {
       // edge runtimes (workerd, Vercel's edge) have no threads: train anyway, and say so once
       if (!warnedNoWorker && spec.workers !== 1 && spec.workers !== undefined) {

@@ -7,7 +7,7 @@ import { f32_gather_sum } from '../src/engine/kernels/f32_gather';
 import { NonFiniteLossError, divergenceError } from '../src/errors';
 import { EpochTally, batchLoss, type BatchHooks, type EpochRunner, type RunnerSpec } from '../src/model/parallel';
 import { allocateShard, freeShard, type ShardBuffers } from '../src/model/runtime';
-import type { Sequential } from '../src/model/sequential';
+import type { LayersModel } from '../src/model/layers-model';
 import { STEP_NONFINITE_NORM } from '../src/model/step';
 import { healthProbes, measureHealth, recordSize } from '../src/model/health';
 import { shardRows } from './session';
@@ -49,7 +49,7 @@ export function splitRanges(n: number, parts: number): [number, number][] {
 }
 
 /** Floating-point operations of one example's forward and backward pass (each layer's own count). */
-export function flopsPerExample(model: Sequential): number {
+export function flopsPerExample(model: LayersModel): number {
   let f = 0;
   for (const l of model.layers) f += l.flopsPerExample();
   return f;
@@ -83,11 +83,11 @@ export function capWorkers(requested: number | 'auto', cores: number, what = 'co
 }
 
 /** The workers a fit gets on a pool of `poolSize`: as many as asked (at most the pool's), or the 'auto' choice. */
-export function workerCount(model: Sequential, spec: RunnerSpec, poolSize: number): number {
+export function workerCount(model: LayersModel, spec: RunnerSpec, poolSize: number): number {
   return Math.min(spec.workers === 'auto' ? autoWorkers(model, spec.batchSize, poolSize) : spec.workers, poolSize);
 }
 
-export function autoWorkers(model: Sequential, batchSize: number, poolSize: number): number {
+export function autoWorkers(model: LayersModel, batchSize: number, poolSize: number): number {
   const perExample = flopsPerExample(model);
   let w = Math.max(1, poolSize);
   while (w > 1 && ((batchSize / w) * perExample) / 1e6 < AUTO_MIN_SHARD_MFLOP) w--;
@@ -95,7 +95,7 @@ export function autoWorkers(model: Sequential, batchSize: number, poolSize: numb
 }
 
 /** Creates the runner of a data-parallel fit on `workers` workers. */
-export async function createDataParallelRunner(pool: SessionPool, model: Sequential, spec: RunnerSpec, workers: number): Promise<EpochRunner> {
+export async function createDataParallelRunner(pool: SessionPool, model: LayersModel, spec: RunnerSpec, workers: number): Promise<EpochRunner> {
   const e = model.engine;
   if (!e.shared) throw new Error('fit: data-parallel training needs the engine on shared memory');
   const W = workers;

@@ -16,7 +16,7 @@ import type Piscina from 'piscina';
 import { engine } from '../src/engine/engine';
 import { registerParallelBackend } from '../src/model/parallel';
 import { applyArtifacts, artifactsFromArrayBuffer, toArrayBuffer } from '../src/io/io';
-import type { Sequential } from '../src/model/sequential';
+import type { LayersModel } from '../src/model/layers-model';
 import { History } from '../src/callbacks/history';
 import { capWorkers, createDataParallelRunner, workerCount, type SessionPool } from './data-parallel';
 import type { JobMessage, JobResult, RemoteFitOptions } from './jobs';
@@ -119,7 +119,7 @@ export class WorkerPool implements SessionPool {
    * here with the trained weights, optimizer state and progress. Several calls at once train
    * several models in parallel, one per worker.
    */
-  async train(model: Sequential, x: Float32Array, y: Float32Array | Int32Array, args: RemoteFitArgs = {}): Promise<History> {
+  async train(model: LayersModel, x: Float32Array, y: Float32Array | Int32Array, args: RemoteFitArgs = {}): Promise<History> {
     const { onEpochEnd, sampleWeight, validationData, ...options } = args;
     const answer = new Int32Array(new SharedArrayBuffer(4));
     // loaded here, not at import: node:worker_threads costs a few ms of every start-up (issue 15);
@@ -162,8 +162,8 @@ export class WorkerPool implements SessionPool {
 
   /** Trains several models at once and yields each result as it finishes. */
   async *trainMany(
-    jobs: { model: Sequential; x: Float32Array; y: Float32Array | Int32Array; args?: RemoteFitArgs }[],
-  ): AsyncGenerator<{ index: number; model: Sequential; history: History }> {
+    jobs: { model: LayersModel; x: Float32Array; y: Float32Array | Int32Array; args?: RemoteFitArgs }[],
+  ): AsyncGenerator<{ index: number; model: LayersModel; history: History }> {
     const pending = new Map<number, Promise<{ index: number; history: History }>>();
     jobs.forEach((j, index) =>
       pending.set(
@@ -215,7 +215,7 @@ export function useWorkerPool(pool: WorkerPool | undefined): void {
 
 registerParallelBackend({
   async createRunner(model, spec) {
-    const m = model as Sequential;
+    const m = model as LayersModel;
     const asked = sessionPoolOverride
       ? capWorkers(spec.workers, sessionPoolOverride.size, 'workers of the pool in use')
       : capWorkers(spec.workers, availableParallelism());

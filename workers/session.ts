@@ -20,6 +20,7 @@ import type { Engine } from '../src/engine/engine';
 import { f32_gather_rows, f32_gather_sum, x32_gather } from '../src/engine/kernels/f32_gather';
 import type { StepContext } from '../src/layers/layer';
 import { coreFromConfig } from '../src/model/layout';
+import { targetCols } from '../src/model/heads';
 import { gatherInputs, trainShard } from '../src/model/runtime';
 import { STEP_OK, stepPart, stepPenalty, stepUpdate, updateLayerStates } from '../src/model/step';
 import { batchLoss } from '../src/model/parallel';
@@ -199,7 +200,7 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     if (rows > 0) {
       gatherInputs(e, s.data, idx, 0, rows, core.inputSize, sb.x);
       if (s.sparse) x32_gather(e, s.data.labelsI32, s.data.rows, idx, rows, sb.labelsI32);
-      else f32_gather_rows(e, s.data.labelsF32, s.data.rows, idx, rows, core.outputSize, sb.labelsF32);
+      else f32_gather_rows(e, s.data.labelsF32, s.data.rows, idx, rows, targetCols(core), sb.labelsF32);
       if (s.useWeights) x32_gather(e, s.data.weights, s.data.rows, idx, rows, sb.weights);
       // augmentation keyed by (seed, epoch, dataset row): the same bits whatever the split
       if (aug) aug.pipeline.apply(e, sb.x, sb.xAug, rows, { seed: aug.seed, epoch, exampleIndices: idx, workspace: sb.augWs });

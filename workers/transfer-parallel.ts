@@ -4,6 +4,7 @@
  */
 import { f32_bn_merge } from '../src/engine/kernels/f32_batchnorm';
 import { coreConfigOf } from '../src/model/layout';
+import { targetCols } from '../src/model/heads';
 import { f32_scale } from '../src/engine/kernels/f32_elementwise';
 import { healthProbes, measureGradientNorms } from '../src/model/health';
 import { f32_gather_sum } from '../src/engine/kernels/f32_gather';
@@ -13,7 +14,7 @@ import type { StepContext } from '../src/layers/layer';
 import { EpochTally, batchLoss, type BatchHooks, type EpochRunner, type RunnerSpec } from '../src/model/parallel';
 import { inputFloats } from '../src/model/runtime';
 import { STEP_NONFINITE_NORM, STEP_OK, layerSteps, stepPart, stepPenalty, stepUpdate } from '../src/model/step';
-import type { Sequential } from '../src/model/sequential';
+import type { LayersModel } from '../src/model/layers-model';
 import { shardOffset, shardRows } from './session';
 import type { TransferResult, TransferStart, TransferStep } from './transfer';
 import { WorkerFailedError } from './data-parallel';
@@ -40,7 +41,7 @@ export function warnNotIsolated(workers: number): void {
   );
 }
 
-export async function createTransferRunner(pool: TransferPool, model: Sequential, spec: RunnerSpec, W: number): Promise<EpochRunner> {
+export async function createTransferRunner(pool: TransferPool, model: LayersModel, spec: RunnerSpec, W: number): Promise<EpochRunner> {
   const e = model.engine;
   const core = spec.core,
     P = core.paramCount;
@@ -53,7 +54,7 @@ export async function createTransferRunner(pool: TransferPool, model: Sequential
     rows: data.rows,
     // byte inputs travel as the floats they stand for: this copying fallback keeps its one format
     x: data.xBytes ? inputFloats(e, data, core.inputSize) : f32(data.x, data.rows * core.inputSize),
-    labelsF32: data.labelsF32 ? f32(data.labelsF32, data.rows * core.outputSize) : undefined,
+    labelsF32: data.labelsF32 ? f32(data.labelsF32, data.rows * targetCols(core)) : undefined,
     labelsI32: data.labelsI32 ? i32(data.labelsI32, data.rows) : undefined,
     weights: data.weights ? f32(data.weights, data.rows) : undefined,
     rowsCap: Math.ceil(spec.batchSize / W),

@@ -16,6 +16,7 @@ import { f32_gather_rows, x32_gather } from '../src/engine/kernels/f32_gather';
 import type { StepContext } from '../src/layers/layer';
 import { BatchNormalization } from '../src/layers/batch-normalization';
 import { coreFromConfig, type CoreConfig } from '../src/model/layout';
+import { targetCols } from '../src/model/heads';
 import { allocateShard, freeShard, trainShard, type ModelCore, type ShardBuffers } from '../src/model/runtime';
 import { augmentation, type AugmentationPipeline } from '../src/data/augment';
 import { healthProbes, measureOutputs, recordSize, type Probe } from '../src/model/health';
@@ -167,7 +168,7 @@ export function transferStep(m: TransferStep): TransferResult {
   if (rows > 0) {
     f32_gather_rows(e, data.x, data.rows, s.idx, rows, core.inputSize, sb.x);
     if (s.start.sparse) x32_gather(e, data.labelsI32, data.rows, s.idx, rows, sb.labelsI32);
-    else f32_gather_rows(e, data.labelsF32, data.rows, s.idx, rows, core.outputSize, sb.labelsF32);
+    else f32_gather_rows(e, data.labelsF32, data.rows, s.idx, rows, targetCols(core), sb.labelsF32);
     if (s.start.useWeights) x32_gather(e, data.weights, data.rows, s.idx, rows, sb.weights);
     if (s.aug) s.aug.pipeline.apply(e, sb.x, sb.xAug, rows, { seed: s.aug.seed, epoch: m.epoch, exampleIndices: s.idx, workspace: sb.augWs });
   }

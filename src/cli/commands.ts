@@ -68,7 +68,7 @@ async function dataForModel(spec: string, meta: CliModelMeta | undefined, unlabe
   return loadData(spec, { ...(meta?.label ? { label: meta.label } : {}), ...(meta?.task ? { task: meta.task } : {}) });
 }
 
-function checkFeatures(model: knobs.Sequential, d: LoadedData, modelPath: string): void {
+function checkFeatures(model: knobs.LayersModel, d: LoadedData, modelPath: string): void {
   if (d.data.features !== model.inputSize)
     throw new CliError(`${d.source} has ${d.data.features} features, but the model ${modelPath} takes ${model.inputSize}`);
 }

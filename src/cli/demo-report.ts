@@ -18,8 +18,8 @@ export interface DemoRun {
   out: string;
   /** One line naming the model and the data, the report's title. */
   title: string;
-  model: knobs.Sequential;
-  history: Awaited<ReturnType<knobs.Sequential['fit']>>;
+  model: knobs.LayersModel;
+  history: Awaited<ReturnType<knobs.LayersModel['fit']>>;
   /** The training loss of every batch, for the report's curve. */
   batchLoss: number[];
   trainSecs: number;

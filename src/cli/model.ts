@@ -48,7 +48,7 @@ export interface BuildOptions {
  * model), then dense layers (ReLU, He initialization), or with `conv` two conv + pool blocks;
  * softmax over the classes, or a linear output for regression.
  */
-export function buildModel(o: BuildOptions): knobs.Sequential {
+export function buildModel(o: BuildOptions): knobs.LayersModel {
   const L = knobs.layers;
   const layers: knobs.layers.Layer[] = [L.normalization()];
   if (o.conv) {
@@ -72,7 +72,7 @@ export function buildModel(o: BuildOptions): knobs.Sequential {
 }
 
 /** Compiles for the task with the named optimizer. */
-export function compileModel(model: knobs.Sequential, task: 'classification' | 'regression', optimizer: string, lr: number): void {
+export function compileModel(model: knobs.LayersModel, task: 'classification' | 'regression', optimizer: string, lr: number): void {
   const opt = (knobs.optimizers as unknown as Record<string, (o: { learningRate: number }) => unknown>)[optimizer]!({ learningRate: lr });
   if (task === 'classification') model.compile({ optimizer: opt as never, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   else model.compile({ optimizer: opt as never, loss: 'meanSquaredError', metrics: ['mae'], targetScaling: 'standardize' });
@@ -87,9 +87,9 @@ export function modelDir(path: string): string {
 }
 
 /** Loads a saved model; a file that is not one is a one-line {@link CliError}. */
-export async function loadCliModel(path: string): Promise<{ model: knobs.Sequential; meta: CliModelMeta | undefined; dir: string }> {
+export async function loadCliModel(path: string): Promise<{ model: knobs.LayersModel; meta: CliModelMeta | undefined; dir: string }> {
   const dir = modelDir(path);
-  let model: knobs.Sequential;
+  let model: knobs.LayersModel;
   try {
     model = await knobs.loadModel(`file://${dir}`);
   } catch (e) {

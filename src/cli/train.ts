@@ -175,7 +175,7 @@ export async function train(p: Parsed, out: Out): Promise<number> {
     log(`data: ${loaded.source}, ${all.length} examples of ${all.features} features, ${task}${task === 'classification' ? ` (${all.classes} classes)` : ''}`);
     log(`sets: ${sets.train.length} train, ${sets.trainDev.length} train-dev, ${sets.dev.length} dev, ${sets.test.length} test (seed ${seed})`);
 
-    let model: knobs.Sequential;
+    let model: knobs.LayersModel;
     if (resumed) {
       model = resumed.model;
       if (model.inputSize !== all.features) throw new CliError(`${str(p, 'model')}: the model takes ${model.inputSize} features, the data has ${all.features}`);
@@ -265,7 +265,7 @@ export async function train(p: Parsed, out: Out): Promise<number> {
       analysis = knobs.analyze.analyze(model, sets.dev.x, sets.dev.y as Int32Array);
       if (bool(p, 'learning-curve')) {
         // fresh models of the same architecture and settings on nested subsets of train
-        const fresh = (): knobs.Sequential => {
+        const fresh = (): knobs.LayersModel => {
           const m = buildModel({ features: all.features, outputs: all.classes!, task, layers, conv: bool(p, 'conv'), image, seed, dropout });
           compileModel(m, task, optimizer, lr);
           return m;

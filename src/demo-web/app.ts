@@ -21,7 +21,7 @@ document.head.append(style);
 interface DemoState {
   state: 'idle' | 'loading' | 'training' | 'done' | 'failed';
   devAccuracy?: number;
-  model?: knobs.Sequential;
+  model?: knobs.LayersModel;
   dataset?: string;
   lastPrediction?: { label: number; probabilities: number[] };
   error?: string;

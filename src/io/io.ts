@@ -27,7 +27,9 @@ import { layerFromConfig } from '../layers/index';
 import type { Layer } from '../layers/layer';
 import { Normalization } from '../layers/normalization';
 import { layoutLayers } from '../model/layout';
-import { modelFromConfig, type ModelConfig, type Sequential } from '../model/sequential';
+import { modelFromConfig } from '../model/sequential';
+import { registerModelStorage, type LayersModel } from '../model/layers-model';
+import type { ModelConfig } from '../model/config';
 import { graphFromConfig, type GraphModelConfig } from '../model/graph';
 import { optimizerFromConfig, type OptimizerConfig } from '../optimizers/index';
 import { checkTfjsManifest, fromTfjsArtifacts, isTfjsModelJson, toTfjsArtifacts, type TfjsModelJson } from './tfjs';
@@ -121,7 +123,7 @@ function handlerFor(url: string): IOHandler {
 }
 
 /** The artifacts of a model: architecture, weights, optimizer state and progress. */
-export function toArtifacts(model: Sequential, metadata?: Record<string, unknown>): { modelJson: ModelJson; weightData: ArrayBuffer } {
+export function toArtifacts(model: LayersModel, metadata?: Record<string, unknown>): { modelJson: ModelJson; weightData: ArrayBuffer } {
   const weights = model.getWeights();
   const names = model.weightNames();
   const shapes = model.layers.flatMap((l) => l.weightSpecs().map((s) => s.shape));
@@ -374,7 +376,7 @@ function weightArrays(where: string, groups: CheckedGroup[], weightData: ArrayBu
  * architecture (compiled with the same optimizer when the save holds optimizer state). Everything
  * is checked before anything is written: on an error the model is unchanged.
  */
-export function applyArtifacts(model: Sequential, a: ModelArtifacts, where = 'model.json'): void {
+export function applyArtifacts(model: LayersModel, a: ModelArtifacts, where = 'model.json'): void {
   if (a === null || typeof a !== 'object') throw new TypeError(`applyArtifacts: artifacts must be {modelJson, weightData}, got ${describe(a)}`);
   const { json: j, groups } = checkModelJson(a.modelJson, where);
   const withOptimizer = j.trainingConfig !== undefined && model.optimizer !== undefined;
@@ -398,7 +400,7 @@ export function applyArtifacts(model: Sequential, a: ModelArtifacts, where = 'mo
  * Rebuilds a model (compiled, with its optimizer state, when it was saved compiled). Checks the
  * whole save before allocating the model; `where` names the source in error messages.
  */
-export function fromArtifacts(a: ModelArtifacts, where = 'model.json'): Sequential {
+export function fromArtifacts(a: ModelArtifacts, where = 'model.json'): LayersModel {
   if (a === null || typeof a !== 'object') throw new TypeError(`fromArtifacts: artifacts must be {modelJson, weightData}, got ${describe(a)}`);
   const { json: j, groups } = checkModelJson(a.modelJson, where);
   const config = j.modelTopology.config;
@@ -507,8 +509,8 @@ async function verifyChecksums(a: ModelArtifacts, where: string): Promise<void> 
   }
 }
 
-/** Saves a model to a URL (see {@link Sequential.save}). */
-export async function saveModel(model: Sequential, url: string, metadata?: Record<string, unknown>, options: SaveOptions = {}): Promise<SaveResult> {
+/** Saves a model to a URL (see {@link LayersModel.save}). */
+export async function saveModel(model: LayersModel, url: string, metadata?: Record<string, unknown>, options: SaveOptions = {}): Promise<SaveResult> {
   if (options === null || typeof options !== 'object')
     throw new TypeError(`save: options must be an object such as { format: 'tfjs' }, got ${describe(options)}`);
   const format = options.format ?? 'knobs';
@@ -530,7 +532,7 @@ export function checkSavedModelJson(json: unknown, where: string): { json: Model
 }
 
 /** Builds the model from loaded artifacts of either format. */
-async function fromAnyArtifacts(a: ModelArtifacts, where: string): Promise<Sequential> {
+async function fromAnyArtifacts(a: ModelArtifacts, where: string): Promise<LayersModel> {
   if (isTfjsModelJson(a.modelJson)) return fromTfjsArtifacts(a, where);
   await verifyChecksums(a, where);
   return fromArtifacts(a, where);
@@ -559,7 +561,7 @@ function withCrc32(a: { modelJson: ModelJson; weightData: ArrayBuffer }): { mode
  * hashes asynchronously); `loadModel` checks either.
  */
 export function toArrayBuffer(
-  model: Sequential,
+  model: LayersModel,
   metadata: Record<string, unknown> | undefined = Object.keys(model.metadata).length ? model.metadata : undefined,
 ): ArrayBuffer {
   const a = withCrc32(toArtifacts(model, metadata));
@@ -595,6 +597,8 @@ export function artifactsFromArrayBuffer(buffer: ArrayBuffer): ModelArtifacts {
  * layers model (tfjs-layers' `model.save`, or Keras through the tfjs converter): the URL names the
  * folder or its model.json (`file://./web_model/model.json`). A tfjs model loads uncompiled,
  * with its weights and batch-norm statistics; a layer class knobs lacks is an error naming it.
+ * The model is of the class that was saved: a {@link Sequential} for a chain, a
+ * {@link LayersModel} for a graph (as tfjs' `loadLayersModel`, cast to call `add`).
  * @example
  * ```ts
  * const model = await knobs.loadModel('file://./runs/mnist');
@@ -602,7 +606,7 @@ export function artifactsFromArrayBuffer(buffer: ArrayBuffer): ModelArtifacts {
  * const fromKeras = await knobs.loadModel('file://./web_model/model.json');  // tensorflowjs_converter output
  * ```
  */
-export async function loadModel(source: string | ArrayBuffer): Promise<Sequential> {
+export async function loadModel(source: string | ArrayBuffer): Promise<LayersModel> {
   if (source instanceof ArrayBuffer) {
     const a = artifactsFromArrayBuffer(source);
     await verifyChecksums(a, 'loadModel: model buffer');
@@ -612,3 +616,6 @@ export async function loadModel(source: string | ArrayBuffer): Promise<Sequentia
   const a = await handler.load();
   return fromAnyArtifacts(a, /\.json$/i.test(source) ? `loadModel: ${source}` : `loadModel: ${source}/model.json`);
 }
+
+// every model's save() and static load() (layers-model.ts cannot import this file: see registerModelStorage)
+registerModelStorage({ load: loadModel, save: saveModel });

@@ -23,12 +23,13 @@
  */
 import { DEFAULT_ACTIVATION_ALPHA, type ActivationName } from '../engine/kernels/f32_activation';
 import { InputLayer } from '../layers/input-layer';
-import { graphFromConfig, inboundNodes, nodeRef, layerNodes, type GraphLayerConfig, type GraphModelConfig, type NodeRef } from '../model/graph';
+import { graphFromConfig, inboundNodes, nodeRef, layerNodes, type Graph, type GraphLayerConfig, type GraphModelConfig, type NodeRef } from '../model/graph';
 import { describe, ShapeError } from '../errors';
 import { layerFromConfig } from '../layers/index';
 import type { Layer, LayerConfig } from '../layers/layer';
 import { layoutLayers } from '../model/layout';
-import { modelFromConfig, type Sequential } from '../model/sequential';
+import { modelFromConfig } from '../model/sequential';
+import type { LayersModel } from '../model/layers-model';
 import { adam, sgd, type Optimizer } from '../optimizers/index';
 import { array, checkWeightPath, count, isPlain, MAX_FLOATS, object, own, string, within, type Plain } from './check';
 
@@ -163,7 +164,7 @@ function layerOut(layer: Layer): Plain {
  * Throws, naming the layer, for what tfjs cannot represent (see the module's notes).
  * @internal
  */
-export function toTfjsArtifacts(model: Sequential, metadata?: Record<string, unknown>): TfjsArtifacts {
+export function toTfjsArtifacts(model: LayersModel, metadata?: Record<string, unknown>): TfjsArtifacts {
   const layers = model.layers;
   const taken = new Set(layers.map((l) => l.name));
   let inputName = 'input_1';
@@ -248,6 +249,8 @@ const TFJS_LOSSES = new Set([
   'poisson',
   'cosineProximity',
 ]);
+/** Where a tfjs training config written by knobs keeps loss weights other than 1 (see optimizerOut). */
+const KNOBS_LOSS_WEIGHTS = 'knobs_loss_weights';
 const TFJS_METRICS = new Set(['accuracy', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'precision', 'recall', 'mse', 'mae', 'mape']);
 
 /**
@@ -258,10 +261,11 @@ const TFJS_METRICS = new Set(['accuracy', 'binaryAccuracy', 'categoricalAccuracy
  * with a constant learning rate and a loss tfjs knows; otherwise nothing (the architecture and
  * weights still load; knobs' format keeps every optimizer's state).
  */
-function optimizerOut(model: Sequential): { trainingConfig: Plain; entries: TfjsWeightEntry[]; data: Float32Array } | undefined {
+function optimizerOut(model: LayersModel): { trainingConfig: Plain; entries: TfjsWeightEntry[]; data: Float32Array } | undefined {
   const ts = model.trainingState();
-  // (several outputs: tfjs would need a loss per output; the architecture and weights still go)
-  if (!ts || ts.outputs || !TFJS_LOSSES.has(ts.loss) || model.optimizer?.schedule) return undefined;
+  if (!ts || model.optimizer?.schedule) return undefined;
+  // several outputs: a loss per output, each one tfjs knows
+  if (!(ts.outputs ? ts.outputs.losses : [ts.loss]).every((l) => TFJS_LOSSES.has(l))) return undefined;
   const o = ts.optimizer;
   const cfg = o.config as Record<string, unknown>;
   let optimizerConfig: Plain;
@@ -277,7 +281,9 @@ function optimizerOut(model: Sequential): { trainingConfig: Plain; entries: Tfjs
   // the slots are laid out as the trainable weights are in the parameter buffer; tfjs' optimizer
   // has none for a frozen layer's weights
   const trainable: { name: string; shape: number[]; offset: number; n: number }[] = [];
-  for (const l of model.layers) {
+  // in the order of tfjs' trainableWeights, which its optimizer's weights follow by position
+  const order = model.graph ? tfjsLayerOrder(model.graph) : model.layers.map((_, i) => i);
+  for (const l of order.map((i) => model.layers[i]!)) {
     l.weightSpecs().forEach((s, i) => {
       if (s.trainable && l.trainable)
         trainable.push({ name: `${l.name}/${snake(s.name)}`, shape: s.shape, offset: l.offsets[i]!, n: s.shape.reduce((a, b) => a * b, 1) });
@@ -295,12 +301,63 @@ function optimizerOut(model: Sequential): { trainingConfig: Plain; entries: Tfjs
     data.set(p, at);
     at += p.length;
   }
-  const trainingConfig = {
-    loss: snake(ts.loss),
-    metrics: ts.metrics.filter((m) => TFJS_METRICS.has(m)),
-    optimizer_config: optimizerConfig,
-  };
+  const outs = ts.outputs;
+  const trainingConfig = outs
+    ? {
+        // several outputs as tfjs' own save writes them: the losses in output order, the metrics by output name
+        loss: outs.losses.map(snake),
+        metrics: Object.fromEntries(Object.entries(outs.metrics).map(([name, ms]) => [name, ms.filter((m) => TFJS_METRICS.has(m))])),
+        optimizer_config: optimizerConfig,
+        // tf.loadLayersModel refuses a training config with Keras' loss_weights ("not supported
+        // yet"), and would compile the outputs with weight 1 each: knobs keeps other weights under
+        // a key tfjs does not read, so that knobs resumes with them
+        ...(outs.lossWeights.some((w) => w !== 1) ? { [KNOBS_LOSS_WEIGHTS]: outs.lossWeights } : {}),
+      }
+    : {
+        loss: snake(ts.loss),
+        metrics: ts.metrics.filter((m) => TFJS_METRICS.has(m)),
+        optimizer_config: optimizerConfig,
+      };
   return { trainingConfig, entries: out, data };
+}
+
+/**
+ * The order in which tfjs lists a graph model's layers (so its `trainableWeights`, whose order
+ * its optimizer's saved weights follow by position, not by name): by depth, the longest path
+ * to an output, deepest first; within a depth, in the order a depth-first walk from the outputs
+ * (each layer's inputs in order) first reaches them. This is what tfjs-layers' Container does
+ * when it builds a model from its inputs and outputs; knobs' own order (a topological order of
+ * the graph as written) can differ, e.g. a head behind two layers comes before a head behind one.
+ * The walk is over nodes (a shared layer's applications); the result is layer indices.
+ */
+function tfjsLayerOrder(graph: Graph): number[] {
+  const reached = new Map<number, number>();
+  const finished = new Set<number>();
+  const postOrder: number[] = [];
+  const walk = (i: number): void => {
+    if (finished.has(i)) return;
+    if (!reached.has(i)) reached.set(i, reached.size);
+    for (const s of graph.sources[i]!) walk(s);
+    finished.add(i);
+    postOrder.push(i);
+  };
+  for (const o of graph.outputs) walk(o);
+  // every layer's readers come before it in the reversed post-order: its depth is final when reached
+  const depth = new Map<number, number>();
+  for (const i of postOrder.reverse()) {
+    const d = depth.get(i) ?? 0;
+    depth.set(i, d);
+    for (const s of graph.sources[i]!) depth.set(s, Math.max(depth.get(s) ?? 0, d + 1));
+  }
+  // a shared layer has several nodes: its depth is its deepest node's, and it is listed once
+  const layerDepth = new Map<number, number>();
+  const layerReached = new Map<number, number>();
+  for (const [n, d] of depth) {
+    const l = graph.nodeLayers[n]!;
+    layerDepth.set(l, Math.max(layerDepth.get(l) ?? 0, d));
+    layerReached.set(l, Math.min(layerReached.get(l) ?? Infinity, reached.get(n)!));
+  }
+  return [...layerDepth.keys()].sort((a, b) => layerDepth.get(b)! - layerDepth.get(a)! || layerReached.get(a)! - layerReached.get(b)!);
 }
 
 // ---- checking a tfjs model.json ------------------------------------------------------------
@@ -718,24 +775,51 @@ type SlotWeights = { layer: number; spec: number; values: Float32Array }[];
 /** tfjs' and Keras' loss names knobs compiles with (snake_case or camelCase: knobs reads both). */
 const LOSSES_IN = new Set(['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError', 'meanAbsoluteError']);
 
+/** A loss or loss weights of a training config: one for all, a list in output order, or an object by output name. */
+type PerOutput<T> = T | T[] | Record<string, T>;
+
+/**
+ * One value per output of a training config (tfjs and Keras write a loss, or loss weights, as one
+ * value, a list in output order or an object keyed by output name), each checked by `ok`;
+ * undefined when anything does not fit the model's outputs.
+ */
+function perOutputIn<T>(v: unknown, outputs: string[], ok: (x: unknown) => x is T): PerOutput<T> | undefined {
+  if (ok(v)) return v;
+  if (outputs.length < 2) return undefined;
+  if (Array.isArray(v)) return v.length === outputs.length && v.every(ok) ? v : undefined;
+  if (!isPlain(v)) return undefined;
+  const keys = Object.keys(v);
+  return keys.length === outputs.length && outputs.every((n) => keys.includes(n) && ok(own(v, n))) ? (v as Record<string, T>) : undefined;
+}
+
 /**
  * The training config of a model saved with tfjs' `includeOptimizer` (or by Keras with its
  * optimizer), when knobs has the same loss and optimizer: Adam or plain SGD with a constant
  * learning rate. With the optimizer's weights (`iter`, `<layer>/<weight>/m`, `/v`), complete,
- * the state too, so training resumes with tfjs' next step. Anything else: undefined, and the
- * model loads uncompiled (as every model without a training config does).
+ * the state too, so training resumes with tfjs' next step. A model with several outputs
+ * (`outputs`, the output layers' names) may have a loss per output and loss weights (Keras'
+ * `loss_weights`, or knobs' own key). Anything else: undefined, and the model loads uncompiled
+ * (as every model without a training config does).
  */
 function trainingIn(
   json: Plain,
   layers: Layer[],
-  tfjsNames: string[],
+  order: number[],
   entries: TfjsEntry[],
   weightData: ArrayBuffer,
-): { optimizer: Optimizer; loss: string; slots?: SlotWeights[]; iterations: number } | undefined {
+  outputs: string[],
+): { optimizer: Optimizer; loss: PerOutput<string>; lossWeights?: PerOutput<number>; slots?: SlotWeights[]; iterations: number } | undefined {
   const tc = own(json, 'trainingConfig') ?? (isPlain(own(json, 'modelTopology')) ? own(own(json, 'modelTopology') as Plain, 'training_config') : undefined);
   if (!isPlain(tc)) return undefined;
-  const loss = own(tc, 'loss');
-  if (typeof loss !== 'string' || !LOSSES_IN.has(camel(loss))) return undefined;
+  const loss = perOutputIn(own(tc, 'loss'), outputs, (l): l is string => typeof l === 'string' && LOSSES_IN.has(camel(l)));
+  if (loss === undefined) return undefined;
+  const rawWeights = own(tc, KNOBS_LOSS_WEIGHTS) ?? own(tc, 'loss_weights');
+  const lossWeights =
+    rawWeights === undefined || rawWeights === null
+      ? undefined
+      : perOutputIn(rawWeights, outputs, (w): w is number => typeof w === 'number' && Number.isFinite(w) && w >= 0);
+  // weights that do not fit the outputs: the model would train otherwise than it was saved to
+  if (rawWeights !== undefined && rawWeights !== null && (lossWeights === undefined || outputs.length < 2)) return undefined;
   const oc = own(tc, 'optimizer_config');
   if (!isPlain(oc) || !isPlain(own(oc, 'config'))) return undefined;
   const c = own(oc, 'config') as Plain;
@@ -758,8 +842,8 @@ function trainingIn(
   } catch {
     return undefined; // values knobs refuses (a beta of 1): load uncompiled
   }
+  const weighted = lossWeights === undefined ? {} : { lossWeights };
   // the optimizer's state, complete and float32, or none
-  const byName = new Map(entries.filter((e) => e.group === 'optimizer' && e.dtype === 'float32' && !e.quantized).map((e) => [e.name, e]));
   const read = (e: TfjsEntry) => new Float32Array(weightData.slice(e.byteOffset, e.byteOffset + e.bytes));
   // tfjs writes the step count as an int32 scalar (older saves: float32)
   const it = entries.find((e) => e.group === 'optimizer' && e.name === 'iter' && !e.quantized && e.bytes === 4);
@@ -770,23 +854,28 @@ function trainingIn(
       : it.dtype === 'float32'
         ? read(it)[0]!
         : NaN;
-  const trainable = layers.flatMap((l, i) =>
-    l
-      .weightSpecs()
-      .flatMap((s, k) => (s.trainable && l.trainable ? [{ name: `${tfjsNames[i]}/${snake(s.name)}`, i, k, n: s.shape.reduce((x, y) => x * y, 1) }] : [])),
-  );
+  // tfjs' optimizer keeps its weights by position, slot after slot, each in the order of the
+  // model's trainableWeights (`order`), and reads them back so; their names hold tfjs' variable
+  // names, which tfjs makes unique within a process (`dense/kernel_2/m`), so only their slot
+  // suffix is checked, with each one's size
+  const trainable = order.flatMap((i) => {
+    const l = layers[i]!;
+    return l.weightSpecs().flatMap((s, k) => (s.trainable && l.trainable ? [{ i, k, n: s.shape.reduce((x, y) => x * y, 1) }] : []));
+  });
+  const state = entries.filter((e) => e.group === 'optimizer' && e.name !== 'iter');
+  if (state.length !== slotNames.length * trainable.length) return { optimizer, loss, ...weighted, iterations: 0 };
   const slots: SlotWeights[] = [];
-  for (const slot of slotNames) {
+  for (const [si, slot] of slotNames.entries()) {
     const parts: SlotWeights = [];
-    for (const w of trainable) {
-      const e = byName.get(`${w.name}/${slot}`);
-      if (!e || e.bytes !== w.n * 4) return { optimizer, loss, iterations: 0 };
+    for (const [j, w] of trainable.entries()) {
+      const e = state[si * trainable.length + j]!;
+      if (e.dtype !== 'float32' || e.quantized || e.bytes !== w.n * 4 || !e.name.endsWith(`/${slot}`)) return { optimizer, loss, ...weighted, iterations: 0 };
       parts.push({ layer: w.i, spec: w.k, values: read(e) });
     }
     slots.push(parts);
   }
-  if (!Number.isInteger(iterations) || iterations < 0) return { optimizer, loss, iterations: 0 };
-  return { optimizer, loss, slots, iterations };
+  if (!Number.isInteger(iterations) || iterations < 0) return { optimizer, loss, ...weighted, iterations: 0 };
+  return { optimizer, loss, ...weighted, slots, iterations };
 }
 
 /**
@@ -796,7 +885,7 @@ function trainingIn(
  * Checks everything before the model takes any memory; on an error nothing is left allocated.
  * @internal
  */
-export function fromTfjsArtifacts(a: { modelJson: unknown; weightData: ArrayBuffer }, where = 'model.json'): Sequential {
+export function fromTfjsArtifacts(a: { modelJson: unknown; weightData: ArrayBuffer }, where = 'model.json'): LayersModel {
   const json = object(where, 'the file', a.modelJson);
   const groups = checkTfjsManifest(json, where);
   const functional = functionalIn(where, json);
@@ -814,6 +903,8 @@ export function fromTfjsArtifacts(a: { modelJson: unknown; weightData: ArrayBuff
       collected.layers.map((l) => l.name),
       [],
       () => modelFromConfig(functional as never, false),
+      functional.output_layers.map((r) => r[0]),
+      tfjsLayerOrder(collected.graph),
     );
   }
   const { name, layers: raw } = topologyLayers(where, json);
@@ -872,8 +963,10 @@ function loadWeightsInto(
   probe: Layer[],
   tfjsNames: string[],
   softmaxAxis1: boolean[],
-  make: () => Sequential,
-): Sequential {
+  make: () => LayersModel,
+  outputs: string[] = [],
+  order?: number[],
+): LayersModel {
   probe.forEach((l, i) => {
     if (softmaxAxis1[i] && l.outputShape.length > 1) {
       throw new RangeError(
@@ -923,12 +1016,16 @@ function loadWeightsInto(
   }
   // copies: a weight's byte offset need not be a multiple of 4 after bool or uint8 weights
   const arrays = picks.map((e) => new Float32Array(a.weightData.slice(e.byteOffset, e.byteOffset + e.bytes)));
-  const training = trainingIn(json, probe, tfjsNames, entries, a.weightData);
+  const training = trainingIn(json, probe, order ?? probe.map((_, i) => i), entries, a.weightData, outputs);
   const model = within(`${where}: modelTopology`, make);
   try {
     model.setWeights(arrays);
     if (training) {
-      model.compile({ optimizer: training.optimizer, loss: training.loss as never });
+      model.compile({
+        optimizer: training.optimizer,
+        loss: training.loss as never,
+        ...(training.lossWeights !== undefined ? { lossWeights: training.lossWeights as number[] | Record<string, number> } : {}),
+      });
       // each weight's slot goes where the weight sits in the parameter buffer
       const buffers = (training.slots ?? []).map((parts) => {
         const buf = new Float32Array(model.paramCount);

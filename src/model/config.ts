@@ -7,7 +7,7 @@
 import type { Layer, LayerConfig } from '../layers/layer';
 import type { LossName } from '../losses';
 import type { Optimizer } from '../optimizers/index';
-import type { Sequential } from './sequential';
+import type { LayersModel } from './layers-model';
 import { graphConfig, summaryConnections, type GraphModelConfig } from './graph';
 
 /**
@@ -34,11 +34,11 @@ export interface TrainingState {
 }
 
 /**
- * {@link Sequential.summary}: the table of layers, output shapes and parameter counts. A shared
+ * {@link LayersModel.summary}: the table of layers, output shapes and parameter counts. A shared
  * layer is one row, its weights counted once, and its "Connected to" lists every application's
  * inputs (as Keras lists them).
  */
-export function summary(model: Sequential, print: (line: string) => void): string {
+export function summary(model: LayersModel, print: (line: string) => void): string {
   // a graph shows what each layer reads, as Keras' "Connected to" column
   const connections = model.graph ? summaryConnections(model.layers, model.graph) : undefined;
   const rows: string[][] = [['Layer (type)', 'Output shape', 'Param #', ...(connections ? ['Connected to'] : [])]];
@@ -76,8 +76,8 @@ export function summary(model: Sequential, print: (line: string) => void): strin
   return text;
 }
 
-/** {@link Sequential.getConfig}. */
-export function modelConfig(model: Sequential): ModelConfig {
+/** {@link LayersModel.getConfig}. */
+export function modelConfig(model: LayersModel): ModelConfig {
   // trainable is written only when false, as the configs saved before frozen layers existed
   const layerConfig = (l: Layer): Record<string, unknown> => (l.trainable ? l.getConfig() : { ...l.getConfig(), trainable: false });
   // a graph: Keras' functional config (input_layers, output_layers, inbound_nodes); inputShape
@@ -91,8 +91,8 @@ export function modelConfig(model: Sequential): ModelConfig {
   };
 }
 
-/** {@link Sequential.trainingState}. */
-export function trainingState(model: Sequential): TrainingState | undefined {
+/** {@link LayersModel.trainingState}. */
+export function trainingState(model: LayersModel): TrainingState | undefined {
   const c = model.compiled;
   // a custom loss function cannot be written to model.json: such a model saves without its training state
   if (!c || typeof c.loss === 'function') return undefined;

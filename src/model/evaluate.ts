@@ -18,7 +18,7 @@ import { forward, gatherInputs, penaltyOnly, regularize, trainShard, zeroFrozenG
 import { nodeLayer } from './graph';
 import { loadBatch, modelInputs, modelTargetScaling, stage, unstage, type StagedData } from './staging';
 import { TargetScaler } from './target';
-import type { Sequential } from './sequential';
+import type { LayersModel } from './layers-model';
 
 /** The kernel's error for each compiled regression metric. */
 const REGRESSION_KIND: Record<CompiledMetricKind, RegressionErrorKind> = {
@@ -29,7 +29,7 @@ const REGRESSION_KIND: Record<CompiledMetricKind, RegressionErrorKind> = {
 };
 
 /** The loss and compiled metrics on staged data, in inference mode, `batchSize` rows at a time. */
-export function evaluateStaged(model: Sequential, d: StagedData, batchSize: number): EvaluateResult {
+export function evaluateStaged(model: LayersModel, d: StagedData, batchSize: number): EvaluateResult {
   if (model.compiled!.heads) return evaluateHeads(model, d, batchSize);
   const c = model.compiled!;
   const e = model.engine;
@@ -92,7 +92,7 @@ export function evaluateStaged(model: Sequential, d: StagedData, batchSize: numb
  * evaluateStaged for several outputs: the total loss (sum of weighted output losses plus the
  * regularization), and per output `<name>_loss` and `<name>_<metric>`, as Keras names them.
  */
-function evaluateHeads(model: Sequential, d: StagedData, batchSize: number): EvaluateResult {
+function evaluateHeads(model: LayersModel, d: StagedData, batchSize: number): EvaluateResult {
   const c = model.compiled!;
   const heads = c.heads!;
   const e = model.engine;
@@ -130,9 +130,9 @@ function evaluateHeads(model: Sequential, d: StagedData, batchSize: number): Eva
   return result;
 }
 
-/** {@link Sequential.evaluate}. */
+/** {@link LayersModel.evaluate}. */
 export function evaluate(
-  model: Sequential,
+  model: LayersModel,
   x: ModelInput,
   y: unknown,
   options: { batchSize?: number; sampleWeight?: Float32Array | number[] },
@@ -147,8 +147,8 @@ export function evaluate(
   }
 }
 
-/** {@link Sequential.predict}. */
-export function predict(model: Sequential, x: ModelInput, options: { batchSize?: number }): Float32Array | Float32Array[] {
+/** {@link LayersModel.predict}. */
+export function predict(model: LayersModel, x: ModelInput, options: { batchSize?: number }): Float32Array | Float32Array[] {
   checkKnownOptions('predict', options, ['batchSize']);
   const batchSize = positiveInt('predict', 'options.batchSize', options.batchSize ?? 256);
   const { data, rows } = modelInputs(model, 'predict', 'x', x);
@@ -192,7 +192,7 @@ export function predict(model: Sequential, x: ModelInput, options: { batchSize?:
 
 /** The output layer's softmax or sigmoid on logits (a fused loss applies it in training). */
 /** predict of a model with several outputs: one Float32Array per output, in output order. */
-function predictOutputs(model: Sequential, data: Float32Array | Uint8Array, rows: number, batchSize: number): Float32Array[] {
+function predictOutputs(model: LayersModel, data: Float32Array | Uint8Array, rows: number, batchSize: number): Float32Array[] {
   const e = model.engine;
   const ids = model.graph!.outputs;
   const layers = ids.map((i) => nodeLayer(model.layers, model.graph!, i));
@@ -232,7 +232,7 @@ function predictOutputs(model: Sequential, data: Float32Array | Uint8Array, rows
   return outs;
 }
 
-function applyOutputActivation(model: Sequential, logits: number, dst: number, rows: number): number {
+function applyOutputActivation(model: LayersModel, logits: number, dst: number, rows: number): number {
   const last = (model.graph ? nodeLayer(model.layers, model.graph, model.graph.outputs[0]!) : model.layers[model.layers.length - 1]) as Dense | Activation;
   const e = model.engine;
   if (last.activation === 'softmax') f32_softmax(e, logits, dst, rows, model.outputSize);
@@ -240,9 +240,9 @@ function applyOutputActivation(model: Sequential, logits: number, dst: number, r
   return dst;
 }
 
-/** {@link Sequential.computeGradients}. */
+/** {@link LayersModel.computeGradients}. */
 export function computeGradients(
-  model: Sequential,
+  model: LayersModel,
   x: ModelInput,
   y: unknown,
   options: { sampleWeight?: Float32Array | number[]; training?: boolean; step?: number },

@@ -15,6 +15,7 @@ import { Reshape } from '../layers/reshape';
 import { deriveSeed, Random } from '../util/random';
 import { checkKnownOptions, finiteNumber, nonNegativeInt, positiveInt } from '../util/options';
 import { toLabels } from './data';
+import { targetCols } from './heads';
 import { evaluateStaged } from './evaluate';
 import { HEALTH_EVERY, HealthRecorder, healthProbes, measureHealth, recordSize } from './health';
 import { FIT_OPTIONS, type FitOptions, type ModelInput } from './options';
@@ -23,13 +24,13 @@ import { allocateShard, freeShard, inputFloats, trainShard, zeroFrozenGradients 
 import { loadBatch, modelInputs, modelTargets, stage, unstage, type StagedData } from './staging';
 import { STEP_NONFINITE_NORM, STEP_OK, stepPart, stepPenalty, stepUpdate, updateLayerStates } from './step';
 import { fitTargetScaling } from './target';
-import type { Sequential } from './sequential';
+import type { LayersModel } from './layers-model';
 
 /** The seed stream of augmentation (apart from initialization, shuffling and dropout). */
 export const AUGMENT_STREAM = 0xa06;
 
-/** {@link Sequential.fit}: checks the options, stages the data and runs the training loop. */
-export async function fit(model: Sequential, x: ModelInput, y: unknown, options: FitOptions): Promise<History> {
+/** {@link LayersModel.fit}: checks the options, stages the data and runs the training loop. */
+export async function fit(model: LayersModel, x: ModelInput, y: unknown, options: FitOptions): Promise<History> {
   const W = 'fit';
   checkKnownOptions(W, options, FIT_OPTIONS);
   const c = model.requireCompiled(W);
@@ -69,12 +70,12 @@ export async function fit(model: Sequential, x: ModelInput, y: unknown, options:
     if (!(f > 0 && f < 1)) throw new RangeError(`${W}: options.validationSplit must be in (0, 1), got ${f}`);
     if (validation) throw new TypeError(`${W}: give validationData or validationSplit, not both`);
     const { data, rows } = modelInputs(model, W, 'x', x);
-    const labels = toLabels(W, modelTargets(model, W, y), model.outputSize, c.sparse, c.loss);
+    const cols = targetCols(model);
+    const labels = toLabels(W, modelTargets(model, W, y), cols, c.sparse, c.loss);
     const nTrain = rows - Math.floor(rows * f);
     if (nTrain <= 0 || nTrain >= rows) throw new RangeError(`${W}: validationSplit ${f} of ${rows} examples leaves an empty set`);
     // (targets of several outputs stay joined side by side)
-    const sliceY = (a: number, b: number): unknown =>
-      labels.i32 ? labels.i32.slice(a, b) : markJoined(labels.f32!.slice(a * model.outputSize, b * model.outputSize));
+    const sliceY = (a: number, b: number): unknown => (labels.i32 ? labels.i32.slice(a, b) : markJoined(labels.f32!.slice(a * cols, b * cols)));
     // (rows of several inputs stay joined side by side)
     xs = markJoined(data.slice(0, nTrain * model.inputSize));
     ys = sliceY(0, nTrain);
@@ -123,7 +124,7 @@ export async function fit(model: Sequential, x: ModelInput, y: unknown, options:
 
 /** The epochs of a fit: callbacks, the epoch order, a runner (one thread or the worker pool), validation. */
 async function trainLoop(
-  model: Sequential,
+  model: LayersModel,
   train: StagedData,
   dev: StagedData | undefined,
   o: {
@@ -261,7 +262,7 @@ async function trainLoop(
 }
 
 /** Writes the epoch's example order: a permutation seeded by (seed, epoch), or 0..n-1. */
-function writeOrder(model: Sequential, order: number, rows: number, epoch: number, shuffle: boolean): void {
+function writeOrder(model: LayersModel, order: number, rows: number, epoch: number, shuffle: boolean): void {
   const idx = new Int32Array(rows);
   for (let i = 0; i < rows; i++) idx[i] = i;
   if (shuffle) new Random(deriveSeed(model.seed, 0x5eed, epoch)).shuffle(idx);
@@ -269,7 +270,7 @@ function writeOrder(model: Sequential, order: number, rows: number, epoch: numbe
 }
 
 /** The single-threaded runner: one shard covering each whole batch, stepped by the shared step (src/model/step.ts). */
-function localRunner(model: Sequential, spec: RunnerSpec): EpochRunner {
+function localRunner(model: LayersModel, spec: RunnerSpec): EpochRunner {
   const c = model.compiled!;
   const aug = spec.augment;
   const e = model.engine;
@@ -334,7 +335,7 @@ function localRunner(model: Sequential, spec: RunnerSpec): EpochRunner {
  * one channel) from the model's inputShape, or from a first reshape layer of flat rows; one
  * with a shape must match that image exactly, or a flat input in size.
  */
-function augmentFor(model: Sequential, W: string, augment: AugmentationPipeline): AugmentationPipeline {
+function augmentFor(model: LayersModel, W: string, augment: AugmentationPipeline): AugmentationPipeline {
   // flat rows reshaped to images by the first layer count as images too
   const first = model.layers[0];
   const s = model.inputShape.length === 1 && first instanceof Reshape && first.outputShape.length === 3 ? first.outputShape : model.inputShape;

@@ -1,14 +1,14 @@
 /**
  * The functional API's entry: `knobs.model({ inputs, outputs })` turns a graph of layers written
- * with `knobs.input` and `layer.apply` into a model, with the same compile, fit, evaluate,
- * predict, save and worker pool as a sequential stack (one model class underneath).
+ * with `knobs.input` and `layer.apply` into a {@link LayersModel}, with the same compile, fit,
+ * evaluate, predict, save and worker pool as a sequential stack (Sequential is its subclass).
  * @module
  */
 import { describe } from '../errors';
 import { checkKnownOptions, nonNegativeInt } from '../util/options';
 import type { SymbolicTensor } from '../layers/symbolic';
 import { graphFromTensors } from './graph';
-import { Sequential } from './sequential';
+import { LayersModel } from './layers-model';
 
 /** Options of {@link model}. */
 export interface ModelOptions {
@@ -36,13 +36,13 @@ export interface ModelOptions {
  * model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
  * ```
  */
-export function model(options: ModelOptions): Sequential {
+export function model(options: ModelOptions): LayersModel {
   const W = 'model';
   if (options === null || typeof options !== 'object') throw new TypeError(`${W}: options { inputs, outputs } are required, got ${describe(options)}`);
   checkKnownOptions(W, options, ['inputs', 'outputs', 'name', 'seed']);
   if (options.seed !== undefined) nonNegativeInt(W, 'options.seed', options.seed);
   const collected = graphFromTensors(W, options.inputs, options.outputs);
-  return new Sequential({
+  return new LayersModel({
     graph: collected,
     ...(options.name !== undefined ? { name: options.name } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),

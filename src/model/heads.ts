@@ -7,6 +7,14 @@
  * copies its columns out (f32_strided_copy) before its loss kernel runs. The total loss is
  * `sum_k lossWeights[k] * loss_k`, and its gradient reaches each output's buffer scaled by its
  * weight.
+ *
+ * An output trained with sparseCategoricalCrossentropy takes one integer class label per example
+ * (Keras' sparse targets), and so has one column in the joined row, not one per class. That
+ * column holds the label's int32 bits, not a float: every kernel that moves target rows
+ * (gathering, shuffling, f32_strided_copy) copies 4-byte words with memory.copy, so the bits
+ * reach the loss kernel's int32 labels unchanged, and no float-to-int conversion is needed on the
+ * training path. (Read as floats, the labels 0..2^23 are zero or subnormal: finite, so the joined
+ * rows still pass the finiteness check of staging.)
  * @module
  */
 import { describe, ShapeError } from '../errors';
@@ -28,9 +36,13 @@ export interface Head {
   fused: boolean;
   /** Its weight in the total loss (compile's lossWeights; default 1). */
   weight: number;
-  /** Its flat size, and where its targets start in the joined target row (floats). */
+  /** Its flat size, and where its targets start in the joined target row (4-byte words). */
   cols: number;
   labelCol: number;
+  /** Integer class labels (sparseCategoricalCrossentropy): one int32 word per example in the joined row. */
+  sparse: boolean;
+  /** Its width in the joined target row: 1 for integer labels, else `cols`. */
+  labelCols: number;
   /** Its compiled metrics (the same list for every output, as Keras applies a list). */
   metrics: CompiledMetric[];
 }
@@ -68,8 +80,6 @@ export function compileHeads(where: string, layers: Layer[], graph: Graph, loss:
   const names = outs.map((p) => p.name);
   const losses = perOutput(where, 'options.loss', loss, names, (v, f) => {
     const l = checkLoss(`${where}: ${f}`, v as Loss | BuiltinLossFunction);
-    if (sparseLabels(l))
-      throw new RangeError(`${where}: ${f} is sparseCategoricalCrossentropy; a model with several outputs takes one-hot targets: use categoricalCrossentropy`);
     if (typeof l === 'function') throw new RangeError(`${where}: ${f}: a custom loss function needs a model with one output`);
     return l;
   });
@@ -95,7 +105,8 @@ export function compileHeads(where: string, layers: Layer[], graph: Graph, loss:
   return graph.outputs.map((i, k) => {
     const layer = nodeLayer(layers, graph, i);
     const l = losses[k]!;
-    if ((l === 'categoricalCrossentropy' || l === 'binaryCrossentropy') && layer.outputShape.length > 1) {
+    const sparse = sparseLabels(l);
+    if ((l === 'categoricalCrossentropy' || l === 'binaryCrossentropy' || sparse) && layer.outputShape.length > 1) {
       throw new ShapeError(`${where}: output ${layer.name} outputs [${layer.outputShape.join(', ')}]; ${l} needs one vector per example (flatten first)`);
     }
     const act = layer instanceof Dense || layer instanceof Activation ? layer.activation : undefined;
@@ -105,6 +116,14 @@ export function compileHeads(where: string, layers: Layer[], graph: Graph, loss:
     const read = graph.sources.some((srcs) => srcs.includes(i)) || nodesOf[graph.nodeLayers[i]!]!.length > 1;
     const fused = !read && fusable !== undefined && act === fusable && (layer instanceof Dense || layer instanceof Activation);
     if (fused) (layer as Dense | Activation).fusedWithLoss = true;
+    // the sparse kernel takes logits only (as the single-output model's does)
+    if (sparse && !fused) {
+      throw new RangeError(
+        `${where}: output ${layer.name}: sparseCategoricalCrossentropy needs a softmax output layer that no other layer reads` +
+          (read && act === 'softmax' ? ' (another layer reads its probabilities: give that output categoricalCrossentropy and one-hot targets)' : ''),
+      );
+    }
+    const labelCols = sparse ? 1 : layer.outputSize;
     const head: Head = {
       layer: i,
       name: names[k]!,
@@ -113,9 +132,12 @@ export function compileHeads(where: string, layers: Layer[], graph: Graph, loss:
       weight: weights[k]!,
       cols: layer.outputSize,
       labelCol: col,
-      metrics: compileMetrics(`${where}: output ${layer.name}`, metricLists[k], { loss: l, outputActivation: act, sparse: false }),
+      sparse,
+      labelCols,
+      // 'accuracy' on integer labels is Keras' sparse categorical accuracy (the label against the argmax)
+      metrics: compileMetrics(`${where}: output ${layer.name}`, metricLists[k], { loss: l, outputActivation: act, sparse }),
     };
-    col += layer.outputSize;
+    col += labelCols;
     return head;
   });
 }
@@ -137,10 +159,41 @@ export function joinTargets(where: string, name: string, y: unknown, layers: Lay
       return o[p.name];
     });
   }
-  const joined = joinColumns(where, name, list, outs, (w, f, v, p) => {
-    const head = heads.find((h) => h.name === p.name)!;
-    const l = toLabels(`${w}: ${f}`, v, p.size, false, head.loss);
-    return { data: l.f32!, rows: l.rows };
-  });
-  return joined.data as Float32Array;
+  // (joinColumns' own messages speak of inputs; a typed array may be rows joined already, which it knows)
+  const names = outs.map((p) => p.name).join(', ');
+  if (!Array.isArray(list) && !ArrayBuffer.isView(list))
+    throw new TypeError(
+      `${where}: ${name} must be an array with the targets of each model output (${names}), or an object keyed by output name, got ${describe(y)}`,
+    );
+  if (Array.isArray(list) && list.length !== outs.length)
+    throw new ShapeError(`${where}: ${name} must hold the targets of each of the ${outs.length} model outputs (${names}), got ${list.length} arrays`);
+  // each output's width in the joined rows: one word for integer labels
+  const widths = outs.map((p, k) => ({ ...p, size: heads[k]!.labelCols }));
+  const counts: number[] = [];
+  try {
+    const joined = joinColumns(where, name, list, widths, (w, f, v, p) => {
+      const k = widths.indexOf(p);
+      const head = heads[k]!;
+      const l = toLabels(`${w}: ${f}`, v, outs[k]!.size, head.sparse, head.loss);
+      counts[k] = l.rows;
+      // integer labels ride as their int32 bits (see the module's notes): a view, not a conversion
+      return { data: head.sparse ? new Float32Array(l.i32!.buffer, l.i32!.byteOffset, l.i32!.length) : l.f32!, rows: l.rows };
+    });
+    return joined.data as Float32Array;
+  } catch (err) {
+    // one-hot rows given to an output that takes integer labels read as classes x more examples
+    const oneHot = heads.find((h, k) => h.sparse && h.cols > 1 && counts.some((r, j) => j !== k && r * h.cols === counts[k]));
+    if (err instanceof ShapeError && oneHot) {
+      throw new ShapeError(
+        `${err.message}; output ${oneHot.name} is compiled with sparseCategoricalCrossentropy and takes one integer class label per example, ` +
+          `but its y holds ${oneHot.cols} values per example (one-hot rows?): give the labels, or compile it with categoricalCrossentropy`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** Words per example of a model's staged float targets: the joined row of several outputs, else one output's columns. */
+export function targetCols(core: { outputSize: number; heads?: Head[] | undefined }): number {
+  return core.heads ? core.heads.reduce((n, h) => n + h.labelCols, 0) : core.outputSize;
 }

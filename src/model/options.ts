@@ -29,11 +29,21 @@ export interface SequentialOptions {
   name?: string;
   /** Run the weight initializers (default true); false leaves zeros, for weights set right after. */
   initialize?: boolean;
-  /** @internal a graph model's layers and connectivity (knobs.model); `layers` and `inputShape` are then unused */
+}
+
+/** @internal What the LayersModel constructor takes: a chain's options, or a graph (knobs.model). */
+export interface LayersModelOptions extends SequentialOptions {
+  /** A graph model's layers and connectivity; `layers` and `inputShape` are then unused. */
   graph?: CollectedGraph;
 }
 
-/** Options of {@link Sequential.compile}. */
+/**
+ * One loss as compile takes it: a name (the aliases and any capitalization or snake_case too,
+ * checked when compiling), a `knobs.losses` function, or a custom loss function.
+ */
+export type LossOption = Loss | BuiltinLossFunction | 'mse' | 'mae' | (string & {});
+
+/** Options of {@link LayersModel.compile}. */
 export interface CompileOptions {
   /** An optimizer object, or its name in any capitalization ('adam', 'Adam', 'RMSprop', ...). */
   optimizer: Optimizer | 'sgd' | 'momentum' | 'rmsprop' | 'adam' | 'adamw' | 'adagrad' | 'adamax' | 'nadam' | (string & {});
@@ -42,7 +52,7 @@ export interface CompileOptions {
    * 'mse', 'mae', 'huber', 'logCosh', ...), a `knobs.losses` function, or a custom
    * {@link LossFunction} (see `src/losses.ts` for its contract).
    */
-  loss: Loss | BuiltinLossFunction | (Loss | BuiltinLossFunction)[] | Record<string, Loss | BuiltinLossFunction>;
+  loss: LossOption | LossOption[] | Record<string, LossOption>;
   /**
    * A model with several outputs: each output's weight in the total loss (an array in output
    * order, or an object keyed by output layer name; default 1 each). The total is
@@ -50,7 +60,10 @@ export interface CompileOptions {
    * be one loss for all, an array or an object keyed by output name, and `metrics` apply to each
    * output, logged as `<output>_<metric>` (e.g. `head_accuracy`, `val_head_accuracy`) with each
    * output's loss as `<output>_loss`; these per-output logs of the training set are measured after
-   * each epoch in inference mode, as the regression metrics are.
+   * each epoch in inference mode, as the regression metrics are. An output with a softmax may take
+   * `'sparseCategoricalCrossentropy'`: its targets are then one integer class label per example
+   * (`Int32Array` or `number[]`), and `'accuracy'` on it compares the label with the argmax, as
+   * Keras' sparse categorical accuracy.
    */
   lossWeights?: number[] | Record<string, number>;
   /**
@@ -75,7 +88,7 @@ export interface CompileOptions {
   targetScaling?: 'standardize';
 }
 
-/** Options of {@link Sequential.fit}. */
+/** Options of {@link LayersModel.fit}. */
 export interface FitOptions {
   /** Default 32. 1 is stochastic gradient descent, the whole set is batch gradient descent. */
   batchSize?: number;

@@ -11,7 +11,7 @@ import type { Engine } from '../engine/engine';
 import { f32_count_correct } from '../engine/kernels/f32_accuracy';
 import { InputLayer } from '../layers/input-layer';
 import { backwardGraph, forwardGraph, nodeLayer, sharedGradientFloats, type Graph } from './graph';
-import type { Head } from './heads';
+import { targetCols, type Head } from './heads';
 import { f32_strided_copy } from '../engine/kernels/f32_strided_copy';
 import { f32_l1l2 } from '../engine/kernels/f32_elementwise';
 import { BYTE_DIVISOR, f32_gather_rows, u8_gather_rows_f32, u8_to_f32 } from '../engine/kernels/f32_gather';
@@ -102,7 +102,7 @@ export function shardSizes(core: ModelCore, rowsCap: number, sparse: boolean): R
   for (const l of core.layers) widestOutput = Math.max(widestOutput, l.outputSize);
   return {
     x: rowsCap * core.inputSize * 4,
-    labelsF32: sparse ? 0 : rowsCap * core.outputSize * 4,
+    labelsF32: sparse ? 0 : rowsCap * targetCols(core) * 4,
     labelsI32: sparse ? rowsCap * 4 : 0,
     weights: rowsCap * 4,
     probs: rowsCap * core.outputSize * 4,
@@ -199,7 +199,7 @@ export function allocateShard(
     const sharedGrads = graph && training ? take(sharedGradientFloats(core.layers, graph) * 4) : 0;
     const inputBufs = graph && graph.inputs.length > 1 ? graph.inputs.map((i) => take(rowsCap * nodeLayer(core.layers, graph, i).outputSize * 4)) : [];
     const heads = core.heads ?? [];
-    const headLabels = heads.map((h) => take(rowsCap * h.cols * 4));
+    const headLabels = heads.map((h) => take(rowsCap * h.labelCols * 4));
     const headProbs = heads.map((h) => (h.fused ? take(rowsCap * h.cols * 4) : 0));
     const pingPong: [number, number] | undefined = training || graph ? undefined : [take(s.activation!), take(s.activation!)];
     const sb: ShardBuffers = {
@@ -464,16 +464,18 @@ export function trainShard(
     // several outputs: each loss on its output and its columns of the targets; the total is
     // sum_k weight_k * loss_k, so each output's gradient is scaled by its weight
     let lossSum = 0;
+    const targets = targetCols(core);
     const heads = core.heads.map((h, k) => {
       const labels = sb.headLabels[k]!;
-      f32_strided_copy(e, sb.labelsF32 + h.labelCol * 4, cols, labels, h.cols, rows, h.cols);
+      // (a sparse output's one column holds int32 labels: copied as words, read as int32 below)
+      f32_strided_copy(e, sb.labelsF32 + h.labelCol * 4, targets, labels, h.labelCols, rows, h.labelCols);
       const l =
         rows === 0
           ? 0
           : runLoss(e, h.loss, h.fused, {
               output: outputs[h.layer]!,
-              labelsF32: labels,
-              labelsI32: 0,
+              labelsF32: h.sparse ? 0 : labels,
+              labelsI32: h.sparse ? labels : 0,
               weights: useWeights ? sb.weights : 0,
               rows,
               cols: h.cols,
@@ -485,7 +487,7 @@ export function trainShard(
       const predictions = h.fused ? sb.headProbs[k]! : outputs[h.layer]!;
       const correct =
         countCorrect && rows > 0 && h.metrics.some((m) => m.kind === 'accuracy')
-          ? f32_count_correct(e, predictions, rows, h.cols, 0, labels, useWeights ? sb.weights : 0)
+          ? f32_count_correct(e, predictions, rows, h.cols, h.sparse ? labels : 0, h.sparse ? 0 : labels, useWeights ? sb.weights : 0)
           : 0;
       return { lossSum: l, correct, predictions, labels };
     });

@@ -7,14 +7,14 @@
  */
 import type { Engine } from '../engine/engine';
 import { joinColumns, ports } from './graph';
-import { joinTargets } from './heads';
+import { joinTargets, targetCols } from './heads';
 import { f32_gather_rows, f32_gather_sum, x32_gather } from '../engine/kernels/f32_gather';
 import { f32_find_nonfinite, f32_sum } from '../engine/kernels/f32_elementwise';
 import { ShapeError } from '../errors';
 import { checkExamples, exampleWeights, nonFiniteError, toInputs, toLabels, type Labels } from './data';
 import { gatherInputs, type ShardBuffers } from './runtime';
 import { TargetScaler, readTargetScaling, type TargetScaling } from './target';
-import type { Sequential } from './sequential';
+import type { LayersModel } from './layers-model';
 
 /** Data copied into engine memory for one fit or evaluation. */
 export interface StagedData {
@@ -29,12 +29,12 @@ export interface StagedData {
 }
 
 /** y of a model with several outputs (one array per output, or an object keyed by output name), joined side by side; else y as given. */
-export function modelTargets(m: Sequential, where: string, y: unknown): unknown {
+export function modelTargets(m: LayersModel, where: string, y: unknown): unknown {
   return m.heads ? joinTargets(where, 'y', y, m.layers, m.graph!, m.heads) : y;
 }
 
 /** x checked against the model's input: floats, bytes or rows. */
-export function modelInputs(m: Sequential, where: string, name: string, x: unknown): { data: Float32Array | Uint8Array; rows: number } {
+export function modelInputs(m: LayersModel, where: string, name: string, x: unknown): { data: Float32Array | Uint8Array; rows: number } {
   // several inputs: one array each, joined side by side into the rows that are staged
   if (m.graph && m.graph.inputs.length > 1) {
     return joinColumns(where, name, x, ports(m.layers, m.graph, m.graph.inputs), (w, f, v, p) => toInputs(w, f, v, p.size, p.shape, `${p.name} (InputLayer)`));
@@ -48,7 +48,7 @@ export function modelInputs(m: Sequential, where: string, name: string, x: unkno
  * model and copies them into engine memory, targets scaled when the model scales them.
  */
 export function stage(
-  m: Sequential,
+  m: LayersModel,
   where: string,
   x: unknown,
   y: unknown,
@@ -57,7 +57,12 @@ export function stage(
 ): StagedData {
   const c = m.requireCompiled(where);
   const { data, rows } = modelInputs(m, where, 'x', x);
-  const labels = toLabels(where, modelTargets(m, where, y), m.outputSize, c.sparse, c.loss);
+  // Keras too refuses class weights for several outputs: which output's class would weigh an example?
+  if (classWeight !== undefined && m.heads)
+    throw new TypeError(
+      `${where}: options.classWeight weighs the classes of a model with one output; this model has ${m.heads.length} (use options.sampleWeight)`,
+    );
+  const labels = toLabels(where, modelTargets(m, where, y), targetCols(m), c.sparse, c.loss);
   if (labels.rows !== rows) throw new ShapeError(`${where}: x has ${rows} examples but y has ${labels.rows}`);
   const w = exampleWeights(where, rows, labels, m.outputSize, sampleWeight, classWeight);
   checkExamples(
@@ -73,12 +78,12 @@ export function stage(
 }
 
 /** The model's fitted target scaling (model.metadata.targetScaling), checked; undefined when none. */
-export function modelTargetScaling(m: Sequential, where: string): TargetScaling | undefined {
+export function modelTargetScaling(m: LayersModel, where: string): TargetScaling | undefined {
   return readTargetScaling(where, m.metadata, m.outputSize);
 }
 
 /** Runs f with the target scaling's statistics in engine memory. */
-function withScaler<T>(m: Sequential, scaling: TargetScaling, f: (t: TargetScaler) => T): T {
+function withScaler<T>(m: LayersModel, scaling: TargetScaling, f: (t: TargetScaler) => T): T {
   const t = new TargetScaler(m.engine, scaling, m.outputSize);
   try {
     return f(t);
@@ -88,7 +93,7 @@ function withScaler<T>(m: Sequential, scaling: TargetScaling, f: (t: TargetScale
 }
 
 /** Copies checked inputs, labels and example weights into engine memory; non-finite inputs are refused. */
-function stageArrays(m: Sequential, where: string, data: Float32Array | Uint8Array, rows: number, labels: Labels, w: Float32Array | undefined): StagedData {
+function stageArrays(m: LayersModel, where: string, data: Float32Array | Uint8Array, rows: number, labels: Labels, w: Float32Array | undefined): StagedData {
   const e = m.engine;
   // bytes stay bytes in engine memory (a quarter of the floats): batches are scaled as they are gathered
   const xBytes = data instanceof Uint8Array;
@@ -130,13 +135,13 @@ export function unstage(e: Engine, d: StagedData): void {
  * Copies rows [start, start + rows) of staged data (in order, or through `order`, an i32
  * permutation in engine memory) into a shard; returns the rows' total example weight.
  */
-export function loadBatch(m: Sequential, d: StagedData, sb: ShardBuffers, order: number, start: number, rows: number, sparse: boolean): number {
+export function loadBatch(m: LayersModel, d: StagedData, sb: ShardBuffers, order: number, start: number, rows: number, sparse: boolean): number {
   const e = m.engine;
   if (order) {
     const idx = order + start * 4;
     gatherInputs(e, d, idx, 0, rows, m.inputSize, sb.x);
     if (sparse) x32_gather(e, d.labelsI32, d.rows, idx, rows, sb.labelsI32);
-    else f32_gather_rows(e, d.labelsF32, d.rows, idx, rows, m.outputSize, sb.labelsF32);
+    else f32_gather_rows(e, d.labelsF32, d.rows, idx, rows, targetCols(m), sb.labelsF32);
     if (d.weights) {
       x32_gather(e, d.weights, d.rows, idx, rows, sb.weights);
       return f32_gather_sum(e, d.weights, d.rows, idx, rows);
@@ -146,7 +151,7 @@ export function loadBatch(m: Sequential, d: StagedData, sb: ShardBuffers, order:
   const u8 = e.u8;
   gatherInputs(e, d, 0, start, rows, m.inputSize, sb.x);
   if (sparse) u8.copyWithin(sb.labelsI32, d.labelsI32 + start * 4, d.labelsI32 + (start + rows) * 4);
-  else u8.copyWithin(sb.labelsF32, d.labelsF32 + start * m.outputSize * 4, d.labelsF32 + (start + rows) * m.outputSize * 4);
+  else u8.copyWithin(sb.labelsF32, d.labelsF32 + start * targetCols(m) * 4, d.labelsF32 + (start + rows) * targetCols(m) * 4);
   if (d.weights) {
     u8.copyWithin(sb.weights, d.weights + start * 4, d.weights + (start + rows) * 4);
     return f32_sum(e, sb.weights, rows);

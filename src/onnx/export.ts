@@ -17,7 +17,7 @@
 import protobuf from 'protobufjs/light.js';
 import { describe } from '../errors';
 import type { Layer } from '../layers/layer';
-import type { Sequential } from '../model/sequential';
+import type { LayersModel } from '../model/layers-model';
 import type { Graph } from '../model/graph';
 import { DATA_TYPE, ONNX_SCHEMA } from './schema';
 
@@ -194,7 +194,7 @@ function activation(g: GraphBuilder, where: string, x: string, name: unknown, al
  * // Python: onnxruntime.InferenceSession('model.onnx').run(None, {'input': x})  # x: [n, ...inputShape] float32
  * ```
  */
-export function exportModel(model: Sequential, options: OnnxExportOptions = {}): Uint8Array {
+export function exportModel(model: LayersModel, options: OnnxExportOptions = {}): Uint8Array {
   const W = 'onnx.exportModel';
   if (model === null || typeof model !== 'object' || !Array.isArray((model as { layers?: unknown }).layers)) {
     throw new TypeError(`${W}: model must be a knobs model, got ${describe(model)}`);
@@ -413,7 +413,7 @@ function valueInfo(name: string, shape: number[]): object {
 }
 
 /** Encodes the ModelProto around a built graph and its inputs' and outputs' ValueInfos. */
-function encodeModel(model: Sequential, opset: number, g: GraphBuilder, input: object[], output: object[]): Uint8Array {
+function encodeModel(model: LayersModel, opset: number, g: GraphBuilder, input: object[], output: object[]): Uint8Array {
   const message = {
     irVersion: 7,
     opsetImport: [{ domain: '', version: opset }],
@@ -427,7 +427,7 @@ function encodeModel(model: Sequential, opset: number, g: GraphBuilder, input: o
 
 /** The ModelProto of a graph model: its inputs and outputs named (one: options' names; several: the layers' names). */
 function encodeGraph(
-  model: Sequential,
+  model: LayersModel,
   opset: number,
   g: GraphBuilder,
   layers: Layer[],

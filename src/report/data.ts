@@ -87,7 +87,7 @@ export interface ReportData {
   };
 }
 
-/** The model as the report reads it (a knobs Sequential fits). */
+/** The model as the report reads it (a knobs LayersModel fits). */
 export interface ReportModel {
   summary(print?: (line: string) => void): string;
   countParams(): number;

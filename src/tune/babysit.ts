@@ -21,7 +21,8 @@
  */
 import { describe } from '../errors';
 // types only: this module is part of the 'knobs/tune' bundle, which carries no model or engine
-import type { FitOptions, Sequential } from '../model/sequential';
+import type { FitOptions } from '../model/options';
+import type { LayersModel } from '../model/layers-model';
 import type { History } from '../callbacks/history';
 import type { JsonValue } from './frozenTrial';
 import type { Study } from './study';
@@ -70,7 +71,7 @@ export class Babysitter {
 
   /** @internal */
   constructor(
-    public model: Sequential,
+    public model: LayersModel,
     private readonly options: BabysitOptions,
     trial: Trial,
   ) {
@@ -151,13 +152,13 @@ export class Babysitter {
    * Goes back to the checkpoint saved after stretch `index` (by default the last), replacing the
    * model (weights, optimizer state and progress). Later stretches stay in the history.
    */
-  async restore(index = this.stretches.length - 1): Promise<Sequential> {
+  async restore(index = this.stretches.length - 1): Promise<LayersModel> {
     const s = this.stretches[index];
     if (!s?.checkpoint) throw new RangeError(`babysit.restore: stretch ${index} has no checkpoint (give options.checkpoint to babysit)`);
     const old = this.model;
     // through the model's class: the checkpoint loads with the storage schemes and engine of the
     // bundle the model came from ('knobs'), not a copy of its own
-    this.model = await (old.constructor as typeof Sequential).load(s.checkpoint);
+    this.model = await (old.constructor as typeof LayersModel).load(s.checkpoint);
     old.dispose();
     this.pending = { change: {}, reason: `restored the checkpoint of stretch ${index} (epoch ${s.toEpoch})` };
     return this.model;
@@ -176,7 +177,7 @@ export class Babysitter {
 }
 
 /** Starts babysitting a compiled model: a new trial of the study records its life. */
-export async function babysit(model: Sequential, options: BabysitOptions): Promise<Babysitter> {
+export async function babysit(model: LayersModel, options: BabysitOptions): Promise<Babysitter> {
   if (!options || typeof options !== 'object' || !options.study) throw new TypeError('babysit: options.study is required');
   const trial = await options.study.ask();
   return new Babysitter(model, options, trial);

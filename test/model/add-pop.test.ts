@@ -65,6 +65,7 @@ describe('model.add and model.pop', () => {
     expect(() => knobs.sequential().add(L.dense({ units: 2 }))).toThrow(/the first layer needs an inputShape/);
     const x2 = knobs.input({ shape: [2] });
     const g = knobs.model({ inputs: x2, outputs: L.dense({ units: 1 }).apply(x2) });
-    expect(() => g.add(L.dense({ units: 1 }))).toThrow(/a graph model/);
+    // a graph has no add or pop (tfjs' LayersModel neither): those are Sequential's
+    expect('add' in g || 'pop' in g).toBe(false);
   });
 });

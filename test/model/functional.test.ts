@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index.node';
-import type { Sequential } from '../../src/model/sequential';
+import type { LayersModel } from '../../src/model/layers-model';
 import { expectClose, randomArray, rng } from '../helpers';
 import { mnistSplit } from './mnist';
 import { checkGradients } from './gradient-check';
@@ -27,7 +27,7 @@ function labelsOf(n: number, classes: number, seed: number): number[] {
 const L = knobs.layers;
 
 /** input(5) -> dense(5, tanh) -> add with the input -> dense(3, softmax): the residual block. */
-function residual(seed: number): Sequential {
+function residual(seed: number): LayersModel {
   const x = knobs.input({ shape: [5] });
   const h = L.dense({ units: 5, activation: 'tanh' }).apply(x);
   const r = L.add().apply([x, h]);
@@ -278,7 +278,7 @@ describe('functional API: bad input, each error naming the layer, nothing half-b
 
 describe('functional API: several inputs', () => {
   /** Two inputs concatenated under a dense head, and the same net on the joined columns. */
-  function pair(): { two: Sequential; one: Sequential } {
+  function pair(): { two: LayersModel; one: LayersModel } {
     const a = knobs.input({ shape: [3], name: 'a' });
     const b = knobs.input({ shape: [2, 2], name: 'b' });
     const cat = L.concatenate().apply([a, L.flatten().apply(b)]);
@@ -335,7 +335,7 @@ describe('functional API: several inputs', () => {
 
 describe('functional API: several outputs', () => {
   /** A trunk with two heads, as in Keras: a classifier (softmax) and a regressor. */
-  function twoHeads(seed: number): Sequential {
+  function twoHeads(seed: number): LayersModel {
     const x = knobs.input({ shape: [5] });
     const trunk = L.dense({ units: 8, activation: 'tanh' }).apply(x);
     const cls = L.dense({ units: 3, activation: 'softmax', name: 'cls' }).apply(trunk);
@@ -455,13 +455,19 @@ describe('functional API: several outputs', () => {
     expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquaredError', lossWeights: [1, -1] })).toThrow(
       /options.lossWeights\[1\] \(value\) must be a finite number >= 0, got -1/,
     );
-    expect(() => m.compile({ optimizer: 'sgd', loss: ['sparseCategoricalCrossentropy', 'meanSquaredError'] })).toThrow(/one-hot targets/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: ['meanSquaredError', 'sparseCategoricalCrossentropy'] })).toThrow(
+      /output value: sparseCategoricalCrossentropy needs a softmax output layer/,
+    );
     expect(() => m.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'meanSquaredError'], metrics: ['accuracy'] })).toThrow(
       /output value: metric "accuracy" needs a classifier/,
     );
     m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     expect(() => m.evaluate(x, yCls)).toThrow(/y must be an array of 2 arrays, one per model input \(cls, value\)|y must be an array of 2 arrays/);
     expect(() => m.evaluate(x, [yCls, yVal, yVal])).toThrow(knobs.ShapeError);
+    expect(() => m.evaluate(x, [yCls, yVal, yVal])).toThrow(/evaluate: y must hold the targets of each of the 2 model outputs \(cls, value\), got 3 arrays/);
+    expect(() => m.evaluate(x, 'y' as never)).toThrow(
+      /evaluate: y must be an array with the targets of each model output \(cls, value\), or an object keyed by output name, got/,
+    );
     expect(() => m.evaluate(x, { cls: yCls })).toThrow(/y has no targets for output value/);
     expect(() => m.evaluate(x, [yCls, yVal.subarray(0, 10)])).toThrow(/y\[1\] \(value\) has 5 examples but y\[0\] \(cls\) has 40/);
   });

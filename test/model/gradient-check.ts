@@ -2,7 +2,8 @@
 // against a 4-point central difference of the model's own loss, at picked weights of every
 // weight the model trains (frozen layers and moving statistics have no gradient).
 import { expect } from 'vitest';
-import type { ModelInput, Sequential } from '../../src/model/sequential';
+import type { ModelInput } from '../../src/model/options';
+import type { LayersModel } from '../../src/model/layers-model';
 import { rng } from '../helpers';
 
 export interface GradientCheckOptions {
@@ -21,7 +22,7 @@ export interface GradientCheckOptions {
  * Checks the model's analytic gradients against finite differences; fails naming the weight.
  * Returns how many weights were checked (at least one, asserted).
  */
-export function checkGradients(model: Sequential, x: ModelInput, y: unknown, o: GradientCheckOptions = {}): number {
+export function checkGradients(model: LayersModel, x: ModelInput, y: unknown, o: GradientCheckOptions = {}): number {
   const tol = o.tol ?? { rtol: 3e-2, atol: 2e-3 };
   const opts = o.sampleWeight ? { sampleWeight: o.sampleWeight } : {};
   const { grads } = model.computeGradients(x, y, opts);

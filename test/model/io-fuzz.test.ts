@@ -125,7 +125,7 @@ function expectKnobsError(e: unknown, what: string): void {
   expect(err.message, `${what}: names the file`).toMatch(/model\.json|weights/);
 }
 
-function snapshot(m: knobs.Sequential): unknown {
+function snapshot(m: knobs.LayersModel): unknown {
   return {
     weights: m.getWeights().map((w) => Array.from(w)),
     slots: m.getOptimizerState().map((w) => Array.from(w)),
@@ -183,7 +183,7 @@ describe('loading fuzzed model folders', () => {
         (model) => model,
         (e: unknown) => e,
       );
-      if (loaded instanceof knobs.Sequential) {
+      if (loaded instanceof knobs.LayersModel) {
         loaded.dispose();
       } else {
         failures++;
@@ -253,7 +253,7 @@ describe('loading fuzzed model folders', () => {
         (model) => model,
         (e: unknown) => e,
       );
-      if (out instanceof knobs.Sequential) {
+      if (out instanceof knobs.LayersModel) {
         out.dispose();
         continue;
       }

@@ -12,7 +12,7 @@ import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index.node';
 import { exportModel } from '../../src/onnx/export';
-import type { Sequential } from '../../src/model/sequential';
+import type { LayersModel } from '../../src/model/layers-model';
 import { expectClose, randomArray } from '../helpers';
 import { tfjsLoad, tfjsSave } from './tfjs-io';
 
@@ -37,7 +37,7 @@ function tfjsPredict(m: tfl.LayersModel, xs: Float32Array[], shapes: number[][])
  * Two images through one shared encoder (conv, batch norm, pooling, dense), added, then a dense
  * shared again on its own output's width (`mix` applied twice), under a softmax head.
  */
-function siameseConv(seed: number): Sequential {
+function siameseConv(seed: number): LayersModel {
   const a = knobs.input({ shape: [6, 6, 2], name: 'left' });
   const b = knobs.input({ shape: [6, 6, 2], name: 'right' });
   const conv = L.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv' });
@@ -53,7 +53,7 @@ function siameseConv(seed: number): Sequential {
 }
 
 /** Trains a little so that the batch norm's moving statistics and every weight are off their initial values. */
-async function trained(seed: number): Promise<{ m: Sequential; x: Float32Array[] }> {
+async function trained(seed: number): Promise<{ m: LayersModel; x: Float32Array[] }> {
   const m = siameseConv(seed);
   m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
   const n = 16;

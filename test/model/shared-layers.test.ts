@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index.node';
 import type { Layer } from '../../src/layers/layer';
-import type { Sequential } from '../../src/model/sequential';
+import type { LayersModel } from '../../src/model/layers-model';
 import { expectClose, randomArray, rng } from '../helpers';
 import { checkGradients } from './gradient-check';
 
@@ -21,7 +21,7 @@ function oneHot(n: number, classes: number, seed: number): Float32Array {
 }
 
 /** Two inputs of 5 through one shared dense(4, tanh), concatenated under a softmax head. */
-function siamese(seed: number): { model: Sequential; shared: Layer } {
+function siamese(seed: number): { model: LayersModel; shared: Layer } {
   const a = knobs.input({ shape: [5], name: 'a' });
   const b = knobs.input({ shape: [5], name: 'b' });
   const shared = L.dense({ units: 4, activation: 'tanh', name: 'encoder' });

@@ -3,6 +3,10 @@
 // bit-identical, and 1 and 2 workers agree within float rounding.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as knobs from '../../build/entry.node';
+import { parallelBackend, registerParallelBackend } from '../../src/model/parallel';
+import type { LayersModel } from '../../src/model/layers-model';
+import { createTransferRunner } from '../../workers/transfer-parallel';
+import { transferEnd, transferStart, transferStep } from '../../workers/transfer';
 import { expectClose, randomArray } from '../helpers';
 
 afterAll(() => knobs.shutdown());
@@ -17,7 +21,7 @@ const labels = Int32Array.from({ length: N }, (_, i) => (img[i * 36]! + side[i *
  * input. The conv before the batch norm has no bias: the norm cancels it, so its gradient is zero
  * up to rounding, which Adam would blow up into weights that differ between 1 and 2 workers.
  */
-function build(): knobs.Sequential {
+function build(): knobs.LayersModel {
   const L = knobs.layers;
   const x = knobs.input({ shape: [6, 6, 1], name: 'image' });
   const s = knobs.input({ shape: [3], name: 'side' });
@@ -33,7 +37,7 @@ function build(): knobs.Sequential {
 }
 
 /** 2 workers' weights against one thread's: |two - one| <= 1e-5 + 1e-4 |one|. */
-function expectSameWithinRounding(one: knobs.Sequential, two: knobs.Sequential): void {
+function expectSameWithinRounding(one: knobs.LayersModel, two: knobs.LayersModel): void {
   const b = two.getWeights();
   one.getWeights().forEach((w, i) => expectClose(b[i]!, w, { atol: 1e-5, rtol: 1e-4 }, `weight ${i} (2 workers against 1)`));
 }
@@ -57,7 +61,7 @@ describe('graph models on the worker pool', () => {
 
   it('a two-headed model (loss per output, lossWeights): 2 workers twice bit-identical, and as one thread within rounding', async () => {
     const L = knobs.layers;
-    const make = (): knobs.Sequential => {
+    const make = (): knobs.LayersModel => {
       const x = knobs.input({ shape: [6, 6, 1] });
       const c = L.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }).apply(x);
       const f = L.flatten().apply(L.batchNormalization().apply(c));
@@ -89,7 +93,7 @@ describe('graph models on the worker pool', () => {
   it('a siamese net (one conv, batch norm, pooling and dropout shared by two inputs): 2 workers twice bit-identical, and as one thread within rounding', async () => {
     const L = knobs.layers;
     const other = randomArray(N * 36, 53, 0, 1);
-    const make = (): knobs.Sequential => {
+    const make = (): knobs.LayersModel => {
       const a = knobs.input({ shape: [6, 6, 1] });
       const b = knobs.input({ shape: [6, 6, 1] });
       // every layer of the encoder is shared: each application keeps its own batch statistics
@@ -120,5 +124,56 @@ describe('graph models on the worker pool', () => {
     expectSameWithinRounding(one, two);
     h1.history.loss!.forEach((l, e) => expect(h2.history.loss![e]).toBeCloseTo(l, 4));
     expect(h1.history.loss![2]).toBeLessThan(h1.history.loss![0]!);
+  });
+
+  it('a two-headed model with integer class labels on one output (sparse cross-entropy + mse): the same agreements', async () => {
+    const L = knobs.layers;
+    const make = (): knobs.LayersModel => {
+      const x = knobs.input({ shape: [6, 6, 1] });
+      const f = L.flatten().apply(L.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }).apply(x));
+      const cls = L.dense({ units: 3, activation: 'softmax', name: 'cls' }).apply(f);
+      const val = L.dense({ units: 1, name: 'value' }).apply(L.dense({ units: 4, activation: 'tanh' }).apply(f));
+      const m = knobs.model({ inputs: x, outputs: [cls, val], seed: 11 });
+      m.compile({
+        optimizer: knobs.optimizers.adam({ learningRate: 0.01 }),
+        loss: { cls: 'sparseCategoricalCrossentropy', value: 'meanSquaredError' },
+        lossWeights: { value: 0.5 },
+        metrics: { cls: ['accuracy'] },
+      });
+      return m;
+    };
+    const yVal = Float32Array.from({ length: N }, (_, i) => img[i * 36 + 7]! - 0.5);
+    const y = { cls: labels, value: yVal };
+    const one = make(),
+      two = make(),
+      again = make();
+    const options: knobs.FitOptions = { epochs: 3, batchSize: 16, verbose: 0, validationSplit: 0.25 };
+    const h1 = await one.fit(img, y, options);
+    const h2 = await two.fit(img, y, { ...options, workers: 2 });
+    await again.fit(img, y, { ...options, workers: 2 });
+    expect(bits(again.getWeights())).toEqual(bits(two.getWeights()));
+    expectSameWithinRounding(one, two);
+    for (const k of ['loss', 'cls_loss', 'value_loss', 'cls_accuracy', 'val_cls_loss', 'val_cls_accuracy'])
+      h1.history[k]!.forEach((v, e) => expect(h2.history[k]![e], k).toBeCloseTo(v, 4));
+    expect(h1.history.cls_loss![2]).toBeLessThan(h1.history.cls_loss![0]!);
+    // the message fallback (pages without shared memory) ships the joined labels to its workers:
+    // run here in this thread, one session serving both shards in turn
+    const previous = parallelBackend();
+    registerParallelBackend({
+      createRunner: (model, spec) =>
+        createTransferRunner(
+          { size: 2, transferStart: async (_w, m) => transferStart(m), transferStep: async (_w, m) => transferStep(m), transferEnd: async () => transferEnd() },
+          model as LayersModel,
+          spec,
+          2,
+        ),
+    });
+    const viaMessages = make();
+    try {
+      await viaMessages.fit(img, y, { ...options, workers: 2 });
+    } finally {
+      registerParallelBackend(previous);
+    }
+    expectSameWithinRounding(one, viaMessages);
   });
 });

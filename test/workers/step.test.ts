@@ -9,7 +9,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as knobs from '../../build/entry.node';
 import { parallelBackend, registerParallelBackend } from '../../src/model/parallel';
-import type { Sequential } from '../../src/model/sequential';
+import type { LayersModel } from '../../src/model/layers-model';
 import { createTransferRunner, type TransferPool } from '../../workers/transfer-parallel';
 import { transferEnd, transferStart, transferStep } from '../../workers/transfer';
 import { randomArray } from '../helpers';
@@ -32,7 +32,7 @@ const inThread = (size: number): TransferPool => ({
 /** Runs f with fit's `workers` served by the message fallback on 2 shards. */
 async function withTransfer<T>(f: () => Promise<T>): Promise<T> {
   const previous = parallelBackend();
-  registerParallelBackend({ createRunner: (model, spec) => createTransferRunner(inThread(2), model as Sequential, spec, 2) });
+  registerParallelBackend({ createRunner: (model, spec) => createTransferRunner(inThread(2), model as LayersModel, spec, 2) });
   try {
     return await f();
   } finally {
@@ -43,7 +43,7 @@ async function withTransfer<T>(f: () => Promise<T>): Promise<T> {
 type Runner = 'one thread' | 'shared memory' | 'shared memory, lockstep' | 'message fallback';
 const RUNNERS: Runner[] = ['one thread', 'shared memory', 'shared memory, lockstep', 'message fallback'];
 
-function fit(m: knobs.Sequential, runner: Runner, options: knobs.FitOptions): Promise<unknown> {
+function fit(m: knobs.LayersModel, runner: Runner, options: knobs.FitOptions): Promise<unknown> {
   const o: knobs.FitOptions = { verbose: 0, ...options, workers: runner === 'one thread' ? 1 : 2 };
   // a callback with a batch hook makes the workers stop after every step
   if (runner === 'shared memory, lockstep') o.callbacks = { onBatchEnd: () => {} };
@@ -139,7 +139,7 @@ describe('frozen layers on the message fallback', () => {
 describe('shared layers on every runner', () => {
   // two branches through one batch norm and one dense (each application with its own batch
   // statistics, merged across shards per application), then a dropout
-  function build(bnTrainable: boolean): knobs.Sequential {
+  function build(bnTrainable: boolean): knobs.LayersModel {
     const L = knobs.layers;
     const input = knobs.input({ shape: [F] });
     const bn = L.batchNormalization({ name: 'bn', trainable: bnTrainable });
