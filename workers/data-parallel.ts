@@ -11,7 +11,20 @@ import type { Sequential } from '../src/model/sequential';
 import { STEP_NONFINITE_NORM } from '../src/model/step';
 import { healthProbes, measureHealth, recordSize } from '../src/model/health';
 import { shardRows } from './session';
-import { CTRL, CTRL64, OP_END, OP_EPOCH, OP_STEP, PROGRESS_FIELDS, controlBytes, type SessionEnd, type SessionStart } from './protocol';
+import {
+  CTRL,
+  CTRL64,
+  OP_END,
+  OP_EPOCH,
+  OP_STEP,
+  PROGRESS_FIELDS,
+  WORKER,
+  controlBytes,
+  controlF64,
+  workerResult,
+  type SessionEnd,
+  type SessionStart,
+} from './protocol';
 import { envVar } from '../src/util/env';
 import { coreConfigOf } from '../src/model/layout';
 
@@ -38,14 +51,6 @@ export class WorkerFailedError extends Error {
   ) {
     super(message, options);
   }
-}
-
-/** Splits [0, n) into `parts` ranges aligned to 16 floats (64 bytes: no two workers share a cache line). */
-export function splitRanges(n: number, parts: number): [number, number][] {
-  const out: [number, number][] = [];
-  const chunk = Math.ceil(n / parts / 16) * 16;
-  for (let w = 0; w < parts; w++) out.push([Math.min(n, w * chunk), Math.min(n, (w + 1) * chunk)]);
-  return out;
 }
 
 /** Floating-point operations of one example's forward and backward pass (each layer's own count). */
@@ -121,45 +126,64 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     taken.push(ptr);
     return ptr;
   };
-  let blocks: [number, number], control: number, progress: number, grads: number, healthArea: number;
+  let blocks: number[], control: number, progress: number, grads: number, healthArea: number;
   const maxBatches = Math.ceil(spec.data.rows / spec.batchSize);
   const probes = spec.health ? healthProbes(core) : undefined;
   const recordFloats = probes ? recordSize(probes) : 0;
   const record = new Float64Array(recordFloats);
   const rowsCap = Math.ceil(spec.batchSize / W);
+  // two sets of W gradient slots, used by turns (step parity); one set is enough for one worker
+  const gradSets = W > 1 ? 2 : 1;
   try {
-    blocks = [take(e.allocF32(Math.max(1, blockFloats))), take(e.allocF32(Math.max(1, blockFloats)))];
+    // one copy of the parameters, optimizer slots and state per worker
+    blocks = [];
+    for (let w = 0; w < W; w++) blocks.push(take(e.allocF32(Math.max(1, blockFloats))));
     control = take(e.alloc(controlBytes(W)));
     e.u8.fill(0, control, control + controlBytes(W));
     healthArea = probes ? take(e.allocF32(Math.max(1, maxBatches * recordFloats * 2))) : 0;
     progress = take(e.allocF32(Math.max(1, maxBatches * PROGRESS_FIELDS * 2)));
-    grads = take(e.allocF32(Math.max(1, P * W)));
+    grads = take(e.allocF32(Math.max(1, P * W * gradSets)));
     const augBytes = spec.augment ? spec.augment.pipeline.workspaceBytes(e) : 0;
     for (let s = 0; s < W; s++) buffers.push(allocateShard(e, core, rowsCap, spec.sparse, grads + s * P * 4, 0, augBytes));
   } catch (err) {
     release();
     throw err;
   }
-  // the current weights, optimizer state and moving statistics go into block 0
+  const sets: [number, number] = [grads, grads + (gradSets - 1) * W * P * 4];
+  /** Where worker w's step of parity p left the summed gradient (workers/session.ts). */
+  const sumOf = (w: number, p: number): number => (W > 1 ? sets[1 - p]! + w * P * 4 : sets[p]!);
+  // the current weights, optimizer state and moving statistics go into every worker's copy
   const own = { params: model.params, slots: model.slots.slice(), state: model.state };
   const copy = (dst: number, src: number, floats: number): void => {
     if (floats > 0) e.u8.copyWithin(dst, src, src + floats * 4);
   };
-  copy(blocks[0], own.params, P);
-  own.slots.forEach((p, k) => copy(blocks[0] + slotOffsets[k]!, p, P));
-  copy(blocks[0] + stateOffset, own.state, S);
-  // and into block 1: the optimizer writes only the trainable ranges into the other copy, so the
-  // frozen weights and their optimizer state must already be there
-  copy(blocks[1], blocks[0], blockFloats);
-  let parity = 0;
+  copy(blocks[0]!, own.params, P);
+  own.slots.forEach((p, k) => copy(blocks[0]! + slotOffsets[k]!, p, P));
+  copy(blocks[0]! + stateOffset, own.state, S);
+  for (let w = 1; w < W; w++) copy(blocks[w]!, blocks[0]!, blockFloats);
+  /** The copy the model shows: worker 0's, or after a failure of worker 0 another's. */
+  let current = 0;
   const point = (): void => {
-    model.params = blocks[parity]!;
-    model.slots = slotOffsets.map((o) => blocks[parity]! + o);
-    model.state = blocks[parity]! + stateOffset;
+    model.params = blocks[current]!;
+    model.slots = slotOffsets.map((o) => blocks[current]! + o);
+    model.state = blocks[current]! + stateOffset;
+  };
+  /**
+   * A callback may have written weights (setWeights) into the copy the model shows between
+   * steps: every worker's copy takes them, so that the copies stay identical.
+   */
+  let writes = model.weightWrites;
+  const syncWrites = (): void => {
+    if (model.weightWrites === writes) return;
+    writes = model.weightWrites;
+    for (let w = 0; w < W; w++) {
+      if (w === current) continue;
+      copy(blocks[w]!, blocks[current]!, P);
+      copy(blocks[w]! + stateOffset, blocks[current]! + stateOffset, S);
+    }
   };
 
-  const ranges = splitRanges(P, W);
-  const base: Omit<SessionStart, 'shard' | 'range'> = {
+  const base: Omit<SessionStart, 'shard'> = {
     kind: 'session',
     shards: W,
     control,
@@ -168,10 +192,10 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     buffers,
     data: { ...spec.data },
     blocks,
+    gradSets: sets,
     slotOffsets,
     stateOffset,
     optimizer: opt.getConfig(),
-    ranges,
     batchSize: spec.batchSize,
     sparse: spec.sparse,
     useWeights: spec.useWeights,
@@ -183,11 +207,11 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     health: spec.health ? { every: spec.health.every, area: healthArea, recordFloats } : undefined,
   };
   const i32 = (): Int32Array => new Int32Array(e.memory.buffer, control, CTRL.WORDS);
-  const f64 = (): Float64Array => new Float64Array(e.memory.buffer, control + CTRL.WORDS * 4, CTRL64.PER_WORKER + 4 * W);
+  const f64 = (): Float64Array => new Float64Array(e.memory.buffer, control + CTRL.WORDS * 4, controlF64(W));
   let failure: { worker: number; error: unknown } | undefined;
   let sessions: Promise<SessionEnd>[];
   try {
-    sessions = pool.startSessions(Array.from({ length: W }, (_, s) => ({ ...base, shard: s, range: ranges[s]! })));
+    sessions = pool.startSessions(Array.from({ length: W }, (_, s) => ({ ...base, shard: s })));
   } catch (err) {
     // no session started (the pool is busy, or too small): the model still points at its own buffers
     release();
@@ -218,7 +242,9 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
 
   /** Issues a command to every worker. */
   const issue = (op: number): void => {
-    const c = i32();
+    const c = i32(),
+      d = f64();
+    for (let w = 0; w < W; w++) d[CTRL64.PER_WORKER + CTRL64.WORKER_FIELDS * w + WORKER.STEPS] = 0;
     Atomics.store(c, CTRL.DONE, 0);
     Atomics.store(c, CTRL.OP, op);
     Atomics.add(c, CTRL.CMD, 1);
@@ -233,12 +259,12 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     Atomics.store(c0, CTRL.EPOCH, epoch);
     Atomics.store(c0, CTRL.BATCHES, batches);
     Atomics.store(c0, CTRL.STEP_T, opt.iterations + 1);
-    Atomics.store(c0, CTRL.PARITY, parity);
     Atomics.store(c0, CTRL.PROGRESS, 0);
     Atomics.store(c0, CTRL.NONFINITE, 0);
     f64()[CTRL64.LR] = opt.learningRate;
     epochNow = epoch;
     const firstStep = opt.iterations;
+    syncWrites();
     issue(OP_EPOCH);
     let seen = 0;
     const tally = new EpochTally(spec.countCorrect);
@@ -265,13 +291,13 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
       if (Atomics.load(c, CTRL.ABORT)) {
         await Promise.race([Promise.all(settled), new Promise((r) => setTimeout(r, 1000))]);
         if (aborted) {
-          syncParity();
+          settle();
           throw aborted;
         }
         try {
           fail();
         } finally {
-          syncParity();
+          settle();
         }
       }
       try {
@@ -291,21 +317,23 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     await report(Atomics.load(c, CTRL.PROGRESS));
     const done = Atomics.load(c, CTRL.PROGRESS);
     opt.iterations += done;
-    parity = Atomics.load(c, CTRL.PARITY);
-    point();
     const code = Atomics.load(c, CTRL.NONFINITE);
     if (code) throw divergence(code, epoch, Atomics.load(c, CTRL.BATCH), f64()[CTRL64.DIVERGED]!);
     return { ...tally.result(), batches: done };
   };
 
-  /** After an abort, the parity and step count the workers last completed. */
-  const syncParity = (): void => {
+  /**
+   * After an abort or a failure: the steps the shown copy completed in the command, and the
+   * copy itself. Each copy always holds a completed step (a worker writes only its own, and
+   * records its count after each step); worker 0's is shown unless worker 0 failed, which may
+   * have left its copy half-updated: then the first other worker's.
+   */
+  const settle = (): void => {
     const c = i32();
-    if (Atomics.load(c, CTRL.OP) !== OP_EPOCH) return;
-    const done = Atomics.load(c, CTRL.PROGRESS);
+    if (failure?.worker === 0 && W > 1) current = 1;
+    const done = f64()[CTRL64.PER_WORKER + CTRL64.WORKER_FIELDS * current + WORKER.STEPS]!;
     opt.iterations += done;
     Atomics.store(c, CTRL.PROGRESS, 0);
-    parity = Atomics.load(c, CTRL.PARITY);
     point();
   };
 
@@ -333,6 +361,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
       if (done >= W) return;
       if (Atomics.load(c, CTRL.ABORT)) {
         await Promise.race([Promise.all(settled), new Promise((r) => setTimeout(r, 1000))]);
+        settle();
         fail();
       }
       const r = await pool.wait(c, CTRL.DONE, done, 20);
@@ -357,35 +386,35 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
           d = f64();
         Atomics.store(c, CTRL.BATCH_START, start);
         Atomics.store(c, CTRL.BATCH_ROWS, n);
-        Atomics.store(c, CTRL.STEP_T, opt.iterations + 1);
-        Atomics.store(c, CTRL.PARITY, parity);
+        const t = opt.iterations + 1,
+          p = t & 1;
+        Atomics.store(c, CTRL.STEP_T, t);
         Atomics.store(c, CTRL.EPOCH, epoch);
         Atomics.store(c, CTRL.BATCH, b);
         Atomics.store(c, CTRL.NONFINITE, 0);
         d[CTRL64.LR] = opt.learningRate;
         d[CTRL64.SCALE] = batchWeight > 0 ? 1 / batchWeight : 0;
         d[CTRL64.BATCH_WEIGHT] = batchWeight;
+        syncWrites();
         issue(OP_STEP);
         await waitDone();
         let stepLoss = 0,
-          stepCorrect = 0,
-          penalty = 0;
+          stepCorrect = 0;
         for (let w = 0; w < W; w++) {
-          stepLoss += d[CTRL64.PER_WORKER + 4 * w]!;
-          stepCorrect += d[CTRL64.PER_WORKER + 4 * w + 1]!;
-          penalty += d[CTRL64.PER_WORKER + 4 * w + 2]!;
+          stepLoss += d[workerResult(w, WORKER.LOSS, p)]!;
+          stepCorrect += d[workerResult(w, WORKER.CORRECT, p)]!;
         }
+        // every worker computed the whole model's penalty on its copy
+        const penalty = d[workerResult(0, WORKER.PENALTY, p)]!;
         // the workers checked the loss (with the penalty) and the norm before anything moved
         const nonFinite = Atomics.load(c, CTRL.NONFINITE);
         if (nonFinite) throw divergence(nonFinite, epoch, b, d[CTRL64.DIVERGED]!);
         const loss = batchLoss(stepLoss, batchWeight, penalty);
         if (spec.health && opt.iterations % spec.health.every === 0) {
-          measureHealth(e, core, probes!, buffers[0]!, grads, shardRows(n, W, 0), record);
+          measureHealth(e, core, probes!, buffers[0]!, sumOf(0, p), shardRows(n, W, 0), record);
           spec.health.recorder.add(opt.iterations, loss, record);
         }
-        // the step is complete: the other copy is now current
-        parity = 1 - parity;
-        point();
+        // the step is complete in every copy
         opt.iterations++;
         await hooks.end(b, tally.add(loss, stepCorrect, batchWeight, n));
       }
@@ -407,9 +436,9 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
           }
       }
       // back into the model's own buffers: one copy per fit, never per step
-      copy(own.params, blocks[parity]!, P);
-      own.slots.forEach((p, k) => copy(p, blocks[parity]! + slotOffsets[k]!, P));
-      copy(own.state, blocks[parity]! + stateOffset, S);
+      copy(own.params, blocks[current]!, P);
+      own.slots.forEach((p, k) => copy(p, blocks[current]! + slotOffsets[k]!, P));
+      copy(own.state, blocks[current]! + stateOffset, S);
       model.params = own.params;
       model.slots = own.slots;
       model.state = own.state;

@@ -3,14 +3,22 @@
  * threads (piscina) and in browsers' Web Workers (comlink); only the way the session starts
  * differs (workers/node-worker.ts, workers/browser-worker.ts).
  *
- * Each step: gather this shard's rows, forward, loss, backward into this worker's gradient slot
- * (batch-norm statistics are merged across shards at barriers inside), and the penalty of this
- * worker's range of the weights; then a barrier; every worker sums the shards' losses and
- * penalties in shard order and runs the shared step (src/model/step.ts) on its own range: if the
- * loss is finite, reduce the range over all slots in slot order, add the regularization, clip
- * (the norm's squares summed at a barrier), and run the optimizer from the current copy of the
- * parameters into the other copy. The other copy becomes current only when every worker has
- * finished, so a worker that dies mid-step leaves the model at its last completed step.
+ * Each worker keeps its own copy of the parameters, optimizer state and moving statistics. Each
+ * step: gather this shard's rows, forward, loss, backward into this worker's slot of the step's
+ * gradient set (batch-norm statistics are merged across shards at barriers inside), and the
+ * penalty of the weights; then ONE barrier; then every worker sums the shards' losses in shard
+ * order and runs the shared step (src/model/step.ts) over the whole model on its own copy: if
+ * the loss is finite, reduce all slots in slot order into its own buffer, add the
+ * regularization, clip (the norm computed locally from the whole gradient), run the optimizer in
+ * place, and update the moving statistics. The copies stay bit-identical: the same kernels on
+ * the same inputs in the same order. No second barrier is needed: a worker writes only its own
+ * copy, and the gradient sets alternate with the step's parity, so a worker that runs ahead into
+ * the next step writes the other set, never a slot another worker is still summing (that set's
+ * next writer must first pass the next step's barrier, which the reader reaches only after its
+ * update). Measured on 2 cores, MNIST MLP: BENCHMARKS.md, "Worker scaling".
+ *
+ * The main thread reads worker 0's copy; if worker 0 fails, another worker's (each copy always
+ * holds a completed step, whose count the worker records).
  *
  * Two modes: OP_STEP runs one step and reports to the main thread (when user callbacks must run
  * between batches); OP_EPOCH runs a whole epoch with only the workers' own barriers between
@@ -26,7 +34,7 @@ import { batchLoss } from '../src/model/parallel';
 import { optimizerFromConfig } from '../src/optimizers/index';
 import { augmentation } from '../src/data/augment';
 import { healthProbes, measureHealth } from '../src/model/health';
-import { CTRL, CTRL64, OP_END, OP_EPOCH, PROGRESS_FIELDS, type SessionEnd, type SessionStart } from './protocol';
+import { CTRL, CTRL64, OP_END, OP_EPOCH, PROGRESS_FIELDS, WORKER, controlF64, workerResult, type SessionEnd, type SessionStart } from './protocol';
 
 /** Thrown inside a worker when the session is aborted (another worker failed, or the main thread asked). */
 export class SessionAborted extends Error {
@@ -102,10 +110,13 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   e.gemmWorkspace = sb.gemmWs;
   const W = s.shards;
   const optimizer = optimizerFromConfig(s.optimizer);
-  const [from, to] = s.range;
-  const slotStride = s.buffers.length > 1 ? (s.buffers[1]!.grads - s.buffers[0]!.grads) / 4 : core.paramCount;
-  const grads0 = s.buffers[0]!.grads;
-  const me = CTRL64.PER_WORKER + 4 * s.shard;
+  const P = core.paramCount;
+  const block = s.blocks[s.shard]!,
+    state = block + s.stateOffset;
+  const me = CTRL64.PER_WORKER + CTRL64.WORKER_FIELDS * s.shard;
+  /** Where this worker's step of parity p reads the shards' slots, and where it sums them. */
+  const slotsOf = (p: number): number => s.gradSets[p]!;
+  const sumOf = (p: number): number => (W > 1 ? s.gradSets[1 - p]! + s.shard * P * 4 : s.gradSets[p]!);
   const probes = s.health && s.shard === 0 ? healthProbes(core) : undefined;
   const aug = s.augment ? { pipeline: augmentation(s.augment.pipeline.steps, s.augment.pipeline), seed: s.augment.seed } : undefined;
   let i32 = new Int32Array(0),
@@ -114,7 +125,7 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   const views = (): void => {
     // views over the memory as it is now (the main thread may have grown it)
     i32 = new Int32Array(e.memory.buffer, s.control, CTRL.WORDS);
-    f64 = new Float64Array(e.memory.buffer, s.control + CTRL.WORDS * 4, CTRL64.PER_WORKER + 4 * W);
+    f64 = new Float64Array(e.memory.buffer, s.control + CTRL.WORDS * 4, controlF64(W));
     progress = new Float64Array(e.memory.buffer, s.progress, PROGRESS_FIELDS * Math.ceil(s.data.rows / s.batchSize));
   };
   views();
@@ -145,8 +156,8 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   let stepRows = 0;
   const ctx: StepContext = {
     e,
-    params: 0,
-    state: 0,
+    params: block,
+    state,
     grads: sb.grads,
     training: true,
     rows: 0,
@@ -161,35 +172,18 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     barrier,
     gemmWs: sb.gemmWs,
   };
-  const slotPtrs = [0, 0].map(() => s.slotOffsets.map(() => 0));
-  // this worker's part of the shared step: its own range, the norm's squares summed at a barrier
-  const part = stepPart({
-    e,
-    core,
-    optimizer,
-    from,
-    to,
-    clipNorm: s.clipNorm,
-    grads: grads0,
-    stride: slotStride,
-    slots: W,
-    sumParts: (v) => {
-      f64[me + 3] = v;
-      barrier();
-      let sum = 0;
-      for (let w = 0; w < W; w++) sum += f64[CTRL64.PER_WORKER + 4 * w + 3]!;
-      return sum;
-    },
-  });
+  const optSlots = s.slotOffsets.map((o) => block + o);
+  // the whole model, on this worker's own copy: the norm is computed here, from the whole gradient
+  const part = stepPart({ e, core, optimizer, from: 0, to: P, clipNorm: s.clipNorm, grads: slotsOf(0), stride: P, slots: W, sum: sumOf(0) });
 
-  /** Totals of the last step: read right after the first barrier, before any worker can overwrite its slot. */
+  /** Totals of the last step (every worker sums the same values in the same order). */
   const totals = { loss: 0, correct: 0, penalty: 0 };
 
   /**
-   * One step from copy `parity` into the other. Returns STEP_OK when done, or the status of the
-   * loss or gradient norm that was not finite (the step is then skipped by every worker alike).
+   * One step on this worker's copy. Returns STEP_OK when done, or the status of the loss or
+   * gradient norm that was not finite (the step is then skipped by every worker alike).
    */
-  const step = (epoch: number, batchStart: number, batchRows: number, t: number, parity: number, lr: number, scale: number, weight: number): number => {
+  const step = (epoch: number, batchStart: number, batchRows: number, t: number, lr: number, scale: number, weight: number): number => {
     hooks.beforeStep?.(t);
     const rows = shardRows(batchRows, W, s.shard),
       rowOffset = shardOffset(batchRows, W, s.shard);
@@ -204,11 +198,10 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
       // augmentation keyed by (seed, epoch, dataset row): the same bits whatever the split
       if (aug) aug.pipeline.apply(e, sb.x, sb.xAug, rows, { seed: aug.seed, epoch, exampleIndices: idx, workspace: sb.augWs });
     }
-    const block = s.blocks[parity]!,
-      other = s.blocks[1 - parity]!;
-    // one context for the session, updated in place: nothing is allocated per step
-    ctx.params = block;
-    ctx.state = block + s.stateOffset;
+    // the gradient set of this step's parity; one context for the session, updated in place:
+    // nothing is allocated per step
+    const p = t & 1;
+    ctx.grads = slotsOf(p) + s.shard * P * 4;
     ctx.rows = rows;
     ctx.batchRows = batchRows;
     ctx.rowOffset = rowOffset;
@@ -218,41 +211,34 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     const dt = performance.now() - t0;
     timing.forwardBackwardMs += dt;
     if (timing.samples.length < 4096) timing.samples.push(dt);
-    f64[me] = r.lossSum;
-    f64[me + 1] = r.correct;
-    // the penalty reads only the weights: this range's share is ready before the gradients are
-    f64[me + 2] = stepPenalty(part, block);
+    f64[workerResult(s.shard, WORKER.LOSS, p)] = r.lossSum;
+    f64[workerResult(s.shard, WORKER.CORRECT, p)] = r.correct;
+    // the whole model's penalty, from this worker's copy (it reads only the weights)
+    const penalty = stepPenalty(part, block);
+    f64[workerResult(s.shard, WORKER.PENALTY, p)] = penalty;
     barrier();
-    // every worker sums the losses and penalties in shard order, so all take the same decision
+    // every worker sums the losses in shard order, so all take the same decision
     let loss = 0,
-      correct = 0,
-      penalty = 0;
+      correct = 0;
     for (let w = 0; w < W; w++) {
-      loss += f64[CTRL64.PER_WORKER + 4 * w]!;
-      correct += f64[CTRL64.PER_WORKER + 4 * w + 1]!;
-      penalty += f64[CTRL64.PER_WORKER + 4 * w + 2]!;
+      loss += f64[workerResult(w, WORKER.LOSS, p)]!;
+      correct += f64[workerResult(w, WORKER.CORRECT, p)]!;
     }
     totals.loss = loss;
     totals.correct = correct;
     totals.penalty = penalty;
     const t1 = performance.now();
     try {
-      const slots = slotPtrs[parity]!;
-      for (let k = 0; k < slots.length; k++) slots[k] = block + s.slotOffsets[k]!;
-      // only the trainable ranges: frozen weights and their slots keep the same values in both copies
-      const status = stepUpdate(part, batchLoss(loss, weight, penalty), block, slots, t, lr, other - block);
+      part.grads = slotsOf(p);
+      part.sum = sumOf(p);
+      // only the trainable ranges: frozen weights and their slots never move
+      const status = stepUpdate(part, batchLoss(loss, weight, penalty), block, optSlots, t, lr);
       if (status !== STEP_OK) {
         if (s.shard === 0) f64[CTRL64.DIVERGED] = part.diverged;
         return status;
       }
-      if (s.shard === 0 && core.stateCount > 0) {
-        // the moving statistics go to the other copy too
-        const outState = other + s.stateOffset;
-        e.u8.copyWithin(outState, block + s.stateOffset, block + s.stateOffset + core.stateCount * 4);
-        ctx.state = outState;
-        updateLayerStates(ctx, core, sb.layers);
-        ctx.state = block + s.stateOffset;
-      }
+      // the moving statistics, in place: every worker merged the same batch statistics
+      if (core.stateCount > 0) updateLayerStates(ctx, core, sb.layers);
       return STEP_OK;
     } finally {
       timing.updateMs += performance.now() - t1;
@@ -278,13 +264,13 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
         rows = s.data.rows;
       const epoch = Atomics.load(i32, CTRL.EPOCH);
       const lr = f64[CTRL64.LR]!;
-      let parity = Atomics.load(i32, CTRL.PARITY);
       for (let b = 0; b < batches; b++) {
         if (Atomics.load(i32, CTRL.ABORT)) throw new SessionAborted('session aborted');
         const start = b * s.batchSize,
           bRows = Math.min(s.batchSize, rows - start);
         const w = batchWeight(start, bRows);
-        const status = step(epoch, start, bRows, firstT + b, parity, lr, w > 0 ? 1 / w : 0, w);
+        const t = firstT + b;
+        const status = step(epoch, start, bRows, t, lr, w > 0 ? 1 / w : 0, w);
         if (status) {
           if (s.shard === 0) {
             Atomics.store(i32, CTRL.NONFINITE, status);
@@ -292,22 +278,20 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
           }
           break;
         }
-        barrier(); // every range is updated: the other copy is complete
-        parity = 1 - parity;
+        // no barrier: this copy is complete, and the next step's barrier orders the rest
         steps++;
+        f64[me + WORKER.STEPS] = b + 1;
         if (s.shard === 0) {
           const at = b * PROGRESS_FIELDS;
           progress[at] = totals.loss;
           progress[at + 1] = totals.correct;
           progress[at + 2] = w;
           progress[at + 3] = totals.penalty;
-          const t = firstT + b;
           if (probes && (t - 1) % s.health!.every === 0) {
-            // every range of the reduced gradient is complete after the barrier; the outputs are this shard's
+            // this worker's summed gradient is complete; the outputs are this shard's
             const rec = new Float64Array(e.memory.buffer, s.health!.area + b * s.health!.recordFloats * 8, s.health!.recordFloats);
-            measureHealth(e, core, probes, sb, grads0, shardRows(bRows, W, 0), rec);
+            measureHealth(e, core, probes, sb, part.sum, shardRows(bRows, W, 0), rec);
           }
-          Atomics.store(i32, CTRL.PARITY, parity);
           // no notify: the main thread looks at the progress now and then, and must not be
           // woken per step (on a machine with as many cores as workers it would take a core)
           Atomics.store(i32, CTRL.PROGRESS, b + 1);
@@ -320,13 +304,15 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
         Atomics.load(i32, CTRL.BATCH_START),
         Atomics.load(i32, CTRL.BATCH_ROWS),
         t,
-        Atomics.load(i32, CTRL.PARITY),
         f64[CTRL64.LR]!,
         f64[CTRL64.SCALE]!,
         f64[CTRL64.BATCH_WEIGHT]!,
       );
       if (status) Atomics.store(i32, CTRL.NONFINITE, status);
-      else steps++;
+      else {
+        steps++;
+        f64[me + WORKER.STEPS] = 1;
+      }
     }
     Atomics.add(i32, CTRL.DONE, 1);
     Atomics.notify(i32, CTRL.DONE);

@@ -99,6 +99,12 @@ export class Sequential implements ModelCore {
   state = 0;
   /** @internal */
   slots: number[] = [];
+  /**
+   * Counts writes of weights through setWeights (model or layer): a data-parallel fit, whose
+   * workers each step their own copy, copies the weights to every copy when a callback wrote
+   * them between steps. @internal
+   */
+  weightWrites = 0;
   /** What compile settled. @internal */
   compiled: CompiledModel | undefined;
   private disposed = false;
@@ -442,6 +448,7 @@ export class Sequential implements ModelCore {
     });
     const f32 = this.e.f32;
     specs.forEach(({ l, spec, i }, k) => f32.set(weights[k]!, ((spec.trainable ? this.params : this.state) >> 2) + l.offsets[i]!));
+    this.weightWrites++;
   }
 
   /**
@@ -500,6 +507,7 @@ export class Sequential implements ModelCore {
     layer.weightSpecs().forEach((spec, i) => {
       f32.set(weights[i]!, ((spec.trainable ? this.params : this.state) >> 2) + layer.offsets[i]!);
     });
+    this.weightWrites++;
   }
 
   /** Names of the weights, in getWeights() order (`dense/kernel`, ...). */

@@ -115,6 +115,22 @@ describe('data-parallel fit', () => {
     expect(h.history.loss![1]).toBeLessThan(h.history.loss![0]!);
   });
 
+  it('weights a callback writes between steps (setWeights) reach every worker, in lockstep and between free-running epochs', async () => {
+    // each worker steps its own copy of the weights: a write into the copy the model shows must
+    // reach the others, or the copies part and 2 workers no longer agree with one
+    const run = async (workers: number, lockstep: boolean): Promise<Float32Array[]> => {
+      const m = model(9);
+      const halve = (): void => m.setWeights(m.getWeights().map((w) => w.map((v) => v * 0.5)));
+      const cb = lockstep ? { onBatchEnd: (b: number) => void (b === 2 && halve()) } : { onEpochEnd: (e: number) => void (e === 0 && halve()) };
+      await m.fit(x, labels, { batchSize: 64, epochs: 2, verbose: 0, workers, callbacks: [cb] });
+      return m.getWeights();
+    };
+    for (const lockstep of [true, false]) {
+      const d = relDiff(await run(1, lockstep), await run(2, lockstep));
+      expect(d).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
   it("'auto' uses one worker where a shard would be too small to pay", () => {
     const m = model();
     expect(autoWorkers(m, 8, 2)).toBe(1);
@@ -214,11 +230,24 @@ describe('faults', () => {
     const throwing = knobs.workerPool({ size: 2, faults: { shard: 0, step: 3, kind: 'throw' } });
     knobs.useWorkerPool(throwing);
     try {
-      const err = (await model(12)
-        .fit(x, labels, { batchSize: 64, epochs: 2, verbose: 0, workers: 2 })
-        .catch((e: unknown) => e)) as Error;
+      const failed = model(12);
+      const err = (await failed.fit(x, labels, { batchSize: 64, epochs: 2, verbose: 0, workers: 2 }).catch((e: unknown) => e)) as Error;
       expect(err.message).toMatch(/worker 0 failed at epoch 1, batch 3 \(Error: injected fault at step 3\)/);
       expect((err.cause as Error).stack).toMatch(/injected fault/);
+      // worker 0's copy is the one the model shows; when worker 0 fails, the model takes
+      // another worker's copy, which holds the last completed step (2)
+      expect(failed.optimizer!.iterations).toBe(2);
+      let atTwo: Float32Array[] | undefined;
+      knobs.useWorkerPool(pool);
+      const ref = model(12);
+      await ref.fit(x, labels, {
+        batchSize: 64,
+        epochs: 1,
+        verbose: 0,
+        workers: 2,
+        callbacks: [{ onBatchEnd: (b) => void (b === 1 && (atTwo = ref.getWeights())) }],
+      });
+      expect(bits(failed.getWeights())).toEqual(bits(atTwo!));
     } finally {
       knobs.useWorkerPool(pool);
       await throwing.close();
