@@ -99,6 +99,30 @@ export function autoWorkers(model: Sequential, batchSize: number, poolSize: numb
   return w;
 }
 
+/** Splits [0, n) into `parts` ranges aligned to 16 floats (64 bytes: no two workers share a cache line). */
+export function splitRanges(n: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  const chunk = Math.ceil(n / parts / 16) * 16;
+  for (let w = 0; w < parts; w++) out.push([Math.min(n, w * chunk), Math.min(n, (w + 1) * chunk)]);
+  return out;
+}
+
+/**
+ * Up to this many parameters, each worker steps its own copy of the whole model (one barrier per
+ * step, the whole update on every worker); above, the workers step ranges of a shared copy (two
+ * barriers, a share of the update each). The redundant update costs about 1 ns per parameter and
+ * worker on this machine, which a barrier saved pays only for small models; measured in
+ * BENCHMARKS.md, "Worker scaling". `KNOBS_STEP_COPIES=own|shared` overrides it (benchmarks).
+ */
+export const REDUNDANT_MAX_PARAMS = 1 << 20;
+
+/** Whether the workers of a fit each step their own copy of the weights ({@link REDUNDANT_MAX_PARAMS}). */
+export function redundantStep(paramCount: number, workers: number): boolean {
+  const forced = envVar('KNOBS_STEP_COPIES');
+  if (forced === 'own' || forced === 'shared') return forced === 'own';
+  return workers > 1 && paramCount <= REDUNDANT_MAX_PARAMS;
+}
+
 /** Creates the runner of a data-parallel fit on `workers` workers. */
 export async function createDataParallelRunner(pool: SessionPool, model: Sequential, spec: RunnerSpec, workers: number): Promise<EpochRunner> {
   const e = model.engine;
@@ -132,12 +156,14 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   const recordFloats = probes ? recordSize(probes) : 0;
   const record = new Float64Array(recordFloats);
   const rowsCap = Math.ceil(spec.batchSize / W);
-  // two sets of W gradient slots, used by turns (step parity); one set is enough for one worker
-  const gradSets = W > 1 ? 2 : 1;
+  const redundant = redundantStep(P, W);
+  // own copies: W of them, and two sets of W gradient slots used by turns (step parity); shared
+  // copies: two, and one set
+  const copies = redundant ? W : 2,
+    gradSets = redundant && W > 1 ? 2 : 1;
   try {
-    // one copy of the parameters, optimizer slots and state per worker
     blocks = [];
-    for (let w = 0; w < W; w++) blocks.push(take(e.allocF32(Math.max(1, blockFloats))));
+    for (let w = 0; w < copies; w++) blocks.push(take(e.allocF32(Math.max(1, blockFloats))));
     control = take(e.alloc(controlBytes(W)));
     e.u8.fill(0, control, control + controlBytes(W));
     healthArea = probes ? take(e.allocF32(Math.max(1, maxBatches * recordFloats * 2))) : 0;
@@ -151,8 +177,9 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   }
   const sets: [number, number] = [grads, grads + (gradSets - 1) * W * P * 4];
   /** Where worker w's step of parity p left the summed gradient (workers/session.ts). */
-  const sumOf = (w: number, p: number): number => (W > 1 ? sets[1 - p]! + w * P * 4 : sets[p]!);
-  // the current weights, optimizer state and moving statistics go into every worker's copy
+  const sumOf = (w: number, p: number): number => (gradSets > 1 ? sets[1 - p]! + w * P * 4 : sets[p]!);
+  // the current weights, optimizer state and moving statistics go into every copy (a shared
+  // copy's optimizer writes only the trainable ranges, so the frozen ones must be in both)
   const own = { params: model.params, slots: model.slots.slice(), state: model.state };
   const copy = (dst: number, src: number, floats: number): void => {
     if (floats > 0) e.u8.copyWithin(dst, src, src + floats * 4);
@@ -160,10 +187,14 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   copy(blocks[0]!, own.params, P);
   own.slots.forEach((p, k) => copy(blocks[0]! + slotOffsets[k]!, p, P));
   copy(blocks[0]! + stateOffset, own.state, S);
-  for (let w = 1; w < W; w++) copy(blocks[w]!, blocks[0]!, blockFloats);
-  /** The copy the model shows: worker 0's, or after a failure of worker 0 another's. */
+  for (let w = 1; w < copies; w++) copy(blocks[w]!, blocks[0]!, blockFloats);
+  /**
+   * The copy the model shows. Own copies: worker 0's, or after a failure of worker 0 another's.
+   * Shared copies: the one the next step reads, of the parity of step t = iterations + 1.
+   */
   let current = 0;
   const point = (): void => {
+    if (!redundant) current = (opt.iterations + 1) & 1;
     model.params = blocks[current]!;
     model.slots = slotOffsets.map((o) => blocks[current]! + o);
     model.state = blocks[current]! + stateOffset;
@@ -176,14 +207,15 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   const syncWrites = (): void => {
     if (model.weightWrites === writes) return;
     writes = model.weightWrites;
-    for (let w = 0; w < W; w++) {
+    for (let w = 0; w < copies; w++) {
       if (w === current) continue;
       copy(blocks[w]!, blocks[current]!, P);
       copy(blocks[w]! + stateOffset, blocks[current]! + stateOffset, S);
     }
   };
 
-  const base: Omit<SessionStart, 'shard'> = {
+  const ranges = redundant ? Array.from({ length: W }, (): [number, number] => [0, P]) : splitRanges(P, W);
+  const base: Omit<SessionStart, 'shard' | 'range'> = {
     kind: 'session',
     shards: W,
     control,
@@ -192,6 +224,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     buffers,
     data: { ...spec.data },
     blocks,
+    redundant,
     gradSets: sets,
     slotOffsets,
     stateOffset,
@@ -211,7 +244,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
   let failure: { worker: number; error: unknown } | undefined;
   let sessions: Promise<SessionEnd>[];
   try {
-    sessions = pool.startSessions(Array.from({ length: W }, (_, s) => ({ ...base, shard: s })));
+    sessions = pool.startSessions(Array.from({ length: W }, (_, s) => ({ ...base, shard: s, range: ranges[s]! })));
   } catch (err) {
     // no session started (the pool is busy, or too small): the model still points at its own buffers
     release();
@@ -317,6 +350,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     await report(Atomics.load(c, CTRL.PROGRESS));
     const done = Atomics.load(c, CTRL.PROGRESS);
     opt.iterations += done;
+    point();
     const code = Atomics.load(c, CTRL.NONFINITE);
     if (code) throw divergence(code, epoch, Atomics.load(c, CTRL.BATCH), f64()[CTRL64.DIVERGED]!);
     return { ...tally.result(), batches: done };
@@ -324,14 +358,22 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
 
   /**
    * After an abort or a failure: the steps the shown copy completed in the command, and the
-   * copy itself. Each copy always holds a completed step (a worker writes only its own, and
+   * copy itself. An own copy always holds a completed step (a worker writes only its own, and
    * records its count after each step); worker 0's is shown unless worker 0 failed, which may
-   * have left its copy half-updated: then the first other worker's.
+   * have left its copy half-updated: then the first other worker's. Of the shared copies, the
+   * one of the last step worker 0 reported.
    */
   const settle = (): void => {
     const c = i32();
-    if (failure?.worker === 0 && W > 1) current = 1;
-    const done = f64()[CTRL64.PER_WORKER + CTRL64.WORKER_FIELDS * current + WORKER.STEPS]!;
+    let done: number;
+    if (redundant) {
+      if (failure?.worker === 0 && W > 1) current = 1;
+      done = f64()[CTRL64.PER_WORKER + CTRL64.WORKER_FIELDS * current + WORKER.STEPS]!;
+    } else {
+      // a shared copy is complete after the step's last barrier, when worker 0 reports the step
+      // (a step in lockstep that failed never is: its copy is only half written)
+      done = Atomics.load(c, CTRL.OP) === OP_EPOCH ? Atomics.load(c, CTRL.PROGRESS) : 0;
+    }
     opt.iterations += done;
     Atomics.store(c, CTRL.PROGRESS, 0);
     point();
@@ -414,8 +456,9 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
           measureHealth(e, core, probes!, buffers[0]!, sumOf(0, p), shardRows(n, W, 0), record);
           spec.health.recorder.add(opt.iterations, loss, record);
         }
-        // the step is complete in every copy
+        // the step is complete: in every own copy, or in the shared copy the next step reads
         opt.iterations++;
+        point();
         await hooks.end(b, tally.add(loss, stepCorrect, batchWeight, n));
       }
       return tally.result();

@@ -71,6 +71,8 @@ export const WORKER = {
   PENALTY: 2,
   /** Steps this worker completed in the current command (reset by the main thread before it issues one). */
   STEPS: 6,
+  /** This worker's part of the gradient's sum of squares (clipNorm, when the workers step ranges of a shared copy). */
+  SUMSQ: 7,
 } as const;
 
 /** Float64 index of worker w's result `field` (LOSS, CORRECT or PENALTY) for a step of parity p. */
@@ -113,18 +115,26 @@ export interface SessionStart {
   /** Training data in shared memory (byte offsets) and the epoch order. */
   data: { rows: number; x: number; labelsF32: number; labelsI32: number; weights: number; order: number };
   /**
-   * Each worker's own copy of the model's mutable data, laid out as [parameters | optimizer
-   * slots | state]: worker w reads and steps blocks[w] alone. Every worker applies the whole
-   * update to its copy with the same kernels on the same inputs in the same order, so the
-   * copies stay bit-identical, and a step needs only one barrier (workers/session.ts).
+   * Copies of the model's mutable data, each laid out as [parameters | optimizer slots | state].
+   * With `redundant`, one per worker: worker w reads and steps blocks[w] alone, applying the
+   * whole update with the same kernels on the same inputs in the same order as every other
+   * worker, so the copies stay bit-identical and a step needs one barrier. Without, two copies
+   * shared by all: a step of parity p (`t & 1`) reads blocks[p], each worker writes its range
+   * of the parameters into blocks[1 - p] (one byte distance maps every buffer of one copy to the
+   * same buffer of the other: the optimizer kernels' `out`), and a second barrier waits until
+   * that copy is complete. workers/data-parallel.ts chooses (REDUNDANT_MAX_PARAMS).
    */
   blocks: number[];
+  redundant: boolean;
   /**
-   * The two sets of gradient slots (byte offsets; the same one twice with a single worker), each
-   * `shards` slots of the parameter count: a step of parity p writes set p, and worker s reduces
-   * it into its slot of the other set, which no worker reads during that step.
+   * The two sets of gradient slots (byte offsets; the same one twice when one set is enough:
+   * one worker, or ranges of a shared copy), each `shards` slots of the parameter count. With
+   * `redundant`, a step of parity p writes set p, and worker s sums it into its slot of the
+   * other set, which no worker reads during that step; without, the sum goes to the first slot.
    */
   gradSets: [number, number];
+  /** The range of parameters [from, to) this worker reduces and steps: all of them with `redundant`. */
+  range: [number, number];
   /** Byte offsets within a block: the optimizer's slots and the state. */
   slotOffsets: number[];
   stateOffset: number;

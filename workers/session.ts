@@ -3,22 +3,28 @@
  * threads (piscina) and in browsers' Web Workers (comlink); only the way the session starts
  * differs (workers/node-worker.ts, workers/browser-worker.ts).
  *
- * Each worker keeps its own copy of the parameters, optimizer state and moving statistics. Each
- * step: gather this shard's rows, forward, loss, backward into this worker's slot of the step's
- * gradient set (batch-norm statistics are merged across shards at barriers inside), and the
- * penalty of the weights; then ONE barrier; then every worker sums the shards' losses in shard
- * order and runs the shared step (src/model/step.ts) over the whole model on its own copy: if
- * the loss is finite, reduce all slots in slot order into its own buffer, add the
- * regularization, clip (the norm computed locally from the whole gradient), run the optimizer in
- * place, and update the moving statistics. The copies stay bit-identical: the same kernels on
- * the same inputs in the same order. No second barrier is needed: a worker writes only its own
- * copy, and the gradient sets alternate with the step's parity, so a worker that runs ahead into
- * the next step writes the other set, never a slot another worker is still summing (that set's
- * next writer must first pass the next step's barrier, which the reader reaches only after its
- * update). Measured on 2 cores, MNIST MLP: BENCHMARKS.md, "Worker scaling".
+ * Each step: gather this shard's rows, forward, loss, backward into this worker's slot of the
+ * step's gradient set (batch-norm statistics are merged across shards at barriers inside), and
+ * the whole model's penalty; then a barrier; then every worker sums the shards' losses in shard
+ * order and runs the shared step (src/model/step.ts): if the loss is finite, reduce the slots in
+ * slot order, add the regularization, clip, run the optimizer, update the moving statistics.
+ * Which parameters a worker steps depends on `s.redundant` (chosen by the model's size,
+ * workers/data-parallel.ts):
  *
- * The main thread reads worker 0's copy; if worker 0 fails, another worker's (each copy always
- * holds a completed step, whose count the worker records).
+ * - Own copies (small models): each worker keeps its own copy of the parameters, optimizer
+ *   state and moving statistics and steps all of it in place, summing into a buffer of its own
+ *   and computing the norm locally. The copies stay bit-identical (the same kernels on the same
+ *   inputs in the same order), so no second barrier is needed: a worker writes only its own
+ *   copy, and the gradient sets alternate with the step's parity, so a worker that runs ahead
+ *   into the next step writes the other set, never a slot another worker is still summing (that
+ *   set's next writer must first pass the next step's barrier, which the reader reaches only
+ *   after its update). The main thread shows worker 0's copy (another's if worker 0 fails).
+ * - Shared copies (large models, where the whole update on every worker would cost more than a
+ *   barrier): each worker steps its range of the parameters from the copy of the step's parity
+ *   into the other (the norm's squares summed at a barrier), and a second barrier waits until
+ *   that copy is complete. A worker that dies mid-step leaves the model at its last step.
+ *
+ * Measured on 2 cores: BENCHMARKS.md, "Worker scaling".
  *
  * Two modes: OP_STEP runs one step and reports to the main thread (when user callbacks must run
  * between batches); OP_EPOCH runs a whole epoch with only the workers' own barriers between
@@ -28,8 +34,8 @@ import type { Engine } from '../src/engine/engine';
 import { f32_gather_rows, f32_gather_sum, x32_gather } from '../src/engine/kernels/f32_gather';
 import type { StepContext } from '../src/layers/layer';
 import { coreFromConfig } from '../src/model/layout';
-import { gatherInputs, trainShard } from '../src/model/runtime';
-import { STEP_OK, stepPart, stepPenalty, stepUpdate, updateLayerStates } from '../src/model/step';
+import { gatherInputs, penaltyOnly, trainShard } from '../src/model/runtime';
+import { STEP_OK, stepPart, stepUpdate, updateLayerStates } from '../src/model/step';
 import { batchLoss } from '../src/model/parallel';
 import { optimizerFromConfig } from '../src/optimizers/index';
 import { augmentation } from '../src/data/augment';
@@ -111,12 +117,13 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   const W = s.shards;
   const optimizer = optimizerFromConfig(s.optimizer);
   const P = core.paramCount;
-  const block = s.blocks[s.shard]!,
-    state = block + s.stateOffset;
+  const redundant = s.redundant;
   const me = CTRL64.PER_WORKER + CTRL64.WORKER_FIELDS * s.shard;
-  /** Where this worker's step of parity p reads the shards' slots, and where it sums them. */
+  /** Where a step of parity p reads the shards' slots, and where this worker sums them (the first slot when stepping a range). */
   const slotsOf = (p: number): number => s.gradSets[p]!;
-  const sumOf = (p: number): number => (W > 1 ? s.gradSets[1 - p]! + s.shard * P * 4 : s.gradSets[p]!);
+  const sumOf = (p: number): number => (redundant && W > 1 ? s.gradSets[1 - p]! + s.shard * P * 4 : s.gradSets[p]!);
+  /** The copy a step of parity p reads: this worker's own, or the shared copy of that parity. */
+  const blockOf = (p: number): number => (redundant ? s.blocks[s.shard]! : s.blocks[p]!);
   const probes = s.health && s.shard === 0 ? healthProbes(core) : undefined;
   const aug = s.augment ? { pipeline: augmentation(s.augment.pipeline.steps, s.augment.pipeline), seed: s.augment.seed } : undefined;
   let i32 = new Int32Array(0),
@@ -156,8 +163,8 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   let stepRows = 0;
   const ctx: StepContext = {
     e,
-    params: block,
-    state,
+    params: 0,
+    state: 0,
     grads: sb.grads,
     training: true,
     rows: 0,
@@ -172,9 +179,30 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     barrier,
     gemmWs: sb.gemmWs,
   };
-  const optSlots = s.slotOffsets.map((o) => block + o);
-  // the whole model, on this worker's own copy: the norm is computed here, from the whole gradient
-  const part = stepPart({ e, core, optimizer, from: 0, to: P, clipNorm: s.clipNorm, grads: slotsOf(0), stride: P, slots: W, sum: sumOf(0) });
+  const optSlots = s.slotOffsets.map(() => 0);
+  // the whole model on this worker's own copy (the norm computed here, from the whole gradient),
+  // or this worker's range of the shared copy (the norm's squares summed at a barrier)
+  const part = stepPart({
+    e,
+    core,
+    optimizer,
+    from: s.range[0],
+    to: s.range[1],
+    clipNorm: s.clipNorm,
+    grads: slotsOf(0),
+    stride: P,
+    slots: W,
+    sum: sumOf(0),
+    sumParts: redundant
+      ? undefined
+      : (v) => {
+          f64[me + WORKER.SUMSQ] = v;
+          barrier();
+          let sum = 0;
+          for (let w = 0; w < W; w++) sum += f64[CTRL64.PER_WORKER + CTRL64.WORKER_FIELDS * w + WORKER.SUMSQ]!;
+          return sum;
+        },
+  });
 
   /** Totals of the last step (every worker sums the same values in the same order). */
   const totals = { loss: 0, correct: 0, penalty: 0 };
@@ -198,9 +226,12 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
       // augmentation keyed by (seed, epoch, dataset row): the same bits whatever the split
       if (aug) aug.pipeline.apply(e, sb.x, sb.xAug, rows, { seed: aug.seed, epoch, exampleIndices: idx, workspace: sb.augWs });
     }
-    // the gradient set of this step's parity; one context for the session, updated in place:
-    // nothing is allocated per step
+    // the gradient set and copy of this step's parity; one context for the session, updated in
+    // place: nothing is allocated per step
     const p = t & 1;
+    const block = blockOf(p);
+    ctx.params = block;
+    ctx.state = block + s.stateOffset;
     ctx.grads = slotsOf(p) + s.shard * P * 4;
     ctx.rows = rows;
     ctx.batchRows = batchRows;
@@ -213,8 +244,8 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     if (timing.samples.length < 4096) timing.samples.push(dt);
     f64[workerResult(s.shard, WORKER.LOSS, p)] = r.lossSum;
     f64[workerResult(s.shard, WORKER.CORRECT, p)] = r.correct;
-    // the whole model's penalty, from this worker's copy (it reads only the weights)
-    const penalty = stepPenalty(part, block);
+    // the whole model's penalty, from the copy this step reads (it reads only the weights)
+    const penalty = penaltyOnly(e, core, block);
     f64[workerResult(s.shard, WORKER.PENALTY, p)] = penalty;
     barrier();
     // every worker sums the losses in shard order, so all take the same decision
@@ -231,14 +262,22 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     try {
       part.grads = slotsOf(p);
       part.sum = sumOf(p);
-      // only the trainable ranges: frozen weights and their slots never move
-      const status = stepUpdate(part, batchLoss(loss, weight, penalty), block, optSlots, t, lr);
+      for (let k = 0; k < optSlots.length; k++) optSlots[k] = block + s.slotOffsets[k]!;
+      // in place on this worker's copy, or from the shared copy into the other; only the
+      // trainable ranges: frozen weights and their slots keep the same values in every copy
+      const other = redundant ? block : blockOf(1 - p);
+      const status = stepUpdate(part, batchLoss(loss, weight, penalty), block, optSlots, t, lr, other - block);
       if (status !== STEP_OK) {
         if (s.shard === 0) f64[CTRL64.DIVERGED] = part.diverged;
         return status;
       }
-      // the moving statistics, in place: every worker merged the same batch statistics
-      if (core.stateCount > 0) updateLayerStates(ctx, core, sb.layers);
+      if (core.stateCount > 0 && (redundant || s.shard === 0)) {
+        // the moving statistics: every worker merged the same batch statistics; a shared copy's
+        // are carried into the other by worker 0
+        if (other !== block) e.u8.copyWithin(other + s.stateOffset, block + s.stateOffset, block + s.stateOffset + core.stateCount * 4);
+        ctx.state = other + s.stateOffset;
+        updateLayerStates(ctx, core, sb.layers);
+      }
       return STEP_OK;
     } finally {
       timing.updateMs += performance.now() - t1;
@@ -278,7 +317,8 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
           }
           break;
         }
-        // no barrier: this copy is complete, and the next step's barrier orders the rest
+        // on its own copy a worker is done; a shared copy is complete when every range is
+        if (!redundant) barrier();
         steps++;
         f64[me + WORKER.STEPS] = b + 1;
         if (s.shard === 0) {

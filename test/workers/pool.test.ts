@@ -131,6 +131,60 @@ describe('data-parallel fit', () => {
     }
   });
 
+  it('shared copies (the step of large models) give the same guarantees: bit-identical per worker count, agreement with own copies and one thread, the last completed step after a fault', async () => {
+    const run = async (
+      workers: number,
+      copies: 'own' | 'shared',
+      extra: 'bn' | 'none',
+      clipNorm?: number,
+      pool2?: knobs.WorkerPool,
+    ): Promise<knobs.Sequential> => {
+      process.env.KNOBS_STEP_COPIES = copies;
+      try {
+        if (pool2) knobs.useWorkerPool(pool2);
+        const m = model(16, extra);
+        await m.fit(x, labels, { batchSize: 64, epochs: 2, verbose: 0, workers, clipNorm }).catch((e: unknown) => e);
+        return m;
+      } finally {
+        delete process.env.KNOBS_STEP_COPIES;
+        knobs.useWorkerPool(pool);
+      }
+    };
+    for (const [extra, clip] of [
+      ['bn', undefined],
+      ['none', 0.05],
+    ] as const) {
+      const one = (await run(1, 'own', extra, clip)).getWeights();
+      const sharedA = (await run(2, 'shared', extra, clip)).getWeights(),
+        sharedB = (await run(2, 'shared', extra, clip)).getWeights(),
+        own = (await run(2, 'own', extra, clip)).getWeights();
+      expect(bits(sharedA)).toEqual(bits(sharedB));
+      expect(relDiff(one, sharedA)).toBeLessThanOrEqual(1e-5);
+      expect(relDiff(own, sharedA)).toBeLessThanOrEqual(1e-5);
+    }
+    // worker 1 exits at step 11: the model keeps step 10, in either layout
+    for (const copies of ['own', 'shared'] as const) {
+      const faulty = knobs.workerPool({ size: 2, faults: { shard: 1, step: 11, kind: 'exit' } });
+      try {
+        const m = await run(2, copies, 'none', undefined, faulty);
+        expect(m.optimizer!.iterations).toBe(10);
+        let atTen: Float32Array[] | undefined;
+        let epoch = 0;
+        const ref = model(16);
+        await ref.fit(x, labels, {
+          batchSize: 64,
+          epochs: 2,
+          verbose: 0,
+          workers: 2,
+          callbacks: [{ onEpochBegin: (e) => void (epoch = e), onBatchEnd: (b) => void (epoch === 1 && b === 1 && (atTen = ref.getWeights())) }],
+        });
+        expect(bits(m.getWeights())).toEqual(bits(atTen!));
+      } finally {
+        await faulty.close();
+      }
+    }
+  });
+
   it("'auto' uses one worker where a shard would be too small to pay", () => {
     const m = model();
     expect(autoWorkers(m, 8, 2)).toBe(1);
