@@ -11,20 +11,7 @@ import type { Sequential } from '../src/model/sequential';
 import { STEP_NONFINITE_NORM } from '../src/model/step';
 import { healthProbes, measureHealth, recordSize } from '../src/model/health';
 import { shardRows } from './session';
-import {
-  CTRL,
-  CTRL64,
-  OP_END,
-  OP_EPOCH,
-  OP_STEP,
-  PROGRESS_FIELDS,
-  WORKER,
-  controlBytes,
-  controlF64,
-  workerResult,
-  type SessionEnd,
-  type SessionStart,
-} from './protocol';
+import { CTRL, CTRL64, OP_END, OP_EPOCH, OP_STEP, PROGRESS_FIELDS, controlBytes, type SessionEnd, type SessionStart } from './protocol';
 import { envVar } from '../src/util/env';
 import { coreConfigOf } from '../src/model/layout';
 
@@ -51,6 +38,14 @@ export class WorkerFailedError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** Splits [0, n) into `parts` ranges aligned to 16 floats (64 bytes: no two workers share a cache line). */
+export function splitRanges(n: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  const chunk = Math.ceil(n / parts / 16) * 16;
+  for (let w = 0; w < parts; w++) out.push([Math.min(n, w * chunk), Math.min(n, (w + 1) * chunk)]);
+  return out;
 }
 
 /** Floating-point operations of one example's forward and backward pass (each layer's own count). */
@@ -99,30 +94,6 @@ export function autoWorkers(model: Sequential, batchSize: number, poolSize: numb
   return w;
 }
 
-/** Splits [0, n) into `parts` ranges aligned to 16 floats (64 bytes: no two workers share a cache line). */
-export function splitRanges(n: number, parts: number): [number, number][] {
-  const out: [number, number][] = [];
-  const chunk = Math.ceil(n / parts / 16) * 16;
-  for (let w = 0; w < parts; w++) out.push([Math.min(n, w * chunk), Math.min(n, (w + 1) * chunk)]);
-  return out;
-}
-
-/**
- * Up to this many parameters, each worker steps its own copy of the whole model (one barrier per
- * step, the whole update on every worker); above, the workers step ranges of a shared copy (two
- * barriers, a share of the update each). The redundant update costs about 1 ns per parameter and
- * worker on this machine, which a barrier saved pays only for small models; measured in
- * BENCHMARKS.md, "Worker scaling". `KNOBS_STEP_COPIES=own|shared` overrides it (benchmarks).
- */
-export const REDUNDANT_MAX_PARAMS = 1 << 20;
-
-/** Whether the workers of a fit each step their own copy of the weights ({@link REDUNDANT_MAX_PARAMS}). */
-export function redundantStep(paramCount: number, workers: number): boolean {
-  const forced = envVar('KNOBS_STEP_COPIES');
-  if (forced === 'own' || forced === 'shared') return forced === 'own';
-  return workers > 1 && paramCount <= REDUNDANT_MAX_PARAMS;
-}
-
 /** Creates the runner of a data-parallel fit on `workers` workers. */
 export async function createDataParallelRunner(pool: SessionPool, model: Sequential, spec: RunnerSpec, workers: number): Promise<EpochRunner> {
   const e = model.engine;
@@ -150,71 +121,58 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     taken.push(ptr);
     return ptr;
   };
-  let blocks: number[], control: number, progress: number, grads: number, healthArea: number;
+  let blocks: [number, number], control: number, progress: number, grads: number, healthArea: number;
   const maxBatches = Math.ceil(spec.data.rows / spec.batchSize);
   const probes = spec.health ? healthProbes(core) : undefined;
   const recordFloats = probes ? recordSize(probes) : 0;
   const record = new Float64Array(recordFloats);
   const rowsCap = Math.ceil(spec.batchSize / W);
-  const redundant = redundantStep(P, W);
-  // own copies: W of them, and two sets of W gradient slots used by turns (step parity); shared
-  // copies: two, and one set
-  const copies = redundant ? W : 2,
-    gradSets = redundant && W > 1 ? 2 : 1;
   try {
-    blocks = [];
-    for (let w = 0; w < copies; w++) blocks.push(take(e.allocF32(Math.max(1, blockFloats))));
+    blocks = [take(e.allocF32(Math.max(1, blockFloats))), take(e.allocF32(Math.max(1, blockFloats)))];
     control = take(e.alloc(controlBytes(W)));
     e.u8.fill(0, control, control + controlBytes(W));
     healthArea = probes ? take(e.allocF32(Math.max(1, maxBatches * recordFloats * 2))) : 0;
     progress = take(e.allocF32(Math.max(1, maxBatches * PROGRESS_FIELDS * 2)));
-    grads = take(e.allocF32(Math.max(1, P * W * gradSets)));
+    grads = take(e.allocF32(Math.max(1, P * W)));
     const augBytes = spec.augment ? spec.augment.pipeline.workspaceBytes(e) : 0;
     for (let s = 0; s < W; s++) buffers.push(allocateShard(e, core, rowsCap, spec.sparse, grads + s * P * 4, 0, augBytes));
   } catch (err) {
     release();
     throw err;
   }
-  const sets: [number, number] = [grads, grads + (gradSets - 1) * W * P * 4];
-  /** Where worker w's step of parity p left the summed gradient (workers/session.ts). */
-  const sumOf = (w: number, p: number): number => (gradSets > 1 ? sets[1 - p]! + w * P * 4 : sets[p]!);
-  // the current weights, optimizer state and moving statistics go into every copy (a shared
-  // copy's optimizer writes only the trainable ranges, so the frozen ones must be in both)
+  // the current weights, optimizer state and moving statistics go into block 0
   const own = { params: model.params, slots: model.slots.slice(), state: model.state };
   const copy = (dst: number, src: number, floats: number): void => {
     if (floats > 0) e.u8.copyWithin(dst, src, src + floats * 4);
   };
-  copy(blocks[0]!, own.params, P);
-  own.slots.forEach((p, k) => copy(blocks[0]! + slotOffsets[k]!, p, P));
-  copy(blocks[0]! + stateOffset, own.state, S);
-  for (let w = 1; w < copies; w++) copy(blocks[w]!, blocks[0]!, blockFloats);
-  /**
-   * The copy the model shows. Own copies: worker 0's, or after a failure of worker 0 another's.
-   * Shared copies: the one the next step reads, of the parity of step t = iterations + 1.
-   */
-  let current = 0;
+  copy(blocks[0], own.params, P);
+  own.slots.forEach((p, k) => copy(blocks[0] + slotOffsets[k]!, p, P));
+  copy(blocks[0] + stateOffset, own.state, S);
+  // and into block 1: the optimizer writes only the trainable ranges into the other copy, so the
+  // frozen weights and their optimizer state must already be there
+  copy(blocks[1], blocks[0], blockFloats);
+  let parity = 0;
   const point = (): void => {
-    if (!redundant) current = (opt.iterations + 1) & 1;
-    model.params = blocks[current]!;
-    model.slots = slotOffsets.map((o) => blocks[current]! + o);
-    model.state = blocks[current]! + stateOffset;
+    model.params = blocks[parity]!;
+    model.slots = slotOffsets.map((o) => blocks[parity]! + o);
+    model.state = blocks[parity]! + stateOffset;
   };
   /**
-   * A callback may have written weights (setWeights) into the copy the model shows between
-   * steps: every worker's copy takes them, so that the copies stay identical.
+   * A callback may write weights (setWeights) between steps into the copy the model shows. The
+   * optimizer writes only the trainable ranges into the other copy, so a frozen layer's new
+   * weights would be lost at the next step: both copies take them.
    */
   let writes = model.weightWrites;
   const syncWrites = (): void => {
     if (model.weightWrites === writes) return;
     writes = model.weightWrites;
-    for (let w = 0; w < copies; w++) {
-      if (w === current) continue;
-      copy(blocks[w]!, blocks[current]!, P);
-      copy(blocks[w]! + stateOffset, blocks[current]! + stateOffset, S);
-    }
+    const from = blocks[parity]!,
+      to = blocks[1 - parity]!;
+    copy(to, from, P);
+    copy(to + stateOffset, from + stateOffset, S);
   };
 
-  const ranges = redundant ? Array.from({ length: W }, (): [number, number] => [0, P]) : splitRanges(P, W);
+  const ranges = splitRanges(P, W);
   const base: Omit<SessionStart, 'shard' | 'range'> = {
     kind: 'session',
     shards: W,
@@ -224,11 +182,10 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     buffers,
     data: { ...spec.data },
     blocks,
-    redundant,
-    gradSets: sets,
     slotOffsets,
     stateOffset,
     optimizer: opt.getConfig(),
+    ranges,
     batchSize: spec.batchSize,
     sparse: spec.sparse,
     useWeights: spec.useWeights,
@@ -240,7 +197,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     health: spec.health ? { every: spec.health.every, area: healthArea, recordFloats } : undefined,
   };
   const i32 = (): Int32Array => new Int32Array(e.memory.buffer, control, CTRL.WORDS);
-  const f64 = (): Float64Array => new Float64Array(e.memory.buffer, control + CTRL.WORDS * 4, controlF64(W));
+  const f64 = (): Float64Array => new Float64Array(e.memory.buffer, control + CTRL.WORDS * 4, CTRL64.PER_WORKER + 4 * W);
   let failure: { worker: number; error: unknown } | undefined;
   let sessions: Promise<SessionEnd>[];
   try {
@@ -275,9 +232,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
 
   /** Issues a command to every worker. */
   const issue = (op: number): void => {
-    const c = i32(),
-      d = f64();
-    for (let w = 0; w < W; w++) d[CTRL64.PER_WORKER + CTRL64.WORKER_FIELDS * w + WORKER.STEPS] = 0;
+    const c = i32();
     Atomics.store(c, CTRL.DONE, 0);
     Atomics.store(c, CTRL.OP, op);
     Atomics.add(c, CTRL.CMD, 1);
@@ -292,6 +247,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     Atomics.store(c0, CTRL.EPOCH, epoch);
     Atomics.store(c0, CTRL.BATCHES, batches);
     Atomics.store(c0, CTRL.STEP_T, opt.iterations + 1);
+    Atomics.store(c0, CTRL.PARITY, parity);
     Atomics.store(c0, CTRL.PROGRESS, 0);
     Atomics.store(c0, CTRL.NONFINITE, 0);
     f64()[CTRL64.LR] = opt.learningRate;
@@ -324,13 +280,13 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
       if (Atomics.load(c, CTRL.ABORT)) {
         await Promise.race([Promise.all(settled), new Promise((r) => setTimeout(r, 1000))]);
         if (aborted) {
-          settle();
+          syncParity();
           throw aborted;
         }
         try {
           fail();
         } finally {
-          settle();
+          syncParity();
         }
       }
       try {
@@ -350,32 +306,21 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
     await report(Atomics.load(c, CTRL.PROGRESS));
     const done = Atomics.load(c, CTRL.PROGRESS);
     opt.iterations += done;
+    parity = Atomics.load(c, CTRL.PARITY);
     point();
     const code = Atomics.load(c, CTRL.NONFINITE);
     if (code) throw divergence(code, epoch, Atomics.load(c, CTRL.BATCH), f64()[CTRL64.DIVERGED]!);
     return { ...tally.result(), batches: done };
   };
 
-  /**
-   * After an abort or a failure: the steps the shown copy completed in the command, and the
-   * copy itself. An own copy always holds a completed step (a worker writes only its own, and
-   * records its count after each step); worker 0's is shown unless worker 0 failed, which may
-   * have left its copy half-updated: then the first other worker's. Of the shared copies, the
-   * one of the last step worker 0 reported.
-   */
-  const settle = (): void => {
+  /** After an abort, the parity and step count the workers last completed. */
+  const syncParity = (): void => {
     const c = i32();
-    let done: number;
-    if (redundant) {
-      if (failure?.worker === 0 && W > 1) current = 1;
-      done = f64()[CTRL64.PER_WORKER + CTRL64.WORKER_FIELDS * current + WORKER.STEPS]!;
-    } else {
-      // a shared copy is complete after the step's last barrier, when worker 0 reports the step
-      // (a step in lockstep that failed never is: its copy is only half written)
-      done = Atomics.load(c, CTRL.OP) === OP_EPOCH ? Atomics.load(c, CTRL.PROGRESS) : 0;
-    }
+    if (Atomics.load(c, CTRL.OP) !== OP_EPOCH) return;
+    const done = Atomics.load(c, CTRL.PROGRESS);
     opt.iterations += done;
     Atomics.store(c, CTRL.PROGRESS, 0);
+    parity = Atomics.load(c, CTRL.PARITY);
     point();
   };
 
@@ -403,7 +348,6 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
       if (done >= W) return;
       if (Atomics.load(c, CTRL.ABORT)) {
         await Promise.race([Promise.all(settled), new Promise((r) => setTimeout(r, 1000))]);
-        settle();
         fail();
       }
       const r = await pool.wait(c, CTRL.DONE, done, 20);
@@ -428,9 +372,8 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
           d = f64();
         Atomics.store(c, CTRL.BATCH_START, start);
         Atomics.store(c, CTRL.BATCH_ROWS, n);
-        const t = opt.iterations + 1,
-          p = t & 1;
-        Atomics.store(c, CTRL.STEP_T, t);
+        Atomics.store(c, CTRL.STEP_T, opt.iterations + 1);
+        Atomics.store(c, CTRL.PARITY, parity);
         Atomics.store(c, CTRL.EPOCH, epoch);
         Atomics.store(c, CTRL.BATCH, b);
         Atomics.store(c, CTRL.NONFINITE, 0);
@@ -441,24 +384,25 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
         issue(OP_STEP);
         await waitDone();
         let stepLoss = 0,
-          stepCorrect = 0;
+          stepCorrect = 0,
+          penalty = 0;
         for (let w = 0; w < W; w++) {
-          stepLoss += d[workerResult(w, WORKER.LOSS, p)]!;
-          stepCorrect += d[workerResult(w, WORKER.CORRECT, p)]!;
+          stepLoss += d[CTRL64.PER_WORKER + 4 * w]!;
+          stepCorrect += d[CTRL64.PER_WORKER + 4 * w + 1]!;
+          penalty += d[CTRL64.PER_WORKER + 4 * w + 2]!;
         }
-        // every worker computed the whole model's penalty on its copy
-        const penalty = d[workerResult(0, WORKER.PENALTY, p)]!;
         // the workers checked the loss (with the penalty) and the norm before anything moved
         const nonFinite = Atomics.load(c, CTRL.NONFINITE);
         if (nonFinite) throw divergence(nonFinite, epoch, b, d[CTRL64.DIVERGED]!);
         const loss = batchLoss(stepLoss, batchWeight, penalty);
         if (spec.health && opt.iterations % spec.health.every === 0) {
-          measureHealth(e, core, probes!, buffers[0]!, sumOf(0, p), shardRows(n, W, 0), record);
+          measureHealth(e, core, probes!, buffers[0]!, grads, shardRows(n, W, 0), record);
           spec.health.recorder.add(opt.iterations, loss, record);
         }
-        // the step is complete: in every own copy, or in the shared copy the next step reads
-        opt.iterations++;
+        // the step is complete: the other copy is now current
+        parity = 1 - parity;
         point();
+        opt.iterations++;
         await hooks.end(b, tally.add(loss, stepCorrect, batchWeight, n));
       }
       return tally.result();
@@ -479,9 +423,9 @@ export async function createDataParallelRunner(pool: SessionPool, model: Sequent
           }
       }
       // back into the model's own buffers: one copy per fit, never per step
-      copy(own.params, blocks[current]!, P);
-      own.slots.forEach((p, k) => copy(p, blocks[current]! + slotOffsets[k]!, P));
-      copy(own.state, blocks[current]! + stateOffset, S);
+      copy(own.params, blocks[parity]!, P);
+      own.slots.forEach((p, k) => copy(p, blocks[parity]! + slotOffsets[k]!, P));
+      copy(own.state, blocks[parity]! + stateOffset, S);
       model.params = own.params;
       model.slots = own.slots;
       model.state = own.state;

@@ -29,7 +29,8 @@ export const CTRL = {
   BATCH_START: 6,
   BATCH_ROWS: 7,
   STEP_T: 8,
-  /** Word 9 is free (it held which of two shared parameter copies was current, before each worker kept its own). */
+  /** Which of the two parameter buffers holds the current weights (0 or 1). */
+  PARITY: 9,
   /** Epoch and batch, for error messages. */
   EPOCH: 10,
   BATCH: 11,
@@ -37,7 +38,7 @@ export const CTRL = {
   FAILED: 12,
   /** Set by a worker when the loss (1) or the gradient norm (2) of a step was not finite: the step was skipped. */
   NONFINITE: 13,
-  /** Steps completed in the current epoch (free-running epochs; written by worker 0). */
+  /** Steps completed in the current epoch (free-running epochs; written with PARITY by worker 0). */
   PROGRESS: 14,
   /** Batches in the epoch (OP_EPOCH). */
   BATCHES: 15,
@@ -54,31 +55,9 @@ export const CTRL64 = {
   BATCH_WEIGHT: 2,
   /** The loss or gradient norm that was not finite when a step was skipped (written by worker 0 with CTRL.NONFINITE). */
   DIVERGED: 3,
-  /** Per-worker records start here: worker w's at PER_WORKER + WORKER_FIELDS * w (fields in {@link WORKER}). */
+  /** Per-worker results start here: for worker w, [LOSS, CORRECT, PENALTY, SUMSQ] at PER_WORKER + 4w. */
   PER_WORKER: 4,
-  WORKER_FIELDS: 8,
 } as const;
-
-/**
- * Fields of a worker's record. A step's results go to the fields of its parity (`t & 1`, 3
- * apart): after the step's barrier a worker may run ahead into the next step and write its
- * results while another still reads this step's.
- */
-export const WORKER = {
-  /** The shard's loss sum, weighted count of correct predictions, and the whole model's penalty, for steps of parity 0 (+ 3: parity 1). */
-  LOSS: 0,
-  CORRECT: 1,
-  PENALTY: 2,
-  /** Steps this worker completed in the current command (reset by the main thread before it issues one). */
-  STEPS: 6,
-  /** This worker's part of the gradient's sum of squares (clipNorm, when the workers step ranges of a shared copy). */
-  SUMSQ: 7,
-} as const;
-
-/** Float64 index of worker w's result `field` (LOSS, CORRECT or PENALTY) for a step of parity p. */
-export function workerResult(w: number, field: number, p: number): number {
-  return CTRL64.PER_WORKER + CTRL64.WORKER_FIELDS * w + field + 3 * p;
-}
 
 /** Each batch's [loss sum, correct, weight, penalty] in a free-running epoch, written by worker 0. */
 export const PROGRESS_FIELDS = 4;
@@ -91,12 +70,7 @@ export const OP_EPOCH = 3;
 
 /** Bytes of a control block for `workers` workers. */
 export function controlBytes(workers: number): number {
-  return CTRL.WORDS * 4 + controlF64(workers) * 8;
-}
-
-/** Float64 words of a control block for `workers` workers. */
-export function controlF64(workers: number): number {
-  return CTRL64.PER_WORKER + CTRL64.WORKER_FIELDS * workers;
+  return CTRL.WORDS * 4 + (CTRL64.PER_WORKER + 4 * workers) * 8;
 }
 
 /** What a worker needs to run its shard of every step of a fit. */
@@ -115,30 +89,19 @@ export interface SessionStart {
   /** Training data in shared memory (byte offsets) and the epoch order. */
   data: { rows: number; x: number; labelsF32: number; labelsI32: number; weights: number; order: number };
   /**
-   * Copies of the model's mutable data, each laid out as [parameters | optimizer slots | state].
-   * With `redundant`, one per worker: worker w reads and steps blocks[w] alone, applying the
-   * whole update with the same kernels on the same inputs in the same order as every other
-   * worker, so the copies stay bit-identical and a step needs one barrier. Without, two copies
-   * shared by all: a step of parity p (`t & 1`) reads blocks[p], each worker writes its range
-   * of the parameters into blocks[1 - p] (one byte distance maps every buffer of one copy to the
-   * same buffer of the other: the optimizer kernels' `out`), and a second barrier waits until
-   * that copy is complete. workers/data-parallel.ts chooses (REDUNDANT_MAX_PARAMS).
+   * The two copies of the model's mutable data, each laid out as [parameters | optimizer slots |
+   * state], so that one byte distance maps every buffer of one copy to the same buffer of the
+   * other (the optimizer kernels' `out`). CTRL.PARITY says which copy is current.
    */
-  blocks: number[];
-  redundant: boolean;
-  /**
-   * The two sets of gradient slots (byte offsets; the same one twice when one set is enough:
-   * one worker, or ranges of a shared copy), each `shards` slots of the parameter count. With
-   * `redundant`, a step of parity p writes set p, and worker s sums it into its slot of the
-   * other set, which no worker reads during that step; without, the sum goes to the first slot.
-   */
-  gradSets: [number, number];
-  /** The range of parameters [from, to) this worker reduces and steps: all of them with `redundant`. */
-  range: [number, number];
+  blocks: [number, number];
   /** Byte offsets within a block: the optimizer's slots and the state. */
   slotOffsets: number[];
   stateOffset: number;
   optimizer: OptimizerConfig;
+  /** This worker's range of parameters [from, to) for the reduction and the update. */
+  range: [number, number];
+  /** Every worker's range (for the penalty and the norm, summed in order). */
+  ranges: [number, number][];
   batchSize: number;
   sparse: boolean;
   useWeights: boolean;

@@ -3,28 +3,14 @@
  * threads (piscina) and in browsers' Web Workers (comlink); only the way the session starts
  * differs (workers/node-worker.ts, workers/browser-worker.ts).
  *
- * Each step: gather this shard's rows, forward, loss, backward into this worker's slot of the
- * step's gradient set (batch-norm statistics are merged across shards at barriers inside), and
- * the whole model's penalty; then a barrier; then every worker sums the shards' losses in shard
- * order and runs the shared step (src/model/step.ts): if the loss is finite, reduce the slots in
- * slot order, add the regularization, clip, run the optimizer, update the moving statistics.
- * Which parameters a worker steps depends on `s.redundant` (chosen by the model's size,
- * workers/data-parallel.ts):
- *
- * - Own copies (small models): each worker keeps its own copy of the parameters, optimizer
- *   state and moving statistics and steps all of it in place, summing into a buffer of its own
- *   and computing the norm locally. The copies stay bit-identical (the same kernels on the same
- *   inputs in the same order), so no second barrier is needed: a worker writes only its own
- *   copy, and the gradient sets alternate with the step's parity, so a worker that runs ahead
- *   into the next step writes the other set, never a slot another worker is still summing (that
- *   set's next writer must first pass the next step's barrier, which the reader reaches only
- *   after its update). The main thread shows worker 0's copy (another's if worker 0 fails).
- * - Shared copies (large models, where the whole update on every worker would cost more than a
- *   barrier): each worker steps its range of the parameters from the copy of the step's parity
- *   into the other (the norm's squares summed at a barrier), and a second barrier waits until
- *   that copy is complete. A worker that dies mid-step leaves the model at its last step.
- *
- * Measured on 2 cores: BENCHMARKS.md, "Worker scaling".
+ * Each step: gather this shard's rows, forward, loss, backward into this worker's gradient slot
+ * (batch-norm statistics are merged across shards at barriers inside), and the penalty of this
+ * worker's range of the weights; then a barrier; every worker sums the shards' losses and
+ * penalties in shard order and runs the shared step (src/model/step.ts) on its own range: if the
+ * loss is finite, reduce the range over all slots in slot order, add the regularization, clip
+ * (the norm's squares summed at a barrier), and run the optimizer from the current copy of the
+ * parameters into the other copy. The other copy becomes current only when every worker has
+ * finished, so a worker that dies mid-step leaves the model at its last completed step.
  *
  * Two modes: OP_STEP runs one step and reports to the main thread (when user callbacks must run
  * between batches); OP_EPOCH runs a whole epoch with only the workers' own barriers between
@@ -34,13 +20,13 @@ import type { Engine } from '../src/engine/engine';
 import { f32_gather_rows, f32_gather_sum, x32_gather } from '../src/engine/kernels/f32_gather';
 import type { StepContext } from '../src/layers/layer';
 import { coreFromConfig } from '../src/model/layout';
-import { gatherInputs, penaltyOnly, trainShard } from '../src/model/runtime';
-import { STEP_OK, stepPart, stepUpdate, updateLayerStates } from '../src/model/step';
+import { gatherInputs, trainShard } from '../src/model/runtime';
+import { STEP_OK, stepPart, stepPenalty, stepUpdate, updateLayerStates } from '../src/model/step';
 import { batchLoss } from '../src/model/parallel';
 import { optimizerFromConfig } from '../src/optimizers/index';
 import { augmentation } from '../src/data/augment';
 import { healthProbes, measureHealth } from '../src/model/health';
-import { CTRL, CTRL64, OP_END, OP_EPOCH, PROGRESS_FIELDS, WORKER, controlF64, workerResult, type SessionEnd, type SessionStart } from './protocol';
+import { CTRL, CTRL64, OP_END, OP_EPOCH, PROGRESS_FIELDS, type SessionEnd, type SessionStart } from './protocol';
 
 /** Thrown inside a worker when the session is aborted (another worker failed, or the main thread asked). */
 export class SessionAborted extends Error {
@@ -116,14 +102,10 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   e.gemmWorkspace = sb.gemmWs;
   const W = s.shards;
   const optimizer = optimizerFromConfig(s.optimizer);
-  const P = core.paramCount;
-  const redundant = s.redundant;
-  const me = CTRL64.PER_WORKER + CTRL64.WORKER_FIELDS * s.shard;
-  /** Where a step of parity p reads the shards' slots, and where this worker sums them (the first slot when stepping a range). */
-  const slotsOf = (p: number): number => s.gradSets[p]!;
-  const sumOf = (p: number): number => (redundant && W > 1 ? s.gradSets[1 - p]! + s.shard * P * 4 : s.gradSets[p]!);
-  /** The copy a step of parity p reads: this worker's own, or the shared copy of that parity. */
-  const blockOf = (p: number): number => (redundant ? s.blocks[s.shard]! : s.blocks[p]!);
+  const [from, to] = s.range;
+  const slotStride = s.buffers.length > 1 ? (s.buffers[1]!.grads - s.buffers[0]!.grads) / 4 : core.paramCount;
+  const grads0 = s.buffers[0]!.grads;
+  const me = CTRL64.PER_WORKER + 4 * s.shard;
   const probes = s.health && s.shard === 0 ? healthProbes(core) : undefined;
   const aug = s.augment ? { pipeline: augmentation(s.augment.pipeline.steps, s.augment.pipeline), seed: s.augment.seed } : undefined;
   let i32 = new Int32Array(0),
@@ -132,7 +114,7 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   const views = (): void => {
     // views over the memory as it is now (the main thread may have grown it)
     i32 = new Int32Array(e.memory.buffer, s.control, CTRL.WORDS);
-    f64 = new Float64Array(e.memory.buffer, s.control + CTRL.WORDS * 4, controlF64(W));
+    f64 = new Float64Array(e.memory.buffer, s.control + CTRL.WORDS * 4, CTRL64.PER_WORKER + 4 * W);
     progress = new Float64Array(e.memory.buffer, s.progress, PROGRESS_FIELDS * Math.ceil(s.data.rows / s.batchSize));
   };
   views();
@@ -179,39 +161,35 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     barrier,
     gemmWs: sb.gemmWs,
   };
-  const optSlots = s.slotOffsets.map(() => 0);
-  // the whole model on this worker's own copy (the norm computed here, from the whole gradient),
-  // or this worker's range of the shared copy (the norm's squares summed at a barrier)
+  const slotPtrs = [0, 0].map(() => s.slotOffsets.map(() => 0));
+  // this worker's part of the shared step: its own range, the norm's squares summed at a barrier
   const part = stepPart({
     e,
     core,
     optimizer,
-    from: s.range[0],
-    to: s.range[1],
+    from,
+    to,
     clipNorm: s.clipNorm,
-    grads: slotsOf(0),
-    stride: P,
+    grads: grads0,
+    stride: slotStride,
     slots: W,
-    sum: sumOf(0),
-    sumParts: redundant
-      ? undefined
-      : (v) => {
-          f64[me + WORKER.SUMSQ] = v;
-          barrier();
-          let sum = 0;
-          for (let w = 0; w < W; w++) sum += f64[CTRL64.PER_WORKER + CTRL64.WORKER_FIELDS * w + WORKER.SUMSQ]!;
-          return sum;
-        },
+    sumParts: (v) => {
+      f64[me + 3] = v;
+      barrier();
+      let sum = 0;
+      for (let w = 0; w < W; w++) sum += f64[CTRL64.PER_WORKER + 4 * w + 3]!;
+      return sum;
+    },
   });
 
-  /** Totals of the last step (every worker sums the same values in the same order). */
+  /** Totals of the last step: read right after the first barrier, before any worker can overwrite its slot. */
   const totals = { loss: 0, correct: 0, penalty: 0 };
 
   /**
-   * One step on this worker's copy. Returns STEP_OK when done, or the status of the loss or
-   * gradient norm that was not finite (the step is then skipped by every worker alike).
+   * One step from copy `parity` into the other. Returns STEP_OK when done, or the status of the
+   * loss or gradient norm that was not finite (the step is then skipped by every worker alike).
    */
-  const step = (epoch: number, batchStart: number, batchRows: number, t: number, lr: number, scale: number, weight: number): number => {
+  const step = (epoch: number, batchStart: number, batchRows: number, t: number, parity: number, lr: number, scale: number, weight: number): number => {
     hooks.beforeStep?.(t);
     const rows = shardRows(batchRows, W, s.shard),
       rowOffset = shardOffset(batchRows, W, s.shard);
@@ -226,13 +204,11 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
       // augmentation keyed by (seed, epoch, dataset row): the same bits whatever the split
       if (aug) aug.pipeline.apply(e, sb.x, sb.xAug, rows, { seed: aug.seed, epoch, exampleIndices: idx, workspace: sb.augWs });
     }
-    // the gradient set and copy of this step's parity; one context for the session, updated in
-    // place: nothing is allocated per step
-    const p = t & 1;
-    const block = blockOf(p);
+    const block = s.blocks[parity]!,
+      other = s.blocks[1 - parity]!;
+    // one context for the session, updated in place: nothing is allocated per step
     ctx.params = block;
     ctx.state = block + s.stateOffset;
-    ctx.grads = slotsOf(p) + s.shard * P * 4;
     ctx.rows = rows;
     ctx.batchRows = batchRows;
     ctx.rowOffset = rowOffset;
@@ -242,41 +218,40 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     const dt = performance.now() - t0;
     timing.forwardBackwardMs += dt;
     if (timing.samples.length < 4096) timing.samples.push(dt);
-    f64[workerResult(s.shard, WORKER.LOSS, p)] = r.lossSum;
-    f64[workerResult(s.shard, WORKER.CORRECT, p)] = r.correct;
-    // the whole model's penalty, from the copy this step reads (it reads only the weights)
-    const penalty = penaltyOnly(e, core, block);
-    f64[workerResult(s.shard, WORKER.PENALTY, p)] = penalty;
+    f64[me] = r.lossSum;
+    f64[me + 1] = r.correct;
+    // the penalty reads only the weights: this range's share is ready before the gradients are
+    f64[me + 2] = stepPenalty(part, block);
     barrier();
-    // every worker sums the losses in shard order, so all take the same decision
+    // every worker sums the losses and penalties in shard order, so all take the same decision
     let loss = 0,
-      correct = 0;
+      correct = 0,
+      penalty = 0;
     for (let w = 0; w < W; w++) {
-      loss += f64[workerResult(w, WORKER.LOSS, p)]!;
-      correct += f64[workerResult(w, WORKER.CORRECT, p)]!;
+      loss += f64[CTRL64.PER_WORKER + 4 * w]!;
+      correct += f64[CTRL64.PER_WORKER + 4 * w + 1]!;
+      penalty += f64[CTRL64.PER_WORKER + 4 * w + 2]!;
     }
     totals.loss = loss;
     totals.correct = correct;
     totals.penalty = penalty;
     const t1 = performance.now();
     try {
-      part.grads = slotsOf(p);
-      part.sum = sumOf(p);
-      for (let k = 0; k < optSlots.length; k++) optSlots[k] = block + s.slotOffsets[k]!;
-      // in place on this worker's copy, or from the shared copy into the other; only the
-      // trainable ranges: frozen weights and their slots keep the same values in every copy
-      const other = redundant ? block : blockOf(1 - p);
-      const status = stepUpdate(part, batchLoss(loss, weight, penalty), block, optSlots, t, lr, other - block);
+      const slots = slotPtrs[parity]!;
+      for (let k = 0; k < slots.length; k++) slots[k] = block + s.slotOffsets[k]!;
+      // only the trainable ranges: frozen weights and their slots keep the same values in both copies
+      const status = stepUpdate(part, batchLoss(loss, weight, penalty), block, slots, t, lr, other - block);
       if (status !== STEP_OK) {
         if (s.shard === 0) f64[CTRL64.DIVERGED] = part.diverged;
         return status;
       }
-      if (core.stateCount > 0 && (redundant || s.shard === 0)) {
-        // the moving statistics: every worker merged the same batch statistics; a shared copy's
-        // are carried into the other by worker 0
-        if (other !== block) e.u8.copyWithin(other + s.stateOffset, block + s.stateOffset, block + s.stateOffset + core.stateCount * 4);
-        ctx.state = other + s.stateOffset;
+      if (s.shard === 0 && core.stateCount > 0) {
+        // the moving statistics go to the other copy too
+        const outState = other + s.stateOffset;
+        e.u8.copyWithin(outState, block + s.stateOffset, block + s.stateOffset + core.stateCount * 4);
+        ctx.state = outState;
         updateLayerStates(ctx, core, sb.layers);
+        ctx.state = block + s.stateOffset;
       }
       return STEP_OK;
     } finally {
@@ -303,13 +278,13 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
         rows = s.data.rows;
       const epoch = Atomics.load(i32, CTRL.EPOCH);
       const lr = f64[CTRL64.LR]!;
+      let parity = Atomics.load(i32, CTRL.PARITY);
       for (let b = 0; b < batches; b++) {
         if (Atomics.load(i32, CTRL.ABORT)) throw new SessionAborted('session aborted');
         const start = b * s.batchSize,
           bRows = Math.min(s.batchSize, rows - start);
         const w = batchWeight(start, bRows);
-        const t = firstT + b;
-        const status = step(epoch, start, bRows, t, lr, w > 0 ? 1 / w : 0, w);
+        const status = step(epoch, start, bRows, firstT + b, parity, lr, w > 0 ? 1 / w : 0, w);
         if (status) {
           if (s.shard === 0) {
             Atomics.store(i32, CTRL.NONFINITE, status);
@@ -317,21 +292,22 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
           }
           break;
         }
-        // on its own copy a worker is done; a shared copy is complete when every range is
-        if (!redundant) barrier();
+        barrier(); // every range is updated: the other copy is complete
+        parity = 1 - parity;
         steps++;
-        f64[me + WORKER.STEPS] = b + 1;
         if (s.shard === 0) {
           const at = b * PROGRESS_FIELDS;
           progress[at] = totals.loss;
           progress[at + 1] = totals.correct;
           progress[at + 2] = w;
           progress[at + 3] = totals.penalty;
+          const t = firstT + b;
           if (probes && (t - 1) % s.health!.every === 0) {
-            // this worker's summed gradient is complete; the outputs are this shard's
+            // every range of the reduced gradient is complete after the barrier; the outputs are this shard's
             const rec = new Float64Array(e.memory.buffer, s.health!.area + b * s.health!.recordFloats * 8, s.health!.recordFloats);
-            measureHealth(e, core, probes, sb, part.sum, shardRows(bRows, W, 0), rec);
+            measureHealth(e, core, probes, sb, grads0, shardRows(bRows, W, 0), rec);
           }
+          Atomics.store(i32, CTRL.PARITY, parity);
           // no notify: the main thread looks at the progress now and then, and must not be
           // woken per step (on a machine with as many cores as workers it would take a core)
           Atomics.store(i32, CTRL.PROGRESS, b + 1);
@@ -344,15 +320,13 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
         Atomics.load(i32, CTRL.BATCH_START),
         Atomics.load(i32, CTRL.BATCH_ROWS),
         t,
+        Atomics.load(i32, CTRL.PARITY),
         f64[CTRL64.LR]!,
         f64[CTRL64.SCALE]!,
         f64[CTRL64.BATCH_WEIGHT]!,
       );
       if (status) Atomics.store(i32, CTRL.NONFINITE, status);
-      else {
-        steps++;
-        f64[me + WORKER.STEPS] = 1;
-      }
+      else steps++;
     }
     Atomics.add(i32, CTRL.DONE, 1);
     Atomics.notify(i32, CTRL.DONE);

@@ -100,9 +100,9 @@ export class Sequential implements ModelCore {
   /** @internal */
   slots: number[] = [];
   /**
-   * Counts writes of weights through setWeights (model or layer): a data-parallel fit, whose
-   * workers each step their own copy, copies the weights to every copy when a callback wrote
-   * them between steps. @internal
+   * Counts writes of weights through setWeights (model or layer): a data-parallel fit, which
+   * keeps two copies of the weights, copies them into both when a callback wrote them between
+   * steps. @internal
    */
   weightWrites = 0;
   /** What compile settled. @internal */

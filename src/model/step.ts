@@ -4,10 +4,6 @@
  * range of the parameters) and the message-passing fallback (workers/transfer-parallel.ts, the
  * main thread stepping every range).
  *
- * The workers on shared memory each keep their own copy of the parameters and optimizer state
- * and step all of it (one part covering the whole range), so that one barrier per step is enough
- * (workers/session.ts).
- *
  * After the shards' forward and backward passes, every runner takes the same steps in the same
  * order:
  *
@@ -53,15 +49,10 @@ export interface StepPart {
   from: number;
   to: number;
   clipNorm: number | undefined;
-  /**
-   * The gradient: `slots` shard slots of `stride` floats from byte offset `grads`; the step
-   * reduces its range into `sum` (the first slot unless set apart: the workers reduce into a
-   * buffer no other worker reads while they sum). Both may change between steps.
-   */
+  /** The gradient: `slots` shard slots of `stride` floats from byte offset `grads`; the step reduces its range into the first. */
   grads: number;
   stride: number;
   slots: number;
-  sum: number;
   /**
    * Sums a value over every part, in part order, giving each part the same sum (the workers on
    * shared memory exchange it at a barrier); a part that steps the whole range returns it.
@@ -74,8 +65,8 @@ export interface StepPart {
 }
 
 /** A step part; `sumParts` defaults to a lone part's (the value itself). */
-export function stepPart(o: Omit<StepPart, 'diverged' | 'slotAt' | 'sumParts' | 'sum'> & { sumParts?: (value: number) => number; sum?: number }): StepPart {
-  return { ...o, sum: o.sum ?? o.grads, sumParts: o.sumParts ?? ((v) => v), diverged: 0, slotAt: o.optimizer.slotNames.map(() => 0) };
+export function stepPart(o: Omit<StepPart, 'diverged' | 'slotAt' | 'sumParts'> & { sumParts?: (value: number) => number }): StepPart {
+  return { ...o, sumParts: o.sumParts ?? ((v) => v), diverged: 0, slotAt: o.optimizer.slotNames.map(() => 0) };
 }
 
 /**
@@ -95,7 +86,7 @@ export function stepPenalty(p: StepPart, params: number): number {
 
 /**
  * Steps 2 to 5 of the step on this part's range: checks the batch's `loss` (with the penalty,
- * the same value in every part), reduces the gradient slots into `p.sum`, adds the regularization gradient,
+ * the same value in every part), reduces the gradient slots, adds the regularization gradient,
  * clips, and runs the optimizer from `params` with its state at `optSlots`, at step `t` (1-based)
  * and learning rate `lr`, writing to `params + out` (0: in place). Returns {@link STEP_OK}, or
  * the divergence (then nothing moved and `p.diverged` holds the value).
@@ -107,9 +98,9 @@ export function stepUpdate(p: StepPart, loss: number, params: number, optSlots: 
   }
   const { e, from, to } = p,
     n = to - from,
-    g = p.sum + from * 4;
-  if (n > 0 && (p.slots > 1 || p.sum !== p.grads)) f32_reduce_slots(e, p.grads + from * 4, p.stride, p.slots, g, n);
-  regularize(e, p.core, params, p.sum, from, to);
+    g = p.grads + from * 4;
+  if (n > 0 && p.slots > 1) f32_reduce_slots(e, g, p.stride, p.slots, g, n);
+  regularize(e, p.core, params, p.grads, from, to);
   if (p.clipNorm !== undefined) {
     const norm = Math.sqrt(p.sumParts(n > 0 ? f32_sum_squares(e, g, n) : 0));
     if (!Number.isFinite(norm)) {
@@ -124,7 +115,7 @@ export function stepUpdate(p: StepPart, loss: number, params: number, optSlots: 
       b = Math.min(to, r.offset + r.length);
     if (b <= a) continue;
     for (let k = 0; k < optSlots.length; k++) p.slotAt[k] = optSlots[k]! + a * 4;
-    p.optimizer.step(e, params + a * 4, p.sum + a * 4, p.slotAt, b - a, t, lr, out);
+    p.optimizer.step(e, params + a * 4, p.grads + a * 4, p.slotAt, b - a, t, lr, out);
   }
   return STEP_OK;
 }
