@@ -157,6 +157,20 @@ export async function createDataParallelRunner(pool: SessionPool, model: LayersM
     model.slots = slotOffsets.map((o) => blocks[parity]! + o);
     model.state = blocks[parity]! + stateOffset;
   };
+  /**
+   * A callback may write weights (setWeights) between steps into the copy the model shows. The
+   * optimizer writes only the trainable ranges into the other copy, so a frozen layer's new
+   * weights would be lost at the next step: both copies take them.
+   */
+  let writes = model.weightWrites;
+  const syncWrites = (): void => {
+    if (model.weightWrites === writes) return;
+    writes = model.weightWrites;
+    const from = blocks[parity]!,
+      to = blocks[1 - parity]!;
+    copy(to, from, P);
+    copy(to + stateOffset, from + stateOffset, S);
+  };
 
   const ranges = splitRanges(P, W);
   const base: Omit<SessionStart, 'shard' | 'range'> = {
@@ -239,6 +253,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: LayersM
     f64()[CTRL64.LR] = opt.learningRate;
     epochNow = epoch;
     const firstStep = opt.iterations;
+    syncWrites();
     issue(OP_EPOCH);
     let seen = 0;
     const tally = new EpochTally(spec.countCorrect);
@@ -365,6 +380,7 @@ export async function createDataParallelRunner(pool: SessionPool, model: LayersM
         d[CTRL64.LR] = opt.learningRate;
         d[CTRL64.SCALE] = batchWeight > 0 ? 1 / batchWeight : 0;
         d[CTRL64.BATCH_WEIGHT] = batchWeight;
+        syncWrites();
         issue(OP_STEP);
         await waitDone();
         let stepLoss = 0,

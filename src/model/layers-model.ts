@@ -106,6 +106,12 @@ export class LayersModel implements ModelCore {
   state = 0;
   /** @internal */
   slots: number[] = [];
+  /**
+   * Counts writes of weights through setWeights (model or layer): a data-parallel fit, which
+   * keeps two copies of the weights, copies them into both when a callback wrote them between
+   * steps. @internal
+   */
+  weightWrites = 0;
   /** What compile settled. @internal */
   compiled: CompiledModel | undefined;
   private disposed = false;
@@ -377,6 +383,7 @@ export class LayersModel implements ModelCore {
     });
     const f32 = this.e.f32;
     specs.forEach(({ l, spec, i }, k) => f32.set(weights[k]!, ((spec.trainable ? this.params : this.state) >> 2) + l.offsets[i]!));
+    this.weightWrites++;
   }
 
   /**
@@ -436,6 +443,7 @@ export class LayersModel implements ModelCore {
     layer.weightSpecs().forEach((spec, i) => {
       f32.set(weights[i]!, ((spec.trainable ? this.params : this.state) >> 2) + layer.offsets[i]!);
     });
+    this.weightWrites++;
   }
 
   /** Names of the weights, in getWeights() order (`dense/kernel`, ...). */

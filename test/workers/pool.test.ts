@@ -115,6 +115,27 @@ describe('data-parallel fit', () => {
     expect(h.history.loss![1]).toBeLessThan(h.history.loss![0]!);
   });
 
+  it('weights a callback writes between steps (setWeights), a frozen layer included, stay written, in lockstep and between free-running epochs', async () => {
+    // the workers step from one copy of the weights into the other, and write only the trainable
+    // ranges: a frozen layer's weights written into the copy the model shows must reach the other
+    const run = async (workers: number, lockstep: boolean): Promise<Float32Array[]> => {
+      const m = model(9);
+      m.layers[0]!.trainable = false;
+      m.compile({ optimizer: knobs.optimizers.adam({ learningRate: 3e-3 }), loss: 'sparseCategoricalCrossentropy' });
+      const halve = (): void => m.setWeights(m.getWeights().map((w) => w.map((v) => v * 0.5)));
+      const cb = lockstep ? { onBatchEnd: (b: number) => void (b === 2 && halve()) } : { onEpochEnd: (e: number) => void (e === 0 && halve()) };
+      await m.fit(x, labels, { batchSize: 64, epochs: 2, verbose: 0, workers, callbacks: [cb] });
+      return m.getWeights();
+    };
+    for (const lockstep of [true, false]) {
+      const one = await run(1, lockstep),
+        two = await run(2, lockstep);
+      // the frozen kernel is exactly the halved one
+      expect(bits([two[0]!])).toEqual(bits([one[0]!]));
+      expect(relDiff(one, two)).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
   it("'auto' uses one worker where a shard would be too small to pay", () => {
     const m = model();
     expect(autoWorkers(m, 8, 2)).toBe(1);
@@ -214,11 +235,23 @@ describe('faults', () => {
     const throwing = knobs.workerPool({ size: 2, faults: { shard: 0, step: 3, kind: 'throw' } });
     knobs.useWorkerPool(throwing);
     try {
-      const err = (await model(12)
-        .fit(x, labels, { batchSize: 64, epochs: 2, verbose: 0, workers: 2 })
-        .catch((e: unknown) => e)) as Error;
+      const failed = model(12);
+      const err = (await failed.fit(x, labels, { batchSize: 64, epochs: 2, verbose: 0, workers: 2 }).catch((e: unknown) => e)) as Error;
       expect(err.message).toMatch(/worker 0 failed at epoch 1, batch 3 \(Error: injected fault at step 3\)/);
       expect((err.cause as Error).stack).toMatch(/injected fault/);
+      // worker 0 reports the steps: when it fails, the model still keeps the last completed one (2)
+      expect(failed.optimizer!.iterations).toBe(2);
+      let atTwo: Float32Array[] | undefined;
+      knobs.useWorkerPool(pool);
+      const ref = model(12);
+      await ref.fit(x, labels, {
+        batchSize: 64,
+        epochs: 1,
+        verbose: 0,
+        workers: 2,
+        callbacks: [{ onBatchEnd: (b) => void (b === 1 && (atTwo = ref.getWeights())) }],
+      });
+      expect(bits(failed.getWeights())).toEqual(bits(atTwo!));
     } finally {
       knobs.useWorkerPool(pool);
       await throwing.close();
