@@ -63,6 +63,26 @@ function l2Net(l2: number): knobs.Sequential {
   });
 }
 
+/**
+ * Every runner's weights agree with the first's (one thread) within 1e-5 + 1e-4 relative, and
+ * those moved well beyond that tolerance from `initial`, so agreeing means something. Returns the
+ * first runner's weights.
+ */
+function expectRunnersAgree(runners: readonly string[], runs: Float32Array[][], initial: Float32Array[]): Float32Array[] {
+  const [one, ...others] = runs;
+  others.forEach((w, r) =>
+    w.forEach((a, i) => {
+      for (let k = 0; k < a.length; k++) {
+        const ref = one![i]![k]!;
+        if (!(Math.abs(a[k]! - ref) <= 1e-5 + 1e-4 * Math.abs(ref))) throw new Error(`${runners[r + 1]}: weight ${i}[${k}] ${a[k]}, one thread ${ref}`);
+      }
+    }),
+  );
+  const moved = Math.max(...one!.map((w, i) => Math.max(...w.map((v, k) => Math.abs(v - initial[i]![k]!)))));
+  expect(moved).toBeGreaterThan(0.05);
+  return one!;
+}
+
 describe('the one training step, on every runner', () => {
   // l2 = 1e308 makes the penalty overflow to Infinity while the data loss stays finite. Before the
   // step had one home, the workers and the message fallback checked the loss before adding the
@@ -121,18 +141,7 @@ describe('frozen layers on the message fallback', () => {
       runs.push(m.getWeights());
       m.dispose();
     }
-    const [one, ...others] = runs;
-    others.forEach((w, r) =>
-      w.forEach((a, i) => {
-        for (let k = 0; k < a.length; k++) {
-          const ref = one![i]![k]!;
-          if (!(Math.abs(a[k]! - ref) <= 1e-5 + 1e-4 * Math.abs(ref))) throw new Error(`${RUNNERS[r + 1]}: weight ${i}[${k}] ${a[k]}, one thread ${ref}`);
-        }
-      }),
-    );
-    // the weights moved well beyond the tolerance, so agreeing means something
-    const moved = Math.max(...one!.map((w, i) => Math.max(...w.map((v, k) => Math.abs(v - initial[i]![k]!)))));
-    expect(moved).toBeGreaterThan(0.05);
+    expectRunnersAgree(RUNNERS, runs, initial);
   });
 });
 
@@ -161,19 +170,7 @@ describe('shared layers on every runner', () => {
       runs.push(m.getWeights());
       m.dispose();
     }
-    const [one, ...others] = runs;
-    others.forEach((w, r) =>
-      w.forEach((a, i) => {
-        for (let k = 0; k < a.length; k++) {
-          const ref = one![i]![k]!;
-          if (!(Math.abs(a[k]! - ref) <= 1e-5 + 1e-4 * Math.abs(ref))) throw new Error(`${runners[r + 1]}: weight ${i}[${k}] ${a[k]}, one thread ${ref}`);
-        }
-      }),
-    );
-    // the weights moved well beyond the tolerance, so agreeing means something
-    const moved = Math.max(...one!.map((w, i) => Math.max(...w.map((v, k) => Math.abs(v - initial[i]![k]!)))));
-    expect(moved).toBeGreaterThan(0.05);
-    return one!;
+    return expectRunnersAgree(runners, runs, initial);
   }
 
   it('a shared batch norm in training mode and a shared dense: one thread, shared memory and lockstep agree', async () => {
