@@ -88,6 +88,12 @@ export class WorkerPool implements SessionPool {
       minThreads: this.size,
       maxThreads: this.size,
       idleTimeout: 60_000,
+      // A worker's live JavaScript is small (tensors live in the shared engine memory), but each
+      // step leaves a little garbage; with V8's default the young generation of every thread
+      // grows toward 16 MiB semi-spaces over thousands of steps, and stays resident. A small cap
+      // keeps the scavenges cheap and the pages few (Fashion-MNIST, 5 epochs on 2 workers: peak
+      // RSS 259 -> 247 MiB with bit-identical weights).
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
       workerData: { module: e.module, memory: e.memory, faults: options.faults },
     });
   }

@@ -4,7 +4,7 @@
  * budget and measures it on the 10,000 test images. Usage:
  *
  *   fashion.js <net> [--workers 2] [--cpu-minutes 20] [--minutes N] [--epochs N] [--pixels uint8|float32] [--train 60000] [--seed 1]
- *              [--tta] [--batch 128] [--lr 2e-3] [--dropout R] [--translate P] [--weight-decay W (AdamW)]
+ *              [--tta] [--batch 128] [--lr 2e-3] [--dropout R] [--translate P] [--cutout S] [--weight-decay W (AdamW)]
  *
  *   net  bn      conv-bn-relu blocks with max pooling and dropout, no augmentation (issue 12's
  *                "small conv net": 87,754 parameters)
@@ -81,6 +81,8 @@ const maxEpochs = Number(opt('epochs', '200'));
 /** Knobs for accuracy experiments: `--dropout R` and `--lr X` override the net's dropout rate and Adam's initial rate; `--translate P` adds shifts of up to P pixels to the flip net's augmentation. */
 const dropoutOverride = args.includes('--dropout') ? Number(opt('dropout', '0')) : undefined;
 const translate = Number(opt('translate', '0'));
+/** `--cutout S`: also erase a random S x S square (to 0) in half of the training images. */
+const cutout = Number(opt('cutout', '0'));
 const batchSize = Number(opt('batch', '128'));
 const weightDecay = Number(opt('weight-decay', '0'));
 /** Memory runs: stop after this many batches (the peak is reached once the data and every buffer are staged). */
@@ -138,6 +140,7 @@ const augment =
       ? knobs.data.augmentation([
           { type: 'flip', direction: 'horizontal', p: 0.5 },
           ...(translate > 0 ? [{ type: 'translate' as const, pixels: translate }] : []),
+          ...(cutout > 0 ? [{ type: 'cutout' as const, size: cutout, p: 0.5 }] : []),
         ])
       : undefined;
 
