@@ -136,15 +136,40 @@ function libraryExternalPlugin() {
 }
 
 /**
- * fflate's browser build in every bundle: its Node build requires node:worker_threads at import
- * (for its asynchronous API, which knobs never calls), and loading worker_threads costs every
- * Node start-up a few milliseconds (issue 15). The browser build touches no Worker until used.
+ * fflate's browser build in every bundle (its Node build requires node:worker_threads at import,
+ * for an asynchronous API knobs never calls), and evaluated on first use. knobs calls only
+ * `zlibSync` (PNG images: data previews, galleries, the report), whose share of fflate builds
+ * its Huffman tables at the module's top level: about 14 ms of every Node start-up (issue 15),
+ * for a function most programs never call. This plugin bundles that share (tree-shaken: 6 KB,
+ * not 25 KB) into a function that runs it on the first call.
  */
-function fflateBrowserPlugin() {
+function fflateLazyPlugin() {
   return {
-    name: 'knobs-fflate-browser',
+    name: 'knobs-fflate-lazy',
     setup(build) {
-      build.onResolve({ filter: /^fflate$/ }, () => ({ path: join(root, 'node_modules/fflate/esm/browser.js') }));
+      build.onResolve({ filter: /^fflate$/ }, () => ({ path: 'fflate', namespace: 'knobs-fflate' }));
+      build.onLoad({ filter: /.*/, namespace: 'knobs-fflate' }, async () => {
+        const esbuild = await import('esbuild');
+        const r = await esbuild.build({
+          stdin: { contents: "export { zlibSync } from './node_modules/fflate/esm/browser.js';", resolveDir: root },
+          bundle: true,
+          format: 'iife',
+          globalName: 'fflate',
+          target: 'es2022',
+          minify: true,
+          legalComments: 'none',
+          write: false,
+          logLevel: 'warning',
+        });
+        const contents =
+          '// fflate (MIT, https://github.com/101arrowz/fflate): zlibSync, evaluated on its first call\n' +
+          'let lib;\n' +
+          'export function zlibSync(data, options) {\n' +
+          `  if (!lib) {\n${r.outputFiles[0].text}    lib = fflate;\n  }\n` +
+          '  return lib.zlibSync(data, options);\n' +
+          '}\n';
+        return { contents, loader: 'js', resolveDir: root };
+      });
     },
   };
 }
@@ -218,12 +243,19 @@ function edgeEntries() {
 async function bundle() {
   const esbuild = await import('esbuild');
   copyWasm();
-  // minified (names kept: errors and layers are identified by name) for small bundles and fast cold starts
+  // the chunks of an earlier build (their names carry a hash of their content) would be packed
+  for (const dir of ['node', 'browser']) {
+    const d = join(root, 'build/dist', dir);
+    if (existsSync(d)) for (const f of readdirSync(d)) if (/^knobs-.*\.js(\.map)?$/.test(f)) rmSync(join(d, f));
+  }
+  // minified for small bundles and fast cold starts. Function and class names are not kept:
+  // nothing reads them (errors carry a `name` field, layers a `className`), and esbuild's
+  // keepNames wraps every function and class in a call at import (18 KB and ~4 ms of Node
+  // start-up, issue 15).
   // package.json's "sideEffects" applies to our sources as well as to the published bundles: it
   // lists the modules whose top level registers something (storage schemes, the worker pools'
   // parallel backends) and the entries that import them, which are not packed, so inert for
-  // users. Pure annotations are honoured: fflate's tables are /* @__PURE__ */, and only
-  // zlibSync's share is kept (6 KB, not 25 KB).
+  // users.
   const common = {
     bundle: true,
     format: 'esm',
@@ -232,27 +264,35 @@ async function bundle() {
     logLevel: 'warning',
     legalComments: 'none',
     minify: true,
-    keepNames: true,
     // true in the 'knobs/ops' bundles only: their loaders fetch or read knobs-ops.wasm (see
     // src/engine/wasm-location.ts); the minifier drops the other branch of each loader
     define: { KNOBS_OPS_KERNELS: 'false' },
   };
   const opsKernels = { define: { KNOBS_OPS_KERNELS: 'true' } };
+  const split = { splitting: true, chunkNames: 'knobs-[name]-[hash]' };
   const nodeBanner = { js: "import { createRequire as __knobsCreateRequire } from 'node:module'; const require = __knobsCreateRequire(import.meta.url);" };
   const builds = [
+    // the core entries split (issue 15): what loads only behind an async call (the training loop
+    // with the first fit, TensorFlow.js' format with the first tfjs save or load) is a chunk
+    // beside the entry (knobs-<name>-<hash>.js) that Node and browsers load then, and that a
+    // user's bundler follows; importing knobs parses the rest only
     {
-      entryPoints: { knobs: 'build/entry.node.ts', report: 'build/entry.report.node.ts', tune: 'build/entry.tune.node.ts' },
+      entryPoints: { knobs: 'build/entry.node.ts' },
+      outdir: 'build/dist/node',
+      platform: 'node',
+      banner: nodeBanner,
+      external: ['piscina', '@redis/client'],
+      ...split,
+    },
+    {
+      entryPoints: { report: 'build/entry.report.node.ts', tune: 'build/entry.tune.node.ts' },
       outdir: 'build/dist/node',
       platform: 'node',
       banner: nodeBanner,
       external: ['piscina', '@redis/client'],
     },
-    {
-      entryPoints: { knobs: 'build/entry.browser.ts', report: 'build/entry.report.ts', tune: 'build/entry.tune.ts' },
-      outdir: 'build/dist/browser',
-      platform: 'browser',
-      knobs: 'browser',
-    },
+    { entryPoints: { knobs: 'build/entry.browser.ts' }, outdir: 'build/dist/browser', platform: 'browser', knobs: 'browser', ...split },
+    { entryPoints: { report: 'build/entry.report.ts', tune: 'build/entry.tune.ts' }, outdir: 'build/dist/browser', platform: 'browser', knobs: 'browser' },
     // 'knobs/ops' over its own small kernel file
     { entryPoints: { ops: 'build/entry.ops.ts' }, outdir: 'build/dist/node', platform: 'node', banner: nodeBanner, ...opsKernels },
     { entryPoints: { ops: 'build/entry.ops.ts' }, outdir: 'build/dist/browser', platform: 'browser', knobs: 'browser', ...opsKernels },
@@ -326,7 +366,7 @@ async function bundle() {
           ...(lib ? [libraryExternalPlugin()] : []),
           ...(b.platform === 'node' ? [nodeFsRequirePlugin()] : []),
           wasmSourcePlugin(knobs),
-          fflateBrowserPlugin(),
+          fflateLazyPlugin(),
         ],
       }),
     ),
