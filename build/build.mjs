@@ -175,33 +175,37 @@ function fflateLazyPlugin() {
 }
 
 /**
- * node:fs and node:fs/promises through CommonJS `require` in the Node bundles. Node's ESM facade
- * of node:fs reads every export, `fs.promises` included, whose getter loads the promises API
- * with streams and readline: about 5.5 ms CPU of every start-up (issue 15), against 1 ms for
- * `require('node:fs')`. These modules export the plain values of `fs` (a getter, such as
- * `promises` or `ReadStream`, is left out: importing one fails the build) and wrappers that
- * reach `fs.promises` on their first call.
+ * node:fs, node:fs/promises, node:util and node:os through CommonJS `require` in the Node
+ * bundles. Node's ESM facade of a built-in module reads every export: for node:fs that includes
+ * `fs.promises`, whose getter loads the promises API with streams and readline (about 5.5 ms CPU
+ * of every start-up, issue 15, against 1 ms for `require('node:fs')`); for node:util, parseArgs,
+ * MIMEType and the abort helpers, each an internal module (~0.6 ms, with node:os). These modules
+ * export the plain values of the built-in (a getter, such as `fs.promises` or `fs.ReadStream`, is
+ * left out: importing one fails the build, except for plain functions such as util.parseArgs)
+ * and, for node:fs/promises and those functions, wrappers that reach them on their first call.
  */
-function nodeFsRequirePlugin() {
+function nodeBuiltinRequirePlugin() {
   return {
-    name: 'knobs-node-fs-require',
+    name: 'knobs-node-builtin-require',
     setup(build) {
-      build.onResolve({ filter: /^node:fs(\/promises)?$/ }, (args) => ({ path: args.path, namespace: 'knobs-node-fs' }));
-      build.onLoad({ filter: /.*/, namespace: 'knobs-node-fs' }, async (args) => {
+      build.onResolve({ filter: /^node:(fs(\/promises)?|util|os)$/ }, (args) => ({ path: args.path, namespace: 'knobs-node-builtin' }));
+      build.onLoad({ filter: /.*/, namespace: 'knobs-node-builtin' }, async (args) => {
         const { createRequire } = await import('node:module');
-        const fs = createRequire(import.meta.url)('node:fs');
+        const name = args.path === 'node:fs/promises' ? 'node:fs' : args.path;
+        const m = createRequire(import.meta.url)(name);
         const valid = (k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default';
-        const head = "import { createRequire as __knobsFsRequire } from 'node:module';\nconst fs = __knobsFsRequire(import.meta.url)('node:fs');\n";
+        const head = `import { createRequire as __knobsRequire } from 'node:module';\nconst m = __knobsRequire(import.meta.url)(${JSON.stringify(name)});\n`;
         let lines;
-        if (args.path === 'node:fs') {
-          lines = Object.entries(Object.getOwnPropertyDescriptors(fs))
-            .filter(([k, d]) => valid(k) && 'value' in d)
-            .map(([k]) => `export const ${k} = fs.${k};`);
-          lines.push('export default fs;');
+        if (args.path !== 'node:fs/promises') {
+          // a getter whose value is a plain function (util.parseArgs) is reached on its first call
+          lines = Object.entries(Object.getOwnPropertyDescriptors(m))
+            .filter(([k, d]) => valid(k) && ('value' in d || (typeof m[k] === 'function' && /^[a-z]/.test(k))))
+            .map(([k, d]) => ('value' in d ? `export const ${k} = m.${k};` : `export const ${k} = (...args) => m.${k}(...args);`));
+          lines.push('export default m;');
         } else {
-          lines = Object.entries(fs.promises)
+          lines = Object.entries(m.promises)
             .filter(([k]) => valid(k))
-            .map(([k, v]) => (typeof v === 'function' ? `export const ${k} = (...args) => fs.promises.${k}(...args);` : `export const ${k} = fs.${k};`));
+            .map(([k, v]) => (typeof v === 'function' ? `export const ${k} = (...args) => m.promises.${k}(...args);` : `export const ${k} = m.${k};`));
         }
         return { contents: head + lines.join('\n') + '\n', loader: 'js', resolveDir: root };
       });
@@ -364,7 +368,7 @@ async function bundle() {
         ...b,
         plugins: [
           ...(lib ? [libraryExternalPlugin()] : []),
-          ...(b.platform === 'node' ? [nodeFsRequirePlugin()] : []),
+          ...(b.platform === 'node' ? [nodeBuiltinRequirePlugin()] : []),
           wasmSourcePlugin(knobs),
           fflateLazyPlugin(),
         ],
