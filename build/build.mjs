@@ -175,6 +175,29 @@ function fflateLazyPlugin() {
 }
 
 /**
+ * Keeps the names of our classes in the minified bundles, and only theirs: Node prints an error
+ * or a model by its constructor's name (`ShapeError: ...`, `Sequential { ... }`, not `S [ShapeError]`).
+ * esbuild's keepNames would do it for every function as well, with a naming call each at import:
+ * ~9 ms of a Node start-up (issue 15). Each class declaration of src/ and workers/ gets a static
+ * block naming it (`class X ... {` opens every one of them on its line).
+ */
+function classNamesPlugin() {
+  return {
+    name: 'knobs-class-names',
+    setup(build) {
+      build.onLoad({ filter: /[\\/](src|workers)[\\/].*\.ts$/ }, async (args) => {
+        if (args.path.includes('node_modules')) return undefined;
+        const { readFile } = await import('node:fs/promises');
+        const text = await readFile(args.path, 'utf8');
+        const re = /^(\s*(?:export\s+)?(?:abstract\s+)?class\s+([A-Za-z_$][\w$]*)\b[^{]*\{)/gm;
+        const contents = text.replace(re, (head, _all, name) => `${head} static { Object.defineProperty(this, 'name', { value: ${JSON.stringify(name)} }); }`);
+        return contents === text ? undefined : { contents, loader: 'ts' };
+      });
+    },
+  };
+}
+
+/**
  * node:fs, node:fs/promises, node:util and node:os through CommonJS `require` in the Node
  * bundles. Node's ESM facade of a built-in module reads every export: for node:fs that includes
  * `fs.promises`, whose getter loads the promises API with streams and readline (about 5.5 ms CPU
@@ -252,10 +275,9 @@ async function bundle() {
     const d = join(root, 'build/dist', dir);
     if (existsSync(d)) for (const f of readdirSync(d)) if (/^knobs-.*\.js(\.map)?$/.test(f)) rmSync(join(d, f));
   }
-  // minified for small bundles and fast cold starts. Function and class names are not kept:
-  // nothing reads them (errors carry a `name` field, layers a `className`), and esbuild's
-  // keepNames wraps every function and class in a call at import (18 KB and ~4 ms of Node
-  // start-up, issue 15).
+  // minified for small bundles and fast cold starts. Class names are kept (classNamesPlugin),
+  // function names not: esbuild's keepNames names every function with a call at import (18 KB
+  // and ~9 ms of Node start-up, issue 15).
   // package.json's "sideEffects" applies to our sources as well as to the published bundles: it
   // lists the modules whose top level registers something (storage schemes, the worker pools'
   // parallel backends) and the entries that import them, which are not packed, so inert for
@@ -371,6 +393,7 @@ async function bundle() {
           ...(b.platform === 'node' ? [nodeBuiltinRequirePlugin()] : []),
           wasmSourcePlugin(knobs),
           fflateLazyPlugin(),
+          classNamesPlugin(),
         ],
       }),
     ),
