@@ -198,20 +198,21 @@ function classNamesPlugin() {
 }
 
 /**
- * node:fs, node:fs/promises, node:util and node:os through CommonJS `require` in the Node
- * bundles. Node's ESM facade of a built-in module reads every export: for node:fs that includes
- * `fs.promises`, whose getter loads the promises API with streams and readline (about 5.5 ms CPU
- * of every start-up, issue 15, against 1 ms for `require('node:fs')`); for node:util, parseArgs,
- * MIMEType and the abort helpers, each an internal module (~0.6 ms, with node:os). These modules
- * export the plain values of the built-in (a getter, such as `fs.promises` or `fs.ReadStream`, is
- * left out: importing one fails the build, except for plain functions such as util.parseArgs)
- * and, for node:fs/promises and those functions, wrappers that reach them on their first call.
+ * node:fs, node:fs/promises and node:os through CommonJS `require` in the Node bundles. Node's
+ * ESM facade of a built-in module reads every export: for node:fs that includes `fs.promises`,
+ * whose getter loads the promises API with streams and readline (about 5.5 ms CPU of every
+ * start-up, issue 15, against 1 ms for `require('node:fs')`). These modules export the plain
+ * values of the built-in (a getter, such as `fs.promises` or `fs.ReadStream`, is left out:
+ * importing one fails the build) and, for node:fs/promises, wrappers that reach `fs.promises` on
+ * their first call. Not node:util: several of its exports are getters that Node turns into plain
+ * values once read, in this process too, so what this would generate would depend on the order
+ * of the builds; the library imports it where it is used (data/node/fashion-mnist.ts).
  */
 function nodeBuiltinRequirePlugin() {
   return {
     name: 'knobs-node-builtin-require',
     setup(build) {
-      build.onResolve({ filter: /^node:(fs(\/promises)?|util|os)$/ }, (args) => ({ path: args.path, namespace: 'knobs-node-builtin' }));
+      build.onResolve({ filter: /^node:(fs(\/promises)?|os)$/ }, (args) => ({ path: args.path, namespace: 'knobs-node-builtin' }));
       build.onLoad({ filter: /.*/, namespace: 'knobs-node-builtin' }, async (args) => {
         const { createRequire } = await import('node:module');
         const name = args.path === 'node:fs/promises' ? 'node:fs' : args.path;
@@ -220,10 +221,9 @@ function nodeBuiltinRequirePlugin() {
         const head = `import { createRequire as __knobsRequire } from 'node:module';\nconst m = __knobsRequire(import.meta.url)(${JSON.stringify(name)});\n`;
         let lines;
         if (args.path !== 'node:fs/promises') {
-          // a getter whose value is a plain function (util.parseArgs) is reached on its first call
           lines = Object.entries(Object.getOwnPropertyDescriptors(m))
-            .filter(([k, d]) => valid(k) && ('value' in d || (typeof m[k] === 'function' && /^[a-z]/.test(k))))
-            .map(([k, d]) => ('value' in d ? `export const ${k} = m.${k};` : `export const ${k} = (...args) => m.${k}(...args);`));
+            .filter(([k, d]) => valid(k) && 'value' in d)
+            .map(([k]) => `export const ${k} = m.${k};`);
           lines.push('export default m;');
         } else {
           lines = Object.entries(m.promises)
