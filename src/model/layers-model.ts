@@ -31,7 +31,6 @@ import { ModelMemory, modelMemoryRegistry, releaseEngineBytes, reportEngineBytes
 import type { SaveOptions, SaveResult } from '../io/io';
 import { compileMetrics } from '../metrics/compiled';
 import { modelInputs } from './staging';
-import { fit } from './fit';
 import { computeGradients, evaluate, predict } from './evaluate';
 import { modelConfig, summary, trainingState, type ModelConfig, type TrainingState } from './config';
 import type { CompileOptions, CompiledModel, EvaluateResult, FitOptions, LayersModelOptions, ModelInput } from './options';
@@ -531,6 +530,9 @@ export class LayersModel implements ModelCore {
    */
   async fit(x: ModelInput, y: unknown, options: FitOptions = {}): Promise<History> {
     this.alive('fit');
+    // the training loop loads with the first fit (a chunk of its own in the bundles): importing
+    // knobs then parses less (issue 15), and a program that only predicts never loads it
+    const { fit } = await import('./fit');
     return fit(this, x, y, options);
   }
 

@@ -17,7 +17,6 @@ import { graphFromConfig, type GraphModelConfig } from './graph';
 // the import paths users and the rest of knobs know
 export type { CompileOptions, EvaluateResult, FitOptions, ModelInput, SequentialOptions } from './options';
 export type { ModelConfig } from './config';
-export { AUGMENT_STREAM } from './fit';
 export { LayersModel, type Runtime } from './layers-model';
 
 /** A stack of layers, grown with `add` (tfjs' `tf.Sequential`). Create one with {@link sequential}. */
