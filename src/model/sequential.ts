@@ -55,6 +55,13 @@ export class Sequential extends LayersModel {
       this.inputShape = checkInputShape(shape);
     }
     this.relayout([...this.layers, layer], layer);
+    // the model's symbolic tensors, if already made, grow with it
+    const sym = this.symbolic;
+    if (sym) {
+      const t = layer.addNode([sym.tensors[sym.tensors.length - 1]!]);
+      sym.tensors.push(t);
+      sym.outputs = [t];
+    }
   }
 
   /**
@@ -68,6 +75,15 @@ export class Sequential extends LayersModel {
     this.relayout(this.layers.slice(0, -1), undefined);
     top.index = -1;
     top.owner = undefined;
+    top.placedFor = undefined;
+    const sym = this.symbolic;
+    if (sym) {
+      // the popped layer's node in this model goes with it
+      const t = sym.tensors.pop()!;
+      top.nodes = top.nodes.filter((n) => n !== t);
+      if (top.nodes.length === 0) top.inbound = top.outputTensor = undefined;
+      sym.outputs = [sym.tensors[sym.tensors.length - 1]!];
+    }
     return top;
   }
 
