@@ -222,6 +222,12 @@ export class LayersModel implements ModelCore {
     }
     // layers of another built model, reused here (reuse.ts): their weights come from that model
     const before = new Map(this.layers.map((l) => [l, l.placedFor as LayersModel | undefined]));
+    for (const l of this.layers) {
+      if (l.placedFor !== undefined && l.placedFor !== this && l.owner === undefined && l.stash === undefined && l.weightSpecs().length)
+        throw new Error(
+          `${W}: layer ${l.name} belonged to a model that was disposed, with its weights; create a new layer (or build the new model before disposing the old one)`,
+        );
+    }
     const adopted = new Set(this.layers.filter((l) => l.placedFor !== undefined && l.placedFor !== this && (l.owner !== undefined || l.stash !== undefined)));
     const shapes = new Map([...adopted].map((l) => [l, { inputSize: l.inputSize, outputShape: l.outputShape.join(',') }]));
     const undo = (): void => {
@@ -248,6 +254,9 @@ export class LayersModel implements ModelCore {
       throw err;
     }
     for (const layer of this.layers) if (!adopted.has(layer)) layer.owner = this;
+    // no loss fusion until compile (a reused layer may come fused from its other model's compile)
+    this.fused = false;
+    for (const l of this.layers) if (l instanceof Dense || l instanceof Activation) l.fusedWithLoss = false;
     this.inputSize = layout.inputSize;
     this.outputSize = layout.outputSize;
     this.paramCount = layout.paramCount;
@@ -325,6 +334,7 @@ export class LayersModel implements ModelCore {
    * (`model.apply<knobs.SymbolicTensor[]>(x)` in TypeScript).
    * @example
    * ```ts
+   * const a = knobs.input({ shape: [16] });
    * const enc = knobs.model({ inputs: a, outputs: knobs.layers.dense({ units: 8, activation: 'tanh' }).apply(a) });
    * const x = knobs.input({ shape: [16] });
    * const y = knobs.layers.dense({ units: 2, activation: 'softmax' }).apply(enc.apply(x));

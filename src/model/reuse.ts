@@ -71,14 +71,6 @@ export interface SymbolicGraph {
   outputs: SymbolicTensor[];
 }
 
-/** Layers that belong to more than one model (their weights outlive a disposed holder). */
-const sharedLayers = new WeakSet<Layer>();
-
-/** Marks a layer as reused by a second model. */
-export function markShared(l: Layer): void {
-  sharedLayers.add(l);
-}
-
 /** Records the model's placement of its layers (after build and compile), and marks them placed for it. */
 export function recordPlacements(model: ReuseModel): void {
   model.placements.clear();
@@ -128,7 +120,8 @@ export function claimLayers(model: ReuseModel, holderAlive: (m: unknown) => bool
       l.weightSpecs().forEach((spec, i) => {
         const n = spec.shape.reduce((a, b) => a * b, 1);
         const src = weightAt(holder, l, i, spec.trainable);
-        f32.copyWithin(weightAt(model, l, i, spec.trainable), src, src + n);
+        // set() copies through a temporary when source and target share a buffer
+        f32.set(holder.engine.f32.subarray(src, src + n), weightAt(model, l, i, spec.trainable));
       });
       wrote = true;
     } else if (l.stash) {
@@ -142,15 +135,24 @@ export function claimLayers(model: ReuseModel, holderAlive: (m: unknown) => bool
   if (wrote) model.weightWrites++;
 }
 
+/** Layers that belong to more than one model (their weights outlive a disposed holder). */
+const sharedLayers = new WeakSet<Layer>();
+
+/** Marks a layer as reused by a second model. */
+export function markShared(l: Layer): void {
+  sharedLayers.add(l);
+}
+
 /**
  * Before a model's buffers are freed: the layers it holds that other models share keep their
- * weights themselves, for the next of those models to run.
+ * weights themselves, for the next of those models to run. (The others' weights go with the
+ * model: dispose frees its memory, and a new model cannot be built on them.)
  */
 export function releaseLayers(model: ReuseModel): void {
   const f32 = model.engine.f32;
   for (const l of model.layers) {
     if ((l.owner as unknown) !== model) continue;
-    if (sharedLayers.has(l) && model.placements.has(l)) {
+    if (sharedLayers.has(l) && model.placements.has(l) && l.weightSpecs().length) {
       l.stash = l.weightSpecs().map((spec, i) => {
         const at = weightAt(model, l, i, spec.trainable);
         return f32.slice(at, at + spec.shape.reduce((a, b) => a * b, 1));

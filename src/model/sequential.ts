@@ -13,6 +13,7 @@ import { checkInputShape, LayersModel } from './layers-model';
 import type { LayersModelOptions, SequentialOptions } from './options';
 import { layerFromConfig } from '../layers/index';
 import { graphFromConfig, type GraphModelConfig } from './graph';
+import { restorePlacement } from './reuse';
 
 // the import paths users and the rest of knobs know
 export type { CompileOptions, EvaluateResult, FitOptions, ModelInput, SequentialOptions } from './options';
@@ -101,8 +102,9 @@ export class Sequential extends LayersModel {
       } catch (err) {
         if (added && autoName) added.name = '';
         if (added) added.index = -1;
-        // the layers that were there: laid out as before
+        // the layers that were there: laid out and placed as before (frozen as compiled)
         if (this.layers.length) layoutLayers(this.layers, this.inputShape);
+        for (const l of this.layers) restorePlacement(this, l);
         throw err;
       }
     }

@@ -188,7 +188,7 @@ describe('reusing a built model: the layers and weights are shared', () => {
     expect(bits(tAfter)).toEqual(bits(ref.predict(X)));
   });
 
-  it('disposing the model that holds the shared weights leaves them with the other model; a callback running the base mid-fit is safe', async () => {
+  it('disposing the model that holds the shared weights leaves them with the other model (a lone model takes them along); a callback running the base mid-fit is safe', async () => {
     const base = await denseBase(4);
     const t = transferOf(base);
     t.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.05 }), loss: 'categoricalCrossentropy' });
@@ -209,6 +209,11 @@ describe('reusing a built model: the layers and weights are shared', () => {
     t.dispose();
     expect(bits(base.getLayer('h1').getWeights())).toEqual(bits(trained));
     expect(bits(base.getWeights().slice(0, 2))).toEqual(bits(trained));
+    // a layer whose only model was disposed has no weights left: a new model on it is refused
+    const lone = await denseBase(5);
+    const layers = lone.layers.slice();
+    lone.dispose();
+    expect(() => knobs.sequential({ inputShape: [6], layers })).toThrow(/layer h1 belonged to a model that was disposed/);
   });
 });
 
@@ -295,6 +300,11 @@ describe('a model built on a reused base: save and load, tfjs', () => {
     await back.fit(X, Y2, { epochs: 4, initialEpoch: 3, batchSize: 8, verbose: 0 });
     expect(bits(base.predict(X))).toEqual(bits(baseNow));
     expect(back.getLayer('h2')).not.toBe(base.getLayer('h2'));
+    // a loaded model's layers have symbolic tensors too: a model on its features predicts them
+    const feats = knobs.model({ inputs: back.inputs, outputs: back.getLayer('h2').output });
+    const direct = knobs.model({ inputs: back.inputs, outputs: back.outputs });
+    expect(bits(direct.predict(X))).toEqual(bits(back.predict(X)));
+    expect(feats.predict(X).length).toBe(N * 6);
     // tfjs' layers format, and back: the same predictions within float rounding
     const tdir = mkdtempSync(join(tmpdir(), 'knobs-reuse-tfjs-'));
     await t.save(`file://${tdir}`, { format: 'tfjs' });
