@@ -229,7 +229,8 @@ export function graphFromTensors(where: string, inputs: unknown, outputs: unknow
     if (l instanceof InputLayer && !inputLayers.has(l)) {
       const out = outs.find((o) => dependsOn(o, t))!;
       throw new Error(
-        `${where}: output ${out.name} is not connected to the model's inputs: it depends on input ${l.name || 'layer'} (shape ${show(l.inputShape)}), which is not in options.inputs`,
+        `${where}: output ${out.name} is not connected to the model's inputs: it depends on input ${l.name || 'layer'} (shape ${show(l.inputShape)}), which is not in options.inputs` +
+          " (to build on a built model's layers, give its inputs: knobs.model({ inputs: base.inputs, outputs }))",
       );
     }
   }

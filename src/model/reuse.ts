@@ -165,7 +165,7 @@ export function releaseLayers(model: ReuseModel): void {
 /**
  * The symbolic tensors of a built model, made once: a graph model made with knobs.model keeps
  * the tensors it was written with; a Sequential stack gets an input (an InputLayer of its input
- * shape, as tfjs' Sequential has) and one node per layer; a loaded graph one node per node.
+ * shape named `<first layer>_input`, as tfjs' Sequential has) and one node per layer; a loaded graph one node per node.
  */
 export function makeSymbolic(model: ReuseModel, written: SymbolicTensor[] | undefined): SymbolicGraph {
   const g = model.graph;
@@ -180,7 +180,8 @@ export function makeSymbolic(model: ReuseModel, written: SymbolicTensor[] | unde
     }
     return { tensors, inputs: g.inputs.map((n) => tensors[n]!), outputs: g.outputs.map((n) => tensors[n]!) };
   }
-  const input = new InputLayer({ shape: model.inputShape }).addNode([]);
+  // named as tfjs names a Sequential's input: after its first layer
+  const input = new InputLayer({ shape: model.inputShape, name: `${model.layers[0]!.name}_input` }).addNode([]);
   const tensors = [input];
   for (const l of model.layers) tensors.push(l.addNode([tensors[tensors.length - 1]!]));
   return { tensors, inputs: [input], outputs: [tensors[tensors.length - 1]!] };

@@ -49,7 +49,7 @@ async function transferModel(): Promise<knobs.LayersModel> {
 describe('a transfer model with a nested encoder, exported', () => {
   it('tf.loadLayersModel and ONNX Runtime predict the same', async () => {
     const m = await transferModel();
-    expect(m.layers.map((l) => l.name)).toEqual(['input', 'conv', 'bn', 'flat', 'enc', 'head']);
+    expect(m.layers.map((l) => l.name)).toEqual(['conv_input', 'conv', 'bn', 'flat', 'enc', 'head']);
     const want = m.predict(xs);
     const dir = mkdtempSync(join(tmpdir(), 'knobs-reuse-tfjs-'));
     await m.save(`file://${dir}`, { format: 'tfjs' });

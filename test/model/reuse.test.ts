@@ -90,7 +90,7 @@ describe('reusing a built model: the transfer idiom on real digits', () => {
     const head = L.dense({ units: 5, activation: 'softmax', name: 'head' }).apply(feat);
     const transfer = knobs.model({ inputs: base.inputs, outputs: head, seed: 2 });
     expect(transfer.getLayer('conv')).toBe(base.getLayer('conv'));
-    expect(transfer.layers.map((l) => l.name)).toEqual(['input', 'conv', 'pool', 'flat', 'head']);
+    expect(transfer.layers.map((l) => l.name)).toEqual(['conv_input', 'conv', 'pool', 'flat', 'head']);
     transfer.getLayer('conv').trainable = false;
     transfer.compile({ optimizer: knobs.optimizers.adam({ learningRate: 1e-2 }), loss: 'sparseCategoricalCrossentropy' });
     const frozenBase = bits(base.getWeights());
@@ -288,7 +288,7 @@ describe('a model built on a reused base: save and load, tfjs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'knobs-reuse-'));
     await t.save(`file://${dir}`);
     const back = await knobs.loadModel(`file://${dir}`);
-    expect(back.layers.map((l) => l.name)).toEqual(['input', 'h1', 'h2', 'head']);
+    expect(back.layers.map((l) => l.name)).toEqual(['h1_input', 'h1', 'h2', 'head']);
     expect(back.getLayer('h1').trainable).toBe(false);
     expect(bits(back.predict(X))).toEqual(bits(t.predict(X)));
     // resumes exactly: one more epoch on each gives the same weights
@@ -345,7 +345,9 @@ describe('reuse: bad input is named', () => {
     expect(() => L.dense({ units: 2, name: 'lonely' }).output).toThrow(/lonely\.output: the layer has no output yet/);
     // the base's feature tensor under a new input: not connected to it
     const head = L.dense({ units: 2 }).apply(base.getLayer('h1').output);
-    expect(() => knobs.model({ inputs: knobs.input({ shape: [6] }), outputs: head })).toThrow(/is not connected to the model's inputs.*not in options\.inputs/);
+    expect(() => knobs.model({ inputs: knobs.input({ shape: [6] }), outputs: head })).toThrow(
+      /is not connected to the model's inputs: it depends on input h1_input \(shape \[6\]\), which is not in options\.inputs \(to build on a built model's layers, give its inputs: knobs\.model\(\{ inputs: base\.inputs, outputs \}\)\)/,
+    );
     // a model applied to a tensor of the wrong shape, or the wrong number of tensors
     expect(() => base.apply(knobs.input({ shape: [5] }))).toThrow(knobs.ShapeError);
     expect(() => base.apply(knobs.input({ shape: [5] }))).toThrow(
