@@ -39,11 +39,11 @@ import { graphFromTensors, graphInputShape, nodeLayer, type Graph } from './grap
 import {
   applyModel,
   claimLayers,
+  layoutWithReused,
   makeSymbolic,
   markShared,
   recordPlacements,
   releaseLayers,
-  restorePlacement,
   type Placement,
   type SymbolicGraph,
 } from './reuse';
@@ -221,39 +221,9 @@ export class LayersModel implements ModelCore {
       names.add(layer.name);
     }
     // layers of another built model, reused here (reuse.ts): their weights come from that model
-    const before = new Map(this.layers.map((l) => [l, l.placedFor as LayersModel | undefined]));
-    for (const l of this.layers) {
-      if (l.placedFor !== undefined && l.placedFor !== this && l.owner === undefined && l.stash === undefined && l.weightSpecs().length)
-        throw new Error(
-          `${W}: layer ${l.name} belonged to a model that was disposed, with its weights; create a new layer (or build the new model before disposing the old one)`,
-        );
-    }
-    const adopted = new Set(this.layers.filter((l) => l.placedFor !== undefined && l.placedFor !== this && (l.owner !== undefined || l.stash !== undefined)));
-    const shapes = new Map([...adopted].map((l) => [l, { inputSize: l.inputSize, outputShape: l.outputShape.join(',') }]));
-    const undo = (): void => {
-      // nothing half-built: the layers stay free to join another model, and the reused ones
-      // built and placed as their model had them
-      for (const l of this.layers) if (!adopted.has(l)) l.index = -1;
-      for (const prev of new Set([...adopted].map((l) => before.get(l)!))) {
-        layoutLayers(prev.layers, prev.inputShape, prev.graph);
-        for (const l of prev.layers) restorePlacement(prev, l);
-      }
-    };
-    let layout: ReturnType<typeof layoutLayers>;
-    try {
-      layout = layoutLayers(this.layers, this.inputShape, this.graph);
-      for (const [l, s] of shapes) {
-        if (l.inputSize !== s.inputSize || l.outputShape.join(',') !== s.outputShape)
-          throw new ShapeError(
-            `${W}: layer ${l.name} (${l.className}) comes from another model, where it takes ${s.inputSize} values per example and outputs [${s.outputShape}]; ` +
-              `here it would take ${l.inputSize} and output [${l.outputShape.join(', ')}] (a layer's weights are sized by its first input shape)`,
-          );
-      }
-    } catch (err) {
-      undo();
-      throw err;
-    }
-    for (const layer of this.layers) if (!adopted.has(layer)) layer.owner = this;
+    const adopted = layoutWithReused(W, this, () => layoutLayers(this.layers, this.inputShape, this.graph));
+    const layout = adopted.layout;
+    for (const layer of this.layers) if (!adopted.reused.has(layer)) layer.owner = this;
     // no loss fusion until compile (a reused layer may come fused from its other model's compile)
     this.fused = false;
     for (const l of this.layers) if (l instanceof Dense || l instanceof Activation) l.fusedWithLoss = false;
@@ -267,7 +237,7 @@ export class LayersModel implements ModelCore {
     this.owned.ptrs.push(this.params, this.state);
     reportEngineBytes(this, (Math.max(1, this.paramCount) + Math.max(1, this.stateCount)) * 4);
     for (const { layer, spec, offset, index } of initialize ? layout.weights : []) {
-      if (adopted.has(layer)) continue;
+      if (adopted.reused.has(layer)) continue;
       const values = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
       spec.initializer.fill(values, spec.fanIn, spec.fanOut, deriveSeed(this.seed, layer.index, index));
       this.e.f32.set(values, ((spec.trainable ? this.params : this.state) >> 2) + offset);
@@ -282,7 +252,7 @@ export class LayersModel implements ModelCore {
       }
     }
     recordPlacements(this);
-    for (const l of adopted) markShared(l);
+    for (const l of adopted.reused) markShared(l);
     // the reused layers' current weights, copied from the model that holds them
     this.claim();
   }
@@ -356,6 +326,20 @@ export class LayersModel implements ModelCore {
     this.warnedTrainable = false;
     // this model's frozen layers and loss fusion, put back in the layers whenever it runs (reuse.ts)
     recordPlacements(this);
+  }
+
+  /**
+   * Whether fit trains the model's layers (tfjs' and Keras' `model.trainable`): true when any
+   * layer is trainable. Setting it sets every layer's `trainable`, so `base.trainable = false`
+   * freezes a base reused in another model, from that model's next `compile` (Keras' rule).
+   */
+  get trainable(): boolean {
+    return this.layers.some((l) => l.trainable);
+  }
+
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean') throw new TypeError(`${this.name}.trainable must be a boolean, got ${describe(value)}`);
+    for (const l of this.layers) l.trainable = value;
   }
 
   /** The engine whose memory holds this model's buffers. @internal */

@@ -36,6 +36,7 @@ import type { Layer } from '../layers/layer';
 import { Normalization } from '../layers/normalization';
 import { SymbolicTensor } from '../layers/symbolic';
 import type { Graph } from './graph';
+import { layoutLayers } from './layout';
 
 /** A model's placement of one layer: what its fields must hold when that model runs. */
 export interface Placement {
@@ -223,4 +224,43 @@ export function applyModel(model: ReuseModel, inputs: unknown): SymbolicTensor |
   };
   const outs = sym.outputs.map(walk);
   return Array.isArray(inputs) || outs.length > 1 ? outs : outs[0]!;
+}
+
+/**
+ * Lays out a model being built (`layout`, which builds its layers and gives their weights
+ * offsets) that may reuse layers of other built models, and returns those layers: their weights
+ * come from their model, not from the initializers. Refused: a layer whose only model was
+ * disposed (its weights are gone), and a reused layer whose input or output size here differs
+ * from its model's (a ShapeError naming it). On any error nothing is half-built: the new
+ * layers are free again and the reused ones are built and placed as their model has them.
+ */
+export function layoutWithReused<T>(W: string, model: ReuseModel, layout: () => T): { layout: T; reused: Set<Layer> } {
+  const layers = model.layers;
+  for (const l of layers) {
+    if (l.placedFor !== undefined && l.placedFor !== model && l.owner === undefined && l.stash === undefined && l.weightSpecs().length)
+      throw new Error(
+        `${W}: layer ${l.name} belonged to a model that was disposed, with its weights; create a new layer (or build the new model before disposing the old one)`,
+      );
+  }
+  const before = new Map(layers.map((l) => [l, l.placedFor as ReuseModel | undefined]));
+  const reused = new Set(layers.filter((l) => l.placedFor !== undefined && l.placedFor !== model && (l.owner !== undefined || l.stash !== undefined)));
+  const shapes = new Map([...reused].map((l) => [l, { inputSize: l.inputSize, outputShape: l.outputShape.join(',') }]));
+  try {
+    const out = layout();
+    for (const [l, s] of shapes) {
+      if (l.inputSize !== s.inputSize || l.outputShape.join(',') !== s.outputShape)
+        throw new ShapeError(
+          `${W}: layer ${l.name} (${l.className}) comes from another model, where it takes ${s.inputSize} values per example and outputs [${s.outputShape}]; ` +
+            `here it would take ${l.inputSize} and output [${l.outputShape.join(', ')}] (a layer's weights are sized by its first input shape)`,
+        );
+    }
+    return { layout: out, reused };
+  } catch (err) {
+    for (const l of layers) if (!reused.has(l)) l.index = -1;
+    for (const prev of new Set([...reused].map((l) => before.get(l)!))) {
+      layoutLayers(prev.layers, prev.inputShape, prev.graph);
+      for (const l of prev.layers) restorePlacement(prev, l);
+    }
+    throw err;
+  }
 }

@@ -154,17 +154,17 @@ describe('reusing a built model: the layers and weights are shared', () => {
     const outW = base.getLayer('out').getWeights();
     const t = transferOf(base);
     expect(t.layers.slice(1, 3)).toEqual([base.getLayer('h1'), base.getLayer('h2')]);
-    // frozen: the base does not move, to the bit
-    t.getLayer('h1').trainable = false;
-    t.getLayer('h2').trainable = false;
+    // frozen (Keras' model.trainable: every layer of the base): the base does not move, to the bit
+    base.trainable = false;
+    expect(t.getLayer('h1').trainable).toBe(false);
+    expect(() => (base.trainable = 'no' as never)).toThrow(/trainable must be a boolean, got "no"/);
     t.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.05 }), loss: 'categoricalCrossentropy' });
     const headBefore = t.getLayer('head').getWeights();
     await t.fit(X, Y2, { epochs: 3, batchSize: 8, verbose: 0 });
     expect(bits(t.getLayer('head').getWeights())).not.toEqual(bits(headBefore));
     expect(bits(base.predict(X))).toEqual(bits(before));
     // trainable: base.predict changes, and equals an independent model with the trained weights
-    t.getLayer('h1').trainable = true;
-    t.getLayer('h2').trainable = true;
+    base.trainable = true;
     t.compile({ optimizer: knobs.optimizers.adam({ learningRate: 0.05 }), loss: 'categoricalCrossentropy' });
     await t.fit(X, Y2, { epochs: 3, batchSize: 8, verbose: 0 });
     const after = base.predict(X);
