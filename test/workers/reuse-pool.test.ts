@@ -61,4 +61,22 @@ describe('a transfer model on the worker pool', () => {
         .map((w) => Array.from(w)),
     ).toEqual(conv.map((w) => Array.from(w)));
   });
+
+  it('a callback that predicts with the base after every batch of a 2-worker fit changes nothing in the training', async () => {
+    const quiet = await transfer();
+    const busy = await transfer();
+    await quiet.t.fit(img, labels2, { epochs: 2, batchSize: 16, verbose: 0, workers: 2 });
+    let calls = 0;
+    await busy.t.fit(img, labels2, {
+      epochs: 2,
+      batchSize: 16,
+      verbose: 0,
+      workers: 2,
+      callbacks: { onBatchEnd: async () => void (calls++, busy.base.predict(img.subarray(0, 36 * 4))) },
+    });
+    expect(calls).toBe(12);
+    const w = quiet.t.getWeights();
+    busy.t.getWeights().forEach((b, i) => expectClose(b, w[i]!, { atol: 1e-6, rtol: 1e-5 }, `weight ${i} (with the base predicting mid-fit)`));
+    expectClose(busy.base.predict(img), quiet.base.predict(img), { atol: 1e-6, rtol: 1e-5 }, 'base predictions');
+  });
 });
