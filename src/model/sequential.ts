@@ -13,6 +13,7 @@ import { checkInputShape, LayersModel } from './layers-model';
 import type { LayersModelOptions, SequentialOptions } from './options';
 import { layerFromConfig } from '../layers/index';
 import { graphFromConfig, type GraphModelConfig } from './graph';
+import { restorePlacement } from './reuse';
 
 // the import paths users and the rest of knobs know
 export type { CompileOptions, EvaluateResult, FitOptions, ModelInput, SequentialOptions } from './options';
@@ -54,6 +55,13 @@ export class Sequential extends LayersModel {
       this.inputShape = checkInputShape(shape);
     }
     this.relayout([...this.layers, layer], layer);
+    // the model's symbolic tensors, if already made, grow with it
+    const sym = this.symbolic;
+    if (sym) {
+      const t = layer.addNode([sym.tensors[sym.tensors.length - 1]!]);
+      sym.tensors.push(t);
+      sym.outputs = [t];
+    }
   }
 
   /**
@@ -67,6 +75,15 @@ export class Sequential extends LayersModel {
     this.relayout(this.layers.slice(0, -1), undefined);
     top.index = -1;
     top.owner = undefined;
+    top.placedFor = undefined;
+    const sym = this.symbolic;
+    if (sym) {
+      // the popped layer's node in this model goes with it
+      const t = sym.tensors.pop()!;
+      top.nodes = top.nodes.filter((n) => n !== t);
+      if (top.nodes.length === 0) top.inbound = top.outputTensor = undefined;
+      sym.outputs = [sym.tensors[sym.tensors.length - 1]!];
+    }
     return top;
   }
 
@@ -84,8 +101,9 @@ export class Sequential extends LayersModel {
       } catch (err) {
         if (added && autoName) added.name = '';
         if (added) added.index = -1;
-        // the layers that were there: laid out as before
+        // the layers that were there: laid out and placed as before (frozen as compiled)
         if (this.layers.length) layoutLayers(this.layers, this.inputShape);
+        for (const l of this.layers) restorePlacement(this, l);
         throw err;
       }
     }
