@@ -39,6 +39,7 @@ import {
   applyModel,
   claimLayers,
   layoutWithReused,
+  chainLayers,
   makeSymbolic,
   markShared,
   recordPlacements,
@@ -175,8 +176,11 @@ export class LayersModel implements ModelCore {
     this.name = options.name ?? `${W}_${++modelCount}`;
     this.seed = options.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : nonNegativeInt(W, 'seed', options.seed);
     this.graph = collected?.graph;
-    const layers = collected ? collected.layers : (options.layers ?? []);
-    if (!Array.isArray(layers)) throw new TypeError(`sequential: options.layers must be an array of knobs.layers, got ${describe(layers)}`);
+    const given = collected ? collected.layers : (options.layers ?? []);
+    if (!Array.isArray(given)) throw new TypeError(`sequential: options.layers must be an array of knobs.layers, got ${describe(given)}`);
+    // a model among a stack's layers stands for its own layers (Keras' Sequential([base, Dense(...)]))
+    const layers: Layer[] = (given as unknown[]).flatMap((l) => (!collected && l instanceof LayersModel ? chainLayers(l, 'sequential') : [l as Layer]));
+    const firstModel = !collected && given[0] instanceof LayersModel ? (given[0] as LayersModel) : undefined;
     this.owned = new ModelMemory(this.e);
     registry?.register(this, this.owned, this);
     this.initialize = options.initialize ?? true;
@@ -187,7 +191,7 @@ export class LayersModel implements ModelCore {
       return;
     }
     const first = layers[0] as Layer & { inputShape?: number[] };
-    const inputShape = collected ? graphInputShape(collected.layers, collected.graph) : (options.inputShape ?? first.inputShape);
+    const inputShape = collected ? graphInputShape(collected.layers, collected.graph) : (options.inputShape ?? firstModel?.inputShape ?? first.inputShape);
     if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
       throw new TypeError(`sequential: inputShape must be an array of positive integers (e.g. [784]), got ${describe(inputShape)}`);
     }

@@ -264,3 +264,32 @@ export function layoutWithReused<T>(W: string, model: ReuseModel, layout: () => 
     throw err;
   }
 }
+
+/**
+ * The layers of a model placed inside a stack (Keras' `Sequential([base, Dense(...)])`, tfjs'
+ * `tf.sequential({ layers: [base, ...] })`), in order, without its input: the stack then holds
+ * the model's own layers, their weights shared with it by the rule above. Only a chain fits in
+ * a stack: one input, one output, and every layer applied once, each to the one before. A model
+ * with branches, several inputs or outputs, or a layer applied twice is refused with a
+ * pointer to `knobs.model`, where `base.apply(x)` places any graph.
+ */
+export function chainLayers(model: ReuseModel, who: string): Layer[] {
+  model.ensureSymbolic();
+  const sym = model.symbolic!;
+  const refuse = (why: string): never => {
+    throw new TypeError(
+      `${who}: model ${model.name} ${why}, so it cannot be a layer of a sequential model; build a functional model instead: ` +
+        `knobs.model({ inputs: x, outputs: head.apply(${model.name}.apply(x)) })`,
+    );
+  };
+  if (sym.inputs.length !== 1 || sym.outputs.length !== 1) refuse(`has ${sym.inputs.length} inputs and ${sym.outputs.length} outputs`);
+  const path: Layer[] = [];
+  for (let t = sym.outputs[0]!; t !== sym.inputs[0]; t = t.inputs[0]!) {
+    if (t.inputs.length !== 1) refuse(`merges ${t.inputs.length} tensors at layer ${t.sourceLayer.name}`);
+    path.push(t.sourceLayer);
+  }
+  path.reverse();
+  const inner = model.layers.filter((l) => !(l instanceof InputLayer));
+  if (path.length !== inner.length || new Set(path).size !== path.length) refuse('is not a chain of layers each applied once');
+  return path;
+}

@@ -43,6 +43,10 @@ export class Sequential extends LayersModel {
    */
   add(layer: Layer): void {
     this.alive('add', true);
+    if ((layer as unknown) instanceof LayersModel)
+      throw new TypeError(
+        `add: ${(layer as unknown as LayersModel).name} is a model; list it among the layers instead (knobs.sequential({ layers: [base, head] })), or build a functional model`,
+      );
     if (!layer || typeof (layer as Layer).build !== 'function' || layer instanceof InputLayer) {
       throw new TypeError(`add: give a knobs layer (knobs.layers.dense(...), ...), got ${describe(layer)}`);
     }
