@@ -136,47 +136,99 @@ function libraryExternalPlugin() {
 }
 
 /**
- * fflate's browser build in every bundle: its Node build requires node:worker_threads at import
- * (for its asynchronous API, which knobs never calls), and loading worker_threads costs every
- * Node start-up a few milliseconds (issue 15). The browser build touches no Worker until used.
+ * fflate's browser build in every bundle (its Node build requires node:worker_threads at import,
+ * for an asynchronous API knobs never calls), and evaluated on first use. knobs calls only
+ * `zlibSync` (PNG images: data previews, galleries, the report), whose share of fflate builds
+ * its Huffman tables at the module's top level: about 14 ms of every Node start-up (issue 15),
+ * for a function most programs never call. This plugin bundles that share (tree-shaken: 6 KB,
+ * not 25 KB) into a function that runs it on the first call.
  */
-function fflateBrowserPlugin() {
+function fflateLazyPlugin() {
   return {
-    name: 'knobs-fflate-browser',
+    name: 'knobs-fflate-lazy',
     setup(build) {
-      build.onResolve({ filter: /^fflate$/ }, () => ({ path: join(root, 'node_modules/fflate/esm/browser.js') }));
+      build.onResolve({ filter: /^fflate$/ }, () => ({ path: 'fflate', namespace: 'knobs-fflate' }));
+      build.onLoad({ filter: /.*/, namespace: 'knobs-fflate' }, async () => {
+        const esbuild = await import('esbuild');
+        const r = await esbuild.build({
+          stdin: { contents: "export { zlibSync } from './node_modules/fflate/esm/browser.js';", resolveDir: root },
+          bundle: true,
+          format: 'iife',
+          globalName: 'fflate',
+          target: 'es2022',
+          minify: true,
+          legalComments: 'none',
+          write: false,
+          logLevel: 'warning',
+        });
+        const contents =
+          '// fflate (MIT, https://github.com/101arrowz/fflate): zlibSync, evaluated on its first call\n' +
+          'let lib;\n' +
+          'export function zlibSync(data, options) {\n' +
+          `  if (!lib) {\n${r.outputFiles[0].text}    lib = fflate;\n  }\n` +
+          '  return lib.zlibSync(data, options);\n' +
+          '}\n';
+        return { contents, loader: 'js', resolveDir: root };
+      });
     },
   };
 }
 
 /**
- * node:fs and node:fs/promises through CommonJS `require` in the Node bundles. Node's ESM facade
- * of node:fs reads every export, `fs.promises` included, whose getter loads the promises API
- * with streams and readline: about 5.5 ms CPU of every start-up (issue 15), against 1 ms for
- * `require('node:fs')`. These modules export the plain values of `fs` (a getter, such as
- * `promises` or `ReadStream`, is left out: importing one fails the build) and wrappers that
- * reach `fs.promises` on their first call.
+ * Keeps the names of our classes in the minified bundles, and only theirs: Node prints an error
+ * or a model by its constructor's name (`ShapeError: ...`, `Sequential { ... }`, not `S [ShapeError]`).
+ * esbuild's keepNames would do it for every function as well, with a naming call each at import:
+ * ~9 ms of a Node start-up (issue 15). Each class declaration of src/ and workers/ gets a static
+ * block naming it (`class X ... {` opens every one of them on its line).
  */
-function nodeFsRequirePlugin() {
+function classNamesPlugin() {
   return {
-    name: 'knobs-node-fs-require',
+    name: 'knobs-class-names',
     setup(build) {
-      build.onResolve({ filter: /^node:fs(\/promises)?$/ }, (args) => ({ path: args.path, namespace: 'knobs-node-fs' }));
-      build.onLoad({ filter: /.*/, namespace: 'knobs-node-fs' }, async (args) => {
+      build.onLoad({ filter: /[\\/](src|workers)[\\/].*\.ts$/ }, async (args) => {
+        if (args.path.includes('node_modules')) return undefined;
+        const { readFile } = await import('node:fs/promises');
+        const text = await readFile(args.path, 'utf8');
+        const re = /^(\s*(?:export\s+)?(?:abstract\s+)?class\s+([A-Za-z_$][\w$]*)\b[^{]*\{)/gm;
+        const contents = text.replace(re, (head, _all, name) => `${head} static { Object.defineProperty(this, 'name', { value: ${JSON.stringify(name)} }); }`);
+        return contents === text ? undefined : { contents, loader: 'ts' };
+      });
+    },
+  };
+}
+
+/**
+ * node:fs, node:fs/promises and node:os through CommonJS `require` in the Node bundles. Node's
+ * ESM facade of a built-in module reads every export: for node:fs that includes `fs.promises`,
+ * whose getter loads the promises API with streams and readline (about 5.5 ms CPU of every
+ * start-up, issue 15, against 1 ms for `require('node:fs')`). These modules export the plain
+ * values of the built-in (a getter, such as `fs.promises` or `fs.ReadStream`, is left out:
+ * importing one fails the build) and, for node:fs/promises, wrappers that reach `fs.promises` on
+ * their first call. Not node:util: several of its exports are getters that Node turns into plain
+ * values once read, in this process too, so what this would generate would depend on the order
+ * of the builds; the library imports it where it is used (data/node/fashion-mnist.ts).
+ */
+function nodeBuiltinRequirePlugin() {
+  return {
+    name: 'knobs-node-builtin-require',
+    setup(build) {
+      build.onResolve({ filter: /^node:(fs(\/promises)?|os)$/ }, (args) => ({ path: args.path, namespace: 'knobs-node-builtin' }));
+      build.onLoad({ filter: /.*/, namespace: 'knobs-node-builtin' }, async (args) => {
         const { createRequire } = await import('node:module');
-        const fs = createRequire(import.meta.url)('node:fs');
+        const name = args.path === 'node:fs/promises' ? 'node:fs' : args.path;
+        const m = createRequire(import.meta.url)(name);
         const valid = (k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default';
-        const head = "import { createRequire as __knobsFsRequire } from 'node:module';\nconst fs = __knobsFsRequire(import.meta.url)('node:fs');\n";
+        const head = `import { createRequire as __knobsRequire } from 'node:module';\nconst m = __knobsRequire(import.meta.url)(${JSON.stringify(name)});\n`;
         let lines;
-        if (args.path === 'node:fs') {
-          lines = Object.entries(Object.getOwnPropertyDescriptors(fs))
+        if (args.path !== 'node:fs/promises') {
+          lines = Object.entries(Object.getOwnPropertyDescriptors(m))
             .filter(([k, d]) => valid(k) && 'value' in d)
-            .map(([k]) => `export const ${k} = fs.${k};`);
-          lines.push('export default fs;');
+            .map(([k]) => `export const ${k} = m.${k};`);
+          lines.push('export default m;');
         } else {
-          lines = Object.entries(fs.promises)
+          lines = Object.entries(m.promises)
             .filter(([k]) => valid(k))
-            .map(([k, v]) => (typeof v === 'function' ? `export const ${k} = (...args) => fs.promises.${k}(...args);` : `export const ${k} = fs.${k};`));
+            .map(([k, v]) => (typeof v === 'function' ? `export const ${k} = (...args) => m.promises.${k}(...args);` : `export const ${k} = m.${k};`));
         }
         return { contents: head + lines.join('\n') + '\n', loader: 'js', resolveDir: root };
       });
@@ -218,12 +270,18 @@ function edgeEntries() {
 async function bundle() {
   const esbuild = await import('esbuild');
   copyWasm();
-  // minified (names kept: errors and layers are identified by name) for small bundles and fast cold starts
+  // the chunks of an earlier build (their names carry a hash of their content) would be packed
+  for (const dir of ['node', 'browser']) {
+    const d = join(root, 'build/dist', dir);
+    if (existsSync(d)) for (const f of readdirSync(d)) if (/^knobs-.*\.js(\.map)?$/.test(f)) rmSync(join(d, f));
+  }
+  // minified for small bundles and fast cold starts. Class names are kept (classNamesPlugin),
+  // function names not: esbuild's keepNames names every function with a call at import (18 KB
+  // and ~9 ms of Node start-up, issue 15).
   // package.json's "sideEffects" applies to our sources as well as to the published bundles: it
   // lists the modules whose top level registers something (storage schemes, the worker pools'
   // parallel backends) and the entries that import them, which are not packed, so inert for
-  // users. Pure annotations are honoured: fflate's tables are /* @__PURE__ */, and only
-  // zlibSync's share is kept (6 KB, not 25 KB).
+  // users.
   const common = {
     bundle: true,
     format: 'esm',
@@ -232,27 +290,35 @@ async function bundle() {
     logLevel: 'warning',
     legalComments: 'none',
     minify: true,
-    keepNames: true,
     // true in the 'knobs/ops' bundles only: their loaders fetch or read knobs-ops.wasm (see
     // src/engine/wasm-location.ts); the minifier drops the other branch of each loader
     define: { KNOBS_OPS_KERNELS: 'false' },
   };
   const opsKernels = { define: { KNOBS_OPS_KERNELS: 'true' } };
+  const split = { splitting: true, chunkNames: 'knobs-[name]-[hash]' };
   const nodeBanner = { js: "import { createRequire as __knobsCreateRequire } from 'node:module'; const require = __knobsCreateRequire(import.meta.url);" };
   const builds = [
+    // the core entries split (issue 15): what loads only behind an async call (the training loop
+    // with the first fit, TensorFlow.js' format with the first tfjs save or load) is a chunk
+    // beside the entry (knobs-<name>-<hash>.js) that Node and browsers load then, and that a
+    // user's bundler follows; importing knobs parses the rest only
     {
-      entryPoints: { knobs: 'build/entry.node.ts', report: 'build/entry.report.node.ts', tune: 'build/entry.tune.node.ts' },
+      entryPoints: { knobs: 'build/entry.node.ts' },
+      outdir: 'build/dist/node',
+      platform: 'node',
+      banner: nodeBanner,
+      external: ['piscina', '@redis/client'],
+      ...split,
+    },
+    {
+      entryPoints: { report: 'build/entry.report.node.ts', tune: 'build/entry.tune.node.ts' },
       outdir: 'build/dist/node',
       platform: 'node',
       banner: nodeBanner,
       external: ['piscina', '@redis/client'],
     },
-    {
-      entryPoints: { knobs: 'build/entry.browser.ts', report: 'build/entry.report.ts', tune: 'build/entry.tune.ts' },
-      outdir: 'build/dist/browser',
-      platform: 'browser',
-      knobs: 'browser',
-    },
+    { entryPoints: { knobs: 'build/entry.browser.ts' }, outdir: 'build/dist/browser', platform: 'browser', knobs: 'browser', ...split },
+    { entryPoints: { report: 'build/entry.report.ts', tune: 'build/entry.tune.ts' }, outdir: 'build/dist/browser', platform: 'browser', knobs: 'browser' },
     // 'knobs/ops' over its own small kernel file
     { entryPoints: { ops: 'build/entry.ops.ts' }, outdir: 'build/dist/node', platform: 'node', banner: nodeBanner, ...opsKernels },
     { entryPoints: { ops: 'build/entry.ops.ts' }, outdir: 'build/dist/browser', platform: 'browser', knobs: 'browser', ...opsKernels },
@@ -324,9 +390,10 @@ async function bundle() {
         ...b,
         plugins: [
           ...(lib ? [libraryExternalPlugin()] : []),
-          ...(b.platform === 'node' ? [nodeFsRequirePlugin()] : []),
+          ...(b.platform === 'node' ? [nodeBuiltinRequirePlugin()] : []),
           wasmSourcePlugin(knobs),
-          fflateBrowserPlugin(),
+          fflateLazyPlugin(),
+          classNamesPlugin(),
         ],
       }),
     ),

@@ -77,3 +77,13 @@ export function checkWeightPath(where: string, field: string, v: unknown): strin
   if (bad) throw new RangeError(`${where}: ${field} must be a relative path inside the model's folder, got ${describe(p)}`);
   return p;
 }
+
+/** Whether a parsed model.json is in TensorFlow.js' layers format (rather than knobs'). */
+export function isTfjsModelJson(json: unknown): boolean {
+  if (!isPlain(json)) return false;
+  const format = own(json, 'format');
+  if (format === 'layers-model') return true;
+  // the tfjs converter's early versions wrote no format: a modelTopology in Keras' spelling
+  const topo = own(json, 'modelTopology');
+  return format === undefined && isPlain(topo) && (own(topo, 'class_name') !== undefined || own(topo, 'model_config') !== undefined);
+}

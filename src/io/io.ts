@@ -22,7 +22,7 @@
  */
 import { describe, ShapeError } from '../errors';
 import { crc32 } from '../util/crc32';
-import { array, checkWeightPath, count, MAX_FLOATS, object, own, shapeOf, string, within, type Plain } from './check';
+import { array, checkWeightPath, count, isTfjsModelJson, MAX_FLOATS, object, own, shapeOf, string, within, type Plain } from './check';
 import { layerFromConfig } from '../layers/index';
 import type { Layer } from '../layers/layer';
 import { Normalization } from '../layers/normalization';
@@ -32,7 +32,11 @@ import { registerModelStorage, type LayersModel } from '../model/layers-model';
 import type { ModelConfig } from '../model/config';
 import { graphFromConfig, type GraphModelConfig } from '../model/graph';
 import { optimizerFromConfig, type OptimizerConfig } from '../optimizers/index';
-import { checkTfjsManifest, fromTfjsArtifacts, isTfjsModelJson, toTfjsArtifacts, type TfjsModelJson } from './tfjs';
+import type { TfjsModelJson } from './tfjs';
+
+// TensorFlow.js' format (tfjs.ts, a third of the model storage code) loads with the first tfjs
+// model saved or loaded: a chunk of its own in the bundles, parsed only then (issue 15)
+const tfjs = (): Promise<typeof import('./tfjs')> => import('./tfjs');
 
 /** One weight in the manifest. */
 export interface WeightEntry {
@@ -517,7 +521,7 @@ export async function saveModel(model: LayersModel, url: string, metadata?: Reco
   if (format !== 'knobs' && format !== 'tfjs') throw new RangeError(`save: options.format must be 'knobs' or 'tfjs', got ${describe(format)}`);
   const handler = handlerFor(url);
   // converted before anything is written: a layer tfjs lacks fails here, leaving the folder as it was
-  return handler.save(format === 'tfjs' ? toTfjsArtifacts(model, metadata) : await withChecksums(toArtifacts(model, metadata)));
+  return handler.save(format === 'tfjs' ? (await tfjs()).toTfjsArtifacts(model, metadata) : await withChecksums(toArtifacts(model, metadata)));
 }
 
 /**
@@ -526,14 +530,17 @@ export async function saveModel(model: LayersModel, url: string, metadata?: Reco
  * holds. The full check against the layers comes when the model is built.
  * @internal
  */
-export function checkSavedModelJson(json: unknown, where: string): { json: ModelJson | TfjsModelJson; groups: { paths: string[]; bytes: number }[] } {
-  if (isTfjsModelJson(json)) return { json: json as TfjsModelJson, groups: checkTfjsManifest(json, where) };
+export async function checkSavedModelJson(
+  json: unknown,
+  where: string,
+): Promise<{ json: ModelJson | TfjsModelJson; groups: { paths: string[]; bytes: number }[] }> {
+  if (isTfjsModelJson(json)) return { json: json as TfjsModelJson, groups: (await tfjs()).checkTfjsManifest(json, where) };
   return checkModelJson(json, where);
 }
 
 /** Builds the model from loaded artifacts of either format. */
 async function fromAnyArtifacts(a: ModelArtifacts, where: string): Promise<LayersModel> {
-  if (isTfjsModelJson(a.modelJson)) return fromTfjsArtifacts(a, where);
+  if (isTfjsModelJson(a.modelJson)) return (await tfjs()).fromTfjsArtifacts(a, where);
   await verifyChecksums(a, where);
   return fromArtifacts(a, where);
 }

@@ -31,7 +31,7 @@ import { layoutLayers } from '../model/layout';
 import { modelFromConfig } from '../model/sequential';
 import type { LayersModel } from '../model/layers-model';
 import { adam, sgd, type Optimizer } from '../optimizers/index';
-import { array, checkWeightPath, count, isPlain, MAX_FLOATS, object, own, string, within, type Plain } from './check';
+import { array, checkWeightPath, count, isPlain, isTfjsModelJson, MAX_FLOATS, object, own, string, within, type Plain } from './check';
 
 /** One weight in a tfjs manifest. */
 export interface TfjsWeightEntry {
@@ -362,15 +362,7 @@ function tfjsLayerOrder(graph: Graph): number[] {
 
 // ---- checking a tfjs model.json ------------------------------------------------------------
 
-/** Whether a parsed model.json is in TensorFlow.js' layers format (rather than knobs'). */
-export function isTfjsModelJson(json: unknown): boolean {
-  if (!isPlain(json)) return false;
-  const format = own(json, 'format');
-  if (format === 'layers-model') return true;
-  // the tfjs converter's early versions wrote no format: a modelTopology in Keras' spelling
-  const topo = own(json, 'modelTopology');
-  return format === undefined && isPlain(topo) && (own(topo, 'class_name') !== undefined || own(topo, 'model_config') !== undefined);
-}
+export { isTfjsModelJson };
 
 /** A checked weight of a tfjs manifest, with its place in the concatenated shards. */
 interface TfjsEntry {

@@ -6,7 +6,7 @@
 import { describe } from '../errors';
 import { checkKnownOptions } from '../util/options';
 import { Layer, type LayerScratch, type StepContext } from './layer';
-import { SymbolicTensor } from './symbolic';
+import type { SymbolicTensor } from './symbolic';
 
 /** Options of {@link input}. */
 export interface InputOptions {
@@ -68,8 +68,5 @@ export class InputLayer extends Layer {
  * ```
  */
 export function input(options: InputOptions): SymbolicTensor {
-  const layer = new InputLayer(options);
-  layer.inbound = [];
-  layer.outputTensor = new SymbolicTensor(layer, [], layer.inputShape);
-  return layer.outputTensor;
+  return new InputLayer(options).addNode([]);
 }

@@ -138,10 +138,35 @@ export abstract class Layer {
   }
 
   /**
-   * The model this layer belongs to, which holds its weights (set when the model is built).
+   * The model that holds this layer's current weights (set when a model is built). A layer can
+   * belong to several models (a built model's layers reused in another: see
+   * `src/model/reuse.ts`); then this is the one that last ran, trained or wrote them.
    * @internal
    */
   owner: { layerWeights(layer: Layer): Float32Array[]; setLayerWeights(layer: Layer, weights: Float32Array[]): void } | undefined;
+
+  /**
+   * The model whose placement of this layer (index, weight offsets, frozen state, loss fusion)
+   * the layer's fields hold now; another model that shares the layer puts its own back before
+   * it runs (`src/model/reuse.ts`). Undefined until a model is built with the layer.
+   * @internal
+   */
+  placedFor: { ensureSymbolic(): void } | undefined;
+
+  /**
+   * The layer's weights, kept by the layer itself when the model that held them was disposed
+   * while other models still share the layer; the next of them to run takes them back.
+   * @internal
+   */
+  stash: Float32Array[] | undefined;
+
+  /**
+   * Every application of the layer, in order (Keras' inbound nodes): the output tensor of each,
+   * which records its inputs. A layer of a built model that was never applied by hand (a
+   * Sequential's) gets its nodes when the model's symbolic tensors are first asked for.
+   * @internal
+   */
+  nodes: SymbolicTensor[] = [];
 
   /**
    * The layer's weights (copies), in the order of {@link Layer.weightSpecs} (dense: kernel, bias;
@@ -149,6 +174,7 @@ export abstract class Layer {
    * The layer must belong to a model, which holds them.
    */
   getWeights(): Float32Array[] {
+    if (!this.owner && this.stash) return this.stash.map((w) => w.slice());
     if (!this.owner) throw new Error(`${this.name || this.className}.getWeights: the layer belongs to no model yet (its weights live in its model's buffers)`);
     return this.owner.layerWeights(this);
   }
@@ -158,6 +184,16 @@ export abstract class Layer {
    * reuse trained layers in a new model (`newModel.getLayer(i).setWeights(base.getLayer(i).getWeights())`).
    */
   setWeights(weights: Float32Array[]): void {
+    if (
+      !this.owner &&
+      this.stash &&
+      Array.isArray(weights) &&
+      weights.length === this.stash.length &&
+      weights.every((w, i) => w instanceof Float32Array && w.length === this.stash![i]!.length)
+    ) {
+      this.stash = weights.map((w) => w.slice());
+      return;
+    }
     if (!this.owner) throw new Error(`${this.name || this.className}.setWeights: the layer belongs to no model yet (its weights live in its model's buffers)`);
     this.owner.setLayerWeights(this, weights);
   }
@@ -203,7 +239,8 @@ export abstract class Layer {
     if (!many && list.length !== 1) throw new TypeError(`${who}: a ${this.className} layer takes one tensor, got an array of ${list.length}`);
     const shapes = list.map((t) => t.dims.slice());
     const show = (ss: readonly (readonly number[])[]): string => ss.map((d) => `[${d.join(', ')}]`).join(', ');
-    if (this.index >= 0) throw new Error(`${who}: the layer already belongs to a model; create a new layer`);
+    // a layer of a built model (e.g. a Sequential's): its first node, from the model, fixes its input shape
+    if (!this.inbound && this.placedFor) this.placedFor.ensureSymbolic();
     if (this.inbound) {
       // a shared layer: another node on the same shapes (Keras' rule), with the same output shape
       const before = this.inbound.map((t) => t.dims);
@@ -213,7 +250,7 @@ export abstract class Layer {
             '(a shared layer has one input shape, which sizes its weights): create another layer for the second input',
         );
       }
-      return new SymbolicTensor(this, list, this.outputShape);
+      return this.addNode(list);
     }
     try {
       if (many) this.buildMany(shapes);
@@ -223,9 +260,80 @@ export abstract class Layer {
       if (err instanceof Error && !err.message.includes(this.name || this.className)) err.message = `${who}: input ${show(shapes)}: ${err.message}`;
       throw err;
     }
-    this.inbound = list.slice();
-    this.outputTensor = new SymbolicTensor(this, list, this.outputShape);
-    return this.outputTensor;
+    return this.addNode(list);
+  }
+
+  /**
+   * Records one more application of the built layer, to `inputs`, and returns its output.
+   * @internal
+   */
+  addNode(inputs: SymbolicTensor[]): SymbolicTensor {
+    const t = new SymbolicTensor(this, inputs, this.outputShape);
+    if (!this.inbound) {
+      this.inbound = inputs.slice();
+      this.outputTensor = t;
+    }
+    this.nodes.push(t);
+    return t;
+  }
+
+  /** This layer's nodes, from its model if a built model has not listed them yet. */
+  private nodeList(): SymbolicTensor[] {
+    if (this.nodes.length === 0 && this.placedFor) this.placedFor.ensureSymbolic();
+    return this.nodes;
+  }
+
+  private oneNode(what: string): SymbolicTensor {
+    const who = this.name || this.className;
+    const nodes = this.nodeList();
+    if (nodes.length === 0)
+      throw new Error(`${who}.${what}: the layer has no ${what} yet: apply it to a symbolic tensor (layer.apply(knobs.input(...))) or build a model with it`);
+    if (nodes.length > 1)
+      throw new Error(
+        `${who}.${what}: the layer is applied ${nodes.length} times (it has ${nodes.length} nodes), so its ${what} is ambiguous; use getOutputAt(nodeIndex) or getInputAt(nodeIndex)`,
+      );
+    return nodes[0]!;
+  }
+
+  private nodeAt(where: string, nodeIndex: number): SymbolicTensor {
+    const who = `${this.name || this.className}.${where}`;
+    if (!Number.isInteger(nodeIndex) || nodeIndex < 0) throw new TypeError(`${who}: nodeIndex must be an integer >= 0, got ${describe(nodeIndex)}`);
+    const nodes = this.nodeList();
+    const t = nodes[nodeIndex];
+    if (!t) throw new RangeError(`${who}: the layer has ${nodes.length} node(s) (applications), so nodeIndex ${nodeIndex} is out of range`);
+    return t;
+  }
+
+  /**
+   * The symbolic output of the layer (tfjs' `layer.output`, Keras' `layer.output`): of its one
+   * application in a graph, or in the built model it belongs to (a Sequential's layers too), so
+   * that a trained model's layers can feed a new head:
+   * `knobs.model({ inputs: base.inputs, outputs: head.apply(base.getLayer('flat').output) })`.
+   * A layer applied more than once (a shared layer) has no single output: this throws, and
+   * {@link Layer.getOutputAt} picks one.
+   */
+  get output(): SymbolicTensor {
+    return this.oneNode('output');
+  }
+
+  /**
+   * The symbolic input of the layer's one application (an array for a merge layer); throws for
+   * a layer applied more than once (see {@link Layer.getInputAt}).
+   */
+  get input(): SymbolicTensor | SymbolicTensor[] {
+    const t = this.oneNode('input');
+    return takesList(this) ? t.inputs.slice() : (t.inputs[0] ?? t);
+  }
+
+  /** The output of the layer's `nodeIndex`-th application (tfjs' `getOutputAt`). */
+  getOutputAt(nodeIndex: number): SymbolicTensor {
+    return this.nodeAt('getOutputAt', nodeIndex);
+  }
+
+  /** The input of the layer's `nodeIndex`-th application (an array for a merge layer; tfjs' `getInputAt`). */
+  getInputAt(nodeIndex: number): SymbolicTensor | SymbolicTensor[] {
+    const t = this.nodeAt('getInputAt', nodeIndex);
+    return takesList(this) ? t.inputs.slice() : (t.inputs[0] ?? t);
   }
 
   /** Infers the output shape from the input shape; called once by the model. */

@@ -208,11 +208,14 @@ async function trainLoop(
       const runEpoch = o.firstRunEpoch + (epoch - o.initialEpoch);
       if (c.optimizer.schedule) c.optimizer.learningRate = c.optimizer.schedule(runEpoch);
       for (const cb of callbacks) await cb.onEpochBegin(epoch);
+      // a callback may have run another model that shares layers with this one: take them back (reuse.ts)
+      model.claim();
       writeOrder(model, order, train.rows, runEpoch, o.shuffle);
       const hooks: BatchHooks = {
         lockstep,
         begin: async (b) => {
           if (batchHooks) for (const cb of callbacks) await cb.onBatchBegin(b, { batch: b, size: Math.min(o.batchSize, train.rows - b * o.batchSize) });
+          model.claim();
         },
         end: async (b, logs) => {
           if (batchHooks) {
@@ -220,6 +223,7 @@ async function trainLoop(
             // the batch's accuracy under the name it was compiled with ('acc' or 'accuracy')
             const batchLogs: Logs = { batch: b, ...rest, ...(accuracyName && accuracy !== undefined ? { [accuracyName]: accuracy } : {}) };
             for (const cb of callbacks) await cb.onBatchEnd(b, batchLogs);
+            model.claim();
           }
           // let timers, I/O and abort signals through now and then
           if (Date.now() - lastYield > 100) {
@@ -232,6 +236,7 @@ async function trainLoop(
         },
       };
       const r = await runner.runEpoch(runEpoch, hooks);
+      model.claim();
       const logs: Logs = { loss: r.loss };
       // accuracy is the running count over the epoch's batches; the regression errors are
       // measured on the training set after the epoch (the same on every runner)

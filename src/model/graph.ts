@@ -88,6 +88,8 @@ export interface GraphCoreConfig {
 export interface CollectedGraph {
   layers: Layer[];
   graph: Graph;
+  /** The symbolic tensor of each node, for a graph written with knobs.input and layer.apply. */
+  tensors?: SymbolicTensor[];
 }
 
 const show = (s: readonly number[]): string => `[${s.join(', ')}]`;
@@ -227,7 +229,8 @@ export function graphFromTensors(where: string, inputs: unknown, outputs: unknow
     if (l instanceof InputLayer && !inputLayers.has(l)) {
       const out = outs.find((o) => dependsOn(o, t))!;
       throw new Error(
-        `${where}: output ${out.name} is not connected to the model's inputs: it depends on input ${l.name || 'layer'} (shape ${show(l.inputShape)}), which is not in options.inputs`,
+        `${where}: output ${out.name} is not connected to the model's inputs: it depends on input ${l.name || 'layer'} (shape ${show(l.inputShape)}), which is not in options.inputs` +
+          " (to build on a built model's layers, give its inputs: knobs.model({ inputs: base.inputs, outputs }))",
       );
     }
   }
@@ -235,13 +238,16 @@ export function graphFromTensors(where: string, inputs: unknown, outputs: unknow
   ins.forEach((t, i) => {
     if (!placed.has(t)) throw new Error(`${where}: options.inputs[${i}] (${t.name}) is not connected to any output`);
   });
-  return collect(
-    order,
-    (t) => t.sourceLayer,
-    (t) => t.inputs,
-    ins,
-    outs,
-  );
+  return {
+    ...collect(
+      order,
+      (t) => t.sourceLayer,
+      (t) => t.inputs,
+      ins,
+      outs,
+    ),
+    tensors: order,
+  };
 }
 
 function dependsOn(t: SymbolicTensor, target: SymbolicTensor): boolean {

@@ -31,11 +31,23 @@ import { ModelMemory, modelMemoryRegistry, releaseEngineBytes, reportEngineBytes
 import type { SaveOptions, SaveResult } from '../io/io';
 import { compileMetrics } from '../metrics/compiled';
 import { modelInputs } from './staging';
-import { fit } from './fit';
 import { computeGradients, evaluate, predict } from './evaluate';
 import { modelConfig, summary, trainingState, type ModelConfig, type TrainingState } from './config';
 import type { CompileOptions, CompiledModel, EvaluateResult, FitOptions, LayersModelOptions, ModelInput } from './options';
-import { graphInputShape, nodeLayer, type Graph } from './graph';
+import { graphFromTensors, graphInputShape, nodeLayer, type Graph } from './graph';
+import {
+  applyModel,
+  claimLayers,
+  layoutWithReused,
+  chainLayers,
+  makeSymbolic,
+  markShared,
+  recordPlacements,
+  releaseLayers,
+  type Placement,
+  type SymbolicGraph,
+} from './reuse';
+import type { SymbolicTensor } from '../layers/symbolic';
 import { InputLayer } from '../layers/input-layer';
 import { compileHeads, type Head } from './heads';
 
@@ -115,6 +127,12 @@ export class LayersModel implements ModelCore {
   /** What compile settled. @internal */
   compiled: CompiledModel | undefined;
   private disposed = false;
+  /** Each layer's placement in this model (layers can be shared with other models: see reuse.ts). @internal */
+  readonly placements = new Map<Layer, Placement>();
+  /** The model's symbolic tensors, made when first asked for (see {@link LayersModel.inputs}). @internal */
+  symbolic: SymbolicGraph | undefined;
+  /** The tensors a knobs.model graph was written with, one per node. */
+  private readonly written: SymbolicTensor[] | undefined;
   /** @internal */
   protected readonly e: Engine;
   /** Engine blocks freed by dispose() or after garbage collection (never references the model). @internal */
@@ -134,19 +152,35 @@ export class LayersModel implements ModelCore {
     return modelStorage().load(source);
   }
 
-  /** @internal Models are made by knobs.model, knobs.sequential and knobs.loadModel. */
-  constructor(options: LayersModelOptions = {}) {
-    const collected = options.graph;
+  /**
+   * Models are made by knobs.model, knobs.sequential and knobs.loadModel; `new
+   * knobs.LayersModel({ inputs, outputs, name?, seed? })` is the same as `knobs.model(...)`
+   * (Keras' `Model(inputs, outputs)`).
+   */
+  constructor(
+    options: LayersModelOptions | { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[]; name?: string; seed?: number } = {},
+  ) {
+    if (options !== null && typeof options === 'object' && ('inputs' in options || 'outputs' in options)) {
+      checkKnownOptions('LayersModel', options, ['inputs', 'outputs', 'name', 'seed']);
+      const { inputs, outputs, ...rest } = options as { inputs: unknown; outputs: unknown };
+      options = { ...rest, graph: graphFromTensors('LayersModel', inputs, outputs) };
+    }
+    const collected = (options as LayersModelOptions).graph;
     const W = collected ? 'model' : 'sequential';
     checkKnownOptions(W, options, ['inputShape', 'layers', 'seed', 'name', 'initialize', 'graph']);
+    options = options as LayersModelOptions;
+    this.written = collected?.tensors;
     this.e = engine();
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === ''))
       throw new TypeError(`${W}: options.name must be a non-empty string, got ${describe(options.name)}`);
     this.name = options.name ?? `${W}_${++modelCount}`;
     this.seed = options.seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : nonNegativeInt(W, 'seed', options.seed);
     this.graph = collected?.graph;
-    const layers = collected ? collected.layers : (options.layers ?? []);
-    if (!Array.isArray(layers)) throw new TypeError(`sequential: options.layers must be an array of knobs.layers, got ${describe(layers)}`);
+    const given = collected ? collected.layers : (options.layers ?? []);
+    if (!Array.isArray(given)) throw new TypeError(`sequential: options.layers must be an array of knobs.layers, got ${describe(given)}`);
+    // a model among a stack's layers stands for its own layers (Keras' Sequential([base, Dense(...)]))
+    const layers: Layer[] = (given as unknown[]).flatMap((l) => (!collected && l instanceof LayersModel ? chainLayers(l, 'sequential') : [l as Layer]));
+    const firstModel = !collected && given[0] instanceof LayersModel ? (given[0] as LayersModel) : undefined;
     this.owned = new ModelMemory(this.e);
     registry?.register(this, this.owned, this);
     this.initialize = options.initialize ?? true;
@@ -157,7 +191,7 @@ export class LayersModel implements ModelCore {
       return;
     }
     const first = layers[0] as Layer & { inputShape?: number[] };
-    const inputShape = collected ? graphInputShape(collected.layers, collected.graph) : (options.inputShape ?? first.inputShape);
+    const inputShape = collected ? graphInputShape(collected.layers, collected.graph) : (options.inputShape ?? firstModel?.inputShape ?? first.inputShape);
     if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
       throw new TypeError(`sequential: inputShape must be an array of positive integers (e.g. [784]), got ${describe(inputShape)}`);
     }
@@ -172,32 +206,30 @@ export class LayersModel implements ModelCore {
   protected build(initialize: boolean): void {
     const names = new Set<string>();
     const counts: Record<string, number> = {};
+    const W = this.graph ? 'model' : 'sequential';
     this.layers.forEach((layer, i) => {
-      if (!layer || typeof (layer as Layer).build !== 'function') throw new TypeError(`sequential: layers[${i}] is not a knobs layer, got ${describe(layer)}`);
-      if (layer.index >= 0)
-        throw new Error(
-          `sequential: layer ${layer.name} already belongs to a model (its weights live in that model's buffers); create a new layer, ` +
-            'and to reuse its trained weights copy them: newLayer.setWeights(oldModel.getLayer(name).getWeights()) once the new model is built',
-        );
-      if (!layer.name) {
-        // Keras names a graph's inputs input, input_1, ...
-        const base = layer instanceof InputLayer ? 'input' : layer.className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
-        const n = counts[base] ?? 0;
-        counts[base] = n + 1;
-        layer.name = n === 0 ? base : `${base}_${n}`;
-      }
-      if (names.has(layer.name)) throw new Error(`${this.graph ? 'model' : 'sequential'}: two layers are named ${JSON.stringify(layer.name)}`);
+      if (!layer || typeof (layer as Layer).build !== 'function') throw new TypeError(`${W}: layers[${i}] is not a knobs layer, got ${describe(layer)}`);
+      if (!layer.name) return;
+      if (names.has(layer.name)) throw new Error(`${W}: two layers are named ${JSON.stringify(layer.name)}`);
       names.add(layer.name);
     });
-    let layout: ReturnType<typeof layoutLayers>;
-    try {
-      layout = layoutLayers(this.layers, this.inputShape, this.graph);
-    } catch (err) {
-      // nothing half-built: the layers stay free to join another model
-      for (const l of this.layers) l.index = -1;
-      throw err;
+    const unnamed = this.layers.filter((l) => !l.name);
+    for (const layer of unnamed) {
+      // Keras names a graph's inputs input, input_1, ...; a name a layer already has (one reused from a built model) is skipped
+      const base = layer instanceof InputLayer ? 'input' : layer.className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+      let n = counts[base] ?? 0;
+      while (names.has(n === 0 ? base : `${base}_${n}`)) n++;
+      counts[base] = n + 1;
+      layer.name = n === 0 ? base : `${base}_${n}`;
+      names.add(layer.name);
     }
-    for (const layer of this.layers) layer.owner = this;
+    // layers of another built model, reused here (reuse.ts): their weights come from that model
+    const adopted = layoutWithReused(W, this, () => layoutLayers(this.layers, this.inputShape, this.graph));
+    const layout = adopted.layout;
+    for (const layer of this.layers) if (!adopted.reused.has(layer)) layer.owner = this;
+    // no loss fusion until compile (a reused layer may come fused from its other model's compile)
+    this.fused = false;
+    for (const l of this.layers) if (l instanceof Dense || l instanceof Activation) l.fusedWithLoss = false;
     this.inputSize = layout.inputSize;
     this.outputSize = layout.outputSize;
     this.paramCount = layout.paramCount;
@@ -208,6 +240,7 @@ export class LayersModel implements ModelCore {
     this.owned.ptrs.push(this.params, this.state);
     reportEngineBytes(this, (Math.max(1, this.paramCount) + Math.max(1, this.stateCount)) * 4);
     for (const { layer, spec, offset, index } of initialize ? layout.weights : []) {
+      if (adopted.reused.has(layer)) continue;
       const values = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
       spec.initializer.fill(values, spec.fanIn, spec.fanOut, deriveSeed(this.seed, layer.index, index));
       this.e.f32.set(values, ((spec.trainable ? this.params : this.state) >> 2) + offset);
@@ -221,6 +254,68 @@ export class LayersModel implements ModelCore {
         }
       }
     }
+    recordPlacements(this);
+    for (const l of adopted.reused) markShared(l);
+    // the reused layers' current weights, copied from the model that holds them
+    this.claim();
+  }
+
+  /**
+   * Makes this model the one its layers run in: its own placement of each layer, and the
+   * current weights of the layers it shares with other models (reuse.ts). Every public method
+   * calls it (through alive), and fit again after callbacks. @internal
+   */
+  claim(): void {
+    claimLayers(this, (m) => m instanceof LayersModel && !m.disposed);
+  }
+
+  /** Builds the model's symbolic tensors, once (see {@link LayersModel.inputs}). @internal */
+  ensureSymbolic(): void {
+    this.symbolic ??= makeSymbolic(this, this.written);
+  }
+
+  /**
+   * The model's input tensors (symbolic, tfjs' `model.inputs`, Keras' `model.inputs`): with
+   * layers' {@link Layer.output}, what builds a new model on this one's layers. A Sequential
+   * model gets an input of its input shape (tfjs' Sequential has one too). A model built from
+   * them shares this model's layers and their weights (see `src/model/reuse.ts` for the rule).
+   * @example
+   * ```ts
+   * const feat = base.getLayer('flat').output;
+   * const transfer = knobs.model({ inputs: base.inputs, outputs: knobs.layers.dense({ units: 5, activation: 'softmax' }).apply(feat) });
+   * ```
+   */
+  get inputs(): SymbolicTensor[] {
+    this.alive('inputs');
+    this.ensureSymbolic();
+    return this.symbolic!.inputs.slice();
+  }
+
+  /** The model's output tensors (symbolic, tfjs' `model.outputs`). */
+  get outputs(): SymbolicTensor[] {
+    this.alive('outputs');
+    this.ensureSymbolic();
+    return this.symbolic!.outputs.slice();
+  }
+
+  /**
+   * The model used as a layer (Keras' nested model, tfjs' `model.apply`): its outputs computed
+   * from new symbolic inputs, one tensor per model input in order and of the same shapes (a
+   * ShapeError names a mismatch). Its layers are applied again, so a model built on the result
+   * shares them, and their weights, with this model (inlined: the outer model lists them as
+   * its own layers). Returns one tensor, or an array for several outputs or an array given
+   * (`model.apply<knobs.SymbolicTensor[]>(x)` in TypeScript).
+   * @example
+   * ```ts
+   * const a = knobs.input({ shape: [16] });
+   * const enc = knobs.model({ inputs: a, outputs: knobs.layers.dense({ units: 8, activation: 'tanh' }).apply(a) });
+   * const x = knobs.input({ shape: [16] });
+   * const y = knobs.layers.dense({ units: 2, activation: 'softmax' }).apply(enc.apply(x));
+   * ```
+   */
+  apply<T extends SymbolicTensor | SymbolicTensor[] = SymbolicTensor>(inputs: SymbolicTensor | SymbolicTensor[]): NoInfer<T> {
+    this.alive('apply');
+    return applyModel(this, inputs) as T;
   }
 
   /** Freezes the layers whose `trainable` is false, for the step code (at build and at compile). */
@@ -232,6 +327,22 @@ export class LayersModel implements ModelCore {
     this.firstTrainable = t.firstTrainable;
     this.compiledTrainable = this.layers.map((l) => l.trainable);
     this.warnedTrainable = false;
+    // this model's frozen layers and loss fusion, put back in the layers whenever it runs (reuse.ts)
+    recordPlacements(this);
+  }
+
+  /**
+   * Whether fit trains the model's layers (tfjs' and Keras' `model.trainable`): true when any
+   * layer is trainable. Setting it sets every layer's `trainable`, so `base.trainable = false`
+   * freezes a base reused in another model, from that model's next `compile` (Keras' rule).
+   */
+  get trainable(): boolean {
+    return this.layers.some((l) => l.trainable);
+  }
+
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean') throw new TypeError(`${this.name}.trainable must be a boolean, got ${describe(value)}`);
+    for (const l of this.layers) l.trainable = value;
   }
 
   /** The engine whose memory holds this model's buffers. @internal */
@@ -327,6 +438,7 @@ export class LayersModel implements ModelCore {
   alive(where: string, emptyIsFine = false): void {
     if (this.disposed) throw new Error(`${where}: model was disposed (its weights are freed); build or load the model again`);
     if (!emptyIsFine && this.layers.length === 0) throw new Error(`${where}: the model has no layers yet; add them with model.add(layer)`);
+    this.claim();
   }
 
   /**
@@ -485,6 +597,7 @@ export class LayersModel implements ModelCore {
    * Every other method of a disposed model then throws; disposing again does nothing.
    */
   dispose(): void {
+    if (!this.disposed) releaseLayers(this);
     this.disposed = true;
     this.freeRuntimes();
     for (const p of this.owned.ptrs) if (p) this.e.free(p);
@@ -531,6 +644,9 @@ export class LayersModel implements ModelCore {
    */
   async fit(x: ModelInput, y: unknown, options: FitOptions = {}): Promise<History> {
     this.alive('fit');
+    // the training loop loads with the first fit (a chunk of its own in the bundles): importing
+    // knobs then parses less (issue 15), and a program that only predicts never loads it
+    const { fit } = await import('./fit');
     return fit(this, x, y, options);
   }
 

@@ -11,6 +11,7 @@ import type { CompiledMetric } from '../metrics/compiled';
 import type { Optimizer } from '../optimizers/index';
 import type { Head } from './heads';
 import type { CollectedGraph } from './graph';
+import type { LayersModel } from './layers-model';
 
 /**
  * A model's input data: a row-major Float32Array (one example per row), a Uint8Array of pixel
@@ -23,7 +24,12 @@ export type ModelInput = Float32Array | Uint8Array | number[][] | (Float32Array 
 export interface SequentialOptions {
   /** Shape of one example, without the batch dimension (e.g. [784]). Or give inputShape to the first layer. */
   inputShape?: number[];
-  layers?: Layer[];
+  /**
+   * The layers, bottom first. A built model may stand among them for its own layers (Keras'
+   * `Sequential([base, Dense(...)])`): a chain of layers with one input and one output, whose
+   * layers and weights the new model shares with it (see `model.inputs` for the sharing rule).
+   */
+  layers?: (Layer | LayersModel)[];
   /** Seeds initialization, shuffling and dropout: the same seed and data give bit-identical weights. */
   seed?: number;
   name?: string;

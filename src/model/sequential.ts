@@ -13,11 +13,11 @@ import { checkInputShape, LayersModel } from './layers-model';
 import type { LayersModelOptions, SequentialOptions } from './options';
 import { layerFromConfig } from '../layers/index';
 import { graphFromConfig, type GraphModelConfig } from './graph';
+import { restorePlacement } from './reuse';
 
 // the import paths users and the rest of knobs know
 export type { CompileOptions, EvaluateResult, FitOptions, ModelInput, SequentialOptions } from './options';
 export type { ModelConfig } from './config';
-export { AUGMENT_STREAM } from './fit';
 export { LayersModel, type Runtime } from './layers-model';
 
 /** A stack of layers, grown with `add` (tfjs' `tf.Sequential`). Create one with {@link sequential}. */
@@ -43,6 +43,10 @@ export class Sequential extends LayersModel {
    */
   add(layer: Layer): void {
     this.alive('add', true);
+    if ((layer as unknown) instanceof LayersModel)
+      throw new TypeError(
+        `add: ${(layer as unknown as LayersModel).name} is a model; list it among the layers instead (knobs.sequential({ layers: [base, head] })), or build a functional model`,
+      );
     if (!layer || typeof (layer as Layer).build !== 'function' || layer instanceof InputLayer) {
       throw new TypeError(`add: give a knobs layer (knobs.layers.dense(...), ...), got ${describe(layer)}`);
     }
@@ -55,6 +59,13 @@ export class Sequential extends LayersModel {
       this.inputShape = checkInputShape(shape);
     }
     this.relayout([...this.layers, layer], layer);
+    // the model's symbolic tensors, if already made, grow with it
+    const sym = this.symbolic;
+    if (sym) {
+      const t = layer.addNode([sym.tensors[sym.tensors.length - 1]!]);
+      sym.tensors.push(t);
+      sym.outputs = [t];
+    }
   }
 
   /**
@@ -68,6 +79,15 @@ export class Sequential extends LayersModel {
     this.relayout(this.layers.slice(0, -1), undefined);
     top.index = -1;
     top.owner = undefined;
+    top.placedFor = undefined;
+    const sym = this.symbolic;
+    if (sym) {
+      // the popped layer's node in this model goes with it
+      const t = sym.tensors.pop()!;
+      top.nodes = top.nodes.filter((n) => n !== t);
+      if (top.nodes.length === 0) top.inbound = top.outputTensor = undefined;
+      sym.outputs = [sym.tensors[sym.tensors.length - 1]!];
+    }
     return top;
   }
 
@@ -85,8 +105,9 @@ export class Sequential extends LayersModel {
       } catch (err) {
         if (added && autoName) added.name = '';
         if (added) added.index = -1;
-        // the layers that were there: laid out as before
+        // the layers that were there: laid out and placed as before (frozen as compiled)
         if (this.layers.length) layoutLayers(this.layers, this.inputShape);
+        for (const l of this.layers) restorePlacement(this, l);
         throw err;
       }
     }

@@ -164,7 +164,7 @@ export function fileHandler(path: string): IOHandler {
         } catch (err) {
           throw new RangeError(`loadModel: ${modelJsonPath} is not valid JSON (${(err as Error).message}): the save is incomplete or corrupt`);
         }
-        const { json, groups } = checkSavedModelJson(parsed, modelJsonPath);
+        const { json, groups } = await checkSavedModelJson(parsed, modelJsonPath);
         const realDir = realpathSync(dir);
         try {
           const parts: Buffer[] = [];

@@ -2,14 +2,17 @@
  * `npm run bench -- startup`: what a user pays before the first result.
  * - Node: a process that imports knobs and runs one ops.matMul, against `node -e 0` measured
  *   in the same run (interleaved, medians): the difference is knobs' start-up.
- * - Sizes (gzip -9): the browser entry plus the kernels it fetches, its worker script, and apps
- *   that use only `ops` (through the main entry, and through `knobs/ops` with its own kernel
- *   file, knobs-ops.wasm), bundled by esbuild from the package's export map.
+ * - Sizes (gzip -9, each file alone): apps bundled by esbuild from the package's export map, with
+ *   `splitting` on as a user's build would have it (the package's lazy chunks, such as the
+ *   training loop loaded by the first fit, become chunks of the app). A training app counts the
+ *   JavaScript files Chromium fetched by the end of its first epoch plus the kernels; apps that
+ *   use only `ops` (through the main entry, and through `knobs/ops` with its own kernel file,
+ *   knobs-ops.wasm) count the files their entry imports statically. Also the worker script.
  * - Chromium: page load to the end of a small model's first epoch on one thread (cold page,
  *   median over loads), the app bundled by esbuild.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -72,7 +75,8 @@ function project(files: Record<string, string>): string {
   return dir;
 }
 
-async function bundleApp(source: string): Promise<{ dir: string; js: string }> {
+/** An app bundled as a user would: esbuild, code splitting on, the kernels copied beside it. */
+async function bundleApp(source: string): Promise<{ out: string; files: string[] }> {
   const esbuild = await import('esbuild');
   const dir = project({ 'app.js': source });
   await esbuild.build({
@@ -84,13 +88,32 @@ async function bundleApp(source: string): Promise<{ dir: string; js: string }> {
     loader: { '.wasm': 'copy' },
     outdir: join(dir, 'out'),
     bundle: true,
+    splitting: true,
     minify: true,
     format: 'esm',
     platform: 'browser',
     logLevel: 'error',
   });
-  return { dir, js: readFileSync(join(dir, 'out/app.js'), 'utf8') };
+  const out = join(dir, 'out');
+  return { out, files: readdirSync(out).filter((f) => f.endsWith('.js')) };
 }
+
+/** The files `entry` loads before it runs: itself and its static imports, transitively (not `import()`). */
+function staticGraph(out: string, entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (f: string): void => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    const js = readFileSync(join(out, f), 'utf8');
+    // esbuild's minified ESM: `import{a as b}from"./chunk-X.js"`, `import"./chunk-X.js"`
+    for (const m of js.matchAll(/(?:\bfrom\s*|\bimport\s*)["']\.\/([^"']+\.js)["']/g)) visit(m[1]!);
+  };
+  visit(entry);
+  return [...seen];
+}
+
+/** gzip -9 bytes of each file, summed. */
+const gzFiles = (out: string, files: string[]): number => files.reduce((a, f) => a + gz(readFileSync(join(out, f))), 0);
 
 const OPS_APP = (from: string): string =>
   `import { ops } from ${JSON.stringify(from)};\nconst c = ops.matMul(new Float32Array(6), new Float32Array(6), { m: 2, k: 3, n: 2 });\nconsole.log(c);\n`;
@@ -108,11 +131,14 @@ await m.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0 });
 window.firstEpochMs = performance.now();
 `;
 
-async function chromiumFirstEpoch(loads: number): Promise<number[] | string> {
+/**
+ * Loads the training app `loads` times (after one warm-up load) and returns the time to the end
+ * of its first epoch in each, and the JavaScript files the page fetched (the same every load).
+ */
+async function chromiumFirstEpoch(out: string, loads: number): Promise<{ times: number[]; fetched: string[] } | string> {
   const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!existsSync(chromiumPath)) return `Chromium not found at ${chromiumPath}`;
-  const { dir } = await bundleApp(EPOCH_APP);
-  const out = join(dir, 'out');
+  const fetched = new Set<string>();
   const page = '<!doctype html><meta charset="utf-8"><script type="module" src="./app.js"></script>';
   const types: Record<string, string> = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
   const server = createServer((req, res) => {
@@ -123,6 +149,7 @@ async function chromiumFirstEpoch(loads: number): Promise<number[] | string> {
       return;
     }
     const file = join(out, path);
+    if (path.endsWith('.js')) fetched.add(path.slice(1));
     if (!existsSync(file)) {
       res.writeHead(404).end();
       return;
@@ -150,7 +177,7 @@ async function chromiumFirstEpoch(loads: number): Promise<number[] | string> {
     await browser.close();
     server.close();
   }
-  return times;
+  return { times, fetched: [...fetched].sort() };
 }
 
 /** The start-up section of the benchmark, as markdown. */
@@ -161,12 +188,23 @@ export async function benchStartup(): Promise<string> {
   const over = node.knobs - node.baseline;
   const wasm = gz(readFileSync(join(dist, 'browser/knobs.wasm')));
   const opsWasm = gz(readFileSync(join(dist, 'browser/knobs-ops.wasm')));
-  const entry = gz(readFileSync(join(dist, 'browser/knobs.js')));
   const worker = gz(readFileSync(join(dist, 'browser/browser-worker.js')));
-  const opsMain = gz((await bundleApp(OPS_APP('knobs'))).js);
-  const opsSub = gz((await bundleApp(OPS_APP('knobs/ops'))).js);
-  const page = await chromiumFirstEpoch(5);
-  const pageMs = typeof page === 'string' ? NaN : median(page);
+  const opsApp = async (from: string): Promise<number> => {
+    const { out } = await bundleApp(OPS_APP(from));
+    return gzFiles(out, staticGraph(out, 'app.js'));
+  };
+  const opsMain = await opsApp('knobs');
+  const opsSub = await opsApp('knobs/ops');
+  const epochApp = await bundleApp(EPOCH_APP);
+  const page = await chromiumFirstEpoch(epochApp.out, 5);
+  const pageMs = typeof page === 'string' ? NaN : median(page.times);
+  // what the training app loads: the files the page fetched; without Chromium, every file of the
+  // bundle (an upper bound: it includes chunks no first epoch loads, such as tfjs' format)
+  const loaded = typeof page === 'string' ? epochApp.files : page.fetched;
+  const appJs = gzFiles(epochApp.out, loaded);
+  const atStart = staticGraph(epochApp.out, 'app.js');
+  const later = loaded.filter((f) => !atStart.includes(f));
+  const split = `${kb(gzFiles(epochApp.out, atStart))} at start (${atStart.length} files) + ${kb(gzFiles(epochApp.out, later))} by fit (${later.join(', ') || 'none'})`;
   return table(
     `Start-up (medians; Node ${process.version}; load average ${fmt(load, 1)} on ${(await import('node:os')).cpus().length} cores; sizes gzip -9, kernels ${kb(wasm)} KB of each)`,
     ['measure', 'value', 'target'],
@@ -174,7 +212,11 @@ export async function benchStartup(): Promise<string> {
       ['`node -e 0` (baseline): wall ms, CPU ms', `${fmt(node.baseline, 1)}, ${fmt(node.baselineCpu, 1)}`, '-'],
       ['Node: import knobs + first ops.matMul: wall ms, CPU ms', `${fmt(node.knobs, 1)}, ${fmt(node.knobsCpu, 1)}`, '-'],
       ['Node: over the baseline: wall ms (CPU ms)', `${fmt(over, 1)} (${fmt(node.knobsCpu - node.baselineCpu, 1)})`, `<= 40: ${verdict(over <= 40)}`],
-      ['browser entry + kernels (KB gzip)', `${kb(entry + wasm)} (${kb(entry)} + ${kb(wasm)})`, `<= 100: ${verdict(entry + wasm <= 100_000)}`],
+      [
+        `browser training app (${typeof page === 'string' ? 'every file of its bundle' : 'the JS Chromium fetched by the end of its first epoch'}) + kernels (KB gzip)`,
+        `${kb(appJs + wasm)} (${kb(appJs)} + ${kb(wasm)}; JS ${split})`,
+        `<= 100: ${verdict(appJs + wasm <= 100_000)}`,
+      ],
       ['browser worker script (KB gzip; gets the compiled kernels from the page)', kb(worker), '-'],
       [
         "ops-only app, `import { ops } from 'knobs'` + kernels (KB gzip)",
@@ -188,7 +230,7 @@ export async function benchStartup(): Promise<string> {
       ],
       [
         'Chromium: page load to end of first epoch, one thread (ms)',
-        typeof page === 'string' ? `not measured: ${page}` : `${fmt(pageMs, 0)} (of ${page.map((t) => fmt(t, 0)).join(', ')})`,
+        typeof page === 'string' ? `not measured: ${page}` : `${fmt(pageMs, 0)} (of ${page.times.map((t) => fmt(t, 0)).join(', ')})`,
         `<= 300: ${typeof page === 'string' ? 'not measured' : verdict(pageMs <= 300)}`,
       ],
     ],

@@ -275,6 +275,9 @@ describe('save, load and reuse', () => {
     expect(() => next.getLayer('hidden').setWeights([keep[0]!])).toThrow(/hidden.setWeights: expected 2 arrays \(kernel, bias\), got 1/);
     expect(same(next.getLayer('hidden').getWeights(), keep)).toBe(true);
     expect(() => knobs.layers.dense({ units: 2 }).getWeights()).toThrow(/belongs to no model yet/);
-    expect(() => knobs.sequential({ inputShape: [6, 6, 1], layers: [base.getLayer('conv')] })).toThrow(/already belongs to a model.*setWeights/);
+    // a built model's layer in a new model is shared with it, weights and all (reuse.test.ts)
+    const reused = knobs.sequential({ inputShape: [6, 6, 1], layers: [base.getLayer('conv')] });
+    expect(same(reused.getLayer('conv').getWeights(), base.getLayer('conv').getWeights())).toBe(true);
+    expect(() => knobs.sequential({ inputShape: [7, 7, 1], layers: [base.getLayer('conv')] })).toThrow(/layer conv \(Conv2D\) comes from another model/);
   });
 });

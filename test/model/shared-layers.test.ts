@@ -133,7 +133,7 @@ describe('shared layers: the model around them', () => {
     expect(c.output_layers).toEqual([['head', 0, 0]]);
   });
 
-  it('a layer applied to an input of another shape is a ShapeError naming it and both shapes; a model layer cannot be applied again', () => {
+  it('a layer applied to an input of another shape is a ShapeError naming it and both shapes, also once it is in a model', () => {
     const d = L.dense({ units: 3, name: 'enc' });
     d.apply(knobs.input({ shape: [4] }));
     expect(() => d.apply(knobs.input({ shape: [6] }))).toThrow(knobs.ShapeError);
@@ -142,7 +142,11 @@ describe('shared layers: the model around them', () => {
     );
     const { model, shared } = siamese(2);
     expect(model.layers).toContain(shared);
-    expect(() => shared.apply(knobs.input({ shape: [5] }))).toThrow(/encoder\.apply: the layer already belongs to a model/);
+    expect(() => shared.apply(knobs.input({ shape: [6] }))).toThrow(
+      /encoder\.apply: the layer was already applied to an input of shape \[5\] and cannot also take \[6\]/,
+    );
+    // a model's layer applied again (to its shape) is a layer shared with a new model (reuse.test.ts)
+    expect(shared.apply(knobs.input({ shape: [5] })).dims).toEqual([4]);
   });
 
   it('a saved config whose shared layer reads two shapes, or refers to a node it does not have, is refused naming the layer', async () => {

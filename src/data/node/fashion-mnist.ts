@@ -6,7 +6,6 @@
  */
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Dataset, bytesToFloat32 } from '../dataset';
 import { FASHION_MNIST_CLASS_NAMES } from '../fashion-mnist';
 import { idxHeader, readIdx } from '../idx';
@@ -114,8 +113,10 @@ async function gunzipIdx(where: string, path: string): Promise<Uint8Array> {
   if (size > MAX_IDX_BYTES) throw new RangeError(`${where}: ${path} declares ${size} bytes decompressed, more than the ${MAX_IDX_BYTES} read`);
   let out: Buffer;
   try {
-    // node:zlib is loaded on first use, not at import (start-up, issue 15)
-    const gunzipAsync = promisify((await import('node:zlib')).gunzip);
+    // node:zlib and node:util are loaded on first use, not at import (start-up, issue 15: the ESM
+    // facade of node:util loads parseArgs, MIMEType and the abort helpers)
+    const [{ gunzip }, { promisify }] = await Promise.all([import('node:zlib'), import('node:util')]);
+    const gunzipAsync = promisify(gunzip);
     out = await gunzipAsync(compressed, { chunkSize: Math.max(64, size), maxOutputLength: Math.max(1, size) });
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
