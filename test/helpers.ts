@@ -19,6 +19,14 @@ export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Ar
   return out;
 }
 
+/** n one-hot rows of `classes` columns, each class drawn uniformly from the seed. */
+export function oneHot(n: number, classes: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const y = new Float32Array(n * classes);
+  for (let i = 0; i < n; i++) y[i * classes + Math.floor(r() * classes)] = 1;
+  return y;
+}
+
 export interface Tolerance {
   rtol?: number;
   atol?: number;

@@ -17,18 +17,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index.node';
 import type { LayersModel } from '../../src/model/layers-model';
-import { expectClose, randomArray, rng } from '../helpers';
+import { expectClose, oneHot, randomArray } from '../helpers';
 import { checkGradients } from './gradient-check';
 import { mnistSplit, type Split } from './mnist';
 
 const L = knobs.layers;
-
-function oneHot(n: number, classes: number, seed: number): Float32Array {
-  const r = rng(seed);
-  const y = new Float32Array(n * classes);
-  for (let i = 0; i < n; i++) y[i * classes + Math.floor(r() * classes)] = 1;
-  return y;
-}
 
 const bits = (ws: Float32Array[] | Float32Array): number[][] =>
   (Array.isArray(ws) ? ws : [ws]).map((w) => Array.from(new Uint32Array(w.buffer, w.byteOffset, w.length)));

@@ -8,17 +8,10 @@ import { describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index.node';
 import type { Layer } from '../../src/layers/layer';
 import type { LayersModel } from '../../src/model/layers-model';
-import { expectClose, randomArray, rng } from '../helpers';
+import { expectClose, oneHot, randomArray } from '../helpers';
 import { checkGradients } from './gradient-check';
 
 const L = knobs.layers;
-
-function oneHot(n: number, classes: number, seed: number): Float32Array {
-  const r = rng(seed);
-  const y = new Float32Array(n * classes);
-  for (let i = 0; i < n; i++) y[i * classes + Math.floor(r() * classes)] = 1;
-  return y;
-}
 
 /** Two inputs of 5 through one shared dense(4, tanh), concatenated under a softmax head. */
 function siamese(seed: number): { model: LayersModel; shared: Layer } {
