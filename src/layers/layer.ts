@@ -199,14 +199,14 @@ export abstract class Layer {
   }
 
   /**
-   * The tensors this layer was first applied to in a graph being written (functional API), and
-   * its output there; undefined until {@link Layer.apply}. Each application is a node of the
-   * graph: its symbolic output records its inputs.
+   * The tensors this layer was first applied to (functional API, or its built model's graph);
+   * undefined until it is applied. Each application is a node: its symbolic output, in
+   * {@link Layer.nodes}, records its inputs.
    * @internal
    */
-  inbound: SymbolicTensor[] | undefined;
-  /** @internal */
-  outputTensor: SymbolicTensor | undefined;
+  get inbound(): readonly SymbolicTensor[] | undefined {
+    return this.nodes[0]?.inputs;
+  }
 
   /**
    * Connects the layer to a symbolic tensor (or, for a merge layer, a list of them) and returns
@@ -269,10 +269,6 @@ export abstract class Layer {
    */
   addNode(inputs: SymbolicTensor[]): SymbolicTensor {
     const t = new SymbolicTensor(this, inputs, this.outputShape);
-    if (!this.inbound) {
-      this.inbound = inputs.slice();
-      this.outputTensor = t;
-    }
     this.nodes.push(t);
     return t;
   }

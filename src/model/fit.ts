@@ -214,8 +214,10 @@ async function trainLoop(
       const hooks: BatchHooks = {
         lockstep,
         begin: async (b) => {
-          if (batchHooks) for (const cb of callbacks) await cb.onBatchBegin(b, { batch: b, size: Math.min(o.batchSize, train.rows - b * o.batchSize) });
-          model.claim();
+          if (batchHooks) {
+            for (const cb of callbacks) await cb.onBatchBegin(b, { batch: b, size: Math.min(o.batchSize, train.rows - b * o.batchSize) });
+            model.claim();
+          }
         },
         end: async (b, logs) => {
           if (batchHooks) {

@@ -85,7 +85,6 @@ export class Sequential extends LayersModel {
       // the popped layer's node in this model goes with it
       const t = sym.tensors.pop()!;
       top.nodes = top.nodes.filter((n) => n !== t);
-      if (top.nodes.length === 0) top.inbound = top.outputTensor = undefined;
       sym.outputs = [sym.tensors[sym.tensors.length - 1]!];
     }
     return top;
