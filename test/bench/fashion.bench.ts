@@ -85,6 +85,8 @@ const translate = Number(opt('translate', '0'));
 const cutout = Number(opt('cutout', '0'));
 const batchSize = Number(opt('batch', '128'));
 const weightDecay = Number(opt('weight-decay', '0'));
+/** `--label-smoothing E`: train on targets (1 - E) * one-hot + E / 10 with categorical cross-entropy. */
+const labelSmoothing = Number(opt('label-smoothing', '0'));
 /** Memory runs: stop after this many batches (the peak is reached once the data and every buffer are staged). */
 const maxBatches = Number(opt('batches', 'Infinity'));
 const abort = new AbortController();
@@ -129,7 +131,14 @@ const loadedRss = process.memoryUsage().rss;
 const model = knobs.sequential({ inputShape: [28, 28, 1], seed, layers: layers(net) });
 const lr0 = Number(opt('lr', '2e-3'));
 const optimizer = weightDecay > 0 ? knobs.optimizers.adamw({ learningRate: lr0, weightDecay }) : knobs.optimizers.adam({ learningRate: lr0 });
-model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+model.compile({ optimizer, loss: labelSmoothing > 0 ? 'categoricalCrossentropy' : 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+/** Smoothed one-hot targets (bench code: built once before training). */
+function smoothed(labels: ArrayLike<number>): Float32Array {
+  const y = new Float32Array(labels.length * 10).fill(labelSmoothing / 10);
+  for (let i = 0; i < labels.length; i++) y[i * 10 + labels[i]!] = 1 - labelSmoothing + labelSmoothing / 10;
+  return y;
+}
+const trainY = labelSmoothing > 0 ? smoothed(train.y as ArrayLike<number>) : train.y;
 const augment =
   net === 'bn-aug'
     ? knobs.data.augmentation([
@@ -156,7 +165,7 @@ const cpu = (): number => {
 const used = (): number => Math.max(elapsed() / budgetSeconds, cpu() / cpuBudgetSeconds);
 let epochStart = 0;
 let longestEpoch = 0;
-const fitting = model.fit(train.x, train.y, {
+const fitting = model.fit(train.x, trainY, {
   batchSize,
   epochs: maxEpochs,
   workers,
@@ -200,7 +209,7 @@ const loadEnd = loadavg()[0]!;
 const epochs = history ? history.epoch.length : maxBatches / Math.ceil(train.length / batchSize);
 // at evaluate's default batch (256): its buffer set holds only the forward pass (two activation
 // buffers of the widest layer), smaller than the training buffers fit has just freed
-const testAccuracy = model.evaluate(test.x, test.y).accuracy!;
+const testAccuracy = model.evaluate(test.x, labelSmoothing > 0 ? smoothed(test.y as ArrayLike<number>) : test.y).accuracy!;
 /**
  * Test-time augmentation, reported beside the plain figure (never instead of it): the mean of the
  * predicted probabilities for each test image and its horizontal mirror, the one augmentation the
