@@ -47,6 +47,8 @@ export interface FashionResult {
   testAccuracy: number;
   /** With `--tta`: accuracy of the mean of the predictions for each test image and its mirror image. */
   testAccuracyFlipTta?: number;
+  /** With `--ema`: test accuracy of the moving averages of the weights, by momentum per step. */
+  testAccuracyEma?: Record<string, number>;
   /** Peak RSS of training and the test evaluation (before `--tta`'s mirrored copy of the test images and its predictions). */
   peakRssMiB: number;
   /** With `--tta`: the peak including the test-time augmentation (a mirrored copy of the 10,000 test images, two predictions). */
@@ -87,6 +89,14 @@ const batchSize = Number(opt('batch', '128'));
 const weightDecay = Number(opt('weight-decay', '0'));
 /** `--label-smoothing E`: train on targets (1 - E) * one-hot + E / 10 with categorical cross-entropy. */
 const labelSmoothing = Number(opt('label-smoothing', '0'));
+/**
+ * `--ema`: also keep exponential moving averages of every weight (batch norm's moving statistics
+ * included) over the steps, with momenta {@link EMA_MOMENTA}, and score each on the test set at
+ * the end beside the trained weights (bench code: JavaScript loops once per batch, outside the
+ * engine's step).
+ */
+const emaOn = args.includes('--ema');
+const EMA_MOMENTA = [0.99, 0.998, 0.9995];
 /** Memory runs: stop after this many batches (the peak is reached once the data and every buffer are staged). */
 const maxBatches = Number(opt('batches', 'Infinity'));
 const abort = new AbortController();
@@ -110,8 +120,23 @@ const block = (filters: number, bn: boolean): knobs.layers.Layer[] =>
 
 function layers(name: string): knobs.layers.Layer[] {
   if (name === 'keras') return simpleConvnetLayers();
+  if (name === 'bn-deep') {
+    // 28x28x1 -> 28x28x32 -> 14x14x32 -> 14x14x64 -> 7x7x64 -> 7x7x64 -> 7x7x64 -> 3x3x64 -> 576 -> 10
+    return [
+      ...block(32, true),
+      L.maxPooling2d({ poolSize: 2 }),
+      ...block(64, true),
+      L.maxPooling2d({ poolSize: 2 }),
+      ...block(64, true),
+      ...block(64, true),
+      L.maxPooling2d({ poolSize: 2 }),
+      L.flatten(),
+      L.dropout({ rate: dropoutOverride ?? 0.3 }),
+      L.dense({ units: 10, activation: 'softmax' }),
+    ];
+  }
   const bn = name === 'bn-aug' || name === 'bn-flip' || name === 'bn';
-  if (name !== 'plain' && !bn) throw new Error(`fashion bench: unknown net ${JSON.stringify(name)} (bn, bn-aug, bn-flip, plain, keras)`);
+  if (name !== 'plain' && !bn) throw new Error(`fashion bench: unknown net ${JSON.stringify(name)} (bn, bn-aug, bn-flip, bn-deep, plain, keras)`);
   // 28x28x1 -> 28x28x32 -> 14x14x32 -> 14x14x64 -> 7x7x64 -> 7x7x64 -> 3136 -> 10
   return [
     ...block(32, bn),
@@ -145,13 +170,29 @@ const augment =
         { type: 'flip', direction: 'horizontal', p: 0.5 },
         { type: 'translate', pixels: 2 },
       ])
-    : net === 'bn-flip'
+    : net === 'bn-flip' || net === 'bn-deep'
       ? knobs.data.augmentation([
           { type: 'flip', direction: 'horizontal', p: 0.5 },
           ...(translate > 0 ? [{ type: 'translate' as const, pixels: translate }] : []),
           ...(cutout > 0 ? [{ type: 'cutout' as const, size: cutout, p: 0.5 }] : []),
         ])
       : undefined;
+
+let emas: Float32Array[][] = [];
+let emaSteps = 0;
+function updateEmas(): void {
+  const w = model.getWeights();
+  if (emaSteps++ === 0) emas = EMA_MOMENTA.map(() => w.map((a) => a.slice()));
+  else
+    EMA_MOMENTA.forEach((m, k) => {
+      const avg = emas[k]!;
+      for (let i = 0; i < w.length; i++) {
+        const a = avg[i]!,
+          b = w[i]!;
+        for (let j = 0; j < a.length; j++) a[j] = m * a[j]! + (1 - m) * b[j]!;
+      }
+    });
+}
 
 const loadStart = loadavg()[0]!;
 const t0 = performance.now();
@@ -173,6 +214,7 @@ const fitting = model.fit(train.x, trainY, {
   signal: abort.signal,
   ...(augment ? { augment } : {}),
   callbacks: {
+    ...(emaOn ? { onBatchEnd: () => updateEmas() } : {}),
     ...(Number.isFinite(maxBatches)
       ? {
           onBatchEnd: (batch: number) => {
@@ -230,6 +272,18 @@ function flipTtaAccuracy(): number {
   }
   return correct / test.length;
 }
+/** Test accuracy of each moving average of the weights (the trained weights are put back after). */
+function emaAccuracies(): Record<string, number> {
+  const trained = model.getWeights();
+  const out: Record<string, number> = {};
+  EMA_MOMENTA.forEach((m, k) => {
+    model.setWeights(emas[k]!);
+    out[String(m)] = model.evaluate(test.x, labelSmoothing > 0 ? smoothed(test.y as ArrayLike<number>) : test.y).accuracy!;
+  });
+  model.setWeights(trained);
+  return out;
+}
+const testAccuracyEma = emaOn && emaSteps > 0 ? emaAccuracies() : undefined;
 sample();
 // the peak of the run itself (training and the test evaluation), before the bench's own TTA copies
 const runPeakRss = peakRss;
@@ -250,6 +304,7 @@ const result: FashionResult = {
   samplesPerSec: (epochs * train.length) / trainSeconds,
   trainAccuracy: history ? history.history.accuracy![epochs - 1]! : NaN,
   testAccuracy,
+  ...(testAccuracyEma === undefined ? {} : { testAccuracyEma }),
   ...(testAccuracyFlipTta === undefined ? {} : { testAccuracyFlipTta }),
   peakRssMiB: runPeakRss / 2 ** 20,
   ...(testAccuracyFlipTta === undefined ? {} : { peakRssWithTtaMiB: peakRss / 2 ** 20 }),
