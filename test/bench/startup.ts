@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- startup`: what a user pays before the first result.
  * - Node: a process that imports knobs and runs one ops.matMul, against `node -e 0` measured
- *   in the same run (interleaved, medians): the difference is knobs' start-up.
+ *   in the same run (interleaved, medians): the difference is knobs' start-up. A process that
+ *   only imports knobs, interleaved too, shows the import's share of it.
  * - Sizes (gzip -9, each file alone): apps bundled by esbuild from the package's export map, with
  *   `splitting` on as a user's build would have it (the package's lazy chunks, such as the
  *   training loop loaded by the first fit, become chunks of the app). A training app counts the
@@ -43,25 +44,48 @@ function run(args: string[]): { wall: number; cpu: number } {
 
 const CPU = 'const u = process.cpuUsage(); console.log((u.user + u.system) / 1000);';
 
-function nodeStartup(rounds: number): { baseline: number; knobs: number; baselineCpu: number; knobsCpu: number } {
+/** Medians of the Node start-up runs: wall-clock and CPU ms of each kind of process. */
+interface NodeStartup {
+  baseline: number;
+  knobs: number;
+  importOnly: number;
+  baselineCpu: number;
+  knobsCpu: number;
+  importOnlyCpu: number;
+}
+
+/**
+ * `node -e CPU`, a process that imports knobs and runs one matMul, and one that only imports
+ * knobs, interleaved `rounds` times (after one warm-up run of each); medians. The import-only
+ * process splits the start-up into what `import` costs (compiling and evaluating the bundle)
+ * and what the first matMul adds (reading, compiling and instantiating the kernels).
+ */
+function nodeStartup(rounds: number): NodeStartup {
+  const importKnobs = `import * as knobs from ${JSON.stringify(join(dist, 'node/knobs.js'))};`;
   const importAndMatMul =
-    `import * as knobs from ${JSON.stringify(join(dist, 'node/knobs.js'))};` +
+    importKnobs +
     'const c = knobs.ops.matMul(new Float32Array([1, 2, 3, 4, 5, 6]), new Float32Array([1, 0, 0, 1, 1, 1]), { m: 2, k: 3, n: 2 });' +
     "if (c[3] !== 11) throw new Error('wrong product');" +
     CPU;
+  const importOnly = importKnobs + "if (typeof knobs.ops.matMul !== 'function') throw new Error('no ops.matMul');" + CPU;
   const base: { wall: number; cpu: number }[] = [],
-    k: { wall: number; cpu: number }[] = [];
+    k: { wall: number; cpu: number }[] = [],
+    imp: { wall: number; cpu: number }[] = [];
   run(['-e', CPU]);
   run(['--input-type=module', '-e', importAndMatMul]);
+  run(['--input-type=module', '-e', importOnly]);
   for (let i = 0; i < rounds; i++) {
     base.push(run(['-e', CPU]));
     k.push(run(['--input-type=module', '-e', importAndMatMul]));
+    imp.push(run(['--input-type=module', '-e', importOnly]));
   }
   return {
     baseline: median(base.map((x) => x.wall)),
     knobs: median(k.map((x) => x.wall)),
+    importOnly: median(imp.map((x) => x.wall)),
     baselineCpu: median(base.map((x) => x.cpu)),
     knobsCpu: median(k.map((x) => x.cpu)),
+    importOnlyCpu: median(imp.map((x) => x.cpu)),
   };
 }
 
@@ -212,6 +236,11 @@ export async function benchStartup(): Promise<string> {
       ['`node -e 0` (baseline): wall ms, CPU ms', `${fmt(node.baseline, 1)}, ${fmt(node.baselineCpu, 1)}`, '-'],
       ['Node: import knobs + first ops.matMul: wall ms, CPU ms', `${fmt(node.knobs, 1)}, ${fmt(node.knobsCpu, 1)}`, '-'],
       ['Node: over the baseline: wall ms (CPU ms)', `${fmt(over, 1)} (${fmt(node.knobsCpu - node.baselineCpu, 1)})`, `<= 40: ${verdict(over <= 40)}`],
+      [
+        'Node: of which the import alone (no matMul), over the baseline: wall ms (CPU ms)',
+        `${fmt(node.importOnly - node.baseline, 1)} (${fmt(node.importOnlyCpu - node.baselineCpu, 1)})`,
+        '-',
+      ],
       [
         `browser training app (${typeof page === 'string' ? 'every file of its bundle' : 'the JS Chromium fetched by the end of its first epoch'}) + kernels (KB gzip)`,
         `${kb(appJs + wasm)} (${kb(appJs)} + ${kb(wasm)}; JS ${split})`,
