@@ -404,6 +404,85 @@ async function bundle() {
   console.log(`bundles: ${builds.map((b) => relative(root, join(root, b.outdir, Object.keys(b.entryPoints)[0] + '.js'))).join(', ')}`);
 }
 
+/**
+ * The browser library as one ES module per source module (build/dist/browser/esm/), for
+ * bundlers: package.json's `module` condition under `browser` sends esbuild, Vite and webpack
+ * here, while browsers, Deno and Node keep the bundle (knobs.js). From the bundle a user's
+ * bundler can drop nothing (issue 15: an app that trains a small model loaded all 147 KB gzip of
+ * it); from these files it keeps only what the app reaches, and makes chunks of what loads
+ * later (the training loop, model files, the worker pool). package.json's `sideEffects` names
+ * the two modules whose top level registers something.
+ *
+ * Each module is an esbuild entry whose imports of other sources stay imports (rewritten to the
+ * output files); bare imports (comlink, fflate) are left to the user's bundler. The two modules
+ * that name a file beside themselves (`new URL('./knobs.wasm', import.meta.url)`, the worker
+ * script) are written beside those files, as esm-*.js, because Vite and webpack resolve such a
+ * URL from the module that holds it, while esbuild leaves it to be resolved from the app's
+ * bundle: the same place for both. Not minified beyond whitespace and syntax, and without the
+ * class-name blocks (classNamesPlugin), which would keep every class alive: the user's bundler
+ * minifies.
+ */
+async function browserModules() {
+  const esbuild = await import('esbuild');
+  const entry = 'build/entry.browser.ts';
+  const outRoot = join(root, 'build/dist/browser');
+  rmSync(join(outRoot, 'esm'), { recursive: true, force: true });
+  const define = { KNOBS_OPS_KERNELS: 'false' };
+  // the modules the browser entry reaches
+  const graph = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: 'esm',
+    platform: 'browser',
+    define,
+    external: ['comlink', 'fflate'],
+    logLevel: 'warning',
+    plugins: [wasmSourcePlugin('browser')],
+  });
+  const sources = Object.keys(graph.metafile.inputs).filter((f) => !f.includes('node_modules') && /\.ts$/.test(f));
+  const beside = { 'src/engine/wasm-source.browser.ts': 'esm-wasm-source', 'workers/browser-pool.ts': 'esm-browser-pool' };
+  const outName = (f) => beside[f] ?? `esm/${f.replace(/\.ts$/, '')}`;
+  const outOf = new Map(sources.map((f) => [join(root, f), outName(f)]));
+  const rel = (from, to) => {
+    const r = relative(dirname(join(outRoot, from)), join(outRoot, to))
+      .split('\\')
+      .join('/');
+    return (r.startsWith('.') ? r : `./${r}`) + '.js';
+  };
+  const modules = {
+    name: 'knobs-modules',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?\// }, async (args) => {
+        if (args.kind === 'entry-point' || args.pluginData) return undefined;
+        const target = /[\\/]wasm-source$/.test(args.path)
+          ? join(args.resolveDir, `${args.path}.browser.ts`)
+          : (await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: true })).path;
+        const to = outOf.get(target);
+        if (!to) throw new Error(`browser modules: ${relative(root, args.importer)} imports ${args.path}, outside the browser entry's graph`);
+        return { path: rel(outOf.get(args.importer), to), external: true };
+      });
+    },
+  };
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: Object.fromEntries(sources.map((f) => [outName(f), f])),
+    outdir: outRoot,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    define,
+    external: ['comlink', 'fflate'],
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [modules],
+  });
+}
+
 function types() {
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.types.json'], { cwd: root, stdio: 'inherit' });
@@ -440,5 +519,6 @@ await buildWasm();
 await reportPage();
 if (!wasmOnly) {
   await bundle();
+  await browserModules();
   if (!args.has('--no-types')) types();
 }

@@ -2,5 +2,6 @@
 // src/ never imports. Bundled by build/build.mjs into build/dist/browser/knobs.js, next to
 // browser-worker.js.
 export * from '../src/index.browser';
+import '../workers/browser-backend';
 export { BrowserWorkerPool, workerPool, shutdown, useWorkerPool, type BrowserPoolOptions } from '../workers/browser-pool';
-export { WorkerFailedError } from '../workers/data-parallel';
+export { WorkerFailedError } from '../workers/errors';

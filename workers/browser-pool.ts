@@ -9,10 +9,8 @@
  */
 import * as Comlink from 'comlink';
 import { engine } from '../src/engine/engine';
-import { registerParallelBackend } from '../src/model/parallel';
-import type { LayersModel } from '../src/model/layers-model';
-import { capWorkers, createDataParallelRunner, workerCount, type SessionPool } from './data-parallel';
-import { createTransferRunner, warnNotIsolated, type TransferPool } from './transfer-parallel';
+import type { SessionPool } from './data-parallel';
+import type { TransferPool } from './transfer-parallel';
 import type { BrowserWorkerApi } from './browser-worker';
 import type { SessionEnd, SessionStart } from './protocol';
 import type { TransferResult, TransferStart, TransferStep } from './transfer';
@@ -189,11 +187,16 @@ export class BrowserWorkerPool implements SessionPool, TransferPool {
     clearTimeout(this.idleTimer);
     this.stopWorkers();
     if (this.script.blob) URL.revokeObjectURL(this.script.href);
-    if (defaultPoolInstance === this) defaultPoolInstance = undefined;
+    if (pools.default === this) pools.default = undefined;
   }
 }
 
-let defaultPoolInstance: BrowserWorkerPool | undefined;
+/**
+ * The pools `fit({ workers })` may use (browser-runner.ts): the one given to
+ * {@link useWorkerPool}, else the default one it creates.
+ * @internal
+ */
+export const pools: { default?: BrowserWorkerPool | undefined; override?: BrowserWorkerPool | undefined } = {};
 
 /** Creates a pool of Web Workers. */
 export function workerPool(options: BrowserPoolOptions = {}): BrowserWorkerPool {
@@ -202,42 +205,10 @@ export function workerPool(options: BrowserPoolOptions = {}): BrowserWorkerPool 
 
 /** Closes the default pool. */
 export async function shutdown(): Promise<void> {
-  await defaultPoolInstance?.close();
+  await pools.default?.close();
 }
-
-let override: BrowserWorkerPool | undefined;
 
 /** Makes fit({workers}) use this pool. */
 export function useWorkerPool(pool: BrowserWorkerPool | undefined): void {
-  override = pool;
+  pools.override = pool;
 }
-
-let warnedNoWorker = false;
-
-registerParallelBackend({
-  async createRunner(model, spec) {
-    const m = model as LayersModel;
-    if (typeof Worker !== 'function' && !override) {
-      // edge runtimes (workerd, Vercel's edge) have no threads: train anyway, and say so once
-      if (!warnedNoWorker && spec.workers !== 1 && spec.workers !== undefined) {
-        warnedNoWorker = true;
-        console.warn(`knobs: fit({ workers: ${String(spec.workers)} }) trains on one thread: this runtime has no Worker.`);
-      }
-      return undefined;
-    }
-    const asked = override
-      ? capWorkers(spec.workers, override.size, 'workers of the pool in use')
-      : capWorkers(spec.workers, Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 2));
-    const requested = asked === 'auto' ? undefined : asked;
-    let pool = override ?? defaultPoolInstance;
-    if (!pool || (requested !== undefined && pool.size < requested)) {
-      await pool?.close();
-      pool = defaultPoolInstance = new BrowserWorkerPool({ size: Math.max(requested ?? 1, Math.min(8, globalThis.navigator?.hardwareConcurrency ?? 2)) });
-    }
-    const workers = workerCount(m, { ...spec, workers: asked }, pool.size);
-    if (workers <= 1) return undefined;
-    if (pool.shared) return createDataParallelRunner(pool, m, spec, workers);
-    warnNotIsolated(workers);
-    return createTransferRunner(pool, m, spec, workers);
-  },
-});

@@ -13,6 +13,7 @@ import { healthProbes, measureHealth, recordSize } from '../src/model/health';
 import { shardRows } from './session';
 import { CTRL, CTRL64, OP_END, OP_EPOCH, OP_STEP, PROGRESS_FIELDS, controlBytes, type SessionEnd, type SessionStart } from './protocol';
 import { envVar } from '../src/util/env';
+import { WorkerFailedError } from './errors';
 import { coreConfigOf } from '../src/model/layout';
 
 /** What the data-parallel runner needs from a pool. */
@@ -26,19 +27,7 @@ export interface SessionPool {
   onSession?: (info: { workers: number }) => void;
 }
 
-/** A worker failed: which one, and when. */
-export class WorkerFailedError extends Error {
-  override name = 'WorkerFailedError';
-  constructor(
-    message: string,
-    readonly worker: number,
-    readonly epoch: number,
-    readonly batch: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export { WorkerFailedError } from './errors';
 
 /** Splits [0, n) into `parts` ranges aligned to 16 floats (64 bytes: no two workers share a cache line). */
 export function splitRanges(n: number, parts: number): [number, number][] {

@@ -19,7 +19,7 @@
 import type { Engine } from '../src/engine/engine';
 import { f32_gather_rows, f32_gather_sum, x32_gather } from '../src/engine/kernels/f32_gather';
 import type { StepContext } from '../src/layers/layer';
-import { coreFromConfig } from '../src/model/layout';
+import { coreFromConfig } from '../src/model/from-config';
 import { targetCols } from '../src/model/heads';
 import { gatherInputs, trainShard } from '../src/model/runtime';
 import { STEP_OK, stepPart, stepPenalty, stepUpdate, updateLayerStates } from '../src/model/step';

@@ -3,7 +3,8 @@
  * object store, written in one transaction, so a save is atomic.
  * @module
  */
-import { registerIOScheme, type IOHandler, type ModelArtifacts } from '../io/io';
+import type { IOHandler, ModelArtifacts } from '../io/io';
+import { registerIOScheme } from '../io/schemes';
 
 const DB = 'knobs-models';
 const STORE = 'models';

@@ -22,15 +22,16 @@
  */
 import { describe, ShapeError } from '../errors';
 import { crc32 } from '../util/crc32';
+import { artifactsFromArrayBuffer, toArtifacts } from './artifacts';
+import { handlerFor } from './schemes';
 import { array, checkWeightPath, count, isTfjsModelJson, MAX_FLOATS, object, own, shapeOf, string, within, type Plain } from './check';
-import { layerFromConfig } from '../layers/index';
 import type { Layer } from '../layers/layer';
 import { Normalization } from '../layers/normalization';
 import { layoutLayers } from '../model/layout';
-import { modelFromConfig } from '../model/sequential';
-import { registerModelStorage, type LayersModel } from '../model/layers-model';
+import { graphFromConfig, layerFromConfig, modelFromConfig } from '../model/from-config';
+import type { LayersModel } from '../model/layers-model';
 import type { ModelConfig } from '../model/config';
-import { graphFromConfig, type GraphModelConfig } from '../model/graph';
+import type { GraphModelConfig } from '../model/graph';
 import { optimizerFromConfig, type OptimizerConfig } from '../optimizers/index';
 import type { TfjsModelJson } from './tfjs';
 
@@ -106,59 +107,8 @@ export interface IOHandler {
   load(): Promise<ModelArtifacts>;
 }
 
-const schemes = new Map<string, (path: string, url: string) => IOHandler>();
-
-/** Registers the handler of a URL scheme (`file`, `indexeddb`, ...). */
-export function registerIOScheme(scheme: string, make: (path: string, url: string) => IOHandler): void {
-  schemes.set(scheme, make);
-}
-
-function handlerFor(url: string): IOHandler {
-  if (typeof url !== 'string') throw new TypeError(`expected a URL such as 'file://./runs/model' or 'indexeddb://my-model', got ${describe(url)}`);
-  const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(url);
-  if (!m) throw new RangeError(`${JSON.stringify(url)} has no scheme; use 'file://path' (Node) or 'indexeddb://name' (browsers)`);
-  const make = schemes.get(m[1]!.toLowerCase());
-  if (!make) {
-    throw new RangeError(
-      `no handler for ${m[1]}:// here (known: ${[...schemes.keys()].map((s) => s + '://').join(', ') || 'none'}); file:// works in Node, indexeddb:// in browsers`,
-    );
-  }
-  return make(m[2]!, url);
-}
-
-/** The artifacts of a model: architecture, weights, optimizer state and progress. */
-export function toArtifacts(model: LayersModel, metadata?: Record<string, unknown>): { modelJson: ModelJson; weightData: ArrayBuffer } {
-  const weights = model.getWeights();
-  const names = model.weightNames();
-  const shapes = model.layers.flatMap((l) => l.weightSpecs().map((s) => s.shape));
-  const entries: WeightEntry[] = names.map((name, i) => ({ name, shape: shapes[i]!, dtype: 'float32' }));
-  const ts = model.trainingState();
-  const slots = ts ? model.getOptimizerState() : [];
-  if (ts) ts.slotNames.forEach((s) => entries.push({ name: `optimizer/${s}`, shape: [model.paramCount], dtype: 'float32' }));
-  const all = [...weights, ...slots];
-  const total = all.reduce((a, w) => a + w.length, 0);
-  const data = new Float32Array(total);
-  let o = 0;
-  for (const w of all) {
-    data.set(w, o);
-    o += w.length;
-  }
-  const modelJson: ModelJson = {
-    format: 'knobs-layers-model',
-    formatVersion: 1,
-    generatedBy: 'knobs',
-    modelTopology: { className: model.graph ? 'Model' : 'Sequential', config: model.getConfig() },
-    ...(ts
-      ? {
-          trainingConfig: { loss: ts.loss, metrics: ts.metrics, optimizer: ts.optimizer, ...(ts.outputs ? { outputs: ts.outputs } : {}) },
-          training: { iterations: ts.iterations, epochsCompleted: ts.epochsCompleted },
-        }
-      : {}),
-    weightsManifest: [{ paths: ['weights.bin'], weights: entries }],
-    ...(metadata ? { userDefinedMetadata: metadata } : {}),
-  };
-  return { modelJson, weightData: data.buffer };
-}
+export { registerIOScheme } from './schemes';
+export { artifactsFromArrayBuffer, toArrayBuffer, toArtifacts } from './artifacts';
 
 // ---- checking model.json -------------------------------------------------------------------
 
@@ -545,74 +495,10 @@ async function fromAnyArtifacts(a: ModelArtifacts, where: string): Promise<Layer
   return fromArtifacts(a, where);
 }
 
-const MAGIC = 'KNOBSMDL';
-
 /** A 32-bit value as 8 hex digits. */
 const hex32 = (v: number): string => v.toString(16).padStart(8, '0');
 
-/** The artifacts with each manifest group's CRC-32 filled in (synchronous, unlike SHA-256 in WebCrypto). */
-function withCrc32(a: { modelJson: ModelJson; weightData: ArrayBuffer }): { modelJson: ModelJson; weightData: ArrayBuffer } {
-  const groups: WeightGroup[] = [];
-  let o = 0;
-  for (const g of a.modelJson.weightsManifest) {
-    const n = g.weights.reduce((s, w) => s + w.shape.reduce((x, y) => x * y, 1) * 4, 0);
-    groups.push({ ...g, crc32: crc32(new Uint8Array(a.weightData, o, n)) });
-    o += n;
-  }
-  return { ...a, modelJson: { ...a.modelJson, weightsManifest: groups } };
-}
-
-/**
- * Packs a model (architecture, weights, optimizer state) into one ArrayBuffer. Synchronous, so
- * each weight group carries a CRC-32 instead of the SHA-256 that `save()` writes (WebCrypto only
- * hashes asynchronously); `loadModel` checks either.
- */
-export function toArrayBuffer(
-  model: LayersModel,
-  metadata: Record<string, unknown> | undefined = Object.keys(model.metadata).length ? model.metadata : undefined,
-): ArrayBuffer {
-  const a = withCrc32(toArtifacts(model, metadata));
-  const json = new TextEncoder().encode(JSON.stringify(a.modelJson));
-  const pad = (4 - ((12 + json.length) % 4)) % 4;
-  const out = new Uint8Array(12 + json.length + pad + a.weightData.byteLength);
-  for (let i = 0; i < 8; i++) out[i] = MAGIC.charCodeAt(i);
-  new DataView(out.buffer).setUint32(8, json.length + pad, true);
-  out.set(json, 12);
-  out.fill(32, 12 + json.length, 12 + json.length + pad); // spaces keep the JSON valid
-  out.set(new Uint8Array(a.weightData), 12 + json.length + pad);
-  return out.buffer;
-}
-
-/** Unpacks {@link toArrayBuffer}'s format. */
-export function artifactsFromArrayBuffer(buffer: ArrayBuffer): ModelArtifacts {
-  const bytes = new Uint8Array(buffer);
-  const magic = String.fromCharCode(...bytes.subarray(0, 8));
-  if (magic !== MAGIC || bytes.length < 12) throw new RangeError('not a knobs model buffer (bad magic bytes)');
-  const n = new DataView(buffer).getUint32(8, true);
-  if (12 + n > bytes.length) throw new RangeError(`knobs model buffer: its model.json claims ${n} bytes but only ${bytes.length - 12} follow`);
-  let modelJson: ModelJson;
-  try {
-    modelJson = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + n))) as ModelJson;
-  } catch (e) {
-    throw new RangeError(`knobs model buffer: its model.json is not valid JSON: ${(e as Error).message}`);
-  }
-  return { modelJson, weightData: buffer.slice(12 + n) };
-}
-
-/**
- * Loads a model saved with `model.save(url)` or packed with `toArrayBuffer`, or a TensorFlow.js
- * layers model (tfjs-layers' `model.save`, or Keras through the tfjs converter): the URL names the
- * folder or its model.json (`file://./web_model/model.json`). A tfjs model loads uncompiled,
- * with its weights and batch-norm statistics; a layer class knobs lacks is an error naming it.
- * The model is of the class that was saved: a {@link Sequential} for a chain, a
- * {@link LayersModel} for a graph (as tfjs' `loadLayersModel`, cast to call `add`).
- * @example
- * ```ts
- * const model = await knobs.loadModel('file://./runs/mnist');
- * await model.fit(x, y, { epochs: 20, initialEpoch: model.epochsCompleted }); // resumes at the saved epoch, with the optimizer's state
- * const fromKeras = await knobs.loadModel('file://./web_model/model.json');  // tensorflowjs_converter output
- * ```
- */
+/** What `knobs.loadModel` (load.ts) does, once it has imported this file. */
 export async function loadModel(source: string | ArrayBuffer): Promise<LayersModel> {
   if (source instanceof ArrayBuffer) {
     const a = artifactsFromArrayBuffer(source);
@@ -623,6 +509,3 @@ export async function loadModel(source: string | ArrayBuffer): Promise<LayersMod
   const a = await handler.load();
   return fromAnyArtifacts(a, /\.json$/i.test(source) ? `loadModel: ${source}` : `loadModel: ${source}/model.json`);
 }
-
-// every model's save() and static load() (layers-model.ts cannot import this file: see registerModelStorage)
-registerModelStorage({ load: loadModel, save: saveModel });

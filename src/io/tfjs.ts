@@ -23,12 +23,11 @@
  */
 import { DEFAULT_ACTIVATION_ALPHA, type ActivationName } from '../engine/kernels/f32_activation';
 import { InputLayer } from '../layers/input-layer';
-import { graphFromConfig, inboundNodes, nodeRef, layerNodes, type Graph, type GraphLayerConfig, type GraphModelConfig, type NodeRef } from '../model/graph';
+import { inboundNodes, nodeRef, layerNodes, type Graph, type GraphLayerConfig, type GraphModelConfig, type NodeRef } from '../model/graph';
 import { describe, ShapeError } from '../errors';
-import { layerFromConfig } from '../layers/index';
 import type { Layer, LayerConfig } from '../layers/layer';
 import { layoutLayers } from '../model/layout';
-import { modelFromConfig } from '../model/sequential';
+import { graphFromConfig, layerFromConfig, modelFromConfig } from '../model/from-config';
 import type { LayersModel } from '../model/layers-model';
 import { adam, sgd, type Optimizer } from '../optimizers/index';
 import { array, checkWeightPath, count, isPlain, isTfjsModelJson, MAX_FLOATS, object, own, string, within, type Plain } from './check';

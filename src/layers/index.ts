@@ -3,13 +3,11 @@
  * conventions and defaults.
  * @module
  */
-import { describe } from '../errors';
 import { Activation, activation } from './activation';
 import { BatchNormalization, batchNormalization } from './batch-normalization';
 import { Dense, dense } from './dense';
 import { Dropout, dropout } from './dropout';
 import { Flatten, flatten } from './flatten';
-import type { Layer, LayerConfig } from './layer';
 import { Normalization, normalization } from './normalization';
 // image layers without convolutions (issue 12): pooling, reshape, zero padding, spatial dropout
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D } from './pooling';
@@ -49,38 +47,3 @@ import { InputLayer } from './input-layer';
 import { Add, Average, Concatenate, Merge, Multiply, add, average, concatenate, multiply } from './merge';
 export { Add, Average, Concatenate, InputLayer, Merge, Multiply, add, average, concatenate, multiply };
 export type { MergeOptions, ConcatenateOptions } from './merge';
-
-/** Layer classes by their exact className, in a Map: `'__proto__'` or `'constructor'` are unknown classes, not Object's. */
-const FACTORIES = new Map<unknown, (config: Record<string, unknown>) => Layer>([
-  ['Dense', (c) => new Dense(c as never)],
-  ['Activation', (c) => new Activation(c as never)],
-  ['Dropout', (c) => new Dropout(c as never)],
-  ['BatchNormalization', (c) => new BatchNormalization(c as never)],
-  ['Flatten', (c) => new Flatten(c as never)],
-  ['Normalization', (c) => new Normalization(c as never)],
-  // convolutions
-  ['Conv2D', (c) => new Conv2D(c as never)],
-  ['DepthwiseConv2D', (c) => new DepthwiseConv2D(c as never)],
-  ['SeparableConv2D', (c) => new SeparableConv2D(c as never)],
-  // pooling, reshaping, padding, spatial dropout
-  ['MaxPooling2D', (c) => new MaxPooling2D(c as never)],
-  ['AveragePooling2D', (c) => new AveragePooling2D(c as never)],
-  ['GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(c as never)],
-  ['GlobalMaxPooling2D', (c) => new GlobalMaxPooling2D(c as never)],
-  ['Reshape', (c) => new Reshape(c as never)],
-  ['ZeroPadding2D', (c) => new ZeroPadding2D(c as never)],
-  ['SpatialDropout2D', (c) => new SpatialDropout2D(c as never)],
-  // the functional API
-  ['InputLayer', (c) => new InputLayer(c as never)],
-  ['Add', (c) => new Add(c as never)],
-  ['Multiply', (c) => new Multiply(c as never)],
-  ['Average', (c) => new Average(c as never)],
-  ['Concatenate', (c) => new Concatenate(c as never)],
-]);
-
-/** Rebuilds a layer from its saved configuration. */
-export function layerFromConfig(c: LayerConfig): Layer {
-  const make = FACTORIES.get(c?.className);
-  if (!make) throw new RangeError(`unknown layer class ${describe(c?.className)}; known: ${[...FACTORIES.keys()].join(', ')}`);
-  return make({ ...c.config });
-}

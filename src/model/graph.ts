@@ -27,7 +27,6 @@ import { f32_strided_copy } from '../engine/kernels/f32_strided_copy';
 import { ShapeError, describe } from '../errors';
 import { InputLayer } from '../layers/input-layer';
 import type { Layer, LayerConfig, LayerScratch, StepContext } from '../layers/layer';
-import { layerFromConfig } from '../layers/index';
 import { Merge } from '../layers/merge';
 import { SymbolicTensor } from '../layers/symbolic';
 import { placeWeights, type PlacedWeight } from './layout';
@@ -113,7 +112,7 @@ export function nodeLayer<L>(layers: readonly L[], graph: Graph, n: number): L {
  * configuration agree on every index. `sourcesOf` gives a node's sources; a node met again
  * while its own sources are being walked closes a cycle, reported with its path.
  */
-function topologicalOrder<N>(outputs: N[], sourcesOf: (n: N) => N[], nameOf: (n: N) => string, where: string): N[] {
+export function topologicalOrder<N>(outputs: N[], sourcesOf: (n: N) => N[], nameOf: (n: N) => string, where: string): N[] {
   const order: N[] = [];
   const state = new Map<N, 'walking' | 'done'>();
   const path: N[] = [];
@@ -175,7 +174,7 @@ function tensorList(where: string, name: string, value: unknown): SymbolicTensor
  * The graph of nodes `order` (topologically ordered): the layers in the order of their first
  * node, and each node's layer and sources as indices.
  */
-function collect<N>(order: N[], layerOf: (n: N) => Layer, sourcesOf: (n: N) => readonly N[], ins: N[], outs: N[]): CollectedGraph {
+export function collect<N>(order: N[], layerOf: (n: N) => Layer, sourcesOf: (n: N) => readonly N[], ins: N[], outs: N[]): CollectedGraph {
   const layers: Layer[] = [];
   const layerIndex = new Map<Layer, number>();
   const nodeLayers = order.map((n) => {
@@ -261,111 +260,6 @@ function dependsOn(t: SymbolicTensor, target: SymbolicTensor): boolean {
     stack.push(...x.inputs);
   }
   return false;
-}
-
-/**
- * The [layerName, nodeIndex, tensorIndex] references of input_layers, output_layers or one
- * node's inputs: a node index is a non-negative integer (checked against the layer's nodes
- * later), the tensor index 0 (a knobs layer has one output).
- */
-function nodeRefs(where: string, field: string, value: unknown): [string, number][] {
-  if (!Array.isArray(value) || value.length === 0)
-    throw new TypeError(`${where}: ${field} must be a non-empty array of [layerName, nodeIndex, tensorIndex], got ${describe(value)}`);
-  return value.map((r, i) => {
-    if (!Array.isArray(r) || typeof r[0] !== 'string')
-      throw new TypeError(`${where}: ${field}[${i}] must be [layerName, nodeIndex, tensorIndex], got ${describe(r)}`);
-    const node = r[1] ?? 0;
-    if (!Number.isInteger(node) || node < 0) throw new TypeError(`${where}: ${field}[${i}] has node index ${describe(node)}; it must be an integer >= 0`);
-    if ((r[2] ?? 0) !== 0) throw new RangeError(`${where}: ${field}[${i}] refers to tensor ${r[2]} of ${r[0]}; knobs layers have one output`);
-    return [r[0], node];
-  });
-}
-
-/** One node of a saved config while the graph is rebuilt. */
-interface ConfigNode {
-  layer: Layer;
-  /** The layer's name, and this node's index among its nodes. */
-  name: string;
-  k: number;
-  refs: [string, number][];
-}
-
-/**
- * A graph rebuilt from its saved configuration (loadModel, the workers): the layers made from
- * their configs, one node per entry of their `inbound_nodes` (several for a shared layer),
- * connected by [layerName, nodeIndex]. Checked: unique names, known layers and nodes, no cycle,
- * every node connected to an output.
- */
-export function graphFromConfig(where: string, config: GraphModelConfig): CollectedGraph {
-  if (config === null || typeof config !== 'object' || !Array.isArray(config.layers))
-    throw new TypeError(`${where}: a graph model's config needs layers, got ${describe(config)}`);
-  const byName = new Map<string, { layer: Layer; nodes: ConfigNode[] }>();
-  config.layers.forEach((c, i) => {
-    const f = `${where}: layers[${i}]`;
-    if (c === null || typeof c !== 'object' || typeof c.name !== 'string' || c.name === '') throw new TypeError(`${f} needs a name, got ${describe(c)}`);
-    if (byName.has(c.name)) throw new Error(`${f}: two layers are named ${JSON.stringify(c.name)}`);
-    const nodes = c.inbound_nodes ?? [];
-    if (!Array.isArray(nodes)) throw new TypeError(`${f} (${c.name}): inbound_nodes must be an array, got ${describe(nodes)}`);
-    const refs = nodes.map((node, k) => {
-      if (!Array.isArray(node))
-        throw new TypeError(`${f} (${c.name}): inbound_nodes[${k}] must be an array of [layerName, nodeIndex, tensorIndex, {}], got ${describe(node)}`);
-      return node.length ? nodeRefs(`${f} (${c.name})`, `inbound_nodes[${k}]`, node) : [];
-    });
-    let layer: Layer;
-    try {
-      layer = layerFromConfig({ className: c.className, config: { ...c.config, name: c.name } });
-    } catch (err) {
-      if (err instanceof Error) err.message = `${f} (${c.name}): ${err.message}`;
-      throw err;
-    }
-    if (layer instanceof InputLayer && refs.some((r) => r.length))
-      throw new TypeError(`${f} (${c.name}): an InputLayer reads no other layer, but its inbound_nodes do`);
-    // an input has one node of its own, with no inbound entry
-    const entry = { layer, nodes: (refs.length ? refs : [[]]).map((r, k) => ({ layer, name: c.name, k, refs: r })) };
-    byName.set(c.name, entry);
-  });
-  const find = ([name, k]: [string, number], from: string): ConfigNode => {
-    const e = byName.get(name);
-    if (!e) throw new Error(`${where}: ${from} refers to layer ${JSON.stringify(name)}, which is not in the config's layers`);
-    const node = e.nodes[k];
-    if (!node)
-      throw new Error(`${where}: ${from} refers to node ${k} of layer ${name}, which is applied ${e.nodes.length} time(s) (nodes 0 to ${e.nodes.length - 1})`);
-    return node;
-  };
-  const label = (n: ConfigNode): string => (byName.get(n.name)!.nodes.length > 1 ? `${n.name}[${n.k}]` : n.name);
-  const inputRefs = nodeRefs(where, 'input_layers', config.input_layers);
-  const outputRefs = nodeRefs(where, 'output_layers', config.output_layers);
-  const ins = inputRefs.map((r) => find(r, 'input_layers'));
-  const outs = outputRefs.map((r) => find(r, 'output_layers'));
-  const sourcesOf = (n: ConfigNode): ConfigNode[] => n.refs.map((r) => find(r, `layer ${label(n)}`));
-  const order = topologicalOrder(outs, sourcesOf, label, where);
-  ins.forEach((n, i) => {
-    if (!(n.layer instanceof InputLayer))
-      throw new TypeError(`${where}: input_layers[${i}] (${inputRefs[i]![0]}) is a ${n.layer.className}, not an InputLayer`);
-  });
-  const placed = new Set(order);
-  for (const n of order) {
-    if (n.layer instanceof InputLayer) {
-      if (!ins.includes(n)) throw new Error(`${where}: the outputs depend on input ${n.name}, which is not in input_layers`);
-    } else if (n.refs.length === 0) throw new Error(`${where}: layer ${label(n)} (${n.layer.className}) has no inbound node and is not an input`);
-  }
-  for (const [name, e] of byName) {
-    const lost = e.nodes.filter((n) => !placed.has(n));
-    if (lost.length === e.nodes.length) throw new Error(`${where}: layer ${name} (${e.layer.className}) is not connected to any output`);
-    if (lost.length) throw new Error(`${where}: node ${lost[0]!.k} of layer ${name} (${e.layer.className}) is not connected to any output`);
-  }
-  const cache = new Map<ConfigNode, ConfigNode[]>();
-  return collect(
-    order,
-    (n) => n.layer,
-    (n) => {
-      let s = cache.get(n);
-      if (!s) cache.set(n, (s = sourcesOf(n)));
-      return s;
-    },
-    ins,
-    outs,
-  );
 }
 
 /** A node's [layerName, nodeIndex, 0] reference in a saved config (`nodesOf` from {@link layerNodes}). */

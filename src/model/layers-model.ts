@@ -148,8 +148,8 @@ export class LayersModel implements ModelCore {
    * const restored = await (model.constructor as typeof knobs.LayersModel).load('file://./runs/mnist');
    * ```
    */
-  static load(source: string | ArrayBuffer): Promise<LayersModel> {
-    return modelStorage().load(source);
+  static async load(source: string | ArrayBuffer): Promise<LayersModel> {
+    return (await modelStorage()).loadModel(source);
   }
 
   /**
@@ -754,7 +754,7 @@ export class LayersModel implements ModelCore {
    */
   async save(url: string, options?: SaveOptions): Promise<SaveResult> {
     this.alive('save');
-    return modelStorage().save(this, url, Object.keys(this.metadata).length ? this.metadata : undefined, options);
+    return (await modelStorage()).saveModel(this, url, Object.keys(this.metadata).length ? this.metadata : undefined, options);
   }
 }
 
@@ -766,25 +766,13 @@ export function checkInputShape(inputShape: unknown): number[] {
   return inputShape.slice();
 }
 
-/** Loading and saving, which io.ts provides (see {@link registerModelStorage}). */
-interface ModelStorage {
-  load(source: string | ArrayBuffer): Promise<LayersModel>;
-  save(model: LayersModel, url: string, metadata: Record<string, unknown> | undefined, options: SaveOptions | undefined): Promise<SaveResult>;
-}
-let storage: ModelStorage | undefined;
-
 /**
- * Gives LayersModel its `save` and `load` (called once by io.ts as it loads). This file imports
- * nothing that imports sequential.ts: io.ts makes Sequential models, and Sequential extends
- * LayersModel, so a static import of io.ts here would let sequential.ts run before this class
- * exists whenever this file is the first of the three to be imported.
- * @internal
+ * Loading and saving: io.ts, imported on the first save or load. Not statically: io.ts makes
+ * Sequential models, and Sequential extends LayersModel, so a static import here would let
+ * sequential.ts run before this class exists whenever this file is the first of the three to be
+ * imported; and io.ts rebuilds any layer class from a save, which an app that never saves or
+ * loads need not load (issue 15: bundlers make it a chunk of its own).
  */
-export function registerModelStorage(s: ModelStorage): void {
-  storage = s;
-}
-
-function modelStorage(): ModelStorage {
-  if (!storage) throw new Error('knobs: model storage (src/io/io.ts) is not loaded: import knobs, not its internal files');
-  return storage;
+function modelStorage(): Promise<typeof import('../io/io')> {
+  return import('../io/io');
 }

@@ -10,11 +10,9 @@ import { fusableActivation, type Loss } from '../losses';
 import { Activation } from '../layers/activation';
 import { Dense } from '../layers/dense';
 import type { Layer, WeightSpec } from '../layers/layer';
-import { layerFromConfig } from '../layers/index';
 import type { LayerConfig } from '../layers/layer';
 import type { ModelCore } from './runtime';
 import { graphGradientFlow, layerNodes, layoutGraph, nodeLayer, type Graph, type GraphCoreConfig } from './graph';
-import { compileHeads } from './heads';
 
 /** A weight and where it lives. */
 export interface PlacedWeight {
@@ -154,42 +152,6 @@ export function coreConfigOf(model: { inputShape: number[]; getConfig(): { layer
     frozen: core.layers.map((l) => l.frozen),
     ...(g ? { graph: { sources: g.sources, nodeLayers: g.nodeLayers, inputs: g.inputs, outputs: g.outputs } } : {}),
     ...(core.heads ? { heads: core.heads.map((h) => ({ loss: h.loss, weight: h.weight })) } : {}),
-  };
-}
-
-/** Rebuilds the step side of a model from its configuration, without allocating anything. */
-export function coreFromConfig(c: CoreConfig): ModelCore {
-  const layers = c.layers.map(layerFromConfig);
-  if (c.frozen) layers.forEach((l, i) => (l.trainable = !c.frozen![i]));
-  const graph = c.graph ? { ...c.graph, needsGrad: c.graph.sources.map(() => false) } : undefined;
-  const layout = layoutLayers(layers, c.inputShape, graph);
-  // several outputs: each output's loss and weight, fused as the model compiled them
-  const heads =
-    c.heads && graph
-      ? compileHeads(
-          'worker',
-          layers,
-          graph,
-          c.heads.map((h) => h.loss),
-          c.heads.map((h) => h.weight),
-          undefined,
-        )
-      : undefined;
-  const fused = heads ? false : configureLossFusion(layers, c.loss, graph);
-  return {
-    layers,
-    inputSize: layout.inputSize,
-    outputSize: layout.outputSize,
-    paramCount: layout.paramCount,
-    stateCount: layout.stateCount,
-    loss: c.loss,
-    fused,
-    regularized: layout.regularized,
-    needsInputGrad: layout.needsInputGrad,
-    trainableRanges: layout.trainableRanges,
-    firstTrainable: layout.firstTrainable,
-    graph,
-    heads,
   };
 }
 

@@ -6,13 +6,11 @@
  */
 import { describe } from '../errors';
 import { layoutLayers } from './layout';
-import type { Layer, LayerConfig } from '../layers/layer';
+import type { Layer } from '../layers/layer';
 import { checkKnownOptions } from '../util/options';
 import { InputLayer } from '../layers/input-layer';
 import { checkInputShape, LayersModel } from './layers-model';
-import type { LayersModelOptions, SequentialOptions } from './options';
-import { layerFromConfig } from '../layers/index';
-import { graphFromConfig, type GraphModelConfig } from './graph';
+import type { SequentialOptions } from './options';
 import { restorePlacement } from './reuse';
 
 // the import paths users and the rest of knobs know
@@ -147,26 +145,4 @@ function uniqueName(layer: Layer, taken: Set<string>): string {
     const name = n === 0 ? base : `${base}_${n}`;
     if (!taken.has(name)) return name;
   }
-}
-
-/**
- * Rebuilds a model from its configuration (architecture only; weights initialized from the seed):
- * a {@link LayersModel} for a graph, a {@link Sequential} for a chain. @internal
- */
-export function modelFromConfig(
-  config: { name?: string; seed: number; inputShape?: number[]; layers: LayerConfig[]; input_layers?: unknown; output_layers?: unknown },
-  initialize = true,
-): LayersModel {
-  // a graph: Keras' functional config, connected by name (cycles and dangling layers refused)
-  if (config.input_layers !== undefined) {
-    const collected = graphFromConfig('model config', config as unknown as GraphModelConfig);
-    return new LayersModel({ name: config.name, seed: config.seed, graph: collected, initialize } as LayersModelOptions);
-  }
-  return new Sequential({
-    name: config.name,
-    seed: config.seed,
-    inputShape: config.inputShape,
-    layers: config.layers.map(layerFromConfig),
-    initialize,
-  } as SequentialOptions);
 }

@@ -4,7 +4,7 @@
 // computeGradients; knobs.losses; binary cross-entropy with number[] and Int32Array labels.
 import { describe, expect, it } from 'vitest';
 import * as knobs from '../../src/index.node';
-import { layerFromConfig } from '../../src/layers/index';
+import { layerFromConfig } from '../../src/model/from-config';
 import { expectClose, randomArray, rng } from '../helpers';
 import { checkGradients } from './gradient-check';
 
