@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import type Piscina from 'piscina';
 import { engine } from '../src/engine/engine';
 import { registerParallelBackend } from '../src/model/parallel';
-import { applyArtifacts, artifactsFromArrayBuffer, toArrayBuffer } from '../src/io/io';
+import { artifactsFromArrayBuffer, toArrayBuffer } from '../src/io/artifacts';
 import type { LayersModel } from '../src/model/layers-model';
 import { History } from '../src/callbacks/history';
 import { capWorkers, createDataParallelRunner, workerCount, type SessionPool } from './data-parallel';
@@ -155,7 +155,9 @@ export class WorkerPool implements SessionPool {
     };
     try {
       const result = await this.track(this.piscina.run(job, { transferList: [channel.port2 as never] }) as Promise<JobResult>);
-      // the trained weights, optimizer state and progress straight into the caller's model
+      // the trained weights, optimizer state and progress straight into the caller's model (io.ts,
+      // which checks them, loads here on first use, not at import)
+      const { applyArtifacts } = await import('../src/io/io');
       applyArtifacts(model, artifactsFromArrayBuffer(result.model));
       const h = new History();
       h.epoch = result.history.epoch;

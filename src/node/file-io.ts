@@ -30,7 +30,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { checkSavedModelJson, registerIOScheme, type IOHandler, type ModelArtifacts, type ModelJson } from '../io/io';
+import type { IOHandler, ModelArtifacts, ModelJson } from '../io/io';
+import { registerIOScheme } from '../io/schemes';
 import { randomUUID } from '../util/uuid';
 
 /** Largest model.json read (a manifest for billions of weights is still far smaller). */
@@ -164,6 +165,8 @@ export function fileHandler(path: string): IOHandler {
         } catch (err) {
           throw new RangeError(`loadModel: ${modelJsonPath} is not valid JSON (${(err as Error).message}): the save is incomplete or corrupt`);
         }
+        // io.ts (the checks of a saved model) loads with the first load, not at import
+        const { checkSavedModelJson } = await import('../io/io');
         const { json, groups } = await checkSavedModelJson(parsed, modelJsonPath);
         const realDir = realpathSync(dir);
         try {
