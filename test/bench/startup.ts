@@ -6,7 +6,7 @@
  * - Sizes (gzip -9, each file alone): apps bundled by esbuild from the package's export map, with
  *   `splitting` on as a user's build would have it: esbuild resolves 'knobs' to the per-module
  *   browser build (the `module` condition), and what the app reaches only through `import()`,
- *   such as the training loop loaded by the first fit, becomes chunks of the app. A training app counts the
+ *   such as saving and loading models, becomes chunks of the app. A training app counts the
  *   JavaScript files Chromium fetched by the end of its first epoch plus the kernels; apps that
  *   use only `ops` (through the main entry, and through `knobs/ops` with its own kernel file,
  *   knobs-ops.wasm) count the files their entry imports statically. Also the worker script.
