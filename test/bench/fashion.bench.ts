@@ -240,7 +240,9 @@ const loadEnd = loadavg()[0]!;
 const epochs = history ? history.epoch.length : maxBatches / Math.ceil(train.length / batchSize);
 // at evaluate's default batch (256): its buffer set holds only the forward pass (two activation
 // buffers of the widest layer), smaller than the training buffers fit has just freed
-const testAccuracy = model.evaluate(test.x, labelSmoothing > 0 ? smoothed(test.y as ArrayLike<number>) : test.y).accuracy!;
+/** The test labels in the form the loss takes (smoothed one-hot rows with --label-smoothing). */
+const testY = labelSmoothing > 0 ? smoothed(test.y as ArrayLike<number>) : test.y;
+const testAccuracy = model.evaluate(test.x, testY).accuracy!;
 /**
  * Test-time augmentation, reported beside the plain figure (never instead of it): the mean of the
  * predicted probabilities for each test image and its horizontal mirror, the one augmentation the
@@ -267,7 +269,7 @@ function emaAccuracies(): Record<string, number> {
   const out: Record<string, number> = {};
   EMA_MOMENTA.forEach((m, k) => {
     model.setWeights(emas[k]!);
-    out[String(m)] = model.evaluate(test.x, labelSmoothing > 0 ? smoothed(test.y as ArrayLike<number>) : test.y).accuracy!;
+    out[String(m)] = model.evaluate(test.x, testY).accuracy!;
   });
   model.setWeights(trained);
   return out;

@@ -69,24 +69,25 @@ function nodeStartup(rounds: number): NodeStartup {
     "if (c[3] !== 11) throw new Error('wrong product');" +
     CPU;
   const importOnly = importKnobs + "if (typeof knobs.ops.matMul !== 'function') throw new Error('no ops.matMul');" + CPU;
-  const base: { wall: number; cpu: number }[] = [],
-    k: { wall: number; cpu: number }[] = [],
-    imp: { wall: number; cpu: number }[] = [];
-  run(['-e', CPU]);
-  run(['--input-type=module', '-e', importAndMatMul]);
-  run(['--input-type=module', '-e', importOnly]);
-  for (let i = 0; i < rounds; i++) {
-    base.push(run(['-e', CPU]));
-    k.push(run(['--input-type=module', '-e', importAndMatMul]));
-    imp.push(run(['--input-type=module', '-e', importOnly]));
-  }
+  const kinds = {
+    baseline: ['-e', CPU],
+    knobs: ['--input-type=module', '-e', importAndMatMul],
+    importOnly: ['--input-type=module', '-e', importOnly],
+  };
+  type Kind = keyof typeof kinds;
+  const order = Object.keys(kinds) as Kind[];
+  const runs: Record<Kind, { wall: number; cpu: number }[]> = { baseline: [], knobs: [], importOnly: [] };
+  for (const kind of order) run(kinds[kind]); // warm-up
+  for (let i = 0; i < rounds; i++) for (const kind of order) runs[kind].push(run(kinds[kind]));
+  const wall = (kind: Kind): number => median(runs[kind].map((x) => x.wall));
+  const cpu = (kind: Kind): number => median(runs[kind].map((x) => x.cpu));
   return {
-    baseline: median(base.map((x) => x.wall)),
-    knobs: median(k.map((x) => x.wall)),
-    importOnly: median(imp.map((x) => x.wall)),
-    baselineCpu: median(base.map((x) => x.cpu)),
-    knobsCpu: median(k.map((x) => x.cpu)),
-    importOnlyCpu: median(imp.map((x) => x.cpu)),
+    baseline: wall('baseline'),
+    knobs: wall('knobs'),
+    importOnly: wall('importOnly'),
+    baselineCpu: cpu('baseline'),
+    knobsCpu: cpu('knobs'),
+    importOnlyCpu: cpu('importOnly'),
   };
 }
 
