@@ -5,7 +5,7 @@
  *
  *   fashion.js <net> [--workers 2] [--cpu-minutes 20] [--minutes N] [--epochs N] [--pixels uint8|float32] [--train 60000] [--seed 1]
  *              [--tta] [--batch 128] [--lr 2e-3] [--dropout R] [--translate P] [--cutout S] [--weight-decay W (AdamW)]
- *              [--label-smoothing E] [--ema]
+ *              [--label-smoothing E] [--ema] [--optimizer adam|sgd] [--momentum 0.9] [--widths 32,64,64]
  *
  *   net  bn      conv-bn-relu blocks with max pooling and dropout, no augmentation (issue 12's
  *                "small conv net": 87,754 parameters)
@@ -110,6 +110,10 @@ const sample = (): void => {
 const sampler = setInterval(sample, 50);
 
 const L = knobs.layers;
+/** `--widths A,B,C`: the filters of the three conv blocks (default 32,64,64). */
+const widths = opt('widths', '32,64,64').split(',').map(Number);
+if (widths.length !== 3 || !widths.every((w) => Number.isInteger(w) && w > 0))
+  throw new Error(`fashion bench: --widths needs three positive integers, got ${opt('widths', '')}`);
 /** conv 3x3 'same' (+ batch norm) + relu. */
 const block = (filters: number, bn: boolean): knobs.layers.Layer[] =>
   bn
@@ -126,12 +130,13 @@ function layers(name: string): knobs.layers.Layer[] {
   const bn = deep || name === 'bn-aug' || name === 'bn-flip' || name === 'bn';
   if (name !== 'plain' && !bn) throw new Error(`fashion bench: unknown net ${JSON.stringify(name)} (bn, bn-aug, bn-flip, bn-deep, plain, keras)`);
   // 28x28x1 -> 28x28x32 -> 14x14x32 -> 14x14x64 -> 7x7x64 -> 7x7x64 -> 3136 -> 10; bn-deep: -> 7x7x64 -> 3x3x64 -> 576 -> 10
+  const [w1, w2, w3] = widths;
   return [
-    ...block(32, bn),
+    ...block(w1!, bn),
     L.maxPooling2d({ poolSize: 2 }),
-    ...block(64, bn),
+    ...block(w2!, bn),
     L.maxPooling2d({ poolSize: 2 }),
-    ...block(64, bn),
+    ...block(w3!, bn),
     ...(deep ? [...block(64, bn), L.maxPooling2d({ poolSize: 2 })] : []),
     L.flatten(),
     L.dropout({ rate: dropoutOverride ?? (name === 'bn-aug' ? 0.25 : name === 'bn-flip' || deep ? 0.3 : 0.4) }),
@@ -144,7 +149,18 @@ sample();
 const loadedRss = process.memoryUsage().rss;
 const model = knobs.sequential({ inputShape: [28, 28, 1], seed, layers: layers(net) });
 const lr0 = Number(opt('lr', '2e-3'));
-const optimizer = weightDecay > 0 ? knobs.optimizers.adamw({ learningRate: lr0, weightDecay }) : knobs.optimizers.adam({ learningRate: lr0 });
+/**
+ * `--optimizer sgd`: SGD with Nesterov momentum (`--momentum`, default 0.9) and coupled L2 weight decay
+ * (`--weight-decay`) instead of Adam(W); `--lr` is then SGD's initial rate.
+ */
+const optimizerName = opt('optimizer', 'adam');
+if (optimizerName !== 'adam' && optimizerName !== 'sgd') throw new Error(`fashion bench: unknown --optimizer ${optimizerName} (adam, sgd)`);
+const optimizer =
+  optimizerName === 'sgd'
+    ? knobs.optimizers.sgd({ learningRate: lr0, momentum: Number(opt('momentum', '0.9')), nesterov: true, weightDecay })
+    : weightDecay > 0
+      ? knobs.optimizers.adamw({ learningRate: lr0, weightDecay })
+      : knobs.optimizers.adam({ learningRate: lr0 });
 model.compile({ optimizer, loss: labelSmoothing > 0 ? 'categoricalCrossentropy' : 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
 /** Smoothed one-hot targets (bench code: built once before training). */
 function smoothed(labels: ArrayLike<number>): Float32Array {
