@@ -2,7 +2,6 @@
 // child processes, each with its own cache directory (KNOBS_COMPILE_CACHE) and with
 // KNOBS_COMPILE_CACHE_DEBUG=1, which prints on stderr what happened to the cache.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,19 +80,20 @@ describe('Node entry: V8 code cache', () => {
     const good = readFileSync(file);
     let s = 99;
     const next = (): number => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
-    // the file is a SHA-1 of V8's data, then the data: the loader checks the first, V8 whether
-    // the data is for this script, V8 version and flags
-    const withSum = (data: Uint8Array): Buffer => Buffer.concat([createHash('sha1').update(data).digest(), data]);
-    const random = Buffer.from(good.map(() => next()));
+    // the file holds V8's data twice: the loader compares the copies (a damaged payload under a
+    // valid header aborts Node 20, whose V8 verifies no checksum); V8 checks that the data is for
+    // this script (its length), V8 version and flags
+    const half = good.length / 2;
+    const twice = (data: Uint8Array): Buffer => Buffer.concat([data, data]);
+    const random = (n: number): Buffer => Buffer.from(new Uint8Array(n).map(() => next()));
     const corrupt = [
-      random, // random bytes, the same length
-      withSum(random.subarray(20)), // random data with a right checksum
-      Buffer.from(good.subarray(0, 64)), // truncated
+      random(good.length), // random bytes, the same length
+      Buffer.concat([good.subarray(0, half), good.subarray(0, 64), random(half - 64)]), // a copy with V8's header and random data
+      Buffer.from(good.map((v, i) => (i === half >> 1 ? v ^ 0xff : v))), // a flipped byte in the first copy
+      Buffer.from(good.subarray(0, half + 100)), // truncated
       Buffer.alloc(0), // empty
-      // a valid cache of another script
-      withSum(new Script('function f() { return 1 } f()', { filename: 'other.js' }).createCachedData()),
-      // the real cache with a flipped byte in its middle (V8 would not notice)
-      Buffer.from(good.map((v, i) => (i === good.length >> 1 ? v ^ 0xff : v))),
+      twice(random(1000)), // random data, twice
+      twice(new Script('function f() { return 1 } f()', { filename: 'other.js' }).createCachedData()), // another script's
     ];
     for (const [i, bad] of corrupt.entries()) {
       writeFileSync(file, bad);
