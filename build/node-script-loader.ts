@@ -1,10 +1,10 @@
 /**
  * The Node entry's loader (issue 15): build/build.mjs bundles this into build/dist/node/knobs.js
- * with a call of {@link runScript} on the library's classic script (knobs-lib.js) and the list of
+ * with a call of {@link runScript} on the library's classic script (knobs-lib.cjs) and the list of
  * its exports. Node 20 caches no compiled code for ES modules, and three quarters of importing
  * knobs was V8 parsing its source; a classic script compiled through node:vm can be given the
  * code cache of an earlier run, which V8 checks (its version, flags and the source's length) and
- * uses or rejects.
+ * uses or rejects. The file holds V8's data twice, compared before use (see runScript).
  *
  * The cache is one file per build of the script, V8 version and architecture, in
  * `os.tmpdir()/knobs-compile-cache/`, or in the directory `KNOBS_COMPILE_CACHE` names;
