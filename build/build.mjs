@@ -108,19 +108,14 @@ async function reportPage() {
 const commonDefine = { KNOBS_OPS_KERNELS: 'false' };
 
 /**
- * Puts the platform's kernel loader in place of src/engine/wasm-source.ts (the Node one), and in
- * every non-Node build the training loop's static loader in place of src/model/fit-loader.ts.
+ * Puts the platform's kernel loader in place of src/engine/wasm-source.ts (the Node one).
  */
 function wasmSourcePlugin(platform) {
   return {
     name: 'knobs-wasm-source',
     setup(build) {
       if (platform === 'node') return;
-      build.onResolve({ filter: /[\\/](wasm-source|fit-loader)$/ }, (args) => {
-        const name = /(wasm-source|fit-loader)$/.exec(args.path)[1];
-        // the training loop loads with the library in every non-Node build (fit-loader.browser.ts)
-        return { path: join(args.resolveDir, `${name}.${name === 'fit-loader' ? 'browser' : platform}.ts`) };
-      });
+      build.onResolve({ filter: /[\\/]wasm-source$/ }, (args) => ({ path: join(args.resolveDir, `wasm-source.${platform}.ts`) }));
     },
   };
 }
@@ -530,7 +525,7 @@ async function browserModules() {
     setup(build) {
       build.onResolve({ filter: /^\.\.?\// }, async (args) => {
         if (args.kind === 'entry-point' || args.pluginData) return undefined;
-        const target = /[\\/](wasm-source|fit-loader)$/.test(args.path)
+        const target = /[\\/]wasm-source$/.test(args.path)
           ? join(args.resolveDir, `${args.path}.browser.ts`)
           : (await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: true })).path;
         const to = outOf.get(target);

@@ -15,7 +15,7 @@
  * @module
  */
 import { engine, type Engine } from '../engine/engine';
-import { loadFitModule } from './fit-loader';
+import { fit } from './fit';
 import { bytesToFloat32 } from '../data/dataset';
 import { ShapeError, describe } from '../errors';
 import { checkLoss, sparseLabels, type BuiltinLossFunction, type Loss } from '../losses';
@@ -645,10 +645,6 @@ export class LayersModel implements ModelCore {
    */
   async fit(x: ModelInput, y: unknown, options: FitOptions = {}): Promise<History> {
     this.alive('fit');
-    // in Node the training loop loads with the first fit (a chunk of its own): importing knobs
-    // then parses less (issue 15), and a program that only predicts never loads it; the browser
-    // builds load it with the library (see fit-loader.browser.ts)
-    const { fit } = await loadFitModule();
     return fit(this, x, y, options);
   }
 

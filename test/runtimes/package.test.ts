@@ -202,7 +202,7 @@ console.log(JSON.stringify({ core: [typeof knobs.onnx, typeof knobs.report, type
       "import * as knobs from 'knobs';\nconst m = knobs.sequential({ inputShape: [2], layers: [knobs.layers.dense({ units: 2 })] });\n" +
       "m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });\nawait m.fit(new Float32Array(4), new Float32Array(4), { verbose: 0 });\n";
     const start = await loaded(train);
-    // the training loop loads with the library in browsers (src/model/fit-loader.browser.ts): no round trip when fit starts
+    // the training loop loads with the library (src/model/layers-model.ts imports it): no round trip when fit starts
     expect(has(start)).toEqual([false, false, false, true]);
     // what the browser entry registers at import stays: the indexeddb:// scheme, and fit({ workers })'s way to the pool
     expect([start.includes('IndexedDB transaction aborted'), start.includes('createBrowserRunner')]).toEqual([true, true]);
