@@ -5,7 +5,7 @@
  *
  *   fashion.js <net> [--workers 2] [--cpu-minutes 20] [--minutes N] [--epochs N] [--pixels uint8|float32] [--train 60000] [--seed 1]
  *              [--tta] [--batch 128] [--lr 2e-3] [--dropout R] [--translate P] [--cutout S] [--weight-decay W (AdamW)]
- *              [--label-smoothing E] [--ema] [--optimizer adam|sgd] [--momentum 0.9] [--widths 32,64,64]
+ *              [--label-smoothing E] [--ema] [--optimizer adam|sgd] [--momentum 0.9] [--widths 32,64,64] [--arch SPEC] [--act relu]
  *
  *   net  bn      conv-bn-relu blocks with max pooling and dropout, no augmentation (issue 12's
  *                "small conv net": 87,754 parameters)
@@ -120,12 +120,42 @@ const block = (filters: number, bn: boolean): knobs.layers.Layer[] =>
     ? [
         L.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: 'heNormal' }),
         L.batchNormalization(),
-        L.activation({ activation: 'relu' }),
+        L.activation({ activation: act }),
       ]
     : [L.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: 'heNormal' })];
 
+/** `--act NAME`: the activation after each batch norm (default relu). */
+const act = opt('act', 'relu');
+/**
+ * `--arch SPEC`: the conv stack of a bn net instead of the three blocks, comma-separated: `cN` a 3x3
+ * conv-bn-act block of N filters (`cNkK` a KxK kernel), `p` max pool 2, `g` global average pooling
+ * (instead of flatten). The head stays dropout + dense 10.
+ */
+const archSpec = opt('arch', '');
+function archLayers(spec: string): knobs.layers.Layer[] {
+  const out: knobs.layers.Layer[] = [];
+  let pooled = false;
+  for (const t of spec.split(',')) {
+    const m = /^c(\d+)(?:k(\d+))?$/.exec(t);
+    if (m) {
+      out.push(
+        L.conv2d({ filters: Number(m[1]), kernelSize: Number(m[2] ?? 3), padding: 'same', useBias: false, kernelInitializer: 'heNormal' }),
+        L.batchNormalization(),
+        L.activation({ activation: act }),
+      );
+    } else if (t === 'p') out.push(L.maxPooling2d({ poolSize: 2 }));
+    else if (t === 'g') {
+      out.push(L.globalAveragePooling2d());
+      pooled = true;
+    } else throw new Error(`fashion bench: --arch token ${JSON.stringify(t)} (cN, cNkK, p, g)`);
+  }
+  if (!pooled) out.push(L.flatten());
+  return out;
+}
+
 function layers(name: string): knobs.layers.Layer[] {
   if (name === 'keras') return simpleConvnetLayers();
+  if (archSpec) return [...archLayers(archSpec), L.dropout({ rate: dropoutOverride ?? 0.3 }), L.dense({ units: 10, activation: 'softmax' })];
   const deep = name === 'bn-deep';
   const bn = deep || name === 'bn-aug' || name === 'bn-flip' || name === 'bn';
   if (name !== 'plain' && !bn) throw new Error(`fashion bench: unknown net ${JSON.stringify(name)} (bn, bn-aug, bn-flip, bn-deep, plain, keras)`);
