@@ -7,12 +7,13 @@
  * uses or rejects. The file holds V8's data twice, compared before use (see runScript).
  *
  * The cache is one file per build of the script, V8 version and architecture, in
- * `os.tmpdir()/knobs-compile-cache/`, or in the directory `KNOBS_COMPILE_CACHE` names;
+ * `os.tmpdir()/knobs-compile-cache-<uid>/`, or in the directory `KNOBS_COMPILE_CACHE` names;
  * `KNOBS_COMPILE_CACHE=0` turns it off. It is written, when there was none or V8 rejected it,
  * when the process exits or after a few seconds, whichever comes first, so that it holds the
  * functions the program compiled by then too; through a temporary file and a rename, and any
  * error of the file system is ignored (read-only installs, serverless hosts). A directory that
- * another user owns or can write to is not used: cached code runs as it is.
+ * another user owns or can write to is not used: cached code runs as it is. Writing a file
+ * removes the script's files that were not written for 30 days (other versions).
  * `KNOBS_COMPILE_CACHE_DEBUG=1` prints what happened on stderr (`knobs compile cache: ...`).
  *
  * Without a cache (turned off, Deno and Bun, whose engines do not read V8's, or a process with
@@ -41,13 +42,47 @@ function cacheDir(require: NodeRequire): string | undefined {
   if (env === '0') return undefined;
   if (env) return env;
   const { tmpdir } = require('node:os') as typeof import('node:os');
-  return `${tmpdir()}/knobs-compile-cache`;
+  // one directory per user: a directory another user made first would not be trusted
+  return `${tmpdir()}/knobs-compile-cache${typeof process.getuid === 'function' ? `-${process.getuid()}` : ''}`;
 }
 
 /** Whether the directory may hold code this process runs: its own, writable by no one else. */
 function trusted(fs: Fs, dir: string): boolean {
   const s = fs.statSync(dir);
   return s.isDirectory() && (typeof process.getuid !== 'function' || (s.uid === process.getuid() && (s.mode & 0o022) === 0));
+}
+
+/** Files of the cache left untouched this long are removed when another is written. */
+const STALE_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Removes the stale files of the script `base` from the cache directory: caches of other builds,
+ * Node versions or architectures last written over {@link STALE_MS} ago (a version still in use
+ * is written again after its next start, once), and temporary files of processes that died
+ * while writing, after a day. Runs only when a cache was written, so never on a warm start.
+ */
+function prune(fs: Fs, dir: string, base: string, keep: string, debug: boolean): void {
+  const now = Date.now();
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const path = `${dir}/${entry}`;
+    if (path === keep || !entry.startsWith(`${base}-`)) continue;
+    const temporary = /\.cache\.\d+\.tmp$/.test(entry);
+    if (!temporary && !entry.endsWith('.cache')) continue;
+    try {
+      if (now - fs.statSync(path).mtimeMs > (temporary ? 24 * 3600 * 1000 : STALE_MS)) {
+        fs.rmSync(path, { force: true });
+        if (debug) process.stderr.write(`knobs compile cache: removed ${path}\n`);
+      }
+    } catch {
+      // another process removed it first
+    }
+  }
 }
 
 /**
@@ -60,6 +95,12 @@ export function runScript(entryUrl: string, name: string, hash: string): Record<
   const { fileURLToPath } = require('node:url') as typeof import('node:url');
   const filename = fileURLToPath(new URL(`./${name}`, entryUrl));
   const module = { exports: {} as Record<string, unknown> };
+  const fs = require('node:fs') as Fs;
+  if (!fs.existsSync(filename))
+    throw new Error(
+      `knobs: the library script ${name} is missing beside ${fileURLToPath(entryUrl)}; an app that bundles knobs for Node must copy ` +
+        `${name}, node-worker.js and the kernels (.wasm) from knobs' build/dist beside its bundle (see the README)`,
+    );
   let dir: string | undefined;
   let debug = false;
   try {
@@ -73,7 +114,6 @@ export function runScript(entryUrl: string, name: string, hash: string): Record<
     (require(filename) as LibraryScript).call(module.exports, require, entryUrl, module, module.exports);
     return module.exports;
   }
-  const fs = require('node:fs') as Fs;
   const vm = require('node:vm') as typeof import('node:vm');
   const source = fs.readFileSync(filename, 'utf8');
   const file = `${dir}/${name.replace(/\.c?js$/, '')}-${hash}-${process.versions.v8}-${process.arch}.cache`;
@@ -120,6 +160,7 @@ export function runScript(entryUrl: string, name: string, hash: string): Record<
         fs.writeFileSync(tmp, Buffer.concat([data, data]));
         fs.renameSync(tmp, file);
         if (debug) process.stderr.write(`knobs compile cache: written ${file}\n`);
+        prune(fs, dir, name.replace(/\.c?js$/, ''), file, debug);
       } catch (e) {
         try {
           fs.rmSync(tmp, { force: true });

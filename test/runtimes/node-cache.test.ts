@@ -2,7 +2,7 @@
 // child processes, each with its own cache directory (KNOBS_COMPILE_CACHE) and with
 // KNOBS_COMPILE_CACHE_DEBUG=1, which prints on stderr what happened to the cache.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
@@ -138,7 +138,45 @@ describe('Node entry: V8 code cache', () => {
     });
     expect(r.status).toBe(0);
     expect(events(r.stderr)).toEqual(['missing', 'written']);
-    expect(readdirSync(join(tmp, 'knobs-compile-cache'))).toHaveLength(1);
+    // one directory per user, so that another user's cannot turn the cache off
+    expect(readdirSync(join(tmp, `knobs-compile-cache-${process.getuid!()}`))).toHaveLength(1);
+  });
+
+  it('writing a cache removes the files of other versions left for 30 days, and dead temporary files', () => {
+    const dir = join(fresh(), 'cache');
+    expect(events(run({ KNOBS_COMPILE_CACHE: dir }).stderr)).toEqual(['missing', 'written']);
+    const [current] = readdirSync(dir);
+    const base = 'knobs-lib';
+    expect(current!.startsWith(`${base}-`)).toBe(true);
+    const day = 24 * 3600;
+    const now = Date.now() / 1000;
+    const files = {
+      old: `${base}-0123456789ab-11.3.244.8-node-x64.cache`,
+      recent: `${base}-ba9876543210-11.3.244.8-node-x64.cache`,
+      deadTemporary: `${base}-0123456789ab-11.3.244.8-node-x64.cache.4242.tmp`,
+      liveTemporary: `${base}-ba9876543210-11.3.244.8-node-x64.cache.4343.tmp`,
+      otherScript: 'report-0123456789ab-11.3.244.8-node-x64.cache',
+      notOurs: `${base}-notes.txt`,
+    };
+    for (const f of Object.values(files)) writeFileSync(join(dir, f), 'x');
+    utimesSync(join(dir, files.old), now - 31 * day, now - 31 * day);
+    utimesSync(join(dir, files.recent), now - 29 * day, now - 29 * day);
+    utimesSync(join(dir, files.deadTemporary), now - 2 * day, now - 2 * day);
+    utimesSync(join(dir, files.otherScript), now - 90 * day, now - 90 * day);
+    utimesSync(join(dir, files.notOurs), now - 90 * day, now - 90 * day);
+    // the current file is stale too: V8 rejects it and the next write keeps the new one
+    utimesSync(join(dir, current!), now - 90 * day, now - 90 * day);
+    writeFileSync(join(dir, current!), 'damaged');
+    const r = run({ KNOBS_COMPILE_CACHE: dir }, 3);
+    expect(events(r.stderr)).toEqual(['rejected', 'written']);
+    checkProduct(r.product);
+    expect(r.stderr).toContain(`removed ${join(dir, files.old)}`);
+    expect(readdirSync(dir).sort()).toEqual([current!, files.recent, files.liveTemporary, files.otherScript, files.notOurs].sort());
+    // a warm start removes nothing
+    expect(events(run({ KNOBS_COMPILE_CACHE: dir }, 4).stderr)).toEqual(['accepted']);
+    utimesSync(join(dir, files.recent), now - 40 * day, now - 40 * day);
+    run({ KNOBS_COMPILE_CACHE: dir }, 5);
+    expect(readdirSync(dir)).toContain(files.recent);
   });
 
   it('with source maps enabled the script is required, and stack traces name the sources', () => {

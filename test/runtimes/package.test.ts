@@ -4,7 +4,7 @@
 // runs from node_modules/.bin; and TypeScript consumer projects compile against the installed
 // types under moduleResolution bundler (browser types, no Node APIs), node16 and nodenext.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -224,6 +224,33 @@ console.log(JSON.stringify({ core: [typeof knobs.onnx, typeof knobs.report, type
     const whole = await loaded("import * as knobs from 'knobs';\nconsole.log(knobs);\n");
     const opsOnly = await loaded("import { ops } from 'knobs';\nconsole.log(ops.matMul(new Float32Array(4), new Float32Array(4), { m: 2, k: 2, n: 2 }));\n");
     expect(opsOnly.length).toBeLessThan(whole.length / 2);
+  });
+
+  it('a Node app bundled by esbuild runs with the files the README names beside its bundle, and says which one is missing', async () => {
+    const esbuild = await import('esbuild');
+    const out = join(project, 'node-out');
+    writeFileSync(join(project, 'node-app.mjs'), `${TRAIN_SMALL}\nimport * as knobs from 'knobs';\nconsole.log(JSON.stringify(await trainSmall(knobs, 2)));\n`);
+    await esbuild.build({
+      absWorkingDir: project,
+      entryPoints: ['./node-app.mjs'],
+      bundle: true,
+      outfile: join(out, 'app.mjs'),
+      format: 'esm',
+      platform: 'node',
+      logLevel: 'error',
+    });
+    const start = (): SpawnSyncReturns<string> => spawnSync(process.execPath, ['app.mjs'], { cwd: out, encoding: 'utf8', timeout: 60_000 });
+    const bare = start();
+    expect(bare.status).not.toBe(0);
+    expect(bare.stderr).toContain('the library script knobs-lib.cjs is missing beside');
+    const dist = join(project, 'node_modules/knobs/build/dist');
+    for (const f of ['node/knobs-lib.cjs', 'node/node-worker.js', 'browser/knobs.wasm', 'browser/knobs-shared.wasm'])
+      copyFileSync(join(dist, f), join(out, f.slice(f.indexOf('/') + 1)));
+    const r = start();
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { accuracy: number; epochs: number };
+    expect(result.epochs).toBe(25);
+    expect(result.accuracy).toBeGreaterThan(0.9);
   });
 
   it('`knobs` runs from node_modules/.bin, importing the installed library', () => {
