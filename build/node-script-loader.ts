@@ -6,7 +6,7 @@
  * code cache of an earlier run, which V8 checks (its version, flags and the source's length) and
  * uses or rejects. The file holds V8's data twice, compared before use (see runScript).
  *
- * The cache is one file per build of the script, V8 version and architecture, in
+ * The cache is one file per build and path of the script, V8 version and architecture, in
  * `os.tmpdir()/knobs-compile-cache-<uid>/`, or in the directory `KNOBS_COMPILE_CACHE` names;
  * `KNOBS_COMPILE_CACHE=0` turns it off. It is written, when there was none or V8 rejected it,
  * when the process exits or after a few seconds, whichever comes first, so that it holds the
@@ -50,6 +50,13 @@ function cacheDir(require: NodeRequire): string | undefined {
 function trusted(fs: Fs, dir: string): boolean {
   const s = fs.statSync(dir);
   return s.isDirectory() && (typeof process.getuid !== 'function' || (s.uid === process.getuid() && (s.mode & 0o022) === 0));
+}
+
+/** FNV-1a of a path, 8 hex digits: which install of knobs a cache file belongs to. */
+function pathKey(path: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** Files of the cache left untouched this long are removed when another is written. */
@@ -116,7 +123,9 @@ export function runScript(entryUrl: string, name: string, hash: string): Record<
   }
   const vm = require('node:vm') as typeof import('node:vm');
   const source = fs.readFileSync(filename, 'utf8');
-  const file = `${dir}/${name.replace(/\.c?js$/, '')}-${hash}-${process.versions.v8}-${process.arch}.cache`;
+  // the script's path is part of the name: V8's data keeps the name of the script that wrote it,
+  // so a second install of the same build would otherwise get stack traces naming the first one
+  const file = `${dir}/${name.replace(/\.c?js$/, '')}-${hash}-${pathKey(filename)}-${process.versions.v8}-${process.arch}.cache`;
   // the file: V8's data twice. V8 checks that the data is for this source (its length), V8
   // version and flags, and rejects truncated or foreign data, but not that it is intact: Node
   // 20's V8 verifies no checksum, and a damaged payload under a valid header aborts the process.

@@ -2,7 +2,7 @@
 // child processes, each with its own cache directory (KNOBS_COMPILE_CACHE) and with
 // KNOBS_COMPILE_CACHE_DEBUG=1, which prints on stderr what happened to the cache.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
@@ -62,7 +62,7 @@ describe('Node entry: V8 code cache', () => {
     checkProduct(first.product);
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(new RegExp(`^knobs-lib-[0-9a-f]{16}-${process.versions.v8.replace(/\./g, '\\.')}-${process.arch}\\.cache$`));
+    expect(files[0]).toMatch(new RegExp(`^knobs-lib-[0-9a-f]{16}-[0-9a-f]{8}-${process.versions.v8.replace(/\./g, '\\.')}-${process.arch}\\.cache$`));
     // the directory holds code the process runs: the owner's alone
     expect(statSync(dir).mode & 0o077).toBe(0);
     for (const seed of [2, 3]) {
@@ -177,6 +177,32 @@ describe('Node entry: V8 code cache', () => {
     utimesSync(join(dir, files.recent), now - 40 * day, now - 40 * day);
     run({ KNOBS_COMPILE_CACHE: dir }, 5);
     expect(readdirSync(dir)).toContain(files.recent);
+  });
+
+  it('two installs of the same build keep their own cache files, and stack traces name their own script', () => {
+    const dir = join(fresh(), 'cache');
+    const installs = [fresh(), fresh()].map((root) => {
+      mkdirSync(join(root, 'node'));
+      for (const f of ['knobs.js', 'knobs-lib.cjs']) copyFileSync(join(ROOT, 'build/dist/node', f), join(root, 'node', f));
+      symlinkSync(join(ROOT, 'build/dist/browser'), join(root, 'browser'));
+      return join(root, 'node/knobs.js');
+    });
+    const code = (entry: string): string => `import * as knobs from ${JSON.stringify(entry)};
+try { knobs.ops.matMul(new Float32Array(3), new Float32Array(6), { m: 2, k: 3, n: 2 }); } catch (e) { console.log(e.stack); }`;
+    const traces = installs.map((entry) => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', code(entry)], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: '', KNOBS_COMPILE_CACHE: dir, KNOBS_COMPILE_CACHE_DEBUG: '1' },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(events(r.stderr)).toEqual(['missing', 'written']);
+      return r.stdout;
+    });
+    expect(readdirSync(dir)).toHaveLength(2);
+    installs.forEach((entry, i) => {
+      expect(traces[i]).toContain(entry.replace(/knobs\.js$/, 'knobs-lib.cjs'));
+      expect(traces[i]).not.toContain(installs[1 - i]!.replace(/knobs\.js$/, 'knobs-lib.cjs'));
+    });
   });
 
   it('with source maps enabled the script is required, and stack traces name the sources', () => {
