@@ -3,7 +3,7 @@
  *
  *   npm run bench                  every section
  *   npm run bench -- matmul train  only the named sections (matmul, conv, cnn, cnnsteps, train, workers, augment, crossover, memory, startup)
- *   npm run bench -- fashion       Fashion-MNIST accuracy and memory (issue 12; not in the default set: ~40 CPU-minutes)
+ *   npm run bench -- fashion       Fashion-MNIST accuracy and memory (issue 12; not in the default set: ~80 CPU-minutes)
  *   npm run bench -- fashion-memory  only its memory rows
  *
  * Training rows run in child processes (one per system and setting), so each peak RSS is that
@@ -210,25 +210,40 @@ function fashion(args: (string | number)[]): FashionResult {
 }
 
 if (wanted.has('fashion')) {
-  // not in the default set: two trainings of up to 20 CPU-minutes each
+  // not in the default set: four trainings of about 10 minutes each on 2 idle cores
   process.stderr.write(
-    'Fashion-MNIST accuracy (60,000 byte images, 2 workers, batch 128, Adam 2e-3 cosine over a CPU budget of 20 minutes = 10 minutes on 2 idle cores)\n',
+    'Fashion-MNIST accuracy (60,000 byte images, 2 workers): bn with Adam 2e-3 cosine over a CPU budget of 20 minutes (10 minutes on 2 idle cores); ' +
+      'bn4-flip with flips, AdamW 2e-3 (decay 0.05) cosine over 16 epochs, batch 64, seeds 1-3\n',
   );
-  const rows = (['bn', 'bn-aug'] as const).map((net) => {
-    const f = fashion([net, '--workers', 2]);
-    const target = net === 'bn' ? 0.925 : 0.935;
-    return [
-      net,
-      f.params,
-      f.epochs,
-      fmt(f.cpuSeconds, 0),
-      fmt(f.trainSeconds, 0),
-      `${fmt(f.loadStart, 1)} -> ${fmt(f.loadEnd, 1)}`,
-      fmt(100 * f.testAccuracy, 2) + '%',
-      fmt(f.peakRssMiB, 0),
-      `>= ${fmt(100 * target, 1)}%: ${f.testAccuracy >= target ? 'met' : 'missed'}`,
-    ];
-  });
+  // bn's budget is CPU time (its wall time measures the neighbours); bn4-flip's epochs are fixed, so its wall time is the 10-minute check
+  const row = (label: string, f: FashionResult, target: number, timed: boolean): string[] => [
+    label,
+    String(f.params),
+    String(f.epochs),
+    fmt(f.cpuSeconds, 0),
+    fmt(f.trainSeconds, 0),
+    `${fmt(f.loadStart, 1)} -> ${fmt(f.loadEnd, 1)}`,
+    fmt(100 * f.testAccuracy, 2) + '%',
+    fmt(f.peakRssMiB, 0),
+    `>= ${fmt(100 * target, 1)}%${timed && f.trainSeconds > 600 ? ' in 10 minutes' : ''}: ${f.testAccuracy >= target && (!timed || f.trainSeconds <= 600) ? 'met' : 'missed'}`,
+  ];
+  const rows = [row('bn', fashion(['bn', '--workers', 2]), 0.925, false)];
+  const seeds = [1, 2, 3].map((seed) => fashion(['bn4-flip', '--workers', 2, '--epochs', 16, '--batch', 64, '--weight-decay', 0.05, '--seed', seed]));
+  seeds.forEach((f, i) => rows.push(row(`bn4-flip, seed ${i + 1}`, f, 0.935, true)));
+  // the target is read on the median of the three seeds, each within the 10 minutes
+  const median = [...seeds].sort((a, b) => a.testAccuracy - b.testAccuracy)[1]!;
+  const all10 = seeds.every((f) => f.trainSeconds <= 600);
+  rows.push([
+    'bn4-flip, median',
+    '',
+    '',
+    '',
+    '',
+    '',
+    fmt(100 * median.testAccuracy, 2) + '%',
+    '',
+    `>= 93.5%: ${median.testAccuracy >= 0.935 && all10 ? 'met' : 'missed'}`,
+  ]);
   sections.push(
     table(
       'Fashion-MNIST test accuracy (issue 12)',
