@@ -9,7 +9,6 @@ testAccuracy, peakRssMiB, cpuSamplesPerSec). samplesPerSec is the median over ep
 first; cpuSamplesPerSec the same per second of this process's CPU time (all its threads), which
 load from other jobs on a shared machine changes far less than wall-clock time.
 """
-import gzip
 import json
 import resource
 import sys
@@ -20,15 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ROOT = "/usr/share/datasets/fashion-mnist"
-
-
-def idx(name):
-    with gzip.open(f"{ROOT}/{name}", "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from fashion_idx import idx
 
 
 threads, epochs, count, batch = (int(a) for a in sys.argv[1:5])

@@ -10,7 +10,6 @@ Usage: /usr/bin/python3 test/bench/fashion-torch.py THREADS EPOCHS TRAIN_COUNT S
   e.g. /usr/bin/python3 test/bench/fashion-torch.py 1 16 60000 1 c32,p,c64,p,c64
 Prints the epochs on stderr and one JSON line (testAccuracy, tta: with flip test-time augmentation).
 """
-import gzip
 import json
 import math
 import sys
@@ -21,15 +20,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ROOT = "/usr/share/datasets/fashion-mnist"
-
-
-def idx(name):
-    with gzip.open(f"{ROOT}/{name}", "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from fashion_idx import idx
 
 
 def images(name, count=None):
