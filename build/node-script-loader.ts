@@ -61,6 +61,8 @@ function pathKey(path: string): string {
 
 /** Files of the cache left untouched this long are removed when another is written. */
 const STALE_MS = 30 * 24 * 3600 * 1000;
+/** Temporary files older than this belong to processes that died while writing. */
+const DEAD_TEMPORARY_MS = 24 * 3600 * 1000;
 
 /**
  * Removes the stale files of the script `base` from the cache directory: caches of other builds,
@@ -82,7 +84,7 @@ function prune(fs: Fs, dir: string, base: string, keep: string, debug: boolean):
     const temporary = /\.cache\.\d+\.tmp$/.test(entry);
     if (!temporary && !entry.endsWith('.cache')) continue;
     try {
-      if (now - fs.statSync(path).mtimeMs > (temporary ? 24 * 3600 * 1000 : STALE_MS)) {
+      if (now - fs.statSync(path).mtimeMs > (temporary ? DEAD_TEMPORARY_MS : STALE_MS)) {
         fs.rmSync(path, { force: true });
         if (debug) process.stderr.write(`knobs compile cache: removed ${path}\n`);
       }
@@ -125,7 +127,8 @@ export function runScript(entryUrl: string, name: string, hash: string): Record<
   const source = fs.readFileSync(filename, 'utf8');
   // the script's path is part of the name: V8's data keeps the name of the script that wrote it,
   // so a second install of the same build would otherwise get stack traces naming the first one
-  const file = `${dir}/${name.replace(/\.c?js$/, '')}-${hash}-${pathKey(filename)}-${process.versions.v8}-${process.arch}.cache`;
+  const base = name.replace(/\.c?js$/, '');
+  const file = `${dir}/${base}-${hash}-${pathKey(filename)}-${process.versions.v8}-${process.arch}.cache`;
   // the file: V8's data twice. V8 checks that the data is for this source (its length), V8
   // version and flags, and rejects truncated or foreign data, but not that it is intact: Node
   // 20's V8 verifies no checksum, and a damaged payload under a valid header aborts the process.
@@ -169,7 +172,7 @@ export function runScript(entryUrl: string, name: string, hash: string): Record<
         fs.writeFileSync(tmp, Buffer.concat([data, data]));
         fs.renameSync(tmp, file);
         if (debug) process.stderr.write(`knobs compile cache: written ${file}\n`);
-        prune(fs, dir, name.replace(/\.c?js$/, ''), file, debug);
+        prune(fs, dir, base, file, debug);
       } catch (e) {
         try {
           fs.rmSync(tmp, { force: true });

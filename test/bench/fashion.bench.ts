@@ -117,18 +117,18 @@ const L = knobs.layers;
 const widths = opt('widths', '32,64,64').split(',').map(Number);
 if (widths.length !== 3 || !widths.every((w) => Number.isInteger(w) && w > 0))
   throw new Error(`fashion bench: --widths needs three positive integers, got ${opt('widths', '')}`);
-/** conv 3x3 'same' (+ batch norm) + relu. */
-const block = (filters: number, bn: boolean): knobs.layers.Layer[] =>
+/** `--act NAME`: the activation after each batch norm (default relu). */
+const act = opt('act', 'relu');
+/** conv 'same' (+ batch norm) + activation; `poolFirst` max pools between the conv and the batch norm. */
+const block = (filters: number, bn: boolean, kernelSize = 3, poolFirst = false): knobs.layers.Layer[] =>
   bn
     ? [
-        L.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: 'heNormal' }),
+        L.conv2d({ filters, kernelSize, padding: 'same', useBias: false, kernelInitializer: 'heNormal' }),
+        ...(poolFirst ? [L.maxPooling2d({ poolSize: 2 })] : []),
         L.batchNormalization(),
         L.activation({ activation: act }),
       ]
-    : [L.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: 'heNormal' })];
-
-/** `--act NAME`: the activation after each batch norm (default relu). */
-const act = opt('act', 'relu');
+    : [L.conv2d({ filters, kernelSize, padding: 'same', activation: 'relu', kernelInitializer: 'heNormal' })];
 /**
  * `--arch SPEC`: the conv stack of a bn net instead of the three blocks, comma-separated: `cN` a 3x3
  * conv-bn-act block of N filters (`cNkK` a KxK kernel; `cNp` max pools between the conv and the batch norm), `p` max pool 2, `a` average pool 2, `g` global average pooling
@@ -142,14 +142,8 @@ function archLayers(spec: string): knobs.layers.Layer[] {
   let pooled = false;
   for (const t of spec.split(',')) {
     const m = /^c(\d+)(?:k(\d+))?(p?)$/.exec(t);
-    if (m) {
-      out.push(
-        L.conv2d({ filters: Number(m[1]), kernelSize: Number(m[2] ?? 3), padding: 'same', useBias: false, kernelInitializer: 'heNormal' }),
-        ...(m[3] ? [L.maxPooling2d({ poolSize: 2 })] : []),
-        L.batchNormalization(),
-        L.activation({ activation: act }),
-      );
-    } else if (t === 'p') out.push(L.maxPooling2d({ poolSize: 2 }));
+    if (m) out.push(...block(Number(m[1]), true, Number(m[2] ?? 3), m[3] === 'p'));
+    else if (t === 'p') out.push(L.maxPooling2d({ poolSize: 2 }));
     else if (t === 'a') out.push(L.averagePooling2d({ poolSize: 2 }));
     else if (t === 'g') {
       out.push(L.globalAveragePooling2d());
@@ -184,7 +178,7 @@ function layers(name: string): knobs.layers.Layer[] {
 
 const { train, test } = await knobs.data.loadFashionMnist({ trainCount, pixels });
 sample();
-const loadedRss = process.memoryUsage().rss;
+const loadedRss = process.memoryUsage.rss();
 const model = knobs.sequential({ inputShape: [28, 28, 1], seed, layers: layers(net) });
 const lr0 = Number(opt('lr', '2e-3'));
 /**

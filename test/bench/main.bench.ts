@@ -215,6 +215,8 @@ if (wanted.has('fashion')) {
     'Fashion-MNIST accuracy (60,000 byte images, 2 workers): bn with Adam 2e-3 cosine over a CPU budget of 20 minutes (10 minutes on 2 idle cores); ' +
       'bn4-flip with flips, AdamW 2e-3 (decay 0.05) cosine over 16 epochs, batch 64, seeds 1-3\n',
   );
+  const TEN_MINUTES = 600;
+  const AUGMENTED_TARGET = 0.935;
   // bn's budget is CPU time (its wall time measures the neighbours); bn4-flip's epochs are fixed, so its wall time is the 10-minute check
   const row = (label: string, f: FashionResult, target: number, timed: boolean): string[] => [
     label,
@@ -225,14 +227,14 @@ if (wanted.has('fashion')) {
     `${fmt(f.loadStart, 1)} -> ${fmt(f.loadEnd, 1)}`,
     fmt(100 * f.testAccuracy, 2) + '%',
     fmt(f.peakRssMiB, 0),
-    `>= ${fmt(100 * target, 1)}%${timed && f.trainSeconds > 600 ? ' in 10 minutes' : ''}: ${f.testAccuracy >= target && (!timed || f.trainSeconds <= 600) ? 'met' : 'missed'}`,
+    `>= ${fmt(100 * target, 1)}%${timed && f.trainSeconds > TEN_MINUTES ? ' in 10 minutes' : ''}: ${f.testAccuracy >= target && (!timed || f.trainSeconds <= TEN_MINUTES) ? 'met' : 'missed'}`,
   ];
   const rows = [row('bn', fashion(['bn', '--workers', 2]), 0.925, false)];
   const seeds = [1, 2, 3].map((seed) => fashion(['bn4-flip', '--workers', 2, '--epochs', 16, '--batch', 64, '--weight-decay', 0.05, '--seed', seed]));
-  seeds.forEach((f, i) => rows.push(row(`bn4-flip, seed ${i + 1}`, f, 0.935, true)));
+  seeds.forEach((f, i) => rows.push(row(`bn4-flip, seed ${i + 1}`, f, AUGMENTED_TARGET, true)));
   // the target is read on the median of the three seeds, each within the 10 minutes
   const median = [...seeds].sort((a, b) => a.testAccuracy - b.testAccuracy)[1]!;
-  const all10 = seeds.every((f) => f.trainSeconds <= 600);
+  const all10 = seeds.every((f) => f.trainSeconds <= TEN_MINUTES);
   rows.push([
     'bn4-flip, median',
     '',
@@ -242,7 +244,7 @@ if (wanted.has('fashion')) {
     '',
     fmt(100 * median.testAccuracy, 2) + '%',
     '',
-    `>= 93.5%: ${median.testAccuracy >= 0.935 && all10 ? 'met' : 'missed'}`,
+    `>= ${fmt(100 * AUGMENTED_TARGET, 1)}%: ${median.testAccuracy >= AUGMENTED_TARGET && all10 ? 'met' : 'missed'}`,
   ]);
   sections.push(
     table(
