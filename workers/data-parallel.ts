@@ -299,6 +299,9 @@ export async function createDataParallelRunner(pool: SessionPool, model: LayersM
     point();
     const code = Atomics.load(c, CTRL.NONFINITE);
     if (code) throw divergence(code, epoch, Atomics.load(c, CTRL.BATCH), f64()[CTRL64.DIVERGED]!);
+    // the workers finished the epoch before they saw the abort: the model keeps the whole epoch,
+    // and fit stops here with the caller's reason (ABORT stays set, so a next epoch could only fail)
+    if (aborted) throw aborted;
     return { ...tally.result(), batches: done };
   };
 
