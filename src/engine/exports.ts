@@ -281,7 +281,8 @@ export interface KernelExports {
     col: number,
     colRows: number,
     ws: number,
-    direct: number,
+    /** Paths other than im2col + gemm allowed: 1 direct (thin filters), 2 Winograd (3x3, stride 1). */
+    fast: number,
   ): void;
   f32_conv2d_backward_input(
     dy: number,
@@ -305,6 +306,7 @@ export interface KernelExports {
     col: number,
     colRows: number,
     ws: number,
+    fast: number,
   ): void;
   f32_conv2d_backward_filter(
     x: number,
@@ -329,7 +331,7 @@ export interface KernelExports {
     col: number,
     colRows: number,
     ws: number,
-    direct: number,
+    fast: number,
   ): void;
   f32_depthwise_conv2d_forward(
     x: number,

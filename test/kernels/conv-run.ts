@@ -30,6 +30,7 @@ export function runConvKernels(
   dy: Float32Array,
   act = 0,
   colRows?: number,
+  paths: { direct?: boolean; winograd?: boolean } = {},
 ): KernelResult {
   const e = engine();
   const g = geometryOf(cs);
@@ -48,7 +49,7 @@ export function runConvKernels(
     const rows = colRows ?? conv2dColRows(g, g.n * g.oh * g.ow);
     const col = arena.guarded(Math.max(1, conv2dColFloats(g, rows)));
     const ws = e.alloc(e.gemmWorkspaceBytes);
-    const work = { col: col.ptr, colRows: rows, ws };
+    const work = { col: col.ptr, colRows: rows, ws, ...paths };
     try {
       f32_conv2d_forward(e, g, px, pw, pb, y.ptr, act, 0.3, work);
       f32_conv2d_backward_input(e, g, pdy, pw, dx.ptr, work);

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { engine } from '../../src/engine/engine';
-import { conv2dColFloats, conv2dColRows, convAxis, f32_conv2d_backward_filter, f32_conv2d_forward } from '../../src/engine/kernels/f32_conv2d';
+import { conv2dColFloats, conv2dColRows, conv2dWinograd, convAxis, f32_conv2d_backward_filter, f32_conv2d_forward } from '../../src/engine/kernels/f32_conv2d';
 import { expectClose } from '../helpers';
 import { ShapeError } from '../../src/errors';
 import { Arena, expectSameBits } from './arena';
 import { checkAgainstReference, checkAgainstTorch, inputsOf } from './conv-cases';
+import { runConvKernels } from './conv-run';
 import { geometryOf, type ConvCase } from './conv-reference';
 
 const arena = new Arena();
@@ -120,8 +121,52 @@ describe('f32_conv2d', () => {
     });
   });
 
+  /** 3x3, stride 1, channels % 4 == 0 and >= 8: the shapes Winograd's F(2x2, 3x3) takes (odd sizes leave partial tiles). */
+  const WINOGRAD: ConvCase[] = [
+    { n: 2, h: 14, w: 14, c: 32, oc: 48, kh: 3, kw: 3, padding: 'same' },
+    { n: 1, h: 7, w: 7, c: 48, oc: 64, kh: 3, kw: 3, padding: 'same' },
+    { n: 3, h: 9, w: 6, c: 8, oc: 12, kh: 3, kw: 3, padding: 'valid' },
+    { n: 2, h: 13, w: 13, c: 32, oc: 64, kh: 3, kw: 3, padding: 'valid' },
+    { n: 1, h: 3, w: 5, c: 16, oc: 8, kh: 3, kw: 3, padding: 'same' },
+    { n: 5, h: 4, w: 3, c: 12, oc: 20, kh: 3, kw: 3, padding: 'valid' },
+  ];
+
+  it("Winograd's F(2x2, 3x3) (3x3, stride 1) matches the float64 reference and im2col + gemm, whatever the tile chunk", () => {
+    WINOGRAD.forEach((cs, i) => {
+      const g = geometryOf(cs);
+      expect(conv2dWinograd(g)).toBe(true);
+      checkAgainstReference(arena, cs, 1100 + 10 * i);
+      // one tile per chunk, chunks crossing examples, the layers' choice
+      for (const colRows of [1, 10, undefined]) checkAgainstReference(arena, cs, 1200 + i, colRows);
+      // the same results as im2col + gemm within float rounding, and the same bits on every call
+      const { x, wt, bias, dy } = inputsOf(cs, 1300 + i);
+      const wino = runConvKernels(arena, cs, x, wt, bias, dy, 1);
+      const gemm = runConvKernels(arena, cs, x, wt, bias, dy, 1, undefined, { direct: false });
+      const terms = g.kh * g.kw * Math.max(g.c, g.oc);
+      for (const k of ['y', 'dx', 'dw', 'db'] as const) {
+        const scale = k === 'dw' || k === 'db' ? g.n * g.oh * g.ow : 1;
+        expectClose(wino[k], gemm[k], { rtol: 2e-5, atol: 2e-6 * terms * scale }, `${JSON.stringify(cs)} ${k}: Winograd vs im2col`);
+        expect(wino[k].some((v) => v !== 0)).toBe(true);
+      }
+      // Winograd rounds differently from im2col + gemm: equal bits everywhere would mean it did not run
+      expect(wino.y.some((v, j) => v !== gemm.y[j])).toBe(true);
+      const again = runConvKernels(arena, cs, x, wt, bias, dy, 1);
+      for (const k of ['y', 'dx', 'dw'] as const) expectSameBits(again[k], wino[k], `${JSON.stringify(cs)} ${k}: Winograd twice`);
+    });
+    // shapes Winograd leaves to the other paths: stride 2, dilation, 5x5, channels not % 4, fewer than 8
+    for (const g of [
+      { c: 32, oc: 32, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1 },
+      { c: 32, oc: 32, kh: 3, kw: 3, sh: 1, sw: 1, dh: 2, dw: 2 },
+      { c: 32, oc: 32, kh: 5, kw: 5, sh: 1, sw: 1, dh: 1, dw: 1 },
+      { c: 30, oc: 32, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1 },
+      { c: 4, oc: 32, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1 },
+    ])
+      expect(conv2dWinograd(g)).toBe(false);
+  });
+
   it('matches PyTorch (torch.nn.functional.conv2d, NCHW transposed) on awkward shapes', () => {
     checkAgainstTorch(arena, CASES.slice(0, 11), 500);
+    checkAgainstTorch(arena, WINOGRAD, 1500);
   }, 60_000);
 
   it('rejects inconsistent geometry and too small buffers', () => {

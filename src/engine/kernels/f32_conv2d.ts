@@ -1,6 +1,7 @@
 /**
  * Wrappers of assembly/kernels/f32_conv2d.ts: NHWC 2-D convolution (forward, input gradient,
- * filter and bias gradient) by im2col and the packed gemm, plus the geometry every convolution
+ * filter and bias gradient) by im2col and the packed gemm (Winograd's F(2x2, 3x3) for 3x3 stride-1
+ * filters, direct kernels for thin ones), plus the geometry every convolution
  * shares (output size and Keras' padding rule), which f32_depthwise_conv2d.ts reuses.
  * @internal
  */
@@ -65,10 +66,27 @@ export function conv2dColRows(g: Pick<ConvGeometry, 'kh' | 'kw' | 'c'>, maxRows:
 /** Floats of the im2col chunk buffer. */
 export const COL_CHUNK_FLOATS = 48 * 1024;
 
-/** Floats the col buffer needs for colRows rows, 0 when the convolution needs none (1x1, stride 1, no padding). */
+/**
+ * Whether a convolution can run by Winograd's F(2x2, 3x3) (assembly/kernels/f32_conv2d_winograd.ts):
+ * a 3x3 filter, stride 1, no dilation, input and output channels multiples of 4, at least 8 each.
+ */
+export function conv2dWinograd(g: Pick<ConvGeometry, 'c' | 'oc' | 'kh' | 'kw' | 'sh' | 'sw' | 'dh' | 'dw'>): boolean {
+  return g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && g.c % 4 === 0 && g.oc % 4 === 0 && g.c >= 8 && g.oc >= 8;
+}
+
+/**
+ * Floats the col buffer needs for colRows rows, 0 when the convolution needs none (1x1, stride 1,
+ * no padding). A Winograd convolution needs room for its transformed filter (16 x c x oc), a chunk
+ * of transformed tiles (max(4, colRows / 4) tiles x 16 x (c + oc)), a padded input tile, a row of
+ * zeros and 48 floats (winogradColFloats in the kernel file).
+ */
 export function conv2dColFloats(g: Omit<ConvGeometry, 'n'>, colRows: number): number {
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt === 0 && g.pl === 0 && g.oh === g.h && g.ow === g.w;
-  return pointwise ? 0 : colRows * g.kh * g.kw * g.c;
+  if (pointwise) return 0;
+  const im2col = colRows * g.kh * g.kw * g.c;
+  if (!conv2dWinograd(g)) return im2col;
+  const tiles = Math.max(4, (colRows >> 2) & ~3);
+  return Math.max(im2col, 16 * g.c * g.oc + tiles * 16 * (g.c + g.oc) + 17 * Math.max(g.c, g.oc) + 48);
 }
 
 /** Checks a geometry's numbers: dimensions, positive filter, strides and dilations, consistent output size. @internal */
@@ -110,9 +128,20 @@ export interface Conv2dWork {
   /**
    * Let thin filters (kh * kw * c <= 32 taps, filters a multiple of 8) skip im2col and run the
    * direct kernels: the forward gives the same bits, the filter gradient agrees within float
-   * rounding (it sums in another order). Default true; false forces im2col + gemm.
+   * rounding (it sums in another order). Default true; false forces im2col + gemm (and no Winograd).
    */
   direct?: boolean;
+  /**
+   * Let 3x3 stride-1 filters ({@link conv2dWinograd}) run by Winograd's F(2x2, 3x3): 2.25x fewer
+   * products, results within float rounding of im2col + gemm. Default true (unless `direct` is false).
+   */
+  winograd?: boolean;
+}
+
+/** The kernels' `fast` mask: 1 direct, 2 Winograd. */
+function fastMask(work: Conv2dWork): number {
+  if (work.direct === false) return 0;
+  return work.winograd === false ? 1 : 3;
 }
 
 /** y = act(conv2d(x, wt) + bias); bias 0 for none; act an ACTIVATION code. */
@@ -138,7 +167,7 @@ export function f32_conv2d_forward(
   checkDisjoint(K, 'y', y, s.y, 'wt', wt, s.wt);
   checkCol(e, K, g, work.col, work.colRows, work.ws);
   if (!Number.isInteger(act) || act < 0 || act > 5) throw new RangeError(`${K}: act must be an activation kind 0-5, got ${act}`);
-  e.k.f32_conv2d_forward(x, wt, bias, y, ...geoArgs(g, g.oc), act, actAlpha, work.col, work.colRows, work.ws, work.direct === false ? 0 : 1);
+  e.k.f32_conv2d_forward(x, wt, bias, y, ...geoArgs(g, g.oc), act, actAlpha, work.col, work.colRows, work.ws, fastMask(work));
 }
 
 /** dx = the gradient w.r.t. the input given dy, the gradient w.r.t. the pre-activation output (dx overwritten). */
@@ -152,7 +181,7 @@ export function f32_conv2d_backward_input(e: Engine, g: ConvGeometry, dy: number
   checkDisjoint(K, 'dx', dx, s.x, 'dy', dy, s.y);
   checkDisjoint(K, 'dx', dx, s.x, 'wt', wt, s.wt);
   checkCol(e, K, g, work.col, work.colRows, work.ws);
-  e.k.f32_conv2d_backward_input(dy, wt, dx, ...geoArgs(g, g.oc), work.col, work.colRows, work.ws);
+  e.k.f32_conv2d_backward_input(dy, wt, dx, ...geoArgs(g, g.oc), work.col, work.colRows, work.ws, fastMask(work));
 }
 
 /** dwt = the filter gradient, and dbias (when not 0) = the bias gradient, both overwritten. */
@@ -171,7 +200,7 @@ export function f32_conv2d_backward_filter(e: Engine, g: ConvGeometry, x: number
   checkDisjoint(K, 'dwt', dwt, s.wt, 'x', x, s.x);
   checkDisjoint(K, 'dwt', dwt, s.wt, 'dy', dy, s.y);
   checkCol(e, K, g, work.col, work.colRows, work.ws);
-  e.k.f32_conv2d_backward_filter(x, dy, dwt, dbias, ...geoArgs(g, g.oc), work.col, work.colRows, work.ws, work.direct === false ? 0 : 1);
+  e.k.f32_conv2d_backward_filter(x, dy, dwt, dbias, ...geoArgs(g, g.oc), work.col, work.colRows, work.ws, fastMask(work));
 }
 
 /** The geometry arguments as the kernels take them. @internal */
