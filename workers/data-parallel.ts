@@ -205,8 +205,8 @@ export async function createDataParallelRunner(pool: SessionPool, model: LayersM
         ends[w] = end;
       },
       (error: unknown) => {
-        // the first real failure wins; the others then stop with SessionAborted
-        if (!failure && (error as Error)?.name !== 'SessionAborted') failure = { worker: w, error };
+        // the first failure wins; the other workers then end their sessions marked aborted
+        if (!failure) failure = { worker: w, error };
         Atomics.store(i32(), CTRL.ABORT, 1);
         for (const k of [CTRL.CMD, CTRL.BAR_GEN, CTRL.DONE]) Atomics.notify(i32(), k);
       },

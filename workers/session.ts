@@ -267,72 +267,81 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   // the control block starts zeroed: the first command is CMD 1, whenever this worker starts
   let seen = 0;
   let steps = 0;
-  for (;;) {
-    waitChange(i32, CTRL.CMD, seen, 2000);
-    seen = Atomics.load(i32, CTRL.CMD);
-    const op = Atomics.load(i32, CTRL.OP);
-    if (op === OP_END) break;
-    views();
-    if (op === OP_EPOCH) {
-      const batches = Atomics.load(i32, CTRL.BATCHES),
-        firstT = Atomics.load(i32, CTRL.STEP_T),
-        rows = s.data.rows;
-      const epoch = Atomics.load(i32, CTRL.EPOCH);
-      const lr = f64[CTRL64.LR]!;
-      let parity = Atomics.load(i32, CTRL.PARITY);
-      for (let b = 0; b < batches; b++) {
-        if (Atomics.load(i32, CTRL.ABORT)) throw new SessionAborted('session aborted');
-        const start = b * s.batchSize,
-          bRows = Math.min(s.batchSize, rows - start);
-        const w = batchWeight(start, bRows);
-        const status = step(epoch, start, bRows, firstT + b, parity, lr, w > 0 ? 1 / w : 0, w);
-        if (status) {
+  // an abort ends the session normally, marked as such: the main thread tells a real failure (a
+  // rejected session) from the stop it asked for without relying on error names, which do not
+  // survive every thread boundary (piscina passes an Error subclass on as a plain Error)
+  let aborted = false;
+  try {
+    for (;;) {
+      waitChange(i32, CTRL.CMD, seen, 2000);
+      seen = Atomics.load(i32, CTRL.CMD);
+      const op = Atomics.load(i32, CTRL.OP);
+      if (op === OP_END) break;
+      views();
+      if (op === OP_EPOCH) {
+        const batches = Atomics.load(i32, CTRL.BATCHES),
+          firstT = Atomics.load(i32, CTRL.STEP_T),
+          rows = s.data.rows;
+        const epoch = Atomics.load(i32, CTRL.EPOCH);
+        const lr = f64[CTRL64.LR]!;
+        let parity = Atomics.load(i32, CTRL.PARITY);
+        for (let b = 0; b < batches; b++) {
+          if (Atomics.load(i32, CTRL.ABORT)) throw new SessionAborted('session aborted');
+          const start = b * s.batchSize,
+            bRows = Math.min(s.batchSize, rows - start);
+          const w = batchWeight(start, bRows);
+          const status = step(epoch, start, bRows, firstT + b, parity, lr, w > 0 ? 1 / w : 0, w);
+          if (status) {
+            if (s.shard === 0) {
+              Atomics.store(i32, CTRL.NONFINITE, status);
+              Atomics.store(i32, CTRL.BATCH, b);
+            }
+            break;
+          }
+          barrier(); // every range is updated: the other copy is complete
+          parity = 1 - parity;
+          steps++;
           if (s.shard === 0) {
-            Atomics.store(i32, CTRL.NONFINITE, status);
-            Atomics.store(i32, CTRL.BATCH, b);
+            const at = b * PROGRESS_FIELDS;
+            progress[at] = totals.loss;
+            progress[at + 1] = totals.correct;
+            progress[at + 2] = w;
+            progress[at + 3] = totals.penalty;
+            const t = firstT + b;
+            if (probes && (t - 1) % s.health!.every === 0) {
+              // every range of the reduced gradient is complete after the barrier; the outputs are this shard's
+              const rec = new Float64Array(e.memory.buffer, s.health!.area + b * s.health!.recordFloats * 8, s.health!.recordFloats);
+              measureHealth(e, core, probes, sb, grads0, shardRows(bRows, W, 0), rec);
+            }
+            Atomics.store(i32, CTRL.PARITY, parity);
+            // no notify: the main thread looks at the progress now and then, and must not be
+            // woken per step (on a machine with as many cores as workers it would take a core)
+            Atomics.store(i32, CTRL.PROGRESS, b + 1);
           }
-          break;
         }
-        barrier(); // every range is updated: the other copy is complete
-        parity = 1 - parity;
-        steps++;
-        if (s.shard === 0) {
-          const at = b * PROGRESS_FIELDS;
-          progress[at] = totals.loss;
-          progress[at + 1] = totals.correct;
-          progress[at + 2] = w;
-          progress[at + 3] = totals.penalty;
-          const t = firstT + b;
-          if (probes && (t - 1) % s.health!.every === 0) {
-            // every range of the reduced gradient is complete after the barrier; the outputs are this shard's
-            const rec = new Float64Array(e.memory.buffer, s.health!.area + b * s.health!.recordFloats * 8, s.health!.recordFloats);
-            measureHealth(e, core, probes, sb, grads0, shardRows(bRows, W, 0), rec);
-          }
-          Atomics.store(i32, CTRL.PARITY, parity);
-          // no notify: the main thread looks at the progress now and then, and must not be
-          // woken per step (on a machine with as many cores as workers it would take a core)
-          Atomics.store(i32, CTRL.PROGRESS, b + 1);
-        }
+      } else {
+        const t = Atomics.load(i32, CTRL.STEP_T);
+        const status = step(
+          Atomics.load(i32, CTRL.EPOCH),
+          Atomics.load(i32, CTRL.BATCH_START),
+          Atomics.load(i32, CTRL.BATCH_ROWS),
+          t,
+          Atomics.load(i32, CTRL.PARITY),
+          f64[CTRL64.LR]!,
+          f64[CTRL64.SCALE]!,
+          f64[CTRL64.BATCH_WEIGHT]!,
+        );
+        if (status) Atomics.store(i32, CTRL.NONFINITE, status);
+        else steps++;
       }
-    } else {
-      const t = Atomics.load(i32, CTRL.STEP_T);
-      const status = step(
-        Atomics.load(i32, CTRL.EPOCH),
-        Atomics.load(i32, CTRL.BATCH_START),
-        Atomics.load(i32, CTRL.BATCH_ROWS),
-        t,
-        Atomics.load(i32, CTRL.PARITY),
-        f64[CTRL64.LR]!,
-        f64[CTRL64.SCALE]!,
-        f64[CTRL64.BATCH_WEIGHT]!,
-      );
-      if (status) Atomics.store(i32, CTRL.NONFINITE, status);
-      else steps++;
+      Atomics.add(i32, CTRL.DONE, 1);
+      Atomics.notify(i32, CTRL.DONE);
     }
-    Atomics.add(i32, CTRL.DONE, 1);
-    Atomics.notify(i32, CTRL.DONE);
+  } catch (err) {
+    if (!(err instanceof SessionAborted)) throw err;
+    aborted = true;
   }
   timing.spinCaught = spin.caught;
   timing.spinSlept = spin.slept;
-  return { kind: 'session-end', shard: s.shard, steps, timing };
+  return { kind: 'session-end', shard: s.shard, steps, timing, aborted };
 }
