@@ -71,18 +71,24 @@ export function benchCnnSteps(): string {
   const steps: [string, () => void][] = [
     ['conv 1 forward (direct, bias + relu)', () => f32_conv2d_forward(e, C1, x1, w1, b1, y1, 1, 0, k1)],
     ['maxpool 1 forward (26x26x32)', () => f32_maxpool2d_forward(e, y1, p1, a1, pool(26, 26, 32))],
-    ['conv 2 forward (im2col + gemm, bias + relu)', () => f32_conv2d_forward(e, C2, p1, w2, b2, y2, 1, 0, k2)],
+    ['conv 2 forward (Winograd, bias + relu)', () => f32_conv2d_forward(e, C2, p1, w2, b2, y2, 1, 0, k2)],
     ['maxpool 2 forward (11x11x64)', () => f32_maxpool2d_forward(e, y2, p2, a2, pool(11, 11, 64))],
     ['maxpool 2 backward', () => f32_maxpool2d_backward(e, dp2, a2, dy2, pool(11, 11, 64))],
     ['conv 2 relu gradient', () => f32_activation_grad(e, 1, y2, dy2, dy2, s2.y, 0)],
-    ['conv 2 filter + bias gradient', () => f32_conv2d_backward_filter(e, C2, p1, dy2, dw2, db2, k2)],
-    ['conv 2 input gradient', () => f32_conv2d_backward_input(e, C2, dy2, w2, dx2, k2)],
+    ['conv 2 filter + bias gradient (Winograd)', () => f32_conv2d_backward_filter(e, C2, p1, dy2, dw2, db2, k2)],
+    ['conv 2 input gradient (Winograd)', () => f32_conv2d_backward_input(e, C2, dy2, w2, dx2, k2)],
     ['maxpool 1 backward', () => f32_maxpool2d_backward(e, dp1, a1, dy1, pool(26, 26, 32))],
     ['conv 1 relu gradient', () => f32_activation_grad(e, 1, y1, dy1, dy1, s1.y, 0)],
     ['conv 1 filter + bias gradient', () => f32_conv2d_backward_filter(e, C1, x1, dy1, dw1, db1, k1)],
   ];
-  // not part of the step: the paths the thin first layer does not take, for comparison
+  // not part of the step: the paths the layers do not take, for comparison
   const others: [string, () => void][] = [
+    ['(not in the step) conv 2 forward, im2col + gemm forced', () => f32_conv2d_forward(e, C2, p1, w2, b2, y2, 1, 0, { ...k2, direct: false })],
+    [
+      '(not in the step) conv 2 filter + bias gradient, im2col + gemm forced',
+      () => f32_conv2d_backward_filter(e, C2, p1, dy2, dw2, db2, { ...k2, direct: false }),
+    ],
+    ['(not in the step) conv 2 input gradient, im2col + gemm forced', () => f32_conv2d_backward_input(e, C2, dy2, w2, dx2, { ...k2, direct: false })],
     ['(not in the step) conv 1 forward, im2col + gemm forced', () => f32_conv2d_forward(e, C1, x1, w1, b1, y1, 1, 0, { ...k1, direct: false })],
     [
       '(not in the step) conv 1 filter + bias gradient, im2col + gemm forced',
