@@ -148,6 +148,11 @@ describe('f32_conv2d', () => {
         expectClose(wino[k], gemm[k], { rtol: 2e-5, atol: 2e-6 * terms * scale }, `${JSON.stringify(cs)} ${k}: Winograd vs im2col`);
         expect(wino[k].some((v) => v !== 0)).toBe(true);
       }
+      // no activation, and one other than relu (the out-of-line path of the output transform)
+      for (const act of [0, 5]) {
+        const [a, b] = [{}, { direct: false }].map((paths) => runConvKernels(arena, cs, x, wt, bias, dy, act, undefined, paths).y);
+        expectClose(a!, b!, { rtol: 2e-5, atol: 2e-6 * terms }, `${JSON.stringify(cs)} y with act ${act}: Winograd vs im2col`);
+      }
       // Winograd rounds differently from im2col + gemm: equal bits everywhere would mean it did not run
       expect(wino.y.some((v, j) => v !== gemm.y[j])).toBe(true);
       const again = runConvKernels(arena, cs, x, wt, bias, dy, 1);
