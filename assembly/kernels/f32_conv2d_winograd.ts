@@ -83,6 +83,12 @@ function filterTransform(wt: usize, u: usize, c: i32, oc: i32, forward: bool): v
   store<f32>(at + <usize>(i * 4 + 3) * plane, t2);
 }
 
+// The tile row of tile number `tile` (tiles run over image, tile row, tile column; th x tw per image).
+// @ts-ignore: decorator
+@inline function tileRow(tile: i32, th: i32, tw: i32): i32 {
+  return (tile % (th * tw)) / tw;
+}
+
 // One transformed row i of a tile: V_i = (B^T d)_i B for the 4 channels at k, where the row
 // (B^T d)_i = da - db, or da + db when plus, from input rows a and b (column stride colB).
 // @ts-ignore: decorator
@@ -107,11 +113,7 @@ function inputTransform(x: usize, v: usize, t0: i32, count: i32, h: i32, w: i32,
                         pt: i32, pl: i32, pad: usize): void {
   const chB = <usize>c << 2;
   for (let t = 0; t < count; t++) {
-    const tile = t0 + t;
-    const img = tile / (th * tw),
-      rest = tile - img * th * tw;
-    const ty = rest / tw,
-      tx = rest - ty * tw;
+    const tile = t0 + t, img = tile / (th * tw), ty = tileRow(tile, th, tw), tx = tile % tw;
     const iy0 = 2 * ty - pt,
       ix0 = 2 * tx - pl;
     const image = x + <usize>img * <usize>(h * w) * chB;
@@ -167,11 +169,7 @@ function outputTransform(m: usize, y: usize, t0: i32, count: i32, oh: i32, ow: i
                          bias: usize, act: i32, actAlpha: f32): void {
   const chB = <usize>oc << 2;
   for (let t = 0; t < count; t++) {
-    const tile = t0 + t;
-    const img = tile / (th * tw),
-      rest = tile - img * th * tw;
-    const ty = rest / tw,
-      tx = rest - ty * tw;
+    const tile = t0 + t, img = tile / (th * tw), ty = tileRow(tile, th, tw), tx = tile % tw;
     const oy = 2 * ty,
       ox = 2 * tx;
     const row1 = oy + 1 < oh,
@@ -222,11 +220,7 @@ function outputTransform(m: usize, y: usize, t0: i32, count: i32, oh: i32, ow: i
 function gradTransform(dy: usize, z: usize, t0: i32, count: i32, oh: i32, ow: i32, oc: i32, th: i32, tw: i32, zero: usize): void {
   const chB = <usize>oc << 2;
   for (let t = 0; t < count; t++) {
-    const tile = t0 + t;
-    const img = tile / (th * tw),
-      rest = tile - img * th * tw;
-    const ty = rest / tw,
-      tx = rest - ty * tw;
+    const tile = t0 + t, img = tile / (th * tw), ty = tileRow(tile, th, tw), tx = tile % tw;
     const oy = 2 * ty,
       ox = 2 * tx;
     const p00 = dy + (<usize>img * <usize>(oh * ow) + <usize>(oy * ow + ox)) * chB;
