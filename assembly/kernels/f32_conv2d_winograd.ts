@@ -20,7 +20,8 @@
 //                    V_xi[tile][c] * Z_xi[tile][o] with Z = A dy A^T (dy zero past the output), 16
 //                    gemms with the tiles as the depth, then dw = G^T dU G.
 // In exact arithmetic each pass equals the direct convolution; in float32 the transforms add a few
-// roundings (the results agree with im2col + gemm to about 1e-6 relative; see the kernel tests).
+// roundings (the kernel tests hold the results to im2col + gemm's tolerances against a float64
+// reference and PyTorch).
 //
 // Layout: the transformed tiles of a chunk are stored tile-major ([tile][xi][channel]), so the
 // transforms read and write one contiguous block per tile, and the gemm reads V_xi and writes M_xi
@@ -34,7 +35,7 @@
 import { f32_gemm } from './f32_gemm';
 import { act_v, ACT_LINEAR, ACT_RELU } from './f32_activation';
 
-// Byte offsets of the 4 x 4 tile positions xi = 4 * i + j for `ch` channels: xi * ch * 4.
+// Byte offset of tile position xi = 4 * i + j in a tile's block of 16 x channels (chB bytes per position).
 // @ts-ignore: decorator
 @inline function xiOff(xi: i32, chB: usize): usize {
   return <usize>xi * chB;
