@@ -129,8 +129,6 @@ export interface SessionEnd {
    * first steps' forward + backward times; barrier waits that the spin caught and that slept.
    */
   timing: { forwardBackwardMs: number; barrierMs: number; updateMs: number; samples: number[]; spinCaught: number; spinSlept: number };
-  /** The session stopped because it was aborted (another worker failed, or the main thread asked), not at OP_END. */
-  aborted: boolean;
 }
 
 /** Errors cross threads as plain data with their name, message and stack intact. */

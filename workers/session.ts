@@ -29,7 +29,7 @@ import { augmentation } from '../src/data/augment';
 import { healthProbes, measureHealth } from '../src/model/health';
 import { CTRL, CTRL64, OP_END, OP_EPOCH, PROGRESS_FIELDS, type SessionEnd, type SessionStart } from './protocol';
 
-/** Thrown inside a worker when the session is aborted (another worker failed, or the main thread asked). */
+/** Thrown inside a worker when the session is aborted (another worker failed, or the main thread asked); runSession catches it and ends the session normally. */
 export class SessionAborted extends Error {
   override name = 'SessionAborted';
 }
@@ -267,10 +267,9 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
   // the control block starts zeroed: the first command is CMD 1, whenever this worker starts
   let seen = 0;
   let steps = 0;
-  // an abort ends the session normally, marked as such: the main thread tells a real failure (a
-  // rejected session) from the stop it asked for without relying on error names, which do not
-  // survive every thread boundary (piscina passes an Error subclass on as a plain Error)
-  let aborted = false;
+  // an abort ends the session normally: the main thread knows it asked for the stop, and a rejected
+  // session is always a real failure (error names do not survive every thread boundary: piscina
+  // passes an Error subclass on as a plain Error)
   try {
     for (;;) {
       waitChange(i32, CTRL.CMD, seen, 2000);
@@ -339,9 +338,8 @@ export function runSession(e: Engine, s: SessionStart, hooks: { beforeStep?: (st
     }
   } catch (err) {
     if (!(err instanceof SessionAborted)) throw err;
-    aborted = true;
   }
   timing.spinCaught = spin.caught;
   timing.spinSlept = spin.slept;
-  return { kind: 'session-end', shard: s.shard, steps, timing, aborted };
+  return { kind: 'session-end', shard: s.shard, steps, timing };
 }

@@ -347,7 +347,7 @@ function directFilterGrad(x: usize, dy: usize, dwt: usize, n: i32, h: i32, w: i3
 /**
  * y = act(conv2d(x, w) + bias): x is n x h x w x c, w is kh x kw x c x oc, y is n x oh x ow x oc.
  * bias is 0 for none. col holds colRows x (kh*kw*c) floats (colRows >= 1), or more for Winograd
- * (winogradColFloats); ws is a gemm workspace. fast is a mask: FAST_DIRECT lets thin filters
+ * (winogradTiles in f32_conv2d_winograd.ts); ws is a gemm workspace. fast is a mask: FAST_DIRECT lets thin filters
  * (kh*kw*c <= 32, oc % 8 == 0) skip im2col (same bits), FAST_WINOGRAD lets 3x3 stride-1 filters
  * run by Winograd (within float rounding); 0 forces im2col + gemm (for the tests and the benchmark).
  */

@@ -251,23 +251,22 @@ function gradTransform(dy: usize, z: usize, t0: i32, count: i32, oh: i32, ow: i3
   }
 }
 
-/** Tiles per chunk for a col buffer of colRows rows (see winogradColFloats). */
+/**
+ * Tiles per chunk for a col buffer of colRows rows. The col buffer (sized by conv2dColFloats in
+ * src/engine/kernels/f32_conv2d.ts, which must follow this layout) holds the transformed filter or
+ * its gradient (16 x c x oc), a chunk of transformed inputs and of products or output gradients
+ * (tiles x 16 x (c + oc)), a padded copy of one input tile (16 x max(c, oc)), a row of zeros
+ * (max(c, oc)) and 48 floats for the last transform of the filter gradient.
+ */
 // @ts-ignore: decorator
 @inline export function winogradTiles(colRows: i32): i32 {
   return max(4, (colRows >> 2) & ~3);
 }
 
 /**
- * Floats of scratch the Winograd passes need (in the conv2d col buffer): the transformed filter
- * (16 x c x oc), a chunk of transformed inputs and of products (tiles x 16 x (c + oc)), a padded
- * copy of one input tile (16 x max(c, oc)), a row of zeros (max(c, oc)) and 48 floats for the last
- * transform of the filter gradient. Mirrored by conv2dColFloats in src/engine/kernels/f32_conv2d.ts.
+ * Whether the Winograd passes apply: a 3x3 filter, stride 1, no dilation, channels in multiples of 4,
+ * at least 8. conv2dWinograd in src/engine/kernels/f32_conv2d.ts is the same test (it sizes the col buffer).
  */
-export function winogradColFloats(c: i32, oc: i32, colRows: i32): i32 {
-  return 16 * c * oc + winogradTiles(colRows) * 16 * (c + oc) + 17 * max(c, oc) + 48;
-}
-
-/** Whether the Winograd passes apply: a 3x3 filter, stride 1, no dilation, channels in multiples of 4. */
 // @ts-ignore: decorator
 @inline export function winogradApplies(c: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32): bool {
   return kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && (c & 3) == 0 && (oc & 3) == 0 && c >= 8 && oc >= 8;
@@ -296,7 +295,7 @@ function winogradConv(x: usize, u: usize, bias: usize, y: usize, n: i32, h: i32,
   }
 }
 
-/** Forward by Winograd (see f32_conv2d_forward); col has winogradColFloats(c, oc, colRows) floats. */
+/** Forward by Winograd (see f32_conv2d_forward); col as winogradTiles describes. */
 export function winogradForward(x: usize, wt: usize, bias: usize, y: usize, n: i32, h: i32, w: i32, c: i32, oc: i32,
                                 pt: i32, pl: i32, oh: i32, ow: i32, act: i32, actAlpha: f32, col: usize, colRows: i32, ws: usize): void {
   const u = col;

@@ -69,6 +69,7 @@ export const COL_CHUNK_FLOATS = 48 * 1024;
 /**
  * Whether a convolution can run by Winograd's F(2x2, 3x3) (assembly/kernels/f32_conv2d_winograd.ts):
  * a 3x3 filter, stride 1, no dilation, input and output channels multiples of 4, at least 8 each.
+ * The kernel's winogradApplies makes the same test.
  */
 export function conv2dWinograd(g: Pick<ConvGeometry, 'c' | 'oc' | 'kh' | 'kw' | 'sh' | 'sw' | 'dh' | 'dw'>): boolean {
   return g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && g.c % 4 === 0 && g.oc % 4 === 0 && g.c >= 8 && g.oc >= 8;
@@ -78,7 +79,7 @@ export function conv2dWinograd(g: Pick<ConvGeometry, 'c' | 'oc' | 'kh' | 'kw' | 
  * Floats the col buffer needs for colRows rows, 0 when the convolution needs none (1x1, stride 1,
  * no padding). A Winograd convolution needs room for its transformed filter (16 x c x oc), a chunk
  * of transformed tiles (max(4, colRows / 4) tiles x 16 x (c + oc)), a padded input tile, a row of
- * zeros and 48 floats (winogradColFloats in the kernel file).
+ * zeros and 48 floats (the layout winogradTiles describes in assembly/kernels/f32_conv2d_winograd.ts).
  */
 export function conv2dColFloats(g: Omit<ConvGeometry, 'n'>, colRows: number): number {
   const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt === 0 && g.pl === 0 && g.oh === g.h && g.ow === g.w;
@@ -138,10 +139,14 @@ export interface Conv2dWork {
   winograd?: boolean;
 }
 
-/** The kernels' `fast` mask: 1 direct, 2 Winograd. */
+/** Bits of the kernels' `fast` argument (FAST_DIRECT and FAST_WINOGRAD in the kernel file). */
+const FAST_DIRECT = 1,
+  FAST_WINOGRAD = 2;
+
+/** The kernels' `fast` mask for a call's options. */
 function fastMask(work: Conv2dWork): number {
   if (work.direct === false) return 0;
-  return work.winograd === false ? 1 : 3;
+  return work.winograd === false ? FAST_DIRECT : FAST_DIRECT | FAST_WINOGRAD;
 }
 
 /** y = act(conv2d(x, wt) + bias); bias 0 for none; act an ACTIVATION code. */
